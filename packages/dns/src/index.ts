@@ -1,0 +1,1 @@
+export { isKindredError, KindredError } from './errors.js';

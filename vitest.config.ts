@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run against each package's TypeScript source through the `@kindred/source` export condition, so a
+// change is tested without a rebuild. Tests that drive the CLI or apps as processes use the built dist/.
+const conditions = ['@kindred/source', 'import', 'module', 'node', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@kindred/source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'lab',
+          include: ['test/*/test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
