@@ -1,1 +1,10 @@
-export {};
+export {
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  printJson,
+  reportFailure,
+  UsageError,
+} from './command.js';
+export { main, processIO, usage } from './main.js';

@@ -1,0 +1,80 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { KindredError } from '@kindred/dns';
+
+/** Exit codes every kindred command uses. */
+export const EXIT = Object.freeze({
+  /** The command did what was asked (for `ping`: pong; for `doctor`: every check passed). */
+  OK: 0,
+  /** The command ran and the answer is no, or it failed (pang, a DNS failure, a failed check). */
+  FAILED: 1,
+  /** The command line was wrong; nothing was done. */
+  USAGE: 2,
+});
+
+/** Where a command writes; injected so tests can capture output without a process. */
+export interface CommandIO {
+  readonly stdout: { write(chunk: string): unknown };
+  readonly stderr: { write(chunk: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the user asks the command to stop (SIGINT/SIGTERM); long-running commands await it. */
+  readonly stopSignal: Promise<string>;
+}
+
+/** One `kindred <name>` sub-command. */
+export interface Command {
+  /** The word after `kindred`. */
+  readonly name: string;
+  /** One line for `kindred --help`. */
+  readonly summary: string;
+  /** The full `kindred <name> --help` text: usage, options, output, exit codes. */
+  readonly help: string;
+  /** Runs the command; resolves to an exit code from {@link EXIT}. */
+  run(argv: string[], io: CommandIO): Promise<number>;
+}
+
+/** A usage error: printed with the command's usage hint, exit code 2. */
+export class UsageError extends KindredError {
+  /** @param message - what is wrong with the command line */
+  constructor(message: string) {
+    super('KINDRED_ERR_USAGE', message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * `util.parseArgs` with kindred's conventions: strict, unknown options and bad values become {@link UsageError}.
+ */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Writes one JSON document on its own line. */
+export function printJson(io: CommandIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Turns any failure into one line on stderr (`kindred <cmd>: <message> (<code>)`), never a stack trace, and returns
+ * the exit code: 2 for usage errors, 1 otherwise.
+ */
+export function reportFailure(io: CommandIO, command: string, err: unknown): number {
+  if (err instanceof UsageError) {
+    io.stderr.write(`kindred ${command}: ${err.message}\nRun 'kindred ${command} --help' for usage.\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof KindredError) {
+    io.stderr.write(`kindred ${command}: ${err.message} (${err.code})\n`);
+    return EXIT.FAILED;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`kindred ${command}: unexpected error: ${message}\n`);
+  return EXIT.FAILED;
+}

@@ -1,0 +1,6 @@
+import type { Command } from '../command.js';
+
+/**
+ * Every sub-command, in the order `kindred --help` lists them. Add a command by adding its module here.
+ */
+export const COMMANDS: readonly Command[] = [];
