@@ -1,0 +1,178 @@
+// Renders a run's results as a terminal table and as bench/RESULTS.md. Every figure comes from the results object.
+const fmtInt = (x) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
+const fmtUs = (x) => (x == null ? '-' : `${x.toFixed(1)} us`);
+const fmtX = (x) => (x == null ? '-' : `${x}x`);
+const nm = (x) => x?.notMeasured;
+
+function rows(r) {
+  const { erlang, raw1, raw256, kindred } = r.remote;
+  const remoteRow = (label, x, oneVsErl, p50VsErl, p99VsErl) =>
+    nm(x)
+      ? [label, `not measured: ${nm(x)}`, '', '', '', '', '']
+      : [
+          label,
+          `${fmtInt(x.oneway.msgPerSec)} msg/s`,
+          fmtUs(x.rtt?.p50Us),
+          fmtUs(x.rtt?.p99Us),
+          fmtX(oneVsErl),
+          fmtX(p50VsErl),
+          fmtX(p99VsErl),
+        ];
+  const ev = r.ratios;
+  const vsErl = (x) =>
+    nm(x) || nm(erlang)
+      ? [null, null, null]
+      : [
+          Math.round((x.oneway.msgPerSec / erlang.oneway.msgPerSec) * 100) / 100,
+          Math.round((x.rtt.p50Us / erlang.rtt.p50Us) * 100) / 100,
+          Math.round((x.rtt.p99Us / erlang.rtt.p99Us) * 100) / 100,
+        ];
+  const remote = [
+    [
+      'system (two nodes, separate OS processes, loopback)',
+      'one-way',
+      'rtt p50',
+      'rtt p99',
+      'one-way vs Erlang',
+      'p50 vs Erlang',
+      'p99 vs Erlang',
+    ],
+    remoteRow(`Erlang distribution (OTP ${erlang.otp ?? r.machine.otp})`, erlang, 1, 1, 1),
+    remoteRow('raw ws + msgpackr, 1 message per frame', raw1, ...vsErl(raw1)),
+    remoteRow('raw ws + msgpackr, 256 messages per frame', raw256, ...vsErl(raw256)),
+    remoteRow(
+      'kindred (@kindred/runtime, two nodes)',
+      kindred,
+      ev.onewayKindredVsErlang,
+      ev.rttP50KindredVsErlang,
+      ev.rttP99KindredVsErlang,
+    ),
+  ];
+  const l = r.local;
+  const local = [['kindred local', 'figure']];
+  if (nm(l)) local.push(['spawn / local send', `not measured: ${nm(l)}`]);
+  else {
+    local.push([
+      `spawn ${fmtInt(l.spawn.processes)} idle processes`,
+      `${l.spawn.seconds.toFixed(2)} s, ${fmtInt(l.spawn.bytesPerProcess)} bytes/process (heap+external after gc), ${(l.spawn.totalBytes / 2 ** 20).toFixed(0)} MiB total`,
+    ]);
+    local.push([`local send, ${fmtInt(l.send.messages)} messages`, `${fmtInt(l.send.msgPerSec)} msg/s`]);
+  }
+  const f = r.formation;
+  const formation = [['cluster formation in the lab', 'last pod started -> every node sees all others']];
+  for (const [k, label] of [
+    ['pods5', '5 pods'],
+    ['pods20', '20 pods'],
+  ]) {
+    const x = nm(f) ? f : f[k];
+    formation.push([
+      label,
+      nm(x) ? `not measured: ${nm(x)}` : `${fmtInt(x.ms)} ms (poll interval ${x.pollIntervalMs} ms)`,
+    ]);
+  }
+  const targets = [['target', 'value', 'status']];
+  for (const t of r.targets)
+    targets.push([
+      t.target,
+      t.value ?? '-',
+      t.met === null
+        ? `not measured: ${t.note}`
+        : `${t.met ? 'met' : 'MISSED'}${t.note ? ` (${t.note})` : ''}`,
+    ]);
+  const extra = [
+    ['ratio', 'value'],
+    ['kindred one-way / raw 1 per frame', fmtX(ev.onewayKindredVsRaw1)],
+    ['kindred one-way / raw 256 per frame', fmtX(ev.onewayKindredVsRaw256)],
+    ['raw 256 per frame one-way / Erlang', fmtX(ev.onewayRaw256VsErlang)],
+    ['kindred rtt p50 / raw 1 per frame', fmtX(ev.rttP50KindredVsRaw1)],
+  ];
+  return { remote, extra, local, formation, targets };
+}
+
+function mdTable(t) {
+  const esc = (c) => String(c).replaceAll('|', '\\|');
+  return [
+    `| ${t[0].map(esc).join(' | ')} |`,
+    `| ${t[0].map(() => '---').join(' | ')} |`,
+    ...t.slice(1).map((row) => `| ${row.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function textTable(t) {
+  const widths = t[0].map((_, i) => Math.max(...t.map((row) => String(row[i] ?? '').length)));
+  return t
+    .map((row) =>
+      row
+        .map((c, i) => String(c ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function machineLine(r) {
+  const m = r.machine;
+  return `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Erlang/OTP ${m.otp}; load average (1/5/15 min) ${m.loadavgStart.join(' / ')} at start, ${m.loadavgEnd.join(' / ')} at end`;
+}
+
+function sizesLine(r) {
+  const s = r.sizes;
+  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
+}
+
+export function renderText(r) {
+  const t = rows(r);
+  return [
+    `kindred bench, ${r.date}, ${r.durationSeconds} s`,
+    `machine: ${machineLine(r)}`,
+    `sizes: ${sizesLine(r)}`,
+    '',
+    textTable(t.remote),
+    '',
+    textTable(t.extra),
+    '',
+    textTable(t.local),
+    '',
+    textTable(t.formation),
+    '',
+    textTable(t.targets),
+  ].join('\n');
+}
+
+export function renderMarkdown(r) {
+  const t = rows(r);
+  const busy =
+    r.machine.loadavgStart[0] > r.machine.nproc * 0.5 || r.machine.loadavgEnd[0] > r.machine.nproc * 0.5;
+  return `# kindred bench results
+
+Generated by \`${r.command}\` (do not edit by hand; run it again to refresh).
+
+- Date: ${r.date} (run took ${r.durationSeconds} s)
+- Machine: ${machineLine(r)}${busy ? `\n- **The machine was busy during this run** (load average above half the core count): other work shared the ${r.machine.nproc} cores, so every figure, baselines included, is lower and noisier than on an idle machine. The ratios, measured in the same run, are the more meaningful figures.` : ''}
+- Sizes: ${sizesLine(r)}
+
+## Two nodes: one-way throughput and round trip
+
+${mdTable(t.remote)}
+
+${mdTable(t.extra)}
+
+## Local
+
+${mdTable(t.local)}
+
+## Cluster formation
+
+${mdTable(t.formation)}
+
+## Targets (from the issue)
+
+${mdTable(t.targets)}
+
+## Raw figures
+
+\`\`\`json
+${JSON.stringify({ remote: r.remote, local: r.local, formation: r.formation, ratios: r.ratios }, null, 2)}
+\`\`\`
+`;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// kindred's benchmarks with their baselines in the same run. See bench/README.md.
+//   node bench/run.mjs [--quick] [--json] [--write-results]
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runErlang } from './lib/erlang.mjs';
+import { runFormation } from './lib/formation.mjs';
+import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { killAll } from './lib/proc.mjs';
+import { runRaw } from './lib/raw.mjs';
+import { renderMarkdown, renderText } from './lib/report.mjs';
+import { evaluate } from './lib/targets.mjs';
+
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results]
+  --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes)
+  --json           print the figures as one JSON object instead of the table
+  --write-results  also write bench/RESULTS.md from this run
+Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
+
+const FULL = Object.freeze({
+  messages: 1_000_000,
+  rounds: 10_000,
+  processes: 1_000_000,
+  localMessages: 1_000_000,
+});
+const QUICK = Object.freeze({ messages: 20_000, rounds: 1_000, processes: 100_000, localMessages: 100_000 });
+
+const argv = process.argv.slice(2);
+for (const a of argv) {
+  if (!['--quick', '--json', '--write-results', '--help', '-h'].includes(a)) {
+    console.error(`unknown option ${a}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const quick = argv.includes('--quick');
+const json = argv.includes('--json');
+const writeResults = argv.includes('--write-results');
+const sizes = quick ? QUICK : FULL;
+const progress = (text) => {
+  if (!json) process.stderr.write(`bench: ${text}\n`);
+};
+
+/** Run one section; a failure becomes an explicit "not measured" with the reason, never a silent gap. */
+async function section(name, fn) {
+  progress(`${name} ...`);
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    progress(`${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  } catch (err) {
+    progress(`${name} failed: ${err.message}`);
+    return { notMeasured: `failed: ${err.message.split('\n')[0]}` };
+  }
+}
+
+const startedAt = new Date();
+const t0 = Date.now();
+const machine = machineInfo();
+const { messages, rounds } = sizes;
+const remote = {
+  erlang: await section('Erlang distribution', () => runErlang({ messages, rounds })),
+  raw1: await section('raw ws+msgpackr, 1 message per frame', () => runRaw({ batch: 1, messages, rounds })),
+  raw256: await section('raw ws+msgpackr, 256 messages per frame', () =>
+    runRaw({ batch: 256, messages, rounds }),
+  ),
+  kindred: await section('kindred, two nodes', () => runKindredRemote({ messages, rounds })),
+};
+const local = await section('kindred local spawn and send', () =>
+  runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages }),
+);
+const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
+killAll();
+
+const results = {
+  date: startedAt.toISOString(),
+  command: `node bench/run.mjs${argv.length ? ` ${argv.join(' ')}` : ''}`,
+  quick,
+  sizes,
+  machine: { ...machine, loadavgEnd: machineInfo().loadavgStart },
+  durationSeconds: Math.round((Date.now() - t0) / 100) / 10,
+  remote,
+  local,
+  formation,
+};
+Object.assign(results, evaluate(results));
+
+if (json) console.log(JSON.stringify(results, null, 2));
+else console.log(renderText(results));
+if (writeResults) {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+  writeFileSync(file, renderMarkdown(results));
+  progress(`wrote ${file}`);
+}
