@@ -20,7 +20,7 @@ export function evaluate(r) {
     rttP99KindredVsErlang: ratio(k?.rtt.p99Us, e?.rtt.p99Us),
     rttP50KindredVsRaw1: ratio(k?.rtt.p50Us, ok(raw1) ? raw1.rtt.p50Us : null),
   };
-  const why = (...xs) => xs.find((x) => x && x.notMeasured)?.notMeasured ?? 'not measured';
+  const why = (...xs) => xs.find((x) => x?.notMeasured)?.notMeasured ?? 'not measured';
   const targets = [];
   const add = (target, value, met, note) => targets.push({ target, value, met, ...(note ? { note } : {}) });
 
