@@ -1,1 +1,23 @@
-export {};
+export { LAB_DEFAULTS } from './defaults.js';
+export {
+  type HostAlias,
+  type KubeletHostsOptions,
+  type KubeletResolvConfOptions,
+  kubeletHostsFile,
+  kubeletResolvConf,
+} from './kubelet.js';
+export {
+  type AddHostOptions,
+  assertLabPrerequisites,
+  type ExecOptions,
+  type ExecResult,
+  type HostSpawnOptions,
+  LabHost,
+  type LabHostState,
+  type LabNames,
+  LabNetwork,
+  type LabNetworkOptions,
+  type LabNetworkState,
+  labNames,
+  newRunId,
+} from './netns.js';
