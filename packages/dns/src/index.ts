@@ -1,5 +1,7 @@
-export { isKindredError, KindredError } from './errors.js';
+export { DNS_DEFAULTS } from './defaults.js';
+export { DNS_ERROR_CODES, isKindredError, KindredError } from './errors.js';
 export { findHostsEntries, HOSTS_PATH, type HostsEntry, parseHosts, readHosts } from './hosts.js';
+export { type DnsRecord, RECORD_TYPES, type RecordType, type SoaData, type SrvData } from './records.js';
 export {
   type Nameserver,
   type ParseResolvConfOptions,
@@ -8,3 +10,15 @@ export {
   type ResolvConf,
   readResolvConf,
 } from './resolv-conf.js';
+export {
+  type EffectiveResolverConfig,
+  formatServer,
+  type HostLookup,
+  parseNameserver,
+  type Resolution,
+  Resolver,
+  type ResolverOptions,
+  type ResolverStats,
+  type SrvResolution,
+  type SrvTarget,
+} from './resolver.js';

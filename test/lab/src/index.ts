@@ -1,5 +1,12 @@
 export { LAB_DEFAULTS } from './defaults.js';
 export {
+  type DnsListen,
+  type DnsServer,
+  type DnsServerOptions,
+  type DnsZone,
+  startDnsServer,
+} from './dns-server.js';
+export {
   type HostAlias,
   type KubeletHostsOptions,
   type KubeletResolvConfOptions,

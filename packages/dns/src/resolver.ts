@@ -1,0 +1,646 @@
+import { isIP } from 'node:net';
+import { hostname as osHostname } from 'node:os';
+import { type Logger, pino } from 'pino';
+import { DNS_DEFAULTS } from './defaults.js';
+import { DNS_ERROR_CODES, KindredError } from './errors.js';
+import { findHostsEntries, readHosts } from './hosts.js';
+import {
+  type DnsRecord,
+  RECORD_TYPES,
+  type RecordType,
+  type SoaData,
+  stripDot,
+  toDnsRecord,
+} from './records.js';
+import { type Nameserver, RESOLV_CONF_LIMITS, readResolvConf } from './resolv-conf.js';
+import {
+  type ExchangeResult,
+  exchangeTcp,
+  exchangeUdp,
+  sameName,
+  type WireCounters,
+  type WireMessage,
+} from './wire.js';
+
+/** Options of {@link Resolver}. Everything not given comes from resolv.conf, then {@link DNS_DEFAULTS}. */
+export interface ResolverOptions {
+  /** resolv.conf to read (default /etc/resolv.conf); a missing file means glibc's defaults. */
+  readonly resolvConfPath?: string;
+  /** hosts file for {@link Resolver.lookupHost} and {@link Resolver.canonicalName} (default /etc/hosts). */
+  readonly hostsPath?: string;
+  /** Servers to ask instead of resolv.conf's: `{address, port}` or `'10.0.0.1'`, `'127.0.0.1:5353'`, `'[::1]:53'`. */
+  readonly nameservers?: readonly (string | { readonly address: string; readonly port?: number })[];
+  /** Search list instead of resolv.conf's. */
+  readonly search?: readonly string[];
+  /** ndots instead of resolv.conf's (0..15). */
+  readonly ndots?: number;
+  /** Per-server, per-try wait instead of resolv.conf's `timeout` (ms, > 0). */
+  readonly timeoutMs?: number;
+  /** Rounds over the server list instead of resolv.conf's `attempts` (>= 1). */
+  readonly attempts?: number;
+  /** Rotate the starting server between queries, instead of resolv.conf's `rotate`. */
+  readonly rotate?: boolean;
+  /** Longest CNAME chain followed (default {@link DNS_DEFAULTS.maxCnameChain}). */
+  readonly maxCnameChain?: number;
+  /** Parallel A/AAAA lookups for SRV targets missing from the Additional section. */
+  readonly srvAddressConcurrency?: number;
+  /** The local hostname: its domain is the search list when resolv.conf has none (default os.hostname()). */
+  readonly hostname?: string;
+  /** pino logger; the resolver logs through a `{ component: 'dns' }` child. Silent when absent. */
+  readonly logger?: Logger;
+}
+
+/** The configuration one lookup used: resolv.conf merged with the options. */
+export interface EffectiveResolverConfig {
+  readonly nameservers: readonly Nameserver[];
+  readonly search: readonly string[];
+  readonly ndots: number;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  readonly rotate: boolean;
+}
+
+/** The answer to {@link Resolver.resolve}. */
+export interface Resolution {
+  /** The name as asked. */
+  readonly name: string;
+  /** The name the search list resolved: the candidate that answered (no trailing dot). */
+  readonly fqdn: string;
+  /** The owner name of the answer after following CNAMEs (equals `fqdn` when there were none). */
+  readonly canonical: string;
+  readonly type: RecordType;
+  /** Records of `type` at `canonical`, in server order. */
+  readonly answers: readonly DnsRecord[];
+  /** CNAME records followed from `fqdn` to `canonical`. */
+  readonly cnames: readonly DnsRecord[];
+  /** The Additional section of the final answer (glue such as SRV targets' A/AAAA). */
+  readonly additionals: readonly DnsRecord[];
+  /** Smallest TTL (seconds) among answers and CNAMEs: how long this answer stays valid. */
+  readonly ttl: number;
+  /** The server that answered, `address:port` (`[v6]:port`). */
+  readonly server: string;
+}
+
+/** One SRV target, with the addresses the Additional section (or a follow-up A/AAAA query) gave for it. */
+export interface SrvTarget {
+  /** Target host name without trailing dot: with CoreDNS `endpoint_pod_names`, `<pod>.<svc>.<ns>.svc.<zone>`. */
+  readonly target: string;
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
+  /** IPv4 then IPv6 addresses, deduplicated; empty when the target resolves to nothing. */
+  readonly addresses: readonly string[];
+  /** TTL of the SRV record, seconds. */
+  readonly ttl: number;
+}
+
+/** The answer to {@link Resolver.resolveSrv}. */
+export interface SrvResolution {
+  readonly name: string;
+  readonly fqdn: string;
+  readonly targets: readonly SrvTarget[];
+  /** Smallest TTL of the SRV records, seconds. */
+  readonly ttl: number;
+}
+
+/** The answer to {@link Resolver.lookupHost}, like getaddrinfo with AI_CANONNAME. */
+export interface HostLookup {
+  readonly name: string;
+  /** The canonical name: the first name of the matching hosts line, or the DNS name that answered after CNAMEs. */
+  readonly fqdn: string;
+  readonly addresses: readonly string[];
+  readonly source: 'hosts' | 'dns' | 'literal';
+}
+
+/** Counters since construction, for diagnostics and tests. */
+export interface ResolverStats {
+  /** DNS exchanges started (UDP and TCP). */
+  queries: number;
+  /** UDP answers retried over TCP because the TC bit was set. */
+  tcpFallbacks: number;
+  /** Datagrams ignored because their ID or question did not match (or did not decode): possible spoofing. */
+  mismatched: number;
+}
+
+/**
+ * A stub resolver that behaves like glibc's: resolv.conf and the search list with ndots, /etc/hosts first for host
+ * lookups, UDP with random ID and source port, TCP on truncation, per-server timeout and attempts, rotate, CNAME
+ * chains, and distinct error codes for NXDOMAIN, NODATA, SERVFAIL, REFUSED and timeouts. No cache: every call asks.
+ *
+ * @example
+ * const resolver = new Resolver();
+ * const { fqdn, targets } = await resolver.resolveSrv('_discovery._tcp.web-headless');
+ */
+export class Resolver {
+  /** Counters since construction. */
+  readonly stats: ResolverStats = { queries: 0, tcpFallbacks: 0, mismatched: 0 };
+  readonly #options: ResolverOptions;
+  readonly #nameservers: readonly Nameserver[] | undefined;
+  readonly #log: Logger;
+  #rotation = 0;
+
+  /** @param options - overrides of resolv.conf and defaults; validated here (KINDRED_ERR_DNS_BAD_CONFIG). */
+  constructor(options: ResolverOptions = {}) {
+    this.#options = validateOptions(options);
+    this.#nameservers = options.nameservers?.map((n, i) =>
+      typeof n === 'string'
+        ? parseNameserver(n, `nameservers[${i}]`)
+        : checkNameserver(n, `nameservers[${i}]`),
+    );
+    this.#log = options.logger?.child({ component: 'dns' }) ?? pino({ enabled: false });
+  }
+
+  /** Reads resolv.conf and merges the options: the configuration the next lookup will use. */
+  async config(): Promise<EffectiveResolverConfig> {
+    const o = this.#options;
+    const conf = await readResolvConf(o.resolvConfPath ?? DNS_DEFAULTS.resolvConfPath, {
+      hostname: o.hostname ?? osHostname(),
+    });
+    return {
+      nameservers: this.#nameservers ?? conf.nameservers,
+      search: (o.search ?? conf.search).map(stripDot).filter((d) => d !== '' && d !== '.'),
+      ndots: o.ndots ?? conf.ndots,
+      timeoutMs: o.timeoutMs ?? conf.timeoutMs,
+      attempts: o.attempts ?? conf.attempts,
+      rotate: o.rotate ?? conf.rotate,
+    };
+  }
+
+  /**
+   * Resolves `name` to records of `type` through the search list (glibc order: a name with at least ndots dots is
+   * tried as is first; otherwise each search domain, then the bare name; a trailing dot means the bare name only).
+   * Follows CNAMEs up to `maxCnameChain`. Throws a {@link KindredError} with a `KINDRED_ERR_DNS_*` code.
+   */
+  async resolve(name: string, type: RecordType): Promise<Resolution> {
+    if (!RECORD_TYPES.includes(type)) {
+      throw badConfig(`record type ${String(type)} is not supported; use one of ${RECORD_TYPES.join(', ')}`);
+    }
+    const conf = await this.config();
+    return this.#search(name, type, conf, (fqdn) => this.#queryChasing(fqdn, type, conf));
+  }
+
+  /**
+   * Resolves SRV records for `name` through the search list. Each target's addresses come from the Additional
+   * section; targets missing there get A and AAAA queries of their own. Targets `.` ("no service") are dropped.
+   */
+  async resolveSrv(name: string): Promise<SrvResolution> {
+    const conf = await this.config();
+    const res = await this.#search(name, 'SRV', conf, (fqdn) => this.#queryChasing(fqdn, 'SRV', conf));
+    const glue = new Map<string, { v4: string[]; v6: string[] }>();
+    for (const r of res.additionals) {
+      if (r.type !== 'A' && r.type !== 'AAAA') continue;
+      const key = r.name.toLowerCase();
+      const entry = glue.get(key) ?? { v4: [], v6: [] };
+      (r.type === 'A' ? entry.v4 : entry.v6).push(r.data);
+      glue.set(key, entry);
+    }
+    const srvs = res.answers.filter((r) => r.type === 'SRV' && r.data.target !== '.');
+    const missing = [...new Set(srvs.map((r) => (r.data as { target: string }).target.toLowerCase()))].filter(
+      (t) => !glue.has(t),
+    );
+    await mapLimit(
+      missing,
+      this.#options.srvAddressConcurrency ?? DNS_DEFAULTS.srvAddressConcurrency,
+      async (t) => {
+        glue.set(t, await this.#targetAddresses(t, conf));
+      },
+    );
+    const targets = srvs.map((r) => {
+      const d = r.data as { target: string; port: number; priority: number; weight: number };
+      const g = glue.get(d.target.toLowerCase());
+      return {
+        target: d.target,
+        port: d.port,
+        priority: d.priority,
+        weight: d.weight,
+        addresses: [...new Set([...(g?.v4 ?? []), ...(g?.v6 ?? [])])],
+        ttl: r.ttl,
+      };
+    });
+    return { name, fqdn: res.fqdn, targets, ttl: res.ttl };
+  }
+
+  /**
+   * getaddrinfo-like: an IP literal is itself (`source: 'literal'`); then the hosts file (every matching line, the
+   * first line's first name is the canonical name); then DNS A and/or AAAA through the search list.
+   *
+   * @param opts.family - 4 (A only), 6 (AAAA only) or 0 (both; the default)
+   */
+  async lookupHost(name: string, opts: { family?: 0 | 4 | 6 } = {}): Promise<HostLookup> {
+    const family = opts.family ?? 0;
+    if (family !== 0 && family !== 4 && family !== 6)
+      throw badConfig(`family must be 0, 4 or 6, got ${family}`);
+    const literal = isIP(name.split('%')[0] ?? '');
+    if (literal !== 0) {
+      if (family !== 0 && literal !== family) {
+        throw new KindredError(
+          DNS_ERROR_CODES.NODATA,
+          `${name} is an IPv${literal} address, not IPv${family}`,
+          {
+            details: { name, family },
+          },
+        );
+      }
+      return { name, fqdn: name, addresses: [name], source: 'literal' };
+    }
+    const hosts = await readHosts(this.#options.hostsPath ?? DNS_DEFAULTS.hostsPath);
+    const matched = findHostsEntries(hosts, name, family);
+    if (matched.length > 0) {
+      const addresses = [...new Set(matched.map((e) => e.address))];
+      return { name, fqdn: matched[0]!.canonical, addresses, source: 'hosts' };
+    }
+    const conf = await this.config();
+    const types: RecordType[] = family === 4 ? ['A'] : family === 6 ? ['AAAA'] : ['A', 'AAAA'];
+    const res = await this.#search(name, types.join('/'), conf, (fqdn) =>
+      this.#addressQuery(fqdn, types, conf),
+    );
+    return { name, fqdn: res.canonical, addresses: res.addresses, source: 'dns' };
+  }
+
+  /**
+   * What `hostname -f` prints: getaddrinfo(hostname, AI_CANONNAME). The first hosts-file line naming `hostname`
+   * gives its first name; otherwise DNS through the search list, the canonical name being the name that answered
+   * (after CNAMEs).
+   *
+   * @param hostname - the short or full host name (default: os.hostname(), i.e. gethostname)
+   */
+  async canonicalName(hostname: string = osHostname()): Promise<{ fqdn: string; source: 'hosts' | 'dns' }> {
+    const found = await this.lookupHost(hostname);
+    return { fqdn: found.fqdn, source: found.source === 'hosts' ? 'hosts' : 'dns' };
+  }
+
+  /** glibc res_search: the order candidates are tried, and which error is reported when all fail. */
+  async #search<T>(
+    name: string,
+    what: string,
+    conf: EffectiveResolverConfig,
+    attempt: (fqdn: string) => Promise<T>,
+  ): Promise<T> {
+    const trailingDot = name.endsWith('.');
+    const bare = trailingDot ? name.slice(0, -1) : name;
+    checkQueryName(bare, name);
+    const dots = bare.split('.').length - 1;
+    const tried: string[] = [];
+    const tryName = async (fqdn: string): Promise<T> => {
+      tried.push(fqdn);
+      return attempt(fqdn);
+    };
+    let saved: KindredError | undefined;
+    let nodata: KindredError | undefined;
+    let servfail: KindredError | undefined;
+    let last: KindredError | undefined;
+    let triedAsIs = false;
+    if (trailingDot || dots >= conf.ndots) {
+      try {
+        return await tryName(bare);
+      } catch (err) {
+        const e = asKindred(err);
+        if (trailingDot) throw withTried(e, name, what, tried);
+        saved = e;
+        triedAsIs = true;
+      }
+    }
+    if (!trailingDot) {
+      for (const domain of conf.search) {
+        try {
+          return await tryName(`${bare}.${domain}`);
+        } catch (err) {
+          last = asKindred(err);
+          if (last.code === DNS_ERROR_CODES.NODATA) nodata = last;
+          else if (last.code === DNS_ERROR_CODES.SERVFAIL) servfail = last;
+          else if (last.code !== DNS_ERROR_CODES.NXDOMAIN) break; // timeout, refused, ...: glibc stops searching
+        }
+      }
+      if (!triedAsIs) {
+        try {
+          return await tryName(bare);
+        } catch (err) {
+          last = asKindred(err);
+        }
+      }
+    }
+    throw withTried(saved ?? nodata ?? servfail ?? last!, name, what, tried);
+  }
+
+  /** One absolute name: query, follow CNAMEs in the answer and, if the chain leaves it, query the chain's end. */
+  async #queryChasing(fqdn: string, type: RecordType, conf: EffectiveResolverConfig): Promise<Resolution> {
+    const maxChain = this.#options.maxCnameChain ?? DNS_DEFAULTS.maxCnameChain;
+    const cnames: DnsRecord[] = [];
+    const seen = new Set<string>([fqdn.toLowerCase()]);
+    let current = fqdn;
+    for (;;) {
+      const { message, server } = await this.#exchange(current, type, conf);
+      if (message.rcode === 'NXDOMAIN') {
+        throw new KindredError(
+          DNS_ERROR_CODES.NXDOMAIN,
+          `${current} does not exist (NXDOMAIN from ${server})`,
+          {
+            details: { name: current, type, server, negativeTtl: negativeTtl(message) },
+          },
+        );
+      }
+      const records = message.answers.map(toDnsRecord).filter((r): r is DnsRecord => r !== undefined);
+      let owner = current;
+      for (;;) {
+        if (type === 'CNAME' || records.some((r) => r.type === type && sameName(r.name, owner))) break;
+        const cname = records.find((r) => r.type === 'CNAME' && sameName(r.name, owner));
+        if (cname === undefined) break;
+        const target = cname.data as string;
+        if (cnames.length >= maxChain || seen.has(target.toLowerCase())) {
+          throw new KindredError(
+            DNS_ERROR_CODES.CNAME_CHAIN,
+            `CNAME chain from ${fqdn} is longer than ${maxChain} or loops (at ${target}); fix the DNS records`,
+            { details: { name: fqdn, chain: [...cnames.map((c) => c.name), target] } },
+          );
+        }
+        seen.add(target.toLowerCase());
+        cnames.push(cname);
+        owner = target;
+      }
+      const answers = records.filter((r) => r.type === type && sameName(r.name, owner));
+      if (answers.length > 0) {
+        const additionals = message.additionals
+          .map(toDnsRecord)
+          .filter((r): r is DnsRecord => r !== undefined);
+        const ttl = Math.min(...answers.map((r) => r.ttl), ...cnames.map((r) => r.ttl));
+        return {
+          name: fqdn,
+          fqdn,
+          canonical: stripDot(owner),
+          type,
+          answers,
+          cnames,
+          additionals,
+          ttl,
+          server,
+        };
+      }
+      if (!sameName(owner, current)) {
+        current = owner; // the chain left this answer: ask for its end
+        continue;
+      }
+      throw new KindredError(
+        DNS_ERROR_CODES.NODATA,
+        `${current} has no ${type} record (NODATA from ${server})`,
+        {
+          details: { name: current, type, server, negativeTtl: negativeTtl(message) },
+        },
+      );
+    }
+  }
+
+  /** A and/or AAAA for one absolute name, as getaddrinfo does per candidate: success if either type answers. */
+  async #addressQuery(
+    fqdn: string,
+    types: RecordType[],
+    conf: EffectiveResolverConfig,
+  ): Promise<{ canonical: string; addresses: string[] }> {
+    const results = await Promise.allSettled(types.map((t) => this.#queryChasing(fqdn, t, conf)));
+    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (ok.length > 0) {
+      return {
+        canonical: ok[0]!.canonical,
+        addresses: [...new Set(ok.flatMap((r) => r.answers.map((a) => a.data as string)))],
+      };
+    }
+    const errors = results.map((r) => asKindred((r as PromiseRejectedResult).reason));
+    const nameError = (e: KindredError) =>
+      e.code === DNS_ERROR_CODES.NXDOMAIN || e.code === DNS_ERROR_CODES.NODATA;
+    // A real failure (timeout, SERVFAIL, ...) outranks "no such record"; NODATA outranks NXDOMAIN.
+    return Promise.reject(
+      errors.find((e) => !nameError(e)) ??
+        errors.find((e) => e.code === DNS_ERROR_CODES.NODATA) ??
+        errors[0]!,
+    );
+  }
+
+  /** Addresses of an SRV target absent from the Additional section; failures leave it without addresses. */
+  async #targetAddresses(
+    target: string,
+    conf: EffectiveResolverConfig,
+  ): Promise<{ v4: string[]; v6: string[] }> {
+    const [v4, v6] = await Promise.all(
+      (['A', 'AAAA'] as const).map(async (t) => {
+        try {
+          return (await this.#queryChasing(target, t, conf)).answers.map((a) => a.data as string);
+        } catch (err) {
+          const e = asKindred(err);
+          if (e.code !== DNS_ERROR_CODES.NXDOMAIN && e.code !== DNS_ERROR_CODES.NODATA) {
+            this.#log.warn({ target, type: t, code: e.code }, 'SRV target address lookup failed');
+          }
+          return [];
+        }
+      }),
+    );
+    return { v4: v4 ?? [], v6: v6 ?? [] };
+  }
+
+  /**
+   * res_send: `attempts` rounds over the servers (starting at the next one when rotating), UDP first, TCP on TC.
+   * SERVFAIL/REFUSED/NOTIMP/FORMERR move on to the next server; NOERROR and NXDOMAIN are final.
+   */
+  async #exchange(
+    name: string,
+    type: RecordType,
+    conf: EffectiveResolverConfig,
+  ): Promise<{ message: WireMessage; server: string }> {
+    const servers = conf.nameservers;
+    const start = conf.rotate ? this.#rotation++ % servers.length : 0;
+    const failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[] = [];
+    const counters: WireCounters = { mismatched: 0 };
+    try {
+      for (let attempt = 0; attempt < conf.attempts; attempt++) {
+        for (let i = 0; i < servers.length; i++) {
+          const server = servers[(start + i) % servers.length]!;
+          const label = formatServer(server);
+          this.stats.queries++;
+          let result = await exchangeUdp(server, name, type, conf.timeoutMs, counters);
+          if (result.kind === 'answer' && result.message.truncated) {
+            this.stats.tcpFallbacks++;
+            this.stats.queries++;
+            result = await exchangeTcp(server, name, type, conf.timeoutMs);
+          }
+          if (result.kind !== 'answer') {
+            failures.push({ server: label, result });
+            continue;
+          }
+          const rcode = result.message.rcode;
+          if (rcode === 'NOERROR' || rcode === 'NXDOMAIN') return { message: result.message, server: label };
+          failures.push({ server: label, result: { kind: 'rcode', rcode } });
+        }
+      }
+    } finally {
+      this.stats.mismatched += counters.mismatched;
+      if (counters.mismatched > 0) {
+        this.#log.warn(
+          { query: { name, type }, ignored: counters.mismatched },
+          'ignored DNS responses with a wrong ID or question',
+        );
+      }
+    }
+    throw exchangeError(name, type, failures);
+  }
+}
+
+function exchangeError(
+  name: string,
+  type: string,
+  failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[],
+): KindredError {
+  const summary = failures.map((f) => {
+    const r = f.result;
+    const what = r.kind === 'rcode' ? r.rcode : r.kind === 'answer' ? 'answer' : r.kind;
+    const reason = r.kind === 'unreachable' || r.kind === 'bad-response' ? ` (${r.reason})` : '';
+    return `${f.server}: ${what}${reason}`;
+  });
+  const details = { name, type, servers: summary };
+  const rcodes = failures.flatMap((f) => (f.result.kind === 'rcode' ? [f.result.rcode] : []));
+  if (rcodes.includes('SERVFAIL')) {
+    return new KindredError(
+      DNS_ERROR_CODES.SERVFAIL,
+      `DNS server failure (SERVFAIL) for ${name} ${type}; the server could not answer (not synced yet, or a broken zone): retry later`,
+      { details },
+    );
+  }
+  if (rcodes.includes('REFUSED')) {
+    return new KindredError(
+      DNS_ERROR_CODES.REFUSED,
+      `DNS server refused ${name} ${type} (REFUSED); check the nameserver in resolv.conf serves this zone`,
+      { details },
+    );
+  }
+  if (rcodes.length > 0 || failures.some((f) => f.result.kind === 'bad-response')) {
+    return new KindredError(
+      DNS_ERROR_CODES.BAD_RESPONSE,
+      `no usable DNS answer for ${name} ${type} (${summary.join('; ')})`,
+      { details },
+    );
+  }
+  return new KindredError(
+    DNS_ERROR_CODES.TIMEOUT,
+    `no DNS server answered ${name} ${type} (${summary.join('; ')}); check the nameservers in resolv.conf are up`,
+    { details },
+  );
+}
+
+function negativeTtl(message: WireMessage): number | undefined {
+  const soa = message.authorities.map(toDnsRecord).find((r) => r?.type === 'SOA');
+  return soa === undefined ? undefined : Math.min(soa.ttl, (soa.data as SoaData).minimum);
+}
+
+function withTried(err: KindredError, name: string, what: string, tried: string[]): KindredError {
+  if (err.details?.tried !== undefined) return err;
+  const triedText = tried.length > 1 ? ` (tried ${tried.join(', ')})` : '';
+  const message =
+    err.code === DNS_ERROR_CODES.NXDOMAIN
+      ? `${name} does not exist${triedText}; check the name, the namespace and the search list in resolv.conf`
+      : err.code === DNS_ERROR_CODES.NODATA
+        ? `${name} has no ${what} record${triedText}`
+        : `${err.message}${triedText}`;
+  return new KindredError(err.code, message, { cause: err, details: { ...err.details, query: name, tried } });
+}
+
+function asKindred(err: unknown): KindredError {
+  if (err instanceof KindredError) return err;
+  return new KindredError(
+    DNS_ERROR_CODES.BAD_RESPONSE,
+    `DNS lookup failed: ${(err as Error)?.message ?? err}`,
+    {
+      cause: err,
+    },
+  );
+}
+
+function badConfig(message: string): KindredError {
+  return new KindredError(DNS_ERROR_CODES.BAD_CONFIG, message);
+}
+
+function checkQueryName(bare: string, original: string): void {
+  if (bare === '' || bare.length > 253 || bare.split('.').some((l) => l === '' || l.length > 63)) {
+    throw badConfig(
+      `"${original}" is not a valid DNS name (empty label, label over 63 or name over 253 characters)`,
+    );
+  }
+}
+
+/** `address:port` for IPv4, `[address]:port` for IPv6. */
+export function formatServer(server: Nameserver): string {
+  return server.address.includes(':')
+    ? `[${server.address}]:${server.port}`
+    : `${server.address}:${server.port}`;
+}
+
+/**
+ * Parses `10.0.0.1`, `10.0.0.1:5353`, `::1`, `[::1]:5353` into a {@link Nameserver} (port 53 when absent).
+ * Throws KINDRED_ERR_DNS_BAD_CONFIG naming `what` on anything else.
+ */
+export function parseNameserver(text: string, what = 'nameserver'): Nameserver {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracket !== null)
+    return checkNameserver({ address: bracket[1]!, port: portOf(bracket[2], what) }, what);
+  if (isIP(text.split('%')[0] ?? '') !== 0) return checkNameserver({ address: text }, what);
+  const hostPort = /^([^:]+):(\d+)$/.exec(text);
+  if (hostPort !== null)
+    return checkNameserver({ address: hostPort[1]!, port: portOf(hostPort[2], what) }, what);
+  throw badConfig(`${what}: "${text}" is not an IP address, ADDR:PORT or [IPv6]:PORT`);
+}
+
+function portOf(text: string | undefined, what: string): number {
+  if (text === undefined) return DNS_DEFAULTS.port;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw badConfig(`${what}: port ${text} is not 1-65535`);
+  return port;
+}
+
+function checkNameserver(n: { address: string; port?: number }, what: string): Nameserver {
+  if (typeof n.address !== 'string' || isIP(n.address.split('%')[0] ?? '') === 0) {
+    throw badConfig(`${what}: "${String(n.address)}" is not an IPv4 or IPv6 address`);
+  }
+  const port = n.port ?? DNS_DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw badConfig(`${what}: port ${port} is not 1-65535`);
+  return { address: n.address, port };
+}
+
+function validateOptions(o: ResolverOptions): ResolverOptions {
+  const int = (key: keyof ResolverOptions, min: number, max: number) => {
+    const v = o[key];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw badConfig(`Resolver option ${key} must be an integer from ${min} to ${max}, got ${String(v)}`);
+    }
+  };
+  int('ndots', 0, RESOLV_CONF_LIMITS.maxNdots);
+  int('timeoutMs', 1, 600_000);
+  int('attempts', 1, 100);
+  int('maxCnameChain', 0, 64);
+  int('srvAddressConcurrency', 1, 1024);
+  if (o.nameservers !== undefined && (!Array.isArray(o.nameservers) || o.nameservers.length === 0)) {
+    throw badConfig('Resolver option nameservers must be a non-empty array');
+  }
+  if (o.search !== undefined && (!Array.isArray(o.search) || o.search.some((s) => typeof s !== 'string'))) {
+    throw badConfig('Resolver option search must be an array of domain names');
+  }
+  for (const key of ['resolvConfPath', 'hostsPath', 'hostname'] as const) {
+    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) {
+      throw badConfig(`Resolver option ${key} must be a non-empty string`);
+    }
+  }
+  return o;
+}
+
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

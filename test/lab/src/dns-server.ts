@@ -1,0 +1,272 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KindredError } from '@kindred/dns';
+
+/** One zone BIND serves as primary. */
+export interface DnsZone {
+  /** Zone apex without trailing dot, e.g. `cluster.local`. */
+  readonly origin: string;
+  /** Zone file text (RFC 1035 master format) with one SOA record; its serial is managed by the server. */
+  readonly text: string;
+}
+
+/** Where BIND listens (UDP and TCP). */
+export interface DnsListen {
+  /** IPv4 or IPv6 address, e.g. `127.0.0.1`, `::1`, or an address inside `netns`. */
+  readonly address: string;
+  /** Port; tests on loopback use a random high port, a lab namespace uses 53. */
+  readonly port: number;
+}
+
+/** Options of {@link startDnsServer}. */
+export interface DnsServerOptions {
+  readonly zones: readonly DnsZone[];
+  readonly listen: readonly DnsListen[];
+  /** Run BIND inside this network namespace (`ip netns exec <netns> named ...`). */
+  readonly netns?: string;
+  /** How long to wait for BIND to start or to serve an update (default 15 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A running BIND 9. */
+export interface DnsServer {
+  /** Where it listens. */
+  readonly listen: readonly DnsListen[];
+  /** The serial each zone is currently served with. */
+  readonly serials: ReadonlyMap<string, number>;
+  /** Everything BIND has logged so far (it runs with -g: logs on stderr). */
+  log(): string;
+  /**
+   * Replaces zone contents: rewrites the zone files with a bumped SOA serial, sends SIGHUP, and resolves once every
+   * zone that loaded is served with its new serial (a zone whose text BIND rejects is reported as an error).
+   */
+  update(zones: readonly DnsZone[]): Promise<void>;
+  /** Kills BIND and removes its temporary directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const NAMED = '/usr/sbin/named';
+const DEFAULT_READY_TIMEOUT_MS = 15_000;
+const POLL_INTERVAL_MS = 50;
+
+/**
+ * Starts a real BIND 9 (`/usr/sbin/named -g`) as an authoritative-only server for `zones`: recursion off, and
+ * `minimal-responses no` so the Additional section carries the A/AAAA of SRV targets, as CoreDNS does. Resolves when
+ * every zone answers its SOA with the expected serial (zones BIND refuses to load answer SERVFAIL and are not waited
+ * for). Rejects with KINDRED_ERR_LAB_DNS_SERVER (and BIND's log) if it does not come up.
+ *
+ * @example
+ * const dns = await startDnsServer({ zones: [{ origin: 'cluster.local', text }], listen: [{ address: '127.0.0.1', port: 15353 }] });
+ * try { ... } finally { await dns.stop(); }
+ */
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  if (options.zones.length === 0) throw labError('startDnsServer needs at least one zone (option zones)');
+  if (options.listen.length === 0)
+    throw labError('startDnsServer needs at least one address (option listen)');
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const dir = await mkdtemp(join(tmpdir(), 'kindred-named-'));
+  const serials = new Map<string, number>();
+  const zoneFile = (origin: string) => join(dir, `${origin}.zone`);
+  let fileStamp = Math.floor(Date.now() / 1000) - 60;
+  let logText = '';
+  let child: ChildProcess | undefined;
+  let exited = false;
+
+  const writeZones = async (zones: readonly DnsZone[]) => {
+    // BIND skips a reload when the file's mtime is not newer than the last load, and mtimes have 1 s granularity:
+    // give every write a strictly increasing mtime.
+    fileStamp += 1;
+    for (const zone of zones) {
+      const serial = (serials.get(zone.origin) ?? 0) + 1;
+      serials.set(zone.origin, serial);
+      await writeFile(zoneFile(zone.origin), withSerial(zone.text, serial));
+      await utimes(zoneFile(zone.origin), fileStamp, fileStamp);
+    }
+  };
+
+  const stop = async () => {
+    if (child !== undefined && !exited) {
+      const done = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGKILL');
+      await done;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await writeZones(options.zones);
+    await writeFile(join(dir, 'named.conf'), namedConf(dir, options.zones, options.listen));
+    const argv = [NAMED, '-g', '-n', '1', '-c', join(dir, 'named.conf')];
+    const [cmd, ...args] =
+      options.netns === undefined ? argv : ['ip', 'netns', 'exec', options.netns, ...argv];
+    child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      logText += chunk;
+    });
+    child.on('exit', () => {
+      exited = true;
+    });
+    child.on('error', (err) => {
+      exited = true;
+      logText += `\nspawn failed: ${err.message}`;
+    });
+    await waitFor(
+      () => /\brunning\b/.test(logText),
+      () => exited,
+      readyTimeoutMs,
+      'start',
+      () => logText,
+    );
+    await waitServed(
+      options,
+      serials,
+      readyTimeoutMs,
+      () => logText,
+      () => exited,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    listen: options.listen,
+    serials,
+    log: () => logText,
+    async update(zones) {
+      for (const zone of zones) {
+        if (!serials.has(zone.origin))
+          throw labError(`update: zone ${zone.origin} was not configured at start`);
+      }
+      await writeZones(zones);
+      child?.kill('SIGHUP');
+      await waitServed(
+        { ...options, zones },
+        serials,
+        readyTimeoutMs,
+        () => logText,
+        () => exited,
+      );
+    },
+    stop,
+  };
+}
+
+/** Replaces the serial (first number after the SOA's two names) of the zone's SOA record. */
+function withSerial(text: string, serial: number): string {
+  const soa = /(\bSOA\s+\S+\s+\S+\s+\(?\s*)(\d+)/i;
+  if (!soa.test(text)) throw labError('zone text has no SOA record (needed to track reloads)');
+  return text.replace(soa, `$1${serial}`);
+}
+
+function namedConf(dir: string, zones: readonly DnsZone[], listen: readonly DnsListen[]): string {
+  const v4 = listen.filter((l) => !l.address.includes(':'));
+  const v6 = listen.filter((l) => l.address.includes(':'));
+  const lines = [
+    'options {',
+    `  directory "${dir}";`,
+    `  pid-file "${join(dir, 'named.pid')}";`,
+    `  session-keyfile "${join(dir, 'session.key')}";`,
+    `  managed-keys-directory "${dir}";`,
+    ...(v4.length === 0
+      ? ['  listen-on { none; };']
+      : v4.map((l) => `  listen-on port ${l.port} { ${l.address}; };`)),
+    ...(v6.length === 0
+      ? ['  listen-on-v6 { none; };']
+      : v6.map((l) => `  listen-on-v6 port ${l.port} { ${l.address}; };`)),
+    '  recursion no;',
+    '  minimal-responses no;',
+    '  allow-query { any; };',
+    '  dnssec-validation no;',
+    '  notify no;',
+    '};',
+    'controls { };',
+    ...zones.map((z) => `zone "${z.origin}" { type primary; file "${join(dir, `${z.origin}.zone`)}"; };`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Waits until every zone answers SOA with its current serial, or BIND says the zone failed to load. */
+async function waitServed(
+  options: DnsServerOptions,
+  serials: ReadonlyMap<string, number>,
+  timeoutMs: number,
+  log: () => string,
+  exited: () => boolean,
+): Promise<void> {
+  const target = options.listen[0]!;
+  for (const zone of options.zones) {
+    const serial = serials.get(zone.origin)!;
+    let served = false;
+    await waitFor(
+      async () => {
+        if (new RegExp(`zone ${escapeRegExp(zone.origin)}/IN: not loaded due to errors`).test(log()))
+          return true;
+        served = (await digSerial(options.netns, target, zone.origin)) === serial;
+        return served;
+      },
+      exited,
+      timeoutMs,
+      `serve ${zone.origin} serial ${serial}`,
+      log,
+    );
+  }
+}
+
+/** The SOA serial `dig` gets from `target` (inside `netns` if given), or undefined. */
+function digSerial(
+  netns: string | undefined,
+  target: DnsListen,
+  origin: string,
+): Promise<number | undefined> {
+  const argv = [
+    'dig',
+    '+short',
+    '+norec',
+    '+time=1',
+    '+tries=1',
+    '-p',
+    String(target.port),
+    `@${target.address}`,
+  ];
+  argv.push(origin, 'SOA');
+  const [cmd, ...args] = netns === undefined ? argv : ['ip', 'netns', 'exec', netns, ...argv];
+  return new Promise((resolve) => {
+    execFile(cmd!, args, { timeout: 3_000 }, (_err, stdout) => {
+      const serial = Number(String(stdout).trim().split(/\s+/)[2]);
+      resolve(Number.isInteger(serial) ? serial : undefined);
+    });
+  });
+}
+
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  failed: () => boolean,
+  timeoutMs: number,
+  what: string,
+  log: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (failed() || Date.now() > deadline) {
+      const tail = log().split('\n').slice(-15).join('\n');
+      throw labError(
+        `BIND did not ${what} ${failed() ? '(named exited)' : `within ${timeoutMs} ms`}; named's log ends:\n${tail}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function labError(message: string): KindredError {
+  return new KindredError('KINDRED_ERR_LAB_DNS_SERVER', message);
+}
