@@ -1,1 +1,34 @@
-export {};
+/**
+ * `@kindred/node-identity`: Erlang node names (`name@host`), naming modes and their dialing rules, the node's own
+ * name (what `erl -name` / `-sname` would pick, with container overrides) and the cookie.
+ */
+export { isKindredError, KindredError } from '@kindred/dns';
+export {
+  type CookieSource,
+  checkCookie,
+  type LoadCookieOptions,
+  type LoadedCookie,
+  loadCookie,
+  makeCookie,
+} from './cookie.js';
+export { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
+export {
+  checkDialable,
+  formatNodeName,
+  isIpLiteral,
+  isValidHostPart,
+  isValidNamePart,
+  NAME_PART_PATTERN,
+  type NamingMode,
+  type NodeName,
+  namingModeOf,
+  parseNodeName,
+} from './node-name.js';
+export {
+  type CanonicalNameResolver,
+  clusterDomainFromSearch,
+  type HostSource,
+  type OwnName,
+  type ResolveOwnNameOptions,
+  resolveOwnName,
+} from './own-name.js';

@@ -1,0 +1,302 @@
+import { hostname as osHostname } from 'node:os';
+import { findHostsEntries, KindredError, readHosts, readResolvConf } from '@kindred/dns';
+import type { Logger } from 'pino';
+import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
+import {
+  formatNodeName,
+  isValidNamePart,
+  type NamingMode,
+  type NodeName,
+  namingModeOf,
+  parseNodeName,
+} from './node-name.js';
+
+/**
+ * Where the host part of the own name came from: `explicit` (`--name app@host`), `env` (`KINDRED_NODE_NAME`),
+ * `kubernetes` (composed from `POD_NAME`, `POD_NAMESPACE`, `KINDRED_SUBDOMAIN` and the cluster domain), `hosts`
+ * (the hostname's canonical name in /etc/hosts), `dns` (the hostname's canonical name in DNS through the search
+ * list), `hostname` (the OS hostname itself: cut at the first dot for short names, or already dotted).
+ */
+export type HostSource = 'explicit' | 'env' | 'kubernetes' | 'hosts' | 'dns' | 'hostname';
+
+/** The node's own name, with how it was found. */
+export interface OwnName {
+  /** `name@host`. */
+  readonly node: string;
+  /** The part before `@`. */
+  readonly name: string;
+  /** The part after `@`. */
+  readonly host: string;
+  /** The naming mode the node runs in. */
+  readonly mode: NamingMode;
+  /** Where the host came from. */
+  readonly source: HostSource;
+  /** One sentence for people on how the host was found (which file, which variable). */
+  readonly detail: string;
+}
+
+/** The DNS step of `hostname -f`: `Resolver` from `@kindred/dns` fits; tests may pass any implementation. */
+export interface CanonicalNameResolver {
+  /** The canonical (fully qualified) name of `hostname`, looked up through the resolv.conf search list. */
+  canonicalName(hostname: string): Promise<{ fqdn: string; source: 'hosts' | 'dns' }>;
+}
+
+/** Options of {@link resolveOwnName}. Give `name` or `sname`, or neither when `KINDRED_NODE_NAME` is set. */
+export interface ResolveOwnNameOptions {
+  /** `--name`: a base name (`app`, long names, host = `hostname -f`) or a whole name (`app@host`, taken as given). */
+  readonly name?: string;
+  /** `--sname`: a base name (`app`, host = the hostname up to its first dot) or a whole name without a dotted host. */
+  readonly sname?: string;
+  /** Environment with the overrides (`KINDRED_NODE_NAME`, `POD_NAME`, ...); defaults to `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The OS hostname; defaults to `os.hostname()` (gethostname(2), what `hostname` prints). */
+  readonly hostname?: string;
+  /** The hosts file; defaults to {@link NODE_IDENTITY_DEFAULTS.hostsPath}. */
+  readonly hostsPath?: string;
+  /** The resolver configuration (search list, cluster domain); defaults to {@link NODE_IDENTITY_DEFAULTS.resolvConfPath}. */
+  readonly resolvConfPath?: string;
+  /** The DNS step, tried when /etc/hosts does not name the hostname. Without one the step is skipped. */
+  readonly resolver?: CanonicalNameResolver;
+  /** pino logger; a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * Finds the node's own name the way `erl -name` / `erl -sname` does, with kindred's container overrides, in this
+ * order:
+ *
+ * 1. `name`/`sname` given as a whole `app@host`: taken as given after validation (`explicit`). As in Erlang, a long
+ *    name's host is not checked for a dot; a short name's host must have none ("Can't set short node name!").
+ * 2. `KINDRED_NODE_NAME`: the whole name (`env`).
+ * 3. Long names with `KINDRED_SUBDOMAIN` set: `<name>@<POD_NAME>.<subdomain>.<POD_NAMESPACE>.svc.<cluster domain>`,
+ *    the cluster domain read from resolv.conf's search list (the entry after `<namespace>.svc.`), or from
+ *    `KINDRED_CLUSTER_DOMAIN` (`kubernetes`).
+ * 4. Long names: what `hostname -f` prints: the hostname's canonical name in /etc/hosts (`hosts`), else in DNS
+ *    through the search list (`dns`), else the hostname when it already has a dot (`hostname`).
+ * 5. Short names: the hostname up to its first dot (`hostname`).
+ *
+ * @throws KindredError `KINDRED_ERR_OWN_NAME_OPTIONS` (both or neither of name/sname), `KINDRED_ERR_NODE_NAME_*`,
+ *   `KINDRED_ERR_ILLEGAL_OWN_NAME` ("Can't set short node name!" / "Can't set long node name!"),
+ *   `KINDRED_ERR_KUBERNETES_ENV`, `KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN`, `KINDRED_ERR_DNS_BAD_CONFIG`.
+ * @example
+ * // in a pod with subdomain web: kubelet's /etc/hosts names the pod web-0.web.default.svc.cluster.local
+ * await resolveOwnName({ name: 'app' })
+ * // { node: 'app@web-0.web.default.svc.cluster.local', name: 'app', host: 'web-0.web.default.svc.cluster.local',
+ * //   mode: 'longnames', source: 'hosts', detail: "canonical name of 'web-0' in /etc/hosts" }
+ */
+export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promise<OwnName> {
+  const log = options.logger?.child({ component: 'node-identity' });
+  const env = options.env ?? process.env;
+  if (options.name !== undefined && options.sname !== undefined) {
+    throw new KindredError(
+      'KINDRED_ERR_OWN_NAME_OPTIONS',
+      'give either a long name (--name) or a short name (--sname), not both',
+    );
+  }
+  const flagMode: NamingMode | undefined =
+    options.sname !== undefined ? 'shortnames' : options.name !== undefined ? 'longnames' : undefined;
+  let base = options.sname ?? options.name;
+
+  if (base?.includes('@')) {
+    const at = base.indexOf('@');
+    // Erlang treats `-name app@` as `-name app`: an empty host means "find it".
+    if (at === base.length - 1) {
+      base = base.slice(0, at);
+    } else {
+      const node = parseNodeName(base);
+      return finish(node, flagMode ?? 'longnames', 'explicit', `given as ${base}`, log);
+    }
+  }
+
+  const fromEnv = env[NODE_IDENTITY_ENV.nodeName];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const node = parseNodeName(fromEnv);
+    return finish(node, flagMode ?? namingModeOf(node), 'env', `from ${NODE_IDENTITY_ENV.nodeName}`, log);
+  }
+
+  if (base === undefined || flagMode === undefined) {
+    throw new KindredError(
+      'KINDRED_ERR_OWN_NAME_OPTIONS',
+      `no node name: give --name BASE (long names) or --sname BASE (short names), or set ${NODE_IDENTITY_ENV.nodeName}`,
+    );
+  }
+  checkBase(base);
+
+  const hostname = options.hostname ?? osHostname();
+  if (flagMode === 'shortnames') {
+    const short = hostname.split('.')[0] ?? '';
+    return finish(
+      { name: base, host: short },
+      'shortnames',
+      'hostname',
+      `the hostname ${JSON.stringify(hostname)} up to its first dot`,
+      log,
+    );
+  }
+
+  if (env[NODE_IDENTITY_ENV.subdomain] !== undefined && env[NODE_IDENTITY_ENV.subdomain] !== '') {
+    const { host, detail } = await kubernetesHost(env, options.resolvConfPath);
+    return finish({ name: base, host }, 'longnames', 'kubernetes', detail, log);
+  }
+
+  const found = await fullyQualifiedHostname(hostname, options, log);
+  return finish({ name: base, host: found.fqdn }, 'longnames', found.source, found.detail, log);
+}
+
+function checkBase(base: string): void {
+  if (!isValidNamePart(base)) {
+    throw new KindredError(
+      'KINDRED_ERR_NODE_NAME_INVALID_NAME',
+      `Invalid node name! ${JSON.stringify(base)} must be letters, digits, '_' or '-' (at least one)`,
+      { details: { name: base } },
+    );
+  }
+}
+
+function finish(
+  node: NodeName,
+  mode: NamingMode,
+  source: HostSource,
+  detail: string,
+  log: Logger | undefined,
+): OwnName {
+  if (mode === 'shortnames' && node.host.includes('.')) {
+    throw new KindredError(
+      'KINDRED_ERR_ILLEGAL_OWN_NAME',
+      `Can't set short node name! The host ${JSON.stringify(node.host)} (${detail}) has a dot; ` +
+        'use --name for long names or give a host without a dot',
+      { details: { host: node.host, mode, source } },
+    );
+  }
+  const text = formatNodeName(node);
+  log?.debug({ own: { node: text, source } }, 'own node name');
+  return { node: text, name: node.name, host: node.host, mode, source, detail };
+}
+
+/**
+ * The FQDN the way `hostname -f` finds it (getaddrinfo with AI_CANONNAME, NSS `files dns`): the canonical name of
+ * the first /etc/hosts line naming the hostname; else DNS through the search list; else the hostname itself if it
+ * already has a dot (Erlang accepts a dotted hostname as is).
+ */
+async function fullyQualifiedHostname(
+  hostname: string,
+  options: ResolveOwnNameOptions,
+  log: Logger | undefined,
+): Promise<{ fqdn: string; source: HostSource; detail: string }> {
+  const hostsPath = options.hostsPath ?? NODE_IDENTITY_DEFAULTS.hostsPath;
+  const entry = findHostsEntries(await readHosts(hostsPath), hostname)[0];
+  if (entry !== undefined) {
+    // glibc stops at the first NSS source that knows the name, so hostname -f prints this even without a dot.
+    const fqdn = stripDot(entry.canonical);
+    if (!fqdn.includes('.'))
+      throw noFqdn(hostname, `${hostsPath} names it ${JSON.stringify(fqdn)}, without a dot`);
+    return { fqdn, source: 'hosts', detail: `canonical name of ${JSON.stringify(hostname)} in ${hostsPath}` };
+  }
+  let dnsFailure = 'no resolver was given';
+  if (options.resolver !== undefined) {
+    try {
+      const answer = await options.resolver.canonicalName(hostname);
+      const fqdn = stripDot(answer.fqdn);
+      if (fqdn.includes('.')) {
+        return {
+          fqdn,
+          source: answer.source,
+          detail: `canonical name of ${JSON.stringify(hostname)} in ${answer.source === 'dns' ? 'DNS' : hostsPath}`,
+        };
+      }
+      dnsFailure = `DNS names it ${JSON.stringify(fqdn)}, without a dot`;
+    } catch (err) {
+      dnsFailure = `DNS: ${(err as Error).message}`;
+      log?.debug({ err, hostname }, 'DNS step of hostname -f failed');
+    }
+  }
+  if (hostname.includes('.')) {
+    return { fqdn: stripDot(hostname), source: 'hostname', detail: 'the hostname, already fully qualified' };
+  }
+  throw noFqdn(hostname, `it is not in ${hostsPath}; ${dnsFailure}`);
+}
+
+function noFqdn(hostname: string, why: string): KindredError {
+  return new KindredError(
+    'KINDRED_ERR_ILLEGAL_OWN_NAME',
+    `Can't set long node name! No fully qualified name for hostname ${JSON.stringify(hostname)} (${why}). ` +
+      `Add "<address> <fqdn> ${hostname}" to /etc/hosts, set ${NODE_IDENTITY_ENV.nodeName}=name@fqdn, ` +
+      'or use short names (--sname)',
+    { details: { hostname } },
+  );
+}
+
+function stripDot(name: string): string {
+  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
+ * The cluster domain from a resolv.conf search list as kubelet writes it (`<ns>.svc.<domain> svc.<domain> <domain>`):
+ * the rest of the first entry that starts with `<namespace>.svc.`, or `undefined`.
+ *
+ * @example
+ * clusterDomainFromSearch(['default.svc.corp.example', 'svc.corp.example', 'corp.example'], 'default') // 'corp.example'
+ */
+export function clusterDomainFromSearch(search: readonly string[], namespace: string): string | undefined {
+  const prefix = `${namespace}.svc.`.toLowerCase();
+  for (const entry of search) {
+    if (entry.toLowerCase().startsWith(prefix) && entry.length > prefix.length)
+      return entry.slice(prefix.length);
+  }
+  return undefined;
+}
+
+async function kubernetesHost(
+  env: NodeJS.ProcessEnv,
+  resolvConfPath: string | undefined,
+): Promise<{ host: string; detail: string }> {
+  const subdomain = env[NODE_IDENTITY_ENV.subdomain] ?? '';
+  const pod = env[NODE_IDENTITY_ENV.podName] ?? '';
+  const namespace = env[NODE_IDENTITY_ENV.podNamespace] ?? '';
+  const missing = [
+    pod === '' ? NODE_IDENTITY_ENV.podName : undefined,
+    namespace === '' ? NODE_IDENTITY_ENV.podNamespace : undefined,
+  ].filter((v) => v !== undefined);
+  if (missing.length > 0) {
+    throw new KindredError(
+      'KINDRED_ERR_KUBERNETES_ENV',
+      `${NODE_IDENTITY_ENV.subdomain} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not; ` +
+        'set them from the downward API (fieldRef metadata.name / metadata.namespace)',
+      { details: { missing } },
+    );
+  }
+  for (const [variable, label] of [
+    [pod, NODE_IDENTITY_ENV.podName],
+    [subdomain, NODE_IDENTITY_ENV.subdomain],
+    [namespace, NODE_IDENTITY_ENV.podNamespace],
+  ] as const) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(variable) || variable.length > 63) {
+      throw new KindredError(
+        'KINDRED_ERR_KUBERNETES_ENV',
+        `${label}=${JSON.stringify(variable)} is not a DNS label (lower-case letters, digits and '-', at most 63)`,
+        { details: { variable: label } },
+      );
+    }
+  }
+  const path = resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath;
+  let domain = env[NODE_IDENTITY_ENV.clusterDomain];
+  let from: string = NODE_IDENTITY_ENV.clusterDomain;
+  if (domain === undefined || domain === '') {
+    const conf = await readResolvConf(path);
+    domain = clusterDomainFromSearch(conf.search, namespace);
+    from = `the search list of ${path}`;
+    if (domain === undefined) {
+      throw new KindredError(
+        'KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN',
+        `cannot tell the cluster domain: ${path} has no search entry "${namespace}.svc.<domain>" ` +
+          `(search: ${conf.search.join(' ') || 'none'}); set ${NODE_IDENTITY_ENV.clusterDomain}`,
+        { details: { path, search: conf.search, namespace } },
+      );
+    }
+  }
+  domain = stripDot(domain);
+  return {
+    host: `${pod}.${subdomain}.${namespace}.svc.${domain}`,
+    detail: `${NODE_IDENTITY_ENV.podName}.${NODE_IDENTITY_ENV.subdomain}.${NODE_IDENTITY_ENV.podNamespace}.svc.<cluster domain>, the cluster domain from ${from}`,
+  };
+}

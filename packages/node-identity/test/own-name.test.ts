@@ -1,0 +1,270 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CanonicalNameResolver,
+  clusterDomainFromSearch,
+  type ResolveOwnNameOptions,
+  resolveOwnName,
+} from '../src/own-name.js';
+
+// The files kubelet writes for pod web-0 of a Deployment with `subdomain: web` in namespace default.
+const KUBELET_HOSTS = `# Kubernetes-managed hosts file.
+127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+10.244.1.5\tweb-0.web.default.svc.cluster.local\tweb-0
+`;
+const KUBELET_RESOLV =
+  'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n';
+
+let dir: string;
+const paths = { hosts: '', resolv: '', plainHosts: '', corpResolv: '', emptyResolv: '' };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kindred-own-name-'));
+  paths.hosts = join(dir, 'hosts');
+  paths.resolv = join(dir, 'resolv.conf');
+  paths.plainHosts = join(dir, 'hosts.plain');
+  paths.corpResolv = join(dir, 'resolv.corp');
+  paths.emptyResolv = join(dir, 'resolv.empty');
+  await writeFile(paths.hosts, KUBELET_HOSTS);
+  await writeFile(paths.resolv, KUBELET_RESOLV);
+  await writeFile(paths.plainHosts, '127.0.0.1\tlocalhost\n127.0.1.1\tbox\n');
+  await writeFile(
+    paths.corpResolv,
+    'search shop.svc.corp.example svc.corp.example corp.example\nnameserver 10.0.0.10\n',
+  );
+  await writeFile(paths.emptyResolv, 'nameserver 10.0.0.10\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function inPod(extra: Partial<ResolveOwnNameOptions> = {}): ResolveOwnNameOptions {
+  return { hostname: 'web-0', hostsPath: paths.hosts, resolvConfPath: paths.resolv, env: {}, ...extra };
+}
+
+async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code?: string; message: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+// Stands in for the DNS step's resolver (@kindred/dns Resolver): this unit test is about the order of the steps,
+// not DNS; the real resolver against a real BIND is tested in @kindred/dns.
+function fixedResolver(answers: Record<string, string>): CanonicalNameResolver & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async canonicalName(hostname) {
+      asked.push(hostname);
+      const fqdn = answers[hostname];
+      if (fqdn === undefined)
+        throw Object.assign(new Error(`${hostname}: NXDOMAIN`), { code: 'KINDRED_ERR_DNS_NXDOMAIN' });
+      return { fqdn, source: 'dns' };
+    },
+  };
+}
+
+describe('resolveOwnName: long names find the host as hostname -f does', () => {
+  it("takes the hostname's canonical name from kubelet's /etc/hosts", async () => {
+    expect(await resolveOwnName(inPod({ name: 'app' }))).toEqual({
+      node: 'app@web-0.web.default.svc.cluster.local',
+      name: 'app',
+      host: 'web-0.web.default.svc.cluster.local',
+      mode: 'longnames',
+      source: 'hosts',
+      detail: `canonical name of "web-0" in ${paths.hosts}`,
+    });
+  });
+
+  it('stops at /etc/hosts like glibc: a canonical name without a dot is refused, DNS is not asked', async () => {
+    const resolver = fixedResolver({ box: 'box.example.org' });
+    const err = await rejection(
+      resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'box', hostsPath: paths.plainHosts }),
+    );
+    expect(err.code).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
+    expect(err.message).toMatch(/^Can't set long node name!/);
+    expect(resolver.asked).toEqual([]);
+  });
+
+  it('asks DNS when /etc/hosts does not know the hostname', async () => {
+    const resolver = fixedResolver({ db1: 'db1.corp.example.' });
+    const own = await resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'db1' });
+    expect(own).toMatchObject({ node: 'app@db1.corp.example', source: 'dns', mode: 'longnames' });
+    expect(resolver.asked).toEqual(['db1']);
+  });
+
+  it('falls back to a hostname that already has a dot, and refuses one without', async () => {
+    const resolver = fixedResolver({});
+    expect(
+      await resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'db2.corp.example' }),
+    ).toMatchObject({
+      node: 'app@db2.corp.example',
+      source: 'hostname',
+    });
+    const err = await rejection(resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'db2' }));
+    expect(err.code).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
+    expect(err.message).toContain('KINDRED_NODE_NAME');
+  });
+});
+
+describe('resolveOwnName: short names, explicit names, validation', () => {
+  it('--sname takes the hostname up to its first dot', async () => {
+    expect(await resolveOwnName(inPod({ sname: 'app' }))).toMatchObject({
+      node: 'app@web-0',
+      mode: 'shortnames',
+      source: 'hostname',
+    });
+    expect(await resolveOwnName({ ...inPod({ sname: 'app' }), hostname: 'db2.corp.example' })).toMatchObject({
+      node: 'app@db2',
+    });
+  });
+
+  it('an explicit name@host is taken as given; a long name host is not checked for a dot (as Erlang)', async () => {
+    expect(await resolveOwnName(inPod({ name: 'app@other.example' }))).toMatchObject({
+      node: 'app@other.example',
+      mode: 'longnames',
+      source: 'explicit',
+    });
+    expect(await resolveOwnName(inPod({ name: 'app@x' }))).toMatchObject({
+      node: 'app@x',
+      mode: 'longnames',
+    });
+    expect(await resolveOwnName(inPod({ sname: 'app@x' }))).toMatchObject({
+      node: 'app@x',
+      mode: 'shortnames',
+    });
+  });
+
+  it('a short name with a dotted host is "Can\'t set short node name!"', async () => {
+    const err = await rejection(resolveOwnName(inPod({ sname: 'app@x.y' })));
+    expect(err.code).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
+    expect(err.message).toMatch(/^Can't set short node name!/);
+  });
+
+  it('`app@` means `app` (erl -name a@ picks the host itself)', async () => {
+    expect(await resolveOwnName(inPod({ name: 'app@' }))).toMatchObject({
+      source: 'hosts',
+      node: 'app@web-0.web.default.svc.cluster.local',
+    });
+  });
+
+  it('refuses a bad base name with "Invalid node name!", both flags, and neither', async () => {
+    expect((await rejection(resolveOwnName(inPod({ name: 'a.b' })))).code).toBe(
+      'KINDRED_ERR_NODE_NAME_INVALID_NAME',
+    );
+    expect((await rejection(resolveOwnName(inPod({ name: 'a.b' })))).message).toMatch(/^Invalid node name!/);
+    expect((await rejection(resolveOwnName(inPod({ name: 'a b@h.x' })))).code).toBe(
+      'KINDRED_ERR_NODE_NAME_INVALID_NAME',
+    );
+    expect((await rejection(resolveOwnName(inPod({ name: 'a', sname: 'a' })))).code).toBe(
+      'KINDRED_ERR_OWN_NAME_OPTIONS',
+    );
+    expect((await rejection(resolveOwnName(inPod()))).code).toBe('KINDRED_ERR_OWN_NAME_OPTIONS');
+  });
+
+  it('refuses an own name over 255 characters', async () => {
+    const err = await rejection(resolveOwnName({ ...inPod({ name: 'a'.repeat(250) }) }));
+    expect(err.code).toBe('KINDRED_ERR_NODE_NAME_TOO_LONG');
+  });
+});
+
+describe('resolveOwnName: environment overrides', () => {
+  it('KINDRED_NODE_NAME gives the whole name, its mode from its host when no flag is given', async () => {
+    expect(await resolveOwnName(inPod({ env: { KINDRED_NODE_NAME: 'svc@10.0.0.7' } }))).toMatchObject({
+      node: 'svc@10.0.0.7',
+      name: 'svc',
+      mode: 'longnames',
+      source: 'env',
+    });
+    expect(await resolveOwnName(inPod({ env: { KINDRED_NODE_NAME: 'svc@box' } }))).toMatchObject({
+      mode: 'shortnames',
+    });
+    expect(
+      await resolveOwnName(inPod({ name: 'app', env: { KINDRED_NODE_NAME: 'svc@box.x' } })),
+    ).toMatchObject({
+      node: 'svc@box.x',
+      source: 'env',
+    });
+  });
+
+  it('an explicit name@host wins over KINDRED_NODE_NAME; a bad KINDRED_NODE_NAME is a coded error', async () => {
+    expect(
+      await resolveOwnName(inPod({ name: 'a@b.c', env: { KINDRED_NODE_NAME: 'svc@box.x' } })),
+    ).toMatchObject({
+      source: 'explicit',
+    });
+    expect((await rejection(resolveOwnName(inPod({ env: { KINDRED_NODE_NAME: 'nohost' } })))).code).toBe(
+      'KINDRED_ERR_NODE_NAME_NO_AT',
+    );
+    expect(
+      (await rejection(resolveOwnName(inPod({ sname: 'a', env: { KINDRED_NODE_NAME: 'a@b.c' } })))).code,
+    ).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
+  });
+
+  it('composes the Kubernetes name with the cluster domain read from resolv.conf', async () => {
+    const env = { POD_NAME: 'web-7f9c-abcde', POD_NAMESPACE: 'default', KINDRED_SUBDOMAIN: 'web' };
+    expect(await resolveOwnName(inPod({ name: 'app', env }))).toMatchObject({
+      node: 'app@web-7f9c-abcde.web.default.svc.cluster.local',
+      source: 'kubernetes',
+      mode: 'longnames',
+    });
+    const corp = { POD_NAME: 'shop-0', POD_NAMESPACE: 'shop', KINDRED_SUBDOMAIN: 'shop-headless' };
+    expect(
+      await resolveOwnName(inPod({ name: 'app', env: corp, resolvConfPath: paths.corpResolv })),
+    ).toMatchObject({
+      node: 'app@shop-0.shop-headless.shop.svc.corp.example',
+      source: 'kubernetes',
+    });
+  });
+
+  it('KINDRED_CLUSTER_DOMAIN names the domain when resolv.conf does not; without either it is a coded error', async () => {
+    const env = { POD_NAME: 'p', POD_NAMESPACE: 'ns', KINDRED_SUBDOMAIN: 's' };
+    const err = await rejection(
+      resolveOwnName(inPod({ name: 'app', env, resolvConfPath: paths.emptyResolv })),
+    );
+    expect(err.code).toBe('KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN');
+    expect(err.message).toContain('KINDRED_CLUSTER_DOMAIN');
+    const withDomain = { ...env, KINDRED_CLUSTER_DOMAIN: 'k8s.internal.' };
+    expect(
+      await resolveOwnName(inPod({ name: 'app', env: withDomain, resolvConfPath: paths.emptyResolv })),
+    ).toMatchObject({
+      node: 'app@p.s.ns.svc.k8s.internal',
+    });
+  });
+
+  it('refuses a composition with missing or malformed variables, naming them', async () => {
+    const err = await rejection(resolveOwnName(inPod({ name: 'app', env: { KINDRED_SUBDOMAIN: 'web' } })));
+    expect(err.code).toBe('KINDRED_ERR_KUBERNETES_ENV');
+    expect(err.message).toContain('POD_NAME and POD_NAMESPACE');
+    const bad = { POD_NAME: 'Web_0', POD_NAMESPACE: 'default', KINDRED_SUBDOMAIN: 'web' };
+    expect((await rejection(resolveOwnName(inPod({ name: 'app', env: bad })))).message).toContain('POD_NAME');
+  });
+
+  it('short names ignore the Kubernetes composition', async () => {
+    const env = { POD_NAME: 'web-0', POD_NAMESPACE: 'default', KINDRED_SUBDOMAIN: 'web' };
+    expect(await resolveOwnName(inPod({ sname: 'app', env }))).toMatchObject({
+      node: 'app@web-0',
+      source: 'hostname',
+    });
+  });
+});
+
+describe('clusterDomainFromSearch', () => {
+  it("takes the rest of the '<ns>.svc.' entry", () => {
+    expect(
+      clusterDomainFromSearch(['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], 'default'),
+    ).toBe('cluster.local');
+    expect(clusterDomainFromSearch(['corp.lan', 'shop.svc.corp.example'], 'shop')).toBe('corp.example');
+    expect(
+      clusterDomainFromSearch(['svc.cluster.local', 'other.svc.cluster.local'], 'default'),
+    ).toBeUndefined();
+    expect(clusterDomainFromSearch(['default.svc.'], 'default')).toBeUndefined();
+  });
+});
