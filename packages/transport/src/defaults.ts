@@ -1,0 +1,32 @@
+/**
+ * Every default of `@kindred/transport`, in one frozen object. Units are in the names.
+ */
+export const TRANSPORT_DEFAULTS = Object.freeze({
+  /** Listen port when neither the `port` option nor `KINDRED_PORT` is set; also the dial port without discovery. */
+  port: 4370,
+  /** Address the listener binds (all interfaces, IPv4 and IPv6). */
+  host: '::',
+  /** Erlang's net_ticktime: a peer silent for about this long is dropped with `net_tick_timeout`. */
+  ticktimeMs: 60_000,
+  /** Erlang's tick intensity: ticks per ticktime; a tick is sent every ticktimeMs / tickIntensity when idle. */
+  tickIntensity: 4,
+  /** Erlang's net_setuptime: each connection must finish its handshake within this time. */
+  setupTimeoutMs: 7_000,
+  /** Largest single encoded message; a larger one is refused to the sender with KINDRED_ERR_MESSAGE_TOO_LARGE. */
+  maxMessageBytes: 8 * 1024 * 1024,
+  /** Per-peer bound on bytes waiting to be written (queued plus handed to the socket and not yet written). */
+  maxQueueBytes: 32 * 1024 * 1024,
+  /** A batch is written as soon as it holds this many bytes, without waiting for the end of the tick. */
+  flushAtBytes: 256 * 1024,
+  /** Bytes handed to the socket and not yet written before further batches wait for the socket to drain. */
+  maxInflightBytes: 4 * 1024 * 1024,
+  /** Incoming connections still in their handshake; more are closed at once with `overloaded`. */
+  maxPendingHandshakes: 128,
+  /** Under long names, the acceptor checks that the initiator's host resolves to the connection's address. */
+  verifyPeerHost: true,
+  /** The WebSocket path the listener answers on. */
+  path: '/kindred',
+});
+
+/** The options {@link TRANSPORT_DEFAULTS} fills in. */
+export type TransportDefaults = typeof TRANSPORT_DEFAULTS;

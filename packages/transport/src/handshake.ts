@@ -1,0 +1,499 @@
+import type { KindredError } from '@kindred/dns';
+import type { WebSocket } from 'ws';
+import { TRANSPORT_ERRORS, transportError } from './errors.js';
+import {
+  type AcceptStatus,
+  type ChallengeMsg,
+  CLOSE,
+  closeReasonOf,
+  computeDigest,
+  decodeHandshake,
+  digestsEqual,
+  encodeHandshake,
+  HandshakeDecodeError,
+  type NameMsg,
+  newChallenge,
+  PROTOCOL_VERSION,
+  type RefuseStatus,
+} from './protocol.js';
+
+/** What both ends of a handshake need. */
+export interface HandshakeParams {
+  /** This node's full name. */
+  readonly self: string;
+  readonly cookie: string;
+  /** This node's flags (FLAGS.HIDDEN). */
+  readonly flags: number;
+  readonly setupTimeoutMs: number;
+}
+
+/** A finished handshake: the authenticated peer. */
+export interface HandshakeResult {
+  readonly name: string;
+  readonly flags: number;
+  /** The acceptor's status (`ok`, `ok_simultaneous`, `alive`). */
+  readonly status: AcceptStatus;
+}
+
+/** A failed handshake: the error, and the close code sent or received. */
+export interface HandshakeFailure {
+  readonly error: KindredError;
+  /** Short reason for counters and logs: bad_cookie, name_mismatch, not_allowed, nok, setup_timeout, ... */
+  readonly reason: string;
+  /** The peer's claimed name, when it got that far. */
+  readonly peer?: string;
+}
+
+type Done = (failure: HandshakeFailure | null, result?: HandshakeResult) => void;
+
+function rawData(data: unknown): Buffer | null {
+  if (Buffer.isBuffer(data)) return data;
+  return null;
+}
+
+abstract class Handshake {
+  protected finished = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onMessage = (data: unknown, isBinary: boolean) => this.receive(data, isBinary);
+  private readonly onClose = (code: number, reason: Buffer) => this.closed(code, reason.toString('utf8'));
+  private readonly onError = () => {};
+
+  constructor(
+    protected readonly ws: WebSocket,
+    protected readonly params: HandshakeParams,
+    private readonly done: Done,
+  ) {
+    this.timer = setTimeout(() => {
+      this.fail(
+        CLOSE.SETUP_TIMEOUT,
+        'setup_timeout',
+        transportError(
+          TRANSPORT_ERRORS.SETUP_TIMEOUT,
+          `the handshake did not finish within ${params.setupTimeoutMs} ms (net_setuptime); is the peer overloaded?`,
+          this.peerDetails(),
+        ),
+      );
+    }, params.setupTimeoutMs);
+    this.timer.unref();
+    ws.on('message', this.onMessage);
+    ws.on('close', this.onClose);
+    ws.on('error', this.onError);
+  }
+
+  protected abstract peerDetails(): Record<string, unknown>;
+  protected abstract step(data: Buffer): void;
+  protected abstract closedByPeer(code: number, reason: string): HandshakeFailure;
+
+  private detach(): void {
+    clearTimeout(this.timer);
+    this.ws.off('message', this.onMessage);
+    this.ws.off('close', this.onClose);
+    this.ws.off('error', this.onError);
+  }
+
+  private receive(data: unknown, isBinary: boolean): void {
+    if (this.finished) return;
+    const buf = rawData(data);
+    if (!isBinary || buf === null) {
+      this.fail(
+        CLOSE.PROTOCOL_ERROR,
+        'protocol_error',
+        this.protocolError('a text message during the handshake'),
+      );
+      return;
+    }
+    try {
+      this.step(buf);
+    } catch (err) {
+      if (err instanceof HandshakeDecodeError) {
+        this.fail(err.close, err.close.reason, this.protocolError(err.message));
+      } else {
+        this.fail(CLOSE.PROTOCOL_ERROR, 'protocol_error', this.protocolError(String(err)));
+      }
+    }
+  }
+
+  protected protocolError(what: string): KindredError {
+    return transportError(
+      TRANSPORT_ERRORS.CONNECT_FAILED,
+      `the peer broke the kindred handshake (${what}); is it a kindred node of the same version?`,
+      this.peerDetails(),
+    );
+  }
+
+  private closed(code: number, reason: string): void {
+    if (this.finished) return;
+    const failure = this.closedByPeer(code, reason);
+    this.finish(failure);
+  }
+
+  protected send(buf: Buffer): void {
+    this.ws.send(buf, { binary: true });
+  }
+
+  /** Ends the handshake with a close code; the connection is closed. */
+  protected fail(
+    close: { code: number; reason: string },
+    reason: string,
+    error: KindredError,
+    peer?: string,
+  ): void {
+    if (this.finished) return;
+    closeQuietly(this.ws, close);
+    this.finish({ error, reason, ...(peer === undefined ? {} : { peer }) });
+  }
+
+  protected finish(failure: HandshakeFailure | null, result?: HandshakeResult): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach();
+    this.done(failure, result);
+  }
+
+  /** Abandons the handshake from outside (simultaneous connect lost, transport closing). */
+  abort(close: { code: number; reason: string }, reason: string, error: KindredError): void {
+    this.fail(close, reason, error);
+  }
+}
+
+/** Closes a WebSocket with a code, and makes sure the socket goes even if the peer never answers the close. */
+export function closeQuietly(ws: WebSocket, close: { code: number; reason: string }): void {
+  try {
+    if (ws.readyState === ws.CONNECTING) {
+      ws.terminate();
+      return;
+    }
+    ws.close(close.code, close.reason);
+    const t = setTimeout(() => ws.terminate(), 2_000);
+    t.unref();
+  } catch {
+    ws.terminate();
+  }
+}
+
+/**
+ * The dialing side: sends NAME, checks that the acceptor is the node it dialed (Erlang's name-matching rule), proves
+ * the cookie with REPLY and checks the acceptor's ACK.
+ */
+export class InitiatorHandshake extends Handshake {
+  private readonly challenge = newChallenge();
+  private state: 'open' | 'challenge' | 'ack' = 'open';
+  private peerChallenge: Buffer | undefined;
+  private peerStatus: AcceptStatus = 'ok';
+  private peerFlags = 0;
+
+  constructor(
+    ws: WebSocket,
+    private readonly dialed: string,
+    params: HandshakeParams,
+    done: Done,
+  ) {
+    super(ws, params, done);
+    ws.once('open', () => {
+      if (this.finished) return;
+      if (ws.protocol !== '' && !ws.protocol.startsWith('kindred-dist.')) {
+        this.fail(CLOSE.BAD_VERSION, 'bad_version', this.protocolError(`subprotocol ${ws.protocol}`));
+        return;
+      }
+      const name: NameMsg = {
+        tag: 'n',
+        version: PROTOCOL_VERSION,
+        name: params.self,
+        challenge: this.challenge,
+        flags: params.flags,
+      };
+      this.send(encodeHandshake(name));
+      this.state = 'challenge';
+    });
+  }
+
+  protected peerDetails(): Record<string, unknown> {
+    return { node: this.dialed };
+  }
+
+  protected step(data: Buffer): void {
+    const msg = decodeHandshake(data);
+    if (this.state === 'challenge' && msg.tag === 's') {
+      this.refused(msg.status, msg.reason);
+      return;
+    }
+    if (this.state === 'challenge' && msg.tag === 'c') {
+      this.challenged(msg);
+      return;
+    }
+    if (this.state === 'ack' && msg.tag === 'a') {
+      const expected = computeDigest(this.params.cookie, {
+        role: 'ack',
+        initiator: this.params.self,
+        acceptor: this.dialed,
+        initiatorChallenge: this.challenge,
+        acceptorChallenge: this.peerChallenge as Buffer,
+      });
+      if (!digestsEqual(msg.digest, expected)) {
+        this.fail(
+          CLOSE.BAD_COOKIE,
+          'bad_cookie',
+          transportError(
+            TRANSPORT_ERRORS.BAD_COOKIE,
+            `node ${this.dialed} answered with an invalid challenge ack: the cookies differ; give both nodes the same cookie`,
+            { node: this.dialed },
+          ),
+          this.dialed,
+        );
+        return;
+      }
+      this.finish(null, { name: this.dialed, flags: this.peerFlags, status: this.peerStatus });
+      return;
+    }
+    throw new HandshakeDecodeError(`unexpected '${msg.tag}' message`);
+  }
+
+  private refused(status: RefuseStatus, reason: string): void {
+    if (status === 'nok') {
+      this.fail(
+        CLOSE.NOK,
+        'nok',
+        transportError(
+          TRANSPORT_ERRORS.CONNECT_FAILED,
+          `node ${this.dialed} already has a connection with this node in progress (${reason})`,
+          { node: this.dialed, status, reason },
+        ),
+      );
+      return;
+    }
+    this.fail(
+      CLOSE.NOT_ALLOWED,
+      'not_allowed',
+      transportError(
+        TRANSPORT_ERRORS.NOT_ALLOWED,
+        `node ${this.dialed} refused this node (${reason}); check the allow list and that this node's host name resolves to its address`,
+        { node: this.dialed, status, reason },
+      ),
+    );
+  }
+
+  private challenged(msg: ChallengeMsg): void {
+    if (msg.name !== this.dialed) {
+      this.fail(
+        CLOSE.NAME_MISMATCH,
+        'name_mismatch',
+        transportError(
+          TRANSPORT_ERRORS.NAME_MISMATCH,
+          `dialed ${this.dialed} but the node there is ${msg.name}; dial it by the name it gives itself (hostname -f)`,
+          { node: this.dialed, actual: msg.name },
+        ),
+        this.dialed,
+      );
+      return;
+    }
+    this.peerChallenge = msg.challenge;
+    this.peerStatus = msg.status;
+    this.peerFlags = msg.flags;
+    const digest = computeDigest(this.params.cookie, {
+      role: 'reply',
+      initiator: this.params.self,
+      acceptor: this.dialed,
+      initiatorChallenge: this.challenge,
+      acceptorChallenge: msg.challenge,
+    });
+    this.send(encodeHandshake({ tag: 'r', digest }));
+    this.state = 'ack';
+  }
+
+  protected closedByPeer(code: number, reason: string): HandshakeFailure {
+    const node = this.dialed;
+    const known = closeReasonOf(code);
+    switch (known) {
+      case 'bad_cookie':
+        return {
+          reason: 'bad_cookie',
+          peer: node,
+          error: transportError(
+            TRANSPORT_ERRORS.BAD_COOKIE,
+            `node ${node} rejected this node's challenge reply: the cookies differ; give both nodes the same cookie`,
+            { node },
+          ),
+        };
+      case 'not_allowed':
+        return {
+          reason: 'not_allowed',
+          error: transportError(TRANSPORT_ERRORS.NOT_ALLOWED, `node ${node} refused this node`, { node }),
+        };
+      case 'nok':
+        return {
+          reason: 'nok',
+          error: transportError(TRANSPORT_ERRORS.CONNECT_FAILED, `node ${node} chose another connection`, {
+            node,
+          }),
+        };
+      case 'bad_version':
+        return {
+          reason: 'bad_version',
+          error: transportError(
+            TRANSPORT_ERRORS.BAD_VERSION,
+            `node ${node} does not speak kindred protocol ${PROTOCOL_VERSION}; run the same kindred version on both`,
+            { node },
+          ),
+        };
+      case 'setup_timeout':
+        return {
+          reason: 'setup_timeout',
+          error: transportError(TRANSPORT_ERRORS.SETUP_TIMEOUT, `node ${node} timed out the handshake`, {
+            node,
+          }),
+        };
+      default:
+        return {
+          reason: known ?? 'connection_closed',
+          error: transportError(
+            TRANSPORT_ERRORS.CONNECT_FAILED,
+            `the connection to ${node} closed during the handshake (code ${code}${reason ? `, ${reason}` : ''}); is a kindred node listening there?`,
+            { node, code, reason },
+          ),
+        };
+    }
+  }
+}
+
+/** What the acceptor decides about an initiator after reading its NAME. */
+export type AcceptDecision =
+  | { readonly accept: AcceptStatus }
+  | { readonly refuse: RefuseStatus; readonly reason: string };
+
+/**
+ * The listening side: reads NAME, asks the transport whether to accept this initiator (name rules, allow list, host
+ * check, duplicates), sends its CHALLENGE, checks REPLY in constant time and answers with ACK.
+ */
+export class AcceptorHandshake extends Handshake {
+  private state: 'name' | 'deciding' | 'reply' = 'name';
+  private peer: NameMsg | undefined;
+  private readonly challenge = newChallenge();
+  private status: AcceptStatus = 'ok';
+
+  constructor(
+    ws: WebSocket,
+    private readonly remoteAddress: string,
+    params: HandshakeParams,
+    private readonly decide: (peer: NameMsg, remoteAddress: string) => Promise<AcceptDecision>,
+    done: Done,
+  ) {
+    super(ws, params, done);
+  }
+
+  /** The name the initiator claims, once NAME arrived. */
+  get claimedName(): string | undefined {
+    return this.peer?.name;
+  }
+
+  protected peerDetails(): Record<string, unknown> {
+    return { address: this.remoteAddress, ...(this.peer ? { node: this.peer.name } : {}) };
+  }
+
+  protected step(data: Buffer): void {
+    const msg = decodeHandshake(data);
+    if (this.state === 'name' && msg.tag === 'n') {
+      this.peer = msg;
+      this.state = 'deciding';
+      this.decide(msg, this.remoteAddress).then(
+        (decision) => this.decided(decision),
+        (err: unknown) =>
+          this.refuse(
+            { refuse: 'not_allowed', reason: 'check_failed' },
+            `the acceptor's check failed: ${String(err)}`,
+          ),
+      );
+      return;
+    }
+    if (this.state === 'reply' && msg.tag === 'r') {
+      const peer = this.peer as NameMsg;
+      const expected = computeDigest(this.params.cookie, {
+        role: 'reply',
+        initiator: peer.name,
+        acceptor: this.params.self,
+        initiatorChallenge: peer.challenge,
+        acceptorChallenge: this.challenge,
+      });
+      if (!digestsEqual(msg.digest, expected)) {
+        this.fail(
+          CLOSE.BAD_COOKIE,
+          'bad_cookie',
+          transportError(
+            TRANSPORT_ERRORS.BAD_COOKIE,
+            `Connection attempt from node ${peer.name} rejected. Invalid challenge reply.`,
+            { node: peer.name, address: this.remoteAddress },
+          ),
+          peer.name,
+        );
+        return;
+      }
+      const ack = computeDigest(this.params.cookie, {
+        role: 'ack',
+        initiator: peer.name,
+        acceptor: this.params.self,
+        initiatorChallenge: peer.challenge,
+        acceptorChallenge: this.challenge,
+      });
+      this.send(encodeHandshake({ tag: 'a', digest: ack }));
+      this.finish(null, { name: peer.name, flags: peer.flags, status: this.status });
+      return;
+    }
+    throw new HandshakeDecodeError(`unexpected '${msg.tag}' message in state ${this.state}`);
+  }
+
+  private decided(decision: AcceptDecision): void {
+    if (this.finished) return;
+    if ('refuse' in decision) {
+      this.refuse(decision, undefined);
+      return;
+    }
+    this.status = decision.accept;
+    const peer = this.peer as NameMsg;
+    this.send(
+      encodeHandshake({
+        tag: 'c',
+        status: decision.accept,
+        name: this.params.self,
+        challenge: this.challenge,
+        flags: this.params.flags,
+      }),
+    );
+    this.state = 'reply';
+    void peer;
+  }
+
+  private refuse(decision: { refuse: RefuseStatus; reason: string }, why: string | undefined): void {
+    if (this.finished) return;
+    const peer = this.peer as NameMsg;
+    try {
+      this.send(encodeHandshake({ tag: 's', status: decision.refuse, reason: decision.reason }));
+    } catch {
+      // the socket is already gone; the close below still counts the failure
+    }
+    const close = decision.refuse === 'nok' ? CLOSE.NOK : CLOSE.NOT_ALLOWED;
+    const code = decision.refuse === 'nok' ? TRANSPORT_ERRORS.CONNECT_FAILED : TRANSPORT_ERRORS.NOT_ALLOWED;
+    this.fail(
+      close,
+      decision.refuse === 'nok' ? 'nok' : 'not_allowed',
+      transportError(code, why ?? `Connection attempt from node ${peer.name} refused (${decision.reason})`, {
+        node: peer.name,
+        address: this.remoteAddress,
+        reason: decision.reason,
+      }),
+      peer.name,
+    );
+  }
+
+  protected closedByPeer(code: number, reason: string): HandshakeFailure {
+    const known = closeReasonOf(code);
+    const peer = this.peer?.name;
+    return {
+      reason: known ?? 'connection_closed',
+      ...(peer === undefined ? {} : { peer }),
+      error: transportError(
+        TRANSPORT_ERRORS.CONNECT_FAILED,
+        `the initiator closed the connection during the handshake (code ${code}${reason ? `, ${reason}` : ''})`,
+        { ...this.peerDetails(), code },
+      ),
+    };
+  }
+}

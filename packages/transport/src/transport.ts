@@ -1,0 +1,771 @@
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type KindredError, Resolver } from '@kindred/dns';
+import { checkDialable, type NamingMode, namingModeOf, parseNodeName } from '@kindred/node-identity';
+import { type Logger, pino } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Connection, type PeerStats } from './connection.js';
+import { TRANSPORT_DEFAULTS } from './defaults.js';
+import { TRANSPORT_ERRORS, transportError } from './errors.js';
+import {
+  type AcceptDecision,
+  AcceptorHandshake,
+  closeQuietly,
+  type HandshakeFailure,
+  type HandshakeParams,
+  type HandshakeResult,
+  InitiatorHandshake,
+} from './handshake.js';
+import { hostMatchesAddress, normalizeAddress, urlHost } from './peer-address.js';
+import { CLOSE, FLAGS, type NameMsg, SUBPROTOCOL } from './protocol.js';
+
+/** Resolves a host name to addresses; `@kindred/dns`'s Resolver is one. */
+export interface HostResolver {
+  lookupHost(name: string): Promise<{ readonly addresses: readonly string[] }>;
+}
+
+/** TLS for the listener and the dialer: `wss` with certificate verification. */
+export interface TransportTlsOptions {
+  /** This node's certificate chain (PEM), presented as server and, when the peer asks, as client. */
+  readonly cert: string | Buffer;
+  /** Its private key (PEM). */
+  readonly key: string | Buffer;
+  /** CA certificates (PEM) that peers' certificates must chain to. Without it, the system's roots. */
+  readonly ca?: string | Buffer | Array<string | Buffer>;
+  /** The listener asks dialers for a client certificate and refuses those without a valid one. Default false. */
+  readonly requireClientCert?: boolean;
+}
+
+/** Options of {@link createTransport}. */
+export interface TransportOptions {
+  /** This node: its full name and naming mode (mode defaults to the one its host implies). */
+  readonly self: { readonly node: string; readonly mode?: NamingMode };
+  /** The shared secret; never sent, proven with HMAC-SHA256. */
+  readonly cookie: string;
+  /** Listen port; 0 picks a free one. Default `KINDRED_PORT` or 4370. */
+  readonly port?: number;
+  /** Port to dial when connect() is given none (discovery's SRV port wins). Default 4370. */
+  readonly dialPort?: number;
+  /** Bind address. Default `::` (all, dual-stack). */
+  readonly host?: string;
+  /** wss with certificate verification. */
+  readonly tls?: TransportTlsOptions;
+  /** Like net_kernel:allow/1: only these node names may connect (both directions). Default: any. */
+  readonly allow?: readonly string[];
+  /** Erlang's net_ticktime, ms. Both nodes should use the same. */
+  readonly ticktimeMs?: number;
+  /** Ticks per ticktime. */
+  readonly tickIntensity?: number;
+  /** Erlang's net_setuptime, ms. */
+  readonly setupTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+  readonly maxQueueBytes?: number;
+  readonly flushAtBytes?: number;
+  readonly maxInflightBytes?: number;
+  readonly maxPendingHandshakes?: number;
+  /** Long names: refuse an initiator whose host does not resolve to the connection's address. Default true. */
+  readonly verifyPeerHost?: boolean;
+  /** Resolves hosts to dial and to verify. Default: a `@kindred/dns` Resolver (/etc/hosts, then DNS). */
+  readonly resolver?: HostResolver;
+  /** pino logger; the transport logs through a child `{ component: 'transport' }`. Silent without one. */
+  readonly logger?: Logger;
+  /** A hidden node: peers leave it out of nodes(). */
+  readonly hidden?: boolean;
+  /** Environment for `KINDRED_PORT`. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** What a nodeup event tells about the peer. */
+export interface NodeInfo {
+  /** Who dialed: `out` when this node did. */
+  readonly direction: 'in' | 'out';
+  /** The peer's address as the socket sees it. */
+  readonly address: string;
+  /** The peer is a hidden node. */
+  readonly hidden: boolean;
+}
+
+/** Counters for /metrics. */
+export interface TransportStats {
+  /** Per connected peer. */
+  readonly peers: Record<string, PeerStats & { direction: 'in' | 'out' }>;
+  /** Failed handshakes by reason (bad_cookie, not_allowed, name_mismatch, nok, setup_timeout, protocol_error, ...). */
+  readonly handshakeFailures: Record<string, number>;
+  /** Handshakes that ended in a connection. */
+  readonly handshakesCompleted: number;
+}
+
+/** Events of a {@link Transport}. */
+export interface TransportEvents {
+  nodeup: [node: string, info: NodeInfo];
+  nodedown: [node: string, reason: string];
+  message: [node: string, message: unknown];
+  drain: [node: string];
+  error: [error: KindredError];
+}
+
+/**
+ * One node's endpoint: listens, dials, authenticates, frames. Knows nothing of processes.
+ * Events: `nodeup (node, info)`, `nodedown (node, reason)` with Erlang's reasons, `message (node, message)`,
+ * `drain (node)` after a full send queue emptied to half.
+ */
+export interface Transport extends EventEmitter<TransportEvents> {
+  /** This node's name. */
+  readonly node: string;
+  /** Its naming mode. */
+  readonly mode: NamingMode;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<{ port: number }>;
+  /**
+   * Connects to `node` (pong) or rejects with a KindredError (pang): KINDRED_ERR_ILLEGAL_HOSTNAME,
+   * _NAME_MISMATCH, _BAD_COOKIE, _NOT_ALLOWED, _SETUP_TIMEOUT, _CONNECT_FAILED, a DNS code. Resolves at once when
+   * already connected or when `node` is this node.
+   */
+  connect(node: string, opts?: { port?: number; address?: string }): Promise<void>;
+  /** Queues one message to a connected node, FIFO. Throws _NOT_CONNECTED, _MESSAGE_TOO_LARGE, _SEND_QUEUE_FULL. */
+  send(node: string, message: unknown): void;
+  /** Closes the connection to `node` (nodedown reason `disconnect`). */
+  disconnect(node: string): void;
+  /** Connected visible peers. */
+  nodes(): string[];
+  /** Connected peers, hidden ones included. */
+  allNodes(): string[];
+  /** Counters. */
+  stats(): TransportStats;
+  /** Closes every connection (nodedown `net_kernel_terminated`) and the listener. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: KindredError): void;
+  timer: NodeJS.Timeout;
+}
+
+interface ResolvedOptions {
+  port: number;
+  dialPort: number;
+  host: string;
+  ticktimeMs: number;
+  tickIntensity: number;
+  setupTimeoutMs: number;
+  maxMessageBytes: number;
+  maxQueueBytes: number;
+  flushAtBytes: number;
+  maxInflightBytes: number;
+  maxPendingHandshakes: number;
+  verifyPeerHost: boolean;
+}
+
+function positiveInt(
+  options: TransportOptions,
+  key: keyof TransportOptions,
+  fallback: number,
+  min = 1,
+): number {
+  const v = options[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw transportError(
+      TRANSPORT_ERRORS.BAD_OPTION,
+      `${key} must be an integer >= ${min}, got ${String(v)}`,
+      {
+        option: key,
+      },
+    );
+  }
+  return v;
+}
+
+function listenPort(options: TransportOptions): number {
+  if (options.port !== undefined) {
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+      throw transportError(
+        TRANSPORT_ERRORS.BAD_OPTION,
+        `port must be an integer 0-65535, got ${options.port}`,
+        {
+          option: 'port',
+        },
+      );
+    }
+    return options.port;
+  }
+  const env = (options.env ?? process.env).KINDRED_PORT;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw transportError(
+        TRANSPORT_ERRORS.BAD_OPTION,
+        `KINDRED_PORT must be a port number 0-65535, got ${env}`,
+        {
+          option: 'KINDRED_PORT',
+        },
+      );
+    }
+    return n;
+  }
+  return TRANSPORT_DEFAULTS.port;
+}
+
+/** Erlang-style quoting of a node name in log lines. */
+function quoted(node: string): string {
+  return `'${node}'`;
+}
+
+class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
+  readonly node: string;
+  readonly mode: NamingMode;
+  private readonly opts: ResolvedOptions;
+  private readonly log: Logger;
+  private readonly resolver: HostResolver;
+  private readonly params: HandshakeParams;
+  private readonly peers = new Map<string, Connection>();
+  private readonly peerInfo = new WeakMap<Connection, NodeInfo>();
+  private readonly pendingOut = new Map<string, InitiatorHandshake>();
+  private readonly pendingIn = new Map<string, AcceptorHandshake>();
+  private readonly handshaking = new Set<AcceptorHandshake>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly failures: Record<string, number> = {};
+  private completed = 0;
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private closed = false;
+  private readonly handlers = {
+    message: (node: string, message: unknown) => this.emit('message', node, message),
+    closed: (conn: Connection, reason: string) => this.connectionClosed(conn, reason),
+    drain: (node: string) => this.emit('drain', node),
+  };
+
+  constructor(private readonly options: TransportOptions) {
+    super();
+    if (options.self === undefined || typeof options.self.node !== 'string') {
+      throw transportError(
+        TRANSPORT_ERRORS.BAD_OPTION,
+        "self.node is required: this node's name, name@host",
+        {
+          option: 'self',
+        },
+      );
+    }
+    parseNodeName(options.self.node);
+    this.node = options.self.node;
+    this.mode = options.self.mode ?? namingModeOf(this.node);
+    if (typeof options.cookie !== 'string' || options.cookie.length === 0) {
+      throw transportError(TRANSPORT_ERRORS.BAD_OPTION, 'cookie is required and must be a non-empty string', {
+        option: 'cookie',
+      });
+    }
+    const D = TRANSPORT_DEFAULTS;
+    this.opts = {
+      port: listenPort(options),
+      dialPort: positiveInt(options, 'dialPort', D.port),
+      host: options.host ?? D.host,
+      ticktimeMs: positiveInt(options, 'ticktimeMs', D.ticktimeMs, 4),
+      tickIntensity: positiveInt(options, 'tickIntensity', D.tickIntensity, 4),
+      setupTimeoutMs: positiveInt(options, 'setupTimeoutMs', D.setupTimeoutMs),
+      maxMessageBytes: positiveInt(options, 'maxMessageBytes', D.maxMessageBytes, 1024),
+      maxQueueBytes: positiveInt(options, 'maxQueueBytes', D.maxQueueBytes, 1024),
+      flushAtBytes: positiveInt(options, 'flushAtBytes', D.flushAtBytes),
+      maxInflightBytes: positiveInt(options, 'maxInflightBytes', D.maxInflightBytes),
+      maxPendingHandshakes: positiveInt(options, 'maxPendingHandshakes', D.maxPendingHandshakes),
+      verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
+    };
+    if (this.opts.maxQueueBytes < this.opts.maxMessageBytes) {
+      throw transportError(
+        TRANSPORT_ERRORS.BAD_OPTION,
+        `maxQueueBytes (${this.opts.maxQueueBytes}) must be at least maxMessageBytes (${this.opts.maxMessageBytes})`,
+        { option: 'maxQueueBytes' },
+      );
+    }
+    if (options.allow !== undefined) {
+      if (!Array.isArray(options.allow)) {
+        throw transportError(TRANSPORT_ERRORS.BAD_OPTION, 'allow must be an array of node names', {
+          option: 'allow',
+        });
+      }
+      for (const n of options.allow) parseNodeName(n);
+    }
+    if (options.tls !== undefined && (options.tls.cert === undefined || options.tls.key === undefined)) {
+      throw transportError(TRANSPORT_ERRORS.BAD_OPTION, 'tls.cert and tls.key are both required for TLS', {
+        option: 'tls',
+      });
+    }
+    this.log = (options.logger ?? pino({ enabled: false })).child({ component: 'transport' });
+    this.resolver = options.resolver ?? new Resolver();
+    this.params = {
+      self: this.node,
+      cookie: options.cookie,
+      flags: options.hidden ? FLAGS.HIDDEN : 0,
+      setupTimeoutMs: this.opts.setupTimeoutMs,
+    };
+  }
+
+  // ---- listening and accepting ----
+
+  async listen(): Promise<{ port: number }> {
+    if (this.closed) throw this.closedError();
+    if (this.server !== undefined)
+      throw transportError(TRANSPORT_ERRORS.BAD_OPTION, 'listen() was already called');
+    const tls = this.options.tls;
+    const server = tls
+      ? createHttpsServer({
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+          requestCert: tls.requireClientCert === true,
+          rejectUnauthorized: tls.requireClientCert === true,
+        })
+      : createHttpServer();
+    server.headersTimeout = this.opts.setupTimeoutMs;
+    server.requestTimeout = this.opts.setupTimeoutMs;
+    server.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+      res.end(
+        `kindred node ${this.node}: speak ${SUBPROTOCOL} over WebSocket at ${TRANSPORT_DEFAULTS.path}\n`,
+      );
+    });
+    server.on('clientError', (_err, socket) => {
+      this.count('http_error');
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      socket.destroy();
+    });
+    server.on('tlsClientError', () => this.count('tls_error'));
+    const wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: this.opts.maxMessageBytes,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    wss.on('error', () => {});
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
+    this.server = server;
+    this.wss = wss;
+    const port = await new Promise<number>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        server.off('listening', onListening);
+        reject(
+          transportError(
+            TRANSPORT_ERRORS.CONNECT_FAILED,
+            `cannot listen on ${this.opts.host} port ${this.opts.port}: ${err.message}; pick another port with --port or KINDRED_PORT`,
+            { port: this.opts.port, host: this.opts.host, errno: err.code },
+            err,
+          ),
+        );
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.opts.port);
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen(this.opts.port, this.opts.host);
+    });
+    server.on('error', (err) => this.log.error({ err }, 'listener error'));
+    this.log.info({ port, node: this.node }, 'listening');
+    return { port };
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    const wss = this.wss;
+    const path = (req.url ?? '').split('?')[0];
+    if (wss === undefined || this.closed || path !== TRANSPORT_DEFAULTS.path) {
+      this.count('bad_path');
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.incoming(ws, req));
+  }
+
+  private incoming(ws: WebSocket, req: IncomingMessage): void {
+    ws.on('error', () => {});
+    if (ws.protocol !== SUBPROTOCOL) {
+      this.count('bad_version');
+      closeQuietly(ws, CLOSE.BAD_VERSION);
+      return;
+    }
+    if (this.handshaking.size >= this.opts.maxPendingHandshakes) {
+      this.count('overloaded');
+      closeQuietly(ws, CLOSE.OVERLOADED);
+      return;
+    }
+    const address = normalizeAddress(req.socket.remoteAddress ?? '');
+    const hs: AcceptorHandshake = new AcceptorHandshake(
+      ws,
+      address,
+      this.params,
+      (peer, remote) => this.decide(hs, peer, remote),
+      (failure, result) => this.incomingDone(hs, ws, address, failure, result),
+    );
+    this.handshaking.add(hs);
+  }
+
+  /** The acceptor's rules, in order: legal name, not ourselves, allow list, host check, duplicates. */
+  private async decide(hs: AcceptorHandshake, peer: NameMsg, remote: string): Promise<AcceptDecision> {
+    const name = peer.name;
+    try {
+      checkDialable(name, this.mode);
+    } catch (err) {
+      this.log.warn(
+        { peer: { name, address: remote }, reason: 'illegal_name' },
+        `Connection attempt from node ${quoted(name)} refused: its name is illegal under ${this.mode} (${(err as Error).message.replaceAll('\n', ' ')})`,
+      );
+      return { refuse: 'not_allowed', reason: 'illegal_name' };
+    }
+    if (name === this.node) return { refuse: 'not_allowed', reason: 'own_name' };
+    if (this.options.allow !== undefined && !this.options.allow.includes(name)) {
+      this.log.warn(
+        { peer: { name, address: remote } },
+        `** Connection attempt from disallowed node ${quoted(name)} **`,
+      );
+      return { refuse: 'not_allowed', reason: 'disallowed' };
+    }
+    if (this.opts.verifyPeerHost && this.mode === 'longnames') {
+      const host = parseNodeName(name).host;
+      let addresses: readonly string[];
+      try {
+        addresses = isIP(host) !== 0 ? [host] : (await this.resolver.lookupHost(host)).addresses;
+      } catch (err) {
+        this.log.warn(
+          { peer: { name, address: remote } },
+          `Connection attempt from node ${quoted(name)} refused: its host does not resolve (${(err as Error).message})`,
+        );
+        return { refuse: 'not_allowed', reason: 'host_unresolved' };
+      }
+      if (!hostMatchesAddress(addresses, remote)) {
+        this.log.warn(
+          { peer: { name, address: remote, resolved: addresses } },
+          `Connection attempt from node ${quoted(name)} refused: its host resolves to ${addresses.join(', ')}, not to ${remote}`,
+        );
+        return { refuse: 'not_allowed', reason: 'host_mismatch' };
+      }
+    }
+    if (this.closed) return { refuse: 'nok', reason: 'shutting_down' };
+    // Duplicates and simultaneous connects (Erlang's rule): decided after the async checks, on the current state.
+    const otherIn = this.pendingIn.get(name);
+    if (otherIn !== undefined && otherIn !== hs) return { refuse: 'nok', reason: 'duplicate' };
+    if (this.peers.has(name)) {
+      this.pendingIn.set(name, hs);
+      return { accept: 'alive' };
+    }
+    const out = this.pendingOut.get(name);
+    if (out !== undefined) {
+      if (this.node > name) return { refuse: 'nok', reason: 'simultaneous' };
+      this.pendingOut.delete(name);
+      out.abort(
+        CLOSE.NOK,
+        'simultaneous',
+        transportError(
+          TRANSPORT_ERRORS.CONNECT_FAILED,
+          `simultaneous connect with ${name}: the other one wins`,
+        ),
+      );
+      this.pendingIn.set(name, hs);
+      return { accept: 'ok_simultaneous' };
+    }
+    this.pendingIn.set(name, hs);
+    return { accept: 'ok' };
+  }
+
+  private incomingDone(
+    hs: AcceptorHandshake,
+    ws: WebSocket,
+    address: string,
+    failure: HandshakeFailure | null,
+    result?: HandshakeResult,
+  ): void {
+    this.handshaking.delete(hs);
+    const name = hs.claimedName;
+    if (name !== undefined && this.pendingIn.get(name) === hs) this.pendingIn.delete(name);
+    if (failure !== null || result === undefined) {
+      const f = failure as HandshakeFailure;
+      this.count(f.reason);
+      if (f.reason === 'bad_cookie') {
+        this.log.warn(
+          { peer: { name: f.peer, address } },
+          `** Connection attempt from node ${quoted(f.peer ?? '?')} rejected. Invalid challenge reply. **`,
+        );
+      } else {
+        this.log.debug({ peer: { name, address }, reason: f.reason }, 'incoming handshake failed');
+      }
+      // Someone waiting for this node with no dial of its own (it lost a simultaneous connect) hears the failure.
+      if (
+        name !== undefined &&
+        f.reason !== 'nok' &&
+        f.reason !== 'simultaneous' &&
+        !this.pendingOut.has(name)
+      ) {
+        this.rejectWaiter(name, f.error);
+      }
+      return;
+    }
+    this.established(result, ws, 'in', address);
+  }
+
+  // ---- dialing ----
+
+  connect(node: string, opts: { port?: number; address?: string } = {}): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (node === this.node || this.peers.has(node)) return Promise.resolve();
+    const existing = this.waiters.get(node);
+    if (existing !== undefined) return existing.promise;
+    try {
+      checkDialable(node, this.mode);
+    } catch (err) {
+      this.log.error({ peer: { name: node } }, (err as Error).message);
+      return Promise.reject(err);
+    }
+    if (this.options.allow !== undefined && !this.options.allow.includes(node)) {
+      return Promise.reject(
+        transportError(TRANSPORT_ERRORS.NOT_ALLOWED, `${node} is not in this node's allow list`, { node }),
+      );
+    }
+    const waiter = this.newWaiter(node);
+    if (!this.pendingIn.has(node)) void this.dial(node, opts);
+    return waiter.promise;
+  }
+
+  private newWaiter(node: string): Waiter {
+    let resolve!: () => void;
+    let reject!: (err: KindredError) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Name resolution and the handshake each get setupTimeoutMs.
+    const timer = setTimeout(() => {
+      this.rejectWaiter(
+        node,
+        transportError(
+          TRANSPORT_ERRORS.SETUP_TIMEOUT,
+          `no connection to ${node} within ${2 * this.opts.setupTimeoutMs} ms; is it up and reachable?`,
+          { node },
+        ),
+      );
+    }, 2 * this.opts.setupTimeoutMs);
+    timer.unref();
+    const waiter: Waiter = { promise, resolve, reject, timer };
+    this.waiters.set(node, waiter);
+    return waiter;
+  }
+
+  private resolveWaiter(node: string): void {
+    const w = this.waiters.get(node);
+    if (w === undefined) return;
+    this.waiters.delete(node);
+    clearTimeout(w.timer);
+    w.resolve();
+  }
+
+  private rejectWaiter(node: string, err: KindredError): void {
+    const w = this.waiters.get(node);
+    if (w === undefined) return;
+    this.waiters.delete(node);
+    clearTimeout(w.timer);
+    w.reject(err);
+  }
+
+  private async dial(node: string, opts: { port?: number; address?: string }): Promise<void> {
+    const host = parseNodeName(node).host;
+    let address = opts.address;
+    if (address === undefined) {
+      if (isIP(host) !== 0) address = host;
+      else {
+        try {
+          const found = await this.resolver.lookupHost(host);
+          address = found.addresses[0];
+        } catch (err) {
+          this.count('unresolved');
+          this.rejectWaiter(node, err as KindredError);
+          return;
+        }
+        if (address === undefined) {
+          this.count('unresolved');
+          this.rejectWaiter(
+            node,
+            transportError(
+              TRANSPORT_ERRORS.CONNECT_FAILED,
+              `${host} has no address; check DNS or /etc/hosts`,
+              {
+                node,
+              },
+            ),
+          );
+          return;
+        }
+      }
+    }
+    if (this.closed || !this.waiters.has(node) || this.peers.has(node) || this.pendingIn.has(node)) return;
+    const port = opts.port ?? this.opts.dialPort;
+    const tls = this.options.tls;
+    const url = `${tls ? 'wss' : 'ws'}://${urlHost(address)}:${port}${TRANSPORT_DEFAULTS.path}`;
+    const ws = new WebSocket(url, [SUBPROTOCOL], {
+      perMessageDeflate: false,
+      maxPayload: this.opts.maxMessageBytes,
+      handshakeTimeout: this.opts.setupTimeoutMs,
+      followRedirects: false,
+      ...(tls
+        ? {
+            ...(isIP(host) === 0 ? { servername: host } : {}),
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            rejectUnauthorized: true,
+          }
+        : {}),
+    });
+    ws.on('error', () => {});
+    const hs: InitiatorHandshake = new InitiatorHandshake(ws, node, this.params, (failure, result) => {
+      if (this.pendingOut.get(node) === hs) this.pendingOut.delete(node);
+      if (failure !== null || result === undefined) this.outgoingFailed(node, failure as HandshakeFailure);
+      else this.established(result, ws, 'out', address);
+    });
+    this.pendingOut.set(node, hs);
+  }
+
+  private outgoingFailed(node: string, f: HandshakeFailure): void {
+    this.count(f.reason);
+    if (f.reason === 'simultaneous' || f.reason === 'nok') {
+      // The other direction's connection is the one that survives; the waiter waits for it (or its timer).
+      if (this.peers.has(node)) this.resolveWaiter(node);
+      return;
+    }
+    if (f.reason === 'bad_cookie') {
+      this.log.warn(
+        { peer: { name: node } },
+        `** Connection attempt to node ${quoted(node)} rejected: ${f.error.message} **`,
+      );
+    } else {
+      this.log.debug({ peer: { name: node }, reason: f.reason }, f.error.message);
+    }
+    this.rejectWaiter(node, f.error);
+  }
+
+  // ---- connections ----
+
+  private established(
+    result: HandshakeResult,
+    ws: WebSocket,
+    direction: 'in' | 'out',
+    address: string,
+  ): void {
+    const node = result.name;
+    if (this.closed) {
+      closeQuietly(ws, CLOSE.NORMAL);
+      return;
+    }
+    this.completed++;
+    const old = this.peers.get(node);
+    // The old connection's nodedown is emitted (synchronously) before the new nodeup.
+    if (old !== undefined) old.close(CLOSE.REPLACED, 'connection_closed');
+    const other = direction === 'in' ? this.pendingOut.get(node) : undefined;
+    if (other !== undefined) {
+      this.pendingOut.delete(node);
+      other.abort(CLOSE.NOK, 'nok', transportError(TRANSPORT_ERRORS.CONNECT_FAILED, 'superseded'));
+    }
+    const conn = new Connection(node, ws, this.opts, this.handlers);
+    const info: NodeInfo = { direction, address, hidden: (result.flags & FLAGS.HIDDEN) !== 0 };
+    this.peers.set(node, conn);
+    this.peerInfo.set(conn, info);
+    this.log.info({ peer: { name: node, address }, direction }, 'nodeup');
+    this.emit('nodeup', node, info);
+    this.resolveWaiter(node);
+  }
+
+  private connectionClosed(conn: Connection, reason: string): void {
+    if (this.peers.get(conn.node) !== conn) return;
+    this.peers.delete(conn.node);
+    this.log.info({ peer: { name: conn.node }, reason }, 'nodedown');
+    if (reason === 'net_tick_timeout') {
+      this.log.warn(
+        { peer: { name: conn.node } },
+        `** Node ${quoted(conn.node)} not responding ** ** Removing (timedout) connection **`,
+      );
+    }
+    this.emit('nodedown', conn.node, reason);
+  }
+
+  send(node: string, message: unknown): void {
+    const conn = this.peers.get(node);
+    if (conn === undefined) {
+      throw transportError(
+        TRANSPORT_ERRORS.NOT_CONNECTED,
+        `not connected to ${node}; connect() first (or the node went down)`,
+        { node },
+      );
+    }
+    conn.send(message);
+  }
+
+  disconnect(node: string): void {
+    this.peers.get(node)?.close(CLOSE.NORMAL, 'disconnect');
+  }
+
+  nodes(): string[] {
+    const out: string[] = [];
+    for (const [node, conn] of this.peers) if (!this.peerInfo.get(conn)?.hidden) out.push(node);
+    return out;
+  }
+
+  allNodes(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  stats(): TransportStats {
+    const peers: Record<string, PeerStats & { direction: 'in' | 'out' }> = {};
+    for (const [node, conn] of this.peers) {
+      peers[node] = { ...conn.stats, direction: this.peerInfo.get(conn)?.direction ?? 'in' };
+    }
+    return { peers, handshakeFailures: { ...this.failures }, handshakesCompleted: this.completed };
+  }
+
+  private count(reason: string): void {
+    this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+  }
+
+  private closedError(): KindredError {
+    return transportError(TRANSPORT_ERRORS.CLOSED, `the transport of ${this.node} is closed`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = this.closedError();
+    for (const hs of [...this.pendingOut.values()]) hs.abort(CLOSE.NORMAL, 'shutdown', err);
+    for (const hs of [...this.handshaking]) hs.abort(CLOSE.NORMAL, 'shutdown', err);
+    for (const conn of [...this.peers.values()]) conn.close(CLOSE.NORMAL, 'net_kernel_terminated');
+    for (const node of [...this.waiters.keys()]) this.rejectWaiter(node, err);
+    const wss = this.wss;
+    const server = this.server;
+    if (wss !== undefined) {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+    if (server !== undefined) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+}
+
+/**
+ * Creates one node's transport. Options are validated here (KINDRED_ERR_TRANSPORT_OPTION names the option).
+ *
+ * @example
+ * const t = createTransport({ self: { node: 'app@web-0.web.default.svc.cluster.local' }, cookie });
+ * t.on('message', (from, msg) => console.log(from, msg));
+ * await t.listen();
+ * await t.connect('app@web-1.web.default.svc.cluster.local');
+ * t.send('app@web-1.web.default.svc.cluster.local', { hello: 'world' });
+ */
+export function createTransport(options: TransportOptions): Transport {
+  return new TransportImpl(options);
+}

@@ -1,0 +1,103 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { WebSocket } from 'ws';
+import {
+  computeDigest,
+  decodeHandshake,
+  encodeHandshake,
+  newChallenge,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+} from '../src/protocol.js';
+import { createTransport, type Transport, type TransportOptions } from '../src/transport.js';
+
+/** A pino logger writing JSON lines into `lines`, to assert on log messages. */
+export function captureLogger(): { logger: pino.Logger; lines: () => Array<{ msg: string; level: number }> } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = pino({ level: 'debug' }, stream);
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l)),
+  };
+}
+
+/** A transport on loopback with a free port; long names on 127.0.0.1 by default. */
+export async function startNode(
+  name: string,
+  extra: Partial<TransportOptions> = {},
+): Promise<{ t: Transport; port: number }> {
+  const t = createTransport({ self: { node: name }, cookie: 'secret', port: 0, host: '127.0.0.1', ...extra });
+  const { port } = await t.listen();
+  return { t, port };
+}
+
+/** Opens a raw WebSocket to a listener, speaking the kindred subprotocol. */
+export function rawSocket(port: number, protocol: string = SUBPROTOCOL): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/kindred`, [protocol], { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Resolves with the close code when `ws` closes. */
+export function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) resolve(-1);
+    ws.once('close', (code) => resolve(code));
+  });
+}
+
+/** The next binary message on `ws`. */
+export function nextMessage(ws: WebSocket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    ws.once('message', (data) => resolve(data as Buffer));
+    ws.once('close', (code) => reject(new Error(`closed ${code}`)));
+  });
+}
+
+/** Runs the initiator side of the handshake by hand; resolves with the open socket once ACK arrived. */
+export async function rawHandshake(
+  port: number,
+  self: string,
+  acceptor: string,
+  cookie = 'secret',
+): Promise<WebSocket> {
+  const ws = await rawSocket(port);
+  const challenge = newChallenge();
+  const reply = nextMessage(ws);
+  ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: 0 }));
+  const c = decodeHandshake(await reply);
+  if (c.tag !== 'c') throw new Error(`expected challenge, got ${JSON.stringify(c)}`);
+  const digest = computeDigest(cookie, {
+    role: 'reply',
+    initiator: self,
+    acceptor,
+    initiatorChallenge: challenge,
+    acceptorChallenge: c.challenge,
+  });
+  const ack = nextMessage(ws);
+  ws.send(encodeHandshake({ tag: 'r', digest }));
+  const a = decodeHandshake(await ack);
+  if (a.tag !== 'a') throw new Error('expected ack');
+  return ws;
+}
+
+/** Waits for one event. */
+export function once<T extends unknown[]>(
+  emitter: { once(event: string, fn: (...args: T) => void): unknown },
+  event: string,
+): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)));
+}
