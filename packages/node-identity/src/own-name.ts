@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { findHostsEntries, KindredError, readHosts, readResolvConf } from '@kindred/dns';
+import { findHostsEntries, KindredError, Resolver, readHosts, readResolvConf } from '@kindred/dns';
 import type { Logger } from 'pino';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 import {
@@ -55,7 +55,10 @@ export interface ResolveOwnNameOptions {
   readonly hostsPath?: string;
   /** The resolver configuration (search list, cluster domain); defaults to {@link NODE_IDENTITY_DEFAULTS.resolvConfPath}. */
   readonly resolvConfPath?: string;
-  /** The DNS step, tried when /etc/hosts does not name the hostname. Without one the step is skipped. */
+  /**
+   * The DNS step, tried when the hosts file does not name the hostname; defaults to a `Resolver` from `@kindred/dns`
+   * reading `resolvConfPath` (its search list, ndots and servers) and `hostsPath`.
+   */
   readonly resolver?: CanonicalNameResolver;
   /** pino logger; a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
   readonly logger?: Logger;
@@ -192,23 +195,29 @@ async function fullyQualifiedHostname(
       throw noFqdn(hostname, `${hostsPath} names it ${JSON.stringify(fqdn)}, without a dot`);
     return { fqdn, source: 'hosts', detail: `canonical name of ${JSON.stringify(hostname)} in ${hostsPath}` };
   }
-  let dnsFailure = 'no resolver was given';
-  if (options.resolver !== undefined) {
-    try {
-      const answer = await options.resolver.canonicalName(hostname);
-      const fqdn = stripDot(answer.fqdn);
-      if (fqdn.includes('.')) {
-        return {
-          fqdn,
-          source: answer.source,
-          detail: `canonical name of ${JSON.stringify(hostname)} in ${answer.source === 'dns' ? 'DNS' : hostsPath}`,
-        };
-      }
-      dnsFailure = `DNS names it ${JSON.stringify(fqdn)}, without a dot`;
-    } catch (err) {
-      dnsFailure = `DNS: ${(err as Error).message}`;
-      log?.debug({ err, hostname }, 'DNS step of hostname -f failed');
+  let dnsFailure: string;
+  const resolver =
+    options.resolver ??
+    new Resolver({
+      hostsPath,
+      resolvConfPath: options.resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath,
+      hostname,
+      ...(log === undefined ? {} : { logger: log }),
+    });
+  try {
+    const answer = await resolver.canonicalName(hostname);
+    const fqdn = stripDot(answer.fqdn);
+    if (fqdn.includes('.')) {
+      return {
+        fqdn,
+        source: answer.source,
+        detail: `canonical name of ${JSON.stringify(hostname)} in ${answer.source === 'dns' ? 'DNS' : hostsPath}`,
+      };
     }
+    dnsFailure = `DNS names it ${JSON.stringify(fqdn)}, without a dot`;
+  } catch (err) {
+    dnsFailure = `DNS: ${(err as Error).message}`;
+    log?.debug({ err, hostname }, 'DNS step of hostname -f failed');
   }
   if (hostname.includes('.')) {
     return { fqdn: stripDot(hostname), source: 'hostname', detail: 'the hostname, already fully qualified' };

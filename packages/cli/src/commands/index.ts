@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
+import { whoami } from './whoami.js';
 
 /**
  * Every sub-command, in the order `kindred --help` lists them. Add a command by adding its module here.
  */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [whoami];

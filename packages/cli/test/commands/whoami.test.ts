@@ -1,0 +1,115 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandIO, reportFailure } from '../../src/command.js';
+import { createWhoamiCommand } from '../../src/commands/whoami.js';
+import { main } from '../../src/main.js';
+
+function captureIO(env: NodeJS.ProcessEnv = {}): CommandIO & { out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out: () => out.join(''),
+    err: () => err.join(''),
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    env,
+    stopSignal: new Promise(() => {}),
+  };
+}
+
+let dir: string;
+let deps: { hostname: string; hostsPath: string; resolvConfPath: string };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kindred-whoami-'));
+  deps = { hostname: 'web-0', hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf') };
+  await writeFile(
+    deps.hostsPath,
+    '127.0.0.1\tlocalhost\n10.244.1.5\tweb-0.web.default.svc.cluster.local\tweb-0\n127.0.1.1\tbox\n',
+  );
+  await writeFile(deps.resolvConfPath, 'search default.svc.cluster.local svc.cluster.local cluster.local\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function whoami(argv: string[], env: NodeJS.ProcessEnv = {}, extra: Partial<typeof deps> = {}) {
+  const io = captureIO(env);
+  const command = createWhoamiCommand({ ...deps, ...extra });
+  // Through main's error handling, as the real binary runs it.
+  let code: number;
+  try {
+    code = await command.run(argv, io);
+  } catch (e) {
+    code = reportFailure(io, 'whoami', e);
+  }
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('kindred whoami', () => {
+  it('--json prints exactly node, name, host, mode, source', async () => {
+    const r = await whoami(['--name', 'app', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.out.endsWith('\n')).toBe(true);
+    const parsed = JSON.parse(r.out) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['node', 'name', 'host', 'mode', 'source']);
+    expect(parsed).toEqual({
+      node: 'app@web-0.web.default.svc.cluster.local',
+      name: 'app',
+      host: 'web-0.web.default.svc.cluster.local',
+      mode: 'longnames',
+      source: 'hosts',
+    });
+  });
+
+  it('prints a readable block without --json, saying where the host came from', async () => {
+    const r = await whoami(['--sname', 'app']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('node    app@web-0\n');
+    expect(r.out).toContain('mode    shortnames\n');
+    expect(r.out).toMatch(/source {2}hostname: the hostname "web-0" up to its first dot/);
+  });
+
+  it('uses KINDRED_NODE_NAME and the Kubernetes variables', async () => {
+    expect(JSON.parse((await whoami(['--json'], { KINDRED_NODE_NAME: 'svc@10.0.0.7' })).out)).toMatchObject({
+      node: 'svc@10.0.0.7',
+      source: 'env',
+    });
+    const env = { POD_NAME: 'web-7f9c-abcde', POD_NAMESPACE: 'default', KINDRED_SUBDOMAIN: 'web' };
+    expect(JSON.parse((await whoami(['--name', 'app', '--json'], env)).out)).toMatchObject({
+      node: 'app@web-7f9c-abcde.web.default.svc.cluster.local',
+      source: 'kubernetes',
+    });
+  });
+
+  it('exits 2 with a hint on both flags, neither flag, or an unknown option', async () => {
+    for (const argv of [['--name', 'a', '--sname', 'b'], [], ['--bogus']]) {
+      const r = await whoami(argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain("Run 'kindred whoami --help' for usage.");
+    }
+  });
+
+  it('exits 1 with the code and what to do when no legal name exists, without a stack trace', async () => {
+    const r = await whoami(['--name', 'app'], {}, { hostname: 'box' });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^kindred whoami: Can't set long node name!.*\(KINDRED_ERR_ILLEGAL_OWN_NAME\)\n$/s);
+    expect(r.err).toContain('--sname');
+    expect(r.err).not.toContain('    at ');
+    const bad = await whoami(['--name', 'a.b']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('Invalid node name!');
+  });
+
+  it('is registered: kindred whoami --help documents the options and exit codes', async () => {
+    const io = captureIO();
+    expect(await main(['whoami', '--help'], io)).toBe(0);
+    expect(io.out()).toContain('Usage: kindred whoami [--name BASE | --sname BASE] [--json]');
+    expect(io.out()).toContain('Exit codes:');
+    const top = captureIO();
+    await main(['--help'], top);
+    expect(top.out()).toContain('whoami');
+  });
+});
