@@ -1,3 +1,14 @@
+export {
+  COREDNS_ZONE_DEFAULTS,
+  type CorednsEndpoint,
+  type CorednsModel,
+  type CorednsPod,
+  type CorednsPort,
+  type CorednsService,
+  corednsEndpointName,
+  corednsZone,
+  dashedIp,
+} from './coredns-zone.js';
 export { LAB_DEFAULTS } from './defaults.js';
 export {
   type DnsListen,

@@ -1,0 +1,271 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNameserver, Resolver } from '../src/resolver.js';
+import { decodeMessage, encodeMessage } from '../src/wire.js';
+
+// These tests use tiny in-test DNS servers on loopback. They are deliberate fakes, for behaviour a real server
+// (BIND, tested in test/lab/test/dns-server.integration.test.ts) will not produce on demand: answering with a wrong ID
+// or question, staying silent, or answering SERVFAIL/REFUSED to every query.
+
+type Reply = (query: ReturnType<typeof decodeMessage>, raw: Buffer) => Buffer[];
+
+async function fakeServer(reply: Reply): Promise<{ port: number; socket: Socket; queries: string[] }> {
+  const socket = createSocket('udp4');
+  const queries: string[] = [];
+  socket.on('message', (raw: Buffer, rinfo: RemoteInfo) => {
+    const query = decodeMessage(raw);
+    queries.push(`${query.question?.name} ${query.question?.type}`);
+    for (const buf of reply(query, raw)) socket.send(buf, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, socket, queries };
+}
+
+function response(
+  query: ReturnType<typeof decodeMessage>,
+  overrides: { id?: number; name?: string; rcode?: number; answers?: unknown[] } = {},
+): Buffer {
+  const q = query.question!;
+  return encodeMessage({
+    id: overrides.id ?? query.id,
+    type: 'response',
+    flags: (overrides.rcode ?? 0) | (1 << 10),
+    questions: [{ name: overrides.name ?? q.name, type: q.type, class: 'IN' }],
+    answers: (overrides.answers ?? []) as never,
+  });
+}
+
+const closers: (() => void)[] = [];
+afterAll(() => {
+  for (const close of closers) close();
+});
+
+const resolverFor = (port: number, extra: ConstructorParameters<typeof Resolver>[0] = {}) =>
+  new Resolver({
+    nameservers: [`127.0.0.1:${port}`],
+    search: [],
+    resolvConfPath: '/nonexistent/resolv.conf',
+    hostsPath: '/nonexistent/hosts',
+    timeoutMs: 300,
+    attempts: 1,
+    ...extra,
+  });
+
+describe('Resolver options', () => {
+  it('rejects bad options at construction, naming the option', () => {
+    expect(() => new Resolver({ ndots: 16 })).toThrow(/ndots/);
+    expect(() => new Resolver({ timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => new Resolver({ attempts: 1.5 })).toThrow(/attempts/);
+    expect(() => new Resolver({ nameservers: [] })).toThrow(/nameservers/);
+    expect(() => new Resolver({ nameservers: ['dns.example'] })).toThrow(
+      expect.objectContaining({
+        code: 'KINDRED_ERR_DNS_BAD_CONFIG',
+        message: expect.stringMatching(/nameservers\[0\]/),
+      }),
+    );
+  });
+
+  it('parses nameserver strings', () => {
+    expect(parseNameserver('10.0.0.1')).toEqual({ address: '10.0.0.1', port: 53 });
+    expect(parseNameserver('127.0.0.1:5353')).toEqual({ address: '127.0.0.1', port: 5353 });
+    expect(parseNameserver('::1')).toEqual({ address: '::1', port: 53 });
+    expect(parseNameserver('[::1]:5353')).toEqual({ address: '::1', port: 5353 });
+    expect(() => parseNameserver('127.0.0.1:0')).toThrow(/port/);
+  });
+
+  it('merges resolv.conf with overrides', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindred-resolver-'));
+    try {
+      await writeFile(
+        join(dir, 'resolv.conf'),
+        'nameserver 192.0.2.1\nsearch a.test b.test\noptions ndots:5 rotate\n',
+      );
+      const conf = await new Resolver({ resolvConfPath: join(dir, 'resolv.conf'), ndots: 2 }).config();
+      expect(conf).toEqual({
+        nameservers: [{ address: '192.0.2.1', port: 53 }],
+        search: ['a.test', 'b.test'],
+        ndots: 2,
+        timeoutMs: 5000,
+        attempts: 2,
+        rotate: true,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Resolver against misbehaving servers', () => {
+  let silent: Socket;
+  let silentPort = 0;
+  beforeAll(async () => {
+    // A real socket that reads queries and never answers: a server that is up but hung.
+    silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    silentPort = silent.address().port;
+    closers.push(() => silent.close());
+  });
+
+  it('times out with KINDRED_ERR_DNS_TIMEOUT when the server never answers, after timeout x attempts', async () => {
+    const r = resolverFor(silentPort, { attempts: 2, timeoutMs: 200 });
+    await expect(r.resolve('a.test.', 'A')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_TIMEOUT',
+      details: expect.objectContaining({
+        servers: [`127.0.0.1:${silentPort}: timeout`, `127.0.0.1:${silentPort}: timeout`],
+      }),
+    });
+    expect(r.stats.queries).toBe(2);
+  });
+
+  it('reports a server that is down (port closed) with the timeout code, as glibc reports EAI_AGAIN', async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = probe.address().port;
+    probe.close();
+    const r = resolverFor(port, { timeoutMs: 2000 });
+    const err = await r.resolve('a.test.', 'A').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KINDRED_ERR_DNS_TIMEOUT' });
+    // The ICMP port unreachable ends the wait early; the message says which server and why.
+    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('tries the next server when one is down, and uses the one that answers', async () => {
+    const good = await fakeServer((q) => [
+      response(q, { answers: [{ name: q.question!.name, type: 'A', ttl: 7, data: '192.0.2.7' }] }),
+    ]);
+    closers.push(() => good.socket.close());
+    const r = resolverFor(silentPort, { nameservers: [`127.0.0.1:${silentPort}`, `127.0.0.1:${good.port}`] });
+    const res = await r.resolve('x.test.', 'A');
+    expect(res.answers).toEqual([{ name: 'x.test', type: 'A', ttl: 7, data: '192.0.2.7' }]);
+    expect(res.server).toBe(`127.0.0.1:${good.port}`);
+  });
+
+  it('ignores answers with a wrong ID or a wrong question and accepts the real one that follows', async () => {
+    const evil = await fakeServer((q) => [
+      response(q, {
+        id: (q.id + 1) % 65536,
+        answers: [{ name: q.question!.name, type: 'A', data: '6.6.6.1' }],
+      }),
+      response(q, { name: 'evil.test', answers: [{ name: 'evil.test', type: 'A', data: '6.6.6.2' }] }),
+      Buffer.from('not a dns message'),
+      response(q, { answers: [{ name: q.question!.name, type: 'A', ttl: 9, data: '192.0.2.9' }] }),
+    ]);
+    closers.push(() => evil.socket.close());
+    const r = resolverFor(evil.port);
+    const res = await r.resolve('good.test.', 'A');
+    expect(res.answers.map((a) => a.data)).toEqual(['192.0.2.9']);
+    expect(r.stats.mismatched).toBe(3);
+  });
+
+  it('times out when only spoofed answers arrive', async () => {
+    const evil = await fakeServer((q) => [response(q, { id: (q.id + 1) % 65536 })]);
+    closers.push(() => evil.socket.close());
+    await expect(resolverFor(evil.port).resolve('good.test.', 'A')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_TIMEOUT',
+    });
+  });
+
+  it('tells SERVFAIL and REFUSED apart', async () => {
+    const servfail = await fakeServer((q) => [response(q, { rcode: 2 })]);
+    const refused = await fakeServer((q) => [response(q, { rcode: 5 })]);
+    closers.push(
+      () => servfail.socket.close(),
+      () => refused.socket.close(),
+    );
+    await expect(resolverFor(servfail.port).resolve('a.test.', 'A')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_SERVFAIL',
+    });
+    await expect(resolverFor(refused.port).resolve('a.test.', 'A')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_REFUSED',
+    });
+  });
+
+  it('walks the search list in glibc order and keeps going past SERVFAIL but not past a timeout', async () => {
+    const srv = await fakeServer((q) =>
+      q.question!.name.endsWith('.broken.test') ? [response(q, { rcode: 2 })] : [response(q, { rcode: 3 })],
+    );
+    closers.push(() => srv.socket.close());
+    const r = resolverFor(srv.port, { search: ['broken.test', 'b.test'], ndots: 1 });
+    await expect(r.resolve('svc', 'A')).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_SERVFAIL' });
+    expect(srv.queries.splice(0)).toEqual(['svc.broken.test A', 'svc.b.test A', 'svc A']);
+    // Enough dots: the name as is first.
+    await expect(r.resolve('a.b', 'A')).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_NXDOMAIN' });
+    expect(srv.queries.splice(0)).toEqual(['a.b A', 'a.b.broken.test A', 'a.b.b.test A']);
+    // Trailing dot: absolute only.
+    await expect(r.resolve('svc.', 'A')).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_NXDOMAIN' });
+    expect(srv.queries.splice(0)).toEqual(['svc A']);
+  });
+
+  it('falls back to TCP when the UDP answer is truncated', async () => {
+    const udp = await fakeServer((q) => {
+      const buf = response(q);
+      buf.writeUInt16BE(buf.readUInt16BE(2) | (1 << 9), 2); // TC bit, no answers
+      return [buf];
+    });
+    closers.push(() => udp.socket.close());
+    // The TCP side on the same port: a real TCP listener speaking DNS's 2-byte length framing.
+    const tcp: Server = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (buf.length < 2 || buf.length < buf.readUInt16BE(0) + 2) return;
+        const q = decodeMessage(buf.subarray(2));
+        const answers = Array.from({ length: 3 }, (_, i) => ({
+          name: q.question!.name,
+          type: 'A',
+          ttl: 5,
+          data: `192.0.2.${i + 1}`,
+        }));
+        const out = response(q, { answers });
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(out.length);
+        sock.end(Buffer.concat([len, out]));
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(udp.port, '127.0.0.1', resolve));
+    closers.push(() => tcp.close());
+    const r = resolverFor(udp.port);
+    const res = await r.resolve('big.test.', 'A');
+    expect(res.answers.map((a) => a.data)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    expect(r.stats.tcpFallbacks).toBe(1);
+  });
+});
+
+describe('Resolver.lookupHost and canonicalName', () => {
+  it('answers IP literals and /etc/hosts entries without DNS, like getaddrinfo', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindred-resolver-'));
+    try {
+      await writeFile(
+        join(dir, 'hosts'),
+        '127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.244.1.5\tweb-0.web.default.svc.cluster.local\tweb-0\n',
+      );
+      // The nameserver is a closed loopback port: these lookups must not need DNS (stats.queries stays 0).
+      const r = new Resolver({ hostsPath: join(dir, 'hosts'), nameservers: ['127.0.0.1:9'], timeoutMs: 100 });
+      expect(await r.lookupHost('10.1.2.3')).toEqual({
+        name: '10.1.2.3',
+        fqdn: '10.1.2.3',
+        addresses: ['10.1.2.3'],
+        source: 'literal',
+      });
+      expect(await r.lookupHost('localhost')).toMatchObject({
+        addresses: ['127.0.0.1', '::1'],
+        source: 'hosts',
+      });
+      expect(await r.lookupHost('localhost', { family: 6 })).toMatchObject({ addresses: ['::1'] });
+      expect(await r.canonicalName('web-0')).toEqual({
+        fqdn: 'web-0.web.default.svc.cluster.local',
+        source: 'hosts',
+      });
+      expect(r.stats.queries).toBe(0);
+      await expect(r.lookupHost('10.1.2.3', { family: 6 })).rejects.toMatchObject({
+        code: 'KINDRED_ERR_DNS_NODATA',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
