@@ -1,7 +1,10 @@
 import type { Command } from '../command.js';
+import { doctorCommand } from './doctor.js';
+import { ping } from './ping.js';
+import { start } from './start.js';
 import { whoami } from './whoami.js';
 
 /**
  * Every sub-command, in the order `kindred --help` lists them. Add a command by adding its module here.
  */
-export const COMMANDS: readonly Command[] = [whoami];
+export const COMMANDS: readonly Command[] = [whoami, doctorCommand, start, ping];

@@ -1,0 +1,42 @@
+/** Counters the app exports on /metrics, read from the node's transport and discovery. */
+export interface ClusterStats {
+  /** Connections that completed the handshake (both directions) since start. */
+  readonly connects: number;
+  /** Node-down events since start. */
+  readonly disconnects: number;
+  /** Failed handshakes by reason (bad_cookie, name_mismatch, not_allowed, setup_timeout, ...). */
+  readonly handshakeFailures: Readonly<Record<string, number>>;
+  /** Messages received from peers. */
+  readonly messagesIn: number;
+  /** Messages sent to peers. */
+  readonly messagesOut: number;
+  /** Completed discovery rounds. */
+  readonly discoveryRuns: number;
+  /** Failed discovery rounds (DNS errors). */
+  readonly discoveryErrors: number;
+}
+
+/** A node up/down seen by this node, for the page. */
+export interface ClusterEvent {
+  readonly type: 'nodeup' | 'nodedown';
+  readonly node: string;
+  readonly reason?: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** What the HTTP side needs from the running kindred node; the app adapts a runtime node to it. */
+export interface ClusterView {
+  /** This node's name, `name@host`. */
+  readonly self: string;
+  /** Connected peers, sorted. */
+  nodes(): string[];
+  /** True once discovery has completed at least one round (successful or not). */
+  discovered(): boolean;
+  /** True while the node is shutting down. */
+  stopping(): boolean;
+  /** Counters for /metrics. */
+  stats(): ClusterStats;
+  /** The last node up/down events, oldest first. */
+  recentEvents(): readonly ClusterEvent[];
+}

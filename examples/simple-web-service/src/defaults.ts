@@ -1,0 +1,21 @@
+/** Every default of the simple web service, in one place; the environment overrides them (see config.ts). */
+export const APP_DEFAULTS = Object.freeze({
+  /** KINDRED_NAME: the node name's base, the part before `@`. */
+  name: 'app',
+  /** KINDRED_PORT: the port peers dial, the headless Service's `discovery` port. */
+  kindredPort: 8585,
+  /** KINDRED_DISCOVERY: the seed's SRV query, resolved through the pod's search list. */
+  discovery: 'dns-srv:_discovery._tcp.simple-web-service-headless',
+  /** PORT: the HTTP port (/, /nodes, /healthz, /readyz, /metrics). */
+  httpPort: 8080,
+  /** HTTP_HOST: the address the HTTP server listens on. */
+  httpHost: '0.0.0.0',
+  /** LOG_LEVEL: pino level. */
+  logLevel: 'info',
+  /** KINDRED_POLL_INTERVAL_MS: how often discovery asks DNS again. */
+  pollIntervalMs: 5_000,
+  /** How long SIGTERM waits for the node to leave before exiting anyway. */
+  shutdownTimeoutMs: 10_000,
+  /** How many node up/down events GET /nodes keeps for the page. */
+  recentEvents: 20,
+});

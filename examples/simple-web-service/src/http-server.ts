@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ClusterView } from './cluster-view.js';
+import { renderMetrics } from './metrics.js';
+import { PAGE_HTML } from './page.js';
+
+/** The body of GET /nodes. */
+export interface NodesBody {
+  /** This node. */
+  readonly self: string;
+  /** Connected peers, sorted. */
+  readonly nodes: string[];
+  /** The last node up/down events this node saw, oldest first. */
+  readonly events: readonly { type: string; node: string; reason?: string; at: number }[];
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+}
+
+/**
+ * The app's HTTP handler: GET / (the page), /nodes, /healthz, /readyz, /metrics. Everything else is 404, and
+ * methods other than GET/HEAD are 405.
+ */
+export function handleRequest(view: ClusterView, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    json(res, 405, { error: 'method not allowed' });
+    return;
+  }
+  switch (path) {
+    case '/':
+      send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
+      return;
+    case '/nodes': {
+      const body: NodesBody = { self: view.self, nodes: view.nodes(), events: view.recentEvents() };
+      json(res, 200, body);
+      return;
+    }
+    case '/healthz':
+      // Liveness: the event loop answers. Peers coming and going never make a pod unhealthy.
+      json(res, 200, { ok: true });
+      return;
+    case '/readyz':
+      if (view.stopping()) json(res, 503, { ready: false, reason: 'shutting down' });
+      else if (!view.discovered()) json(res, 503, { ready: false, reason: 'discovery has not run yet' });
+      else json(res, 200, { ready: true, nodes: view.nodes().length + 1 });
+      return;
+    case '/metrics':
+      send(
+        res,
+        200,
+        'text/plain; version=0.0.4; charset=utf-8',
+        renderMetrics(view.self, view.nodes().length + 1, view.stats()),
+      );
+      return;
+    default:
+      json(res, 404, {
+        error: `no route ${path}`,
+        routes: ['/', '/nodes', '/healthz', '/readyz', '/metrics'],
+      });
+  }
+}
+
+/** Creates (but does not start) the app's HTTP server. */
+export function createHttpServer(view: ClusterView, logger: Logger): Server {
+  const server = createServer((req, res) => {
+    try {
+      handleRequest(view, req, res);
+    } catch (err) {
+      logger.error({ err }, 'request failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+  return server;
+}
