@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { isKindredError, KindredError } from '@kindred/dns';
+import {
+  checkDialable,
+  loadCookie,
+  type NamingMode,
+  namingModeOf,
+  parseNodeName,
+  type ResolveOwnNameOptions,
+  resolveOwnName,
+} from '@kindred/node-identity';
+import { createTransport, type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
+import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+
+const HELP = `Usage: kindred ping NODE [--port P] [--cookie C] [--name BASE | --sname BASE] [--json]
+
+Connects to NODE (name@host) like Erlang's net_adm:ping/1 and prints pong when the handshake succeeds, pang when it
+does not, with the reason. The rules are Erlang's: NODE must be legal in this side's naming mode, the node answering
+at NODE's host must call itself NODE (else pang name_mismatch), and both sides must share the cookie.
+
+Options:
+  --port P       the port NODE listens on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port})
+  --cookie C     the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie)
+  --name BASE    this side's name, long names (default: a unique ping-XXXXXX in the mode NODE implies)
+  --sname BASE   this side's name, short names
+  --json         print {"result": "pong"|"pang", "node", "reason", "message"}
+  -h, --help     this text
+
+Reasons for pang: illegal_hostname, illegal_nodename, name_mismatch, bad_cookie, not_allowed, unresolved,
+connect_failed, timeout, bad_version.
+
+Exit codes:
+  0  pong
+  1  pang (the reason and what to do are printed on stderr)
+  2  usage error
+`;
+
+/** The pang reason for an error from connect(). */
+export function pangReason(err: unknown): string {
+  const code = isKindredError(err) ? err.code : '';
+  switch (code) {
+    case 'KINDRED_ERR_ILLEGAL_HOSTNAME':
+      return 'illegal_hostname';
+    case 'KINDRED_ERR_NAME_MISMATCH':
+      return 'name_mismatch';
+    case 'KINDRED_ERR_BAD_COOKIE':
+      return 'bad_cookie';
+    case 'KINDRED_ERR_NOT_ALLOWED':
+      return 'not_allowed';
+    case 'KINDRED_ERR_SETUP_TIMEOUT':
+      return 'timeout';
+    case 'KINDRED_ERR_PROTOCOL_VERSION':
+      return 'bad_version';
+    default:
+      if (code.startsWith('KINDRED_ERR_NODE_NAME_')) return 'illegal_nodename';
+      if (code.startsWith('KINDRED_ERR_DNS_')) return 'unresolved';
+      return 'connect_failed';
+  }
+}
+
+/** What {@link createPingCommand} can be given instead of the real machine; for tests. */
+export interface PingDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'hostsPath' | 'resolvConfPath'> {
+  /** Resolves NODE's host; default a @kindred/dns Resolver. */
+  readonly resolver?: HostResolver;
+}
+
+function parsePort(text: string | undefined, what: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`${what} must be a port 1-65535, got '${text}'`);
+  return n;
+}
+
+function identityDeps(deps: { hostname?: string; hostsPath?: string; resolvConfPath?: string }) {
+  const { hostname, hostsPath, resolvConfPath } = deps;
+  return {
+    ...(hostname === undefined ? {} : { hostname }),
+    ...(hostsPath === undefined ? {} : { hostsPath }),
+    ...(resolvConfPath === undefined ? {} : { resolvConfPath }),
+  };
+}
+
+/** `kindred ping`: Erlang's net_adm:ping/1 from the command line. */
+export function createPingCommand(deps: PingDeps = {}): Command {
+  return {
+    name: 'ping',
+    summary: 'connect to a node like net_adm:ping/1: pong or pang, with the reason',
+    help: HELP,
+    async run(argv: string[], io: CommandIO): Promise<number> {
+      const { values, positionals } = parseCommandArgs(
+        argv,
+        {
+          port: { type: 'string' },
+          cookie: { type: 'string' },
+          name: { type: 'string' },
+          sname: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+        true,
+      );
+      if (positionals.length !== 1) throw new UsageError('give exactly one NODE to ping (name@host)');
+      if (values.name !== undefined && values.sname !== undefined) {
+        throw new UsageError('give either --name (long names) or --sname (short names), not both');
+      }
+      const target = positionals[0] as string;
+      const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
+      const pang = (err: unknown): number => {
+        const reason = pangReason(err);
+        const message = err instanceof Error ? err.message : String(err);
+        if (values.json) printJson(io, { result: 'pang', node: target, reason, message });
+        else io.stdout.write('pang\n');
+        // Erlang's own log lines (illegal hostname, ...) are printed as they are; then the reason.
+        io.stderr.write(`${message}\nkindred ping: pang (${reason})\n`);
+        return EXIT.FAILED;
+      };
+      let mode: NamingMode;
+      try {
+        parseNodeName(target);
+        mode =
+          values.name !== undefined
+            ? 'longnames'
+            : values.sname !== undefined
+              ? 'shortnames'
+              : namingModeOf(target);
+        checkDialable(target, mode);
+      } catch (err) {
+        return pang(err);
+      }
+      const unique = `ping-${randomBytes(3).toString('hex')}`;
+      const own = await resolveOwnName({
+        ...identityDeps(deps),
+        env: { ...io.env, KINDRED_NODE_NAME: '' },
+        ...(mode === 'longnames' ? { name: values.name ?? unique } : { sname: values.sname ?? unique }),
+      });
+      const { cookie } = await loadCookie({
+        env: io.env,
+        ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
+      });
+      const transport = createTransport({
+        self: { node: own.node, mode: own.mode },
+        cookie,
+        ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+      });
+      try {
+        await transport.connect(target, port === undefined ? {} : { port });
+      } catch (err) {
+        if (!(err instanceof KindredError)) throw err;
+        return pang(err);
+      } finally {
+        await transport.close();
+      }
+      if (values.json) printJson(io, { result: 'pong', node: target, reason: null });
+      else io.stdout.write('pong\n');
+      return EXIT.OK;
+    },
+  };
+}
+
+/** `kindred ping` on the real machine. */
+export const ping: Command = createPingCommand();
