@@ -48,18 +48,22 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-async function whoamiJson(host: LabHost, env: Record<string, string> = {}): Promise<Record<string, string>> {
-  const r = await host.exec([kindredBin, 'whoami', '--name', 'app', '--json'], { env, cwd: home });
+async function whoamiJson(
+  host: LabHost,
+  env: Record<string, string> = {},
+  flag: '--name' | '--sname' = '--name',
+): Promise<Record<string, string>> {
+  const r = await host.exec([kindredBin, 'whoami', flag, 'app', '--json'], { env, cwd: home });
   expect(r.stderr, 'kindred whoami wrote to stderr').toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as Record<string, string>;
 }
 
-async function erlNodeName(host: LabHost): Promise<string> {
+async function erlNodeName(host: LabHost, flag: '-name' | '-sname' = '-name'): Promise<string> {
   const r = await host.exec(
     [
       'erl',
-      '-name',
+      flag,
       'app',
       '-setcookie',
       'kindred-test',
@@ -96,6 +100,16 @@ describe('kindred whoami and erl -name agree inside a pod-like namespace', () =>
     const own = await whoamiJson(host);
     expect(own).toEqual({ node: `app@${fqdn}`, name: 'app', host: fqdn, mode: 'longnames', source: 'hosts' });
     expect(await erlNodeName(host)).toBe(own.node);
+
+    const short = await whoamiJson(host, {}, '--sname');
+    expect(short).toEqual({
+      node: `app@${pod}`,
+      name: 'app',
+      host: pod,
+      mode: 'shortnames',
+      source: 'hostname',
+    });
+    expect(await erlNodeName(host, '-sname')).toBe(short.node);
   });
 
   it('composes the Kubernetes name with cluster domain corp.example read from the search list, as erl names it', async () => {
