@@ -1,5 +1,416 @@
-/** Entry point of `pnpm lab`. */
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('lab: not built yet\n');
-  return 2;
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KindredError } from '@kindred/dns';
+import { callControl, currentFile, readRunState, runPaths } from './control.js';
+import type { DaemonOptions } from './daemon.js';
+import { LAB_DEFAULTS } from './defaults.js';
+import { APP_MAIN, type LabStatus } from './lab.js';
+import { assertLabPrerequisites, LabNetwork, newRunId } from './netns.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+const HELP = `Usage: pnpm lab <command> [options]
+
+The pod lab: a local stand-in for a Kubernetes Deployment of examples/simple-web-service. Pods are network + UTS
+namespaces on a private bridge with kubelet's /etc/hosts and resolv.conf; a real BIND 9 at ${LAB_DEFAULTS.clusterDnsAddress} answers what
+CoreDNS's kubernetes plugin would for the headless service ${LAB_DEFAULTS.service}. Needs root.
+
+Commands:
+  up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--command CMD] [--readiness http|started]
+                        start a lab (default 3 replicas, endpoint_pod_names off like kind) and wait for the pods
+  scale N               set the replica count (removed pods get SIGTERM and the grace period)
+  kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
+  delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
+  partition POD         take the pod's network link down
+  heal POD              bring it back up
+  dns down|up           stop or restart the cluster DNS server
+  dns endpoint-pod-names on|off
+                        switch CoreDNS's endpoint_pod_names (SRV targets: pod names or dashed IPs)
+  dns publish-not-ready on|off
+                        switch the headless service's publishNotReadyAddresses
+  exec POD -- CMD...    run a command inside a pod, with the container's environment
+  get POD PATH [--port P]
+                        HTTP GET from the pod's app (default port ${LAB_DEFAULTS.httpPort}), e.g. 'get POD /nodes'
+  logs POD              print the pod's log
+  status [--json]       show pods, readiness, DNS settings
+  down                  stop everything and remove every namespace, link, file and process of the lab
+
+Options:
+  --id ID               act on the lab with this id (default: the last one started)
+  --json                machine-readable output (status, up, scale, kill, get)
+  -h, --help            this help
+
+Exit codes: 0 done; 1 failed (the message says why and what to do); 2 bad command line.
+Pod logs and the daemon's log live in ${LAB_DEFAULTS.stateDir}/<id>/.`;
+
+class UsageError extends KindredError {
+  constructor(message: string) {
+    super('KINDRED_ERR_USAGE', message);
+  }
+}
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const DAEMON_ARG = '__daemon';
+const LAB_BIN = fileURLToPath(new URL('../bin/lab.js', import.meta.url));
+
+async function currentId(explicit: string | undefined): Promise<string> {
+  if (explicit) return explicit;
+  const id = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
+  if (!id) {
+    throw new KindredError('KINDRED_ERR_LAB_NOT_RUNNING', "no lab is up: start one with 'pnpm lab up'");
+  }
+  return id;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function onOff(value: string | undefined, option: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`${option} must be 'on' or 'off', got '${value}'`);
+}
+
+function formatStatus(s: LabStatus): string {
+  const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+  const lines = [
+    `lab ${s.id}: deployment ${s.deployment}, ${s.replicas} replica(s), namespace ${s.namespace}`,
+    `dns ${s.dns.up ? 'up' : 'DOWN'} at ${s.dns.address}; endpoint_pod_names ${s.dns.endpointPodNames ? 'on' : 'off'}; publishNotReadyAddresses ${s.dns.publishNotReadyAddresses ? 'on' : 'off'}; SRV ${s.dns.srvName}`,
+  ];
+  const rows = [['POD', 'IP', 'READY', 'PHASE', 'IN DNS', 'LINK', 'RESTARTS', 'NODE']];
+  for (const p of s.pods) {
+    rows.push([
+      p.name,
+      p.ip,
+      yesNo(p.ready),
+      p.phase,
+      yesNo(p.published),
+      p.partitioned ? 'DOWN' : 'up',
+      String(p.restarts),
+      p.node,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    lines.push(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  if (s.pods.length === 0) lines.push('(no pods)');
+  return `${lines.join('\n')}\n`;
+}
+
+async function up(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      replicas: { type: 'string' },
+      'endpoint-pod-names': { type: 'string' },
+      'publish-not-ready': { type: 'string' },
+      command: { type: 'string' },
+      readiness: { type: 'string' },
+      'wait-ms': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const replicas = values.replicas === undefined ? LAB_DEFAULTS.replicas : Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
+    throw new UsageError(`--replicas must be an integer from 0 to 200, got '${values.replicas}'`);
+  }
+  if (values.readiness !== undefined && values.readiness !== 'http' && values.readiness !== 'started') {
+    throw new UsageError(`--readiness must be 'http' or 'started', got '${values.readiness}'`);
+  }
+  const command = values.command?.trim() ? values.command.trim().split(/\s+/) : undefined;
+  await assertLabPrerequisites();
+  if (!command && !existsSync(APP_MAIN)) {
+    throw new KindredError(
+      'KINDRED_ERR_LAB_NO_APP',
+      `the app is not built (${APP_MAIN} is missing): run 'pnpm run build' first, or give --command`,
+    );
+  }
+  const existing = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
+  if (existing) {
+    const state = await readRunState(existing);
+    if (state && alive(state.pid)) {
+      throw new KindredError(
+        'KINDRED_ERR_LAB_EXISTS',
+        `a lab is already up (id ${existing}): use it, or remove it with 'pnpm lab down' first`,
+      );
+    }
+  }
+  const options: DaemonOptions = {
+    replicas,
+    endpointPodNames: onOff(values['endpoint-pod-names'], '--endpoint-pod-names'),
+    publishNotReadyAddresses: onOff(values['publish-not-ready'], '--publish-not-ready'),
+    command,
+    readiness: values.readiness === 'started' ? 'started' : undefined,
+  };
+  const id = newRunId();
+  const paths = runPaths(id);
+  mkdirSync(paths.runDir, { recursive: true });
+  await writeFile(currentFile(), `${id}\n`);
+  const fd = openSync(paths.daemonLog, 'a');
+  const daemon = spawn(process.execPath, [LAB_BIN, DAEMON_ARG, id, JSON.stringify(options)], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  let exited = false;
+  daemon.on('exit', () => {
+    exited = true;
+  });
+  daemon.unref();
+  const failUp = async (why: string) => {
+    const log = readFileSync(paths.daemonLog, 'utf8').split('\n').slice(-15).join('\n');
+    await LabNetwork.destroyById(id).catch(() => undefined);
+    await rm(paths.runDir, { recursive: true, force: true });
+    await rm(paths.stateFile, { force: true });
+    await rm(currentFile(), { force: true });
+    return new KindredError(
+      'KINDRED_ERR_LAB_START_FAILED',
+      `the lab did not come up (${why}); its log ends:\n${log}`,
+    );
+  };
+  const deadline = Date.now() + 60_000;
+  let status: LabStatus | undefined;
+  while (!status) {
+    if (exited) throw await failUp('the lab daemon exited');
+    if (Date.now() > deadline) {
+      if (daemon.pid) alive(daemon.pid) && process.kill(daemon.pid, 'SIGKILL');
+      throw await failUp('no answer within 60 s');
+    }
+    status = (await callControl(paths.socket, { cmd: 'status' }, 5000).catch(() => undefined)) as
+      | LabStatus
+      | undefined;
+    if (!status) await sleep(200);
+  }
+  const waitMs = values['wait-ms'] === undefined ? 60_000 : Number(values['wait-ms']);
+  const readyBy = Date.now() + waitMs;
+  while (status.pods.some((p) => !p.ready) && Date.now() < readyBy) {
+    await sleep(500);
+    status = (await callControl(paths.socket, { cmd: 'status' })) as LabStatus;
+  }
+  if (values.json) io.out(`${JSON.stringify(status)}\n`);
+  else {
+    io.out(formatStatus(status));
+    const notReady = status.pods.filter((p) => !p.ready).length;
+    if (notReady > 0) io.out(`${notReady} pod(s) not ready yet: see 'pnpm lab logs POD'.\n`);
+    io.out(
+      `Next: 'pnpm lab exec ${status.pods[0]?.name ?? 'POD'} -- kindred doctor', 'pnpm lab get POD /nodes', 'pnpm lab down'.\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
+async function down(id: string | undefined, io: Io): Promise<number> {
+  const labId = await currentId(id);
+  const paths = runPaths(labId);
+  const state = await readRunState(labId);
+  await callControl(paths.socket, { cmd: 'down' }, 30_000).catch(() => undefined);
+  if (state) {
+    const deadline = Date.now() + 30_000;
+    while (alive(state.pid) && Date.now() < deadline) await sleep(100);
+    if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  }
+  // Whatever the daemon did or did not do: remove everything named after the id.
+  await LabNetwork.destroyById(labId);
+  await rm(paths.runDir, { recursive: true, force: true });
+  await rm(paths.stateFile, { force: true });
+  const current = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
+  if (current === labId) await rm(currentFile(), { force: true });
+  io.out(`lab ${labId} is down: namespaces, links, processes and files removed.\n`);
+  return EXIT_OK;
+}
+
+async function execInPod(id: string, pod: string, argv: string[]): Promise<number> {
+  const status = (await callControl(runPaths(id).socket, { cmd: 'status' })) as LabStatus;
+  const p = status.pods.find((x) => x.name === pod);
+  if (!p) {
+    throw new KindredError(
+      'KINDRED_ERR_LAB_NO_SUCH_POD',
+      `no pod named '${pod}' in lab ${id}; pods: ${status.pods.map((x) => x.name).join(', ') || '(none)'}`,
+    );
+  }
+  const network = LabNetwork.attach({
+    id,
+    podSubnet: LAB_DEFAULTS.podSubnet,
+    routes: [LAB_DEFAULTS.serviceSubnet],
+    nextIndex: 0,
+    hosts: [{ netns: p.netns, hostname: p.name, address: p.ip, index: 0, veth: '' }],
+  });
+  const child = network.host(p.name)!.spawn(argv, { env: p.env, stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(EXIT_FAILED));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : EXIT_FAILED)));
+  });
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  // `--id` and `--help` may come anywhere before `--`.
+  const dashdash = argv.indexOf('--');
+  const head = dashdash < 0 ? argv : argv.slice(0, dashdash);
+  const tail = dashdash < 0 ? [] : argv.slice(dashdash + 1);
+  if (head.length === 0 || head.includes('--help') || head.includes('-h') || head[0] === 'help') {
+    io.out(`${HELP}\n`);
+    return head.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  let id: string | undefined;
+  const idAt = head.indexOf('--id');
+  if (idAt >= 0) {
+    id = head[idAt + 1];
+    if (!id) throw new UsageError('--id needs a value');
+    head.splice(idAt, 2);
+  }
+  const [cmd, ...rest] = head;
+  const json = rest.includes('--json');
+  const positional = rest.filter((a) => a !== '--json');
+  const needPod = () => {
+    const pod = positional[0];
+    if (!pod) throw new UsageError(`'${cmd}' needs a pod name (see 'pnpm lab status')`);
+    return pod;
+  };
+  switch (cmd) {
+    case 'up':
+      return up(rest, io);
+    case 'down':
+      await assertLabPrerequisites();
+      return down(id, io);
+    case 'status': {
+      const labId = await currentId(id);
+      const status = (await callControl(runPaths(labId).socket, { cmd: 'status' })) as LabStatus;
+      io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      return EXIT_OK;
+    }
+    case 'scale': {
+      const n = Number(positional[0]);
+      if (positional[0] === undefined || !Number.isInteger(n) || n < 0 || n > 200) {
+        throw new UsageError(`scale needs a replica count from 0 to 200, got '${positional[0] ?? ''}'`);
+      }
+      const status = (await callControl(runPaths(await currentId(id)).socket, {
+        cmd: 'scale',
+        args: { replicas: n },
+      })) as LabStatus;
+      io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      return EXIT_OK;
+    }
+    case 'kill':
+    case 'delete':
+    case 'partition':
+    case 'heal': {
+      const pod = needPod();
+      const result = (await callControl(runPaths(await currentId(id)).socket, { cmd, args: { pod } })) as {
+        replacement?: string;
+      };
+      if (json) io.out(`${JSON.stringify({ pod, ...result })}\n`);
+      else {
+        const done = {
+          kill: 'killed (SIGKILL) and deleted',
+          delete: 'deleted',
+          partition: 'partitioned',
+          heal: 'healed',
+        };
+        io.out(`${pod} ${done[cmd]}${result.replacement ? `; replacement: ${result.replacement}` : ''}\n`);
+      }
+      return EXIT_OK;
+    }
+    case 'dns': {
+      const [what, value] = positional;
+      const args: Record<string, string> = {};
+      if (what === 'up' || what === 'down') args.up = what === 'up' ? 'on' : 'off';
+      else if (what === 'endpoint-pod-names' && (value === 'on' || value === 'off'))
+        args.endpointPodNames = value;
+      else if (what === 'publish-not-ready' && (value === 'on' || value === 'off'))
+        args.publishNotReadyAddresses = value;
+      else
+        throw new UsageError(
+          "dns takes 'up', 'down', 'endpoint-pod-names on|off' or 'publish-not-ready on|off'",
+        );
+      const dns = await callControl(runPaths(await currentId(id)).socket, { cmd: 'dns', args });
+      io.out(json ? `${JSON.stringify(dns)}\n` : `dns: ${JSON.stringify(dns)}\n`);
+      return EXIT_OK;
+    }
+    case 'exec': {
+      const pod = needPod();
+      if (tail.length === 0)
+        throw new UsageError("exec needs a command after '--', e.g. 'exec POD -- hostname -f'");
+      await assertLabPrerequisites();
+      return execInPod(await currentId(id), pod, tail);
+    }
+    case 'get': {
+      const pod = needPod();
+      const path = positional[1] ?? '/';
+      const portAt = positional.indexOf('--port');
+      const port = portAt >= 0 ? Number(positional[portAt + 1]) : LAB_DEFAULTS.httpPort;
+      const res = (await callControl(runPaths(await currentId(id)).socket, {
+        cmd: 'get',
+        args: { pod, path, port },
+      })) as { status: number; body: string };
+      io.out(json ? `${JSON.stringify(res)}\n` : `${res.body}${res.body.endsWith('\n') ? '' : '\n'}`);
+      return res.status >= 200 && res.status < 400 ? EXIT_OK : EXIT_FAILED;
+    }
+    case 'logs': {
+      const pod = needPod();
+      const file = `${runPaths(await currentId(id)).logDir}/${pod}.log`;
+      if (!existsSync(file))
+        throw new KindredError('KINDRED_ERR_LAB_NO_SUCH_POD', `no log for pod '${pod}' (${file})`);
+      io.out(await readFile(file, 'utf8'));
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown command '${cmd}'`);
+  }
+}
+
+/** Entry point of `pnpm lab` (test/lab/bin/lab.js): runs one command and resolves to its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  if (argv[0] === DAEMON_ARG) {
+    const { runDaemon } = await import('./daemon.js');
+    try {
+      await runDaemon(argv[1] ?? '', JSON.parse(argv[2] ?? '{}') as DaemonOptions);
+      return new Promise<number>(() => {}); // serves until down or a signal exits the process
+    } catch (err) {
+      io.err(`lab daemon: ${err instanceof Error ? err.message : String(err)}\n`);
+      await LabNetwork.destroyById(argv[1] ?? '').catch(() => undefined);
+      return EXIT_FAILED;
+    }
+  }
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      io.err(`lab: ${(err as Error).message}\nRun 'pnpm lab --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof KindredError) {
+      io.err(`lab: ${err.message} (${err.code})\n`);
+      return EXIT_FAILED;
+    }
+    io.err(`lab: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILED;
+  }
 }

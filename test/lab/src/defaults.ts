@@ -23,4 +23,42 @@ export const LAB_DEFAULTS = Object.freeze({
   etcNetnsDir: '/etc/netns',
   /** Prefix of every network namespace, veth and bridge the lab creates (`kl-<id>-...`, `kv<id>n<i>`, `kb<id>`). */
   namePrefix: 'kl',
+  /** The Deployment the lab runs; pods are named `<deployment>-<pod-template-hash>-<5 chars>`. */
+  deployment: 'simple-web-service',
+  /** The headless Service (and every pod's `subdomain`), as in deploy/k8s. */
+  service: 'simple-web-service-headless',
+  /** Replicas `up` starts. */
+  replicas: 3,
+  /** The Service port named `discovery` (TCP), the SRV record's port. */
+  discoveryPort: 8585,
+  /** The container port named `http` (the app's PORT), probed for readiness. */
+  httpPort: 8080,
+  /** Readiness probe path, as in deploy/k8s. */
+  readinessPath: '/readyz',
+  /** Readiness probe period. deploy/k8s says 5 s; the lab probes every second so scenarios run faster. */
+  probePeriodMs: 1000,
+  /** Readiness probe timeout (Kubernetes' timeoutSeconds default, 1 s). */
+  probeTimeoutMs: 1000,
+  /** Consecutive failed probes before a ready pod turns not ready (Kubernetes' failureThreshold default). */
+  probeFailureThreshold: 3,
+  /** SIGTERM to SIGKILL when a pod is removed (terminationGracePeriodSeconds, 30 s in deploy/k8s). */
+  terminationGracePeriodMs: 30_000,
+  /** First delay before restarting a crashed container; doubles up to {@link restartBackoffMaxMs} (kubelet). */
+  restartBackoffMs: 1000,
+  /** Longest delay between container restarts. */
+  restartBackoffMaxMs: 30_000,
+  /** `publishNotReadyAddresses` of the headless Service; deploy/k8s sets it (see the comment there). */
+  publishNotReadyAddresses: true,
+  /** CoreDNS's `endpoint_pod_names`: off, like kind's and kubeadm's Corefile. */
+  endpointPodNames: false,
+  /** CoreDNS `ttl` as kubeadm/kind configure it. */
+  dnsTtlSeconds: 30,
+  /** The DNS pod's own pod-network address; it also holds {@link clusterDnsAddress}. */
+  dnsPodAddress: '10.244.0.2',
+  /** Pods get addresses from here upwards (a kind worker's podCIDR is 10.244.1.0/24). */
+  firstPodAddress: '10.244.1.2',
+  /** The cookie base name `KINDRED_NAME`. */
+  nodeBaseName: 'app',
+  /** Where the lab CLI keeps state, control sockets and pod logs (tmpfs, gone after a reboot like the namespaces). */
+  stateDir: '/run/kindred-lab',
 });

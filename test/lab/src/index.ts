@@ -25,6 +25,18 @@ export {
   kubeletResolvConf,
 } from './kubelet.js';
 export {
+  APP_MAIN,
+  Lab,
+  type LabOptions,
+  type LabStatus,
+  type PodPhase,
+  type PodStatus,
+  REPO_ROOT,
+  type Readiness,
+} from './lab.js';
+export { type LabDns, type LabDnsModel, labZoneText, startLabDns } from './lab-dns.js';
+export { deploymentPodName, KUBE_NAME_ALPHABET, podFqdn, podTemplateHash } from './names.js';
+export {
   type AddHostOptions,
   assertLabPrerequisites,
   type ExecOptions,
@@ -39,3 +51,4 @@ export {
   labNames,
   newRunId,
 } from './netns.js';
+export { type ProbeResponse, Prober } from './prober.js';

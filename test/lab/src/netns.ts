@@ -612,6 +612,23 @@ export class LabNetwork {
     return host;
   }
 
+  /**
+   * Starts `argv` in the router namespace, which reaches every host over the bridge (at
+   * {@link LAB_DEFAULTS.bridgeAddress}): where probes and port forwards run from.
+   */
+  spawnInRouter(argv: readonly string[], options: HostSpawnOptions = {}): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.names.router, ...argv], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        ...options.env,
+      },
+      stdio: options.stdio ?? 'pipe',
+      detached: options.detached ?? false,
+      cwd: options.cwd,
+    });
+  }
+
   /** The host with this hostname, if any. */
   host(hostname: string): LabHost | undefined {
     return this.hostMap.get(hostname);

@@ -1,0 +1,695 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KindredError } from '@kindred/dns';
+import { LAB_DEFAULTS } from './defaults.js';
+import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
+import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
+import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
+import { type ExecOptions, type ExecResult, type LabHost, LabNetwork } from './netns.js';
+import { type ProbeResponse, Prober } from './prober.js';
+
+/** The repository root (this file is test/lab/src/lab.ts or test/lab/dist/lab.js). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The app's entry point, started in each pod unless {@link LabOptions.command} says otherwise. */
+export const APP_MAIN = join(REPO_ROOT, 'examples/simple-web-service/dist/main.js');
+
+/** How the lab decides a pod is ready. */
+export type Readiness =
+  /** An HTTP GET answering 2xx/3xx, like a Kubernetes httpGet readinessProbe. */
+  | { readonly httpGet: { readonly port: number; readonly path: string } }
+  /** Ready as soon as the process runs (no probe). */
+  | 'started';
+
+/** Options of {@link Lab.start}; every one has a default in {@link LAB_DEFAULTS}. */
+export interface LabOptions {
+  /** Run id; default random. */
+  readonly id?: string | undefined;
+  /** Replicas to start. */
+  readonly replicas?: number | undefined;
+  /** Deployment name. */
+  readonly deployment?: string | undefined;
+  /** Headless service name, and every pod's `subdomain`. */
+  readonly service?: string | undefined;
+  /** Kubernetes namespace. */
+  readonly namespace?: string | undefined;
+  /** CoreDNS `endpoint_pod_names`. */
+  readonly endpointPodNames?: boolean | undefined;
+  /** The Service's `publishNotReadyAddresses`. */
+  readonly publishNotReadyAddresses?: boolean | undefined;
+  /** The container's argv; default `node examples/simple-web-service/dist/main.js`. */
+  readonly command?: readonly string[] | undefined;
+  /** Extra container environment, over the Deployment's (POD_NAME, KINDRED_COOKIE, ...). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** The shared cookie (the Secret); default random. */
+  readonly cookie?: string | undefined;
+  /** Readiness; default an httpGet on {@link LAB_DEFAULTS.httpPort}{@link LAB_DEFAULTS.readinessPath}. */
+  readonly readiness?: Readiness | undefined;
+  /** Readiness probe period. */
+  readonly probePeriodMs?: number | undefined;
+  /** terminationGracePeriod: SIGTERM to SIGKILL. */
+  readonly terminationGracePeriodMs?: number | undefined;
+  /** Where pod logs go; default `<stateDir>/<id>/logs`, removed by {@link Lab.stop} unless `keepLogs`. */
+  readonly logDir?: string | undefined;
+  /** Keep the log directory after {@link Lab.stop}. */
+  readonly keepLogs?: boolean | undefined;
+}
+
+/** A pod's phase as the lab tracks it. */
+export type PodPhase = 'Running' | 'Terminating' | 'Restarting';
+
+/** What {@link Lab.pods} reports about a pod. */
+export interface PodStatus {
+  /** Pod name = hostname. */
+  readonly name: string;
+  /** Pod IP. */
+  readonly ip: string;
+  /** `hostname -f` inside the pod. */
+  readonly fqdn: string;
+  /** The kindred node name the app takes (`<KINDRED_NAME>@<fqdn>`). */
+  readonly node: string;
+  /** Lifecycle phase. */
+  readonly phase: PodPhase;
+  /** Readiness (probe). */
+  readonly ready: boolean;
+  /** Whether DNS currently publishes it. */
+  readonly published: boolean;
+  /** Link down (partitioned). */
+  readonly partitioned: boolean;
+  /** Container restarts. */
+  readonly restarts: number;
+  /** Pid of the container's process (in the root pid namespace), if running. */
+  readonly pid: number | undefined;
+  /** The network namespace. */
+  readonly netns: string;
+  /** The container environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The pod's log file. */
+  readonly logFile: string;
+}
+
+/** What {@link Lab.status} reports. */
+export interface LabStatus {
+  /** Run id. */
+  readonly id: string;
+  /** Desired replicas. */
+  readonly replicas: number;
+  /** Deployment, service, namespace. */
+  readonly deployment: string;
+  /** Headless service. */
+  readonly service: string;
+  /** Kubernetes namespace. */
+  readonly namespace: string;
+  /** DNS settings and state. */
+  readonly dns: {
+    readonly up: boolean;
+    readonly address: string;
+    readonly endpointPodNames: boolean;
+    readonly publishNotReadyAddresses: boolean;
+    readonly srvName: string;
+    /** The last failed zone update, if any. */
+    readonly lastError: string | undefined;
+  };
+  /** The pods. */
+  readonly pods: PodStatus[];
+  /** Pod names that have been deleted, oldest first. */
+  readonly deletedPods: string[];
+}
+
+interface Pod {
+  name: string;
+  ip: string;
+  host: LabHost;
+  env: Record<string, string>;
+  logFile: string;
+  child: ChildProcess | undefined;
+  phase: PodPhase;
+  ready: boolean;
+  failures: number;
+  restarts: number;
+  partitioned: boolean;
+  /** Set when the pod is being deleted; the process exit then removes it. */
+  deleting: boolean;
+  killTimer: NodeJS.Timeout | undefined;
+  restartTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the pod is gone. */
+  gone: Promise<void>;
+  markGone: () => void;
+}
+
+function ipToInt(address: string): number {
+  return address.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
+}
+function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/**
+ * The pod lab: a Deployment's pods (network + UTS namespaces with kubelet's files, the app inside), the headless
+ * Service's DNS (real BIND answering what CoreDNS's kubernetes plugin would), a ReplicaSet-like controller that
+ * replaces deleted pods, kubelet-like readiness probes and container restarts.
+ *
+ * Events: `change` (after any pod or DNS change).
+ */
+export class Lab extends EventEmitter {
+  /** The network the pods live on. */
+  readonly network: LabNetwork;
+  /** The Deployment's pod-template-hash. */
+  readonly templateHash: string;
+  /** The cookie every pod gets as KINDRED_COOKIE. */
+  readonly cookie: string;
+  private readonly opts: {
+    deployment: string;
+    service: string;
+    namespace: string;
+    command: readonly string[];
+    env: Readonly<Record<string, string>>;
+    readiness: Readiness;
+    probePeriodMs: number;
+    terminationGracePeriodMs: number;
+    logDir: string;
+    keepLogs: boolean;
+  };
+  private replicas: number;
+  private endpointPodNames: boolean;
+  private publishNotReadyAddresses: boolean;
+  private readonly podMap = new Map<string, Pod>();
+  private readonly deleted: string[] = [];
+  private readonly prober: Prober;
+  private dns: LabDns | undefined;
+  private nextAddress: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** The last DNS update failure, shown by {@link Lab.status}. */
+  private lastDnsError: string | undefined;
+  private dnsQueue: Promise<void> = Promise.resolve();
+  private reconcileQueue: Promise<void> = Promise.resolve();
+
+  private constructor(network: LabNetwork, options: LabOptions, replicas: number) {
+    super();
+    this.network = network;
+    this.templateHash = podTemplateHash();
+    this.cookie = options.cookie ?? randomBytes(16).toString('hex');
+    this.replicas = replicas;
+    this.endpointPodNames = options.endpointPodNames ?? LAB_DEFAULTS.endpointPodNames;
+    this.publishNotReadyAddresses = options.publishNotReadyAddresses ?? LAB_DEFAULTS.publishNotReadyAddresses;
+    this.opts = {
+      deployment: options.deployment ?? LAB_DEFAULTS.deployment,
+      service: options.service ?? LAB_DEFAULTS.service,
+      namespace: options.namespace ?? LAB_DEFAULTS.namespace,
+      command: options.command ?? ['node', APP_MAIN],
+      env: options.env ?? {},
+      readiness: options.readiness ?? {
+        httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath },
+      },
+      probePeriodMs: options.probePeriodMs ?? LAB_DEFAULTS.probePeriodMs,
+      terminationGracePeriodMs: options.terminationGracePeriodMs ?? LAB_DEFAULTS.terminationGracePeriodMs,
+      logDir: options.logDir ?? join(LAB_DEFAULTS.stateDir, network.id, 'logs'),
+      keepLogs: options.keepLogs ?? false,
+    };
+    this.nextAddress = ipToInt(LAB_DEFAULTS.firstPodAddress);
+    this.prober = new Prober(network);
+  }
+
+  /**
+   * Builds the network, starts DNS, and starts `replicas` pods (without waiting for them to be ready: see
+   * {@link Lab.waitFor}). On failure everything created is removed before the error is thrown.
+   */
+  static async start(options: LabOptions = {}): Promise<Lab> {
+    const replicas = options.replicas ?? LAB_DEFAULTS.replicas;
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
+      throw new KindredError(
+        'KINDRED_ERR_LAB_BAD_OPTION',
+        `replicas must be an integer from 0 to 200, got ${replicas}`,
+      );
+    }
+    const network = await LabNetwork.create({ id: options.id });
+    let lab: Lab | undefined;
+    try {
+      const dnsHost = await network.addHost({
+        hostname: 'coredns',
+        address: LAB_DEFAULTS.dnsPodAddress,
+        extraAddresses: [`${LAB_DEFAULTS.clusterDnsAddress}/32`],
+      });
+      lab = new Lab(network, options, replicas);
+      mkdirSync(lab.opts.logDir, { recursive: true });
+      lab.dns = await startLabDns({ netns: dnsHost.netns, model: lab.dnsModel() });
+      for (let i = 0; i < replicas; i++) await lab.createPod();
+      await lab.publish();
+      lab.probeTimer = setInterval(() => void lab?.probeAll(), lab.opts.probePeriodMs);
+      return lab;
+    } catch (err) {
+      if (lab) await lab.stop();
+      else await network.destroy();
+      throw err;
+    }
+  }
+
+  /** The DNS name of the headless service's SRV record. */
+  get srvName(): string {
+    return `_discovery._tcp.${this.opts.service}.${this.opts.namespace}.svc.${LAB_DEFAULTS.clusterDomain}`;
+  }
+
+  private podEnv(name: string, ip: string): Record<string, string> {
+    return {
+      POD_NAME: name,
+      POD_NAMESPACE: this.opts.namespace,
+      POD_IP: ip,
+      KINDRED_NAME: LAB_DEFAULTS.nodeBaseName,
+      KINDRED_COOKIE: this.cookie,
+      KINDRED_PORT: String(LAB_DEFAULTS.discoveryPort),
+      KINDRED_DISCOVERY: `dns-srv:_discovery._tcp.${this.opts.service}`,
+      PORT: String(LAB_DEFAULTS.httpPort),
+      LOG_LEVEL: 'info',
+      ...this.opts.env,
+    };
+  }
+
+  private allocateAddress(): string {
+    const used = new Set([...this.podMap.values()].map((p) => p.ip));
+    for (let i = 0; i < 250; i++) {
+      const candidate = this.nextAddress;
+      this.nextAddress = (candidate & 255) >= 254 ? (candidate & ~255) + 2 : candidate + 1;
+      const ip = intToIp(candidate);
+      if (!used.has(ip)) return ip;
+    }
+    throw new KindredError(
+      'KINDRED_ERR_LAB_BAD_OPTION',
+      'no free pod address left in the lab (at most 250 pods)',
+    );
+  }
+
+  /** Creates a pod (as a ReplicaSet would) and starts its container. */
+  private async createPod(): Promise<Pod> {
+    let name = deploymentPodName(this.opts.deployment, this.templateHash);
+    while (this.podMap.has(name) || this.deleted.includes(name)) {
+      name = deploymentPodName(this.opts.deployment, this.templateHash);
+    }
+    const ip = this.allocateAddress();
+    const host = await this.network.addHost({
+      hostname: name,
+      address: ip,
+      hostsFile: kubeletHostsFile({
+        hostname: name,
+        podIps: ip,
+        subdomain: this.opts.service,
+        namespace: this.opts.namespace,
+      }),
+      resolvConf: kubeletResolvConf({ namespace: this.opts.namespace }),
+    });
+    let markGone = () => {};
+    const gone = new Promise<void>((resolve) => {
+      markGone = resolve;
+    });
+    const pod: Pod = {
+      name,
+      ip,
+      host,
+      env: this.podEnv(name, ip),
+      logFile: join(this.opts.logDir, `${name}.log`),
+      child: undefined,
+      phase: 'Running',
+      ready: false,
+      failures: 0,
+      restarts: 0,
+      partitioned: false,
+      deleting: false,
+      killTimer: undefined,
+      restartTimer: undefined,
+      gone,
+      markGone,
+    };
+    this.podMap.set(name, pod);
+    this.startContainer(pod);
+    return pod;
+  }
+
+  private startContainer(pod: Pod): void {
+    const fd = openSync(pod.logFile, 'a');
+    try {
+      const child = pod.host.spawn(this.opts.command, {
+        env: pod.env,
+        stdio: ['ignore', fd, fd],
+        detached: true,
+      });
+      pod.child = child;
+      pod.phase = 'Running';
+      child.on('error', () => {}); // 'exit' follows
+      child.on('exit', () => this.onContainerExit(pod, child));
+    } finally {
+      closeSync(fd);
+    }
+    if (this.opts.readiness === 'started') pod.ready = true;
+    this.changed();
+  }
+
+  private onContainerExit(pod: Pod, child: ChildProcess): void {
+    if (pod.child !== child) return;
+    pod.child = undefined;
+    pod.ready = false;
+    if (pod.killTimer) clearTimeout(pod.killTimer);
+    if (pod.deleting || this.stopping) {
+      void this.removePod(pod);
+      return;
+    }
+    // kubelet restarts a crashed container in the same pod (restartPolicy: Always), with a growing back-off.
+    pod.phase = 'Restarting';
+    pod.restarts++;
+    const delay = Math.min(
+      LAB_DEFAULTS.restartBackoffMs * 2 ** Math.min(pod.restarts - 1, 10),
+      LAB_DEFAULTS.restartBackoffMaxMs,
+    );
+    pod.restartTimer = setTimeout(() => {
+      pod.restartTimer = undefined;
+      if (!pod.deleting && !this.stopping) this.startContainer(pod);
+    }, delay);
+    void this.publish();
+  }
+
+  private async removePod(pod: Pod): Promise<void> {
+    if (!this.podMap.has(pod.name)) return;
+    this.podMap.delete(pod.name);
+    this.deleted.push(pod.name);
+    await pod.host.remove().catch(() => undefined);
+    if (!this.stopping) await this.reconcile();
+    pod.markGone();
+  }
+
+  /** Deletes a pod: SIGTERM, then SIGKILL after the grace period (or at once with `force`). */
+  private deletePod(pod: Pod, force: boolean): Promise<void> {
+    if (pod.restartTimer) {
+      clearTimeout(pod.restartTimer);
+      pod.restartTimer = undefined;
+    }
+    if (!pod.deleting) {
+      pod.deleting = true;
+      pod.phase = 'Terminating';
+      if (!pod.child) {
+        void this.removePod(pod);
+      } else {
+        pod.child.kill(force ? 'SIGKILL' : 'SIGTERM');
+        if (!force) {
+          pod.killTimer = setTimeout(() => pod.child?.kill('SIGKILL'), this.opts.terminationGracePeriodMs);
+        }
+      }
+      void this.publish();
+    } else if (force) {
+      pod.child?.kill('SIGKILL');
+    }
+    return pod.gone;
+  }
+
+  /** The ReplicaSet loop: create pods until the desired count is met (deleting ones do not count). */
+  private reconcile(): Promise<void> {
+    // One pass at a time: pod creation awaits the network, and two passes at once would both see a shortfall.
+    this.reconcileQueue = this.reconcileQueue
+      .then(async () => {
+        if (this.stopping) return;
+        const live = [...this.podMap.values()].filter((p) => !p.deleting);
+        for (let i = live.length; i < this.replicas && !this.stopping; i++) await this.createPod();
+      })
+      .catch((err: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      });
+    return this.reconcileQueue.then(() => this.publish());
+  }
+
+  private async probeAll(): Promise<void> {
+    const readiness = this.opts.readiness;
+    if (readiness === 'started' || this.stopping) return;
+    const pods = [...this.podMap.values()].filter((p) => p.child && !p.deleting);
+    let changed = false;
+    await Promise.all(
+      pods.map(async (pod) => {
+        let ok = false;
+        try {
+          const res = await this.prober.get(
+            pod.ip,
+            readiness.httpGet.port,
+            readiness.httpGet.path,
+            LAB_DEFAULTS.probeTimeoutMs,
+          );
+          ok = res.status >= 200 && res.status < 400;
+        } catch {
+          ok = false;
+        }
+        if (ok) {
+          pod.failures = 0;
+          if (!pod.ready) {
+            pod.ready = true;
+            changed = true;
+          }
+        } else if (pod.ready && ++pod.failures >= LAB_DEFAULTS.probeFailureThreshold) {
+          pod.ready = false;
+          pod.failures = 0;
+          changed = true;
+        }
+      }),
+    );
+    if (changed) await this.publish();
+  }
+
+  /** Whether the endpoints controller would publish the pod (EndpointSlice `ready` as CoreDNS reads it). */
+  private isPublished(pod: Pod): boolean {
+    if (this.publishNotReadyAddresses) return true;
+    return pod.ready && !pod.deleting;
+  }
+
+  private dnsModel(): LabDnsModel {
+    return {
+      namespace: this.opts.namespace,
+      service: this.opts.service,
+      port: { name: 'discovery', protocol: 'tcp', port: LAB_DEFAULTS.discoveryPort },
+      endpointPodNames: this.endpointPodNames,
+      publishNotReadyAddresses: this.publishNotReadyAddresses,
+      ttlSeconds: LAB_DEFAULTS.dnsTtlSeconds,
+      pods: [...this.podMap.values()].map((p) => ({
+        name: p.name,
+        ip: p.ip,
+        ready: p.ready && !p.deleting,
+      })),
+    };
+  }
+
+  /** Pushes the current endpoints to DNS (serialised; the last model wins). */
+  private publish(): Promise<void> {
+    this.dnsQueue = this.dnsQueue
+      .then(async () => {
+        if (this.dns && !this.stopping) await this.dns.update(this.dnsModel());
+      })
+      .catch((err: unknown) => {
+        // Reported, never thrown: a failed DNS update must not stop the next one.
+        this.lastDnsError = err instanceof Error ? err.message : String(err);
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      })
+      .finally(() => this.changed());
+    return this.dnsQueue;
+  }
+
+  private changed(): void {
+    if (this.listenerCount('change') > 0) this.emit('change');
+  }
+
+  private podOrThrow(name: string): Pod {
+    const pod = this.podMap.get(name);
+    if (!pod) {
+      throw new KindredError(
+        'KINDRED_ERR_LAB_NO_SUCH_POD',
+        `no pod named '${name}': see 'pnpm lab status' for the pods`,
+        { details: { pod: name, pods: [...this.podMap.keys()] } },
+      );
+    }
+    return pod;
+  }
+
+  /** The current pods (including terminating ones), oldest first. */
+  pods(): PodStatus[] {
+    return [...this.podMap.values()].map((p) => ({
+      name: p.name,
+      ip: p.ip,
+      fqdn: podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain),
+      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain)}`,
+      phase: p.phase,
+      ready: p.ready,
+      published: this.isPublished(p),
+      partitioned: p.partitioned,
+      restarts: p.restarts,
+      pid: p.child?.pid,
+      netns: p.host.netns,
+      env: { ...p.env },
+      logFile: p.logFile,
+    }));
+  }
+
+  /** A snapshot of the whole lab. */
+  status(): LabStatus {
+    return {
+      id: this.network.id,
+      replicas: this.replicas,
+      deployment: this.opts.deployment,
+      service: this.opts.service,
+      namespace: this.opts.namespace,
+      dns: {
+        up: this.dns?.running ?? false,
+        address: LAB_DEFAULTS.clusterDnsAddress,
+        endpointPodNames: this.endpointPodNames,
+        publishNotReadyAddresses: this.publishNotReadyAddresses,
+        srvName: this.srvName,
+        lastError: this.lastDnsError,
+      },
+      pods: this.pods(),
+      deletedPods: [...this.deleted],
+    };
+  }
+
+  /** Sets the desired replica count; removes the newest pods first (SIGTERM, grace period) or creates new ones. */
+  async scale(replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
+      throw new KindredError(
+        'KINDRED_ERR_LAB_BAD_OPTION',
+        `replicas must be an integer from 0 to 200, got ${replicas}`,
+      );
+    }
+    this.replicas = replicas;
+    const live = [...this.podMap.values()].filter((p) => !p.deleting);
+    const excess = live.length - replicas;
+    for (let i = 0; i < excess; i++) void this.deletePod(live[live.length - 1 - i]!, false);
+    await this.reconcile();
+  }
+
+  /**
+   * SIGKILLs the pod's container and deletes the pod, like `kubectl delete pod --force --grace-period=0`; the
+   * ReplicaSet then creates a replacement with a new name and address. Resolves to the replacement's name.
+   */
+  async kill(name: string): Promise<string | undefined> {
+    const pod = this.podOrThrow(name);
+    const before = new Set(this.podMap.keys());
+    await this.deletePod(pod, true);
+    await this.dnsQueue;
+    return [...this.podMap.keys()].find((n) => !before.has(n));
+  }
+
+  /** Deletes a pod gracefully (SIGTERM, grace period), like `kubectl delete pod`; a replacement is created. */
+  async delete(name: string): Promise<void> {
+    await this.deletePod(this.podOrThrow(name), false);
+  }
+
+  /** Cuts the pod off the network (its link on the bridge goes down). */
+  async partition(name: string): Promise<void> {
+    const pod = this.podOrThrow(name);
+    await pod.host.setLink(false);
+    pod.partitioned = true;
+    this.changed();
+  }
+
+  /** Brings a partitioned pod's link back up. */
+  async heal(name: string): Promise<void> {
+    const pod = this.podOrThrow(name);
+    await pod.host.setLink(true);
+    pod.partitioned = false;
+    this.changed();
+  }
+
+  /** Stops the DNS server (queries to the cluster DNS address then fail) or starts it again with the current zone. */
+  async setDns(up: boolean): Promise<void> {
+    if (!this.dns) return;
+    await this.dnsQueue;
+    if (up) await this.dns.start(this.dnsModel());
+    else await this.dns.stop();
+    this.changed();
+  }
+
+  /** Switches CoreDNS's `endpoint_pod_names` (SRV targets become pod names instead of dashed IPs). */
+  async setEndpointPodNames(on: boolean): Promise<void> {
+    this.endpointPodNames = on;
+    await this.publish();
+  }
+
+  /** Switches the Service's `publishNotReadyAddresses`. */
+  async setPublishNotReadyAddresses(on: boolean): Promise<void> {
+    this.publishNotReadyAddresses = on;
+    await this.publish();
+  }
+
+  /** Runs a command in a pod with the container's environment (like `kubectl exec`), plus `options.env`. */
+  exec(name: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const pod = this.podOrThrow(name);
+    return pod.host.exec(argv, { ...options, env: { ...pod.env, ...options.env } });
+  }
+
+  /** GETs `path` from the pod's HTTP port, from the node (the router namespace). */
+  http(
+    name: string,
+    path: string,
+    port: number = LAB_DEFAULTS.httpPort,
+    timeoutMs = 2000,
+  ): Promise<ProbeResponse> {
+    const pod = this.podOrThrow(name);
+    return this.prober.get(pod.ip, port, path, timeoutMs);
+  }
+
+  /** Polls `check` every `intervalMs` until it returns a value other than undefined/false; throws after `timeoutMs`. */
+  async waitFor<T>(
+    what: string,
+    check: () => Promise<T | undefined | false> | T | undefined | false,
+    timeoutMs = 30_000,
+    intervalMs = 250,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        const value = await check();
+        if (value !== undefined && value !== false) return value;
+      } catch (err) {
+        lastError = err;
+      }
+      if (Date.now() > deadline) {
+        throw new KindredError(
+          'KINDRED_ERR_LAB_TIMEOUT',
+          `timed out after ${timeoutMs} ms waiting for ${what}`,
+          {
+            cause: lastError,
+          },
+        );
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  /** Resolves once DNS serves every pod change made so far (zone updates run one after another). */
+  async synced(): Promise<void> {
+    let queue: Promise<void>;
+    do {
+      queue = this.dnsQueue;
+      await queue;
+    } while (queue !== this.dnsQueue);
+  }
+
+  /** Stops every pod (SIGKILL), DNS and the prober, and removes the network and (unless `keepLogs`) the logs. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    for (const pod of this.podMap.values()) {
+      if (pod.killTimer) clearTimeout(pod.killTimer);
+      if (pod.restartTimer) clearTimeout(pod.restartTimer);
+      pod.child?.kill('SIGKILL');
+    }
+    this.prober.close();
+    await this.dnsQueue.catch(() => undefined);
+    await this.dns?.stop().catch(() => undefined);
+    await this.network.destroy();
+    if (!this.opts.keepLogs) {
+      await rm(this.opts.logDir, { recursive: true, force: true });
+      const runDir = join(LAB_DEFAULTS.stateDir, this.network.id);
+      if (existsSync(runDir)) await rm(runDir, { recursive: true, force: true });
+    }
+    this.podMap.clear();
+  }
+}
