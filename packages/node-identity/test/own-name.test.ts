@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CanonicalNameResolver,
@@ -266,5 +267,20 @@ describe('clusterDomainFromSearch', () => {
       clusterDomainFromSearch(['svc.cluster.local', 'other.svc.cluster.local'], 'default'),
     ).toBeUndefined();
     expect(clusterDomainFromSearch(['default.svc.'], 'default')).toBeUndefined();
+  });
+});
+
+describe('resolveOwnName logging', () => {
+  it('logs the result at debug through a node-identity child logger', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    await resolveOwnName(inPod({ name: 'app', logger }));
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        component: 'node-identity',
+        own: { node: 'app@web-0.web.default.svc.cluster.local', source: 'hosts' },
+      }),
+    );
   });
 });

@@ -1,0 +1,43 @@
+import { KindredError as DnsKindredError } from '@kindred/dns';
+import { describe, expect, it } from 'vitest';
+import * as identity from '../src/index.js';
+
+describe('@kindred/node-identity public API', () => {
+  it('exports the contract of docs/architecture.md', () => {
+    for (const name of [
+      'parseNodeName',
+      'formatNodeName',
+      'checkDialable',
+      'namingModeOf',
+      'resolveOwnName',
+      'loadCookie',
+    ] as const) {
+      expect(typeof identity[name]).toBe('function');
+    }
+  });
+
+  it('re-exports the one KindredError of @kindred/dns, so instanceof works across packages', () => {
+    expect(identity.KindredError).toBe(DnsKindredError);
+    let caught: unknown;
+    try {
+      identity.parseNodeName('nohost');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(DnsKindredError);
+    expect(identity.isKindredError(caught, 'KINDRED_ERR_NODE_NAME_NO_AT')).toBe(true);
+  });
+
+  it('keeps its defaults in frozen objects', () => {
+    expect(Object.isFrozen(identity.NODE_IDENTITY_DEFAULTS)).toBe(true);
+    expect(Object.isFrozen(identity.NODE_IDENTITY_ENV)).toBe(true);
+    expect(identity.NODE_IDENTITY_DEFAULTS).toMatchObject({
+      hostsPath: '/etc/hosts',
+      resolvConfPath: '/etc/resolv.conf',
+      cookieFileName: '.kindred.cookie',
+      cookieLength: 20,
+      cookieFileMode: 0o400,
+      maxNodeNameLength: 255,
+    });
+  });
+});
