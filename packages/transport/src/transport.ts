@@ -96,6 +96,8 @@ export interface TransportStats {
   readonly handshakeFailures: Record<string, number>;
   /** Handshakes that ended in a connection. */
   readonly handshakesCompleted: number;
+  /** Handshakes in progress (incoming and outgoing). */
+  readonly pendingHandshakes: number;
 }
 
 /** Events of a {@link Transport}. */
@@ -211,6 +213,9 @@ function listenPort(options: TransportOptions): number {
   return TRANSPORT_DEFAULTS.port;
 }
 
+/** How often the listener enforces its header deadline on half-sent HTTP requests (node's default is 30 s). */
+const CONNECTIONS_CHECK_MS = 1_000;
+
 /** Erlang-style quoting of a node name in log lines. */
 function quoted(node: string): string {
   return `'${node}'`;
@@ -318,8 +323,9 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
           ...(tls.ca === undefined ? {} : { ca: tls.ca }),
           requestCert: tls.requireClientCert === true,
           rejectUnauthorized: tls.requireClientCert === true,
+          connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
         })
-      : createHttpServer();
+      : createHttpServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
     server.headersTimeout = this.opts.setupTimeoutMs;
     server.requestTimeout = this.opts.setupTimeoutMs;
     server.on('request', (_req, res) => {
@@ -724,7 +730,12 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     for (const [node, conn] of this.peers) {
       peers[node] = { ...conn.stats, direction: this.peerInfo.get(conn)?.direction ?? 'in' };
     }
-    return { peers, handshakeFailures: { ...this.failures }, handshakesCompleted: this.completed };
+    return {
+      peers,
+      handshakeFailures: { ...this.failures },
+      handshakesCompleted: this.completed,
+      pendingHandshakes: this.handshaking.size + this.pendingOut.size,
+    };
   }
 
   private count(reason: string): void {
