@@ -1,0 +1,78 @@
+// Three real app processes on loopback with static discovery: /nodes converges to the full mesh; SIGTERM leaves
+// cleanly (exit 0, the others see nodedown); a restarted node rejoins. Uses the built dist/main.js.
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NodesBody } from '../src/http-server.js';
+import {
+  APP_MAIN,
+  type AppProc,
+  eventually,
+  freePort,
+  getJson,
+  spawnApp,
+  stopProc,
+} from './helpers/procs.js';
+
+const CONVERGE_MS = 20_000;
+
+describe('simple-web-service: 3 processes, static discovery', () => {
+  const procs: AppProc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stopProc(p, 'SIGKILL');
+  });
+
+  const viewOf = async (p: AppProc) => (await getJson<NodesBody>(p.httpPort, '/nodes'))?.body;
+  const meshIs = async (members: AppProc[]) => {
+    for (const p of members) {
+      const view = await viewOf(p);
+      const want = members
+        .filter((m) => m !== p)
+        .map((m) => m.node)
+        .sort();
+      if (view === undefined || view.self !== p.node || JSON.stringify(view.nodes) !== JSON.stringify(want))
+        return false;
+    }
+    return true;
+  };
+
+  it('forms a full mesh, sees a SIGTERMed node leave, and takes it back after a restart', async () => {
+    expect(existsSync(APP_MAIN), `${APP_MAIN} is missing: run 'pnpm run build' first`).toBe(true);
+    const names = ['a', 'b', 'c'];
+    const ports = await Promise.all(
+      names.map(async () => ({ kindred: await freePort(), http: await freePort() })),
+    );
+    const spec = `static:${names.map((n, i) => `${n}@127.0.0.1:${ports[i]?.kindred}`).join(',')}`;
+    names.forEach((n, i) => {
+      procs.push(spawnApp(n, ports[i]?.kindred ?? 0, ports[i]?.http ?? 0, spec));
+    });
+    const [a, b, c] = procs as [AppProc, AppProc, AppProc];
+
+    const formed = await eventually(() => meshIs([a, b, c]), CONVERGE_MS);
+    expect(formed, `no full mesh; logs:\n${procs.map((p) => p.log.slice(-2000)).join('\n')}`).toBe(true);
+    expect((await getJson<{ ready: boolean }>(a.httpPort, '/readyz'))?.status).toBe(200);
+
+    // SIGTERM: b leaves cleanly and exits 0; a and c see its nodedown.
+    expect(await stopProc(b)).toBe(0);
+    expect(await eventually(() => meshIs([a, c]), CONVERGE_MS)).toBe(true);
+    const aView = await viewOf(a);
+    expect(aView?.events.some((e) => e.type === 'nodedown' && e.node === b.node)).toBe(true);
+
+    // Restarted under the same name, it is found again at the next poll.
+    const b2 = spawnApp('b', b.kindredPort, b.httpPort, spec);
+    procs.push(b2);
+    expect(await eventually(() => meshIs([a, b2, c]), CONVERGE_MS)).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+    expect(metrics).toContain(`kindred_cluster_nodes{node="${a.node}"} 3`);
+    expect(metrics).toMatch(new RegExp(`kindred_connects_total\\{node="${a.node}"\\} [3-9]`));
+    expect(metrics).toMatch(new RegExp(`kindred_disconnects_total\\{node="${a.node}"\\} [1-9]`));
+  });
+
+  it('exits 1 with the variable named when the configuration is bad', async () => {
+    const p = spawnApp('d', 1, 1, 'static:x@127.0.0.1', { KINDRED_PORT: 'nope' });
+    procs.push(p);
+    const code = await new Promise<number | null>((resolve) => p.child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(p.log).toContain('KINDRED_PORT');
+    expect(p.log).toContain('KINDRED_ERR_APP_CONFIG');
+  });
+});

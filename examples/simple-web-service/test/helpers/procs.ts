@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The built app; tests that spawn it need `tsc -b` first (npm test builds). */
+export const APP_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** One app process on loopback. */
+export interface AppProc {
+  readonly name: string;
+  readonly node: string;
+  readonly kindredPort: number;
+  readonly httpPort: number;
+  child: ChildProcess;
+  log: string;
+}
+
+/** Starts the built app as `<name>@127.0.0.1` with static discovery of `peers`. */
+export function spawnApp(
+  name: string,
+  kindredPort: number,
+  httpPort: number,
+  discovery: string,
+  extraEnv: Record<string, string> = {},
+): AppProc {
+  const child = spawn(process.execPath, [APP_MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KINDRED_NAME: name,
+      KINDRED_HOST: '127.0.0.1',
+      KINDRED_COOKIE: 'app-test-cookie',
+      KINDRED_PORT: String(kindredPort),
+      KINDRED_DISCOVERY: discovery,
+      KINDRED_POLL_INTERVAL_MS: '300',
+      PORT: String(httpPort),
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc: AppProc = { name, node: `${name}@127.0.0.1`, kindredPort, httpPort, child, log: '' };
+  child.stdout?.on('data', (d: Buffer) => {
+    proc.log += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    proc.log += d.toString();
+  });
+  return proc;
+}
+
+/** GET a JSON route of a running app; undefined while it does not answer. */
+export async function getJson<T>(
+  port: number,
+  path: string,
+): Promise<{ status: number; body: T } | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: res.status, body: (await res.json()) as T };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls `probe` every 100 ms until it returns true or `timeoutMs` passes; resolves to whether it became true. */
+export async function eventually(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends `signal` and resolves with the exit code once the process has exited. */
+export async function stopProc(p: AppProc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return p.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code)));
+  p.child.kill(signal);
+  return exited;
+}

@@ -1,0 +1,246 @@
+// `kindred doctor` against a real BIND 9 on loopback serving what CoreDNS's kubernetes plugin would, with a pod's
+// /etc/hosts and resolv.conf as kubelet writes them, and real kindred transports standing in for the peers.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CorednsModel,
+  corednsZone,
+  type DnsServer,
+  kubeletHostsFile,
+  startDnsServer,
+} from '@kindred/lab';
+import { createTransport, type Transport } from '@kindred/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIO } from '../../src/command.js';
+import { type DoctorInputs, type DoctorReport, runDoctor } from '../../src/commands/doctor.js';
+import { main } from '../../src/main.js';
+
+const SVC = 'simple-web-service-headless';
+const NS = 'default';
+const COOKIE = 'doctor-test-cookie';
+const fqdnOf = (pod: string) => `${pod}.${SVC}.${NS}.svc.cluster.local`;
+// This pod and two peers, each on its own loopback address so they can share the SRV port, as pods do.
+const PODS = [
+  { name: 'simple-web-service-7d4b9c-aaaaa', ip: '127.0.0.1' },
+  { name: 'simple-web-service-7d4b9c-bbbbb', ip: '127.0.0.2' },
+  { name: 'simple-web-service-7d4b9c-ccccc', ip: '127.0.0.3' },
+] as const;
+const SELF = PODS[0];
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function model(
+  endpointPodNames: boolean,
+  port: number,
+  pods: readonly { name: string; ip: string }[],
+): CorednsModel {
+  return {
+    endpointPodNames,
+    services: [
+      {
+        namespace: NS,
+        name: SVC,
+        headless: true,
+        publishNotReadyAddresses: true,
+        ports: [{ name: 'discovery', protocol: 'TCP', port }],
+        endpoints: pods.map((p) => ({ podName: p.name, ip: p.ip, ready: true })),
+      },
+    ],
+  };
+}
+
+function byId(report: DoctorReport): Record<string, DoctorReport['checks'][number]> {
+  return Object.fromEntries(report.checks.map((c) => [c.id, c]));
+}
+
+describe('kindred doctor (real BIND on loopback)', () => {
+  let dir: string;
+  let dns: DnsServer;
+  let dnsPort: number;
+  let kindredPort: number;
+  const peers: Transport[] = [];
+  let inputs: DoctorInputs;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-'));
+    dnsPort = await freePort('127.0.0.1');
+    kindredPort = await freePort('127.0.0.2');
+    dns = await startDnsServer({
+      zones: [{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }],
+      listen: [{ address: '127.0.0.1', port: dnsPort }],
+    });
+    await writeFile(
+      join(dir, 'hosts'),
+      kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip, subdomain: SVC, namespace: NS }),
+    );
+    await writeFile(
+      join(dir, 'resolv.conf'),
+      `search ${NS}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
+    );
+    // The peers: real transports named as their pods' FQDNs. They skip the reverse check of the dialer's host
+    // (verifyPeerHost) because their own resolver would ask this machine's DNS, not the test's BIND.
+    for (const pod of PODS.slice(1)) {
+      const t = createTransport({
+        self: { node: `app@${fqdnOf(pod.name)}` },
+        cookie: COOKIE,
+        port: kindredPort,
+        host: pod.ip,
+        verifyPeerHost: false,
+      });
+      await t.listen();
+      peers.push(t);
+    }
+    inputs = {
+      service: `_discovery._tcp.${SVC}`,
+      name: 'app',
+      port: kindredPort,
+      cookie: COOKIE,
+      hostname: SELF.name,
+      hostsPath: join(dir, 'hosts'),
+      resolvConfPath: join(dir, 'resolv.conf'),
+      nameservers: [`127.0.0.1:${dnsPort}`],
+      localAddresses: [SELF.ip],
+      env: {},
+    };
+  });
+
+  afterAll(async () => {
+    for (const t of peers) await t.close();
+    await dns?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes every check in a correctly set-up pod with endpoint_pod_names on', async () => {
+    const report = await runDoctor(inputs);
+    const checks = byId(report);
+    expect(report.checks.map((c) => c.id)).toEqual([
+      'fqdn',
+      'fqdn-dns',
+      'subdomain',
+      'srv-self',
+      'srv-port',
+      'peers',
+    ]);
+    for (const c of report.checks) expect(c, c.id).toMatchObject({ ok: true, hint: '' });
+    expect(report.ok).toBe(true);
+    expect(checks.fqdn?.detail).toContain(fqdnOf(SELF.name));
+    expect(checks.peers?.detail).toContain('2/2 peers answered');
+  });
+
+  it('with endpoint_pod_names off: srv-self fails and the hint is the exact Corefile edit', async () => {
+    await dns.update([{ origin: 'cluster.local', text: corednsZone(model(false, kindredPort, PODS)) }]);
+    try {
+      const report = await runDoctor(inputs);
+      const checks = byId(report);
+      expect(report.ok).toBe(false);
+      expect(checks.fqdn?.ok).toBe(true);
+      expect(checks.subdomain?.ok).toBe(true);
+      expect(checks['srv-self']?.ok).toBe(false);
+      expect(checks['srv-self']?.detail).toContain(`127-0-0-1.${SVC}`);
+      expect(checks['srv-self']?.hint).toContain('endpoint_pod_names');
+      expect(checks['srv-self']?.hint).toContain('kubectl -n kube-system rollout restart deployment/coredns');
+      // The peers are dialled by their dashed-IP names, which are not the names they run under.
+      expect(checks.peers?.ok).toBe(false);
+      expect(checks.peers?.detail).toContain(`app@127-0-0-2.${SVC}`);
+    } finally {
+      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+    }
+  });
+
+  it('fails fqdn-dns when only /etc/hosts knows the pod (it is not among the endpoints)', async () => {
+    await dns.update([
+      { origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS.slice(1))) },
+    ]);
+    try {
+      const checks = byId(await runDoctor(inputs));
+      expect(checks['fqdn-dns']?.ok).toBe(false);
+      expect(checks['fqdn-dns']?.detail).toContain('KINDRED_ERR_DNS_NXDOMAIN');
+      expect(checks['fqdn-dns']?.hint).toContain('headless Service');
+      expect(checks['srv-self']?.ok).toBe(false);
+    } finally {
+      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+    }
+  });
+
+  it('fails subdomain when the pod template sets another subdomain', async () => {
+    const hosts = join(dir, 'hosts-other');
+    await writeFile(
+      hosts,
+      kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip, subdomain: 'web', namespace: NS }),
+    );
+    const checks = byId(await runDoctor({ ...inputs, hostsPath: hosts }));
+    expect(checks.fqdn?.ok).toBe(true);
+    expect(checks.subdomain?.ok).toBe(false);
+    expect(checks.subdomain?.hint).toContain(`subdomain: ${SVC}`);
+  });
+
+  it('fails fqdn when the pod has no subdomain (hostname -f is not an FQDN)', async () => {
+    const hosts = join(dir, 'hosts-nosub');
+    await writeFile(hosts, kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip }));
+    const report = await runDoctor({ ...inputs, hostsPath: hosts });
+    const checks = byId(report);
+    expect(checks.fqdn?.ok).toBe(false);
+    expect(checks.fqdn?.detail).toContain('KINDRED_ERR_ILLEGAL_OWN_NAME');
+    expect(checks.fqdn?.hint).toContain('spec.template.spec.subdomain');
+    expect(report.ok).toBe(false);
+  });
+
+  it('fails srv-port when the node listens on another port than the SRV record', async () => {
+    const checks = byId(await runDoctor({ ...inputs, port: kindredPort + 1 }));
+    expect(checks['srv-port']?.ok).toBe(false);
+    expect(checks['srv-port']?.detail).toContain(`SRV port ${kindredPort}`);
+  });
+
+  it('fails peers with the reason when the cookie is wrong', async () => {
+    const checks = byId(await runDoctor({ ...inputs, cookie: 'not-the-cookie' }));
+    expect(checks.peers?.ok).toBe(false);
+    expect(checks.peers?.detail).toContain('0/2 peers answered');
+    expect(checks.peers?.hint).toContain('KINDRED_COOKIE');
+  });
+
+  it('prints JSON and exits 0/1 through the command line', async () => {
+    const out: string[] = [];
+    const io: CommandIO = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => out.push(s) },
+      env: { KINDRED_COOKIE: COOKIE, KINDRED_PORT: String(kindredPort) },
+      stopSignal: new Promise(() => {}),
+    };
+    const args = [
+      '--hostname',
+      SELF.name,
+      '--hosts-file',
+      join(dir, 'hosts'),
+      '--resolv-conf',
+      join(dir, 'resolv.conf'),
+      '--nameserver',
+      `127.0.0.1:${dnsPort}`,
+      '--json',
+    ];
+    // localAddresses are the machine's own here: 127.0.0.1 is internal, so fqdn-dns cannot match; the exit code
+    // must then be 1 and the JSON must say which check failed.
+    const code = await main(['doctor', ...args], io);
+    const report = JSON.parse(out.join('')) as DoctorReport;
+    expect(Object.keys(report)).toEqual(['ok', 'checks']);
+    for (const c of report.checks) expect(Object.keys(c)).toEqual(['id', 'ok', 'detail', 'hint']);
+    expect(code).toBe(report.ok ? 0 : 1);
+    expect(report.checks.find((c) => c.id === 'srv-self')?.ok).toBe(true);
+
+    const usage: string[] = [];
+    const bad = await main(['doctor', '--service', 'not-an-srv-name'], {
+      ...io,
+      stderr: { write: (s) => usage.push(s) },
+    });
+    expect(bad).toBe(2);
+    expect(usage.join('')).toContain('_<port-name>._<protocol>.<service>');
+  });
+});
