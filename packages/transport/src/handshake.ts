@@ -56,7 +56,11 @@ abstract class Handshake {
   private readonly timer: NodeJS.Timeout;
   private readonly onMessage = (data: unknown, isBinary: boolean) => this.receive(data, isBinary);
   private readonly onClose = (code: number, reason: Buffer) => this.closed(code, reason.toString('utf8'));
-  private readonly onError = () => {};
+  /** The socket's last error (ECONNREFUSED, a certificate error), for the failure message. */
+  protected lastError: Error | undefined;
+  private readonly onError = (err: Error) => {
+    this.lastError = err;
+  };
 
   constructor(
     protected readonly ws: WebSocket,
@@ -347,8 +351,15 @@ export class InitiatorHandshake extends Handshake {
           reason: known ?? 'connection_closed',
           error: transportError(
             TRANSPORT_ERRORS.CONNECT_FAILED,
-            `the connection to ${node} closed during the handshake (code ${code}${reason ? `, ${reason}` : ''}); is a kindred node listening there?`,
-            { node, code, reason },
+            this.lastError !== undefined
+              ? `cannot connect to ${node}: ${this.lastError.message}; is a kindred node listening there, with a certificate this node trusts?`
+              : `the connection to ${node} closed during the handshake (code ${code}${reason ? `, ${reason}` : ''}); is a kindred node listening there?`,
+            {
+              node,
+              code,
+              reason,
+              ...(this.lastError === undefined ? {} : { cause: this.lastError.message }),
+            },
           ),
         };
     }

@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Transport, TransportTlsOptions } from '../src/transport.js';
+import { once, startNode } from './support.js';
+
+// Certificates made here with the openssl CLI: a CA, node certificates it signs (IP SAN 127.0.0.1, server and
+// client use), and a second, untrusted CA.
+let dir: string;
+let trusted: { ca: string; a: TransportTlsOptions; b: TransportTlsOptions };
+let rogue: TransportTlsOptions;
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+}
+
+function makeCa(name: string): void {
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+  );
+}
+
+function makeCert(name: string, ca: string): { cert: string; key: string } {
+  writeFileSync(
+    join(dir, `${name}.ext`),
+    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+  );
+  return {
+    cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
+    key: readFileSync(join(dir, `${name}.key`), 'utf8'),
+  };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kindred-tls-'));
+  makeCa('ca');
+  makeCa('rogue-ca');
+  const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  trusted = { ca, a: { ...makeCert('a', 'ca'), ca }, b: { ...makeCert('b', 'ca'), ca } };
+  rogue = { ...makeCert('r', 'rogue-ca'), ca };
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const open: Transport[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((t) => t.close()));
+});
+async function node(name: string, extra: Parameters<typeof startNode>[1]) {
+  const n = await startNode(name, extra);
+  open.push(n.t);
+  return n;
+}
+
+describe('TLS (wss)', () => {
+  it('connects and carries messages when both certificates chain to the CA', async () => {
+    const a = await node('a@127.0.0.1', { tls: trusted.a });
+    const b = await node('b@127.0.0.1', { tls: { ...trusted.b, requireClientCert: true } });
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const got = once<[string, unknown]>(b.t, 'message');
+    a.t.send('b@127.0.0.1', { over: 'tls' });
+    expect(await got).toEqual(['a@127.0.0.1', { over: 'tls' }]);
+  });
+
+  it('refuses a server certificate that does not chain to the trusted CA', async () => {
+    const a = await node('a@127.0.0.1', { tls: trusted.a });
+    const r = await node('b@127.0.0.1', { tls: rogue });
+    await expect(a.t.connect('b@127.0.0.1', { port: r.port })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_CONNECT_FAILED',
+      message: expect.stringMatching(/certificate/),
+    });
+  });
+
+  it('refuses a client certificate from another CA when client certificates are required', async () => {
+    const b = await node('b@127.0.0.1', { tls: { ...trusted.b, requireClientCert: true } });
+    const r = await node('a@127.0.0.1', { tls: { ...rogue, ca: trusted.ca } });
+    await expect(r.t.connect('b@127.0.0.1', { port: b.port })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_CONNECT_FAILED',
+    });
+    expect(b.t.nodes()).toEqual([]);
+  });
+
+  it('still requires the cookie', async () => {
+    const a = await node('a@127.0.0.1', { tls: trusted.a, cookie: 'one' });
+    const b = await node('b@127.0.0.1', { tls: trusted.b, cookie: 'two' });
+    await expect(a.t.connect('b@127.0.0.1', { port: b.port })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_BAD_COOKIE',
+    });
+  });
+});
