@@ -1,0 +1,17 @@
+/** Every default of @kindred/discovery in one place. */
+export const DISCOVERY_DEFAULTS = Object.freeze({
+  /** How often a strategy is asked for peers (libcluster, dns_cluster and Akka's upper bound all poll about this often). */
+  pollIntervalMs: 5_000,
+  /** Each interval is randomised by up to +/- this fraction, so replicas started together do not poll in lockstep. */
+  jitter: 0.1,
+  /** A peer missing from successful lookups is removed only once it has been missing this long. */
+  graceMs: 15_000,
+  /** Bootstrap guard: the discovered set must be unchanged this long before a new cluster may form (Akka: 5 s). */
+  stableMarginMs: 5_000,
+  /** Bootstrap guard: at least this many contact points (Akka's required-contact-point-nr; set it to replicas). */
+  requiredContactPoints: 1,
+  /** The node name part (`<basename>@host`) used for DNS-discovered peers. */
+  basename: 'kindred',
+  /** The port peers listen on when the strategy does not say (A records carry none). */
+  port: 4370,
+});

@@ -1,0 +1,330 @@
+import { EventEmitter } from 'node:events';
+import { KindredError } from '@kindred/dns';
+import { type Logger, pino } from 'pino';
+import { DISCOVERY_DEFAULTS } from './defaults.js';
+import { DISCOVERY_ERROR_CODES } from './errors.js';
+import { type Peer, samePeer } from './peer.js';
+import type { Strategy } from './strategies.js';
+
+/** Options of {@link createDiscovery}. */
+export interface DiscoveryOptions {
+  /** Where peers come from. */
+  readonly strategy: Strategy;
+  /** Time between polls (default {@link DISCOVERY_DEFAULTS.pollIntervalMs}). */
+  readonly pollIntervalMs?: number;
+  /** Random +/- fraction applied to each interval, 0..1 (default {@link DISCOVERY_DEFAULTS.jitter}). */
+  readonly jitter?: number;
+  /** A peer missing from successful lookups is removed after this long (default {@link DISCOVERY_DEFAULTS.graceMs}). */
+  readonly graceMs?: number;
+  /** Bootstrap guard: the discovered set must be unchanged this long (default {@link DISCOVERY_DEFAULTS.stableMarginMs}). */
+  readonly stableMarginMs?: number;
+  /** Bootstrap guard: at least this many contact points, self included (default {@link DISCOVERY_DEFAULTS.requiredContactPoints}). */
+  readonly requiredContactPoints?: number;
+  /** This node's name: counted as a contact point when discovered, never reported as a peer. */
+  readonly self?: string;
+  /** pino logger; discovery logs through a `{ component: 'discovery' }` child. Silent when absent. */
+  readonly logger?: Logger;
+  /** Milliseconds clock, for tests (default Date.now). */
+  readonly clock?: () => number;
+}
+
+/** What {@link Discovery.waitStable} resolves with: Akka's bootstrap decision. */
+export interface BootstrapDecision {
+  /** Every discovered node, self included, sorted by node name. */
+  readonly contactPoints: readonly Peer[];
+  /** The lowest node name: the one that founds a new cluster (all others join it). */
+  readonly seed: string;
+  /** True when `self` is the seed. */
+  readonly selfIsSeed: boolean;
+}
+
+/** What one poll did. */
+export type PollOutcome =
+  | {
+      readonly ok: true;
+      readonly added: readonly Peer[];
+      readonly removed: readonly Peer[];
+      readonly updated: readonly Peer[];
+    }
+  | { readonly ok: false; readonly error: KindredError };
+
+/** Events of a {@link Discovery}. Each change is reported once. */
+export interface DiscoveryEvents {
+  /** A peer appeared. */
+  add: [peer: Peer];
+  /** A peer was missing for `graceMs` and is gone. */
+  remove: [peer: Peer];
+  /** A known peer's port or addresses changed. */
+  update: [peer: Peer, previous: Peer];
+  /** Lookups started failing (once per failure streak, or when the failure's code changes); peers are kept. */
+  error: [error: KindredError];
+  /** The bootstrap guard is satisfied (once). */
+  stable: [decision: BootstrapDecision];
+}
+
+/**
+ * Polls a strategy and keeps the current peer set. Unlike libcluster, a failed lookup never empties the set: the last
+ * good set is kept (with a warning) until lookups succeed again, and a peer missing from a successful lookup is
+ * removed only after `graceMs`, so one slow DNS answer or a rolling restart does not disconnect anyone.
+ */
+export class Discovery extends EventEmitter<DiscoveryEvents> {
+  /** The strategy polled. */
+  readonly strategy: Strategy;
+  readonly #pollIntervalMs: number;
+  readonly #jitter: number;
+  readonly #graceMs: number;
+  readonly #stableMarginMs: number;
+  readonly #requiredContactPoints: number;
+  readonly #self: string | undefined;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #peers = new Map<string, Peer>();
+  readonly #missingSince = new Map<string, number>();
+  #discovered: Peer[] = [];
+  #discoveredKey: string | undefined;
+  #changedAt = 0;
+  #lastError: KindredError | undefined;
+  #inFlight: Promise<PollOutcome> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #stable: BootstrapDecision | undefined;
+
+  /** @param options - validated here (KINDRED_ERR_DISCOVERY_BAD_OPTION names the option) */
+  constructor(options: DiscoveryOptions) {
+    super();
+    if (options?.strategy === undefined || typeof options.strategy.list !== 'function') {
+      throw badOption('createDiscovery option strategy must be a Strategy (dnsSrv, dnsA, staticPeers, ...)');
+    }
+    this.strategy = options.strategy;
+    this.#pollIntervalMs = number(
+      options.pollIntervalMs,
+      DISCOVERY_DEFAULTS.pollIntervalMs,
+      'pollIntervalMs',
+      1,
+    );
+    this.#jitter = number(options.jitter, DISCOVERY_DEFAULTS.jitter, 'jitter', 0, 1, false);
+    this.#graceMs = number(options.graceMs, DISCOVERY_DEFAULTS.graceMs, 'graceMs', 0);
+    this.#stableMarginMs = number(
+      options.stableMarginMs,
+      DISCOVERY_DEFAULTS.stableMarginMs,
+      'stableMarginMs',
+      0,
+    );
+    this.#requiredContactPoints = number(
+      options.requiredContactPoints,
+      DISCOVERY_DEFAULTS.requiredContactPoints,
+      'requiredContactPoints',
+      1,
+    );
+    this.#self = options.self;
+    this.#log = options.logger?.child({ component: 'discovery' }) ?? pino({ enabled: false });
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** The current peers (self excluded), sorted by node name. */
+  peers(): Peer[] {
+    return [...this.#peers.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
+  }
+
+  /** The failure of the latest poll, or undefined when it succeeded. */
+  get lastError(): KindredError | undefined {
+    return this.#lastError;
+  }
+
+  /** Starts polling: one poll now, then every `pollIntervalMs` +/- jitter. Idempotent. */
+  start(): this {
+    if (this.#running) return this;
+    this.#running = true;
+    void this.#loop();
+    return this;
+  }
+
+  /** Stops polling; the current set stays readable. */
+  stop(): void {
+    this.#running = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Polls once now (joins a poll already in flight) and applies the result; never rejects. */
+  poll(): Promise<PollOutcome> {
+    this.#inFlight ??= this.#pollOnce().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  /**
+   * Resolves when the bootstrap guard holds, as in Akka Cluster Bootstrap: the discovered set (self included) has not
+   * changed for `stableMarginMs` and has at least `requiredContactPoints` nodes. Then the lowest node name is the seed
+   * that founds a cluster; every other node joins it. Rejects with KINDRED_ERR_DISCOVERY_NOT_STABLE on timeout/abort.
+   * Needs polling ({@link Discovery.start}) or explicit {@link Discovery.poll} calls to make progress.
+   */
+  waitStable(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<BootstrapDecision> {
+    if (this.#stable !== undefined) return Promise.resolve(this.#stable);
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        this.off('stable', onStable);
+        if (timer !== undefined) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const onStable = (d: BootstrapDecision) => {
+        cleanup();
+        resolve(d);
+      };
+      const fail = (why: string) => {
+        cleanup();
+        reject(
+          new KindredError(
+            DISCOVERY_ERROR_CODES.NOT_STABLE,
+            `discovery did not settle (${why}): found ${this.#discovered.length} of the ${this.#requiredContactPoints} required contact points; check the service has enough ready (or published not-ready) pods`,
+            {
+              details: { found: this.#discovered.map((p) => p.node), required: this.#requiredContactPoints },
+            },
+          ),
+        );
+      };
+      const onAbort = () => fail('aborted');
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => fail(`${options.timeoutMs} ms passed`), options.timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.on('stable', onStable);
+    });
+  }
+
+  async #loop(): Promise<void> {
+    if (!this.#running) return;
+    await this.poll();
+    if (!this.#running) return;
+    const spread = 1 + this.#jitter * (2 * Math.random() - 1);
+    this.#timer = setTimeout(() => void this.#loop(), Math.max(1, Math.round(this.#pollIntervalMs * spread)));
+    this.#timer.unref();
+  }
+
+  async #pollOnce(): Promise<PollOutcome> {
+    let found: Peer[];
+    try {
+      found = await this.strategy.list();
+    } catch (err) {
+      const error =
+        err instanceof KindredError
+          ? err
+          : new KindredError(
+              DISCOVERY_ERROR_CODES.FAILED,
+              `discovery failed: ${(err as Error)?.message ?? err}`,
+              {
+                cause: err,
+              },
+            );
+      const first = this.#lastError === undefined || this.#lastError.code !== error.code;
+      this.#lastError = error;
+      if (first) {
+        this.#log.warn(
+          { strategy: this.strategy.name, code: error.code, kept: this.#peers.size },
+          `peer lookup failed, keeping the last ${this.#peers.size} peers: ${error.message}`,
+        );
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      }
+      return { ok: false, error };
+    }
+    if (this.#lastError !== undefined) {
+      this.#log.info({ strategy: this.strategy.name, peers: found.length }, 'peer lookup works again');
+    }
+    this.#lastError = undefined;
+    return this.#apply(found);
+  }
+
+  #apply(found: Peer[]): PollOutcome {
+    const now = this.#clock();
+    const key = found
+      .map((p) => `${p.node}:${p.port}`)
+      .sort()
+      .join(',');
+    if (key !== this.#discoveredKey) {
+      this.#discoveredKey = key;
+      this.#changedAt = now;
+    }
+    this.#discovered = found;
+    const seen = new Map(found.filter((p) => p.node !== this.#self).map((p) => [p.node, p]));
+    const added: Peer[] = [];
+    const removed: Peer[] = [];
+    const updated: Peer[] = [];
+    for (const [node, peer] of seen) {
+      this.#missingSince.delete(node);
+      const known = this.#peers.get(node);
+      if (known === undefined) {
+        this.#peers.set(node, peer);
+        added.push(peer);
+      } else if (!samePeer(known, peer)) {
+        this.#peers.set(node, peer);
+        updated.push(peer);
+        this.emit('update', peer, known);
+      }
+    }
+    for (const [node, peer] of this.#peers) {
+      if (seen.has(node)) continue;
+      const since = this.#missingSince.get(node) ?? now;
+      this.#missingSince.set(node, since);
+      if (now - since >= this.#graceMs) {
+        this.#peers.delete(node);
+        this.#missingSince.delete(node);
+        removed.push(peer);
+      }
+    }
+    for (const p of added) this.emit('add', p);
+    for (const p of removed) this.emit('remove', p);
+    this.#checkStable(now);
+    return { ok: true, added, removed, updated };
+  }
+
+  #checkStable(now: number): void {
+    if (this.#stable !== undefined) return;
+    if (this.#discovered.length < this.#requiredContactPoints) return;
+    if (now - this.#changedAt < this.#stableMarginMs) return;
+    const contactPoints = [...this.#discovered].sort((a, b) => (a.node < b.node ? -1 : 1));
+    const seed = contactPoints[0]!.node;
+    this.#stable = { contactPoints, seed, selfIsSeed: seed === this.#self };
+    this.#log.info({ seed, contactPoints: contactPoints.length }, 'discovery is stable');
+    this.emit('stable', this.#stable);
+  }
+}
+
+/**
+ * Creates a {@link Discovery} (not started: call `start()`, or `poll()` yourself).
+ *
+ * @example
+ * const discovery = createDiscovery({ strategy: dnsSrv('_discovery._tcp.web-headless', { basename: 'app' }) });
+ * discovery.on('add', (peer) => transport.connect(peer.node)).start();
+ */
+export function createDiscovery(options: DiscoveryOptions): Discovery {
+  return new Discovery(options);
+}
+
+function number(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  integer = true,
+): number {
+  if (value === undefined) return fallback;
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw badOption(
+      `createDiscovery option ${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function badOption(message: string): KindredError {
+  return new KindredError(DISCOVERY_ERROR_CODES.BAD_OPTION, message);
+}

@@ -1,0 +1,11 @@
+/** Error codes of @kindred/discovery; each is listed in docs/errors.md. */
+export const DISCOVERY_ERROR_CODES = Object.freeze({
+  /** A discovery spec (`dns-srv:Q`, `dns-a:Q`, `static:n@h:p,...`) or a static peer could not be parsed. */
+  BAD_SPEC: 'KINDRED_ERR_DISCOVERY_BAD_SPEC',
+  /** An option of a strategy or of createDiscovery is invalid. */
+  BAD_OPTION: 'KINDRED_ERR_DISCOVERY_BAD_OPTION',
+  /** A strategy failed with something other than a KindredError (a bug in a custom strategy). */
+  FAILED: 'KINDRED_ERR_DISCOVERY_FAILED',
+  /** waitStable gave up (timeout or abort) before the bootstrap guard was satisfied. */
+  NOT_STABLE: 'KINDRED_ERR_DISCOVERY_NOT_STABLE',
+});

@@ -1,0 +1,34 @@
+import { Resolver, type SrvTarget } from '@kindred/dns';
+
+/** The answer of {@link reverseLookup}. */
+export interface ReverseLookupResult {
+  /** The query as given (`_discovery._tcp.web-headless`). */
+  readonly query: string;
+  /** The FQDN the search list found for it (`_discovery._tcp.web-headless.default.svc.cluster.local`). */
+  readonly fqdn: string;
+  /** The SRV targets at `fqdn`, in answer order, each with the addresses the Additional section gave. */
+  readonly targets: readonly SrvTarget[];
+}
+
+/**
+ * The seed's `k8s_reverse_lookup`: finds the query's FQDN the way `inet:gethostbyname` does (hosts file, then an
+ * address lookup through the resolv.conf search list; CoreDNS answers A at `_port._proto.<svc>...` names for exactly
+ * this), then asks for the SRV records at that FQDN. Each target is a pod's name: `<pod>.<svc>.<ns>.svc.<zone>` with
+ * CoreDNS's `endpoint_pod_names`, a dashed IP without it.
+ *
+ * Unlike the seed (IPv4 only, via gethostbyname), the first step accepts A or AAAA answers, so IPv6-only clusters
+ * work too. Throws a KindredError with a `KINDRED_ERR_DNS_*` code when either step fails.
+ *
+ * @example
+ * const { fqdn, targets } = await reverseLookup('_discovery._tcp.web-headless');
+ */
+export async function reverseLookup(
+  query: string,
+  options: { resolver?: Resolver } = {},
+): Promise<ReverseLookupResult> {
+  const resolver = options.resolver ?? new Resolver();
+  const { fqdn } = await resolver.lookupHost(query);
+  // The trailing dot: the FQDN is absolute, as inet_res:resolve treats it (no second trip through the search list).
+  const srv = await resolver.resolveSrv(`${fqdn}.`);
+  return { query, fqdn, targets: srv.targets };
+}

@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseStaticPeer, staticPeers } from '../src/strategies.js';
+
+describe('staticPeers / parseStaticPeer', () => {
+  it('parses name@host[:port], IPv6 in brackets, and sorts by node', async () => {
+    expect(parseStaticPeer('n1@web-0.web.default.svc.cluster.local:4370')).toEqual({
+      node: 'n1@web-0.web.default.svc.cluster.local',
+      host: 'web-0.web.default.svc.cluster.local',
+      port: 4370,
+      addresses: [],
+    });
+    expect(parseStaticPeer('n1@10.0.0.1')).toEqual({
+      node: 'n1@10.0.0.1',
+      host: '10.0.0.1',
+      port: 4370,
+      addresses: ['10.0.0.1'],
+    });
+    expect(parseStaticPeer('n1@[fd00::1]:5000')).toMatchObject({
+      node: 'n1@fd00::1',
+      host: 'fd00::1',
+      port: 5000,
+    });
+    expect(parseStaticPeer('n1@fd00::1')).toMatchObject({ host: 'fd00::1', port: 4370 });
+    expect((await staticPeers(['b@h2', 'a@h1:1']).list()).map((p) => p.node)).toEqual(['a@h1', 'b@h2']);
+  });
+
+  it('rejects malformed peers with KINDRED_ERR_DISCOVERY_BAD_SPEC', () => {
+    for (const bad of ['host-only', '@h', 'n@', 'n@h:port', 'n@h:0', 'n@h:70000', 'bad name@h']) {
+      expect(() => parseStaticPeer(bad), bad).toThrow(
+        expect.objectContaining({ code: 'KINDRED_ERR_DISCOVERY_BAD_SPEC' }),
+      );
+    }
+  });
+
+  it('round-trips generated peers (property)', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
+    const host = fc.oneof(fc.domain(), fc.ipV4());
+    fc.assert(
+      fc.property(name, host, fc.integer({ min: 1, max: 65_535 }), (n, h, port) => {
+        const p = parseStaticPeer(`${n}@${h}:${port}`);
+        expect(p).toMatchObject({ node: `${n}@${h}`, host: h, port });
+      }),
+    );
+  });
+
+  it('never throws anything but a KindredError on arbitrary input (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (s) => {
+        try {
+          parseStaticPeer(s);
+        } catch (err) {
+          expect(err).toMatchObject({ code: 'KINDRED_ERR_DISCOVERY_BAD_SPEC' });
+        }
+      }),
+    );
+  });
+});
