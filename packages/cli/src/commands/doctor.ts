@@ -216,6 +216,19 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     );
   }
 
+  // The SRV answer, asked once: checks 2 to 6 read it.
+  let srv: SrvResolution | undefined;
+  let srvError: unknown;
+  try {
+    srv = await resolver.resolveSrv(inputs.service);
+  } catch (err) {
+    srvError = err;
+  }
+  // CoreDNS without endpoint_pod_names names this pod by its dashed IP: its FQDN is then unknown to DNS.
+  const dashedSelf = srv?.targets.find(
+    (t) => isDashedIpTarget(t.target) && t.addresses.some((a) => mine.includes(a)),
+  );
+
   // 2. The FQDN resolves through DNS, not only through /etc/hosts, to this pod's address: peers have only DNS.
   if (fqdn === undefined) {
     checks.push(check('fqdn-dns', false, 'not checked: no FQDN (see fqdn)', HINT_SUBDOMAIN(query.service)));
@@ -245,22 +258,17 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
           'fqdn-dns',
           false,
           `DNS does not resolve ${fqdn} (only /etc/hosts knows it): ${describeError(err)}`,
-          `create the headless Service ${query.service} (clusterIP: None) selecting this pod's labels, in this pod's ` +
-            `namespace, and set the pod's subdomain to ${query.service}; CoreDNS publishes only ready pods unless ` +
-            'the Service sets publishNotReadyAddresses: true',
+          dashedSelf !== undefined
+            ? `DNS knows this pod only as ${dashedSelf.target}: enable CoreDNS's endpoint_pod_names (see srv-self)`
+            : `create the headless Service ${query.service} (clusterIP: None) selecting this pod's labels, in this pod's ` +
+                `namespace, and set the pod's subdomain to ${query.service}; CoreDNS publishes only ready pods unless ` +
+                'the Service sets publishNotReadyAddresses: true',
         ),
       );
     }
   }
 
   // 3. The subdomain equals the service: the FQDN is <pod>.<subdomain>.<ns>.svc.<zone>.
-  let srv: SrvResolution | undefined;
-  let srvError: unknown;
-  try {
-    srv = await resolver.resolveSrv(inputs.service);
-  } catch (err) {
-    srvError = err;
-  }
   if (fqdn === undefined) {
     checks.push(check('subdomain', false, 'not checked: no FQDN (see fqdn)', HINT_SUBDOMAIN(query.service)));
   } else {
@@ -353,7 +361,10 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   }
 
   // 6. Each discovered peer answers a ping.
-  const peers = (srv?.targets ?? []).filter((t) => fqdn === undefined || !sameName(t.target, fqdn));
+  // Every target but this pod (by name, or by address when CoreDNS names it by its dashed IP).
+  const peers = (srv?.targets ?? []).filter(
+    (t) => !(fqdn !== undefined && sameName(t.target, fqdn)) && !t.addresses.some((a) => mine.includes(a)),
+  );
   if (srv === undefined) {
     checks.push(
       check('peers', false, 'not checked: no SRV records (see srv-self)', 'fix the checks above first'),
@@ -407,7 +418,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
                 .join(', ')}`,
           'a bad_cookie reason: every replica needs the same KINDRED_COOKIE (one Secret); name_mismatch: the peer ' +
             'runs under another name than its SRV target (see srv-self); a timeout: the peer is not listening on the ' +
-            'SRV port or a NetworkPolicy blocks it',
+            "SRV port or a NetworkPolicy blocks it; host_unresolved: the peer cannot resolve this node's FQDN to its " +
+            'address (see fqdn-dns)',
         ),
       );
     }
