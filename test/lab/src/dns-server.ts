@@ -33,6 +33,12 @@ export interface DnsServerOptions {
   readonly netns?: string;
   /** How long to wait for BIND to start or to serve an update (default 15 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Also serve an empty root zone, so names outside `zones` get an authoritative NXDOMAIN, as CoreDNS's upstream
+   * (`forward . /etc/resolv.conf`) gives for a name like `_discovery._tcp.web-headless.` that the search list has
+   * already tried. Without it BIND answers REFUSED for them. Default true.
+   */
+  readonly emptyRoot?: boolean;
 }
 
 /** A running BIND 9. */
@@ -102,7 +108,11 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
 
   try {
     await writeZones(options.zones);
-    await writeFile(join(dir, 'named.conf'), namedConf(dir, options.zones, options.listen));
+    if (options.emptyRoot !== false) await writeFile(join(dir, 'root.zone'), ROOT_ZONE);
+    await writeFile(
+      join(dir, 'named.conf'),
+      namedConf(dir, options.zones, options.listen, options.emptyRoot !== false),
+    );
     const argv = [NAMED, '-g', '-n', '1', '-c', join(dir, 'named.conf')];
     const [cmd, ...args] =
       options.netns === undefined ? argv : ['ip', 'netns', 'exec', options.netns, ...argv];
@@ -170,7 +180,19 @@ function withSerial(text: string, serial: number): string {
   return text.replace(soa, `$1${serial}`);
 }
 
-function namedConf(dir: string, zones: readonly DnsZone[], listen: readonly DnsListen[]): string {
+/** An empty root zone: just what BIND needs to load it (SOA, NS and the NS's address). */
+const ROOT_ZONE = `$TTL 30
+. IN SOA ns.root.invalid. hostmaster.root.invalid. 1 7200 1800 86400 30
+. IN NS ns.root.invalid.
+ns.root.invalid. IN A 127.0.0.1
+`;
+
+function namedConf(
+  dir: string,
+  zones: readonly DnsZone[],
+  listen: readonly DnsListen[],
+  emptyRoot: boolean,
+): string {
   const v4 = listen.filter((l) => !l.address.includes(':'));
   const v6 = listen.filter((l) => l.address.includes(':'));
   const lines = [
@@ -198,6 +220,7 @@ function namedConf(dir: string, zones: readonly DnsZone[], listen: readonly DnsL
     '};',
     'controls { };',
     ...zones.map((z) => `zone "${z.origin}" { type primary; file "${join(dir, `${z.origin}.zone`)}"; };`),
+    ...(emptyRoot ? [`zone "." { type primary; file "${join(dir, 'root.zone')}"; };`] : []),
     '',
   ];
   return lines.join('\n');
