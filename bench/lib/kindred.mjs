@@ -1,7 +1,70 @@
-// kindred measurements: two nodes in separate OS processes (bench/kindred/peer.mjs) and local spawn/send.
-export async function runKindredRemote() {
-  return { notMeasured: 'runtime not ready: @kindred/runtime has no startNode in packages/runtime/dist yet' };
+// kindred measurements, each in separate OS processes: two nodes over loopback (bench/kindred/peer.mjs) and the
+// local figures (bench/kindred/local.mjs). KBENCH_CPU_PROF=<dir> adds `--cpu-prof --cpu-prof-dir <dir>` to them.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runId, start } from './proc.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const LOCAL = join(HERE, '..', 'kindred', 'local.mjs');
+const PEER = join(HERE, '..', 'kindred', 'peer.mjs');
+
+function profFlags() {
+  const dir = process.env.KBENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
-export async function runKindredLocal() {
-  return { notMeasured: 'runtime not ready: @kindred/runtime has no startNode in packages/runtime/dist yet' };
+
+/** Local spawn of `processes` idle processes and local send of `messages`. */
+export async function runKindredLocal({ processes, messages, timeoutMs = 120_000 }) {
+  const p = start(process.execPath, [
+    '--expose-gc',
+    ...profFlags(),
+    LOCAL,
+    String(processes),
+    String(messages),
+  ]);
+  try {
+    const [, json] = await p.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
+    return JSON.parse(json);
+  } finally {
+    await exitOrKill(p);
+  }
+}
+
+/** One-way throughput and round trip between two kindred nodes in separate processes. */
+export async function runKindredRemote({ messages, rounds, timeoutMs = 180_000 }) {
+  const id = runId();
+  const cookie = `kbench-${runId()}${runId()}`;
+  const recv = start(process.execPath, [...profFlags(), PEER, 'receiver', id, cookie]);
+  try {
+    const [, node, port] = await recv.waitFor(/^READY (\S+) (\d+)$/, 15_000, 'READY');
+    const send = start(process.execPath, [
+      ...profFlags(),
+      PEER,
+      'sender',
+      id,
+      cookie,
+      node,
+      port,
+      String(messages),
+      String(rounds),
+    ]);
+    try {
+      const [, json] = await send.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
+      return JSON.parse(json);
+    } finally {
+      await exitOrKill(send);
+    }
+  } finally {
+    // SIGTERM first so a --cpu-prof receiver writes its profile; then SIGKILL.
+    recv.child.kill('SIGTERM');
+    await exitOrKill(recv);
+  }
+}
+
+/** Let a child finish on its own (its profile is written at exit) for a few seconds, then kill it. */
+async function exitOrKill(p, graceMs = 10_000) {
+  let timer;
+  await Promise.race([p.exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  await p.stop();
 }
