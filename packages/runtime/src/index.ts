@@ -1,1 +1,40 @@
-export {};
+export { OP, OP_NAMES } from './control.js';
+export { RUNTIME_DEFAULTS } from './defaults.js';
+export type { Distribution } from './distribution.js';
+export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+export { MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
+export {
+  type CallMessage,
+  type CrashReason,
+  crashReason,
+  type Dest,
+  type DownMessage,
+  type ExitMessage,
+  type From,
+  isCallMessage,
+  isDownMessage,
+  isExitMessage,
+  isNodeEvent,
+  isReplyMessage,
+  type NodeEvent,
+  type ReplyMessage,
+  TIMEOUT,
+  type Timeout,
+} from './messages.js';
+export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
+export { PgScope } from './pg.js';
+export type { Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
+export {
+  isPid,
+  isRef,
+  PID_EXT_TYPE,
+  Pid,
+  pidEquals,
+  pidKey,
+  REF_EXT_TYPE,
+  Ref,
+  refEquals,
+  refKey,
+  toPid,
+  toRef,
+} from './terms.js';

@@ -1,0 +1,26 @@
+/**
+ * What the runtime needs from the layer that carries messages between nodes: the subset of @kindred/transport's
+ * `Transport` (docs/architecture.md) the runtime uses. Keeping it this small lets the same runtime run over the real
+ * transport and over {@link MemoryNetwork} in tests.
+ */
+export interface Distribution {
+  /** Sends `message` to `node`; FIFO per peer. Throws when the message is too large; the connection stays. */
+  send(node: string, message: unknown): void;
+  /** Connects to `node` (rejects when it cannot: Erlang's pang). */
+  connect(node: string, opts?: { port?: number; address?: string }): Promise<void>;
+  /** Drops the connection to `node` (a nodedown follows). */
+  disconnect(node: string): void;
+  /** Connected visible peers. */
+  nodes(): string[];
+  /** Subscribes to a message from a connected peer. */
+  on(event: 'message', listener: (node: string, message: unknown) => void): unknown;
+  /** Subscribes to a new connection; `info.hidden` is true for a hidden peer. */
+  on(event: 'nodeup', listener: (node: string, info?: { hidden?: boolean; port?: number }) => void): unknown;
+  /** Subscribes to a lost connection, with Erlang's nodedown reason (`connection_closed`, `net_tick_timeout`, ...). */
+  on(event: 'nodedown', listener: (node: string, reason?: unknown) => void): unknown;
+  /** Unsubscribes. */
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own signature, so an EventEmitter implements this.
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  /** Closes every connection and stops listening. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,1542 @@
+import { randomInt } from 'node:crypto';
+import { KindredError } from '@kindred/dns';
+import pino, { type Logger } from 'pino';
+import { OP } from './control.js';
+import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
+import type { Distribution } from './distribution.js';
+import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import {
+  type CallMessage,
+  crashReason,
+  type Dest,
+  type DownMessage,
+  type From,
+  isDownMessage,
+  isReplyMessage,
+  type NodeEvent,
+  TIMEOUT,
+  type Timeout,
+} from './messages.js';
+import { PgScope } from './pg.js';
+import type { Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
+import { isPid, Pid, pidKey, Ref, refEquals, refKey, refWords, toPid, toRef } from './terms.js';
+
+/** Options of {@link createNode}. */
+export interface NodeOptions {
+  /** This node's name, `name@host`. */
+  readonly name: string;
+  /** The layer that reaches other nodes; without one the node is not distributed (local processes only). */
+  readonly distribution?: Distribution;
+  /** This incarnation's creation (1..2^32-1); random by default, so pids of a previous run never match. */
+  readonly creation?: number;
+  /** A hidden node stays out of others' `nodes()`, the mesh and pg. Default {@link RUNTIME_DEFAULTS.hidden}. */
+  readonly hidden?: boolean;
+  /** Erlang's connect_all. Default {@link RUNTIME_DEFAULTS.connectAll}. */
+  readonly connectAll?: boolean;
+  /** Mailbox cap per process. Default {@link RUNTIME_DEFAULTS.maxMailboxSize}. */
+  readonly maxMailboxSize?: number;
+  /** Default `call` timeout. Default {@link RUNTIME_DEFAULTS.callTimeoutMs}. */
+  readonly callTimeoutMs?: number;
+  /** Default `rpc` timeout. Default {@link RUNTIME_DEFAULTS.rpcTimeoutMs}. */
+  readonly rpcTimeoutMs?: number;
+  /** Messages queued for a node during connection set-up. Default {@link RUNTIME_DEFAULTS.maxPendingPerNode}. */
+  readonly maxPendingPerNode?: number;
+  /** The port this node listens on, told to peers so connect_all can dial it. */
+  readonly listenPort?: number;
+  /** pino logger; silent when absent. */
+  readonly logger?: Logger;
+}
+
+/** Counters of a node (`node.stats()`). */
+export interface NodeStats {
+  /** Live processes. */
+  processes: number;
+  /** Processes spawned since start. */
+  spawned: number;
+  /** Processes killed with `mailbox_overflow`. */
+  mailboxOverflows: number;
+  /** Messages dropped because a connection to their node could not be set up or its queue was full. */
+  droppedRemote: number;
+  /** Messages received from other nodes that were malformed and ignored. */
+  badControl: number;
+  /** Registered names. */
+  registered: number;
+}
+
+/** A process's outgoing monitor. */
+interface MonitorOut {
+  readonly ref: Ref;
+  /** A local target process, or undefined for a remote one. */
+  readonly target: Proc | undefined;
+  /** The node of a remote target. */
+  readonly node: string | undefined;
+  /** What the DOWN message names. */
+  readonly item: Pid | { readonly name: string; readonly node: string };
+}
+
+/** A monitor held on a local process by some watcher (local or remote). */
+interface MonitorIn {
+  readonly ref: Ref;
+  readonly watcher: Pid;
+}
+
+/** Per connected (or once connected) remote node: what must be undone when it goes down. */
+interface NodeState {
+  /** Links between local processes and processes on that node: key `${localKey}|${remotePidKey}`. */
+  links: Map<string, { local: Proc; remote: Pid }>;
+  /** Monitors held by local processes on processes of that node. */
+  outMonitors: Map<string, Proc>;
+  /** Monitors held by processes of that node on local processes. */
+  inMonitors: Map<string, Proc>;
+}
+
+const PID_ID_BITS = 2 ** 28;
+
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
+
+function isNamed(d: unknown): d is { name: string; node: string } {
+  const o = d as { name?: unknown; node?: unknown };
+  return typeof d === 'object' && d !== null && isName(o.name) && isName(o.node);
+}
+
+function deadError(): KindredError {
+  return new KindredError(
+    RUNTIME_ERRORS.NODE_STOPPED,
+    'This node was stopped; start a new one with startNode().',
+  );
+}
+
+/**
+ * One process: the mailbox, the signal bookkeeping and the context its function gets. Everything beyond the
+ * mailbox fields is created on first use, so an idle process costs a few hundred bytes (see bench).
+ */
+class ProcExt {
+  links: Map<string, Pid> | undefined = undefined;
+  monitors: Map<string, MonitorOut> | undefined = undefined;
+  monitoredBy: Map<string, MonitorIn> | undefined = undefined;
+  name: string | undefined = undefined;
+  scopes: Set<PgScope> | undefined = undefined;
+  calls: Set<string> | undefined = undefined;
+  cap: number | undefined = undefined;
+  nodeWatch = false;
+  exitReason: unknown = undefined;
+}
+
+class Proc implements ProcessContext {
+  readonly self: Pid;
+  readonly node: KNode;
+  readonly key: number;
+  alive = true;
+  trapping = false;
+  mq: unknown[] | undefined = undefined;
+  mqHead = 0;
+  /** The pending receive: its resolve function, pattern and timer (inline: an idle process is always waiting). */
+  wRes: ((m: unknown) => void) | undefined = undefined;
+  wPat: Pattern | undefined = undefined;
+  wTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Rarely used state, made on first use. */
+  x: ProcExt | undefined = undefined;
+
+  constructor(node: KNode, self: Pid, key: number) {
+    this.node = node;
+    this.self = self;
+    this.key = key;
+  }
+
+  ext(): ProcExt {
+    if (this.x === undefined) this.x = new ProcExt();
+    return this.x;
+  }
+  get links(): Map<string, Pid> | undefined {
+    return this.x?.links;
+  }
+  set links(v: Map<string, Pid> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().links = v;
+  }
+  get monitors(): Map<string, MonitorOut> | undefined {
+    return this.x?.monitors;
+  }
+  set monitors(v: Map<string, MonitorOut> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().monitors = v;
+  }
+  get monitoredBy(): Map<string, MonitorIn> | undefined {
+    return this.x?.monitoredBy;
+  }
+  set monitoredBy(v: Map<string, MonitorIn> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().monitoredBy = v;
+  }
+  get name(): string | undefined {
+    return this.x?.name;
+  }
+  set name(v: string | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().name = v;
+  }
+  get scopes(): Set<PgScope> | undefined {
+    return this.x?.scopes;
+  }
+  set scopes(v: Set<PgScope> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().scopes = v;
+  }
+  get calls(): Set<string> | undefined {
+    return this.x?.calls;
+  }
+  set calls(v: Set<string> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().calls = v;
+  }
+  get nodeWatch(): boolean {
+    return this.x?.nodeWatch === true;
+  }
+  set nodeWatch(v: boolean) {
+    if (v || this.x !== undefined) this.ext().nodeWatch = v;
+  }
+  get exitReason(): unknown {
+    return this.x?.exitReason;
+  }
+  set exitReason(v: unknown) {
+    this.ext().exitReason = v;
+  }
+
+  receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
+  receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
+  receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
+    if (!this.alive) return Promise.reject(new ProcessExitedError(this.exitReason));
+    if (this.wRes !== undefined) {
+      return Promise.reject(
+        new KindredError(
+          RUNTIME_ERRORS.RECEIVE_PENDING,
+          'A receive of this process is still pending; await it before calling receive again.',
+        ),
+      );
+    }
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(badOption('timeoutMs', 'a finite number >= 0', timeoutMs));
+    }
+    const q = this.mq;
+    if (q !== undefined) {
+      const n = q.length;
+      if (pattern === undefined) {
+        if (this.mqHead < n) return Promise.resolve(this.take(this.mqHead));
+      } else {
+        for (let i = this.mqHead; i < n; i++) {
+          if (pattern(q[i])) return Promise.resolve(this.take(i));
+        }
+      }
+    }
+    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+    // Only resolve is kept: a killed process's receive is resolved with a rejected promise, which rejects it.
+    let res!: (m: unknown) => void;
+    const pr = new Promise<unknown>((resolve) => {
+      res = resolve;
+    });
+    this.wRes = res;
+    this.wPat = pattern;
+    if (timeoutMs !== undefined) {
+      this.wTimer = setTimeout(() => {
+        if (this.wRes === res) {
+          this.wRes = undefined;
+          this.wPat = undefined;
+          this.wTimer = undefined;
+          res(TIMEOUT);
+        }
+      }, timeoutMs);
+    }
+    return pr;
+  }
+
+  /** Removes and returns the message at index i. */
+  take(i: number): unknown {
+    const q = this.mq!;
+    const m = q[i];
+    if (i === this.mqHead) {
+      q[i] = undefined;
+      this.mqHead++;
+      if (this.mqHead === q.length) {
+        q.length = 0;
+        this.mqHead = 0;
+      } else if (this.mqHead >= 1024 && this.mqHead * 2 >= q.length) {
+        q.splice(0, this.mqHead);
+        this.mqHead = 0;
+      }
+    } else {
+      q.splice(i, 1);
+    }
+    return m;
+  }
+
+  mailboxSize(): number {
+    return this.mq === undefined ? 0 : this.mq.length - this.mqHead;
+  }
+
+  send(dest: Dest, msg: unknown): void {
+    this.node._send(this.self, dest, msg);
+  }
+
+  link(pid: Pid): void {
+    this.node._link(this, pid);
+  }
+
+  unlink(pid: Pid): void {
+    this.node._unlink(this, pid);
+  }
+
+  monitor(dest: Dest): Ref {
+    return this.node._monitor(this, dest);
+  }
+
+  demonitor(ref: Ref, opts?: { flush?: boolean }): void {
+    this.node._demonitor(this, ref);
+    if (opts?.flush && this.mq !== undefined) {
+      const q = this.mq;
+      for (let i = this.mqHead; i < q.length; i++) {
+        const m = q[i];
+        if (isDownMessage(m) && refEquals(m.ref, ref)) {
+          this.take(i);
+          break;
+        }
+      }
+    }
+  }
+
+  trapExit(flag: boolean): void {
+    this.trapping = flag === true;
+  }
+
+  exit(reasonOrPid: unknown, reason?: unknown): never {
+    if (reason !== undefined || isPid(reasonOrPid)) {
+      const pid = toPid(reasonOrPid);
+      if (!pid) throw new KindredError(RUNTIME_ERRORS.BAD_DEST, 'exit(pid, reason) needs a pid.');
+      this.node._exitSignal(this.self, pid, reason);
+      return undefined as never;
+    }
+    this.node._terminate(this, reasonOrPid);
+    throw new ProcessExitedError(reasonOrPid);
+  }
+
+  spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid {
+    const p = this.node._spawn(fn, opts);
+    if (opts?.link) this.node._link(this, p.self);
+    return p.self;
+  }
+
+  spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref } {
+    const p = this.node._spawn(fn, opts);
+    return { pid: p.self, ref: this.node._monitor(this, p.self) };
+  }
+
+  register(name: string): void {
+    this.node.register(name, this.self);
+  }
+
+  async call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
+    return this.node._call(this, dest, request, timeoutMs) as Promise<R>;
+  }
+
+  reply(from: From, reply: unknown): void {
+    this.node._send(this.self, from.pid, { type: '$gen_reply', ref: from.ref, reply });
+  }
+
+  monitorNodes(flag: boolean): void {
+    this.node._watchNodes(this, flag === true);
+  }
+
+  makeRef(): Ref {
+    return this.node.makeRef();
+  }
+}
+
+function linksOf(p: Proc): Map<string, Pid> {
+  if (p.links === undefined) p.links = new Map();
+  return p.links;
+}
+function monitorsOf(p: Proc): Map<string, MonitorOut> {
+  if (p.monitors === undefined) p.monitors = new Map();
+  return p.monitors;
+}
+function monitoredByOf(p: Proc): Map<string, MonitorIn> {
+  if (p.monitoredBy === undefined) p.monitoredBy = new Map();
+  return p.monitoredBy;
+}
+function scopesOf(p: Proc): Set<PgScope> {
+  if (p.scopes === undefined) p.scopes = new Set();
+  return p.scopes;
+}
+function callsOf(p: Proc): Set<string> {
+  if (p.calls === undefined) p.calls = new Set();
+  return p.calls;
+}
+
+/** Handlers for names the runtime answers itself (pg scopes, the mesh): `(fromNode, from, message)`. */
+type SystemHandler = (fromNode: string, from: Pid | undefined, msg: unknown) => void;
+
+/**
+ * A kindred node: its processes, registry, links, monitors, pg scopes, and (when distributed) the bookkeeping of
+ * every signal that crosses to other nodes. Made by {@link createNode} or `startNode`.
+ */
+export class KNode {
+  /** This node's name. */
+  readonly name: string;
+  /** This incarnation's creation. */
+  readonly creation: number;
+  /** Whether this node is hidden. */
+  readonly hidden: boolean;
+  /** The default pg scope (`pg`). */
+  readonly pg: PgScope;
+
+  readonly #dist: Distribution | undefined;
+  readonly #log: Logger;
+  readonly #procs = new Map<number, Proc>();
+  readonly #names = new Map<string, Proc>();
+  readonly #system = new Map<string, SystemHandler>();
+  readonly #scopes = new Map<string, PgScope>();
+  readonly #handlers = new Map<string, (...args: never[]) => unknown>();
+  readonly #nodeState = new Map<string, NodeState>();
+  readonly #connected = new Map<string, { hidden: boolean }>();
+  readonly #pending = new Map<string, unknown[][]>();
+  readonly #ports = new Map<string, number>();
+  readonly #nodeWatchers = new Set<Proc>();
+  readonly #nodeHandlers = new Set<(e: NodeEvent) => void>();
+  readonly #opts: {
+    maxMailboxSize: number;
+    callTimeoutMs: number;
+    rpcTimeoutMs: number;
+    maxPendingPerNode: number;
+    connectAll: boolean;
+    listenPort: number | undefined;
+  };
+  readonly #systemPid: Pid;
+  #nextKey = 1;
+  #nextRef = randomInt(0, 2 ** 40);
+  #startQueue: Array<Proc | ProcessFn> = [];
+  #stopped = false;
+  #dying: Array<[Proc, unknown]> = [];
+  #draining = false;
+  readonly #stats: NodeStats = {
+    processes: 0,
+    spawned: 0,
+    mailboxOverflows: 0,
+    droppedRemote: 0,
+    badControl: 0,
+    registered: 0,
+  };
+  readonly #listeners: {
+    message: (node: string, m: unknown) => void;
+    nodeup: (node: string, info?: { hidden?: boolean; port?: number }) => void;
+    nodedown: (node: string, reason?: unknown) => void;
+  };
+
+  /** Use {@link createNode} or `startNode`. */
+  constructor(options: NodeOptions) {
+    if (typeof options !== 'object' || options === null) throw badOption('options', 'an object', options);
+    if (!isName(options.name) || !options.name.includes('@')) {
+      throw badOption('name', 'a node name name@host', options.name);
+    }
+    const posInt = (k: keyof NodeOptions, d: number, min = 1): number => {
+      const v = options[k];
+      if (v === undefined) return d;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+        throw badOption(k, `an integer >= ${min}`, v);
+      return v;
+    };
+    const bool = (k: keyof NodeOptions, d: boolean): boolean => {
+      const v = options[k];
+      if (v === undefined) return d;
+      if (typeof v !== 'boolean') throw badOption(k, 'a boolean', v);
+      return v;
+    };
+    this.name = options.name;
+    this.creation = posInt('creation', randomInt(1, 2 ** 32 - 1));
+    if (this.creation > 0xffffffff) throw badOption('creation', 'an integer 1..4294967295', this.creation);
+    this.hidden = bool('hidden', RUNTIME_DEFAULTS.hidden);
+    this.#opts = {
+      maxMailboxSize: posInt('maxMailboxSize', RUNTIME_DEFAULTS.maxMailboxSize),
+      callTimeoutMs: posInt('callTimeoutMs', RUNTIME_DEFAULTS.callTimeoutMs, 0),
+      rpcTimeoutMs: posInt('rpcTimeoutMs', RUNTIME_DEFAULTS.rpcTimeoutMs, 0),
+      maxPendingPerNode: posInt('maxPendingPerNode', RUNTIME_DEFAULTS.maxPendingPerNode, 0),
+      connectAll: bool('connectAll', RUNTIME_DEFAULTS.connectAll),
+      listenPort: options.listenPort === undefined ? undefined : posInt('listenPort', 0),
+    };
+    this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'runtime' });
+    this.#dist = options.distribution;
+    this.#systemPid = new Pid(this.name, 0, 0, this.creation);
+    this.#system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#onNetMessage(from, msg));
+    this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
+    this.#listeners = {
+      message: (node, m) => this.#onMessage(node, m),
+      nodeup: (node, info) => this.#onNodeup(node, info),
+      nodedown: (node, reason) => this.#onNodedown(node, reason),
+    };
+    if (this.#dist) {
+      this.#dist.on('message', this.#listeners.message);
+      this.#dist.on('nodeup', this.#listeners.nodeup);
+      this.#dist.on('nodedown', this.#listeners.nodedown);
+    }
+    this.#startRex();
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  /** Spawns a process running `fn(ctx)`; it starts after the current task (Erlang gives no earlier guarantee). */
+  spawn(fn: ProcessFn, opts?: SpawnOptions): Pid {
+    return this._spawn(fn, opts).self;
+  }
+
+  /** @internal */
+  _spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
+    if (this.#stopped) throw deadError();
+    if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
+    let cap = this.#opts.maxMailboxSize;
+    if (opts?.maxMailboxSize !== undefined) {
+      const c = opts.maxMailboxSize;
+      if (!Number.isInteger(c) || c < 1) throw badOption('maxMailboxSize', 'an integer >= 1', c);
+      cap = c;
+    }
+    if (opts?.name !== undefined) this.#checkFreeName(opts.name);
+    const key = this.#nextKey++;
+    const pid = new Pid(this.name, key % PID_ID_BITS, Math.floor(key / PID_ID_BITS), this.creation);
+    const p = new Proc(this, pid, key);
+    if (cap !== this.#opts.maxMailboxSize) p.ext().cap = cap;
+    if (opts?.trapExit) p.trapping = true;
+    this.#procs.set(key, p);
+    if (opts?.name !== undefined) this.#setName(opts.name, p);
+    this.#stats.spawned++;
+    if (this.#startQueue.length === 0) queueMicrotask(this.#drainStart);
+    this.#startQueue.push(p, fn);
+    return p;
+  }
+
+  readonly #drainStart = (): void => {
+    const q = this.#startQueue;
+    this.#startQueue = [];
+    for (let i = 0; i < q.length; i += 2) {
+      const p = q[i] as Proc;
+      if (p.alive) this.#run(p, q[i + 1] as ProcessFn);
+    }
+  };
+
+  // One closure pair per process is the cheapest way to learn that its function ended (an async wrapper costs more).
+  #run(p: Proc, fn: ProcessFn): void {
+    let r: unknown;
+    try {
+      r = fn(p);
+    } catch (err) {
+      this.#ended(p, err, true);
+      return;
+    }
+    if (r instanceof Promise) {
+      r.then(
+        () => this.#ended(p, undefined, false),
+        (err: unknown) => this.#ended(p, err, true),
+      );
+    } else {
+      this.#ended(p, undefined, false);
+    }
+  }
+
+  #ended(p: Proc, err: unknown, threw: boolean): void {
+    if (!p.alive) return;
+    let reason: unknown = 'normal';
+    if (threw) {
+      if (err instanceof ProcessExitedError) reason = err.reason;
+      else {
+        reason = crashReason(err);
+        this.#log.warn({ process: p.self.toString(), err }, 'process crashed');
+      }
+    }
+    this._terminate(p, reason);
+  }
+
+  /** True when `pid` is a live process of this node. */
+  isAlive(pid: Pid): boolean {
+    return this.#local(pid) !== undefined;
+  }
+
+  /** Pids of the live processes of this node. */
+  processes(): Pid[] {
+    return [...this.#procs.values()].map((p) => p.self);
+  }
+
+  /** Counters: processes, overflows, drops. */
+  stats(): NodeStats {
+    return { ...this.#stats, processes: this.#procs.size, registered: this.#names.size };
+  }
+
+  /** Messages waiting in a local process's mailbox (undefined when it is not alive). */
+  mailboxSize(pid: Pid): number | undefined {
+    return this.#local(pid)?.mailboxSize();
+  }
+
+  #local(pid: Pid): Proc | undefined {
+    if (pid.node !== this.name || pid.creation !== this.creation) return undefined;
+    return this.#procs.get(pid.serial * PID_ID_BITS + pid.id);
+  }
+
+  // ---------------------------------------------------------------- send
+
+  /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
+  send(dest: Dest, msg: unknown): void {
+    this._send(this.#systemPid, dest, msg);
+  }
+
+  /** @internal */
+  _send(from: Pid, dest: Dest, msg: unknown): void {
+    if (typeof dest === 'string') {
+      const p = this.#names.get(dest);
+      if (p) this.#deliver(p, msg);
+      return;
+    }
+    if (dest instanceof Pid) {
+      if (dest.node === this.name) {
+        if (dest.creation === this.creation) {
+          const p = this.#procs.get(dest.serial * PID_ID_BITS + dest.id);
+          if (p) this.#deliver(p, msg);
+        }
+        return;
+      }
+      this.#remote(dest.node, [[OP.SEND_SENDER, from, dest], msg]);
+      return;
+    }
+    const pid = toPid(dest);
+    if (pid) {
+      this._send(from, pid, msg);
+      return;
+    }
+    const named = dest as { name?: unknown; node?: unknown };
+    if (typeof dest === 'object' && dest !== null && isName(named.name) && isName(named.node)) {
+      if (named.node === this.name) this._send(from, named.name, msg);
+      else this.#remote(named.node, [[OP.REG_SEND, from, '', named.name], msg]);
+      return;
+    }
+    throw new KindredError(
+      RUNTIME_ERRORS.BAD_DEST,
+      'send needs a pid, a registered name, or { name, node }.',
+      {
+        details: { dest: typeof dest },
+      },
+    );
+  }
+
+  #deliver(p: Proc, msg: unknown): void {
+    // A reply to a call that is no longer waiting (it timed out) is dropped, as an Erlang alias drops it.
+    if (typeof msg === 'object' && msg !== null && isReplyMessage(msg)) {
+      const calls = p.calls;
+      if (calls === undefined || !calls.has(refKey(msg.ref))) return;
+    }
+    const res = p.wRes;
+    if (res !== undefined) {
+      const pat = p.wPat;
+      if (pat === undefined || pat(msg)) {
+        p.wRes = undefined;
+        p.wPat = undefined;
+        if (p.wTimer !== undefined) {
+          clearTimeout(p.wTimer);
+          p.wTimer = undefined;
+        }
+        res(msg);
+        return;
+      }
+    }
+    let q = p.mq;
+    if (q === undefined) {
+      q = [];
+      p.mq = q;
+    }
+    if (q.length - p.mqHead >= (p.x?.cap ?? this.#opts.maxMailboxSize)) {
+      this.#stats.mailboxOverflows++;
+      this._terminate(p, 'mailbox_overflow');
+      return;
+    }
+    q.push(msg);
+  }
+
+  // ---------------------------------------------------------------- registry
+
+  /** Registers a local pid under `name` (Erlang's register/2). */
+  register(name: string, pid: Pid): void {
+    this.#checkFreeName(name);
+    const p = this.#local(pid);
+    if (!p) {
+      if (pid.node !== this.name) {
+        throw new KindredError(
+          RUNTIME_ERRORS.NOT_LOCAL,
+          `Only a process of this node can be registered here.`,
+        );
+      }
+      throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${pid} is not alive.`);
+    }
+    if (p.name !== undefined) {
+      throw new KindredError(
+        RUNTIME_ERRORS.ALREADY_REGISTERED,
+        `Process ${pid} is already registered as ${p.name}.`,
+      );
+    }
+    this.#setName(name, p);
+  }
+
+  #checkFreeName(name: string): void {
+    if (!isName(name))
+      throw new KindredError(RUNTIME_ERRORS.BAD_NAME, 'A registered name is a string of 1-255 characters.');
+    if (this.#system.has(name)) {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_NAME,
+        `The name ${name} is reserved by the runtime; pick another.`,
+      );
+    }
+    if (this.#names.has(name)) {
+      throw new KindredError(
+        RUNTIME_ERRORS.NAME_TAKEN,
+        `The name ${name} is already registered; use whereis().`,
+      );
+    }
+  }
+
+  #setName(name: string, p: Proc): void {
+    this.#names.set(name, p);
+    p.name = name;
+  }
+
+  /** Removes a registered name; false when it was not registered. */
+  unregister(name: string): boolean {
+    const p = this.#names.get(name);
+    if (!p) return false;
+    this.#names.delete(name);
+    p.name = undefined;
+    return true;
+  }
+
+  /** The pid registered under `name` on this node. */
+  whereis(name: string): Pid | undefined {
+    return this.#names.get(name)?.self;
+  }
+
+  /** Names registered on this node. */
+  registered(): string[] {
+    return [...this.#names.keys()];
+  }
+
+  // ---------------------------------------------------------------- exit signals and links
+
+  /** Sends an exit signal with `reason` to `pid` from outside any process (exit/2; `kill` is untrappable). */
+  exit(pid: Pid, reason: unknown): void {
+    this._exitSignal(this.#systemPid, pid, reason);
+  }
+
+  /** @internal */
+  _exitSignal(from: Pid, to: Pid, reason: unknown): void {
+    const target = toPid(to);
+    if (!target) throw new KindredError(RUNTIME_ERRORS.BAD_DEST, 'exit(pid, reason) needs a pid.');
+    if (target.node !== this.name) {
+      this.#remote(target.node, [[OP.EXIT2, from, target, reason]]);
+      return;
+    }
+    const p = this.#local(target);
+    if (p) this.#signal(p, from, reason, false);
+  }
+
+  /** Links two processes, the first of this node (what `a` calling link(b) does). */
+  link(a: Pid, b: Pid): void {
+    const p = this.#local(a);
+    if (!p) throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${a} is not a live process of this node.`);
+    this._link(p, b);
+  }
+
+  /** Removes the link between a process of this node and `b`. */
+  unlink(a: Pid, b: Pid): void {
+    const p = this.#local(a);
+    if (p) this._unlink(p, b);
+  }
+
+  /** @internal */
+  _link(p: Proc, to: Pid): void {
+    const pid = toPid(to);
+    if (!pid) throw new KindredError(RUNTIME_ERRORS.BAD_DEST, 'link needs a pid.');
+    if (!p.alive) return;
+    const k = pidKey(pid);
+    if (p.links?.has(k)) return;
+    if (pid.node === this.name) {
+      const q = this.#local(pid);
+      if (!q) {
+        if (p.trapping) {
+          this.#deliver(p, { type: 'EXIT', from: pid, reason: 'noproc' });
+          return;
+        }
+        throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${pid} is not alive.`);
+      }
+      if (q === p) return;
+      linksOf(p).set(k, pid);
+      linksOf(q).set(pidKey(p.self), p.self);
+      return;
+    }
+    linksOf(p).set(k, pid);
+    this.#state(pid.node).links.set(`${p.key}|${k}`, { local: p, remote: pid });
+    this.#remote(pid.node, [[OP.LINK, p.self, pid]]);
+  }
+
+  /** @internal */
+  _unlink(p: Proc, to: Pid): void {
+    const pid = toPid(to);
+    if (!pid) return;
+    const k = pidKey(pid);
+    if (!p.links?.delete(k)) return;
+    if (pid.node === this.name) {
+      this.#local(pid)?.links?.delete(pidKey(p.self));
+      return;
+    }
+    this.#nodeState.get(pid.node)?.links.delete(`${p.key}|${k}`);
+    this.#remote(pid.node, [[OP.UNLINK_ID, this.#nextRef++, p.self, pid]]);
+  }
+
+  /** An exit signal arrives at p (Erlang's rules, erlang:exit/2 and links). */
+  #signal(p: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+    if (!p.alive) return;
+    if (viaLink) {
+      if (!p.links?.delete(pidKey(from))) return;
+    }
+    if (!viaLink && reason === 'kill') {
+      this._terminate(p, 'killed');
+    } else if (p.trapping) {
+      this.#deliver(p, { type: 'EXIT', from, reason });
+    } else if (reason !== 'normal') {
+      this._terminate(p, reason);
+    } else if (
+      !viaLink &&
+      from.node === this.name &&
+      from.id === p.self.id &&
+      from.serial === p.self.serial
+    ) {
+      // exit(self(), normal) ends the caller, as in Erlang.
+      this._terminate(p, 'normal');
+    }
+  }
+
+  /**
+   * Ends a process: everything it held is released and its links and monitors are signalled. Cascades run from a
+   * queue, not recursively, so a chain of a million linked processes does not overflow the stack.
+   * @internal
+   */
+  _terminate(p: Proc, reason: unknown): void {
+    if (!p.alive) return;
+    p.alive = false;
+    p.exitReason = reason;
+    this.#dying.push([p, reason]);
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let i = 0; i < this.#dying.length; i++) {
+        const [q, r] = this.#dying[i]!;
+        this.#cleanup(q, r);
+      }
+    } finally {
+      this.#dying = [];
+      this.#draining = false;
+    }
+  }
+
+  #cleanup(p: Proc, reason: unknown): void {
+    this.#procs.delete(p.key);
+    if (p.name !== undefined) {
+      this.#names.delete(p.name);
+      p.name = undefined;
+    }
+    const res = p.wRes;
+    if (res !== undefined) {
+      p.wRes = undefined;
+      p.wPat = undefined;
+      if (p.wTimer !== undefined) clearTimeout(p.wTimer);
+      p.wTimer = undefined;
+      const rejected = Promise.reject(new ProcessExitedError(reason));
+      rejected.catch(() => {});
+      res(rejected);
+    }
+    p.mq = undefined;
+    p.calls = undefined;
+    if (p.nodeWatch) this.#nodeWatchers.delete(p);
+    if (p.scopes) {
+      for (const s of p.scopes) s._processExited(p.self);
+      p.scopes = undefined;
+    }
+    if (p.monitors) {
+      for (const [k, m] of p.monitors) {
+        if (m.target) m.target.monitoredBy?.delete(k);
+        else if (m.node !== undefined) {
+          this.#nodeState.get(m.node)?.outMonitors.delete(k);
+          this.#remoteQuiet(m.node, [
+            [OP.DEMONITOR_P, p.self, m.item instanceof Pid ? m.item : m.item.name, m.ref],
+          ]);
+        }
+      }
+      p.monitors = undefined;
+    }
+    if (p.monitoredBy) {
+      for (const [k, m] of p.monitoredBy) {
+        if (m.watcher.node === this.name) {
+          const w2 = this.#local(m.watcher);
+          const out = w2?.monitors?.get(k);
+          if (w2 && out) {
+            w2.monitors!.delete(k);
+            this.#deliver(w2, { type: 'DOWN', ref: m.ref, item: out.item, reason } satisfies DownMessage);
+          }
+        } else {
+          this.#nodeState.get(m.watcher.node)?.inMonitors.delete(k);
+          this.#remoteQuiet(m.watcher.node, [[OP.MONITOR_P_EXIT, p.self, m.watcher, m.ref, reason]]);
+        }
+      }
+      p.monitoredBy = undefined;
+    }
+    if (p.links) {
+      const links = p.links;
+      p.links = undefined;
+      for (const [k, pid] of links) {
+        if (pid.node === this.name) {
+          const q = this.#local(pid);
+          if (q) this.#signal(q, p.self, reason, true);
+        } else {
+          this.#nodeState.get(pid.node)?.links.delete(`${p.key}|${k}`);
+          this.#remoteQuiet(pid.node, [[OP.EXIT, p.self, pid, reason]]);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- monitors
+
+  /** @internal */
+  _monitor(p: Proc, dest: Dest): Ref {
+    const ref = this.makeRef();
+    if (!p.alive) return ref;
+    const k = refKey(ref);
+    let pid: Pid | undefined;
+    let item: Pid | { name: string; node: string };
+    if (typeof dest === 'string') {
+      item = { name: dest, node: this.name };
+      pid = this.#names.get(dest)?.self;
+      if (!pid) {
+        this.#deliver(p, { type: 'DOWN', ref, item, reason: 'noproc' } satisfies DownMessage);
+        return ref;
+      }
+    } else if (toPid(dest) !== undefined) {
+      pid = toPid(dest)!;
+      item = pid;
+    } else if (isNamed(dest)) {
+      item = { name: dest.name, node: dest.node };
+      if (dest.node === this.name) {
+        pid = this.#names.get(dest.name)?.self;
+        if (!pid) {
+          this.#deliver(p, { type: 'DOWN', ref, item, reason: 'noproc' } satisfies DownMessage);
+          return ref;
+        }
+      } else {
+        monitorsOf(p).set(k, { ref, target: undefined, node: dest.node, item });
+        this.#state(dest.node).outMonitors.set(k, p);
+        this.#remote(dest.node, [[OP.MONITOR_P, p.self, dest.name, ref]]);
+        return ref;
+      }
+    } else {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_DEST,
+        'monitor needs a pid, a registered name, or { name, node }.',
+      );
+    }
+    if (pid.node === this.name) {
+      const t = this.#local(pid);
+      if (!t) {
+        this.#deliver(p, { type: 'DOWN', ref, item, reason: 'noproc' } satisfies DownMessage);
+        return ref;
+      }
+      monitorsOf(p).set(k, { ref, target: t, node: undefined, item });
+      monitoredByOf(t).set(k, { ref, watcher: p.self });
+      return ref;
+    }
+    monitorsOf(p).set(k, { ref, target: undefined, node: pid.node, item });
+    this.#state(pid.node).outMonitors.set(k, p);
+    this.#remote(pid.node, [[OP.MONITOR_P, p.self, pid, ref]]);
+    return ref;
+  }
+
+  /** @internal */
+  _demonitor(p: Proc, ref: Ref): void {
+    const r = toRef(ref);
+    if (!r) return;
+    const k = refKey(r);
+    const m = p.monitors?.get(k);
+    if (!m) return;
+    p.monitors!.delete(k);
+    if (m.target) {
+      m.target.monitoredBy?.delete(k);
+    } else if (m.node !== undefined) {
+      this.#nodeState.get(m.node)?.outMonitors.delete(k);
+      this.#remote(m.node, [[OP.DEMONITOR_P, p.self, m.item instanceof Pid ? m.item : m.item.name, m.ref]]);
+    }
+  }
+
+  /**
+   * Monitors `dest` from outside any process: resolves with the DOWN message. `cancel()` removes the monitor
+   * (the promise then never settles).
+   */
+  monitor(dest: Dest): { ref: Promise<Ref>; down: Promise<DownMessage>; cancel: () => void } {
+    let cancel!: () => void;
+    let gotRef!: (r: Ref) => void;
+    const ref = new Promise<Ref>((r) => {
+      gotRef = r;
+    });
+    const down = new Promise<DownMessage>((resolve) => {
+      const pid = this.spawn(async (ctx) => {
+        const r = ctx.monitor(dest);
+        gotRef(r);
+        const m = await ctx.receive((x): x is DownMessage => isDownMessage(x) && refEquals(x.ref, r));
+        resolve(m);
+      });
+      cancel = () => this.exit(pid, 'kill');
+    });
+    return { ref, down, cancel };
+  }
+
+  // ---------------------------------------------------------------- node events
+
+  /** Calls `handler` with nodeup/nodedown events; returns the function that unsubscribes. */
+  monitorNodes(handler: (event: NodeEvent) => void): () => void {
+    this.#nodeHandlers.add(handler);
+    return () => this.#nodeHandlers.delete(handler);
+  }
+
+  /** @internal */
+  _watchNodes(p: Proc, flag: boolean): void {
+    p.nodeWatch = flag;
+    if (flag) this.#nodeWatchers.add(p);
+    else this.#nodeWatchers.delete(p);
+  }
+
+  #emitNode(e: NodeEvent): void {
+    for (const p of this.#nodeWatchers) this.#deliver(p, e);
+    for (const h of this.#nodeHandlers) {
+      try {
+        h(e);
+      } catch (err) {
+        this.#log.error({ err }, 'monitorNodes handler threw');
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- references, call, rpc
+
+  /** A new reference, unique in this node incarnation (Erlang's make_ref). */
+  makeRef(): Ref {
+    return new Ref(this.name, this.creation, refWords(this.#nextRef++));
+  }
+
+  /** @internal */
+  async _call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
+    const t = timeoutMs ?? this.#opts.callTimeoutMs;
+    if (!(Number.isFinite(t) && t >= 0)) throw badOption('timeoutMs', 'a finite number >= 0', t);
+    const ref = this._monitor(p, dest);
+    const k = refKey(ref);
+    callsOf(p).add(k);
+    try {
+      this._send(p.self, dest, {
+        type: '$gen_call',
+        from: { pid: p.self, ref },
+        request,
+      } satisfies CallMessage);
+      const m = await p.receive(
+        (x) => (isReplyMessage(x) || isDownMessage(x)) && refEquals((x as { ref: Ref }).ref, ref),
+        t,
+      );
+      if (m === TIMEOUT) {
+        throw new KindredError(
+          RUNTIME_ERRORS.CALL_TIMEOUT,
+          `No reply within ${t} ms; the callee may be busy or stuck.`,
+          {
+            details: { timeoutMs: t },
+          },
+        );
+      }
+      if (isDownMessage(m)) {
+        throw new KindredError(
+          RUNTIME_ERRORS.CALL_EXIT,
+          `The callee exited before replying (reason ${JSON.stringify(m.reason) ?? String(m.reason)}).`,
+          { details: { reason: m.reason } },
+        );
+      }
+      return (m as { reply: unknown }).reply;
+    } finally {
+      p.calls?.delete(k);
+      if (p.alive) p.demonitor(ref, { flush: true });
+    }
+  }
+
+  /** Request/reply from outside any process: runs the call in a short-lived process. */
+  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.spawn(async (ctx) => {
+        try {
+          resolve(await ctx.call<R>(dest, request, timeoutMs));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+
+  /**
+   * Makes `fn` callable by `rpc(thisNode, name, args)` from any node. It runs in its own process per call; its result
+   * must be something msgpackr can carry.
+   */
+  expose(name: string, fn: (...args: never[]) => unknown): void {
+    if (!isName(name)) throw badOption('name', 'a string of 1-255 characters', name);
+    if (typeof fn !== 'function') throw badOption('fn', 'a function', typeof fn);
+    this.#handlers.set(name, fn);
+  }
+
+  /** Stops exposing a handler. */
+  unexpose(name: string): void {
+    this.#handlers.delete(name);
+  }
+
+  /** Calls handler `handler` exposed by `node` with `args` (Erlang's rpc:call through the `rex` server). */
+  async rpc<R = unknown>(
+    node: string,
+    handler: string,
+    args: readonly unknown[] = [],
+    timeoutMs?: number,
+  ): Promise<R> {
+    const reply = (await this.call(
+      { name: RUNTIME_DEFAULTS.rpcServerName, node },
+      { handler, args },
+      timeoutMs ?? this.#opts.rpcTimeoutMs,
+    )) as { ok: boolean; value?: unknown; error?: { error?: string; message?: string; code?: string } };
+    if (reply?.ok) return reply.value as R;
+    const e = reply?.error ?? {};
+    if (e.code === RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER) {
+      throw new KindredError(
+        RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER,
+        `Node ${node} exposes no handler ${handler}.`,
+        {
+          details: { node, handler },
+        },
+      );
+    }
+    throw new KindredError(
+      RUNTIME_ERRORS.RPC_FAILED,
+      `Handler ${handler} on ${node} failed: ${e.message ?? 'error'}`,
+      {
+        details: { node, handler, error: e },
+      },
+    );
+  }
+
+  #startRex(): void {
+    const handlers = this.#handlers;
+    this.spawn(
+      async (ctx) => {
+        for (;;) {
+          const m = (await ctx.receive()) as CallMessage<{ handler?: unknown; args?: unknown }>;
+          if (m?.type !== '$gen_call') continue;
+          const { from, request } = m;
+          const fn = typeof request?.handler === 'string' ? handlers.get(request.handler) : undefined;
+          if (!fn) {
+            ctx.reply(from, {
+              ok: false,
+              error: { error: 'undef', message: 'unknown handler', code: RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER },
+            });
+            continue;
+          }
+          const args = Array.isArray(request.args) ? request.args : [];
+          ctx.spawn(async (w) => {
+            try {
+              w.reply(from, { ok: true, value: await (fn as (...a: unknown[]) => unknown)(...args) });
+            } catch (err) {
+              w.reply(from, { ok: false, error: crashReason(err) });
+            }
+          });
+        }
+      },
+      { name: RUNTIME_DEFAULTS.rpcServerName },
+    );
+  }
+
+  // ---------------------------------------------------------------- pg
+
+  /** The pg scope `name`, started on first use (Erlang's pg:start_link(Scope)). */
+  pgScope(name: string): PgScope {
+    let s = this.#scopes.get(name);
+    if (s) return s;
+    if (!isName(name)) throw badOption('scope', 'a string of 1-255 characters', name);
+    if (this.#system.has(name) || this.#names.has(name) || name === RUNTIME_DEFAULTS.rpcServerName) {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_NAME,
+        `The name ${name} is taken; pick another pg scope name.`,
+      );
+    }
+    s = new PgScope(name, {
+      self: this.name,
+      isLocalAlive: (pid) => {
+        const p = this.#local(pid);
+        return p !== undefined;
+      },
+      track: (pid, scope) => {
+        const p = this.#local(pid);
+        if (p) scopesOf(p).add(scope);
+      },
+      untrack: (pid, scope) => this.#local(pid)?.scopes?.delete(scope),
+      sendTo: (node, msg) => this.#remoteQuiet(node, [[OP.REG_SEND, this.#systemPid, '', name], msg]),
+      peers: () => this.#visiblePeers(),
+      deliver: (pid, msg) => this._send(this.#systemPid, pid, msg),
+    });
+    this.#scopes.set(name, s);
+    this.#system.set(name, (from, _pid, msg) => s._onRemote(from, msg));
+    s._start();
+    return s;
+  }
+
+  /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
+  broadcast(group: string, msg: unknown, scope?: string): number {
+    return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
+  }
+
+  // ---------------------------------------------------------------- distribution
+
+  /** Connected visible nodes (Erlang's nodes()). */
+  nodes(): string[] {
+    return this.#visiblePeers();
+  }
+
+  /** Connected hidden nodes (nodes(hidden)). */
+  hiddenNodes(): string[] {
+    return [...this.#connected].filter(([, i]) => i.hidden).map(([n]) => n);
+  }
+
+  #visiblePeers(): string[] {
+    const out: string[] = [];
+    for (const [n, i] of this.#connected) if (!i.hidden) out.push(n);
+    return out;
+  }
+
+  /** Connects to `node` (rejects with the transport's code when it cannot: pang). */
+  async connect(node: string, opts?: { port?: number; address?: string }): Promise<void> {
+    if (!this.#dist) throw this.#notDistributed();
+    if (opts?.port !== undefined) this.#ports.set(node, opts.port);
+    if (this.#connected.has(node)) return;
+    const port = opts?.port ?? this.#ports.get(node);
+    await this.#dist.connect(node, port === undefined ? opts : { ...opts, port });
+  }
+
+  /** Drops the connection to `node`. */
+  disconnect(node: string): void {
+    this.#dist?.disconnect(node);
+  }
+
+  /** Remembers the port `node` listens on (from discovery), for connect_all and auto-connect. */
+  notePort(node: string, port: number): void {
+    this.#ports.set(node, port);
+  }
+
+  #notDistributed(): KindredError {
+    return new KindredError(
+      RUNTIME_ERRORS.BAD_OPTION,
+      'This node is not distributed; start it with startNode().',
+    );
+  }
+
+  #state(node: string): NodeState {
+    let s = this.#nodeState.get(node);
+    if (!s) {
+      s = { links: new Map(), outMonitors: new Map(), inMonitors: new Map() };
+      this.#nodeState.set(node, s);
+    }
+    return s;
+  }
+
+  /** Sends a frame to `node`, setting up the connection first when needed (Erlang's auto-connect). */
+  #remote(node: string, frame: unknown[]): void {
+    if (node === this.name) return;
+    if (this.#connected.has(node)) {
+      this.#dist!.send(node, frame);
+      return;
+    }
+    if (!this.#dist) {
+      this.#failFrame(node, frame);
+      return;
+    }
+    let q = this.#pending.get(node);
+    if (q === undefined) {
+      q = [];
+      this.#pending.set(node, q);
+      const port = this.#ports.get(node);
+      this.#dist.connect(node, port === undefined ? undefined : { port }).catch((err: unknown) => {
+        this.#log.debug({ peer: { node }, err }, 'auto-connect failed');
+        const lost = this.#pending.get(node);
+        this.#pending.delete(node);
+        if (lost) for (const f of lost) this.#failFrame(node, f);
+      });
+    }
+    if (q.length >= this.#opts.maxPendingPerNode) {
+      this.#stats.droppedRemote++;
+      this.#failFrame(node, frame);
+      return;
+    }
+    q.push(frame);
+  }
+
+  /** Like #remote for signals the runtime sends on its own (never throws). */
+  #remoteQuiet(node: string, frame: unknown[]): void {
+    try {
+      this.#remote(node, frame);
+    } catch (err) {
+      this.#log.warn({ peer: { node }, err }, 'could not send a signal');
+    }
+  }
+
+  /** A frame that cannot reach its node: links and monitors it set up break with `noconnection`. */
+  #failFrame(node: string, frame: unknown[]): void {
+    this.#stats.droppedRemote++;
+    const c = frame[0] as unknown[];
+    if (c[0] === OP.LINK) {
+      const p = this.#local(c[1] as Pid);
+      const remote = c[2] as Pid;
+      if (p) {
+        this.#nodeState.get(node)?.links.delete(`${p.key}|${pidKey(remote)}`);
+        this.#signal(p, remote, 'noconnection', true);
+      }
+    } else if (c[0] === OP.MONITOR_P) {
+      const ref = c[3] as Ref;
+      const k = refKey(ref);
+      const p = this.#nodeState.get(node)?.outMonitors.get(k);
+      this.#nodeState.get(node)?.outMonitors.delete(k);
+      const m = p?.monitors?.get(k);
+      if (p && m) {
+        p.monitors!.delete(k);
+        this.#deliver(p, { type: 'DOWN', ref, item: m.item, reason: 'noconnection' } satisfies DownMessage);
+      }
+    }
+  }
+
+  #onNodeup(node: string, info?: { hidden?: boolean; port?: number }): void {
+    if (this.#stopped) return;
+    const hidden = info?.hidden === true;
+    this.#connected.set(node, { hidden });
+    if (info?.port !== undefined) this.#ports.set(node, info.port);
+    const q = this.#pending.get(node);
+    this.#pending.delete(node);
+    if (q) for (const f of q) this.#remoteQuiet(node, f);
+    if (hidden) return;
+    if (!this.hidden && this.#opts.connectAll) {
+      const known = this.#visiblePeers()
+        .filter((n) => n !== node)
+        .map((n) => [n, this.#ports.get(n) ?? null]);
+      this.#remoteQuiet(node, [
+        [OP.REG_SEND, this.#systemPid, '', SYSTEM_NAMES.net],
+        { type: 'peers', port: this.#opts.listenPort ?? null, nodes: known },
+      ]);
+    }
+    for (const s of this.#scopes.values()) s._nodeup(node);
+    this.#emitNode({ type: 'nodeup', node });
+  }
+
+  #onNetMessage(from: string, msg: unknown): void {
+    const m = msg as { type?: unknown; port?: unknown; nodes?: unknown };
+    if (m?.type !== 'peers' || this.hidden || !this.#opts.connectAll) return;
+    if (typeof m.port === 'number' && Number.isInteger(m.port)) this.#ports.set(from, m.port);
+    if (!Array.isArray(m.nodes)) return;
+    for (const e of m.nodes.slice(0, 10_000)) {
+      if (!Array.isArray(e) || !isName(e[0]) || e[0] === this.name) continue;
+      const n = e[0];
+      if (typeof e[1] === 'number' && Number.isInteger(e[1]) && !this.#ports.has(n)) this.#ports.set(n, e[1]);
+      if (this.#connected.has(n) || this.#pending.has(n)) continue;
+      const port = this.#ports.get(n);
+      this.#dist?.connect(n, port === undefined ? undefined : { port }).catch((err: unknown) => {
+        this.#log.debug({ peer: { node: n }, err }, 'connect_all: could not connect');
+      });
+    }
+  }
+
+  #onNodedown(node: string, reason?: unknown): void {
+    const was = this.#connected.get(node);
+    this.#connected.delete(node);
+    const st = this.#nodeState.get(node);
+    this.#nodeState.delete(node);
+    if (st) {
+      for (const { local, remote } of st.links.values()) this.#signal(local, remote, 'noconnection', true);
+      for (const [k, p] of st.outMonitors) {
+        const m = p.monitors?.get(k);
+        if (m) {
+          p.monitors!.delete(k);
+          this.#deliver(p, {
+            type: 'DOWN',
+            ref: m.ref,
+            item: m.item,
+            reason: 'noconnection',
+          } satisfies DownMessage);
+        }
+      }
+      for (const [k, p] of st.inMonitors) p.monitoredBy?.delete(k);
+    }
+    if (!was || was.hidden || this.#stopped) return;
+    for (const s of this.#scopes.values()) s._nodedown(node);
+    this.#emitNode({ type: 'nodedown', node, reason: reason ?? 'connection_closed' });
+  }
+
+  #onMessage(node: string, raw: unknown): void {
+    try {
+      this.#dispatch(node, raw);
+    } catch (err) {
+      this.#stats.badControl++;
+      this.#log.debug({ peer: { node }, err }, 'bad control message ignored');
+    }
+  }
+
+  /** One frame from `node`: Erlang's control message and optional payload. A malformed frame is counted, dropped. */
+  #dispatch(node: string, raw: unknown): void {
+    if (!Array.isArray(raw) || !Array.isArray(raw[0])) throw new Error('frame is not [control, payload?]');
+    const c = raw[0] as unknown[];
+    const payload = raw[1];
+    switch (c[0]) {
+      case OP.SEND_SENDER:
+      case OP.SEND: {
+        const to = toPid(c[2]);
+        if (!to) throw new Error('SEND: bad pid');
+        const p = this.#local(to);
+        if (p) this.#deliver(p, payload);
+        return;
+      }
+      case OP.REG_SEND: {
+        const name = c[3];
+        if (typeof name !== 'string') throw new Error('REG_SEND: bad name');
+        const sys = this.#system.get(name);
+        const p = sys ? undefined : this.#names.get(name);
+        if (sys) sys(node, toPid(c[1]), payload);
+        else if (p) this.#deliver(p, payload);
+        return;
+      }
+      case OP.LINK: {
+        const from = toPid(c[1]);
+        const to = toPid(c[2]);
+        if (!from || !to || from.node !== node) throw new Error('LINK: bad pids');
+        const p = this.#local(to);
+        if (!p) {
+          this.#remoteQuiet(node, [[OP.EXIT, to, from, 'noproc']]);
+          return;
+        }
+        const k = pidKey(from);
+        linksOf(p).set(k, from);
+        this.#state(node).links.set(`${p.key}|${k}`, { local: p, remote: from });
+        return;
+      }
+      case OP.UNLINK_ID: {
+        const from = toPid(c[2]);
+        const to = toPid(c[3]);
+        if (!from || !to || from.node !== node) throw new Error('UNLINK_ID: bad pids');
+        const p = this.#local(to);
+        if (p) {
+          const k = pidKey(from);
+          p.links?.delete(k);
+          this.#nodeState.get(node)?.links.delete(`${p.key}|${k}`);
+        }
+        this.#remoteQuiet(node, [[OP.UNLINK_ID_ACK, c[1], to, from]]);
+        return;
+      }
+      case OP.UNLINK_ID_ACK:
+        return;
+      case OP.EXIT: {
+        const from = toPid(c[1]);
+        const to = toPid(c[2]);
+        if (!from || !to || from.node !== node) throw new Error('EXIT: bad pids');
+        const p = this.#local(to);
+        if (p) {
+          this.#nodeState.get(node)?.links.delete(`${p.key}|${pidKey(from)}`);
+          this.#signal(p, from, c[3], true);
+        }
+        return;
+      }
+      case OP.EXIT2: {
+        const from = toPid(c[1]);
+        const to = toPid(c[2]);
+        if (!from || !to) throw new Error('EXIT2: bad pids');
+        const p = this.#local(to);
+        if (p) this.#signal(p, from, c[3], false);
+        return;
+      }
+      case OP.MONITOR_P: {
+        const from = toPid(c[1]);
+        const ref = toRef(c[3]);
+        if (!from || !ref || from.node !== node) throw new Error('MONITOR_P: bad fields');
+        const target =
+          typeof c[2] === 'string'
+            ? this.#names.get(c[2])
+            : (() => {
+                const t = toPid(c[2]);
+                return t ? this.#local(t) : undefined;
+              })();
+        if (!target) {
+          this.#remoteQuiet(node, [[OP.MONITOR_P_EXIT, c[2], from, ref, 'noproc']]);
+          return;
+        }
+        const k = refKey(ref);
+        monitoredByOf(target).set(k, { ref, watcher: from });
+        this.#state(node).inMonitors.set(k, target);
+        return;
+      }
+      case OP.DEMONITOR_P: {
+        const ref = toRef(c[3]);
+        if (!ref) throw new Error('DEMONITOR_P: bad ref');
+        const k = refKey(ref);
+        const st = this.#nodeState.get(node);
+        const target = st?.inMonitors.get(k);
+        st?.inMonitors.delete(k);
+        target?.monitoredBy?.delete(k);
+        return;
+      }
+      case OP.MONITOR_P_EXIT: {
+        const to = toPid(c[2]);
+        const ref = toRef(c[3]);
+        if (!to || !ref) throw new Error('MONITOR_P_EXIT: bad fields');
+        const k = refKey(ref);
+        this.#nodeState.get(node)?.outMonitors.delete(k);
+        const p = this.#local(to);
+        const m = p?.monitors?.get(k);
+        if (p && m) {
+          p.monitors!.delete(k);
+          this.#deliver(p, { type: 'DOWN', ref: m.ref, item: m.item, reason: c[4] } satisfies DownMessage);
+        }
+        return;
+      }
+      default:
+        throw new Error(`unknown operation ${String(c[0])}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  /** True once {@link KNode.stop} ran. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Ends every process with reason `shutdown` (their remote links and monitors are told), then detaches from the
+   * distribution layer. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    for (const p of [...this.#procs.values()]) this._terminate(p, 'shutdown');
+    this.#stopped = true;
+    this.#startQueue = [];
+    for (const s of this.#scopes.values()) s._stop();
+    if (this.#dist) {
+      this.#dist.off('message', this.#listeners.message);
+      this.#dist.off('nodeup', this.#listeners.nodeup);
+      this.#dist.off('nodedown', this.#listeners.nodedown);
+    }
+    this.#pending.clear();
+    this.#connected.clear();
+    this.#nodeState.clear();
+    this.#nodeWatchers.clear();
+    this.#nodeHandlers.clear();
+  }
+}
+
+/**
+ * A node over a given distribution layer (or none: a single, non-distributed node). `startNode` builds the layer from
+ * identity, transport and discovery; tests pass a {@link MemoryNetwork} endpoint.
+ */
+export function createNode(options: NodeOptions): KNode {
+  return new KNode(options);
+}

@@ -1,0 +1,164 @@
+import { addExtension } from 'msgpackr';
+
+/**
+ * A process identifier shaped like Erlang's `NEW_PID_EXT`: the node name, a 28-bit `id`, a `serial` that counts the
+ * wraps of `id`, and the node's `creation` (one per node incarnation, so a pid of a restarted node never names a
+ * process of the new incarnation). Instances are immutable and travel between nodes intact: msgpackr extension
+ * {@link PID_EXT_TYPE} carries them as `[node, id, serial, creation]`; the BEAM bridge maps that to `NEW_PID_EXT`.
+ */
+export class Pid {
+  /** Node name, `name@host`. */
+  readonly node: string;
+  /** Process number on that node (28 bits, like Erlang). */
+  readonly id: number;
+  /** How many times `id` wrapped. */
+  readonly serial: number;
+  /** The node incarnation that made this pid. */
+  readonly creation: number;
+
+  /** Makes a pid; use {@link toPid} to validate untrusted input. */
+  constructor(node: string, id: number, serial: number, creation: number) {
+    this.node = node;
+    this.id = id;
+    this.serial = serial;
+    this.creation = creation;
+  }
+
+  /** Erlang's printed form with the node spelled out: `<n1@host.42.0>`. */
+  toString(): string {
+    return `<${this.node}.${this.id}.${this.serial}>`;
+  }
+}
+
+/**
+ * A reference shaped like Erlang's `NEWER_REFERENCE_EXT`: node, creation and three 32-bit words. Unique per node
+ * incarnation; msgpackr extension {@link REF_EXT_TYPE} carries it as `[node, creation, id0, id1, id2]`.
+ */
+export class Ref {
+  /** Node that made the reference. */
+  readonly node: string;
+  /** The node incarnation that made it. */
+  readonly creation: number;
+  /** Three words, least significant first (Erlang's order). */
+  readonly ids: readonly [number, number, number];
+
+  /** Makes a reference; use {@link makeRef} on a node instead. */
+  constructor(node: string, creation: number, ids: readonly [number, number, number]) {
+    this.node = node;
+    this.creation = creation;
+    this.ids = ids;
+  }
+
+  /** Erlang's printed form: `#Ref<n1@host.0.1.2>`. */
+  toString(): string {
+    return `#Ref<${this.node}.${this.ids[2]}.${this.ids[1]}.${this.ids[0]}>`;
+  }
+}
+
+/** msgpackr extension type used for {@link Pid} (an application type in 0..127; 0x50 is ASCII `P`). */
+export const PID_EXT_TYPE = 0x50;
+/** msgpackr extension type used for {@link Ref} (0x52 is ASCII `R`). */
+export const REF_EXT_TYPE = 0x52;
+
+// msgpackr's extension table is module-wide, so registering here makes every Packr in the process (the transport's
+// included, as pnpm links one msgpackr) write pids and refs as compact tagged arrays and read them back as classes.
+addExtension({
+  Class: Pid,
+  type: PID_EXT_TYPE,
+  write: (p: Pid) => [p.node, p.id, p.serial, p.creation],
+  read: (d: unknown) => toPid(d),
+});
+addExtension({
+  Class: Ref,
+  type: REF_EXT_TYPE,
+  write: (r: Ref) => [r.node, r.creation, r.ids[0], r.ids[1], r.ids[2]],
+  read: (d: unknown) => {
+    if (Array.isArray(d) && d.length === 5) {
+      const [node, creation, a, b, c] = d as unknown[];
+      const ref = toRef({ node, creation, ids: [a, b, c] });
+      if (ref) return ref;
+    }
+    return d;
+  },
+});
+
+const isU32 = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+/** True when `v` is a {@link Pid} or a plain object with the same four fields of the right types. */
+export function isPid(v: unknown): v is Pid {
+  if (v instanceof Pid) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.node === 'string' && isU32(o.id) && isU32(o.serial) && isU32(o.creation);
+}
+
+/** True when `v` is a {@link Ref} or a plain object with the same fields. */
+export function isRef(v: unknown): v is Ref {
+  if (v instanceof Ref) return true;
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.node === 'string' &&
+    isU32(o.creation) &&
+    Array.isArray(o.ids) &&
+    o.ids.length === 3 &&
+    o.ids.every((x) => isU32(x))
+  );
+}
+
+/**
+ * A {@link Pid} from a pid-shaped value (a Pid, a plain `{node, id, serial, creation}` object such as JSON gives, or
+ * the `[node, id, serial, creation]` array of the wire form); `undefined` when `v` is not one.
+ */
+export function toPid(v: unknown): Pid | undefined {
+  if (v instanceof Pid) return v;
+  if (Array.isArray(v) && v.length === 4) {
+    const [node, id, serial, creation] = v as unknown[];
+    return toPid({ node, id, serial, creation });
+  }
+  if (!isPid(v)) return undefined;
+  return new Pid(v.node, v.id, v.serial, v.creation);
+}
+
+/** A {@link Ref} from a ref-shaped value; `undefined` when `v` is not one. */
+export function toRef(v: unknown): Ref | undefined {
+  if (v instanceof Ref) return v;
+  if (!isRef(v)) return undefined;
+  return new Ref(v.node, v.creation, [v.ids[0], v.ids[1], v.ids[2]]);
+}
+
+/** True when two pids name the same process (same node, id, serial and creation). */
+export function pidEquals(a: Pid, b: Pid): boolean {
+  return a.id === b.id && a.serial === b.serial && a.creation === b.creation && a.node === b.node;
+}
+
+/** True when two references are the same reference. */
+export function refEquals(a: Ref, b: Ref): boolean {
+  return (
+    a.ids[0] === b.ids[0] &&
+    a.ids[1] === b.ids[1] &&
+    a.ids[2] === b.ids[2] &&
+    a.creation === b.creation &&
+    a.node === b.node
+  );
+}
+
+/** A string naming the pid, for use as a Map key. */
+export function pidKey(p: Pid): string {
+  return `${p.node}/${p.creation}/${p.serial}/${p.id}`;
+}
+
+/** A string naming the reference, for use as a Map key. */
+export function refKey(r: Ref): string {
+  return `${r.node}/${r.creation}/${r.ids[2]}.${r.ids[1]}.${r.ids[0]}`;
+}
+
+const TWO_18 = 2 ** 18;
+const TWO_32 = 2 ** 32;
+
+/** The three words of reference number `n` (Erlang uses 18 bits in the first word). */
+export function refWords(n: number): [number, number, number] {
+  const hi = Math.floor(n / TWO_18);
+  return [n % TWO_18, hi % TWO_32, Math.floor(hi / TWO_32)];
+}
