@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { discover } from './discover.js';
 import { doctorCommand } from './doctor.js';
 import { ping } from './ping.js';
 import { start } from './start.js';
@@ -7,4 +8,4 @@ import { whoami } from './whoami.js';
 /**
  * Every sub-command, in the order `kindred --help` lists them. Add a command by adding its module here.
  */
-export const COMMANDS: readonly Command[] = [whoami, doctorCommand, start, ping];
+export const COMMANDS: readonly Command[] = [whoami, discover, doctorCommand, start, ping];

@@ -1,0 +1,154 @@
+import { isIP } from 'node:net';
+import { reverseLookup } from '@kindred/discovery';
+import { Resolver, type ResolverOptions } from '@kindred/dns';
+import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+
+const HELP = `Usage: kindred discover QUERY [--type srv|a|aaaa] [--json] [--nameserver ADDR[:PORT]]...
+
+Finds the peers behind a headless Service the way the seed's Erlang k8s_reverse_lookup does, with this machine's
+/etc/hosts and resolv.conf (search list, ndots, nameservers):
+  srv (default)  1. QUERY's fully qualified name through the search list (CoreDNS answers an address lookup at
+                    _port._proto.<svc>.<ns>.svc.<zone> for exactly this), 2. the SRV records at that name, with
+                    each target's addresses from the Additional section (or its own A/AAAA lookup).
+  a, aaaa        QUERY's addresses (/etc/hosts first, then DNS through the search list), as libcluster's
+                 Kubernetes.DNS strategy sees them.
+
+Example: kindred discover _discovery._tcp.simple-web-service-headless
+
+Options:
+  --type T                 srv (default), a or aaaa
+  --json                   one JSON object:
+                             srv:    {"query","fqdn","type":"srv","targets":[{"target","port","priority","weight",
+                                     "addresses"}]}, targets sorted by name
+                             a/aaaa: {"query","fqdn","type":"a","addresses":[...]}
+                           "fqdn" is the name the search list resolved.
+  --nameserver ADDR[:PORT] ask this DNS server instead of resolv.conf's (repeatable; [v6]:PORT for IPv6)
+  --resolv-conf PATH       read this file instead of /etc/resolv.conf
+  --hosts PATH             read this file instead of /etc/hosts
+  -h, --help               this text
+
+Exit codes:
+  0  the lookup answered
+  1  DNS failed: one line with the reason and its code (KINDRED_ERR_DNS_NXDOMAIN, _NODATA, _SERVFAIL, _REFUSED,
+     _TIMEOUT, ...); e.g. NXDOMAIN for a headless Service with no ready pod, or a wrong name or namespace
+  2  usage error
+`;
+
+const TYPES = ['srv', 'a', 'aaaa'] as const;
+
+/** Files and servers {@link createDiscoverCommand} uses instead of the machine's; for tests. */
+export type DiscoverDeps = Pick<ResolverOptions, 'resolvConfPath' | 'hostsPath' | 'hostname'>;
+
+/** `kindred discover`: the seed's SRV discovery (or A/AAAA) printed for people or as JSON. */
+export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
+  return {
+    name: 'discover',
+    summary: 'list the peers behind a headless Service (DNS SRV through the search list, or A/AAAA)',
+    help: HELP,
+    async run(argv: string[], io: CommandIO): Promise<number> {
+      const { values, positionals } = parseCommandArgs(
+        argv,
+        {
+          type: { type: 'string', default: 'srv' },
+          json: { type: 'boolean', default: false },
+          nameserver: { type: 'string', multiple: true },
+          'resolv-conf': { type: 'string' },
+          hosts: { type: 'string' },
+        },
+        true,
+      );
+      if (positionals.length !== 1) {
+        throw new UsageError(
+          positionals.length === 0
+            ? 'give the name to look up, e.g. kindred discover _discovery._tcp.simple-web-service-headless'
+            : `give one name to look up, got ${positionals.length}: ${positionals.join(' ')}`,
+        );
+      }
+      const query = positionals[0]!;
+      const type = String(values.type).toLowerCase();
+      if (!(TYPES as readonly string[]).includes(type)) {
+        throw new UsageError(`--type must be srv, a or aaaa, got ${JSON.stringify(values.type)}`);
+      }
+      let resolver: Resolver;
+      try {
+        resolver = new Resolver({
+          ...deps,
+          ...(values.nameserver === undefined ? {} : { nameservers: values.nameserver }),
+          ...(values['resolv-conf'] === undefined ? {} : { resolvConfPath: values['resolv-conf'] }),
+          ...(values.hosts === undefined ? {} : { hostsPath: values.hosts }),
+        });
+      } catch (err) {
+        throw new UsageError((err as Error).message.replace(/^nameservers\[\d+\]/, '--nameserver'));
+      }
+
+      if (type === 'srv') {
+        const res = await reverseLookup(query, { resolver });
+        const targets = [...res.targets]
+          .sort((a, b) => compareText(a.target, b.target) || a.port - b.port)
+          .map((t) => ({
+            target: t.target,
+            port: t.port,
+            priority: t.priority,
+            weight: t.weight,
+            addresses: sortAddresses(t.addresses),
+          }));
+        if (values.json) {
+          printJson(io, { query, fqdn: res.fqdn, type: 'srv', targets });
+          return EXIT.OK;
+        }
+        io.stdout.write(`query  ${query}\nfqdn   ${res.fqdn}\n`);
+        const width = Math.max(6, ...targets.map((t) => t.target.length));
+        io.stdout.write(`${'TARGET'.padEnd(width)}  PORT   PRIO  WEIGHT  ADDRESSES\n`);
+        for (const t of targets) {
+          io.stdout.write(
+            `${t.target.padEnd(width)}  ${String(t.port).padEnd(5)}  ${String(t.priority).padEnd(4)}  ${String(t.weight).padEnd(6)}  ${t.addresses.join(' ')}\n`,
+          );
+        }
+        if (targets.some((t) => isDashedIp(t.target))) {
+          io.stdout.write(
+            'note: targets are dashed IPs, not pod names: CoreDNS runs without endpoint_pod_names, so these names will\n' +
+              "      not match the pods' own FQDNs (hostname -f); add endpoint_pod_names to the Corefile's kubernetes block\n",
+          );
+        }
+        return EXIT.OK;
+      }
+
+      const found = await resolver.lookupHost(query, { family: type === 'a' ? 4 : 6 });
+      const addresses = sortAddresses(found.addresses);
+      if (values.json) {
+        printJson(io, { query, fqdn: found.fqdn, type, addresses });
+      } else {
+        io.stdout.write(`query  ${query}\nfqdn   ${found.fqdn} (from ${found.source})\n`);
+        for (const a of addresses) io.stdout.write(`${a}\n`);
+      }
+      return EXIT.OK;
+    },
+  };
+}
+
+/** `kindred discover` on the real machine. */
+export const discover: Command = createDiscoverCommand();
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** IPv4 numerically, then IPv6 as text: a stable order for people and for diffs. */
+function sortAddresses(addresses: readonly string[]): string[] {
+  const key = (a: string) =>
+    isIP(a) === 4
+      ? `4:${a
+          .split('.')
+          .map((o) => o.padStart(3, '0'))
+          .join('.')}`
+      : `6:${a}`;
+  return [...new Set(addresses)].sort((a, b) => compareText(key(a), key(b)));
+}
+
+/** CoreDNS's fallback endpoint label: the dashed IP (`10-244-1-5`, or an IPv6 address with dashes). */
+function isDashedIp(target: string): boolean {
+  const label = target.split('.')[0] ?? '';
+  if (isIP(label.replaceAll('-', '.')) === 4) return true;
+  const v6 = label.replaceAll('-', ':');
+  return isIP(v6) === 6 || (v6.endsWith('::0') && isIP(v6.slice(0, -1)) === 6);
+}

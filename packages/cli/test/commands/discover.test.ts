@@ -1,0 +1,159 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CorednsModel, corednsZone, type DnsServer, startDnsServer } from '@kindred/lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandIO, reportFailure } from '../../src/command.js';
+import { createDiscoverCommand } from '../../src/commands/discover.js';
+
+// `kindred discover` in-process against a real BIND 9 on loopback (random high port) serving CoreDNS-shaped records;
+// resolv.conf and hosts are files of this test. The namespace test with erl is discover.integration.test.ts.
+
+const port = 20_000 + Math.floor(Math.random() * 30_000);
+const BASE = 'web-headless.default.svc.cluster.local';
+
+const model = (endpointPodNames: boolean): CorednsModel => ({
+  endpointPodNames,
+  services: [
+    {
+      namespace: 'default',
+      name: 'web-headless',
+      headless: true,
+      ports: [{ name: 'discovery', protocol: 'TCP', port: 8585 }],
+      endpoints: ['web-7f9c-bbbbb', 'web-7f9c-aaaaa', 'web-7f9c-ccccc'].map((podName, i) => ({
+        podName,
+        ip: `10.244.1.${12 - i}`,
+        ready: true,
+      })),
+    },
+  ],
+});
+
+function captureIO(): CommandIO & { out: () => string; err: () => string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out: () => out.join(''),
+    err: () => err.join(''),
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    env: {},
+    stopSignal: new Promise(() => {}),
+  };
+}
+
+let server: DnsServer;
+let dir: string;
+
+async function discover(...argv: string[]) {
+  const io = captureIO();
+  const command = createDiscoverCommand({
+    resolvConfPath: join(dir, 'resolv.conf'),
+    hostsPath: join(dir, 'hosts'),
+  });
+  let code: number;
+  try {
+    code = await command.run(argv, io);
+  } catch (e) {
+    code = reportFailure(io, 'discover', e);
+  }
+  return { code, out: io.out(), err: io.err() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kindred-discover-'));
+  await writeFile(
+    join(dir, 'resolv.conf'),
+    `search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5 timeout:1 attempts:1\n`,
+  );
+  await writeFile(join(dir, 'hosts'), '127.0.0.1 localhost\n');
+  server = await startDnsServer({
+    zones: [{ origin: 'cluster.local', text: corednsZone(model(true)) }],
+    listen: [{ address: '127.0.0.1', port }],
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('kindred discover', () => {
+  it('--json prints the seed lookup exactly: query, fqdn, type, targets sorted by name', async () => {
+    const r = await discover('_discovery._tcp.web-headless', '--json', '--nameserver', `127.0.0.1:${port}`);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out.endsWith('\n')).toBe(true);
+    const parsed = JSON.parse(r.out);
+    expect(parsed).toEqual({
+      query: '_discovery._tcp.web-headless',
+      fqdn: `_discovery._tcp.${BASE}`,
+      type: 'srv',
+      targets: [
+        { target: `web-7f9c-aaaaa.${BASE}`, port: 8585, priority: 0, weight: 33, addresses: ['10.244.1.11'] },
+        { target: `web-7f9c-bbbbb.${BASE}`, port: 8585, priority: 0, weight: 33, addresses: ['10.244.1.12'] },
+        { target: `web-7f9c-ccccc.${BASE}`, port: 8585, priority: 0, weight: 33, addresses: ['10.244.1.10'] },
+      ],
+    });
+    expect(Object.keys(parsed)).toEqual(['query', 'fqdn', 'type', 'targets']);
+  });
+
+  it('--type a and aaaa put addresses at the top level', async () => {
+    const a = await discover('web-headless', '--type', 'a', '--json', '--nameserver', `127.0.0.1:${port}`);
+    expect(JSON.parse(a.out)).toEqual({
+      query: 'web-headless',
+      fqdn: BASE,
+      type: 'a',
+      addresses: ['10.244.1.10', '10.244.1.11', '10.244.1.12'],
+    });
+    const aaaa = await discover(
+      'web-headless',
+      '--type',
+      'aaaa',
+      '--json',
+      '--nameserver',
+      `127.0.0.1:${port}`,
+    );
+    expect(aaaa.code).toBe(1);
+    expect(aaaa.err).toMatch(/^kindred discover: .*\(KINDRED_ERR_DNS_NODATA\)\n$/);
+  });
+
+  it('prints a table, and warns when CoreDNS lacks endpoint_pod_names', async () => {
+    const named = await discover('_discovery._tcp.web-headless', '--nameserver', `127.0.0.1:${port}`);
+    expect(named.out).toContain(`web-7f9c-aaaaa.${BASE}  8585   0     33      10.244.1.11`);
+    expect(named.out).not.toContain('note:');
+    await server.update([{ origin: 'cluster.local', text: corednsZone(model(false)) }]);
+    try {
+      const dashed = await discover('_discovery._tcp.web-headless', '--nameserver', `127.0.0.1:${port}`);
+      expect(dashed.out).toContain(`10-244-1-10.${BASE}`);
+      expect(dashed.out).toContain('endpoint_pod_names');
+    } finally {
+      await server.update([{ origin: 'cluster.local', text: corednsZone(model(true)) }]);
+    }
+  });
+
+  it('fails with exit 1 and one line with the reason and code, no stack trace', async () => {
+    const nx = await discover('_discovery._tcp.nope', '--nameserver', `127.0.0.1:${port}`);
+    expect(nx.code).toBe(1);
+    expect(nx.out).toBe('');
+    expect(nx.err.split('\n')).toHaveLength(2);
+    expect(nx.err).toMatch(
+      /^kindred discover: _discovery\._tcp\.nope does not exist .*\(KINDRED_ERR_DNS_NXDOMAIN\)\n$/,
+    );
+    // resolv.conf's own nameserver (127.0.0.1:53) runs nothing here: ICMP unreachable, the timeout code.
+    const down = await discover('_discovery._tcp.web-headless');
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/\(KINDRED_ERR_DNS_TIMEOUT\)\n$/);
+    expect(down.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects bad command lines with exit 2', async () => {
+    expect((await discover()).code).toBe(2);
+    expect((await discover('a', 'b')).code).toBe(2);
+    expect((await discover('x', '--type', 'mx')).err).toMatch(/--type must be srv, a or aaaa/);
+    const bad = await discover('x', '--nameserver', 'dns.example');
+    expect(bad).toMatchObject({ code: 2, err: expect.stringMatching(/--nameserver/) });
+  });
+
+  it('has --help', () => {
+    expect(createDiscoverCommand().help).toMatch(/Exit codes:/);
+  });
+});
