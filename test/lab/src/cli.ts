@@ -21,8 +21,10 @@ namespaces on a private bridge with kubelet's /etc/hosts and resolv.conf; a real
 CoreDNS's kubernetes plugin would for the headless service ${LAB_DEFAULTS.service}. Needs root.
 
 Commands:
-  up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--command CMD] [--readiness http|started]
-                        start a lab (default 3 replicas, endpoint_pod_names off like kind) and wait for the pods
+  up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--readiness http|started]
+     [--command CMD | -- CMD ARGS...]
+                        start a lab (default 3 replicas, endpoint_pod_names off like kind, publishNotReadyAddresses
+                        on like deploy/k8s) running the built app, or CMD, in every pod, and wait for the pods
   scale N               set the replica count (removed pods get SIGTERM and the grace period)
   kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
   delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
@@ -46,7 +48,7 @@ Options:
   -h, --help            this help
 
 Exit codes: 0 done; 1 failed (the message says why and what to do); 2 bad command line.
-Pod logs and the daemon's log live in ${LAB_DEFAULTS.stateDir}/<id>/.`;
+Pod logs and the daemon's log live in ${LAB_DEFAULTS.stateDir}/<id>/ (KINDRED_LAB_STATE_DIR overrides the directory).`;
 
 class UsageError extends KindredError {
   constructor(message: string) {
@@ -120,7 +122,7 @@ function formatStatus(s: LabStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function up(args: string[], io: Io): Promise<number> {
+async function up(args: string[], io: Io, commandArgv: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -141,7 +143,12 @@ async function up(args: string[], io: Io): Promise<number> {
   if (values.readiness !== undefined && values.readiness !== 'http' && values.readiness !== 'started') {
     throw new UsageError(`--readiness must be 'http' or 'started', got '${values.readiness}'`);
   }
-  const command = values.command?.trim() ? values.command.trim().split(/\s+/) : undefined;
+  const command =
+    commandArgv.length > 0
+      ? commandArgv
+      : values.command?.trim()
+        ? values.command.trim().split(/\s+/)
+        : undefined;
   await assertLabPrerequisites();
   if (!command && !existsSync(APP_MAIN)) {
     throw new KindredError(
@@ -292,7 +299,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   };
   switch (cmd) {
     case 'up':
-      return up(rest, io);
+      return up(rest, io, tail);
     case 'down':
       await assertLabPrerequisites();
       return down(id, io);

@@ -19,8 +19,16 @@ export interface RunPaths {
   readonly logDir: string;
 }
 
+/**
+ * The CLI's state directory: `KINDRED_LAB_STATE_DIR` when set (tests use their own, so they never touch a lab a
+ * person started), else {@link LAB_DEFAULTS.stateDir}.
+ */
+export function labStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KINDRED_LAB_STATE_DIR || LAB_DEFAULTS.stateDir;
+}
+
 /** Paths of run `id` under `stateDir`. */
-export function runPaths(id: string, stateDir: string = LAB_DEFAULTS.stateDir): RunPaths {
+export function runPaths(id: string, stateDir: string = labStateDir()): RunPaths {
   const runDir = join(stateDir, id);
   return {
     runDir,
@@ -32,7 +40,7 @@ export function runPaths(id: string, stateDir: string = LAB_DEFAULTS.stateDir): 
 }
 
 /** The file naming the lab the CLI acts on when no `--id` is given. */
-export function currentFile(stateDir: string = LAB_DEFAULTS.stateDir): string {
+export function currentFile(stateDir: string = labStateDir()): string {
   return join(stateDir, 'current');
 }
 

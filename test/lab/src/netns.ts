@@ -378,6 +378,16 @@ export class LabHost {
   /** Brings the host's link on the bridge down (a network partition: nothing in or out) or up again. */
   async setLink(up: boolean): Promise<void> {
     await ip('-n', this.network.names.router, 'link', 'set', this.veth, up ? 'up' : 'down');
+    if (!up) return;
+    // Wait (briefly) for carrier on both ends, so traffic sent right after a heal is not dropped.
+    for (let i = 0; i < 40; i++) {
+      const [outer, inner] = await Promise.all([
+        run('ip', ['-n', this.network.names.router, '-o', 'link', 'show', this.veth]),
+        run('ip', ['-n', this.netns, '-o', 'link', 'show', 'eth0']),
+      ]);
+      if (outer.stdout.includes('LOWER_UP') && inner.stdout.includes('LOWER_UP')) return;
+      await sleep(50);
+    }
   }
 
   /** Whether the host's link is up (false while partitioned). */

@@ -1,0 +1,150 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertLabPrerequisites, LabNetwork, REPO_ROOT } from '../src/index.js';
+
+// Drives the built CLI (test/lab/bin/lab.js -> dist/cli.js; `npm test` builds first) as a user would, in its own
+// state directory so it never touches a lab someone started by hand. The pods run a tiny HTTP server, not the app:
+// this suite is about the CLI; the app's scenarios are in the scenario suites.
+const LAB_BIN = join(REPO_ROOT, 'test/lab/bin/lab.js');
+const CONTAINER = `require('node:http').createServer((q, r) => r.end(require('node:os').hostname())).listen(Number(process.env.PORT), process.env.POD_IP); process.on('SIGTERM', () => process.exit(0));`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('pnpm lab (CLI)', () => {
+  let stateDir: string;
+  let id: string | undefined;
+
+  const lab = (...args: string[]) =>
+    new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [LAB_BIN, ...args], {
+        env: { ...process.env, KINDRED_LAB_STATE_DIR: stateDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  const status = async () =>
+    JSON.parse((await lab('status', '--json')).stdout) as {
+      id: string;
+      pods: { name: string; ip: string; ready: boolean }[];
+      dns: { up: boolean; endpointPodNames: boolean };
+    };
+
+  beforeAll(async () => {
+    await assertLabPrerequisites();
+    if (!existsSync(join(REPO_ROOT, 'test/lab/dist/cli.js')))
+      throw new Error("the lab is not built: run 'pnpm run build'");
+    stateDir = await mkdtemp(join(tmpdir(), 'kindred-lab-cli-'));
+  });
+
+  afterAll(async () => {
+    if (id) {
+      await lab('down', '--id', id);
+      await LabNetwork.destroyById(id);
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('prints help, and rejects a bad command line with exit 2', async () => {
+    const help = await lab('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: pnpm lab <command>');
+    const bad = await lab('frobnicate');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown command 'frobnicate'");
+    const badScale = await lab('scale', 'many');
+    expect(badScale.code).toBe(2);
+  });
+
+  it('says so when no lab is up', async () => {
+    const r = await lab('status');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no lab is up: start one with 'pnpm lab up'");
+  });
+
+  it('brings a lab up, runs every command against it, and takes it down leaving nothing', async () => {
+    const up = await lab(
+      'up',
+      '--replicas',
+      '2',
+      '--readiness',
+      'started',
+      '--json',
+      '--',
+      'node',
+      '-e',
+      CONTAINER,
+    );
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    id = (JSON.parse(up.stdout) as { id: string }).id;
+    let s = await status();
+    expect(s.pods).toHaveLength(2);
+    const [a, b] = s.pods;
+    console.log(`[cli] lab ${id}: ${s.pods.map((p) => p.name).join(', ')}`);
+
+    expect((await lab('up', '--readiness', 'started', '--', 'true')).stderr).toContain('a lab is already up');
+
+    const hostname = await lab('exec', a!.name, '--', 'hostname', '-f');
+    expect(hostname.stdout.trim()).toBe(`${a!.name}.simple-web-service-headless.default.svc.cluster.local`);
+    expect((await lab('exec', a!.name, '--', 'sh', '-c', 'exit 3')).code).toBe(3);
+    expect((await lab('exec', a!.name, '--', 'sh', '-c', 'echo $POD_NAME')).stdout.trim()).toBe(a!.name);
+    expect((await lab('get', b!.name, '/')).stdout.trim()).toBe(b!.name);
+
+    const srv = [
+      'dig',
+      '+short',
+      'SRV',
+      '_discovery._tcp.simple-web-service-headless.default.svc.cluster.local',
+    ];
+    expect((await lab('exec', a!.name, '--', ...srv)).stdout).toContain('10-244-');
+    expect((await lab('dns', 'endpoint-pod-names', 'on')).code).toBe(0);
+    expect((await lab('exec', a!.name, '--', ...srv)).stdout).toContain(
+      `${b!.name}.simple-web-service-headless`,
+    );
+
+    expect((await lab('scale', '3')).code).toBe(0);
+    expect((await status()).pods).toHaveLength(3);
+
+    const kill = await lab('kill', b!.name, '--json');
+    const { replacement } = JSON.parse(kill.stdout) as { replacement: string };
+    expect(replacement).toMatch(/^simple-web-service-/);
+    s = await status();
+    expect(s.pods.map((p) => p.name)).not.toContain(b!.name);
+    expect(s.pods.map((p) => p.name)).toContain(replacement);
+
+    expect((await lab('partition', a!.name)).code).toBe(0);
+    expect((await lab('get', a!.name, '/')).code).toBe(1);
+    expect((await lab('heal', a!.name)).code).toBe(0);
+    const healed = await lab('get', a!.name, '/');
+    expect(healed.stderr).toBe('');
+    expect(healed.code).toBe(0);
+
+    expect((await lab('dns', 'down')).code).toBe(0);
+    expect((await status()).dns.up).toBe(false);
+    expect((await lab('dns', 'up')).code).toBe(0);
+    expect((await status()).dns.up).toBe(true);
+
+    expect((await lab('kill', 'no-such-pod')).stderr).toContain("no pod named 'no-such-pod'");
+    expect((await lab('logs', a!.name)).code).toBe(0);
+
+    const down = await lab('down');
+    expect(down.code).toBe(0);
+    expect(execFileSync('ip', ['netns', 'list']).toString()).not.toContain(`kl-${id}-`);
+    expect(existsSync(join(stateDir, id))).toBe(false);
+    expect(existsSync(join(stateDir, `${id}.json`))).toBe(false);
+    expect((await lab('status')).code).toBe(1);
+    id = undefined;
+  });
+});
