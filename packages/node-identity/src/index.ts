@@ -30,5 +30,6 @@ export {
   type HostSource,
   type OwnName,
   type ResolveOwnNameOptions,
+  resolvConfDomain,
   resolveOwnName,
 } from './own-name.js';

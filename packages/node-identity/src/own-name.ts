@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { findHostsEntries, KindredError, Resolver, readHosts, readResolvConf } from '@kindred/dns';
 import type { Logger } from 'pino';
@@ -13,11 +14,12 @@ import {
 
 /**
  * Where the host part of the own name came from: `explicit` (`--name app@host`), `env` (`KINDRED_NODE_NAME`),
- * `kubernetes` (composed from `POD_NAME`, `POD_NAMESPACE`, `KINDRED_SUBDOMAIN` and the cluster domain), `hosts`
- * (the hostname's canonical name in /etc/hosts), `dns` (the hostname's canonical name in DNS through the search
- * list), `hostname` (the OS hostname itself: cut at the first dot for short names, or already dotted).
+ * `kubernetes` (composed from `POD_NAME`, `POD_NAMESPACE`, `KINDRED_SUBDOMAIN` and the cluster domain),
+ * `resolv.conf` (the hostname up to its first dot plus resolv.conf's `domain` line), `hostname` (the OS hostname
+ * itself: cut at the first dot for short names, or already dotted), `hosts` (the hostname's canonical name in
+ * /etc/hosts), `dns` (the hostname's canonical name in DNS through the search list).
  */
-export type HostSource = 'explicit' | 'env' | 'kubernetes' | 'hosts' | 'dns' | 'hostname';
+export type HostSource = 'explicit' | 'env' | 'kubernetes' | 'resolv.conf' | 'hostname' | 'hosts' | 'dns';
 
 /** The node's own name, with how it was found. */
 export interface OwnName {
@@ -74,8 +76,11 @@ export interface ResolveOwnNameOptions {
  * 3. Long names with `KINDRED_SUBDOMAIN` set: `<name>@<POD_NAME>.<subdomain>.<POD_NAMESPACE>.svc.<cluster domain>`,
  *    the cluster domain read from resolv.conf's search list (the entry after `<namespace>.svc.`), or from
  *    `KINDRED_CLUSTER_DOMAIN` (`kubernetes`).
- * 4. Long names: what `hostname -f` prints: the hostname's canonical name in /etc/hosts (`hosts`), else in DNS
- *    through the search list (`dns`), else the hostname when it already has a dot (`hostname`).
+ * 4. Long names, as `erl -name` finds its host (OTP 25's inet_config, checked with `erl`): a `domain` line in
+ *    resolv.conf gives `<hostname up to its first dot>.<domain>` (`resolv.conf`); else a dotted hostname is taken
+ *    as is (`hostname`); else what `hostname -f` prints: the hostname's canonical name in /etc/hosts (`hosts`),
+ *    else in DNS through the search list (`dns`). In a pod (no `domain` line, a short hostname, kubelet's hosts
+ *    file) this is exactly `hostname -f`; it differs from `hostname -f` only where erl does.
  * 5. Short names: the hostname up to its first dot (`hostname`).
  *
  * @throws KindredError `KINDRED_ERR_OWN_NAME_OPTIONS` (both or neither of name/sname), `KINDRED_ERR_NODE_NAME_*`,
@@ -177,19 +182,39 @@ function finish(
 }
 
 /**
- * The FQDN the way `hostname -f` finds it (getaddrinfo with AI_CANONNAME, NSS `files dns`): the canonical name of
- * the first /etc/hosts line naming the hostname; else DNS through the search list; else the hostname itself if it
- * already has a dot (Erlang accepts a dotted hostname as is).
+ * The host part `erl -name` picks (OTP 25, Linux; inet_config.erl, each case checked with a real `erl` in a lab
+ * namespace):
+ * - resolv.conf's last `domain` line wins over everything: hostname `web` or `web.a.example` with
+ *   `domain corp.example` gives `web.corp.example`, even when /etc/hosts names `web.b.example` (a trailing dot on the
+ *   domain is kept, as erl keeps it). `search` lines play no part.
+ * - else a dotted hostname is the host as is (`web.a.example`, whatever /etc/hosts says; `hostname -f` would print
+ *   /etc/hosts' canonical name instead);
+ * - else the hostname's canonical name from getaddrinfo, NSS `files dns`, as `hostname -f`: the first /etc/hosts
+ *   line naming it (used as is, so `other.b.example` for a line `other.b.example web`), else DNS through the search
+ *   list. A canonical name without a dot is "Can't set long node name!": glibc stops at the first source that knows
+ *   the name, so a hosts line `127.0.1.1 web` never reaches DNS.
  */
 async function fullyQualifiedHostname(
   hostname: string,
   options: ResolveOwnNameOptions,
   log: Logger | undefined,
 ): Promise<{ fqdn: string; source: HostSource; detail: string }> {
+  const resolvConfPath = options.resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath;
+  const domain = await resolvConfDomain(resolvConfPath);
+  if (domain !== undefined) {
+    const short = hostname.split('.')[0] ?? '';
+    return {
+      fqdn: `${short}.${domain}`,
+      source: 'resolv.conf',
+      detail: `the hostname ${JSON.stringify(short)} and the domain line of ${resolvConfPath}`,
+    };
+  }
+  if (hostname.includes('.')) {
+    return { fqdn: hostname, source: 'hostname', detail: 'the hostname, already fully qualified' };
+  }
   const hostsPath = options.hostsPath ?? NODE_IDENTITY_DEFAULTS.hostsPath;
   const entry = findHostsEntries(await readHosts(hostsPath), hostname)[0];
   if (entry !== undefined) {
-    // glibc stops at the first NSS source that knows the name, so hostname -f prints this even without a dot.
     const fqdn = stripDot(entry.canonical);
     if (!fqdn.includes('.'))
       throw noFqdn(hostname, `${hostsPath} names it ${JSON.stringify(fqdn)}, without a dot`);
@@ -198,12 +223,7 @@ async function fullyQualifiedHostname(
   let dnsFailure: string;
   const resolver =
     options.resolver ??
-    new Resolver({
-      hostsPath,
-      resolvConfPath: options.resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath,
-      hostname,
-      ...(log === undefined ? {} : { logger: log }),
-    });
+    new Resolver({ hostsPath, resolvConfPath, hostname, ...(log === undefined ? {} : { logger: log }) });
   try {
     const answer = await resolver.canonicalName(hostname);
     const fqdn = stripDot(answer.fqdn);
@@ -219,10 +239,32 @@ async function fullyQualifiedHostname(
     dnsFailure = `DNS: ${(err as Error).message}`;
     log?.debug({ err, hostname }, 'DNS step of hostname -f failed');
   }
-  if (hostname.includes('.')) {
-    return { fqdn: stripDot(hostname), source: 'hostname', detail: 'the hostname, already fully qualified' };
-  }
   throw noFqdn(hostname, `it is not in ${hostsPath}; ${dnsFailure}`);
+}
+
+/**
+ * The argument of resolv.conf's last `domain` line (what Erlang's inet_parse takes as the domain), or `undefined`.
+ * `#` starts a comment; a missing file has none. Kept verbatim, a trailing dot included, as erl keeps it.
+ */
+export async function resolvConfDomain(path: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new KindredError(
+      'KINDRED_ERR_DNS_BAD_CONFIG',
+      `cannot read resolver configuration ${path}: ${(err as Error).message}; check the file's permissions`,
+      { cause: err, details: { path } },
+    );
+  }
+  let domain: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const hash = raw.indexOf('#');
+    const words = (hash === -1 ? raw : raw.slice(0, hash)).trim().split(/[ \t]+/);
+    if (words[0] === 'domain' && words[1] !== undefined && words[1] !== '') domain = words[1];
+  }
+  return domain;
 }
 
 function noFqdn(hostname: string, why: string): KindredError {

@@ -160,3 +160,93 @@ describe('kindred whoami and erl -name agree inside a pod-like namespace', () =>
     expect(await erlNodeName(host)).toBe(own.node);
   });
 });
+
+// Where erl's own long name differs from `hostname -f` (a resolv.conf `domain` line, a dotted hostname), kindred
+// follows erl: both run in the same namespace and must print the same name, or both refuse.
+const EDGE_CASES: {
+  label: string;
+  hostname: string;
+  hosts: string;
+  resolv: string;
+  expected: string | null;
+}[] = [
+  {
+    label: 'a dotted hostname is taken as is, though /etc/hosts names another canonical name',
+    hostname: 'web.a.example',
+    hosts: '127.0.0.1\tlocalhost\n127.0.1.1\tweb.b.example\tweb.a.example\tweb\n',
+    resolv: 'nameserver 127.0.0.1\n',
+    expected: 'app@web.a.example',
+  },
+  {
+    label: "the canonical name of /etc/hosts is used whole, even when its first label isn't the hostname",
+    hostname: 'web',
+    hosts: '127.0.0.1\tlocalhost\n127.0.1.1\tother.b.example\tweb\n',
+    resolv: 'search s1.example\nnameserver 127.0.0.1\n',
+    expected: 'app@other.b.example',
+  },
+  {
+    label: 'a resolv.conf domain line wins over /etc/hosts',
+    hostname: 'web',
+    hosts: '127.0.0.1\tlocalhost\n127.0.1.1\tweb.b.example\tweb\n',
+    resolv: 'domain corp.example\nsearch s1.example\nnameserver 127.0.0.1\n',
+    expected: 'app@web.corp.example',
+  },
+  {
+    label: 'a resolv.conf domain line wins over a dotted hostname',
+    hostname: 'web.a.example',
+    hosts: '127.0.0.1\tlocalhost\n',
+    resolv: 'domain corp.example\nnameserver 127.0.0.1\n',
+    expected: 'app@web.corp.example',
+  },
+  {
+    label: 'a hosts line without a dot is refused (glibc never reaches DNS)',
+    hostname: 'web',
+    hosts: '127.0.0.1\tlocalhost\n127.0.1.1\tweb\n',
+    resolv: 'search s1.example\nnameserver 127.0.0.1\n',
+    expected: null,
+  },
+];
+
+describe('kindred whoami follows erl -name where erl differs from hostname -f', () => {
+  const hosts = new Map<string, LabHost>();
+  async function hostNamed(hostname: string): Promise<LabHost> {
+    let host = hosts.get(hostname);
+    if (host === undefined) {
+      host = await net.addHost({ hostname, address: `10.244.2.${hosts.size + 2}` });
+      hosts.set(hostname, host);
+    }
+    return host;
+  }
+
+  it.each(EDGE_CASES)('$label', async ({ hostname, hosts: hostsFile, resolv, expected }) => {
+    const host = await hostNamed(hostname);
+    await host.writeHostsFile(hostsFile);
+    await host.writeResolvConf(resolv);
+    const kindred = await host.exec([kindredBin, 'whoami', '--name', 'app', '--json'], { cwd: home });
+    const erl = await host.exec(
+      [
+        'erl',
+        '-name',
+        'app',
+        '-setcookie',
+        'kindred-test',
+        '-noshell',
+        '-eval',
+        'io:format("~s~n",[node()]), halt().',
+      ],
+      { env: { HOME: home }, cwd: home, timeoutMs: 30_000 },
+    );
+    await host.exec(['epmd', '-kill'], { env: { HOME: home } });
+    if (expected === null) {
+      expect(`${erl.stdout}${erl.stderr}`).toContain("Can't set long node name!");
+      expect(erl.code).not.toBe(0);
+      expect(kindred.code).toBe(1);
+      expect(kindred.stderr).toContain('KINDRED_ERR_ILLEGAL_OWN_NAME');
+    } else {
+      expect(erl.code, `erl failed: ${erl.stdout}${erl.stderr}`).toBe(0);
+      expect(erl.stdout.trim()).toBe(expected);
+      expect(kindred.code, kindred.stderr).toBe(0);
+      expect((JSON.parse(kindred.stdout) as { node: string }).node).toBe(erl.stdout.trim());
+    }
+  });
+});

@@ -101,17 +101,50 @@ describe('resolveOwnName: long names find the host as hostname -f does', () => {
     expect(resolver.asked).toEqual(['db1']);
   });
 
-  it('falls back to a hostname that already has a dot, and refuses one without', async () => {
-    const resolver = fixedResolver({});
+  it('takes a dotted hostname as is, before /etc/hosts and DNS (as erl; hostname -f would look it up)', async () => {
+    const resolver = fixedResolver({ 'db2.corp.example': 'elsewhere.example' });
+    const withHosts = join(dir, 'hosts.dotted');
+    await writeFile(withHosts, '10.0.0.2\tdb2.real.example\tdb2.corp.example\n');
     expect(
-      await resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'db2.corp.example' }),
-    ).toMatchObject({
-      node: 'app@db2.corp.example',
-      source: 'hostname',
-    });
-    const err = await rejection(resolveOwnName({ ...inPod({ name: 'app', resolver }), hostname: 'db2' }));
+      await resolveOwnName({
+        ...inPod({ name: 'app', resolver }),
+        hostname: 'db2.corp.example',
+        hostsPath: withHosts,
+      }),
+    ).toMatchObject({ node: 'app@db2.corp.example', source: 'hostname' });
+    expect(resolver.asked).toEqual([]);
+  });
+
+  it('refuses a hostname nothing qualifies, saying what to do', async () => {
+    const err = await rejection(
+      resolveOwnName({ ...inPod({ name: 'app', resolver: fixedResolver({}) }), hostname: 'db2' }),
+    );
     expect(err.code).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
     expect(err.message).toContain('KINDRED_NODE_NAME');
+    expect(err.message).toContain('NXDOMAIN');
+  });
+
+  it("a resolv.conf domain line wins over /etc/hosts and a dotted hostname (as erl), search lines don't", async () => {
+    const domainConf = join(dir, 'resolv.domain');
+    await writeFile(
+      domainConf,
+      '  domain   d1.example # old\nsearch s1.example\ndomain corp.example\nnameserver 10.0.0.10\n',
+    );
+    expect(await resolveOwnName(inPod({ name: 'app', resolvConfPath: domainConf }))).toMatchObject({
+      node: 'app@web-0.corp.example',
+      source: 'resolv.conf',
+    });
+    expect(
+      await resolveOwnName({
+        ...inPod({ name: 'app', resolvConfPath: domainConf }),
+        hostname: 'web-0.a.example',
+      }),
+    ).toMatchObject({ node: 'app@web-0.corp.example' });
+    const trailingDot = join(dir, 'resolv.dot');
+    await writeFile(trailingDot, 'domain d2.example.\n');
+    expect(await resolveOwnName(inPod({ name: 'app', resolvConfPath: trailingDot }))).toMatchObject({
+      node: 'app@web-0.d2.example.',
+    });
   });
 });
 

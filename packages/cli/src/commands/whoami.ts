@@ -7,7 +7,8 @@ Prints the node name this machine (or pod) would run under, and where its host p
 'erl -name BASE' / 'erl -sname BASE' would pick it.
 
 Options:
-  --name BASE    long names: BASE@<fully qualified hostname>, found as 'hostname -f' finds it (the hostname's
+  --name BASE    long names: BASE@<fully qualified hostname>, found as erl finds it: resolv.conf's 'domain'
+                 line if any, else a dotted hostname as is, else what 'hostname -f' prints (the hostname's
                  canonical name in /etc/hosts, else in DNS through the resolv.conf search list).
                  BASE@HOST is taken as given.
   --sname BASE   short names: BASE@<hostname up to its first dot>. BASE@HOST is taken as given (no dot allowed).
@@ -20,7 +21,7 @@ Environment:
                           BASE@<POD_NAME>.<KINDRED_SUBDOMAIN>.<POD_NAMESPACE>.svc.<cluster domain>, the cluster
                           domain read from resolv.conf's search list (or KINDRED_CLUSTER_DOMAIN)
 
-Source (where the host came from): explicit, env, kubernetes, hosts, dns, hostname.
+Source (where the host came from): explicit, env, kubernetes, resolv.conf, hostname, hosts, dns.
 
 Exit codes:
   0  the name was found and printed
