@@ -90,7 +90,7 @@ export interface ResolveOwnNameOptions {
  * // in a pod with subdomain web: kubelet's /etc/hosts names the pod web-0.web.default.svc.cluster.local
  * await resolveOwnName({ name: 'app' })
  * // { node: 'app@web-0.web.default.svc.cluster.local', name: 'app', host: 'web-0.web.default.svc.cluster.local',
- * //   mode: 'longnames', source: 'hosts', detail: "canonical name of 'web-0' in /etc/hosts" }
+ * //   mode: 'longnames', source: 'hosts', detail: 'canonical name of "web-0" in /etc/hosts' }
  */
 export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promise<OwnName> {
   const log = options.logger?.child({ component: 'node-identity' });
