@@ -61,6 +61,8 @@ export class Connection {
     queueFullRejections: 0,
   };
   private queue: Buffer[] = [];
+  /** Index of the first message in {@link queue} not yet written. */
+  private head = 0;
   private queueBytes = 0;
   private inflightBytes = 0;
   private flushScheduled = false;
@@ -131,8 +133,6 @@ export class Connection {
         { node: this.node, queuedBytes: this.queueBytes + this.inflightBytes },
       );
     }
-    // A frame never exceeds maxMessageBytes, so the receiver's limit holds for batches too.
-    if (this.queueBytes + size > this.limits.maxMessageBytes) this.flush();
     this.queue.push(buf);
     this.queueBytes += size;
     this.stats.messagesOut++;
@@ -150,24 +150,53 @@ export class Connection {
     this.flush();
   };
 
+  /**
+   * Writes queued messages as frames of at most flushAtBytes (a larger single message goes alone), while fewer than
+   * maxInflightBytes wait in the socket; the write callbacks resume it. So a frame never exceeds maxMessageBytes,
+   * the receiver's limit.
+   */
   private flush(force = false): void {
-    if (this.queue.length === 0 || !this.open) return;
-    if (!force && this.inflightBytes >= this.limits.maxInflightBytes) return; // resumed by a write callback
-    const frame = joinFrame(this.queue, this.queueBytes);
-    const bytes = this.queueBytes;
-    this.queue = [];
-    this.queueBytes = 0;
-    this.inflightBytes += bytes;
-    this.sentSinceTick = true;
-    this.stats.framesOut++;
-    this.ws.send(frame, { binary: true }, () => this.written(bytes));
+    const limit = this.limits.flushAtBytes;
+    while (this.open && this.head < this.queue.length) {
+      if (!force && this.inflightBytes >= this.limits.maxInflightBytes) break;
+      const start = this.head;
+      let end = start;
+      let bytes = 0;
+      while (end < this.queue.length) {
+        const len = (this.queue[end] as Buffer).length;
+        if (end > start && bytes + len > limit) break;
+        bytes += len;
+        end++;
+      }
+      const frame = joinFrame(
+        start === 0 && end === this.queue.length ? this.queue : this.queue.slice(start, end),
+        bytes,
+      );
+      this.head = end;
+      this.queueBytes -= bytes;
+      this.inflightBytes += bytes;
+      this.sentSinceTick = true;
+      this.stats.framesOut++;
+      this.ws.send(frame, { binary: true }, () => this.written(bytes));
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private written(bytes: number): void {
     this.inflightBytes -= bytes;
     this.stats.queuedBytes = this.queueBytes + this.inflightBytes;
     if (!this.open) return;
-    if (this.queue.length > 0 && !this.flushScheduled && this.inflightBytes < this.limits.maxInflightBytes) {
+    if (
+      this.head < this.queue.length &&
+      !this.flushScheduled &&
+      this.inflightBytes < this.limits.maxInflightBytes
+    ) {
       this.flushScheduled = true;
       setImmediate(this.scheduledFlush);
     }
@@ -213,7 +242,7 @@ export class Connection {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;
     }
-    if (!this.sentSinceTick && this.queue.length === 0) {
+    if (!this.sentSinceTick && this.head === this.queue.length) {
       this.stats.ticksOut++;
       this.ws.send(TICK_FRAME, { binary: true });
     }
@@ -235,6 +264,7 @@ export class Connection {
     this.open = false;
     clearInterval(this.ticker);
     this.queue = [];
+    this.head = 0;
     this.queueBytes = 0;
     this.handlers.closed(this, reason);
   }

@@ -274,7 +274,11 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       setupTimeoutMs: positiveInt(options, 'setupTimeoutMs', D.setupTimeoutMs),
       maxMessageBytes: positiveInt(options, 'maxMessageBytes', D.maxMessageBytes, 1024),
       maxQueueBytes: positiveInt(options, 'maxQueueBytes', D.maxQueueBytes, 1024),
-      flushAtBytes: positiveInt(options, 'flushAtBytes', D.flushAtBytes),
+      flushAtBytes: positiveInt(
+        options,
+        'flushAtBytes',
+        Math.min(D.flushAtBytes, options.maxMessageBytes ?? D.maxMessageBytes),
+      ),
       maxInflightBytes: positiveInt(options, 'maxInflightBytes', D.maxInflightBytes),
       maxPendingHandshakes: positiveInt(options, 'maxPendingHandshakes', D.maxPendingHandshakes),
       verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
@@ -284,6 +288,13 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
         TRANSPORT_ERRORS.BAD_OPTION,
         `maxQueueBytes (${this.opts.maxQueueBytes}) must be at least maxMessageBytes (${this.opts.maxMessageBytes})`,
         { option: 'maxQueueBytes' },
+      );
+    }
+    if (this.opts.flushAtBytes > this.opts.maxMessageBytes) {
+      throw transportError(
+        TRANSPORT_ERRORS.BAD_OPTION,
+        `flushAtBytes (${this.opts.flushAtBytes}) must not exceed maxMessageBytes (${this.opts.maxMessageBytes}): a frame must fit the peer's limit`,
+        { option: 'flushAtBytes' },
       );
     }
     if (options.allow !== undefined) {

@@ -43,9 +43,16 @@ export async function startNode(
 }
 
 /** Opens a raw WebSocket to a listener, speaking the kindred subprotocol. */
-export function rawSocket(port: number, protocol: string = SUBPROTOCOL): Promise<WebSocket> {
+export function rawSocket(
+  port: number,
+  protocol: string = SUBPROTOCOL,
+  maxPayload = 100 * 1024 * 1024,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/kindred`, [protocol], { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/kindred`, [protocol], {
+      perMessageDeflate: false,
+      maxPayload,
+    });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -73,8 +80,9 @@ export async function rawHandshake(
   self: string,
   acceptor: string,
   cookie = 'secret',
+  maxPayload?: number,
 ): Promise<WebSocket> {
-  const ws = await rawSocket(port);
+  const ws = await rawSocket(port, SUBPROTOCOL, maxPayload);
   const challenge = newChallenge();
   const reply = nextMessage(ws);
   ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: 0 }));

@@ -257,11 +257,17 @@ describe('backpressure', () => {
       maxQueueBytes: 256 * 1024,
       maxInflightBytes: 64 * 1024,
     });
-    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1');
+    // The raw peer refuses frames over 64 KiB (1009), as a transport with maxMessageBytes 64 KiB does: frames
+    // written after the stall must still respect the limit.
+    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1', 'secret', 64 * 1024);
+    let closed: number | undefined;
+    ws.on('close', (code) => {
+      closed = code;
+    });
     await new Promise((r) => setTimeout(r, 20));
     const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
     socket.pause();
-    const big = 'y'.repeat(30_000);
+    const big = 'y'.repeat(3_000);
     let sent = 0;
     let full: unknown;
     for (let i = 0; i < 10_000 && full === undefined; i++) {
@@ -284,10 +290,11 @@ describe('backpressure', () => {
     socket.resume();
     expect(await drained).toEqual(['slow@127.0.0.1']);
     await new Promise<void>((resolve) => {
-      const check = () => (received >= sent ? resolve() : setTimeout(check, 10));
+      const check = () => (received >= sent || closed !== undefined ? resolve() : setTimeout(check, 10));
       check();
     });
     expect(received).toBe(sent);
+    expect(closed).toBeUndefined();
     ws.terminate();
   });
 });
