@@ -7,8 +7,9 @@
 // joins), then serves the app's page on http://localhost:8080, forwarded into a pod, until Ctrl-C; then cleans up.
 // Without root: says so and runs the same story with 3 local processes and static discovery.
 //
-// Usage: node scripts/demo.mjs [--ci] [--port N]
+// Usage: node scripts/demo.mjs [--ci] [--local] [--port N]
 //   --ci      non-interactive: the same steps, checks the forwarded page, exits 0 only if every step happened
+//   --local   the local-process story even as root
 //   --port N  local port for the page (default 8080; with --ci a free port)
 // Exit codes: 0 every step happened (or Ctrl-C after they did), 1 a step failed, 2 usage.
 import { spawn } from 'node:child_process';
@@ -29,15 +30,20 @@ const POLL_MS = 200;
 let args;
 try {
   args = parseArgs({
-    options: { ci: { type: 'boolean', default: false }, port: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      ci: { type: 'boolean', default: false },
+      local: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      help: { type: 'boolean' },
+    },
     strict: true,
   }).values;
 } catch (err) {
-  process.stderr.write(`demo: ${err.message}\nUsage: node scripts/demo.mjs [--ci] [--port N]\n`);
+  process.stderr.write(`demo: ${err.message}\nUsage: node scripts/demo.mjs [--ci] [--local] [--port N]\n`);
   process.exit(2);
 }
 if (args.help) {
-  process.stdout.write('Usage: node scripts/demo.mjs [--ci] [--port N]\n');
+  process.stdout.write('Usage: node scripts/demo.mjs [--ci] [--local] [--port N]\n');
   process.exit(0);
 }
 const CI = args.ci;
@@ -424,7 +430,10 @@ async function main() {
     );
     return 1;
   }
-  if (process.getuid?.() === 0) {
+  if (args.local) {
+    say('--local: 3 local processes with static discovery');
+    await localDemo();
+  } else if (process.getuid?.() === 0) {
     if (!existsSync(LAB_INDEX)) {
       process.stderr.write(`demo: ${LAB_INDEX} missing: run 'pnpm run build' first\n`);
       return 1;

@@ -1,0 +1,47 @@
+// `npm run demo -- --ci` end to end: as root it runs the pod lab story (network namespaces, real BIND); `--local`
+// runs the story a user without root gets (3 local processes). Needs root and the built dist/ (npm test builds).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const DEMO = `${root}scripts/demo.mjs`;
+
+function run(argv: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] ?? '', argv.slice(1), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end();
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('scripts/demo.mjs --ci', () => {
+  beforeAll(() => {
+    if (process.getuid?.() !== 0) {
+      throw new Error('this test needs root (the pod lab uses network namespaces): run npm test as root');
+    }
+  });
+
+  it('as root: every step of the lab story happens and the page is served through the forward', async () => {
+    const { code, out } = await run([process.execPath, DEMO, '--ci']);
+    expect(out, out).toMatch(/^demo: 7 passed, 0 failed$/m);
+    expect(code).toBe(0);
+    for (const step of ['full mesh of 3', 'all checks passed', 'full mesh of 5', 'nodedown', 'recovered']) {
+      expect(out).toContain(step);
+    }
+  }, 120_000);
+
+  it('--local: the story with 3 local processes and static discovery (what runs without root)', async () => {
+    const { code, out } = await run([process.execPath, DEMO, '--ci', '--local']);
+    expect(out, out).toMatch(/^demo: 5 passed, 0 failed$/m);
+    expect(code).toBe(0);
+    for (const step of ['full mesh of 3', 'nodedown b@127.0.0.1', 'recovered']) expect(out).toContain(step);
+  }, 60_000);
+});
