@@ -17,6 +17,8 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   hidden: false,
   /** The pg scope `node.pg` uses (Erlang's default scope is `pg`). */
   pgScope: 'pg',
+  /** startNode: how often discovered peers that are not connected are dialled again. */
+  reconnectIntervalMs: 2_000,
   /** Registered name of the process serving `rpc` (Erlang's `rex`). */
   rpcServerName: 'rex',
 });

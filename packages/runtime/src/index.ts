@@ -24,6 +24,7 @@ export {
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
 export { PgScope } from './pg.js';
 export type { Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
+export { type StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
   isPid,
   isRef,

@@ -45,6 +45,8 @@ export interface NodeOptions {
   readonly listenPort?: number;
   /** pino logger; silent when absent. */
   readonly logger?: Logger;
+  /** Called at the end of `stop()` (startNode closes discovery and the transport here). */
+  readonly onStop?: () => Promise<void> | void;
 }
 
 /** Counters of a node (`node.stats()`). */
@@ -383,6 +385,7 @@ export class KNode {
   readonly pg: PgScope;
 
   readonly #dist: Distribution | undefined;
+  readonly #onStop: (() => Promise<void> | void) | undefined;
   readonly #log: Logger;
   readonly #procs = new Map<number, Proc>();
   readonly #names = new Map<string, Proc>();
@@ -457,6 +460,7 @@ export class KNode {
     };
     this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'runtime' });
     this.#dist = options.distribution;
+    this.#onStop = options.onStop;
     this.#systemPid = new Pid(this.name, 0, 0, this.creation);
     this.#system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#onNetMessage(from, msg));
     this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
@@ -534,6 +538,8 @@ export class KNode {
 
   #ended(p: Proc, err: unknown, threw: boolean): void {
     if (!p.alive) return;
+    // A receive the function left pending (never awaited) is abandoned, not rejected: nobody would catch it.
+    p.wRes = undefined;
     let reason: unknown = 'normal';
     if (threw) {
       if (err instanceof ProcessExitedError) reason = err.reason;
@@ -972,22 +978,18 @@ export class KNode {
    * Monitors `dest` from outside any process: resolves with the DOWN message. `cancel()` removes the monitor
    * (the promise then never settles).
    */
-  monitor(dest: Dest): { ref: Promise<Ref>; down: Promise<DownMessage>; cancel: () => void } {
-    let cancel!: () => void;
-    let gotRef!: (r: Ref) => void;
-    const ref = new Promise<Ref>((r) => {
-      gotRef = r;
+  monitor(dest: Dest): { ref: Ref; down: Promise<DownMessage>; cancel: () => void } {
+    let resolveDown!: (m: DownMessage) => void;
+    const down = new Promise<DownMessage>((r) => {
+      resolveDown = r;
     });
-    const down = new Promise<DownMessage>((resolve) => {
-      const pid = this.spawn(async (ctx) => {
-        const r = ctx.monitor(dest);
-        gotRef(r);
-        const m = await ctx.receive((x): x is DownMessage => isDownMessage(x) && refEquals(x.ref, r));
-        resolve(m);
-      });
-      cancel = () => this.exit(pid, 'kill');
+    let ref!: Ref;
+    // The watcher is a process so the monitor has an owner; the monitor is set up now, not when it first runs.
+    const watcher = this._spawn(async (ctx) => {
+      resolveDown(await ctx.receive((x): x is DownMessage => isDownMessage(x) && refEquals(x.ref, ref)));
     });
-    return { ref, down, cancel };
+    ref = this._monitor(watcher, dest);
+    return { ref, down, cancel: () => this._terminate(watcher, 'normal') };
   }
 
   // ---------------------------------------------------------------- node events
@@ -1530,6 +1532,7 @@ export class KNode {
     this.#nodeState.clear();
     this.#nodeWatchers.clear();
     this.#nodeHandlers.clear();
+    await this.#onStop?.();
   }
 }
 

@@ -1,0 +1,171 @@
+import {
+  createDiscovery,
+  type Discovery,
+  type DiscoveryOptions,
+  type Peer,
+  type Strategy,
+  strategyFromSpec,
+} from '@kindred/discovery';
+import { loadCookie, resolveOwnName } from '@kindred/node-identity';
+import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
+import type { Logger } from 'pino';
+import { RUNTIME_DEFAULTS } from './defaults.js';
+import { badOption } from './errors.js';
+import { KNode, type NodeOptions } from './node.js';
+
+/** Options of {@link startNode}. */
+export interface StartNodeOptions
+  extends Pick<
+    NodeOptions,
+    | 'hidden'
+    | 'connectAll'
+    | 'maxMailboxSize'
+    | 'callTimeoutMs'
+    | 'rpcTimeoutMs'
+    | 'maxPendingPerNode'
+    | 'creation'
+  > {
+  /** Long name: a base (`app`, host from `hostname -f`) or a whole `app@host`. Exclusive with `sname`. */
+  readonly name?: string;
+  /** Short name: a base (`app`, host = hostname up to the first dot) or `app@host`. */
+  readonly sname?: string;
+  /** The cookie; default `KINDRED_COOKIE` or `~/.kindred.cookie` (see @kindred/node-identity). */
+  readonly cookie?: string;
+  /** Listen port; 0 picks a free one. Default `KINDRED_PORT` or 4370 (the transport's default). */
+  readonly port?: number;
+  /** Bind address; default all (`::`). */
+  readonly host?: string;
+  /** Where peers come from: a spec (`dns-srv:_kindred._tcp.app`, `dns-a:app`, `static:n1@h:4370,...`) or a Strategy. */
+  readonly discovery?: string | Strategy;
+  /** Poller options for discovery (interval, grace, bootstrap guard). */
+  readonly discoveryOptions?: Omit<DiscoveryOptions, 'strategy' | 'self' | 'logger'>;
+  /** How often discovered peers that are not connected are dialled again. Default {@link RUNTIME_DEFAULTS.reconnectIntervalMs}. */
+  readonly reconnectIntervalMs?: number;
+  /** Further transport options (tls, allow, ticktimeMs, resolver, verifyPeerHost, maxMessageBytes, ...). */
+  readonly transport?: Omit<TransportOptions, 'self' | 'cookie' | 'port' | 'host' | 'hidden' | 'logger'>;
+  /** Environment for the identity and port variables; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** pino logger, passed as child loggers to every part; silent when absent. */
+  readonly logger?: Logger;
+}
+
+/** A node started by {@link startNode}: a {@link KNode} plus the parts it owns. */
+export interface StartedNode extends KNode {
+  /** The port the node listens on. */
+  readonly port: number;
+  /** The transport (for stats). */
+  readonly transport: Transport;
+  /** The discovery poller, when a `discovery` option was given. */
+  readonly discovery: Discovery | undefined;
+}
+
+/**
+ * Starts a distributed node: resolves its own name and cookie (@kindred/node-identity), listens (@kindred/transport),
+ * and, with `discovery`, connects to every peer discovered and keeps dialling those not connected. With connect_all
+ * (the default) connecting to one node connects to all it knows. `node.stop()` ends every process, stops discovery
+ * and closes the transport.
+ */
+export async function startNode(options: StartNodeOptions = {}): Promise<StartedNode> {
+  if (typeof options !== 'object' || options === null) throw badOption('options', 'an object', options);
+  const reconnectMs = options.reconnectIntervalMs ?? RUNTIME_DEFAULTS.reconnectIntervalMs;
+  if (!Number.isInteger(reconnectMs) || reconnectMs < 10) {
+    throw badOption('reconnectIntervalMs', 'an integer >= 10', reconnectMs);
+  }
+  const logger = options.logger;
+  const env = options.env ?? process.env;
+  const own = await resolveOwnName({
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.sname === undefined ? {} : { sname: options.sname }),
+    env,
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const { cookie } = await loadCookie({
+    ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
+    env,
+  });
+  const transport = createTransport({
+    ...options.transport,
+    self: { node: own.node, mode: own.mode },
+    cookie,
+    env,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const { port } = await transport.listen();
+
+  let discovery: Discovery | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const node = new KNode({
+    name: own.node,
+    distribution: transport,
+    listenPort: port,
+    ...pick(options),
+    ...(logger === undefined ? {} : { logger }),
+    onStop: async () => {
+      if (timer !== undefined) clearInterval(timer);
+      discovery?.stop();
+      await transport.close();
+    },
+  }) as KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
+  Object.defineProperties(node, {
+    port: { value: port, enumerable: true },
+    transport: { value: transport, enumerable: true },
+  });
+
+  if (options.discovery !== undefined) {
+    let strategy: Strategy;
+    try {
+      strategy =
+        typeof options.discovery === 'string'
+          ? strategyFromSpec(options.discovery, { basename: own.name })
+          : options.discovery;
+    } catch (err) {
+      await node.stop();
+      throw err;
+    }
+    discovery = createDiscovery({
+      ...options.discoveryOptions,
+      strategy,
+      self: own.node,
+      ...(logger === undefined ? {} : { logger }),
+    });
+    const dial = (peer: Peer): void => {
+      if (peer.node === own.node || node.stopped) return;
+      node.notePort(peer.node, peer.port);
+      if (node.nodes().includes(peer.node) || node.hiddenNodes().includes(peer.node)) return;
+      const address = peer.addresses[0];
+      node
+        .connect(peer.node, address === undefined ? { port: peer.port } : { port: peer.port, address })
+        .catch((err: unknown) => {
+          logger?.debug({ peer: { node: peer.node }, err }, 'could not connect to a discovered peer');
+        });
+    };
+    discovery.on('add', dial);
+    discovery.on('error', (err) => logger?.warn({ err }, 'discovery failed; keeping the last known peers'));
+    discovery.start();
+    timer = setInterval(() => {
+      for (const p of discovery?.peers() ?? []) dial(p);
+    }, reconnectMs);
+    timer.unref();
+  }
+  Object.defineProperty(node, 'discovery', { value: discovery, enumerable: true });
+  return node;
+}
+
+function pick(o: StartNodeOptions): Partial<NodeOptions> {
+  const out: Record<string, unknown> = {};
+  for (const k of [
+    'hidden',
+    'connectAll',
+    'maxMailboxSize',
+    'callTimeoutMs',
+    'rpcTimeoutMs',
+    'maxPendingPerNode',
+    'creation',
+  ] as const) {
+    if (o[k] !== undefined) out[k] = o[k];
+  }
+  return out as Partial<NodeOptions>;
+}

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { isCallMessage, isDownMessage, type StartedNode, startNode } from '../src/index.js';
+
+// Real transport, real sockets on loopback, nodes in this process (the three-OS-process tests are in cluster.test.ts).
+const started: StartedNode[] = [];
+afterEach(async () => {
+  for (const n of started.splice(0)) await n.stop();
+});
+
+async function start(name: string, extra: Parameters<typeof startNode>[0] = {}): Promise<StartedNode> {
+  const n = await startNode({
+    name: `${name}@127.0.0.1`,
+    cookie: 'runtime-test-cookie',
+    port: 0,
+    host: '127.0.0.1',
+    ...extra,
+  });
+  started.push(n);
+  return n;
+}
+
+async function until(f: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('startNode', () => {
+  it('validates options', async () => {
+    await expect(startNode({ reconnectIntervalMs: 1 })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
+    });
+  });
+
+  it('sends, calls and monitors across the real transport; connect_all meshes a third node', async () => {
+    const a = await start('ra');
+    const b = await start('rb');
+    const c = await start('rc');
+    b.spawn(
+      async (ctx) => {
+        for (;;) {
+          const m = await ctx.receive(isCallMessage);
+          ctx.reply(m.from, { echo: m.request, by: ctx.self });
+        }
+      },
+      { name: 'echo' },
+    );
+    await a.connect(b.name, { port: b.port });
+    const r = (await a.call({ name: 'echo', node: b.name }, 'hi')) as { echo: string; by: { node: string } };
+    expect(r.echo).toBe('hi');
+    expect(r.by.node).toBe(b.name);
+    // c connects to a only; connect_all brings b.
+    await c.connect(a.name, { port: a.port });
+    await until(() => c.nodes().includes(b.name) && b.nodes().includes(c.name));
+    expect(c.nodes().sort()).toEqual([a.name, b.name].sort());
+    // Monitor from c a process on b, then stop b: DOWN noconnection.
+    const echo = b.whereis('echo')!;
+    const down = new Promise((resolve) => {
+      c.spawn(async (ctx) => {
+        ctx.monitor(echo);
+        resolve(await ctx.receive(isDownMessage));
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const events: unknown[] = [];
+    a.monitorNodes((e) => events.push(e));
+    await b.stop();
+    expect(await down).toMatchObject({ reason: expect.stringMatching(/^(shutdown|noconnection)$/) });
+    await until(() => events.length > 0);
+    expect(events[0]).toMatchObject({ type: 'nodedown', node: b.name });
+  });
+
+  it('discovery (static) connects to the listed peers', async () => {
+    const a = await start('sa');
+    const b = await start('sb', {
+      discovery: `static:${'sa@127.0.0.1'}:${a.port}`,
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
+    await until(() => b.nodes().includes(a.name));
+    expect(a.nodes()).toContain(b.name);
+  });
+});
