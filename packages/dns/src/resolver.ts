@@ -176,7 +176,8 @@ export class Resolver {
       throw badConfig(`record type ${String(type)} is not supported; use one of ${RECORD_TYPES.join(', ')}`);
     }
     const conf = await this.config();
-    return this.#search(name, type, conf, (fqdn) => this.#queryChasing(fqdn, type, conf));
+    const res = await this.#search(name, type, conf, (fqdn) => this.#queryChasing(fqdn, type, conf));
+    return { ...res, name };
   }
 
   /**

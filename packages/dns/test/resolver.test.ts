@@ -169,6 +169,27 @@ describe('Resolver against misbehaving servers', () => {
     });
   });
 
+  it('rotates the first server between queries with rotate, and always starts at the first without', async () => {
+    const a = await fakeServer((q) => [
+      response(q, { answers: [{ name: q.question!.name, type: 'A', data: '192.0.2.1' }] }),
+    ]);
+    const b = await fakeServer((q) => [
+      response(q, { answers: [{ name: q.question!.name, type: 'A', data: '192.0.2.2' }] }),
+    ]);
+    closers.push(
+      () => a.socket.close(),
+      () => b.socket.close(),
+    );
+    const servers = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
+    const rotating = resolverFor(a.port, { nameservers: servers, rotate: true });
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push((await rotating.resolve('r.test.', 'A')).answers[0]!.data);
+    expect(seen).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.1', '192.0.2.2']);
+    const fixed = resolverFor(a.port, { nameservers: servers });
+    for (let i = 0; i < 2; i++)
+      expect((await fixed.resolve('r.test', 'A')).answers[0]!.data).toBe('192.0.2.1');
+  });
+
   it('tells SERVFAIL and REFUSED apart', async () => {
     const servfail = await fakeServer((q) => [response(q, { rcode: 2 })]);
     const refused = await fakeServer((q) => [response(q, { rcode: 5 })]);
