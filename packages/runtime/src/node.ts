@@ -797,6 +797,11 @@ export class KNode {
     if (viaLink) {
       if (!p.links?.delete(pidKey(from))) return;
     }
+    this.#applyExit(p, from, reason, viaLink);
+  }
+
+  #applyExit(p: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+    if (!p.alive) return;
     if (!viaLink && reason === 'kill') {
       this._terminate(p, 'killed');
     } else if (p.trapping) {
@@ -1356,7 +1361,10 @@ export class KNode {
     const st = this.#nodeState.get(node);
     this.#nodeState.delete(node);
     if (st) {
-      for (const { local, remote } of st.links.values()) this.#signal(local, remote, 'noconnection', true);
+      // Undo everything tied to that node before signalling anyone, so no cleanup sends a signal back to it.
+      for (const [k, p] of st.inMonitors) p.monitoredBy?.delete(k);
+      for (const { local, remote } of st.links.values()) local.links?.delete(pidKey(remote));
+      for (const { local, remote } of st.links.values()) this.#applyExit(local, remote, 'noconnection', true);
       for (const [k, p] of st.outMonitors) {
         const m = p.monitors?.get(k);
         if (m) {
@@ -1369,7 +1377,6 @@ export class KNode {
           } satisfies DownMessage);
         }
       }
-      for (const [k, p] of st.inMonitors) p.monitoredBy?.delete(k);
     }
     if (!was || was.hidden || this.#stopped) return;
     for (const s of this.#scopes.values()) s._nodedown(node);

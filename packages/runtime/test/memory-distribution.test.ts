@@ -168,7 +168,9 @@ describe('memory network', () => {
     expect(down.reason).toBe('noconnection');
     expect(exit.reason).toBe('noconnection');
     expect(nd).toEqual({ type: 'nodedown', node: b.name, reason: 'net_tick_timeout' });
-    expect(events).toEqual([{ type: 'nodedown', node: b.name, reason: 'net_tick_timeout' }]);
+    expect(events, JSON.stringify(events)).toEqual([
+      { type: 'nodedown', node: b.name, reason: 'net_tick_timeout' },
+    ]);
   });
 
   it('monitoring a node that cannot be reached gives DOWN noconnection', async () => {
