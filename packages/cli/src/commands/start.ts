@@ -1,16 +1,19 @@
 import { Writable } from 'node:stream';
 import {
-  loadCookie,
-  parseNodeName,
-  type ResolveOwnNameOptions,
-  resolveOwnName,
-} from '@kindred/node-identity';
+  createDiscovery,
+  type Discovery,
+  type Peer,
+  type Strategy,
+  strategyFromSpec,
+} from '@kindred/discovery';
+import { isKindredError } from '@kindred/dns';
+import { loadCookie, type ResolveOwnNameOptions, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, type Transport } from '@kindred/transport';
 import { pino } from 'pino';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
-/** How often static peers that are not connected are dialed again. */
-const STATIC_RETRY_MS = 5_000;
+/** How often discovered peers that are not connected are dialed again. */
+const RETRY_MS = 5_000;
 
 const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie C] [--port P] [--discovery SPEC] [--json]
 
@@ -23,8 +26,12 @@ Options:
   --sname BASE       short names: BASE@<hostname up to its first dot>
   --cookie C         the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie, created when missing)
   --port P           the port to listen on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port}; 0 picks a free one)
-  --discovery SPEC   peers to connect to: static:NODE[:PORT],NODE[:PORT],...
-                     (re-tried every ${STATIC_RETRY_MS / 1000} s while not connected)
+  --discovery SPEC   peers to connect to (@kindred/discovery), polled; each new peer is dialed on the port
+                     discovery gives (the SRV port; else ${TRANSPORT_DEFAULTS.port}), and re-dialed every
+                     ${RETRY_MS / 1000} s while it is discovered but not connected:
+                       dns-srv:_discovery._tcp.SERVICE   peers BASE@<SRV target>, the seed's reverse lookup
+                       dns-a:SERVICE                     peers BASE@<address>
+                       static:NODE[:PORT],NODE[:PORT]    fixed peers
   --json             JSON lines: {"event":"started","node","port"}, {"event":"nodeup","node","direction"},
                      {"event":"nodedown","node","reason"}, {"event":"stopped","node"}
   -h, --help         this text
@@ -37,38 +44,6 @@ Exit codes:
   1  could not start (no name, bad cookie file, port in use); the message says what to do
   2  usage error
 `;
-
-/** One peer of a `static:` discovery spec. */
-export interface StaticPeer {
-  readonly node: string;
-  readonly port?: number;
-}
-
-/** Parses `static:n1@h1:4370,n2@h2`: node names with an optional port after the host. */
-export function parseStaticSpec(spec: string): StaticPeer[] {
-  if (!spec.startsWith('static:')) {
-    throw new UsageError(`--discovery ${spec}: only static:NODE[:PORT],... is supported here`);
-  }
-  const items = spec
-    .slice('static:'.length)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (items.length === 0) throw new UsageError('--discovery static: needs at least one node name');
-  return items.map((item) => {
-    const m = /^(.*@[^:]+|.*@\[[^\]]+\]):(\d+)$/.exec(item);
-    const node = m ? (m[1] as string) : item;
-    const port = m ? Number(m[2]) : undefined;
-    try {
-      parseNodeName(node);
-    } catch (err) {
-      throw new UsageError(`--discovery: ${(err as Error).message}`);
-    }
-    if (port !== undefined && (port < 1 || port > 65535))
-      throw new UsageError(`--discovery: bad port in ${item}`);
-    return port === undefined ? { node } : { node, port };
-  });
-}
 
 /** What {@link createStartCommand} can be given instead of the real machine; for tests. */
 export interface StartDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'hostsPath' | 'resolvConfPath'> {
@@ -116,7 +91,6 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         );
       }
       const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
-      const peers = values.discovery === undefined ? [] : parseStaticSpec(values.discovery);
       const own = await resolveOwnName({
         ...identityDeps(deps),
         env: io.env,
@@ -127,6 +101,15 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         env: io.env,
         ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
       });
+      let strategy: Strategy | undefined;
+      if (values.discovery !== undefined) {
+        try {
+          strategy = strategyFromSpec(values.discovery, { basename: own.name });
+        } catch (err) {
+          if (isKindredError(err, 'KINDRED_ERR_DISCOVERY_BAD_SPEC')) throw new UsageError(err.message);
+          throw err;
+        }
+      }
       const logStream = new Writable({
         write(chunk, _enc, cb) {
           io.stderr.write(String(chunk));
@@ -159,18 +142,31 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         { event: 'started', node: own.node, port: listening.port },
         `started ${own.node} on port ${listening.port}`,
       );
-      const connectAll = () => {
-        for (const p of peers) {
-          if (p.node === own.node || transport.allNodes().includes(p.node)) continue;
-          transport.connect(p.node, p.port === undefined ? {} : { port: p.port }).catch((err: Error) => {
+      const dial = (p: Peer) => {
+        if (p.node === own.node || transport.allNodes().includes(p.node)) return;
+        const address = p.addresses[0];
+        transport
+          .connect(p.node, { port: p.port, ...(address === undefined ? {} : { address }) })
+          .catch((err: Error) => {
             logger.warn({ peer: { name: p.node } }, `cannot connect to ${p.node}: ${err.message}`);
           });
-        }
       };
-      connectAll();
-      const retry = peers.length > 0 ? setInterval(connectAll, STATIC_RETRY_MS) : undefined;
+      let discovery: Discovery | undefined;
+      let retry: NodeJS.Timeout | undefined;
+      if (strategy !== undefined) {
+        const d = createDiscovery({ strategy, self: own.node, logger });
+        d.on('add', dial);
+        d.on('update', dial);
+        d.on('error', (err) => logger.warn({ err: { code: err.code } }, `discovery: ${err.message}`));
+        d.start();
+        discovery = d;
+        retry = setInterval(() => {
+          for (const p of d.peers()) dial(p);
+        }, RETRY_MS);
+      }
       const signal = await io.stopSignal;
       if (retry !== undefined) clearInterval(retry);
+      discovery?.stop();
       await transport.close();
       emit({ event: 'stopped', node: own.node, signal }, `stopped ${own.node} (${signal})`);
       return EXIT.OK;

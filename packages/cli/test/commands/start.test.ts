@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/command.js';
 import { createPingCommand } from '../../src/commands/ping.js';
-import { createStartCommand, parseStaticSpec } from '../../src/commands/start.js';
+import { createStartCommand } from '../../src/commands/start.js';
 
 function captureIO(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -31,24 +31,6 @@ async function until<T>(fn: () => T | undefined): Promise<T> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-
-describe('parseStaticSpec', () => {
-  it('reads node names with optional ports', () => {
-    expect(parseStaticSpec('static:a@h1.example:4371, b@h2.example')).toEqual([
-      { node: 'a@h1.example', port: 4371 },
-      { node: 'b@h2.example' },
-    ]);
-  });
-  it('rejects other schemes and bad names as usage errors', () => {
-    expect(() => parseStaticSpec('dns-srv:x')).toThrow(
-      expect.objectContaining({ code: 'KINDRED_ERR_USAGE' }),
-    );
-    expect(() => parseStaticSpec('static:nope')).toThrow(
-      expect.objectContaining({ code: 'KINDRED_ERR_USAGE' }),
-    );
-    expect(() => parseStaticSpec('static:')).toThrow(expect.objectContaining({ code: 'KINDRED_ERR_USAGE' }));
-  });
-});
 
 describe('kindred start', () => {
   it('prints started, then nodeup/nodedown JSON lines, and stops on the signal', async () => {
@@ -118,11 +100,17 @@ describe('kindred start', () => {
     expect(await runA).toBe(0);
   });
 
-  it('exits 2 without a name, and 1 when the port is taken', async () => {
+  it('exits 2 without a name or with a bad discovery spec, and 1 when the port is taken', async () => {
     const x = captureIO();
     await expect(createStartCommand().run(['--cookie', 'k'], x.io)).rejects.toMatchObject({
       code: 'KINDRED_ERR_USAGE',
     });
+    await expect(
+      createStartCommand().run(
+        ['--name', 'a@127.0.0.1', '--cookie', 'k', '--discovery', 'carrier-pigeon:x'],
+        x.io,
+      ),
+    ).rejects.toMatchObject({ code: 'KINDRED_ERR_USAGE' });
     const a = captureIO();
     const runA = createStartCommand().run(
       ['--name', 'a@127.0.0.1', '--cookie', 'k', '--port', '0', '--json'],
