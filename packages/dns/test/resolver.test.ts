@@ -161,6 +161,23 @@ describe('Resolver against misbehaving servers', () => {
     expect(r.stats.mismatched).toBe(3);
   });
 
+  it('sends each query from a fresh socket: random source port and random ID', async () => {
+    const seen: { port: number; id: number }[] = [];
+    const srv = await fakeServer((q) => [
+      response(q, { answers: [{ name: q.question!.name, type: 'A', data: '192.0.2.3' }] }),
+    ]);
+    srv.socket.on('message', (raw: Buffer, rinfo: RemoteInfo) =>
+      seen.push({ port: rinfo.port, id: raw.readUInt16BE(0) }),
+    );
+    closers.push(() => srv.socket.close());
+    const r = resolverFor(srv.port);
+    for (let i = 0; i < 8; i++) await r.resolve('p.test.', 'A');
+    expect(seen).toHaveLength(8);
+    // The kernel picks a random ephemeral port per bind(0); 8 queries from one socket would all share one port.
+    expect(new Set(seen.map((s) => s.port)).size).toBeGreaterThan(1);
+    expect(new Set(seen.map((s) => s.id)).size).toBeGreaterThan(1);
+  });
+
   it('times out when only spoofed answers arrive', async () => {
     const evil = await fakeServer((q) => [response(q, { id: (q.id + 1) % 65536 })]);
     closers.push(() => evil.socket.close());
