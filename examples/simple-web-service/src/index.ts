@@ -8,4 +8,4 @@ export { type AppConfig, loadConfig } from './config.js';
 export { APP_DEFAULTS } from './defaults.js';
 export { createHttpServer, handleRequest, type NodesBody } from './http-server.js';
 export { renderMetrics } from './metrics.js';
-export { type PeerSource, type PeerTarget, peerSource } from './peers.js';
+export { type CountingStrategy, discoveryStrategy } from './strategy.js';
