@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { DNS_DEFAULTS } from './defaults.js';
 import { KindredError } from './errors.js';
 
 /** One line of a hosts file: an address, its canonical name and its aliases. */
@@ -11,9 +12,6 @@ export interface HostsEntry {
   /** The other names on the line. */
   readonly aliases: readonly string[];
 }
-
-/** Where glibc's `files` NSS module reads host names. */
-export const HOSTS_PATH = '/etc/hosts';
 
 /**
  * Parses hosts-file text the way glibc's `files` module does: `#` starts a comment anywhere on a line, fields are
@@ -64,7 +62,7 @@ function normalizeName(name: string): string {
  * Reads and parses a hosts file (default /etc/hosts). A missing file is an empty list, as for glibc; any other read
  * error throws `KINDRED_ERR_DNS_BAD_CONFIG`.
  */
-export async function readHosts(path: string = HOSTS_PATH): Promise<HostsEntry[]> {
+export async function readHosts(path: string = DNS_DEFAULTS.hostsPath): Promise<HostsEntry[]> {
   try {
     return parseHosts(await readFile(path, 'utf8'));
   } catch (err) {

@@ -1,6 +1,6 @@
 export { DNS_DEFAULTS } from './defaults.js';
 export { DNS_ERROR_CODES, isKindredError, KindredError } from './errors.js';
-export { findHostsEntries, HOSTS_PATH, type HostsEntry, parseHosts, readHosts } from './hosts.js';
+export { findHostsEntries, type HostsEntry, parseHosts, readHosts } from './hosts.js';
 export { type DnsRecord, RECORD_TYPES, type RecordType, type SoaData, type SrvData } from './records.js';
 export {
   type Nameserver,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { DNS_DEFAULTS } from './defaults.js';
 import { KindredError } from './errors.js';
 
 /** One DNS server to query: an IPv4 or IPv6 address and a UDP/TCP port. */
@@ -28,7 +29,7 @@ export interface ResolvConf {
   readonly otherOptions: readonly string[];
 }
 
-/** glibc's limits and defaults for resolv.conf (resolv/resolv.h, res_init.c). */
+/** glibc's limits for resolv.conf (resolv/resolv.h); its defaults are in {@link DNS_DEFAULTS}. */
 export const RESOLV_CONF_LIMITS = Object.freeze({
   /** MAXNS: nameserver lines after the third are ignored. */
   maxNameservers: 3,
@@ -38,12 +39,6 @@ export const RESOLV_CONF_LIMITS = Object.freeze({
   maxTimeoutSeconds: 30,
   /** RES_MAXRETRY. */
   maxAttempts: 5,
-  /** glibc's defaults when the file says nothing (RES_DFLRETRY = 2, RES_TIMEOUT = 5 s). */
-  defaultNdots: 1,
-  defaultTimeoutSeconds: 5,
-  defaultAttempts: 2,
-  /** Where glibc and Erlang's inet_res read the configuration. */
-  defaultPath: '/etc/resolv.conf',
 });
 
 /** Options for {@link parseResolvConf}. */
@@ -68,9 +63,9 @@ export interface ParseResolvConfOptions {
 export function parseResolvConf(text: string, options: ParseResolvConfOptions = {}): ResolvConf {
   const nameservers: Nameserver[] = [];
   let search: string[] | undefined;
-  let ndots: number = RESOLV_CONF_LIMITS.defaultNdots;
-  let timeoutSeconds: number = RESOLV_CONF_LIMITS.defaultTimeoutSeconds;
-  let attempts: number = RESOLV_CONF_LIMITS.defaultAttempts;
+  let ndots: number = DNS_DEFAULTS.ndots;
+  let timeoutSeconds: number = DNS_DEFAULTS.timeoutMs / 1000;
+  let attempts: number = DNS_DEFAULTS.attempts;
   let rotate = false;
   const otherOptions: string[] = [];
 
@@ -87,7 +82,7 @@ export function parseResolvConf(text: string, options: ParseResolvConfOptions = 
         // glibc accepts an IPv6 zone id (fe80::1%eth0); isIP does not, so check the part before '%'.
         const bare = address.split('%')[0] ?? '';
         if (isIP(bare) === 0) break;
-        nameservers.push({ address, port: 53 });
+        nameservers.push({ address, port: DNS_DEFAULTS.port });
         break;
       }
       case 'domain':
@@ -119,7 +114,7 @@ export function parseResolvConf(text: string, options: ParseResolvConfOptions = 
     search = dot > 0 && options.hostname !== undefined ? [options.hostname.slice(dot + 1)] : [];
   }
   return {
-    nameservers: nameservers.length > 0 ? nameservers : [{ address: '127.0.0.1', port: 53 }],
+    nameservers: nameservers.length > 0 ? nameservers : [{ address: '127.0.0.1', port: DNS_DEFAULTS.port }],
     search: search.filter((d) => d !== '' && d !== '.'),
     ndots,
     timeoutMs: timeoutSeconds * 1000,
@@ -157,7 +152,7 @@ function stripTrailingDot(name: string): string {
  * 127.0.0.1, empty search list). Any other read error throws `KINDRED_ERR_DNS_BAD_CONFIG`.
  */
 export async function readResolvConf(
-  path: string = RESOLV_CONF_LIMITS.defaultPath,
+  path: string = DNS_DEFAULTS.resolvConfPath,
   options: ParseResolvConfOptions = {},
 ): Promise<ResolvConf> {
   let text = '';
