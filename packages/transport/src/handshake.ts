@@ -84,6 +84,11 @@ abstract class Handshake {
     ws.on('error', this.onError);
   }
 
+  /** True once the handshake succeeded or failed. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   protected abstract peerDetails(): Record<string, unknown>;
   protected abstract step(data: Buffer): void;
   protected abstract closedByPeer(code: number, reason: string): HandshakeFailure;

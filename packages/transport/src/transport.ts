@@ -466,6 +466,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       }
     }
     if (this.closed) return { refuse: 'nok', reason: 'shutting_down' };
+    // The initiator may have gone while the checks ran; registering it now would block its next attempt.
+    if (hs.isFinished) return { refuse: 'nok', reason: 'gone' };
     // Duplicates and simultaneous connects (Erlang's rule): decided after the async checks, on the current state.
     const otherIn = this.pendingIn.get(name);
     if (otherIn !== undefined && otherIn !== hs) return { refuse: 'nok', reason: 'duplicate' };

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeMessage } from '../src/framing.js';
+import { encodeHandshake, newChallenge, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import { createTransport } from '../src/transport.js';
-import { captureLogger, closeCode, once, rawHandshake, startNode } from './support.js';
+import { captureLogger, closeCode, once, rawHandshake, rawSocket, startNode } from './support.js';
 
 const open: Transport[] = [];
 async function node(name: string, extra: Parameters<typeof startNode>[1] = {}) {
@@ -194,6 +195,31 @@ describe('one connection per pair', () => {
       a.t.send(b.t.node, 'hello');
       expect((await got)[1]).toBe('hello');
     }
+  });
+
+  it('forgets an initiator that left while its host was being checked', async () => {
+    const slow = {
+      lookupHost: async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return { addresses: ['127.0.0.1'] };
+      },
+    };
+    const b = await node('b@127.0.0.1', { resolver: slow });
+    const ws = await rawSocket(b.port);
+    ws.send(
+      encodeHandshake({
+        tag: 'n',
+        version: PROTOCOL_VERSION,
+        name: 'a@x.test',
+        challenge: newChallenge(),
+        flags: 0,
+      }),
+    );
+    ws.terminate();
+    await new Promise((r) => setTimeout(r, 200));
+    const a = await node('a@x.test', { resolver: slow });
+    await a.t.connect('b@127.0.0.1', { port: b.port, address: '127.0.0.1' });
+    expect(b.t.nodes()).toEqual(['a@x.test']);
   });
 
   it('delivers nodedown before the nodeup of a replacing connection', async () => {
