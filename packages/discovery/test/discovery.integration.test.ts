@@ -1,14 +1,14 @@
 import { Resolver } from '@kindred/dns';
-import { type CorednsModel, corednsZone, type DnsServer, startDnsServer } from '@kindred/lab';
+import { type CorednsModel, corednsZone, type DnsServer, freeDnsPort, startDnsServer } from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscovery } from '../src/discovery.js';
 import { reverseLookup } from '../src/reverse-lookup.js';
 import { dnsA, dnsSrv } from '../src/strategies.js';
 
-// Discovery against a real BIND 9 on loopback (random high port) serving what CoreDNS's kubernetes plugin answers,
+// Discovery against a real BIND 9 on loopback (a free high port) serving what CoreDNS's kubernetes plugin answers,
 // with a kubelet-style search list and ndots:5.
 
-const port = 20_000 + Math.floor(Math.random() * 30_000);
+const port = await freeDnsPort();
 const BASE = 'web-headless.default.svc.cluster.local';
 const QUERY = '_discovery._tcp.web-headless';
 

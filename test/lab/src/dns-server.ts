@@ -1,5 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
@@ -171,6 +173,41 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     },
     stop,
   };
+}
+
+/**
+ * A port free for both UDP and TCP on every one of `addresses` right now (the kernel's choice for the first, then
+ * checked on the others), for a loopback BIND that must not collide with other tests on a shared machine.
+ */
+export async function freeDnsPort(addresses: readonly string[] = ['127.0.0.1']): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const udp = createSocket(addresses[0]!.includes(':') ? 'udp6' : 'udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, addresses[0], () => resolve(udp.address().port));
+    });
+    udp.close();
+    const ok = await Promise.all(addresses.map((a) => portFree(a, port))).then((all) => all.every(Boolean));
+    if (ok) return port;
+  }
+  throw labError(`no free port for BIND on ${addresses.join(', ')} after 20 tries`);
+}
+
+async function portFree(address: string, port: number): Promise<boolean> {
+  const tcpFree = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, address, () => server.close(() => resolve(true)));
+  });
+  if (!tcpFree) return false;
+  return new Promise<boolean>((resolve) => {
+    const udp = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+    udp.once('error', () => {
+      udp.close();
+      resolve(false);
+    });
+    udp.bind(port, address, () => udp.close(() => resolve(true)));
+  });
 }
 
 /** Replaces the serial (first number after the SOA's two names) of the zone's SOA record. */

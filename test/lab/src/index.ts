@@ -15,6 +15,7 @@ export {
   type DnsServer,
   type DnsServerOptions,
   type DnsZone,
+  freeDnsPort,
   startDnsServer,
 } from './dns-server.js';
 export {

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { Resolver } from '@kindred/dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CorednsModel, corednsZone } from '../src/coredns-zone.js';
-import { type DnsServer, startDnsServer } from '../src/dns-server.js';
+import { type DnsServer, freeDnsPort, startDnsServer } from '../src/dns-server.js';
 
-// A real BIND 9 on loopback (IPv4 and IPv6, a random high port) serving zones shaped like CoreDNS's answers, queried
+// A real BIND 9 on loopback (IPv4 and IPv6, a free high port) serving zones shaped like CoreDNS's answers, queried
 // by dig and by our Resolver.
 
-const port = 20_000 + Math.floor(Math.random() * 30_000);
+const port = await freeDnsPort(['127.0.0.1', '::1']);
 const BASE = 'web-headless.default.svc.cluster.local';
 
 const model = (endpointPodNames: boolean, pods = ['web-7f9c-aaaaa', 'web-7f9c-bbbbb']): CorednsModel => ({

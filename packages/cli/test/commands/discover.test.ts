@@ -1,15 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CorednsModel, corednsZone, type DnsServer, startDnsServer } from '@kindred/lab';
+import { type CorednsModel, corednsZone, type DnsServer, freeDnsPort, startDnsServer } from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CommandIO, reportFailure } from '../../src/command.js';
 import { createDiscoverCommand } from '../../src/commands/discover.js';
 
-// `kindred discover` in-process against a real BIND 9 on loopback (random high port) serving CoreDNS-shaped records;
+// `kindred discover` in-process against a real BIND 9 on loopback (a free high port) serving CoreDNS-shaped records;
 // resolv.conf and hosts are files of this test. The namespace test with erl is discover.integration.test.ts.
 
-const port = 20_000 + Math.floor(Math.random() * 30_000);
+const port = await freeDnsPort();
 const BASE = 'web-headless.default.svc.cluster.local';
 
 const model = (endpointPodNames: boolean): CorednsModel => ({
