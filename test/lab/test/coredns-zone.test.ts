@@ -103,6 +103,29 @@ describe('corednsZone', () => {
     expect(srv.filter((l) => l.startsWith('s.ns.svc'))).toHaveLength(300);
   });
 
+  it('publishes IPv6 endpoints as AAAA with dashed-IPv6 names', () => {
+    const text = corednsZone({
+      endpointPodNames: false,
+      services: [
+        {
+          namespace: 'default',
+          name: 'v6',
+          headless: true,
+          ports: [{ name: 'discovery', port: 8585 }],
+          endpoints: [{ podName: 'v6-0', ip: 'fd00::5', ready: true }],
+        },
+      ],
+    });
+    expect(records(text)).toEqual(
+      expect.arrayContaining([
+        'fd00--5.v6.default.svc.cluster.local. 30 IN AAAA fd00::5',
+        '_discovery._tcp.v6.default.svc.cluster.local. 30 IN SRV 0 100 8585 fd00--5.v6.default.svc.cluster.local.',
+        '_discovery._tcp.v6.default.svc.cluster.local. 30 IN AAAA fd00::5',
+        'fd00--5.default.pod.cluster.local. 30 IN AAAA fd00::5',
+      ]),
+    );
+  });
+
   it('leaves a headless service with no ready endpoint out entirely (NXDOMAIN)', () => {
     const model = svc(true);
     const text = corednsZone({
