@@ -27,6 +27,16 @@ const model = (endpointPodNames: boolean, pods = ['web-7f9c-aaaaa', 'web-7f9c-bb
       ports: [{ name: 'discovery', port: 8585 }],
       endpoints: [{ podName: 'empty-0', ip: '10.244.9.9', ready: false }],
     },
+    {
+      namespace: 'default',
+      name: 'dual',
+      headless: true,
+      ports: [{ name: 'discovery', port: 8585 }],
+      endpoints: [
+        { podName: 'dual-0', ip: '10.244.2.5', ready: true },
+        { podName: 'dual-0', ip: 'fd00:10:244::5', ready: true },
+      ],
+    },
   ],
 });
 
@@ -138,6 +148,22 @@ describe('startDnsServer (real BIND 9) with CoreDNS-shaped zones', () => {
         addresses: ['10.244.1.6'],
         ttl: 30,
       },
+    ]);
+  });
+
+  it('resolves IPv6: AAAA through the search list, and SRV targets with AAAA glue', async () => {
+    expect(await resolver.lookupHost('dual', { family: 6 })).toMatchObject({
+      fqdn: 'dual.default.svc.cluster.local',
+      addresses: ['fd00:10:244::5'],
+    });
+    const both = await resolver.lookupHost('dual');
+    expect([...both.addresses].sort()).toEqual(['10.244.2.5', 'fd00:10:244::5']);
+    const srv = await resolver.resolveSrv('_discovery._tcp.dual');
+    expect(srv.targets).toEqual([
+      expect.objectContaining({
+        target: 'dual-0.dual.default.svc.cluster.local',
+        addresses: ['10.244.2.5', 'fd00:10:244::5'],
+      }),
     ]);
   });
 
