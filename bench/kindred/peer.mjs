@@ -16,7 +16,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 async function makeNode(name) {
   if (typeof runtime.startNode === 'function') {
     const node = await runtime.startNode({ name, cookie, port: 0, host: '127.0.0.1' });
-    return { node, port: node.port, how: 'startNode', transport: undefined };
+    return { node, port: node.port, how: 'startNode', transport: node.transport };
   }
   const transport = createTransport({ self: { node: name }, cookie, port: 0, host: '127.0.0.1' });
   const { port } = await transport.listen();
@@ -91,7 +91,8 @@ if (role === 'receiver') {
           await send(counter, { t: 'done', from: ctx.self });
           const reply = await ctx.receive((m) => m.t === 'count', 120_000);
           const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-          if (reply.c !== n) throw new Error(`receiver confirmed ${reply.c}, expected ${n}`);
+          if (reply?.c !== n)
+            throw new Error(`receiver confirmed ${JSON.stringify(reply?.c ?? String(reply))}, expected ${n}`);
           return { messages: n, confirmed: reply.c, seconds, msgPerSec: n / seconds };
         };
         const pingpong = async (r) => {

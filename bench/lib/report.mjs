@@ -56,7 +56,15 @@ function rows(r) {
       `spawn ${fmtInt(l.spawn.processes)} idle processes`,
       `${l.spawn.seconds.toFixed(2)} s, ${fmtInt(l.spawn.bytesPerProcess)} bytes/process (heap+external after gc), ${(l.spawn.totalBytes / 2 ** 20).toFixed(0)} MiB total`,
     ]);
-    local.push([`local send, ${fmtInt(l.send.messages)} messages`, `${fmtInt(l.send.msgPerSec)} msg/s`]);
+    if (l.spawnTuned)
+      local.push([
+        `spawn ${fmtInt(l.spawnTuned.processes)} idle processes under node ${l.spawnTuned.flag}`,
+        `${l.spawnTuned.seconds.toFixed(2)} s, ${fmtInt(l.spawnTuned.bytesPerProcess)} bytes/process (for comparison; targets judged on the default row)`,
+      ]);
+    local.push([
+      `local send, ${fmtInt(l.send.messages)} messages (sender yields every ${fmtInt(l.send.yieldEvery)})`,
+      `${fmtInt(l.send.msgPerSec)} msg/s`,
+    ]);
   }
   const f = r.formation;
   const formation = [['cluster formation in the lab', 'last pod started -> every node sees all others']];
