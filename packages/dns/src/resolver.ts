@@ -307,6 +307,8 @@ export class Resolver {
           return await tryName(`${bare}.${domain}`);
         } catch (err) {
           last = asKindred(err);
+          // glibc gives up on the whole search at once when the servers refuse connections (ECONNREFUSED).
+          if (last.details?.allUnreachable === true) throw withTried(last, name, what, tried);
           if (last.code === DNS_ERROR_CODES.NODATA) nodata = last;
           else if (last.code === DNS_ERROR_CODES.SERVFAIL) servfail = last;
           else if (last.code !== DNS_ERROR_CODES.NXDOMAIN) break; // timeout, refused, ...: glibc stops searching
@@ -494,7 +496,8 @@ function exchangeError(
     const reason = r.kind === 'unreachable' || r.kind === 'bad-response' ? ` (${r.reason})` : '';
     return `${f.server}: ${what}${reason}`;
   });
-  const details = { name, type, servers: summary };
+  const allUnreachable = failures.length > 0 && failures.every((f) => f.result.kind === 'unreachable');
+  const details = { name, type, servers: summary, allUnreachable };
   const rcodes = failures.flatMap((f) => (f.result.kind === 'rcode' ? [f.result.rcode] : []));
   if (rcodes.includes('SERVFAIL')) {
     return new KindredError(

@@ -131,6 +131,10 @@ describe('Resolver against misbehaving servers', () => {
     expect(err).toMatchObject({ code: 'KINDRED_ERR_DNS_TIMEOUT' });
     // The ICMP port unreachable ends the wait early; the message says which server and why.
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    // And, as in glibc, it ends the search walk too: one query, not one per search domain.
+    const walker = resolverFor(port, { search: ['a.test', 'b.test'], ndots: 5 });
+    await expect(walker.resolve('svc', 'A')).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_TIMEOUT' });
+    expect(walker.stats.queries).toBe(1);
   });
 
   it('tries the next server when one is down, and uses the one that answers', async () => {
