@@ -221,11 +221,13 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       const first = this.#lastError === undefined || this.#lastError.code !== error.code;
       this.#lastError = error;
       if (first) {
-        this.#log.warn(
+        // One warning per failure streak: ours when nobody listens, else the listener's (no duplicate lines).
+        const listened = this.listenerCount('error') > 0;
+        this.#log[listened ? 'debug' : 'warn'](
           { strategy: this.strategy.name, code: error.code, kept: this.#peers.size },
           `peer lookup failed, keeping the last ${this.#peers.size} peers: ${error.message}`,
         );
-        if (this.listenerCount('error') > 0) this.emit('error', error);
+        if (listened) this.emit('error', error);
       }
       return { ok: false, error };
     }

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { KindredError } from '@kindred/dns';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDiscovery } from '../src/discovery.js';
 import type { Peer } from '../src/peer.js';
@@ -116,6 +118,26 @@ describe('createDiscovery', () => {
     expect(d.lastError).toBeUndefined();
     await d.poll();
     expect(events).toEqual(['error KINDRED_ERR_DNS_TIMEOUT']);
+  });
+
+  it('warns once per failure streak through its logger when nobody listens to error', async () => {
+    const lines: { level: number; msg: string; component: string }[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)));
+        cb();
+      },
+    });
+    const timeout = new KindredError('KINDRED_ERR_DNS_TIMEOUT', 'no DNS server answered');
+    const d = createDiscovery({
+      strategy: scripted([[peer(1)], timeout, timeout, [peer(1)], timeout]),
+      logger: pino({ level: 'warn' }, stream),
+    });
+    for (let i = 0; i < 5; i++) await d.poll();
+    expect(lines.map((l) => [l.level, l.component, l.msg])).toEqual([
+      [40, 'discovery', 'peer lookup failed, keeping the last 1 peers: no DNS server answered'],
+      [40, 'discovery', 'peer lookup failed, keeping the last 1 peers: no DNS server answered'],
+    ]);
   });
 
   it('does not crash without an error listener, and wraps non-Kindred failures', async () => {
