@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { reverseLookup } from '@kindred/discovery';
-import { Resolver, type ResolverOptions } from '@kindred/dns';
+import { type DiscoverySpec, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
+import { isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
 const HELP = `Usage: kindred discover QUERY [--type srv|a|aaaa] [--json] [--nameserver ADDR[:PORT]]...
@@ -27,6 +27,9 @@ Options:
   --hosts PATH             read this file instead of /etc/hosts
   -h, --help               this text
 
+Environment:
+  KINDRED_DISCOVERY        without QUERY: the query of a dns-srv:QUERY or dns-a:QUERY spec (and its type)
+
 Exit codes:
   0  the lookup answered
   1  DNS failed: one line with the reason and its code (KINDRED_ERR_DNS_NXDOMAIN, _NODATA, _SERVFAIL, _REFUSED,
@@ -49,7 +52,7 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
       const { values, positionals } = parseCommandArgs(
         argv,
         {
-          type: { type: 'string', default: 'srv' },
+          type: { type: 'string' },
           json: { type: 'boolean', default: false },
           nameserver: { type: 'string', multiple: true },
           'resolv-conf': { type: 'string' },
@@ -57,15 +60,26 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
         },
         true,
       );
-      if (positionals.length !== 1) {
+      let query = positionals[0];
+      let specType: string | undefined;
+      if (positionals.length === 0 && io.env.KINDRED_DISCOVERY) {
+        const spec = parseDiscoverySpecOrUsage(io.env.KINDRED_DISCOVERY);
+        if (spec.kind === 'static') {
+          throw new UsageError(
+            'KINDRED_DISCOVERY is static:...; there is nothing to look up in DNS: give QUERY',
+          );
+        }
+        query = spec.query;
+        specType = spec.kind === 'dns-a' ? 'a' : 'srv';
+      }
+      if (query === undefined || positionals.length > 1) {
         throw new UsageError(
           positionals.length === 0
             ? 'give the name to look up, e.g. kindred discover _discovery._tcp.simple-web-service-headless'
             : `give one name to look up, got ${positionals.length}: ${positionals.join(' ')}`,
         );
       }
-      const query = positionals[0]!;
-      const type = String(values.type).toLowerCase();
+      const type = String(values.type ?? specType ?? 'srv').toLowerCase();
       if (!(TYPES as readonly string[]).includes(type)) {
         throw new UsageError(`--type must be srv, a or aaaa, got ${JSON.stringify(values.type)}`);
       }
@@ -124,6 +138,15 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
       return EXIT.OK;
     },
   };
+}
+
+function parseDiscoverySpecOrUsage(spec: string): DiscoverySpec {
+  try {
+    return parseDiscoverySpec(spec);
+  } catch (err) {
+    if (isKindredError(err)) throw new UsageError(`KINDRED_DISCOVERY: ${err.message}`);
+    throw err;
+  }
 }
 
 /** `kindred discover` on the real machine. */

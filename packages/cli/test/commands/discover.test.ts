@@ -29,7 +29,7 @@ const model = (endpointPodNames: boolean): CorednsModel => ({
   ],
 });
 
-function captureIO(): CommandIO & { out: () => string; err: () => string } {
+function captureIO(env: NodeJS.ProcessEnv = {}): CommandIO & { out: () => string; err: () => string } {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -37,7 +37,7 @@ function captureIO(): CommandIO & { out: () => string; err: () => string } {
     err: () => err.join(''),
     stdout: { write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => err.push(s) },
-    env: {},
+    env,
     stopSignal: new Promise(() => {}),
   };
 }
@@ -46,7 +46,11 @@ let server: DnsServer;
 let dir: string;
 
 async function discover(...argv: string[]) {
-  const io = captureIO();
+  return discoverWithEnv({}, ...argv);
+}
+
+async function discoverWithEnv(env: NodeJS.ProcessEnv, ...argv: string[]) {
+  const io = captureIO(env);
   const command = createDiscoverCommand({
     resolvConfPath: join(dir, 'resolv.conf'),
     hostsPath: join(dir, 'hosts'),
@@ -151,6 +155,16 @@ describe('kindred discover', () => {
     expect((await discover('x', '--type', 'mx')).err).toMatch(/--type must be srv, a or aaaa/);
     const bad = await discover('x', '--nameserver', 'dns.example');
     expect(bad).toMatchObject({ code: 2, err: expect.stringMatching(/--nameserver/) });
+  });
+
+  it('takes the query from KINDRED_DISCOVERY when none is given', async () => {
+    const ns = ['--json', '--nameserver', `127.0.0.1:${port}`];
+    const srv = await discoverWithEnv({ KINDRED_DISCOVERY: 'dns-srv:_discovery._tcp.web-headless' }, ...ns);
+    expect(JSON.parse(srv.out)).toMatchObject({ type: 'srv', fqdn: `_discovery._tcp.${BASE}` });
+    const a = await discoverWithEnv({ KINDRED_DISCOVERY: 'dns-a:web-headless' }, ...ns);
+    expect(JSON.parse(a.out)).toMatchObject({ type: 'a', fqdn: BASE });
+    const st = await discoverWithEnv({ KINDRED_DISCOVERY: 'static:a@h' }, ...ns);
+    expect(st.code).toBe(2);
   });
 
   it('has --help', () => {
