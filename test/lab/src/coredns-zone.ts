@@ -121,6 +121,8 @@ export function corednsZone(model: CorednsModel): string {
     `${zone}. ${ttl} IN SOA ns.dns.${zone}. hostmaster.${zone}. 1 ${d.soaRefresh} ${d.soaRetry} ${d.soaExpire} ${ttl}`,
     `${zone}. ${ttl} IN NS ns.dns.${zone}.`,
     `ns.dns.${zone}. ${ttl} IN A ${model.dnsServiceIP ?? d.dnsServiceIP}`,
+    // The kubernetes plugin's schema version record (DNS specification for Kubernetes, 1.1.0).
+    `dns-version.${zone}. ${ttl} IN TXT "1.1.0"`,
   ];
   const rr = (name: string, type: string, data: string) => lines.push(`${name}. ${ttl} IN ${type} ${data}`);
   const addr = (name: string, ip: string) => rr(name, isIP(ip) === 6 ? 'AAAA' : 'A', ip);

@@ -48,6 +48,7 @@ describe('corednsZone', () => {
       'cluster.local. 30 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30',
       'cluster.local. 30 IN NS ns.dns.cluster.local.',
       'ns.dns.cluster.local. 30 IN A 10.96.0.10',
+      'dns-version.cluster.local. 30 IN TXT "1.1.0"',
       `${base} 30 IN A 10.244.1.5`,
       `${base} 30 IN A 10.244.1.6`,
       `web-7f9c-aaaaa.${base} 30 IN A 10.244.1.5`,
