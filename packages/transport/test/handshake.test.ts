@@ -52,8 +52,11 @@ async function stillAnswers(): Promise<void> {
   }
 }
 
-/** Sends raw bytes on a TCP connection and resolves with what came back once the listener closed it. */
-function rawTcp(bytes: Uint8Array): Promise<string> {
+/**
+ * Sends raw bytes on a TCP connection and resolves with what came back once the listener closed it. With `end`
+ * false the write side stays open, so only the listener can end the connection.
+ */
+function rawTcp(bytes: Uint8Array, end = true): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = tcpConnect(port, '127.0.0.1');
     let got = '';
@@ -63,7 +66,8 @@ function rawTcp(bytes: Uint8Array): Promise<string> {
     s.on('error', () => {});
     s.on('close', () => resolve(got));
     s.setTimeout(5_000, () => reject(new Error('the listener did not close the connection')));
-    s.end(bytes);
+    if (end) s.end(bytes);
+    else s.write(bytes);
   });
 }
 
@@ -161,6 +165,21 @@ describe('a listener under attack', () => {
     for (let i = 0; i < 100 && listener.nodes().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(listener.nodes()).toEqual([]); // the probe's connection is gone; no attacker ever got in
     expect(heapAfterGc() - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('closes connections that upgrade and then send random WebSocket-level bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 512 }), async (bytes) => {
+        const upgrade =
+          'GET /kindred HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+          'Sec-WebSocket-Protocol: kindred-dist.1\r\n\r\n';
+        const reply = await rawTcp(Buffer.concat([Buffer.from(upgrade), bytes]), false);
+        expect(reply.startsWith('HTTP/1.1 101 ')).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+    await stillAnswers();
   });
 
   it('refuses a correct handshake with a wrong cookie (4003) and a wrong subprotocol (4001)', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeFrame, encodeMessage } from '../src/framing.js';
+import { decodeFrame } from '../src/framing.js';
 import { encodeHandshake, newChallenge, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import { createTransport } from '../src/transport.js';
@@ -276,6 +276,23 @@ describe('liveness and shutdown', () => {
   });
 });
 
+describe('a misbehaving authenticated peer', () => {
+  it('is closed with 4000 for an undecodable frame or a text message, and the node goes on', async () => {
+    const a = await node('a@127.0.0.1');
+    for (const bad of [Buffer.from([0xa5, 0x61]), Buffer.from([0x92, 0x01]), 'text']) {
+      const down = once<[string, string]>(a.t, 'nodedown');
+      const ws = await rawHandshake(a.port, 'q@127.0.0.1', 'a@127.0.0.1');
+      const code = closeCode(ws);
+      ws.send(bad, { binary: typeof bad !== 'string' });
+      expect(await code).toBe(4000);
+      expect(await down).toEqual(['q@127.0.0.1', 'connection_closed']);
+    }
+    const b = await node('b@127.0.0.1');
+    await b.t.connect('a@127.0.0.1', { port: a.port });
+    expect(a.t.nodes()).toEqual(['b@127.0.0.1']);
+  });
+});
+
 describe('backpressure', () => {
   it('bounds the send queue to a peer that does not read, then drains', async () => {
     const a = await node('a@127.0.0.1', {
@@ -322,12 +339,5 @@ describe('backpressure', () => {
     expect(received).toBe(sent);
     expect(closed).toBeUndefined();
     ws.terminate();
-  });
-});
-
-describe('framing', () => {
-  it('a frame is messages laid end to end', () => {
-    const frame = Buffer.concat([encodeMessage({ a: 1 }), encodeMessage([1, 'two']), encodeMessage(null)]);
-    expect(decodeFrame(frame)).toEqual([{ a: 1 }, [1, 'two'], null]);
   });
 });
