@@ -980,8 +980,8 @@ export class KNode {
   }
 
   /**
-   * Monitors `dest` from outside any process: resolves with the DOWN message. `cancel()` removes the monitor
-   * (the promise then never settles).
+   * Monitors `dest` from outside any process: `down` resolves with the DOWN message. The monitor is in place when
+   * this returns. `cancel()` removes it (`down` then never settles).
    */
   monitor(dest: Dest): { ref: Ref; down: Promise<DownMessage>; cancel: () => void } {
     let resolveDown!: (m: DownMessage) => void;
