@@ -42,6 +42,9 @@ const packet = createRequire(import.meta.url)('dns-packet') as DnsPacketModule;
 /** A decoded DNS message, reduced to what the resolver needs. */
 export interface WireMessage {
   readonly id: number;
+  /** The QR bit: a response, not a query (a reflected query must never pass for an answer). */
+  readonly isResponse: boolean;
+  readonly opcode: string;
   readonly rcode: string;
   readonly truncated: boolean;
   readonly authoritative: boolean;
@@ -92,6 +95,8 @@ export function decodeMessage(buf: Buffer): WireMessage {
       .map((r) => ({ name: r.name, type: r.type, class: r.class ?? 'IN', ttl: r.ttl ?? 0, data: r.data }));
   return {
     id: m.id ?? 0,
+    isResponse: m.flag_qr === true,
+    opcode: m.opcode ?? 'QUERY',
     rcode: m.rcode ?? 'NOERROR',
     truncated: m.flag_tc === true,
     authoritative: m.flag_aa === true,
@@ -121,9 +126,11 @@ export function randomQueryId(): number {
   return randomInt(0, 0x10000);
 }
 
-/** True when `message` answers exactly our question with our ID (anything else is ignored). */
+/** True when `message` is a response to exactly our question with our ID (anything else is ignored). */
 function matches(message: WireMessage, id: number, name: string, type: string): boolean {
   return (
+    message.isResponse &&
+    message.opcode === 'QUERY' &&
     message.id === id &&
     message.question !== undefined &&
     sameName(message.question.name, name) &&

@@ -148,8 +148,9 @@ describe('Resolver against misbehaving servers', () => {
     expect(res.server).toBe(`127.0.0.1:${good.port}`);
   });
 
-  it('ignores answers with a wrong ID or a wrong question and accepts the real one that follows', async () => {
-    const evil = await fakeServer((q) => [
+  it('ignores reflected queries and answers with a wrong ID or question, and accepts the real one after them', async () => {
+    const evil = await fakeServer((q, raw) => [
+      raw, // our own query reflected: right ID and question, but not a response (QR bit clear)
       response(q, {
         id: (q.id + 1) % 65536,
         answers: [{ name: q.question!.name, type: 'A', data: '6.6.6.1' }],
@@ -162,7 +163,7 @@ describe('Resolver against misbehaving servers', () => {
     const r = resolverFor(evil.port);
     const res = await r.resolve('good.test.', 'A');
     expect(res.answers.map((a) => a.data)).toEqual(['192.0.2.9']);
-    expect(r.stats.mismatched).toBe(3);
+    expect(r.stats.mismatched).toBe(4);
   });
 
   it('sends each query from a fresh socket: random source port and random ID', async () => {
