@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNameserver, Resolver } from '../src/resolver.js';
 import { decodeMessage, encodeMessage } from '../src/wire.js';
@@ -241,6 +242,38 @@ describe('Resolver against misbehaving servers', () => {
     // Trailing dot: absolute only.
     await expect(r.resolve('svc.', 'A')).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_NXDOMAIN' });
     expect(srv.queries.splice(0)).toEqual(['svc A']);
+  });
+
+  it('asks exactly the names glibc would, in its order, for any name, search list and ndots (property)', async () => {
+    const srv = await fakeServer((q) => [response(q, { rcode: 3 })]);
+    closers.push(() => srv.socket.close());
+    const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}$/);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(label, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.uniqueArray(
+          fc.array(label, { minLength: 1, maxLength: 3 }).map((ls) => ls.join('.')),
+          { maxLength: 4 },
+        ),
+        fc.integer({ min: 0, max: 5 }),
+        async (labels, trailingDot, search, ndots) => {
+          const bare = labels.join('.');
+          const expected = trailingDot
+            ? [bare]
+            : labels.length - 1 >= ndots
+              ? [bare, ...search.map((d) => `${bare}.${d}`)]
+              : [...search.map((d) => `${bare}.${d}`), bare];
+          srv.queries.splice(0);
+          const r = resolverFor(srv.port, { search, ndots });
+          await expect(r.resolve(trailingDot ? `${bare}.` : bare, 'A')).rejects.toMatchObject({
+            code: 'KINDRED_ERR_DNS_NXDOMAIN',
+          });
+          expect(srv.queries).toEqual(expected.map((n) => `${n} A`));
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('falls back to TCP when the UDP answer is truncated', async () => {
