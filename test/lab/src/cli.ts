@@ -97,6 +97,7 @@ function formatStatus(s: LabStatus): string {
     `lab ${s.id}: deployment ${s.deployment}, ${s.replicas} replica(s), namespace ${s.namespace}`,
     `dns ${s.dns.up ? 'up' : 'DOWN'} at ${s.dns.address}; endpoint_pod_names ${s.dns.endpointPodNames ? 'on' : 'off'}; publishNotReadyAddresses ${s.dns.publishNotReadyAddresses ? 'on' : 'off'}; SRV ${s.dns.srvName}`,
   ];
+  if (s.dns.lastError) lines.push(`last DNS update failed: ${s.dns.lastError}`);
   const rows = [['POD', 'IP', 'READY', 'PHASE', 'IN DNS', 'LINK', 'RESTARTS', 'NODE']];
   for (const p of s.pods) {
     rows.push([
@@ -165,6 +166,11 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
         `a lab is already up (id ${existing}): use it, or remove it with 'pnpm lab down' first`,
       );
     }
+    // Its daemon is gone (a crash, a reboot of the daemon only): remove what is left of it before starting anew.
+    await LabNetwork.destroyById(existing).catch(() => undefined);
+    await rm(runPaths(existing).runDir, { recursive: true, force: true });
+    await rm(runPaths(existing).stateFile, { force: true });
+    io.err(`lab: removed the leftovers of lab ${existing}, whose daemon was gone\n`);
   }
   const options: DaemonOptions = {
     replicas,

@@ -228,6 +228,18 @@ export class Lab extends EventEmitter {
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
+    for (const [file, pkg] of [
+      ['/usr/sbin/named', 'bind9'],
+      ['/usr/bin/dig', 'bind9-dnsutils'],
+    ] as const) {
+      if (!existsSync(file)) {
+        throw new KindredError(
+          'KINDRED_ERR_LAB_TOOL_MISSING',
+          `the lab's DNS needs ${file}: install it (apt-get install ${pkg}, or npm run setup)`,
+          { details: { tool: file } },
+        );
+      }
+    }
     const network = await LabNetwork.create({ id: options.id });
     let lab: Lab | undefined;
     try {
