@@ -97,13 +97,34 @@ function isDashedIpTarget(target: string): boolean {
   return /^\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}$/.test(first) || /^[0-9a-f]*(-[0-9a-f]*){2,}$/i.test(first);
 }
 
+const DNS_DOWN_CODES = new Set([
+  'KINDRED_ERR_DNS_TIMEOUT',
+  'KINDRED_ERR_DNS_SERVFAIL',
+  'KINDRED_ERR_DNS_REFUSED',
+]);
+
+/** The hint when the cluster DNS itself does not answer, rather than not knowing a name. */
+function dnsDownHint(err: unknown): string | undefined {
+  if (!isKindredError(err) || !DNS_DOWN_CODES.has(err.code)) return undefined;
+  return (
+    'the cluster DNS did not answer: check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns; kubectl ' +
+    '-n kube-system logs deploy/coredns) and the nameserver in /etc/resolv.conf; SERVFAIL right after a start means ' +
+    'CoreDNS has not synced with the API yet'
+  );
+}
+
 function describeError(err: unknown): string {
   if (isKindredError(err)) return `${err.message} (${err.code})`;
   return err instanceof Error ? err.message : String(err);
 }
 
 /** The service part of an SRV query `_port._proto.<svc>[.<ns>.svc.<zone>]`, and the port name. */
-export function parseServiceQuery(query: string): { portName: string; service: string; namespace?: string } {
+export function parseServiceQuery(query: string): {
+  portName: string;
+  protocol: string;
+  service: string;
+  namespace?: string;
+} {
   const labels = stripDot(query).split('.');
   const [port, proto, service, namespace] = labels;
   if (
@@ -118,9 +139,8 @@ export function parseServiceQuery(query: string): { portName: string; service: s
         'e.g. _discovery._tcp.simple-web-service-headless',
     );
   }
-  return namespace === undefined
-    ? { portName: port.slice(1), service }
-    : { portName: port.slice(1), service, namespace };
+  const base = { portName: port.slice(1), protocol: proto.slice(1), service };
+  return namespace === undefined ? base : { ...base, namespace };
 }
 
 function localAddresses(): string[] {
@@ -258,11 +278,12 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
           'fqdn-dns',
           false,
           `DNS does not resolve ${fqdn} (only /etc/hosts knows it): ${describeError(err)}`,
-          dashedSelf !== undefined
-            ? `DNS knows this pod only as ${dashedSelf.target}: enable CoreDNS's endpoint_pod_names (see srv-self)`
-            : `create the headless Service ${query.service} (clusterIP: None) selecting this pod's labels, in this pod's ` +
+          dnsDownHint(err) ??
+            (dashedSelf !== undefined
+              ? `DNS knows this pod only as ${dashedSelf.target}: enable CoreDNS's endpoint_pod_names (see srv-self)`
+              : `create the headless Service ${query.service} (clusterIP: None) selecting this pod's labels, in this pod's ` +
                 `namespace, and set the pod's subdomain to ${query.service}; CoreDNS publishes only ready pods unless ` +
-                'the Service sets publishNotReadyAddresses: true',
+                'the Service sets publishNotReadyAddresses: true'),
         ),
       );
     }
@@ -307,8 +328,10 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
         'srv-self',
         false,
         `no SRV records for ${inputs.service}: ${describeError(srvError)}`,
-        `the headless Service ${query.service} needs a port named ${query.portName} (protocol ${query.service === '' ? '' : 'TCP'}) ` +
-          'and at least one endpoint; with publishNotReadyAddresses: false only ready pods are published',
+        dnsDownHint(srvError) ??
+          `the headless Service ${query.service} needs a port named ${query.portName} (protocol ` +
+            `${query.protocol.toUpperCase()}) and at least one endpoint; with publishNotReadyAddresses: false only ` +
+            'ready pods are published',
       ),
     );
   } else {

@@ -207,6 +207,16 @@ describe('kindred doctor (real BIND on loopback)', () => {
     expect(checks.peers?.hint).toContain('KINDRED_COOKIE');
   });
 
+  it('says the cluster DNS is down (not that the Service is missing) when no server answers', async () => {
+    const closed = await freePort('127.0.0.1');
+    const checks = byId(await runDoctor({ ...inputs, nameservers: [`127.0.0.1:${closed}`] }));
+    expect(checks.fqdn?.ok).toBe(true);
+    expect(checks['fqdn-dns']?.detail).toContain('KINDRED_ERR_DNS_TIMEOUT');
+    expect(checks['fqdn-dns']?.hint).toContain('the cluster DNS did not answer');
+    expect(checks['srv-self']?.hint).toContain('the cluster DNS did not answer');
+    expect(checks.peers?.ok).toBe(false);
+  });
+
   it('prints JSON and exits 0/1 through the command line', async () => {
     const out: string[] = [];
     const io: CommandIO = {
