@@ -171,6 +171,36 @@ describe('handshake outcomes', () => {
   });
 });
 
+describe('limits and options', () => {
+  it('closes a connection that does not finish its handshake in setupTimeoutMs with 4007', async () => {
+    const a = await node('a@127.0.0.1', { setupTimeoutMs: 150 });
+    const ws = await rawSocket(a.port);
+    expect(await closeCode(ws)).toBe(4007);
+    expect(a.t.stats().handshakeFailures.setup_timeout).toBe(1);
+  });
+
+  it('closes handshakes beyond maxPendingHandshakes with 4008', async () => {
+    const a = await node('a@127.0.0.1', { maxPendingHandshakes: 2, setupTimeoutMs: 2000 });
+    const held = [await rawSocket(a.port), await rawSocket(a.port)];
+    const third = await rawSocket(a.port);
+    expect(await closeCode(third)).toBe(4008);
+    for (const ws of held) ws.terminate();
+  });
+
+  it('applies the allow list to dialing too, and leaves hidden nodes out of nodes()', async () => {
+    const a = await node('a@127.0.0.1', { allow: ['b@127.0.0.1'] });
+    await expect(a.t.connect('c@127.0.0.1', { port: 1 })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_NOT_ALLOWED',
+    });
+    const b = await node('b@127.0.0.1', { hidden: true });
+    const up = once<[string, { hidden: boolean }]>(a.t, 'nodeup');
+    await b.t.connect('a@127.0.0.1', { port: a.port });
+    expect((await up)[1].hidden).toBe(true);
+    expect(a.t.nodes()).toEqual([]);
+    expect(a.t.allNodes()).toEqual(['b@127.0.0.1']);
+  });
+});
+
 describe('one connection per pair', () => {
   it('simultaneous connects end as exactly one connection, the same on both sides', async () => {
     for (let round = 0; round < 5; round++) {
