@@ -41,6 +41,8 @@ export interface DnsServerOptions {
    * already tried. Without it BIND answers REFUSED for them. Default true.
    */
   readonly emptyRoot?: boolean;
+  /** Log every query (BIND's `querylog`), readable through {@link DnsServer.queries}. Default false. */
+  readonly queryLog?: boolean;
 }
 
 /** A running BIND 9. */
@@ -51,6 +53,8 @@ export interface DnsServer {
   readonly serials: ReadonlyMap<string, number>;
   /** Everything BIND has logged so far (it runs with -g: logs on stderr). */
   log(): string;
+  /** The queries BIND has logged so far, oldest first (only with {@link DnsServerOptions.queryLog}). */
+  queries(): { name: string; type: string }[];
   /**
    * Replaces zone contents: rewrites the zone files with a bumped SOA serial, sends SIGHUP, and resolves once every
    * zone that loaded is served with its new serial (a zone whose text BIND rejects is reported as an error).
@@ -113,7 +117,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     if (options.emptyRoot !== false) await writeFile(join(dir, 'root.zone'), ROOT_ZONE);
     await writeFile(
       join(dir, 'named.conf'),
-      namedConf(dir, options.zones, options.listen, options.emptyRoot !== false),
+      namedConf(dir, options.zones, options.listen, options.emptyRoot !== false, options.queryLog === true),
     );
     const argv = [NAMED, '-g', '-n', '1', '-c', join(dir, 'named.conf')];
     const [cmd, ...args] =
@@ -154,6 +158,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     listen: options.listen,
     serials,
     log: () => logText,
+    queries: () =>
+      [...logText.matchAll(/ query: (\S+) IN (\S+) /g)].map((m) => ({ name: m[1]!, type: m[2]! })),
     async update(zones) {
       for (const zone of zones) {
         if (!serials.has(zone.origin))
@@ -229,6 +235,7 @@ function namedConf(
   zones: readonly DnsZone[],
   listen: readonly DnsListen[],
   emptyRoot: boolean,
+  queryLog: boolean,
 ): string {
   const v4 = listen.filter((l) => !l.address.includes(':'));
   const v6 = listen.filter((l) => l.address.includes(':'));
@@ -254,6 +261,7 @@ function namedConf(
     '  allow-query { any; };',
     '  dnssec-validation no;',
     '  notify no;',
+    ...(queryLog ? ['  querylog yes;'] : []),
     '};',
     'controls { };',
     ...zones.map((z) => `zone "${z.origin}" { type primary; file "${join(dir, `${z.origin}.zone`)}"; };`),
