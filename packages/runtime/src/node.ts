@@ -523,20 +523,21 @@ export class KNode {
     try {
       r = fn(p);
     } catch (err) {
-      this.#ended(p, err, true);
+      this._ended(p, err, true);
       return;
     }
     if (r instanceof Promise) {
       r.then(
-        () => this.#ended(p, undefined, false),
-        (err: unknown) => this.#ended(p, err, true),
+        () => p.node._ended(p, undefined, false),
+        (err: unknown) => p.node._ended(p, err, true),
       );
     } else {
-      this.#ended(p, undefined, false);
+      this._ended(p, undefined, false);
     }
   }
 
-  #ended(p: Proc, err: unknown, threw: boolean): void {
+  /** @internal */
+  _ended(p: Proc, err: unknown, threw: boolean): void {
     if (!p.alive) return;
     // A receive the function left pending (never awaited) is abandoned, not rejected: nobody would catch it.
     p.wRes = undefined;
@@ -1318,7 +1319,8 @@ export class KNode {
 
   #onNodeup(node: string, info?: { hidden?: boolean; port?: number }): void {
     if (this.#stopped) return;
-    const hidden = info?.hidden === true;
+    // On a hidden node every connection is hidden (erl: nodes() is [] there, nodes(hidden) lists the peers).
+    const hidden = info?.hidden === true || this.hidden;
     this.#connected.set(node, { hidden });
     if (info?.port !== undefined) this.#ports.set(node, info.port);
     const q = this.#pending.get(node);

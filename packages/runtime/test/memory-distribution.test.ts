@@ -214,7 +214,8 @@ describe('memory network', () => {
     await settle(10);
     expect(a.nodes()).not.toContain(h.name);
     expect(a.hiddenNodes()).toEqual([h.name]);
-    expect(h.nodes()).toEqual([a.name]);
+    expect(h.nodes()).toEqual([]);
+    expect(h.hiddenNodes()).toEqual([a.name]);
     expect(b.hiddenNodes()).toEqual([]);
   });
 

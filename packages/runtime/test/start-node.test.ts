@@ -81,4 +81,26 @@ describe('startNode', () => {
     await until(() => b.nodes().includes(a.name));
     expect(a.nodes()).toContain(b.name);
   });
+
+  it('a hidden node connects but stays out of nodes() and the mesh', async () => {
+    const a = await start('ha');
+    const b = await start('hb');
+    await b.connect(a.name, { port: a.port });
+    const h = await start('hh', { hidden: true });
+    await h.connect(a.name, { port: a.port });
+    await until(() => a.hiddenNodes().includes(h.name));
+    expect(a.nodes()).toEqual([b.name]);
+    await new Promise((r) => setTimeout(r, 200));
+    // As in erl: on a hidden node every connection is hidden.
+    expect(h.nodes()).toEqual([]);
+    expect(h.hiddenNodes()).toEqual([a.name]);
+    expect(b.hiddenNodes()).toEqual([]);
+    // Messages still flow to a hidden node.
+    const got = new Promise((resolve) => {
+      h.spawn(async (ctx) => resolve(await ctx.receive()), { name: 'inbox' });
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    a.send({ name: 'inbox', node: h.name }, 'to hidden');
+    expect(await got).toBe('to hidden');
+  });
 });
