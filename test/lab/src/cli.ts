@@ -288,6 +288,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.out(`${HELP}\n`);
     return head.length === 0 ? EXIT_USAGE : EXIT_OK;
   }
+  // Every command touches namespaces or root-owned state: say so first, whatever the command.
+  if (head[0] !== DAEMON_ARG) await assertLabPrerequisites();
   let id: string | undefined;
   const idAt = head.indexOf('--id');
   if (idAt >= 0) {

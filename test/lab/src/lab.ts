@@ -185,6 +185,7 @@ export class Lab extends EventEmitter {
   private nextAddress: number;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private probing = false;
   /** The last DNS update failure, shown by {@link Lab.status}. */
   private lastDnsError: string | undefined;
   private dnsQueue: Promise<void> = Promise.resolve();
@@ -433,7 +434,16 @@ export class Lab extends EventEmitter {
 
   private async probeAll(): Promise<void> {
     const readiness = this.opts.readiness;
-    if (readiness === 'started' || this.stopping) return;
+    if (readiness === 'started' || this.stopping || this.probing) return;
+    this.probing = true;
+    try {
+      await this.probeOnce(readiness);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private async probeOnce(readiness: Exclude<Readiness, 'started'>): Promise<void> {
     const pods = [...this.podMap.values()].filter((p) => p.child && !p.deleting);
     let changed = false;
     await Promise.all(

@@ -385,8 +385,14 @@ export class LabHost {
         run('ip', ['-n', this.network.names.router, '-o', 'link', 'show', this.veth]),
         run('ip', ['-n', this.netns, '-o', 'link', 'show', 'eth0']),
       ]);
-      if (outer.stdout.includes('LOWER_UP') && inner.stdout.includes('LOWER_UP')) return;
+      if (outer.stdout.includes('LOWER_UP') && inner.stdout.includes('LOWER_UP')) break;
       await sleep(50);
+    }
+    // Neighbour entries that failed during the partition would answer EHOSTUNREACH for a while: forget them.
+    await ipQuiet('-n', this.network.names.router, 'neigh', 'flush', 'to', this.address);
+    await ipQuiet('-n', this.netns, 'neigh', 'flush', 'dev', 'eth0');
+    for (const other of this.network.hosts()) {
+      if (other !== this) await ipQuiet('-n', other.netns, 'neigh', 'flush', 'to', this.address);
     }
   }
 

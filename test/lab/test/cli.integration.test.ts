@@ -67,6 +67,28 @@ describe('pnpm lab (CLI)', () => {
     expect(badScale.code).toBe(2);
   });
 
+  it('says it needs root, and what to do, when not run as root', async () => {
+    const r = await new Promise<Run>((resolve) => {
+      const child = spawn(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, 'status'],
+        {
+          env: { ...process.env, KINDRED_LAB_STATE_DIR: stateDir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('must run as root: run it again with sudo');
+    expect(r.stderr).toContain('KINDRED_ERR_LAB_NOT_ROOT');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('says so when no lab is up', async () => {
     const r = await lab('status');
     expect(r.code).toBe(1);

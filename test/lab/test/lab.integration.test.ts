@@ -11,6 +11,7 @@ let ready = true;
 http.createServer((req, res) => {
   if (req.url === '/readyz') { res.statusCode = ready ? 200 : 503; return res.end(ready ? 'ok' : 'not ready'); }
   if (req.url === '/toggle') { ready = !ready; return res.end(String(ready)); }
+  if (req.url === '/crash') { res.end('bye'); setTimeout(() => process.exit(3), 50); return; }
   res.end(JSON.stringify({ hostname: require('node:os').hostname(), env: process.env.POD_NAME, cookie: process.env.KINDRED_COOKIE }));
 }).listen(Number(process.env.PORT), process.env.POD_IP);
 process.on('SIGTERM', () => process.exit(0));
@@ -149,5 +150,30 @@ describe('Lab (pods, CoreDNS-like BIND, ReplicaSet behaviour)', () => {
     expect(down.code).not.toBe(0);
     await lab.setDns(true);
     expect((await dig(lab, a!.name, 'SRV', srv)).length).toBe(2);
+  });
+
+  it('restarts a crashed container in the same pod, like kubelet', async () => {
+    const pod = lab.pods()[0]!;
+    await lab.http(pod.name, '/crash');
+    await lab.waitFor('a restart', () => lab.pods().find((p) => p.name === pod.name)?.restarts === 1, 10_000);
+    await lab.waitFor(
+      'ready again',
+      () => lab.pods().find((p) => p.name === pod.name && p.phase === 'Running')?.ready,
+      20_000,
+    );
+    const after = lab.pods().find((p) => p.name === pod.name)!;
+    expect(after.ip).toBe(pod.ip);
+    expect(after.pid).not.toBe(pod.pid);
+    expect(lab.status().deletedPods).not.toContain(pod.name);
+  });
+
+  it('answers NXDOMAIN for the headless service once no endpoint is published', async () => {
+    const probe = lab.network.hosts().find((h) => h.hostname === 'coredns')!;
+    await lab.scale(0);
+    await lab.waitFor('no pods', () => lab.pods().length === 0, 20_000);
+    await lab.synced();
+    const r = await probe.exec(['dig', '+time=1', '+tries=2', '@10.96.0.10', 'SRV', srv]);
+    expect(r.stdout).toContain('status: NXDOMAIN');
+    expect(r.stdout).toContain('ns.dns.cluster.local. hostmaster.cluster.local.');
   });
 });
