@@ -212,6 +212,32 @@ describe('links and exit signals', () => {
     expect(node.isAlive(watcher.pid)).toBe(false);
   });
 
+  it("a linked process exiting with reason 'kill' is a trappable signal; others die with 'kill' (as erl does)", async () => {
+    const node = mk();
+    const trapper = await new Promise<ExitMessage>((resolve) => {
+      node.spawn(async (ctx) => {
+        ctx.trapExit(true);
+        ctx.spawn((c) => c.exit('kill'), { link: true });
+        resolve(await ctx.receive(isExitMessage));
+      });
+    });
+    expect(trapper.reason).toBe('kill');
+    const victim = node.spawn(async (ctx) => {
+      ctx.spawn(
+        async (c) => {
+          await c.receive();
+          c.exit('kill');
+        },
+        { link: true, name: 'killer' },
+      );
+      await ctx.receive();
+    });
+    const mon = node.monitor(victim);
+    await tick();
+    node.send('killer', 'go');
+    expect((await mon.down).reason).toBe('kill');
+  });
+
   it('exit(pid, reason) is converted to a message when trapping', async () => {
     const node = mk();
     const m = await new Promise<ExitMessage>((resolve) => {
