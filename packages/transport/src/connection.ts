@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
 import { decodeFrame, encodeMessage, joinFrame, TICK_FRAME } from './framing.js';
 import { closeQuietly } from './handshake.js';
-import { CLOSE, closeReasonOf } from './protocol.js';
+import { CLOSE } from './protocol.js';
 
 /** Counters for one peer, for /metrics. */
 export interface PeerStats {
@@ -81,9 +81,9 @@ export class Connection {
     private readonly handlers: ConnectionHandlers,
   ) {
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
-    ws.on('close', (code: number) =>
-      this.end(closeReasonOf(code) === 'net_tick_timeout' ? 'net_tick_timeout' : 'connection_closed', null),
-    );
+    // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
+    // Erlang's nodedown reason here is connection_closed.
+    ws.on('close', () => this.end('connection_closed', null));
     ws.on('error', () => this.end('connection_closed', null));
     const tickMs = Math.max(1, Math.floor(limits.ticktimeMs / limits.tickIntensity));
     this.ticker = setInterval(() => this.tick(), tickMs);
