@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The kindred demo (`npm run demo`, which runs setup first).
 //
-// As root: starts the pod lab (network namespaces + a real BIND answering like CoreDNS with endpoint_pod_names) with
-// 3 replicas of examples/simple-web-service, shows the cluster forming (node names, who sees whom), runs
-// `kindred doctor` in a pod, scales to 5, kills a pod and shows the nodedown and the recovery (its replacement
-// joins), then serves the app's page on http://localhost:8080, forwarded into a pod, until Ctrl-C; then cleans up.
+// As root: starts the pod lab (network namespaces + a real BIND answering like CoreDNS) with 3 replicas of
+// examples/simple-web-service. First as kind ships CoreDNS: no cluster forms and `kindred doctor` names the fix
+// (endpoint_pod_names); with it enabled the cluster forms (node names, who sees whom) and doctor passes. Then it
+// scales to 5, kills a pod and shows the nodedown and the recovery (its replacement joins), and serves the app's page
+// on http://localhost:8080, forwarded into a pod, until Ctrl-C; then cleans up.
 // Without root: says so and runs the same story with 3 local processes and static discovery.
 //
 // Usage: node scripts/demo.mjs [--ci] [--local] [--port N]
@@ -25,6 +26,8 @@ const APP_MAIN = join(root, 'examples/simple-web-service/dist/main.js');
 const KINDRED = join(root, 'packages/cli/bin/kindred.js');
 const LAB_INDEX = join(root, 'test/lab/dist/index.js');
 const STEP_TIMEOUT_MS = 30_000;
+/** The app's discovery poll interval (APP_DEFAULTS.pollIntervalMs), which the lab's pods run with. */
+const APP_POLL_MS = 5_000;
 const POLL_MS = 200;
 
 let args;
@@ -220,25 +223,52 @@ async function labDemo() {
     );
   };
 
-  const started = await step('start the lab: 3 replicas, CoreDNS with endpoint_pod_names', async () => {
-    lab = await Lab.start({ replicas: 3, endpointPodNames: true, terminationGracePeriodMs: 5_000 });
-    cleanups.push(() => lab.stop());
-    const pods = lab.pods();
-    for (const p of pods) say(`  pod ${p.name}  ${p.ip}  node ${p.node}`);
-    return `lab ${lab.status().id}: SRV ${lab.srvName}`;
-  });
+  const started = await step(
+    'start the lab: 3 replicas, CoreDNS as kind ships it (no endpoint_pod_names)',
+    async () => {
+      lab = await Lab.start({ replicas: 3, endpointPodNames: false, terminationGracePeriodMs: 5_000 });
+      cleanups.push(() => lab.stop());
+      const pods = lab.pods();
+      for (const p of pods) say(`  pod ${p.name}  ${p.ip}  node ${p.node}`);
+      return `lab ${lab.status().id}: SRV ${lab.srvName}`;
+    },
+  );
   if (!started) return;
 
-  await step('the cluster forms (every node sees the other two)', async () => {
+  const doctor = async () => {
+    const pod = running()[0];
+    const res = await lab.exec(pod.name, [process.execPath, KINDRED, 'doctor']);
+    for (const line of res.stdout.trimEnd().split('\n')) say(`  ${line}`);
+    return { pod, res };
+  };
+
+  await step('no cluster forms: the SRV targets are dashed IPs, not the names the nodes have', async () => {
+    // Every pod has run discovery (ready) and then polled once more: still nobody may be connected.
+    await waitFor('every pod ready', () => running().every((p) => p.ready));
+    await new Promise((r) => setTimeout(r, APP_POLL_MS + 1_000));
+    const views = await Promise.all(running().map(nodesOf));
+    printViews(views);
+    if (views.some((v) => v.nodes.length > 0)) throw new Error('a cluster formed without endpoint_pod_names');
+    return 'no node sees another';
+  });
+
+  await step('kindred doctor in a pod names the cause and the fix', async () => {
+    const { res } = await doctor();
+    if (res.code !== 1 || !res.stdout.includes('endpoint_pod_names')) {
+      throw new Error(`expected doctor to fail pointing at endpoint_pod_names (exit ${res.code})`);
+    }
+    return 'doctor: enable endpoint_pod_names (deploy/coredns/patch-coredns.sh does it in a real cluster)';
+  });
+
+  await step('enable endpoint_pod_names: the cluster forms (every node sees the other two)', async () => {
+    await lab.setEndpointPodNames(true);
     const views = await waitFor('a full mesh of 3', viewsWhenMesh);
     printViews(views);
     return `full mesh of ${views.length}`;
   });
 
-  await step('kindred doctor inside a pod', async () => {
-    const pod = running()[0];
-    const res = await lab.exec(pod.name, [process.execPath, KINDRED, 'doctor']);
-    for (const line of res.stdout.trimEnd().split('\n')) say(`  ${line}`);
+  await step('kindred doctor in a pod: every check passes', async () => {
+    const { pod, res } = await doctor();
     if (res.code !== 0) throw new Error(`kindred doctor exited ${res.code}`);
     return `doctor in ${pod.name}: all checks passed`;
   });

@@ -31,9 +31,17 @@ describe('scripts/demo.mjs --ci', () => {
 
   it('as root: every step of the lab story happens and the page is served through the forward', async () => {
     const { code, out } = await run([process.execPath, DEMO, '--ci']);
-    expect(out, out).toMatch(/^demo: 7 passed, 0 failed$/m);
+    expect(out, out).toMatch(/^demo: 9 passed, 0 failed$/m);
     expect(code).toBe(0);
-    for (const step of ['full mesh of 3', 'all checks passed', 'full mesh of 5', 'nodedown', 'recovered']) {
+    for (const step of [
+      'no node sees another',
+      'doctor: enable endpoint_pod_names',
+      'full mesh of 3',
+      'all checks passed',
+      'full mesh of 5',
+      'nodedown',
+      'recovered',
+    ]) {
       expect(out).toContain(step);
     }
   }, 120_000);
