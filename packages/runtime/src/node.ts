@@ -631,7 +631,7 @@ export class KNode {
     const res = p.wRes;
     if (res !== undefined) {
       const pat = p.wPat;
-      if (pat === undefined || pat(msg)) {
+      if (pat === undefined || this.#matches(p, pat, msg)) {
         p.wRes = undefined;
         p.wPat = undefined;
         if (p.wTimer !== undefined) {
@@ -653,6 +653,18 @@ export class KNode {
       return;
     }
     q.push(msg);
+  }
+
+  /** Runs a receive pattern for an arriving message; a pattern that throws crashes its process, not the sender. */
+  #matches(p: Proc, pat: Pattern, msg: unknown): boolean {
+    try {
+      return Boolean(pat(msg));
+    } catch (err) {
+      queueMicrotask(() => {
+        if (p.alive) this._terminate(p, crashReason(err));
+      });
+      return false;
+    }
   }
 
   // ---------------------------------------------------------------- registry

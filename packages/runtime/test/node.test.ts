@@ -128,6 +128,17 @@ describe('spawn, send, receive', () => {
     expect(() => node.send(42 as never, 'x')).toThrow(/pid/);
   });
 
+  it('a receive pattern that throws crashes the receiver, never the sender', async () => {
+    const node = mk();
+    const pid = node.spawn(async (ctx) => {
+      await ctx.receive((m) => (m as { x: { y: number } }).x.y === 1);
+    });
+    const mon = node.monitor(pid);
+    await tick();
+    expect(() => node.send(pid, 'no x here')).not.toThrow();
+    expect((await mon.down).reason).toMatchObject({ error: 'TypeError' });
+  });
+
   it('a process that returns exits normal and leaves nothing behind', async () => {
     const node = mk();
     const pid = node.spawn(async () => {}, { name: 'short' });
