@@ -6,7 +6,7 @@ import { start } from './proc.mjs';
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', 'raw', 'ws-peer.mjs');
 
 /** One-way throughput and round trip over raw ws + msgpackr with `batch` messages per frame. */
-export async function runRaw({ batch, messages, rounds, timeoutMs = 180_000 }) {
+export async function runRaw({ batch, messages, rounds, zeroMask = false, timeoutMs = 180_000 }) {
   const recv = start(process.execPath, [PEER, 'receiver']);
   try {
     const [, port] = await recv.waitFor(/^READY (\d+)$/, 15_000, 'READY');
@@ -17,10 +17,11 @@ export async function runRaw({ batch, messages, rounds, timeoutMs = 180_000 }) {
       String(batch),
       String(messages),
       String(rounds),
+      ...(zeroMask ? ['zero-mask'] : []),
     ]);
     try {
       const [, json] = await send.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
-      return { batch, ...JSON.parse(json) };
+      return { batch, ...(zeroMask ? { zeroMask } : {}), ...JSON.parse(json) };
     } finally {
       await send.stop();
     }

@@ -1,6 +1,7 @@
 // Baseline: raw ws + msgpackr between two Node processes, no actor runtime in between.
 //   node bench/raw/ws-peer.mjs receiver                      -> prints "READY <port>"
-//   node bench/raw/ws-peer.mjs sender <port> <batch> <messages> <rounds>
+//   node bench/raw/ws-peer.mjs sender <port> <batch> <messages> <rounds> [zero-mask]
+//        zero-mask (experiments only): the client masks frames with 0000, which ws then skips on both ends.
 //        batch 1 = one frame per message; batch 256 = 256 messages packed as one array per frame.
 //        prints "RESULT {json}" and exits.
 import { pack, unpack } from 'msgpackr';
@@ -32,8 +33,12 @@ if (role === 'receiver') {
     });
   });
 } else if (role === 'sender') {
-  const [port, batch, messages, rounds] = args.map(Number);
-  const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  const [port, batch, messages, rounds] = args.slice(0, 4).map(Number);
+  const zeroMask = args[4] === 'zero-mask';
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`, {
+    perMessageDeflate: false,
+    ...(zeroMask ? { generateMask: (mask) => mask.fill(0) } : {}),
+  });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
