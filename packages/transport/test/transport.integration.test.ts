@@ -78,6 +78,7 @@ describe('the seed experiment: hostname imacpro, /etc/hosts "127.0.1.1 imacpro.h
   const cases = [
     { target: 'n1@127.0.0.1', cookie: COOKIE, kindred: 'pang', reason: 'name_mismatch' },
     { target: 'n1@localhost', cookie: COOKIE, kindred: 'pang', reason: 'illegal_hostname' },
+    { target: 'n1@imacpro', cookie: COOKIE, kindred: 'pang', reason: 'illegal_hostname' },
     { target: 'n1@imacpro.home', cookie: COOKIE, kindred: 'pong', reason: null },
     { target: 'n1@imacpro.home', cookie: 'wrong', kindred: 'pang', reason: 'bad_cookie' },
   ] as const;
@@ -109,8 +110,9 @@ describe('the seed experiment: hostname imacpro, /etc/hosts "127.0.1.1 imacpro.h
       });
       expect(k.code).toBe(c.kindred === 'pong' ? 0 : 1);
       if (c.reason === 'illegal_hostname') {
+        const host = c.target.split('@')[1];
         expect(k.stderr).toContain(
-          '** System running to use fully qualified hostnames **\n** Hostname localhost is illegal **',
+          `** System running to use fully qualified hostnames **\n** Hostname ${host} is illegal **`,
         );
       }
 
@@ -133,8 +135,9 @@ describe('the seed experiment: hostname imacpro, /etc/hosts "127.0.1.1 imacpro.h
         cookie: c.cookie,
         erl: c.kindred,
       });
-      if (c.reason === 'illegal_hostname')
-        expect(e.stdout + e.stderr).toContain('Hostname localhost is illegal');
+      if (c.reason === 'illegal_hostname') {
+        expect(e.stdout + e.stderr).toContain(`Hostname ${c.target.split('@')[1]} is illegal`);
+      }
     }
 
     await until('erl n1 logged the wrong cookie', async () => erlLog.includes('Invalid challenge reply'));

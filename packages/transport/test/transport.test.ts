@@ -97,7 +97,8 @@ describe('connect and send', () => {
 describe('handshake outcomes', () => {
   it('a wrong cookie fails on both sides, and the acceptor logs the peer', async () => {
     const log = captureLogger();
-    const a = await node('a@127.0.0.1', { cookie: 'one' });
+    const logA = captureLogger();
+    const a = await node('a@127.0.0.1', { cookie: 'one', logger: logA.logger });
     const b = await node('b@127.0.0.1', { cookie: 'two', logger: log.logger });
     await expect(a.t.connect('b@127.0.0.1', { port: b.port })).rejects.toMatchObject({
       code: 'KINDRED_ERR_BAD_COOKIE',
@@ -107,6 +108,9 @@ describe('handshake outcomes', () => {
     expect(b.t.stats().handshakeFailures.bad_cookie).toBe(1);
     expect(log.lines().map((l) => l.msg)).toContain(
       "** Connection attempt from node 'a@127.0.0.1' rejected. Invalid challenge reply. **",
+    );
+    expect(logA.lines().some((l) => l.level === 40 && l.msg.includes("node 'b@127.0.0.1' rejected"))).toBe(
+      true,
     );
     expect(a.t.nodes()).toEqual([]);
     expect(b.t.nodes()).toEqual([]);
