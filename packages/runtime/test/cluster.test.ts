@@ -172,6 +172,49 @@ describe('three nodes in separate OS processes', () => {
     expect((await n3.cmd('alive', { tag: 'lc' })).alive).toBe(false);
   });
 
+  it('exit/2 (trapped, then kill), unlink, and monitors by {name, node} across nodes', async () => {
+    const x = (await n2.cmd('spawn', { tag: 'x1', trap: true })).pid as PidJson;
+    await n1.cmd('exit', { pid: x, reason: 'please' });
+    expect((await n2.event((e) => e.tag === 'x1')).msg).toMatchObject({ type: 'EXIT', reason: 'please' });
+    await n1.cmd('exit', { pid: x, reason: 'kill' });
+    await until(async () => (await n2.cmd('alive', { tag: 'x1' })).alive === false);
+
+    const y = (await n3.cmd('spawn', { tag: 'y1' })).pid as PidJson;
+    await n1.cmd('spawn', { tag: 'z1' });
+    await n1.cmd('spawn', { tag: 'w1' });
+    await n1.cmd('do', { tag: 'z1', op: 'link', args: { pid: y } });
+    await n1.cmd('do', { tag: 'z1', op: 'unlink', args: { pid: y } });
+    await n1.cmd('do', { tag: 'w1', op: 'monitor', args: { dest: y } });
+    await n1.cmd('do', { tag: 'w1', op: 'monitor', args: { dest: { name: 'no_such', node: n3.name } } });
+    const noproc = await n1.event((e) => e.tag === 'w1');
+    expect(noproc.msg).toMatchObject({
+      type: 'DOWN',
+      item: { name: 'no_such', node: n3.name },
+      reason: 'noproc',
+    });
+    await n3.cmd('exit', { pid: y, reason: 'crash' });
+    expect((await n1.event((e) => e.tag === 'w1')).msg).toMatchObject({
+      type: 'DOWN',
+      item: y,
+      reason: 'crash',
+    });
+    expect((await n1.cmd('alive', { tag: 'z1' })).alive).toBe(true);
+  });
+
+  it('a fourth node started with static discovery joins the full mesh; its stop is a nodedown everywhere', async () => {
+    const n4 = await launch().start('n4', { discovery: `static:${n1.name}:${n1.port}` });
+    await until(async () => ((await n4.cmd('nodes')).nodes as string[]).length === 3);
+    expect((await n4.cmd('nodes')).nodes).toEqual([n1.name, n2.name, n3.name].sort());
+    await n1.event((e) => e.event === 'nodeup' && e.node === n4.name);
+    await n2.event((e) => e.event === 'nodeup' && e.node === n4.name);
+    await n4.cmd('stop').catch(() => {});
+    await n4.kill();
+    expect((await n2.event((e) => e.event === 'nodedown' && e.node === n4.name)).reason).toEqual(
+      expect.any(String),
+    );
+    await until(async () => !((await n1.cmd('nodes')).nodes as string[]).includes(n4.name));
+  });
+
   it('FIFO per pair of processes holds under load (property)', async () => {
     await n3.cmd('collector', { register: `fifo` });
     let expected = 0;
