@@ -40,6 +40,8 @@ Commands:
                         HTTP GET from the pod's app (default port ${LAB_DEFAULTS.httpPort}), e.g. 'get POD /nodes'
   logs POD              print the pod's log
   status [--json]       show pods, readiness, DNS settings
+  list [--json]         every lab on this machine (by id), including leftovers of crashed runs or tests;
+                        remove one with 'down --id ID'
   down                  stop everything and remove every namespace, link, file and process of the lab
 
 Options:
@@ -315,6 +317,35 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const labId = await currentId(id);
       const status = (await callControl(runPaths(labId).socket, { cmd: 'status' })) as LabStatus;
       io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      return EXIT_OK;
+    }
+    case 'list': {
+      const current = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
+      const runs = await LabNetwork.listRuns();
+      const rows = await Promise.all(
+        runs.map(async (r) => {
+          const state = await readRunState(r.id);
+          return {
+            id: r.id,
+            namespaces: r.namespaces.length,
+            daemon: state !== undefined && alive(state.pid),
+            current: r.id === current,
+          };
+        }),
+      );
+      if (json) io.out(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) io.out('no lab namespaces on this machine\n');
+      else {
+        for (const r of rows) {
+          const what = r.daemon
+            ? 'up (pnpm lab)'
+            : r.current
+              ? 'its daemon is gone'
+              : 'in-process lab or leftover';
+          io.out(`${r.id}  ${r.namespaces} namespace(s)  ${what}${r.current ? '  [current]' : ''}\n`);
+        }
+        io.out("Remove one with 'pnpm lab down --id ID' (only if no test or demo is using it).\n");
+      }
       return EXIT_OK;
     }
     case 'scale': {

@@ -539,6 +539,20 @@ export class LabNetwork {
   }
 
   /**
+   * The run ids that have namespaces on this machine (labs running now, or leftovers of a crashed run), with their
+   * namespaces. Pass one to {@link LabNetwork.destroyById} to remove a leftover.
+   */
+  static async listRuns(): Promise<Array<{ id: string; namespaces: string[] }>> {
+    const prefix = `${LAB_DEFAULTS.namePrefix}-`;
+    const runs = new Map<string, string[]>();
+    for (const ns of await listNetns(prefix)) {
+      const id = /^[a-z]+-([a-z0-9]{4,8})-/.exec(ns)?.[1];
+      if (id) runs.set(id, [...(runs.get(id) ?? []), ns]);
+    }
+    return [...runs].map(([id, namespaces]) => ({ id, namespaces }));
+  }
+
+  /**
    * Creates a host: its namespace, `lo` up, a veth whose host end is `eth0` with `address` (plus any
    * `extraAddresses`), routes for {@link LabNetwork.routes} onto the bridge, and /etc/netns/<ns>/hosts and
    * resolv.conf. Throws KINDRED_ERR_LAB_BAD_OPTION for a bad hostname or address, KINDRED_ERR_LAB_EXISTS for a

@@ -117,6 +117,12 @@ describe('pnpm lab (CLI)', () => {
     console.log(`[cli] lab ${id}: ${s.pods.map((p) => p.name).join(', ')}`);
 
     expect((await lab('up', '--readiness', 'started', '--', 'true')).stderr).toContain('a lab is already up');
+    const list = JSON.parse((await lab('list', '--json')).stdout) as {
+      id: string;
+      daemon: boolean;
+      current: boolean;
+    }[];
+    expect(list).toContainEqual(expect.objectContaining({ id, daemon: true, current: true }));
 
     const hostname = await lab('exec', a!.name, '--', 'hostname', '-f');
     expect(hostname.stdout.trim()).toBe(`${a!.name}.simple-web-service-headless.default.svc.cluster.local`);
