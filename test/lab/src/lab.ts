@@ -270,6 +270,8 @@ export class Lab extends EventEmitter {
 
   private podEnv(name: string, ip: string): Record<string, string> {
     return {
+      // The workspace's bin first, as if the image had the kindred CLI on its PATH: `exec POD -- kindred doctor`.
+      PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
       POD_NAME: name,
       POD_NAMESPACE: this.opts.namespace,
       POD_IP: ip,

@@ -127,6 +127,8 @@ describe('pnpm lab (CLI)', () => {
     const hostname = await lab('exec', a!.name, '--', 'hostname', '-f');
     expect(hostname.stdout.trim()).toBe(`${a!.name}.simple-web-service-headless.default.svc.cluster.local`);
     expect((await lab('exec', a!.name, '--', 'sh', '-c', 'exit 3')).code).toBe(3);
+    const whoami = await lab('exec', a!.name, '--', 'kindred', 'whoami', '--name', 'app');
+    expect(whoami.stdout).toContain(`app@${a!.name}.simple-web-service-headless.default.svc.cluster.local`);
     expect((await lab('exec', a!.name, '--', 'sh', '-c', 'echo $POD_NAME')).stdout.trim()).toBe(a!.name);
     expect((await lab('get', b!.name, '/')).stdout.trim()).toBe(b!.name);
 
