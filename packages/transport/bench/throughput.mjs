@@ -1,5 +1,6 @@
 // One-way throughput of @kindred/transport between two OS processes over loopback, with the ~100-byte message of
-// bench/lib/message.mjs. Run after a build: `node packages/transport/bench/throughput.mjs [messages]`.
+// bench/lib/message.mjs. Run after a build: `node packages/transport/bench/throughput.mjs [messages] [--mask]`
+// (--mask: random masking keys on the dialer's frames, RFC 6455's default; without it the transport's zero key).
 // Prints one JSON line. A figure for comparison only; no test asserts on it.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { createTransport } from '../dist/index.js';
 
 const TEXT = 'hello world hello world hello world';
 const message = (n) => ({ to: { node: 'recv@127.0.0.1', id: 1 }, body: { n, text: TEXT, ok: true } });
-const [role, arg] = process.argv.slice(2);
+const mask = process.argv.includes('--mask');
+const [role, arg] = process.argv.slice(2).filter((a) => a !== '--mask');
 
 if (role === 'recv') {
   const total = Number(arg);
@@ -33,6 +35,7 @@ if (role === 'recv') {
     cookie: 'bench',
     port: 0,
     host: '127.0.0.1',
+    maskFrames: mask,
   });
   await t.connect('recv@127.0.0.1', { port });
   const done = new Promise((resolve) => t.on('message', (_from, m) => m === 'done' && resolve()));
@@ -56,6 +59,7 @@ if (role === 'recv') {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   console.log(
     JSON.stringify({
+      maskFrames: mask,
       messages: total,
       seconds: Math.round(seconds * 1000) / 1000,
       msgPerSec: Math.round(total / seconds),

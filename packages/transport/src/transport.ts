@@ -66,6 +66,8 @@ export interface TransportOptions {
   readonly flushAtBytes?: number;
   readonly maxInflightBytes?: number;
   readonly maxPendingHandshakes?: number;
+  /** Random masking keys on dialed connections (RFC 6455); default false: a zero key, see TRANSPORT_DEFAULTS. */
+  readonly maskFrames?: boolean;
   /** Long names: refuse an initiator whose host does not resolve to the connection's address. Default true. */
   readonly verifyPeerHost?: boolean;
   /** Resolves hosts to dial and to verify. Default: a `@kindred/dns` Resolver (/etc/hosts, then DNS). */
@@ -161,6 +163,7 @@ interface ResolvedOptions {
   maxInflightBytes: number;
   maxPendingHandshakes: number;
   verifyPeerHost: boolean;
+  maskFrames: boolean;
 }
 
 function positiveInt(
@@ -215,6 +218,11 @@ function listenPort(options: TransportOptions): number {
 
 /** How often the listener enforces its header deadline on half-sent HTTP requests (node's default is 30 s). */
 const CONNECTIONS_CHECK_MS = 1_000;
+
+/** A zero masking key: ws then neither masks on sending nor unmasks on receiving. */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
 
 /** Erlang-style quoting of a node name in log lines. */
 function quoted(node: string): string {
@@ -282,6 +290,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       maxInflightBytes: positiveInt(options, 'maxInflightBytes', D.maxInflightBytes),
       maxPendingHandshakes: positiveInt(options, 'maxPendingHandshakes', D.maxPendingHandshakes),
       verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
+      maskFrames: options.maskFrames ?? D.maskFrames,
     };
     if (this.opts.maxQueueBytes < this.opts.maxMessageBytes) {
       throw transportError(
@@ -631,6 +640,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       maxPayload: this.opts.maxMessageBytes,
       handshakeTimeout: this.opts.setupTimeoutMs,
       followRedirects: false,
+      ...(this.opts.maskFrames ? {} : { generateMask: zeroMask }),
       ...(tls
         ? {
             ...(isIP(host) === 0 ? { servername: host } : {}),

@@ -64,6 +64,15 @@ describe('connect and send', () => {
     expect(sb?.bytesIn).toBe(sa?.bytesOut);
   });
 
+  it('carries messages with random masking keys too (maskFrames)', async () => {
+    const a = await node('a@127.0.0.1', { maskFrames: true });
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const got = once<[string, unknown]>(b.t, 'message');
+    a.t.send('b@127.0.0.1', { masked: true });
+    expect((await got)[1]).toEqual({ masked: true });
+  });
+
   it('refuses a message over maxMessageBytes with a clear error and keeps the connection', async () => {
     const a = await node('a@127.0.0.1', { maxMessageBytes: 4096 });
     const b = await node('b@127.0.0.1');
