@@ -229,6 +229,25 @@ export class Lab extends EventEmitter {
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
+    const positive = (value: number | undefined, option: string) => {
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+        throw new KindredError(
+          'KINDRED_ERR_LAB_BAD_OPTION',
+          `${option} must be a positive number of milliseconds, got ${value}`,
+        );
+      }
+    };
+    positive(options.probePeriodMs, 'probePeriodMs');
+    positive(options.terminationGracePeriodMs, 'terminationGracePeriodMs');
+    if (options.command !== undefined && options.command.length === 0) {
+      throw new KindredError(
+        'KINDRED_ERR_LAB_BAD_OPTION',
+        'command must name a program (an empty argv was given)',
+      );
+    }
+    if (options.cookie !== undefined && options.cookie === '') {
+      throw new KindredError('KINDRED_ERR_LAB_BAD_OPTION', 'cookie must not be empty');
+    }
     for (const [file, pkg] of [
       ['/usr/sbin/named', 'bind9'],
       ['/usr/bin/dig', 'bind9-dnsutils'],
