@@ -275,6 +275,7 @@ class Proc implements ProcessContext {
 
   link(pid: Pid): void {
     this.node._link(this, pid);
+    if (!this.alive) throw new ProcessExitedError(this.exitReason);
   }
 
   unlink(pid: Pid): void {
@@ -774,11 +775,9 @@ export class KNode {
     if (pid.node === this.name) {
       const q = this.#local(pid);
       if (!q) {
-        if (p.trapping) {
-          this.#deliver(p, { type: 'EXIT', from: pid, reason: 'noproc' });
-          return;
-        }
-        throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${pid} is not alive.`);
+        // OTP 23+: link/1 to a dead process returns true and sends the caller an exit signal noproc.
+        this.#applyExit(p, pid, 'noproc', true);
+        return;
       }
       if (q === p) return;
       linksOf(p).set(k, pid);

@@ -32,7 +32,10 @@ export interface ProcessContext {
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
   /** Sends `msg` to `dest` (a message to a dead process or an unknown name is dropped, as in Erlang). */
   send(dest: Dest, msg: unknown): void;
-  /** Links this process to `pid`: when either exits, the other gets an exit signal. */
+  /**
+   * Links this process to `pid`: when either exits, the other gets an exit signal. Linking to a dead process sends
+   * this one an exit signal `noproc` (OTP 23+), so unless it traps exits it ends here.
+   */
   link(pid: Pid): void;
   /** Removes the link to `pid`. */
   unlink(pid: Pid): void;

@@ -272,22 +272,24 @@ describe('links and exit signals', () => {
     expect((await mon.down).reason).toBe('bye');
   });
 
-  it('link to a dead process: error noproc, or an EXIT noproc when trapping', async () => {
+  it('link to a dead process: exit signal noproc (dies, or an EXIT message when trapping), as erl does', async () => {
     const node = mk();
     const dead = node.spawn(() => {});
     await tick();
+    const linker = node.spawn(async (ctx) => {
+      ctx.link(dead);
+      await ctx.receive();
+    });
+    const mon = node.monitor(linker);
+    expect((await mon.down).reason).toBe('noproc');
     const r = await new Promise((resolve) => {
       node.spawn(async (ctx) => {
-        try {
-          ctx.link(dead);
-        } catch (e) {
-          ctx.trapExit(true);
-          ctx.link(dead);
-          resolve([(e as { code?: string }).code, await ctx.receive(isExitMessage)]);
-        }
+        ctx.trapExit(true);
+        ctx.link(dead);
+        resolve(await ctx.receive(isExitMessage));
       });
     });
-    expect(r).toEqual([RUNTIME_ERRORS.NOPROC, { type: 'EXIT', from: dead, reason: 'noproc' }]);
+    expect(r).toEqual({ type: 'EXIT', from: dead, reason: 'noproc' });
   });
 
   it('unlink removes the link both ways', async () => {
