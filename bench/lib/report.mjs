@@ -125,7 +125,7 @@ function machineLine(r) {
 
 function sizesLine(r) {
   const s = r.sizes;
-  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
+  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages; two-node figures are the best of ${s.repeat} run${s.repeat === 1 ? '' : 's'} per system (alternating order; every run is in the raw figures)${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
 }
 
 export function renderText(r) {
