@@ -63,6 +63,10 @@ export interface NodeStats {
   badControl: number;
   /** Registered names. */
   registered: number;
+  /** Links between local processes and processes of other nodes. */
+  remoteLinks: number;
+  /** Monitors held across nodes, both directions. */
+  remoteMonitors: number;
 }
 
 /** A process's outgoing monitor. */
@@ -421,6 +425,8 @@ export class KNode {
     droppedRemote: 0,
     badControl: 0,
     registered: 0,
+    remoteLinks: 0,
+    remoteMonitors: 0,
   };
   readonly #listeners: {
     message: (node: string, m: unknown) => void;
@@ -565,7 +571,19 @@ export class KNode {
 
   /** Counters: processes, overflows, drops. */
   stats(): NodeStats {
-    return { ...this.#stats, processes: this.#procs.size, registered: this.#names.size };
+    let remoteLinks = 0;
+    let remoteMonitors = 0;
+    for (const st of this.#nodeState.values()) {
+      remoteLinks += st.links.size;
+      remoteMonitors += st.outMonitors.size + st.inMonitors.size;
+    }
+    return {
+      ...this.#stats,
+      processes: this.#procs.size,
+      registered: this.#names.size,
+      remoteLinks,
+      remoteMonitors,
+    };
   }
 
   /** Messages waiting in a local process's mailbox (undefined when it is not alive). */

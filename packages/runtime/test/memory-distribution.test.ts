@@ -241,6 +241,30 @@ describe('memory network', () => {
     await until(() => b.pg.members('room').length === 0);
   });
 
+  it('dead processes leave no cross-node links or monitors behind on either node', async () => {
+    const a = mk('a');
+    const b = mk('b');
+    const remote = Array.from({ length: 20 }, () => b.spawn(async (ctx) => ctx.receive()));
+    const locals = remote.map((r) =>
+      a.spawn(async (ctx) => {
+        ctx.trapExit(true);
+        ctx.link(r);
+        ctx.monitor(r);
+        await ctx.receive(() => false);
+      }),
+    );
+    // b's processes also monitor a's.
+    b.spawn(async (ctx) => {
+      for (const l of locals) ctx.monitor(l);
+      await ctx.receive(() => false);
+    });
+    await until(() => a.stats().remoteLinks === 20 && b.stats().remoteMonitors === 40);
+    for (const l of locals) a.exit(l, 'kill');
+    await until(() => b.stats().remoteLinks === 0 && b.stats().remoteMonitors === 0);
+    expect(a.stats()).toMatchObject({ remoteLinks: 0, remoteMonitors: 0 });
+    expect(remote.filter((r) => b.isAlive(r))).toEqual([]);
+  });
+
   it('malformed frames from a peer are counted and ignored; the node keeps working', async () => {
     const a = mk('a');
     const evil = net.endpoint('evil@mem');
