@@ -122,6 +122,15 @@ function formatStatus(s: LabStatus): string {
         .trimEnd(),
     );
   if (s.pods.length === 0) lines.push('(no pods)');
+  const recent = s.events.slice(-8);
+  if (recent.length > 0) {
+    lines.push('recent events:');
+    for (const e of recent) {
+      lines.push(
+        `  ${new Date(e.at).toISOString().slice(11, 23)}  ${e.type.padEnd(11)} ${e.pod}${e.detail ? ` (${e.detail})` : ''}`,
+      );
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

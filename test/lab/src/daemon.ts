@@ -32,6 +32,8 @@ export async function runDaemon(id: string, options: DaemonOptions): Promise<voi
   mkdirSync(paths.logDir, { recursive: true });
   const lab = await Lab.start({ ...options, id, logDir: paths.logDir, keepLogs: true });
   lab.on('error', (err: Error) => process.stderr.write(`lab: ${err.message}\n`));
+  // The daemon's stdout is its log file (<run dir>/lab.log): one JSON line per pod lifecycle event.
+  lab.on('event', (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\n`));
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= (async () => {

@@ -28,6 +28,7 @@ export {
 export {
   APP_MAIN,
   Lab,
+  type LabEvent,
   type LabOptions,
   type LabStatus,
   type PodPhase,

@@ -93,6 +93,31 @@ export interface PodStatus {
   readonly logFile: string;
 }
 
+/** A pod lifecycle event, as `kubectl get events` would show it. */
+export interface LabEvent {
+  /** What happened. */
+  readonly type:
+    | 'created'
+    | 'started'
+    | 'ready'
+    | 'not-ready'
+    | 'exited'
+    | 'terminating'
+    | 'deleted'
+    | 'partitioned'
+    | 'healed'
+    | 'dns-down'
+    | 'dns-up';
+  /** The pod (empty for DNS events). */
+  readonly pod: string;
+  /** Extra facts (exit code, signal, address). */
+  readonly detail?: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+const MAX_EVENTS = 100;
+
 /** What {@link Lab.status} reports. */
 export interface LabStatus {
   /** Run id. */
@@ -119,6 +144,8 @@ export interface LabStatus {
   readonly pods: PodStatus[];
   /** Pod names that have been deleted, oldest first. */
   readonly deletedPods: string[];
+  /** The last lifecycle events, oldest first. */
+  readonly events: LabEvent[];
 }
 
 interface Pod {
@@ -154,7 +181,8 @@ function intToIp(n: number): string {
  * Service's DNS (real BIND answering what CoreDNS's kubernetes plugin would), a ReplicaSet-like controller that
  * replaces deleted pods, kubelet-like readiness probes and container restarts.
  *
- * Events: `change` (after any pod or DNS change).
+ * Events: `change` (after any pod or DNS change), `event` ({@link LabEvent}), `error` (a failed DNS update or pod
+ * creation; never thrown).
  */
 export class Lab extends EventEmitter {
   /** The network the pods live on. */
@@ -180,6 +208,7 @@ export class Lab extends EventEmitter {
   private publishNotReadyAddresses: boolean;
   private readonly podMap = new Map<string, Pod>();
   private readonly deleted: string[] = [];
+  private readonly events: LabEvent[] = [];
   private readonly prober: Prober;
   private dns: LabDns | undefined;
   private nextAddress: number;
@@ -359,6 +388,7 @@ export class Lab extends EventEmitter {
       markGone,
     };
     this.podMap.set(name, pod);
+    this.record('created', name, ip);
     this.startContainer(pod);
     return pod;
   }
@@ -373,8 +403,12 @@ export class Lab extends EventEmitter {
       });
       pod.child = child;
       pod.phase = 'Running';
+      this.record('started', pod.name, `pid ${child.pid}`);
       child.on('error', () => {}); // 'exit' follows
-      child.on('exit', () => this.onContainerExit(pod, child));
+      child.on('exit', (code, signal) => {
+        this.record('exited', pod.name, signal ? `signal ${signal}` : `code ${code}`);
+        this.onContainerExit(pod, child);
+      });
     } finally {
       closeSync(fd);
     }
@@ -409,6 +443,7 @@ export class Lab extends EventEmitter {
     if (!this.podMap.has(pod.name)) return;
     this.podMap.delete(pod.name);
     this.deleted.push(pod.name);
+    this.record('deleted', pod.name);
     await pod.host.remove().catch(() => undefined);
     if (!this.stopping) await this.reconcile();
     pod.markGone();
@@ -423,6 +458,7 @@ export class Lab extends EventEmitter {
     if (!pod.deleting) {
       pod.deleting = true;
       pod.phase = 'Terminating';
+      this.record('terminating', pod.name, force ? 'SIGKILL' : 'SIGTERM');
       if (!pod.child) {
         void this.removePod(pod);
       } else {
@@ -486,11 +522,13 @@ export class Lab extends EventEmitter {
           if (!pod.ready) {
             pod.ready = true;
             changed = true;
+            this.record('ready', pod.name);
           }
         } else if (pod.ready && ++pod.failures >= LAB_DEFAULTS.probeFailureThreshold) {
           pod.ready = false;
           pod.failures = 0;
           changed = true;
+          this.record('not-ready', pod.name);
         }
       }),
     );
@@ -532,6 +570,14 @@ export class Lab extends EventEmitter {
       })
       .finally(() => this.changed());
     return this.dnsQueue;
+  }
+
+  private record(type: LabEvent['type'], pod: string, detail?: string): void {
+    const event: LabEvent =
+      detail === undefined ? { type, pod, at: Date.now() } : { type, pod, detail, at: Date.now() };
+    this.events.push(event);
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+    if (this.listenerCount('event') > 0) this.emit('event', event);
   }
 
   private changed(): void {
@@ -587,6 +633,7 @@ export class Lab extends EventEmitter {
       },
       pods: this.pods(),
       deletedPods: [...this.deleted],
+      events: [...this.events],
     };
   }
 
@@ -627,6 +674,7 @@ export class Lab extends EventEmitter {
     const pod = this.podOrThrow(name);
     await pod.host.setLink(false);
     pod.partitioned = true;
+    this.record('partitioned', name);
     this.changed();
   }
 
@@ -635,6 +683,7 @@ export class Lab extends EventEmitter {
     const pod = this.podOrThrow(name);
     await pod.host.setLink(true);
     pod.partitioned = false;
+    this.record('healed', name);
     this.changed();
   }
 
@@ -644,6 +693,7 @@ export class Lab extends EventEmitter {
     await this.dnsQueue;
     if (up) await this.dns.start(this.dnsModel());
     else await this.dns.stop();
+    this.record(up ? 'dns-up' : 'dns-down', '');
     this.changed();
   }
 

@@ -167,6 +167,9 @@ describe('pnpm lab (CLI)', () => {
     expect((await status()).dns.up).toBe(true);
 
     expect((await lab('kill', 'no-such-pod')).stderr).toContain("no pod named 'no-such-pod'");
+    const text = await lab('status');
+    expect(text.stdout).toContain('recent events:');
+    expect(text.stdout).toContain('dns-up');
     expect((await lab('logs', a!.name)).code).toBe(0);
 
     const down = await lab('down');

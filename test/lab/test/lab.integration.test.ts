@@ -107,6 +107,15 @@ describe('Lab (pods, CoreDNS-like BIND, ReplicaSet behaviour)', () => {
     expect(replacement).toBeDefined();
     expect(replacement).not.toBe(victim.name);
     expect(lab.status().deletedPods).toContain(victim.name);
+    const events = lab.status().events.map((e) => `${e.type} ${e.pod}${e.detail ? ` ${e.detail}` : ''}`);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        `terminating ${victim.name} SIGKILL`,
+        `exited ${victim.name} signal SIGKILL`,
+        `deleted ${victim.name}`,
+        expect.stringMatching(new RegExp(`^created ${replacement} 10\\.244\\.1\\.`)),
+      ]),
+    );
     await lab.waitFor(
       'replacement ready',
       () => lab.pods().find((p) => p.name === replacement)?.ready,
