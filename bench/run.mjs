@@ -25,6 +25,7 @@ const FULL = Object.freeze({
   rounds: 10_000,
   processes: 1_000_000,
   localMessages: 1_000_000,
+  repeat: 2,
 });
 const QUICK = Object.freeze({
   messages: 20_000,
