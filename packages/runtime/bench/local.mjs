@@ -1,8 +1,12 @@
 // Local process costs: 1,000,000 idle spawned processes (time and heap) and local send throughput.
-// Targets (issue 5): 1,000,000 idle processes in < 2 s and < 1 GiB. Run: node --expose-gc packages/runtime/bench/local.mjs
+// Targets (issue 5): 1,000,000 idle processes in < 2 s and < 1 GiB.
+// Run: node --expose-gc packages/runtime/bench/local.mjs [N] [spawn|handler]
+//   spawn:   each process is `async (ctx) => { await ctx.receive(); }` (parked in receive)
+//   handler: each process is `node.spawnHandler(handler)` (gen_server style; nothing suspended while idle)
 import { createNode } from '../dist/index.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
+const kind = process.argv[3] ?? 'spawn';
 const node = createNode({ name: 'bench@127.0.0.1' });
 globalThis.gc?.();
 const heap0 = process.memoryUsage().heapUsed;
@@ -10,7 +14,9 @@ const t0 = performance.now();
 const idle = async (ctx) => {
   await ctx.receive();
 };
-for (let i = 0; i < N; i++) node.spawn(idle);
+const handler = () => {};
+if (kind === 'handler') for (let i = 0; i < N; i++) node.spawnHandler(handler);
+else for (let i = 0; i < N; i++) node.spawn(idle);
 await new Promise((r) => setImmediate(r));
 const spawnMs = performance.now() - t0;
 globalThis.gc?.();
@@ -18,6 +24,7 @@ const mem = process.memoryUsage();
 const perProcess = (mem.heapUsed - heap0) / N;
 console.log(
   JSON.stringify({
+    kind,
     idleProcesses: node.stats().processes,
     spawnMs: Math.round(spawnMs),
     heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),

@@ -23,7 +23,7 @@ export {
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
 export { PgScope } from './pg.js';
-export type { Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
+export type { MessageHandler, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
 export { type StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
   isPid,

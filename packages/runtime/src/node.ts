@@ -18,7 +18,7 @@ import {
   type Timeout,
 } from './messages.js';
 import { PgScope } from './pg.js';
-import type { Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
+import type { MessageHandler, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
 import { isPid, Pid, pidKey, Ref, refEquals, refKey, refWords, toPid, toRef } from './terms.js';
 
 /** Options of {@link createNode}. */
@@ -97,6 +97,8 @@ interface NodeState {
 }
 
 const PID_ID_BITS = 2 ** 28;
+/** Messages a handler process handles before others get a turn (Erlang counts reductions). */
+const HANDLER_BUDGET = 64;
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
 
@@ -140,6 +142,9 @@ class Proc implements ProcessContext {
   wRes: ((m: unknown) => void) | undefined = undefined;
   wPat: Pattern | undefined = undefined;
   wTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
+  h: MessageHandler | undefined = undefined;
+  busy = false;
   /** Rarely used state, made on first use. */
   x: ProcExt | undefined = undefined;
 
@@ -206,11 +211,13 @@ class Proc implements ProcessContext {
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
   receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
     if (!this.alive) return Promise.reject(new ProcessExitedError(this.exitReason));
-    if (this.wRes !== undefined) {
+    if (this.wRes !== undefined || this.h !== undefined) {
       return Promise.reject(
         new KindredError(
           RUNTIME_ERRORS.RECEIVE_PENDING,
-          'A receive of this process is still pending; await it before calling receive again.',
+          this.h === undefined
+            ? 'A receive of this process is still pending; await it before calling receive again.'
+            : 'A process made by spawnHandler gets its messages as handler arguments; it cannot receive.',
         ),
       );
     }
@@ -321,6 +328,12 @@ class Proc implements ProcessContext {
 
   spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid {
     const p = this.node._spawn(fn, opts);
+    if (opts?.link) this.node._link(this, p.self);
+    return p.self;
+  }
+
+  spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid {
+    const p = this.node._spawnHandler(handler, opts);
     if (opts?.link) this.node._link(this, p.self);
     return p.self;
   }
@@ -493,8 +506,34 @@ export class KNode {
 
   /** @internal */
   _spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
-    if (this.#stopped) throw deadError();
     if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
+    const p = this.#newProc(opts);
+    if (this.#startQueue.length === 0) queueMicrotask(this.#drainStart);
+    this.#startQueue.push(p, fn);
+    return p;
+  }
+
+  /**
+   * Spawns a process that runs `handler(msg, ctx)` for each message, one at a time, in arrival order (the next
+   * waits while a returned promise is pending). Idle, it is only its mailbox: no suspended function, so it costs a
+   * fraction of a `spawn`ed process (gen_server's callback style). It cannot `receive`; it ends with `ctx.exit`,
+   * a throw, or an exit signal. Links, monitors, names, groups and exit trapping work as for any process.
+   */
+  spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Pid {
+    return this._spawnHandler(handler, opts).self;
+  }
+
+  /** @internal */
+  _spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Proc {
+    if (typeof handler !== 'function')
+      throw badOption('handler', 'a function (msg, ctx) => ...', typeof handler);
+    const p = this.#newProc(opts);
+    p.h = handler;
+    return p;
+  }
+
+  #newProc(opts: SpawnOptions | undefined): Proc {
+    if (this.#stopped) throw deadError();
     let cap = this.#opts.maxMailboxSize;
     if (opts?.maxMailboxSize !== undefined) {
       const c = opts.maxMailboxSize;
@@ -510,9 +549,60 @@ export class KNode {
     this.#procs.set(key, p);
     if (opts?.name !== undefined) this.#setName(opts.name, p);
     this.#stats.spawned++;
-    if (this.#startQueue.length === 0) queueMicrotask(this.#drainStart);
-    this.#startQueue.push(p, fn);
     return p;
+  }
+
+  // Handler processes run from one run queue drained in a microtask, never inside the sender's send(), so a chain
+  // of handlers passing a message along does not grow the stack; each gets a budget of messages per turn.
+  #runq: Proc[] = [];
+  #runqScheduled = false;
+
+  #schedule(p: Proc): void {
+    this.#runq.push(p);
+    if (!this.#runqScheduled) {
+      this.#runqScheduled = true;
+      queueMicrotask(this.#drainRunq);
+    }
+  }
+
+  readonly #drainRunq = (): void => {
+    const q = this.#runq;
+    for (let i = 0; i < q.length; i++) {
+      const p = q[i]!;
+      q[i] = undefined as never;
+      if (p.alive) this.#step(p);
+    }
+    this.#runq = [];
+    this.#runqScheduled = false;
+  };
+
+  #step(p: Proc): void {
+    for (let budget = HANDLER_BUDGET; budget > 0; budget--) {
+      const mq = p.mq;
+      if (!p.alive) return;
+      if (mq === undefined || p.mqHead >= mq.length) {
+        p.busy = false;
+        return;
+      }
+      const msg = p.take(p.mqHead);
+      let r: unknown;
+      try {
+        r = p.h!(msg, p);
+      } catch (err) {
+        this._ended(p, err, true);
+        return;
+      }
+      if (r instanceof Promise) {
+        r.then(
+          () => {
+            if (p.alive) this.#schedule(p);
+          },
+          (err: unknown) => this._ended(p, err, true),
+        );
+        return;
+      }
+    }
+    if (p.alive) this.#schedule(p);
   }
 
   readonly #drainStart = (): void => {
@@ -672,6 +762,10 @@ export class KNode {
       return;
     }
     q.push(msg);
+    if (p.h !== undefined && !p.busy) {
+      p.busy = true;
+      this.#schedule(p);
+    }
   }
 
   /** Runs a receive pattern for an arriving message; a pattern that throws crashes its process, not the sender. */

@@ -8,6 +8,9 @@ export type Pattern<T = unknown> = ((msg: unknown) => msg is T) | ((msg: unknown
 /** The body of a process. It returns (exit reason `normal`) or throws (a crash, see `CrashReason`). */
 export type ProcessFn = (ctx: ProcessContext) => unknown;
 
+/** The body of a process made with `spawnHandler`: called once per message, in order. */
+export type MessageHandler = (msg: unknown, ctx: ProcessContext) => unknown;
+
 /** Options of `spawn`. */
 export interface SpawnOptions {
   /** Register the new process under this name (fails like `register` if taken). */
@@ -51,6 +54,8 @@ export interface ProcessContext {
   exit(pid: Pid, reason: unknown): void;
   /** Spawns a process; `link`/`monitor` link or monitor it atomically (spawn_link, spawn_monitor). */
   spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid;
+  /** Spawns a handler process (see `KNode.spawnHandler`); `link` links it atomically. */
+  spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid;
   /** Spawns a process and monitors it (spawn_monitor). */
   spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref };
   /** Registers this process under `name`. */

@@ -515,3 +515,65 @@ describe('pg (single node)', () => {
     expect(node.pgScope('other').members('room')).toEqual([]);
   });
 });
+
+describe('spawnHandler', () => {
+  it('handles messages one at a time in order, awaiting async handlers; answers calls', async () => {
+    const node = mk();
+    const seen: unknown[] = [];
+    const pid = node.spawnHandler(async (msg, ctx) => {
+      if (isCallMessage(msg)) {
+        ctx.reply(msg.from, [...seen]);
+        return;
+      }
+      seen.push(`start ${msg}`);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(`end ${msg}`);
+    });
+    node.send(pid, 1);
+    node.send(pid, 2);
+    expect(await node.call(pid, 'list')).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('crashes on a throw (DOWN with the reason), exits with ctx.exit, cannot receive', async () => {
+    const node = mk();
+    const a = node.spawnHandler(() => {
+      throw new Error('handler boom');
+    });
+    const b = node.spawnHandler((_m, ctx) => ctx.exit('done'));
+    let receiveError: unknown;
+    const c = node.spawnHandler(async (_m, ctx) => {
+      receiveError = await ctx.receive().catch((e: unknown) => e);
+    });
+    const [ma, mb] = [node.monitor(a), node.monitor(b)];
+    node.send(a, 'x');
+    node.send(b, 'x');
+    node.send(c, 'x');
+    expect((await ma.down).reason).toEqual({ error: 'Error', message: 'handler boom' });
+    expect((await mb.down).reason).toBe('done');
+    await tick();
+    expect(receiveError).toMatchObject({ code: RUNTIME_ERRORS.RECEIVE_PENDING });
+  });
+
+  it('trapped exit signals arrive as messages; a ring of 100,000 handlers passes a token without deep stacks', async () => {
+    const node = mk();
+    const exits: unknown[] = [];
+    const trapper = node.spawnHandler((m) => void exits.push(m), { trapExit: true });
+    node.link(
+      trapper,
+      node.spawn(() => {}),
+    );
+    await tick();
+    await tick();
+    expect(exits).toMatchObject([{ type: 'EXIT', reason: 'normal' }]);
+
+    const done = new Promise((resolve) => {
+      let next: Pid = node.spawnHandler((m) => resolve(m));
+      for (let i = 0; i < 100_000; i++) {
+        const to = next;
+        next = node.spawnHandler((m, ctx) => ctx.send(to, (m as number) + 1));
+      }
+      node.send(next, 0);
+    });
+    expect(await done).toBe(100_000);
+  });
+});
