@@ -265,6 +265,30 @@ describe('memory network', () => {
     expect(remote.filter((r) => b.isAlive(r))).toEqual([]);
   });
 
+  it('a restarted node has a new creation: pids of the old incarnation reach nothing (DOWN noproc)', async () => {
+    const a = mk('a');
+    const ep1 = net.endpoint('b@mem');
+    const b1 = createNode({ name: 'b@mem', distribution: ep1 });
+    const old = b1.spawn(async (ctx) => ctx.receive());
+    await a.connect('b@mem');
+    await b1.stop();
+    ep1.kill();
+    await until(() => a.nodes().length === 0);
+    const b2 = createNode({ name: 'b@mem', distribution: net.endpoint('b@mem') });
+    nodes.push(b2);
+    const got: unknown[] = [];
+    const fresh = b2.spawn(async (ctx) => {
+      for (;;) got.push(await ctx.receive());
+    });
+    expect(fresh.id).toBe(old.id); // same number, different incarnation
+    expect(b2.creation).not.toBe(b1.creation);
+    a.send(old, 'for the old one');
+    a.send(fresh, 'for the new one');
+    expect((await a.monitor(old).down).reason).toBe('noproc');
+    await until(() => got.length === 1);
+    expect(got).toEqual(['for the new one']);
+  });
+
   it('malformed frames from a peer are counted and ignored; the node keeps working', async () => {
     const a = mk('a');
     const evil = net.endpoint('evil@mem');
