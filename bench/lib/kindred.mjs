@@ -45,13 +45,14 @@ export async function runKindredLocal({ processes, messages, timeoutMs = 120_000
 }
 
 /** One-way throughput and round trip between two kindred nodes in separate processes. */
-export async function runKindredRemote({ messages, rounds, timeoutMs = 180_000 }) {
+export async function runKindredRemote({ messages, rounds, nodeFlags = [], timeoutMs = 180_000 }) {
   const id = runId();
   const cookie = `kbench-${runId()}${runId()}`;
-  const recv = start(process.execPath, [...profFlags(), PEER, 'receiver', id, cookie]);
+  const recv = start(process.execPath, [...nodeFlags, ...profFlags(), PEER, 'receiver', id, cookie]);
   try {
     const [, node, port] = await recv.waitFor(/^READY (\S+) (\d+)$/, 15_000, 'READY');
     const send = start(process.execPath, [
+      ...nodeFlags,
       ...profFlags(),
       PEER,
       'sender',
