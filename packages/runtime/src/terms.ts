@@ -66,7 +66,15 @@ addExtension({
   Class: Pid,
   type: PID_EXT_TYPE,
   write: (p: Pid) => [p.node, p.id, p.serial, p.creation],
-  read: (d: unknown) => toPid(d),
+  read: (d: unknown) => {
+    if (Array.isArray(d) && d.length === 4) {
+      const [node, id, serial, creation] = d as [unknown, unknown, unknown, unknown];
+      if (typeof node === 'string' && isU32(id) && isU32(serial) && isU32(creation)) {
+        return new Pid(node, id, serial, creation);
+      }
+    }
+    return d;
+  },
 });
 addExtension({
   Class: Ref,
