@@ -22,9 +22,10 @@ CoreDNS's kubernetes plugin would for the headless service ${LAB_DEFAULTS.servic
 
 Commands:
   up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--readiness http|started]
-     [--command CMD | -- CMD ARGS...]
+     [--wait-ms MS] [--command CMD | -- CMD ARGS...]
                         start a lab (default 3 replicas, endpoint_pod_names off like kind, publishNotReadyAddresses
-                        on like deploy/k8s) running the built app, or CMD, in every pod, and wait for the pods
+                        on like deploy/k8s) running the built app, or CMD, in every pod, and wait (up to
+                        --wait-ms, default ${LAB_DEFAULTS.upTimeoutMs}) for every pod to be ready
   scale N               set the replica count (removed pods get SIGTERM and the grace period)
   kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
   delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
@@ -152,6 +153,9 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
     throw new UsageError(`--replicas must be an integer from 0 to 200, got '${values.replicas}'`);
   }
+  if (values['wait-ms'] !== undefined && !(Number(values['wait-ms']) >= 0)) {
+    throw new UsageError(`--wait-ms must be a number of milliseconds, got '${values['wait-ms']}'`);
+  }
   if (values.readiness !== undefined && values.readiness !== 'http' && values.readiness !== 'started') {
     throw new UsageError(`--readiness must be 'http' or 'started', got '${values.readiness}'`);
   }
@@ -216,20 +220,20 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
       `the lab did not come up (${why}); its log ends:\n${log}`,
     );
   };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + LAB_DEFAULTS.upTimeoutMs;
   let status: LabStatus | undefined;
   while (!status) {
     if (exited) throw await failUp('the lab daemon exited');
     if (Date.now() > deadline) {
       if (daemon.pid) alive(daemon.pid) && process.kill(daemon.pid, 'SIGKILL');
-      throw await failUp('no answer within 60 s');
+      throw await failUp(`no answer within ${LAB_DEFAULTS.upTimeoutMs} ms`);
     }
     status = (await callControl(paths.socket, { cmd: 'status' }, 5000).catch(() => undefined)) as
       | LabStatus
       | undefined;
     if (!status) await sleep(200);
   }
-  const waitMs = values['wait-ms'] === undefined ? 60_000 : Number(values['wait-ms']);
+  const waitMs = values['wait-ms'] === undefined ? LAB_DEFAULTS.upTimeoutMs : Number(values['wait-ms']);
   const readyBy = Date.now() + waitMs;
   while (status.pods.some((p) => !p.ready) && Date.now() < readyBy) {
     await sleep(500);
@@ -251,9 +255,9 @@ async function down(id: string | undefined, io: Io): Promise<number> {
   const labId = await currentId(id);
   const paths = runPaths(labId);
   const state = await readRunState(labId);
-  await callControl(paths.socket, { cmd: 'down' }, 30_000).catch(() => undefined);
+  await callControl(paths.socket, { cmd: 'down' }, LAB_DEFAULTS.downTimeoutMs).catch(() => undefined);
   if (state) {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + LAB_DEFAULTS.downTimeoutMs;
     while (alive(state.pid) && Date.now() < deadline) await sleep(100);
     if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
   }

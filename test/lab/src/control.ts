@@ -120,7 +120,7 @@ export function serveControl(socketPath: string, handler: ControlHandler): Promi
 export function callControl(
   socketPath: string,
   request: ControlRequest,
-  timeoutMs = 120_000,
+  timeoutMs: number = LAB_DEFAULTS.controlTimeoutMs,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);

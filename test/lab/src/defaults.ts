@@ -59,6 +59,16 @@ export const LAB_DEFAULTS = Object.freeze({
   firstPodAddress: '10.244.1.2',
   /** The cookie base name `KINDRED_NAME`. */
   nodeBaseName: 'app',
+  /** `pnpm lab up`: how long to wait for the daemon to answer, and then (`--wait-ms`) for every pod to be ready. */
+  upTimeoutMs: 60_000,
+  /** `pnpm lab down`: how long the daemon gets to stop everything before it is killed. */
+  downTimeoutMs: 30_000,
+  /** How long the CLI waits for the daemon's answer to one command (scale and kill wait for pods). */
+  controlTimeoutMs: 120_000,
+  /** {@link Lab.http}: timeout of one GET into a pod. */
+  httpTimeoutMs: 2_000,
+  /** {@link Lab.waitFor}: default timeout. */
+  waitTimeoutMs: 30_000,
   /** Where the lab CLI keeps state, control sockets and pod logs (tmpfs, gone after a reboot like the namespaces). */
   stateDir: '/run/kindred-lab',
 });

@@ -720,7 +720,7 @@ export class Lab extends EventEmitter {
     name: string,
     path: string,
     port: number = LAB_DEFAULTS.httpPort,
-    timeoutMs = 2000,
+    timeoutMs: number = LAB_DEFAULTS.httpTimeoutMs,
   ): Promise<ProbeResponse> {
     const pod = this.podOrThrow(name);
     return this.prober.get(pod.ip, port, path, timeoutMs);
@@ -730,7 +730,7 @@ export class Lab extends EventEmitter {
   async waitFor<T>(
     what: string,
     check: () => Promise<T | undefined | false> | T | undefined | false,
-    timeoutMs = 30_000,
+    timeoutMs: number = LAB_DEFAULTS.waitTimeoutMs,
     intervalMs = 250,
   ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
