@@ -76,6 +76,11 @@ const SYSTEMS = [
   ['erlang', 'Erlang distribution', () => runErlang({ messages, rounds })],
   ['raw1', 'raw ws+msgpackr, 1 message per frame', () => runRaw({ batch: 1, messages, rounds })],
   ['raw256', 'raw ws+msgpackr, 256 messages per frame', () => runRaw({ batch: 256, messages, rounds })],
+  [
+    'transport',
+    '@kindred/transport alone, two nodes',
+    () => runKindredRemote({ messages, rounds, transportOnly: true }),
+  ],
   ['kindred', 'kindred, two nodes', () => runKindredRemote({ messages, rounds })],
 ];
 // Each system runs `repeat` times, alternating the order (forward, backward, ...), and each figure is the best of
@@ -109,7 +114,7 @@ function bestOf(list) {
   };
 }
 const local = await section('kindred local spawn and send', () =>
-  runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages }),
+  runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages, repeat: sizes.repeat }),
 );
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
 killAll();

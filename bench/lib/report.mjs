@@ -5,7 +5,7 @@ const fmtX = (x) => (x == null ? '-' : `${x}x`);
 const nm = (x) => x?.notMeasured;
 
 function rows(r) {
-  const { erlang, raw1, raw256, kindred } = r.remote;
+  const { erlang, raw1, raw256, transport, kindred } = r.remote;
   const remoteRow = (label, x, oneVsErl, p50VsErl, p99VsErl) =>
     nm(x)
       ? [label, `not measured: ${nm(x)}`, '', '', '', '', '']
@@ -40,6 +40,9 @@ function rows(r) {
     remoteRow(`Erlang distribution (OTP ${erlang.otp ?? r.machine.otp})`, erlang, 1, 1, 1),
     remoteRow('raw ws + msgpackr, 1 message per frame', raw1, ...vsErl(raw1)),
     remoteRow('raw ws + msgpackr, 256 messages per frame', raw256, ...vsErl(raw256)),
+    ...(transport
+      ? [remoteRow('@kindred/transport alone (no runtime, bare message)', transport, ...vsErl(transport))]
+      : []),
     remoteRow(
       'kindred (@kindred/runtime, two nodes)',
       kindred,
@@ -92,6 +95,8 @@ function rows(r) {
     ['kindred one-way / raw 1 per frame', fmtX(ev.onewayKindredVsRaw1)],
     ['kindred one-way / raw 256 per frame', fmtX(ev.onewayKindredVsRaw256)],
     ['raw 256 per frame one-way / Erlang', fmtX(ev.onewayRaw256VsErlang)],
+    ['kindred one-way / @kindred/transport alone', fmtX(ev.onewayKindredVsTransport)],
+    ['@kindred/transport alone one-way / raw 256 per frame', fmtX(ev.onewayTransportVsRaw256)],
     ['kindred rtt p50 / raw 1 per frame', fmtX(ev.rttP50KindredVsRaw1)],
   ];
   return { remote, extra, local, formation, targets };
@@ -125,7 +130,7 @@ function machineLine(r) {
 
 function sizesLine(r) {
   const s = r.sizes;
-  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages; two-node figures are the best of ${s.repeat} run${s.repeat === 1 ? '' : 's'} per system (alternating order; every run is in the raw figures)${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
+  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages; two-node and local figures are the best of ${s.repeat} run${s.repeat === 1 ? '' : 's'} per system (alternating order; every run is in the raw figures)${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
 }
 
 export function renderText(r) {

@@ -8,13 +8,18 @@ const ratio = (a, b) => (a == null || b == null || b === 0 ? null : round2(a / b
 
 /** @returns {{ratios: object, targets: Array<{target, value, met, note?}>}} */
 export function evaluate(r) {
-  const { erlang, raw1, raw256, kindred } = r.remote;
+  const { erlang, raw1, raw256, transport, kindred } = r.remote;
   const k = ok(kindred) ? kindred : null;
   const e = ok(erlang) ? erlang : null;
   const ratios = {
     onewayKindredVsErlang: ratio(k?.oneway.msgPerSec, e?.oneway.msgPerSec),
     onewayKindredVsRaw1: ratio(k?.oneway.msgPerSec, ok(raw1) ? raw1.oneway.msgPerSec : null),
     onewayKindredVsRaw256: ratio(k?.oneway.msgPerSec, ok(raw256) ? raw256.oneway.msgPerSec : null),
+    onewayKindredVsTransport: ratio(k?.oneway.msgPerSec, ok(transport) ? transport.oneway.msgPerSec : null),
+    onewayTransportVsRaw256: ratio(
+      ok(transport) ? transport.oneway.msgPerSec : null,
+      ok(raw256) ? raw256.oneway.msgPerSec : null,
+    ),
     onewayRaw256VsErlang: ratio(ok(raw256) ? raw256.oneway.msgPerSec : null, e?.oneway.msgPerSec),
     rttP50KindredVsErlang: ratio(k?.rtt.p50Us, e?.rtt.p50Us),
     rttP99KindredVsErlang: ratio(k?.rtt.p99Us, e?.rtt.p99Us),
