@@ -211,13 +211,11 @@ class Proc implements ProcessContext {
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
   receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
     if (!this.alive) return Promise.reject(new ProcessExitedError(this.exitReason));
-    if (this.wRes !== undefined || this.h !== undefined) {
+    if (this.wRes !== undefined) {
       return Promise.reject(
         new KindredError(
           RUNTIME_ERRORS.RECEIVE_PENDING,
-          this.h === undefined
-            ? 'A receive of this process is still pending; await it before calling receive again.'
-            : 'A process made by spawnHandler gets its messages as handler arguments; it cannot receive.',
+          'A receive of this process is still pending; await it before calling receive again.',
         ),
       );
     }
@@ -516,8 +514,9 @@ export class KNode {
   /**
    * Spawns a process that runs `handler(msg, ctx)` for each message, one at a time, in arrival order (the next
    * waits while a returned promise is pending). Idle, it is only its mailbox: no suspended function, so it costs a
-   * fraction of a `spawn`ed process (gen_server's callback style). It cannot `receive`; it ends with `ctx.exit`,
-   * a throw, or an exit signal. Links, monitors, names, groups and exit trapping work as for any process.
+   * fraction of a `spawn`ed process (gen_server's callback style). Inside a handler, `ctx.receive` and `ctx.call`
+   * work (selective receive over the messages not handled yet). It ends with `ctx.exit`, a throw, or an exit
+   * signal. Links, monitors, names, groups and exit trapping work as for any process.
    */
   spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Pid {
     return this._spawnHandler(handler, opts).self;

@@ -534,24 +534,33 @@ describe('spawnHandler', () => {
     expect(await node.call(pid, 'list')).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
   });
 
-  it('crashes on a throw (DOWN with the reason), exits with ctx.exit, cannot receive', async () => {
+  it('crashes on a throw (DOWN with the reason), exits with ctx.exit', async () => {
     const node = mk();
     const a = node.spawnHandler(() => {
       throw new Error('handler boom');
     });
     const b = node.spawnHandler((_m, ctx) => ctx.exit('done'));
-    let receiveError: unknown;
-    const c = node.spawnHandler(async (_m, ctx) => {
-      receiveError = await ctx.receive().catch((e: unknown) => e);
-    });
     const [ma, mb] = [node.monitor(a), node.monitor(b)];
     node.send(a, 'x');
     node.send(b, 'x');
-    node.send(c, 'x');
     expect((await ma.down).reason).toEqual({ error: 'Error', message: 'handler boom' });
     expect((await mb.down).reason).toBe('done');
-    await tick();
-    expect(receiveError).toMatchObject({ code: RUNTIME_ERRORS.RECEIVE_PENDING });
+  });
+
+  it('a handler can call another server (selective receive inside the handler); other messages wait', async () => {
+    const node = mk();
+    const doubler = node.spawnHandler((m, ctx) => {
+      if (isCallMessage(m)) ctx.reply(m.from, (m.request as number) * 2);
+    });
+    const out: unknown[] = [];
+    const front = node.spawnHandler(async (m, ctx) => {
+      if (isCallMessage(m)) return ctx.reply(m.from, out);
+      out.push(await ctx.call(doubler, m));
+    });
+    node.send(front, 1);
+    node.send(front, 2);
+    node.send(front, 3);
+    expect(await node.call(front, 'results')).toEqual([2, 4, 6]);
   });
 
   it('trapped exit signals arrive as messages; a ring of 100,000 handlers passes a token without deep stacks', async () => {
