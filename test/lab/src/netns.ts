@@ -554,8 +554,8 @@ export class LabNetwork {
 
   /**
    * Creates a host: its namespace, `lo` up, a veth whose host end is `eth0` with `address` (plus any
-   * `extraAddresses`), routes for {@link LabNetwork.routes} onto the bridge, and /etc/netns/<ns>/hosts and
-   * resolv.conf. Throws KINDRED_ERR_LAB_BAD_OPTION for a bad hostname or address, KINDRED_ERR_LAB_EXISTS for a
+   * `extraAddresses`), routes for {@link LabNetwork.routes} onto the bridge, and /etc/netns/<ns>/hosts,
+   * resolv.conf and hostname. Throws KINDRED_ERR_LAB_BAD_OPTION for a bad hostname or address, KINDRED_ERR_LAB_EXISTS for a
    * hostname already in use.
    */
   async addHost(options: AddHostOptions): Promise<LabHost> {
@@ -604,6 +604,8 @@ export class LabNetwork {
         options.hostsFile ?? kubeletHostsFile({ hostname, podIps: address }),
       );
       await writeEtcFile(state.netns, 'resolv.conf', options.resolvConf ?? kubeletResolvConf());
+      // A container's /etc/hostname holds the pod's hostname (the CRI writes it); bind-mounted like the others.
+      await writeEtcFile(state.netns, 'hostname', `${hostname}\n`);
       await ip('netns', 'add', state.netns);
       await ip('-n', state.netns, 'link', 'set', 'lo', 'up');
       await ip(

@@ -60,6 +60,7 @@ describe('LabNetwork (real network namespaces)', () => {
     expect((await a.exec(['hostname', '-f'])).stdout.trim()).toBe(fqdn);
     expect((await a.exec(['node', '-p', 'require("node:os").hostname()'])).stdout.trim()).toBe(podA);
     expect((await a.exec(['cat', '/etc/resolv.conf'])).stdout).toBe(kubeletResolvConf());
+    expect((await a.exec(['cat', '/etc/hostname'])).stdout).toBe(`${podA}\n`);
     expect((await b.exec(['hostname', '-f'])).stdout.trim()).toBe(podB);
     // The root namespace's hostname is untouched.
     expect(execFileSync('hostname').toString().trim()).not.toBe(podA);
