@@ -427,6 +427,7 @@ export class KNode {
   #nextRef = randomInt(0, 2 ** 40);
   #startQueue: Array<Proc | ProcessFn> = [];
   #stopped = false;
+  #stopping = false;
   #dying: Array<[Proc, unknown]> = [];
   #draining = false;
   readonly #stats: NodeStats = {
@@ -1384,7 +1385,7 @@ export class KNode {
       this.#dist!.send(node, frame);
       return;
     }
-    if (!this.#dist) {
+    if (!this.#dist || this.#stopping) {
       this.#failFrame(node, frame);
       return;
     }
@@ -1651,6 +1652,8 @@ export class KNode {
    */
   async stop(): Promise<void> {
     if (this.#stopped) return;
+    // Processes end first so connected peers hear `shutdown`; no new connections are made for it.
+    this.#stopping = true;
     for (const p of [...this.#procs.values()]) this._terminate(p, 'shutdown');
     this.#stopped = true;
     this.#startQueue = [];
