@@ -1399,6 +1399,15 @@ export class KNode {
         const lost = this.#pending.get(node);
         this.#pending.delete(node);
         if (lost) for (const f of lost) this.#failFrame(node, f);
+        // Nothing may stay behind for a node that was never reached.
+        const st = this.#nodeState.get(node);
+        if (
+          st &&
+          !this.#connected.has(node) &&
+          st.links.size + st.outMonitors.size + st.inMonitors.size === 0
+        ) {
+          this.#nodeState.delete(node);
+        }
       });
     }
     if (q.length >= this.#opts.maxPendingPerNode) {
