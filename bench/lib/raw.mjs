@@ -6,19 +6,23 @@ import { start } from './proc.mjs';
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', 'raw', 'ws-peer.mjs');
 
 /** One-way throughput and round trip over raw ws + msgpackr with `batch` messages per frame. */
-export async function runRaw({ batch, messages, rounds, zeroMask = false, timeoutMs = 180_000 }) {
-  const recv = start(process.execPath, [PEER, 'receiver']);
+export async function runRaw({ batch, messages, rounds, zeroMask = false, env, timeoutMs = 180_000 }) {
+  const recv = start(process.execPath, [PEER, 'receiver'], env ? { env } : {});
   try {
     const [, port] = await recv.waitFor(/^READY (\d+)$/, 15_000, 'READY');
-    const send = start(process.execPath, [
-      PEER,
-      'sender',
-      port,
-      String(batch),
-      String(messages),
-      String(rounds),
-      ...(zeroMask ? ['zero-mask'] : []),
-    ]);
+    const send = start(
+      process.execPath,
+      [
+        PEER,
+        'sender',
+        port,
+        String(batch),
+        String(messages),
+        String(rounds),
+        ...(zeroMask ? ['zero-mask'] : []),
+      ],
+      env ? { env } : {},
+    );
     try {
       const [, json] = await send.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
       return { batch, ...(zeroMask ? { zeroMask } : {}), ...JSON.parse(json) };

@@ -2,6 +2,8 @@
 //   node bench/raw/ws-peer.mjs receiver                      -> prints "READY <port>"
 //   node bench/raw/ws-peer.mjs sender <port> <batch> <messages> <rounds> [zero-mask]
 //        zero-mask (experiments only): the client masks frames with 0000, which ws then skips on both ends.
+//   Experiments only: KBENCH_DEFER_SEND=1 in both processes sends pings and pongs on the next setImmediate instead of
+//   at once, as a transport that batches on setImmediate does.
 //        batch 1 = one frame per message; batch 256 = 256 messages packed as one array per frame.
 //        prints "RESULT {json}" and exits.
 import { pack, unpack } from 'msgpackr';
@@ -12,6 +14,9 @@ const [role, ...args] = process.argv.slice(2);
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const WARMUP_MESSAGES = 10_000;
 const WARMUP_ROUNDS = 1_000;
+
+const DEFER = process.env.KBENCH_DEFER_SEND === '1';
+const sendNow = (ws, data) => (DEFER ? setImmediate(() => ws.send(data)) : ws.send(data));
 
 if (role === 'receiver') {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -25,7 +30,7 @@ if (role === 'receiver') {
       } else if (v.body !== undefined && v.t === undefined) {
         count++;
       } else if (v.t === 'ping') {
-        ws.send(pack({ t: 'pong', m: v.m }));
+        sendNow(ws, pack({ t: 'pong', m: v.m }));
       } else if (v.t === 'done') {
         ws.send(pack({ t: 'count', c: count }));
         count = 0;
@@ -89,7 +94,7 @@ if (role === 'receiver') {
     const samples = [];
     for (let i = 0; i < r; i++) {
       const t0 = process.hrtime.bigint();
-      ws.send(pack({ t: 'ping', m: message('recv', 2, i) }));
+      sendNow(ws, pack({ t: 'ping', m: message('recv', 2, i) }));
       const reply = await nextReply();
       samples.push(process.hrtime.bigint() - t0);
       if (reply.t !== 'pong' || reply.m.body.n !== i) throw new Error(`bad pong ${JSON.stringify(reply)}`);
