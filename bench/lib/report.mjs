@@ -59,6 +59,11 @@ function rows(r) {
       `spawn ${fmtInt(l.spawn.processes)} idle processes`,
       `${l.spawn.seconds.toFixed(2)} s, ${fmtInt(l.spawn.bytesPerProcess)} bytes/process (heap+external after gc), ${(l.spawn.totalBytes / 2 ** 20).toFixed(0)} MiB total`,
     ]);
+    if (l.spawn.stopSeconds !== undefined)
+      local.push([
+        `node.stop() with ${fmtInt(l.spawn.processes)} idle processes`,
+        `${l.spawn.stopSeconds.toFixed(2)} s`,
+      ]);
     if (l.spawnTuned)
       local.push([
         `spawn ${fmtInt(l.spawnTuned.processes)} idle processes under node ${l.spawnTuned.flag}`,
