@@ -372,27 +372,44 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     );
     this.server = server;
     this.wss = wss;
-    const port = await new Promise<number>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        server.off('listening', onListening);
-        reject(
-          transportError(
-            TRANSPORT_ERRORS.CONNECT_FAILED,
-            `cannot listen on ${this.opts.host} port ${this.opts.port}: ${err.message}; pick another port with --port or KINDRED_PORT`,
-            { port: this.opts.port, host: this.opts.host, errno: err.code },
-            err,
-          ),
-        );
-      };
-      const onListening = () => {
-        server.off('error', onError);
-        const addr = server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : this.opts.port);
-      };
-      server.once('error', onError);
-      server.once('listening', onListening);
-      server.listen(this.opts.port, this.opts.host);
-    });
+    const bind = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException) => {
+          server.off('listening', onListening);
+          reject(err);
+        };
+        const onListening = () => {
+          server.off('error', onError);
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr !== null ? addr.port : this.opts.port);
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(this.opts.port, host);
+      });
+    let port: number;
+    try {
+      try {
+        port = await bind(this.opts.host);
+      } catch (err) {
+        // The default '::' needs IPv6; on a host without it, listen on every IPv4 address instead.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (this.options.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL'))
+          throw err;
+        port = await bind('0.0.0.0');
+      }
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      this.server = undefined;
+      this.wss = undefined;
+      wss.close();
+      throw transportError(
+        TRANSPORT_ERRORS.CONNECT_FAILED,
+        `cannot listen on ${this.opts.host} port ${this.opts.port}: ${e.message}; pick another port with --port or KINDRED_PORT`,
+        { port: this.opts.port, host: this.opts.host, errno: e.code },
+        err,
+      );
+    }
     server.on('error', (err) => this.log.error({ err }, 'listener error'));
     this.log.info({ port, node: this.node }, 'listening');
     return { port };
