@@ -463,7 +463,6 @@ export class AcceptorHandshake extends Handshake {
       return;
     }
     this.status = decision.accept;
-    const peer = this.peer as NameMsg;
     this.send(
       encodeHandshake({
         tag: 'c',
@@ -474,7 +473,6 @@ export class AcceptorHandshake extends Handshake {
       }),
     );
     this.state = 'reply';
-    void peer;
   }
 
   private refuse(decision: { refuse: RefuseStatus; reason: string }, why: string | undefined): void {
