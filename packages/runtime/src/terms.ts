@@ -4,7 +4,8 @@ import { addExtension } from 'msgpackr';
  * A process identifier shaped like Erlang's `NEW_PID_EXT`: the node name, a 28-bit `id`, a `serial` that counts the
  * wraps of `id`, and the node's `creation` (one per node incarnation, so a pid of a restarted node never names a
  * process of the new incarnation). Instances are immutable and travel between nodes intact: msgpackr extension
- * {@link PID_EXT_TYPE} carries them as `[node, id, serial, creation]`; the BEAM bridge maps that to `NEW_PID_EXT`.
+ * {@link PID_EXT_TYPE} carries `NEW_PID_EXT`'s fields (id, serial, creation as big-endian u32, then the node name in
+ * UTF-8), so the BEAM bridge maps it field for field.
  */
 export class Pid {
   /** Node name, `name@host`. */
@@ -62,19 +63,39 @@ export const REF_EXT_TYPE = 0x52;
 
 // msgpackr's extension table is module-wide, so registering here makes every Packr in the process (the transport's
 // included, as pnpm links one msgpackr) write pids and refs as compact tagged arrays and read them back as classes.
+// A pid is written as its NEW_PID_EXT fields, big-endian: id u32, serial u32, creation u32, then the node name in
+// UTF-8. The bytes of a pid are cached (weakly) because the same pids are sent again and again: encoding a pid field
+// by field cost a third of packing a typical message.
+const pidBytes = new WeakMap<Pid, Buffer>();
+const MAX_NODE_BYTES = 1023;
+
+/** @internal the wire body of a pid. */
+export function encodePid(p: Pid): Buffer {
+  let b = pidBytes.get(p);
+  if (b === undefined) {
+    const nodeLen = Buffer.byteLength(p.node, 'utf8');
+    b = Buffer.allocUnsafe(12 + nodeLen);
+    b.writeUInt32BE(p.id, 0);
+    b.writeUInt32BE(p.serial, 4);
+    b.writeUInt32BE(p.creation, 8);
+    b.write(p.node, 12, 'utf8');
+    pidBytes.set(p, b);
+  }
+  return b;
+}
+
+/** @internal a pid from its wire body; undefined when malformed. */
+export function decodePid(u: Uint8Array): Pid | undefined {
+  if (u.length < 13 || u.length > 12 + MAX_NODE_BYTES) return undefined;
+  const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  return new Pid(b.toString('utf8', 12), b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8));
+}
+
 addExtension({
   Class: Pid,
   type: PID_EXT_TYPE,
-  write: (p: Pid) => [p.node, p.id, p.serial, p.creation],
-  read: (d: unknown) => {
-    if (Array.isArray(d) && d.length === 4) {
-      const [node, id, serial, creation] = d as [unknown, unknown, unknown, unknown];
-      if (typeof node === 'string' && isU32(id) && isU32(serial) && isU32(creation)) {
-        return new Pid(node, id, serial, creation);
-      }
-    }
-    return d;
-  },
+  pack: (p: Pid) => encodePid(p),
+  unpack: (u: Uint8Array) => decodePid(u) ?? null,
 });
 addExtension({
   Class: Ref,

@@ -55,4 +55,18 @@ describe('Pid and Ref', () => {
       }),
     );
   });
+
+  it('a pid is written as NEW_PID_EXT fields (big-endian id, serial, creation, node); malformed bodies decode to null', () => {
+    const pid = new Pid('n1@h', 0x01020304, 5, 0xfffffffe);
+    const packed = pack(pid);
+    // fixext/ext header, then type 0x50, then the body
+    const body = packed.subarray(packed.indexOf(0x50) + 1);
+    expect([...body.subarray(0, 12)]).toEqual([1, 2, 3, 4, 0, 0, 0, 5, 0xff, 0xff, 0xff, 0xfe]);
+    expect(body.subarray(12).toString()).toBe('n1@h');
+    for (const bad of [Buffer.alloc(0), Buffer.alloc(5), Buffer.alloc(12)]) {
+      const ext = Buffer.concat([Buffer.from([0xc7, bad.length, 0x50]), bad]); // ext 8
+      expect(() => unpack(ext)).not.toThrow();
+      expect(unpack(ext)).toBeNull();
+    }
+  });
 });
