@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isKindredError, KindredError } from '../src/errors.js';
 
@@ -12,5 +15,56 @@ describe('KindredError', () => {
     expect(isKindredError(err, 'KINDRED_ERR_X')).toBe(true);
     expect(isKindredError(err, 'KINDRED_ERR_Y')).toBe(false);
     expect(isKindredError(new Error('plain'))).toBe(false);
+  });
+});
+
+// Every code thrown anywhere in the sources (packages, examples, the lab, deploy scripts) must be a row of
+// docs/errors.md exactly once, and every row must be a code some source still uses: users match on these codes.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SOURCE_DIRS = ['packages', 'examples', 'test', 'deploy'];
+// A code as a string literal ('KINDRED_ERR_X', "…", `…`); prefixes such as 'KINDRED_ERR_DNS_' end in '_' and are not codes.
+const CODE_LITERAL = /['"`](KINDRED_ERR_[A-Z0-9_]*[A-Z0-9])['"`]/g;
+const ROW = /^\| `(KINDRED_ERR_[A-Z0-9_]+)` \|/;
+
+function sourceFiles(): string[] {
+  const files: string[] = [];
+  for (const top of SOURCE_DIRS) {
+    for (const rel of readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })) {
+      const parts = rel.split(sep);
+      if (parts.includes('node_modules') || parts.includes('dist')) continue;
+      // Sources only: a test may use made-up codes (like KINDRED_ERR_X above).
+      if (top !== 'deploy' && !parts.includes('src')) continue;
+      if (/\.(ts|mts|mjs|js)$/.test(rel) && !rel.endsWith('.d.ts') && !rel.endsWith('.d.mts')) {
+        files.push(join(ROOT, top, rel));
+      }
+    }
+  }
+  return files;
+}
+
+describe('docs/errors.md', () => {
+  const rows = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8')
+    .split('\n')
+    .flatMap((line) => ROW.exec(line)?.[1] ?? []);
+  const used = new Map<string, string>();
+  for (const file of sourceFiles()) {
+    for (const m of readFileSync(file, 'utf8').matchAll(CODE_LITERAL)) used.set(m[1]!, relative(ROOT, file));
+  }
+
+  it('finds the codes in the sources (the scan itself works)', () => {
+    expect(used.get('KINDRED_ERR_DNS_NXDOMAIN')).toBe('packages/dns/src/errors.ts');
+    expect(used.size).toBeGreaterThan(40);
+  });
+
+  it('lists every code used in the sources exactly once', () => {
+    const problems = [...used].flatMap(([code, file]) => {
+      const n = rows.filter((r) => r === code).length;
+      return n === 1 ? [] : [`${code} (used in ${file}) has ${n} rows`];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('has no row for a code no source uses any more', () => {
+    expect(rows.filter((code) => !used.has(code))).toEqual([]);
   });
 });
