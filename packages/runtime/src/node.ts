@@ -213,6 +213,7 @@ class Proc implements ProcessContext {
   receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
   receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
+    if (timeoutMs === Number.POSITIVE_INFINITY) timeoutMs = undefined; // Erlang's `after infinity`
     if (!this.alive) return Promise.reject(new ProcessExitedError(this.exitReason));
     if (this.wRes !== undefined) {
       return Promise.reject(
@@ -223,7 +224,7 @@ class Proc implements ProcessContext {
       );
     }
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
-      return Promise.reject(badOption('timeoutMs', 'a finite number >= 0', timeoutMs));
+      return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', timeoutMs));
     }
     const q = this.mq;
     if (q !== undefined) {
@@ -1167,7 +1168,9 @@ export class KNode {
   /** @internal */
   async _call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
     const t = timeoutMs ?? this.#opts.callTimeoutMs;
-    if (!(Number.isFinite(t) && t >= 0)) throw badOption('timeoutMs', 'a finite number >= 0', t);
+    if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
+      throw badOption('timeoutMs', 'a number >= 0 or Infinity', t);
+    }
     const ref = this._monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);

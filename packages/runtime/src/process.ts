@@ -29,7 +29,8 @@ export interface ProcessContext {
   readonly node: KNode;
   /**
    * The first message of the mailbox that `pattern` accepts (any message without a pattern); waits for one.
-   * With `timeoutMs`, resolves to `TIMEOUT` when none arrived in time. Messages not matched stay, in order.
+   * With `timeoutMs`, resolves to `TIMEOUT` when none arrived in time (`Infinity`: no timeout, Erlang's
+   * `after infinity`). Messages not matched stay, in order.
    */
   receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
@@ -60,7 +61,7 @@ export interface ProcessContext {
   spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref };
   /** Registers this process under `name`. */
   register(name: string): void;
-  /** Request/reply guarded by a monitor, like gen_server:call. */
+  /** Request/reply guarded by a monitor, like gen_server:call (`timeoutMs` may be `Infinity`). */
   call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R>;
   /** Answers a call received as a `CallMessage`. */
   reply(from: From, reply: unknown): void;

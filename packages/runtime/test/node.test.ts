@@ -96,6 +96,15 @@ describe('spawn, send, receive', () => {
     expect(r).toEqual([TIMEOUT, 1, 'x']);
   });
 
+  it('Infinity is no timeout for receive and call', async () => {
+    const node = mk();
+    const srv = node.spawn(async (ctx) => {
+      const m = await ctx.receive(isCallMessage, Number.POSITIVE_INFINITY);
+      if (m !== TIMEOUT) ctx.reply(m.from, 'ok');
+    });
+    expect(await node.call(srv, 'x', Number.POSITIVE_INFINITY)).toBe('ok');
+  });
+
   it('a receive with timeout 0 polls', async () => {
     const node = mk();
     const r = await new Promise((resolve) => {
