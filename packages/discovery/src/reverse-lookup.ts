@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Resolver, type SrvTarget } from '@kindred/dns';
 
 /** The answer of {@link reverseLookup}. */
@@ -31,4 +32,19 @@ export async function reverseLookup(
   // The trailing dot: the FQDN is absolute, as inet_res:resolve treats it (no second trip through the search list).
   const srv = await resolver.resolveSrv(`${fqdn}.`);
   return { query, fqdn, targets: srv.targets };
+}
+
+/**
+ * True when an SRV target's first label is CoreDNS's fallback endpoint name, the pod's IP with dashes
+ * (`10-244-1-5.web-headless.default.svc.cluster.local`, `fd00--1` for `fd00::1`, a trailing `-` made `-0`): what
+ * CoreDNS's kubernetes plugin answers without `endpoint_pod_names`. Such a name never equals the pod's own FQDN
+ * (`hostname -f`), so a peer dialled by it refuses the connection (name mismatch). Pod names that merely look like
+ * hex with dashes (`db-7f9c-bbbbb`) are not dashed IPs.
+ */
+export function isDashedIpTarget(target: string): boolean {
+  const label = target.split('.')[0] ?? '';
+  if (isIP(label.replaceAll('-', '.')) === 4) return true;
+  const v6 = label.replaceAll('-', ':');
+  // CoreDNS appends '0' to a name that would end in '-' (an address ending in '::').
+  return isIP(v6) === 6 || (v6.endsWith('::0') && isIP(v6.slice(0, -1)) === 6);
 }

@@ -1,7 +1,14 @@
 export { DNS_DEFAULTS } from './defaults.js';
 export { DNS_ERROR_CODES, isKindredError, KindredError } from './errors.js';
 export { findHostsEntries, type HostsEntry, parseHosts, readHosts } from './hosts.js';
-export { type DnsRecord, RECORD_TYPES, type RecordType, type SoaData, type SrvData } from './records.js';
+export {
+  type DnsRecord,
+  RECORD_TYPES,
+  type RecordType,
+  type SoaData,
+  type SrvData,
+  stripDot,
+} from './records.js';
 export {
   type Nameserver,
   type ParseResolvConfOptions,
@@ -22,3 +29,4 @@ export {
   type SrvResolution,
   type SrvTarget,
 } from './resolver.js';
+export { sameName } from './wire.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { findHostsEntries, KindredError, Resolver, readHosts, readResolvConf } from '@kindred/dns';
+import { findHostsEntries, KindredError, Resolver, readHosts, readResolvConf, stripDot } from '@kindred/dns';
 import type { Logger } from 'pino';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 import {
@@ -275,10 +275,6 @@ function noFqdn(hostname: string, why: string): KindredError {
       'or use short names (--sname)',
     { details: { hostname } },
   );
-}
-
-function stripDot(name: string): string {
-  return name.length > 1 && name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
 /**

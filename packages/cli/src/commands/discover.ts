@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type DiscoverySpec, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
+import { type DiscoverySpec, isDashedIpTarget, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
 import { isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
@@ -118,7 +118,7 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
             `${t.target.padEnd(width)}  ${String(t.port).padEnd(5)}  ${String(t.priority).padEnd(4)}  ${String(t.weight).padEnd(6)}  ${t.addresses.join(' ')}\n`,
           );
         }
-        if (targets.some((t) => isDashedIp(t.target))) {
+        if (targets.some((t) => isDashedIpTarget(t.target))) {
           io.stdout.write(
             'note: targets are dashed IPs, not pod names: CoreDNS runs without endpoint_pod_names, so these names will\n' +
               "      not match the pods' own FQDNs (hostname -f); add endpoint_pod_names to the Corefile's kubernetes block\n",
@@ -166,12 +166,4 @@ function sortAddresses(addresses: readonly string[]): string[] {
           .join('.')}`
       : `6:${a}`;
   return [...new Set(addresses)].sort((a, b) => compareText(key(a), key(b)));
-}
-
-/** CoreDNS's fallback endpoint label: the dashed IP (`10-244-1-5`, or an IPv6 address with dashes). */
-function isDashedIp(target: string): boolean {
-  const label = target.split('.')[0] ?? '';
-  if (isIP(label.replaceAll('-', '.')) === 4) return true;
-  const v6 = label.replaceAll('-', ':');
-  return isIP(v6) === 6 || (v6.endsWith('::0') && isIP(v6.slice(0, -1)) === 6);
 }

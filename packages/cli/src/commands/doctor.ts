@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
-import { isKindredError, KindredError, Resolver, type SrvResolution } from '@kindred/dns';
+import { isDashedIpTarget } from '@kindred/discovery';
+import { isKindredError, KindredError, Resolver, type SrvResolution, sameName, stripDot } from '@kindred/dns';
 import { loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
@@ -82,20 +83,6 @@ const COREFILE_EDIT = [
   'kubectl -n kube-system rollout restart deployment/coredns',
   '(or run deploy/coredns/patch-coredns.sh, which makes the same edit idempotently)',
 ].join('\n');
-
-function stripDot(name: string): string {
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}
-
-function sameName(a: string, b: string): boolean {
-  return stripDot(a).toLowerCase() === stripDot(b).toLowerCase();
-}
-
-/** CoreDNS's fallback endpoint name: the dashed IP (`10-244-1-5.svc...`, IPv6 with dashes for colons). */
-function isDashedIpTarget(target: string): boolean {
-  const first = target.split('.')[0] ?? '';
-  return /^\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}$/.test(first) || /^[0-9a-f]*(-[0-9a-f]*){2,}$/i.test(first);
-}
 
 const DNS_DOWN_CODES = new Set([
   'KINDRED_ERR_DNS_TIMEOUT',
