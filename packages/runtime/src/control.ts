@@ -23,6 +23,10 @@ export const OP = Object.freeze({
   MONITOR_P_EXIT: 21,
   /** `{22, FromPid, ToPid}` + Message */
   SEND_SENDER: 22,
+  /** `{29, ReqId, From, GroupLeader, {Module, Function, Arity}, OptList}` + ArgList: spawn on the remote node. */
+  SPAWN_REQUEST: 29,
+  /** `{31, ReqId, To, Flags, Result}`: Result is the new pid or an error atom. */
+  SPAWN_REPLY: 31,
   /** `{35, Id, FromPid, ToPid}` */
   UNLINK_ID: 35,
   /** `{36, Id, FromPid, ToPid}` */

@@ -24,6 +24,8 @@ export const RUNTIME_ERRORS = Object.freeze({
   RPC_UNKNOWN_HANDLER: 'KINDRED_ERR_RPC_UNKNOWN_HANDLER',
   /** The rpc handler threw; `details.error` carries its name, message and code. */
   RPC_FAILED: 'KINDRED_ERR_RPC_FAILED',
+  /** `spawnOn` failed; `details.reason` is `undef`, `noconnection` or `timeout`. */
+  SPAWN_FAILED: 'KINDRED_ERR_SPAWN_FAILED',
   /** The process has exited; thrown inside it to unwind its function. */
   PROCESS_EXITED: 'KINDRED_ERR_PROCESS_EXITED',
   /** A process called `receive` while another `receive` of its own was still pending. */

@@ -107,6 +107,12 @@ function isNamed(d: unknown): d is { name: string; node: string } {
   return typeof d === 'object' && d !== null && isName(o.name) && isName(o.node);
 }
 
+function spawnFailed(node: string, name: string, reason: string): KindredError {
+  return new KindredError(RUNTIME_ERRORS.SPAWN_FAILED, `Could not spawn ${name} on ${node} (${reason}).`, {
+    details: { node, name, reason },
+  });
+}
+
 function deadError(): KindredError {
   return new KindredError(
     RUNTIME_ERRORS.NODE_STOPPED,
@@ -420,6 +426,17 @@ export class KNode {
   readonly #system = new Map<string, SystemHandler>();
   readonly #scopes = new Map<string, PgScope>();
   readonly #handlers = new Map<string, (...args: never[]) => unknown>();
+  readonly #spawnables = new Map<string, (ctx: ProcessContext, ...args: unknown[]) => unknown>();
+  readonly #spawnRequests = new Map<
+    string,
+    {
+      node: string;
+      name: string;
+      resolve: (p: Pid) => void;
+      reject: (e: unknown) => void;
+      timer: ReturnType<typeof setTimeout>;
+    }
+  >();
   readonly #nodeState = new Map<string, NodeState>();
   readonly #connected = new Map<string, { hidden: boolean }>();
   readonly #pending = new Map<string, unknown[][]>();
@@ -1230,6 +1247,59 @@ export class KNode {
     this.#handlers.set(name, fn);
   }
 
+  /**
+   * Makes `fn` spawnable from other nodes as a process body: `spawnOn(thisNode, name, args)` runs
+   * `fn(ctx, ...args)` in a new process here (Erlang's spawn/4 with the function named, as code cannot travel).
+   */
+  exposeSpawn(name: string, fn: (ctx: ProcessContext, ...args: never[]) => unknown): void {
+    if (!isName(name)) throw badOption('name', 'a string of 1-255 characters', name);
+    if (typeof fn !== 'function') throw badOption('fn', 'a function', typeof fn);
+    this.#spawnables.set(name, fn as (ctx: ProcessContext, ...args: unknown[]) => unknown);
+  }
+
+  /**
+   * Spawns the body `name` exposed with `exposeSpawn` on `node` with `args` (SPAWN_REQUEST/SPAWN_REPLY); resolves
+   * with the new pid. Rejects with `KINDRED_ERR_SPAWN_FAILED` (`details.reason`: `undef` when `node` exposes no such
+   * body, `noconnection` when the node is lost, `timeout`).
+   */
+  spawnOn(node: string, name: string, args: readonly unknown[] = [], timeoutMs?: number): Promise<Pid> {
+    const t = timeoutMs ?? this.#opts.callTimeoutMs;
+    if (node === this.name) {
+      const fn = this.#spawnables.get(name);
+      if (!fn) return Promise.reject(spawnFailed(node, name, 'undef'));
+      return Promise.resolve(this.spawn((ctx) => fn(ctx, ...args)));
+    }
+    const ref = this.makeRef();
+    const k = refKey(ref);
+    return new Promise<Pid>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#spawnRequests.delete(k);
+        reject(spawnFailed(node, name, 'timeout'));
+      }, t);
+      this.#spawnRequests.set(k, { node, name, resolve, reject, timer });
+      try {
+        this.#remote(node, [
+          [OP.SPAWN_REQUEST, ref, this.#systemPid, this.#systemPid, ['kindred', name, args.length], []],
+          args,
+        ]);
+      } catch (err) {
+        clearTimeout(timer);
+        this.#spawnRequests.delete(k);
+        reject(err);
+      }
+    });
+  }
+
+  #spawnReply(k: string, result: unknown): void {
+    const r = this.#spawnRequests.get(k);
+    if (!r) return;
+    this.#spawnRequests.delete(k);
+    clearTimeout(r.timer);
+    const pid = toPid(result);
+    if (pid) r.resolve(pid);
+    else r.reject(spawnFailed(r.node, r.name, typeof result === 'string' ? result : 'badarg'));
+  }
+
   /** Stops exposing a handler. */
   unexpose(name: string): void {
     this.#handlers.delete(name);
@@ -1449,6 +1519,8 @@ export class KNode {
         this.#nodeState.get(node)?.links.delete(`${p.key}|${pidKey(remote)}`);
         this.#signal(p, remote, 'noconnection', true);
       }
+    } else if (c[0] === OP.SPAWN_REQUEST) {
+      this.#spawnReply(refKey(c[1] as Ref), 'noconnection');
     } else if (c[0] === OP.MONITOR_P) {
       const ref = c[3] as Ref;
       const k = refKey(ref);
@@ -1525,6 +1597,7 @@ export class KNode {
         }
       }
     }
+    for (const [k, r] of this.#spawnRequests) if (r.node === node) this.#spawnReply(k, 'noconnection');
     if (!was || was.hidden || this.#stopped) return;
     for (const s of this.#scopes.values()) s._nodedown(node);
     this.#emitNode({ type: 'nodedown', node, reason: reason ?? 'connection_closed' });
@@ -1587,6 +1660,24 @@ export class KNode {
           this.#nodeState.get(node)?.links.delete(`${p.key}|${k}`);
         }
         this.#remoteQuiet(node, [[OP.UNLINK_ID_ACK, c[1], to, from]]);
+        return;
+      }
+      case OP.SPAWN_REQUEST: {
+        const ref = toRef(c[1]);
+        const from = toPid(c[2]);
+        const mfa = c[4];
+        if (!ref || !from || !Array.isArray(mfa) || typeof mfa[1] !== 'string')
+          throw new Error('SPAWN_REQUEST');
+        const fn = this.#spawnables.get(mfa[1]);
+        const args = Array.isArray(payload) ? payload : [];
+        const result = fn && !this.#stopped ? this.spawn((ctx) => fn(ctx, ...args)) : 'undef';
+        this.#remoteQuiet(node, [[OP.SPAWN_REPLY, ref, from, 0, result]]);
+        return;
+      }
+      case OP.SPAWN_REPLY: {
+        const ref = toRef(c[1]);
+        if (!ref) throw new Error('SPAWN_REPLY: bad ref');
+        this.#spawnReply(refKey(ref), c[4]);
         return;
       }
       case OP.UNLINK_ID_ACK:
@@ -1683,6 +1774,11 @@ export class KNode {
       this.#dist.off('nodeup', this.#listeners.nodeup);
       this.#dist.off('nodedown', this.#listeners.nodedown);
     }
+    for (const r of this.#spawnRequests.values()) {
+      clearTimeout(r.timer);
+      r.reject(deadError());
+    }
+    this.#spawnRequests.clear();
     this.#pending.clear();
     this.#connected.clear();
     this.#nodeState.clear();

@@ -153,6 +153,12 @@ describe('three nodes in separate OS processes', () => {
     ).rejects.toMatchObject({
       code: 'KINDRED_ERR_CALL_EXIT',
     });
+    // Remote spawn (SPAWN_REQUEST): n1 starts a process on n3 and sends to it.
+    const remote = (await n1.cmd('spawnOn', { node: n3.name, name: 'reporter', args: ['r3'] }))
+      .pid as PidJson;
+    expect(remote.node).toBe(n3.name);
+    await n1.cmd('do', { tag: 'p1', op: 'send', args: { dest: remote, msg: 'to spawned' } });
+    expect((await n3.event((e) => e.tag === 'r3')).msg).toBe('to spawned');
   });
 
   it('links propagate exits across nodes; trapping turns them into EXIT messages; monitors see DOWN', async () => {

@@ -13,6 +13,8 @@ describe('control operations', () => {
       DEMONITOR_P: 20,
       MONITOR_P_EXIT: 21,
       SEND_SENDER: 22,
+      SPAWN_REQUEST: 29,
+      SPAWN_REPLY: 31,
       UNLINK_ID: 35,
       UNLINK_ID_ACK: 36,
     });

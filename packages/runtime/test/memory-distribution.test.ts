@@ -289,6 +289,36 @@ describe('memory network', () => {
     expect(got).toEqual(['for the new one']);
   });
 
+  it('spawnOn: SPAWN_REQUEST runs an exposed body on the other node; undef and noconnection fail with a code', async () => {
+    const a = mk('a');
+    const b = mk('b');
+    b.exposeSpawn('worker', async (ctx, tag: string) => {
+      const m = (await ctx.receive()) as { from: Pid; x: number };
+      ctx.send(m.from, { tag, x: m.x * 2, on: ctx.self.node });
+    });
+    const got = new Promise((resolve) => {
+      a.spawn(async (ctx) => {
+        const pid = await ctx.node.spawnOn(b.name, 'worker', ['t1']);
+        ctx.send(pid, { from: ctx.self, x: 21 });
+        resolve(await ctx.receive());
+      });
+    });
+    expect(await got).toEqual({ tag: 't1', x: 42, on: b.name });
+    await expect(a.spawnOn(b.name, 'nope')).rejects.toMatchObject({
+      code: RUNTIME_ERRORS.SPAWN_FAILED,
+      details: { reason: 'undef' },
+    });
+    await expect(a.spawnOn('ghost@mem', 'worker')).rejects.toMatchObject({
+      code: RUNTIME_ERRORS.SPAWN_FAILED,
+      details: { reason: 'noconnection' },
+    });
+    expect(
+      (await a.spawnOn(a.name, 'nope').catch((e: { details: unknown }) => e.details)) as object,
+    ).toMatchObject({
+      reason: 'undef',
+    });
+  });
+
   it('malformed frames from a peer are counted and ignored; the node keeps working', async () => {
     const a = mk('a');
     const evil = net.endpoint('evil@mem');
