@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CorednsModel, corednsZone, type DnsServer, freeDnsPort, startDnsServer } from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandIO, reportFailure } from '../../src/command.js';
+import { reportFailure } from '../../src/command.js';
 import { createDiscoverCommand } from '../../src/commands/discover.js';
+import { captureIO } from '../support.js';
 
 // `kindred discover` in-process against a real BIND 9 on loopback (a free high port) serving CoreDNS-shaped records;
 // resolv.conf and hosts are files of this test. The namespace test with erl is discover.integration.test.ts.
@@ -28,19 +29,6 @@ const model = (endpointPodNames: boolean): CorednsModel => ({
     },
   ],
 });
-
-function captureIO(env: NodeJS.ProcessEnv = {}): CommandIO & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: () => out.join(''),
-    err: () => err.join(''),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    stopSignal: new Promise(() => {}),
-  };
-}
 
 let server: DnsServer;
 let dir: string;

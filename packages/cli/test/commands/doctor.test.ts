@@ -13,9 +13,9 @@ import {
 } from '@kindred/lab';
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../src/command.js';
 import { type DoctorInputs, type DoctorReport, runDoctor } from '../../src/commands/doctor.js';
 import { main } from '../../src/main.js';
+import { captureIO } from '../support.js';
 
 const SVC = 'simple-web-service-headless';
 const NS = 'default';
@@ -218,13 +218,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
   });
 
   it('prints JSON and exits 0/1 through the command line', async () => {
-    const out: string[] = [];
-    const io: CommandIO = {
-      stdout: { write: (s: string) => out.push(s) },
-      stderr: { write: (s: string) => out.push(s) },
-      env: { KINDRED_COOKIE: COOKIE, KINDRED_PORT: String(kindredPort) },
-      stopSignal: new Promise(() => {}),
-    };
+    const io = captureIO({ KINDRED_COOKIE: COOKIE, KINDRED_PORT: String(kindredPort) });
     const args = [
       '--hostname',
       SELF.name,
@@ -239,18 +233,17 @@ describe('kindred doctor (real BIND on loopback)', () => {
     // localAddresses are the machine's own here: 127.0.0.1 is internal, so fqdn-dns cannot match; the exit code
     // must then be 1 and the JSON must say which check failed.
     const code = await main(['doctor', ...args], io);
-    const report = JSON.parse(out.join('')) as DoctorReport;
+    const report = JSON.parse(io.out()) as DoctorReport;
     expect(Object.keys(report)).toEqual(['ok', 'checks']);
     for (const c of report.checks) expect(Object.keys(c)).toEqual(['id', 'ok', 'detail', 'hint']);
-    expect(code).toBe(report.ok ? 0 : 1);
+    expect(report.checks.find((c) => c.id === 'fqdn-dns')?.ok).toBe(false);
+    expect(report.ok).toBe(false);
+    expect(code).toBe(1);
     expect(report.checks.find((c) => c.id === 'srv-self')?.ok).toBe(true);
 
-    const usage: string[] = [];
-    const bad = await main(['doctor', '--service', 'not-an-srv-name'], {
-      ...io,
-      stderr: { write: (s) => usage.push(s) },
-    });
-    expect(bad).toBe(2);
-    expect(usage.join('')).toContain('_<port-name>._<protocol>.<service>');
+    const bad = captureIO(io.env);
+    expect(await main(['doctor', '--service', 'not-an-srv-name'], bad)).toBe(2);
+    expect(bad.err()).toContain('_<port-name>._<protocol>.<service>');
+    expect(bad.out()).toBe('');
   });
 });

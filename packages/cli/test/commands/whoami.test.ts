@@ -2,22 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CommandIO, reportFailure } from '../../src/command.js';
+import { reportFailure } from '../../src/command.js';
 import { createWhoamiCommand } from '../../src/commands/whoami.js';
 import { main } from '../../src/main.js';
-
-function captureIO(env: NodeJS.ProcessEnv = {}): CommandIO & { out: () => string; err: () => string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: () => out.join(''),
-    err: () => err.join(''),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    stopSignal: new Promise(() => {}),
-  };
-}
+import { captureIO } from '../support.js';
 
 let dir: string;
 let deps: { hostname: string; hostsPath: string; resolvConfPath: string };
