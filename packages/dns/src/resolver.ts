@@ -12,7 +12,7 @@ import {
   stripDot,
   toDnsRecord,
 } from './records.js';
-import { type Nameserver, RESOLV_CONF_LIMITS, readResolvConf } from './resolv-conf.js';
+import { type Nameserver, RESOLV_CONF_LIMITS, type ResolvConf, readResolvConf } from './resolv-conf.js';
 import {
   type ExchangeResult,
   exchangeTcp,
@@ -50,15 +50,8 @@ export interface ResolverOptions {
   readonly logger?: Logger;
 }
 
-/** The configuration one lookup used: resolv.conf merged with the options. */
-export interface EffectiveResolverConfig {
-  readonly nameservers: readonly Nameserver[];
-  readonly search: readonly string[];
-  readonly ndots: number;
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  readonly rotate: boolean;
-}
+/** The configuration one lookup used: resolv.conf merged with the options (the fields mean what they mean there). */
+export type EffectiveResolverConfig = Omit<ResolvConf, 'otherOptions'>;
 
 /** The answer to {@link Resolver.resolve}. */
 export interface Resolution {

@@ -59,7 +59,8 @@ async function whoamiJson(
   return JSON.parse(r.stdout) as Record<string, string>;
 }
 
-async function erlNodeName(host: LabHost, flag: '-name' | '-sname' = '-name'): Promise<string> {
+/** Runs `erl <flag> app` in the host's namespaces and prints node(); the exit code says whether the name was legal. */
+async function runErl(host: LabHost, flag: '-name' | '-sname' = '-name') {
   const r = await host.exec(
     [
       'erl',
@@ -75,6 +76,11 @@ async function erlNodeName(host: LabHost, flag: '-name' | '-sname' = '-name'): P
   );
   // erl started epmd inside this namespace: stop it now (destroy() would kill it anyway).
   await host.exec(['epmd', '-kill'], { env: { HOME: home } });
+  return r;
+}
+
+async function erlNodeName(host: LabHost, flag: '-name' | '-sname' = '-name'): Promise<string> {
+  const r = await runErl(host, flag);
   expect(r.code, `erl failed: ${r.stdout}${r.stderr}`).toBe(0);
   return r.stdout.trim();
 }
@@ -223,20 +229,7 @@ describe('kindred whoami follows erl -name where erl differs from hostname -f', 
     await host.writeHostsFile(hostsFile);
     await host.writeResolvConf(resolv);
     const kindred = await host.exec([kindredBin, 'whoami', '--name', 'app', '--json'], { cwd: home });
-    const erl = await host.exec(
-      [
-        'erl',
-        '-name',
-        'app',
-        '-setcookie',
-        'kindred-test',
-        '-noshell',
-        '-eval',
-        'io:format("~s~n",[node()]), halt().',
-      ],
-      { env: { HOME: home }, cwd: home, timeoutMs: 30_000 },
-    );
-    await host.exec(['epmd', '-kill'], { env: { HOME: home } });
+    const erl = await runErl(host);
     if (expected === null) {
       expect(`${erl.stdout}${erl.stderr}`).toContain("Can't set long node name!");
       expect(erl.code).not.toBe(0);
