@@ -10,6 +10,7 @@ import {
   decodeHandshake,
   digestsEqual,
   encodeHandshake,
+  HANDSHAKE_LIMITS,
   HandshakeDecodeError,
   type NameMsg,
   newChallenge,
@@ -25,6 +26,8 @@ export interface HandshakeParams {
   /** This node's flags (FLAGS.HIDDEN). */
   readonly flags: number;
   readonly setupTimeoutMs: number;
+  /** The largest message after the handshake (the WebSocket's maxPayload once authenticated). */
+  readonly maxMessageBytes: number;
 }
 
 /** A finished handshake: the authenticated peer. */
@@ -156,6 +159,7 @@ abstract class Handshake {
     if (this.finished) return;
     this.finished = true;
     this.detach();
+    if (failure === null) setMaxPayload(this.ws, this.params.maxMessageBytes);
     this.done(failure, result);
   }
 
@@ -163,6 +167,18 @@ abstract class Handshake {
   abort(close: { code: number; reason: string }, reason: string, error: KindredError): void {
     this.fail(close, reason, error);
   }
+}
+
+/**
+ * Sets the largest WebSocket message `ws` accepts from now on. Before authentication a peer may send only handshake
+ * messages, so the listener lowers the limit to HANDSHAKE_LIMITS.maxMessageBytes and raises it to maxMessageBytes
+ * once the peer proved the cookie: unauthenticated peers then cannot make it buffer megabytes each. ws takes
+ * maxPayload per server, not per connection, so this sets its receiver's field (ws 8); without that field the
+ * server-wide maxPayload still holds.
+ */
+export function setMaxPayload(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } | null })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
 }
 
 /** Closes a WebSocket with a code, and makes sure the socket goes even if the peer never answers the close. */
@@ -204,6 +220,7 @@ export class InitiatorHandshake extends Handshake {
         this.fail(CLOSE.BAD_VERSION, 'bad_version', this.protocolError(`subprotocol ${ws.protocol}`));
         return;
       }
+      setMaxPayload(ws, HANDSHAKE_LIMITS.maxMessageBytes);
       const name: NameMsg = {
         tag: 'n',
         version: PROTOCOL_VERSION,
@@ -394,6 +411,7 @@ export class AcceptorHandshake extends Handshake {
     done: Done,
   ) {
     super(ws, params, done);
+    setMaxPayload(ws, HANDSHAKE_LIMITS.maxMessageBytes);
   }
 
   /** The name the initiator claims, once NAME arrived. */

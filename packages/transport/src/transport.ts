@@ -326,6 +326,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       cookie: options.cookie,
       flags: options.hidden ? FLAGS.HIDDEN : 0,
       setupTimeoutMs: this.opts.setupTimeoutMs,
+      maxMessageBytes: this.opts.maxMessageBytes,
     };
   }
 
