@@ -119,7 +119,9 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     try {
       strategy =
         typeof options.discovery === 'string'
-          ? strategyFromSpec(options.discovery, { basename: own.name })
+          ? // Replicas of one app listen on the same port (no EPMD), so peers whose records carry no port
+            // (A records, static entries without `:PORT`) are dialed on this node's own listen port.
+            strategyFromSpec(options.discovery, { basename: own.name, port })
           : options.discovery;
     } catch (err) {
       await node.stop();

@@ -82,6 +82,20 @@ describe('startNode', () => {
     expect(a.nodes()).toContain(b.name);
   });
 
+  it('dials peers whose spec carries no port on its own listen port, as replicas of one app share it', async () => {
+    const a = await start('pa', { name: 'pa@127.0.0.1', host: '127.0.0.1' });
+    // The same port on another loopback address: what two pods of one Deployment look like.
+    const b = await start('pb', {
+      name: 'pb@127.0.0.2',
+      host: '127.0.0.2',
+      port: a.port,
+      discovery: 'static:pa@127.0.0.1',
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
+    await until(() => b.nodes().includes(a.name));
+    expect(a.nodes()).toContain(b.name);
+  });
+
   it('a hidden node connects but stays out of nodes() and the mesh', async () => {
     const a = await start('ha');
     const b = await start('hb');
