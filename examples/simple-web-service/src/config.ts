@@ -1,4 +1,5 @@
 import { KindredError } from '@kindred/dns';
+import { isValidNamePart } from '@kindred/node-identity';
 import { APP_DEFAULTS } from './defaults.js';
 
 /** The app's configuration, read from the environment by {@link loadConfig}. */
@@ -56,7 +57,7 @@ function port(env: NodeJS.ProcessEnv, variable: string, fallback: number, allowZ
  */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const name = env.KINDRED_NAME || APP_DEFAULTS.name;
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+  if (!isValidNamePart(name)) {
     throw badConfig('KINDRED_NAME', 'must be a node name base: letters, digits, - and _ (no @)', name);
   }
   const host = env.KINDRED_HOST || undefined;

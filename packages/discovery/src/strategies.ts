@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { KindredError, Resolver } from '@kindred/dns';
+import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
 import { DISCOVERY_ERROR_CODES } from './errors.js';
 import type { Peer } from './peer.js';
@@ -97,7 +98,7 @@ export function parseStaticPeer(text: string, defaultPort: number = DISCOVERY_DE
   const at = text.indexOf('@');
   const name = text.slice(0, at);
   const rest = text.slice(at + 1);
-  if (at <= 0 || rest === '' || !/^[A-Za-z0-9_-]+$/.test(name)) {
+  if (at <= 0 || rest === '' || !isValidNamePart(name)) {
     throw badSpec(`static peer "${text}" is not name@host[:port] (name: letters, digits, '_' or '-')`);
   }
   let host = rest;
@@ -115,6 +116,11 @@ export function parseStaticPeer(text: string, defaultPort: number = DISCOVERY_DE
       throw badSpec(`static peer "${text}": the port must be a number (name@host:port)`);
     }
   }
+  if (!isValidHostPart(host)) {
+    throw badSpec(
+      `static peer "${text}": the host "${host}" is not a legal node host (no spaces, no second '@')`,
+    );
+  }
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw badSpec(`static peer "${text}": port ${port} is not 1-65535`);
   }
@@ -127,7 +133,7 @@ export function sortPeers(peers: Peer[]): Peer[] {
 }
 
 function checkBasename(basename: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(basename)) {
+  if (!isValidNamePart(basename)) {
     throw badOption(`basename "${basename}" must be letters, digits, '_' or '-' (the part before '@')`);
   }
   return basename;

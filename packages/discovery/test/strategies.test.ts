@@ -26,7 +26,18 @@ describe('staticPeers / parseStaticPeer', () => {
   });
 
   it('rejects malformed peers with KINDRED_ERR_DISCOVERY_BAD_SPEC', () => {
-    for (const bad of ['host-only', '@h', 'n@', 'n@h:port', 'n@h:0', 'n@h:70000', 'bad name@h']) {
+    for (const bad of [
+      'host-only',
+      '@h',
+      'n@',
+      'n@h:port',
+      'n@h:0',
+      'n@h:70000',
+      'bad name@h',
+      'n@a b',
+      'n@a@b',
+      'n@[fd00::1 x]:5',
+    ]) {
       expect(() => parseStaticPeer(bad), bad).toThrow(
         expect.objectContaining({ code: 'KINDRED_ERR_DISCOVERY_BAD_SPEC' }),
       );
