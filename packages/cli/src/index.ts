@@ -7,4 +7,5 @@ export {
   reportFailure,
   UsageError,
 } from './command.js';
+export { CLI_DEFAULTS } from './defaults.js';
 export { main, processIO, usage } from './main.js';

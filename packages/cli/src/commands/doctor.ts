@@ -5,18 +5,10 @@ import { isKindredError, KindredError, Resolver, type SrvResolution, sameName, s
 import { loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { CLI_DEFAULTS } from '../defaults.js';
 
-/** Defaults of `kindred doctor`: the seed's service, base name and port. */
-export const DOCTOR_DEFAULTS = Object.freeze({
-  /** The SRV query when neither --service nor KINDRED_DISCOVERY (dns-srv:...) gives one. */
-  service: '_discovery._tcp.simple-web-service-headless',
-  /** The node name base when neither --name nor KINDRED_NAME gives one. */
-  name: 'app',
-  /** The listen port when neither --port nor KINDRED_PORT gives one. */
-  port: 8585,
-  /** How long one peer ping may take. */
-  pingTimeoutMs: 5_000,
-});
+/** Defaults of `kindred doctor` (see {@link CLI_DEFAULTS}). */
+export const DOCTOR_DEFAULTS = CLI_DEFAULTS.doctor;
 
 /** One line of the checklist. */
 export interface DoctorCheck {
