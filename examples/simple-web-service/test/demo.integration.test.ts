@@ -1,5 +1,6 @@
 // `npm run demo -- --ci` end to end: as root it runs the pod lab story (network namespaces, real BIND); `--local`
-// runs the story a user without root gets (3 local processes). Needs root and the built dist/ (npm test builds).
+// is the story a user without root gets (3 local processes), checked by really running the demo as an unprivileged
+// user (uid/gid 65534, 'nobody'). Needs root and the built dist/ (npm test builds).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const DEMO = `${root}scripts/demo.mjs`;
 
-function run(argv: string[]): Promise<{ code: number | null; out: string }> {
+const NOBODY = 65_534;
+
+function run(
+  argv: string[],
+  as?: { uid: number; gid: number },
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0] ?? '', argv.slice(1), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] ?? '', argv.slice(1), {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(as === undefined ? {} : { ...as, env: { ...process.env, HOME: '/tmp' } }),
+    });
     child.stdin.end();
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -46,8 +56,10 @@ describe('scripts/demo.mjs --ci', () => {
     }
   }, 120_000);
 
-  it('--local: the story with 3 local processes and static discovery (what runs without root)', async () => {
-    const { code, out } = await run([process.execPath, DEMO, '--ci', '--local']);
+  it('without root: says so, then the story with 3 local processes and static discovery', async () => {
+    const { code, out } = await run([process.execPath, DEMO, '--ci'], { uid: NOBODY, gid: NOBODY });
+    expect(out, out).toContain('not root, so no pod lab');
+    expect(out).toContain('run as root (sudo npm run demo)');
     expect(out, out).toMatch(/^demo: 5 passed, 0 failed$/m);
     expect(code).toBe(0);
     for (const step of ['full mesh of 3', 'nodedown b@127.0.0.1', 'recovered']) expect(out).toContain(step);
