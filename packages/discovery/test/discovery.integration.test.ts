@@ -1,5 +1,12 @@
 import { Resolver } from '@kindred/dns';
-import { type CorednsModel, corednsZone, type DnsServer, freeDnsPort, startDnsServer } from '@kindred/lab';
+import {
+  type CorednsModel,
+  corednsZone,
+  type DnsServer,
+  freeDnsPort,
+  headlessServiceModel,
+  startDnsServer,
+} from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDiscovery } from '../src/discovery.js';
 import { reverseLookup } from '../src/reverse-lookup.js';
@@ -12,22 +19,16 @@ const port = await freeDnsPort();
 const BASE = 'web-headless.default.svc.cluster.local';
 const QUERY = '_discovery._tcp.web-headless';
 
-const model = (endpointPodNames: boolean, replicas: number, extra = 0): CorednsModel => ({
-  endpointPodNames,
-  services: [
-    {
-      namespace: 'default',
-      name: 'web-headless',
-      headless: true,
-      ports: [{ name: 'discovery', protocol: 'TCP', port: 8585 }],
-      endpoints: Array.from({ length: replicas + extra }, (_, i) => ({
-        podName: `web-7f9c-${String(i).padStart(3, '0')}`,
-        ip: `10.244.${Math.floor(i / 250) + 1}.${(i % 250) + 5}`,
-        ready: i < replicas, // the extra ones are not ready: not published
-      })),
-    },
-  ],
-});
+const model = (endpointPodNames: boolean, replicas: number, extra = 0): CorednsModel =>
+  headlessServiceModel({
+    name: 'web-headless',
+    endpointPodNames,
+    endpoints: Array.from({ length: replicas + extra }, (_, i) => ({
+      podName: `web-7f9c-${String(i).padStart(3, '0')}`,
+      ip: `10.244.${Math.floor(i / 250) + 1}.${(i % 250) + 5}`,
+      ready: i < replicas, // the extra ones are not ready: not published
+    })),
+  });
 
 let server: DnsServer;
 const resolver = new Resolver({

@@ -75,7 +75,49 @@ export const COREDNS_ZONE_DEFAULTS = Object.freeze({
   soaExpire: 86400,
   /** A pod name longer than this is not used as an endpoint name (DNS label limit). */
   maxLabelLength: 63,
+  /** {@link headlessServiceModel}'s namespace when none is given. */
+  namespace: 'default',
+  /** {@link headlessServiceModel}'s port when none is given: the seed's `discovery` port. */
+  servicePort: Object.freeze({ name: 'discovery', protocol: 'TCP', port: 8585 } as const),
 });
+
+/** What {@link headlessServiceModel} takes. */
+export interface HeadlessServiceModelOptions {
+  /** The Service's name (`simple-web-service-headless`); pods set it as their `subdomain`. */
+  readonly name: string;
+  /** Default {@link COREDNS_ZONE_DEFAULTS.namespace}. */
+  readonly namespace?: string;
+  /** Its one named port; default {@link COREDNS_ZONE_DEFAULTS.servicePort} (`discovery`, TCP, 8585). */
+  readonly port?: CorednsPort;
+  /** Its endpoints; `ready` defaults to true. */
+  readonly endpoints: readonly (Omit<CorednsEndpoint, 'ready'> & { readonly ready?: boolean })[];
+  /** The plugin's `endpoint_pod_names` option. */
+  readonly endpointPodNames: boolean;
+  /** Publish not-ready endpoints too (default false, as Kubernetes). */
+  readonly publishNotReadyAddresses?: boolean;
+}
+
+/**
+ * The model of the seed's set-up: one headless Service (`clusterIP: None`) with one named port in front of the
+ * given endpoints, and nothing else. Tests of discovery, `kindred discover` and `kindred doctor` all start here.
+ */
+export function headlessServiceModel(options: HeadlessServiceModelOptions): CorednsModel {
+  return {
+    endpointPodNames: options.endpointPodNames,
+    services: [
+      {
+        namespace: options.namespace ?? COREDNS_ZONE_DEFAULTS.namespace,
+        name: options.name,
+        headless: true,
+        ...(options.publishNotReadyAddresses === undefined
+          ? {}
+          : { publishNotReadyAddresses: options.publishNotReadyAddresses }),
+        ports: [options.port ?? COREDNS_ZONE_DEFAULTS.servicePort],
+        endpoints: options.endpoints.map((e) => ({ ...e, ready: e.ready ?? true })),
+      },
+    ],
+  };
+}
 
 /**
  * The endpoint's DNS label, chosen as CoreDNS's kubernetes plugin does: its hostname; else, with

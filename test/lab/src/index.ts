@@ -8,6 +8,8 @@ export {
   corednsEndpointName,
   corednsZone,
   dashedIp,
+  type HeadlessServiceModelOptions,
+  headlessServiceModel,
 } from './coredns-zone.js';
 export { LAB_DEFAULTS } from './defaults.js';
 export {

@@ -6,6 +6,7 @@ import {
   type CorednsModel,
   corednsZone,
   type DnsServer,
+  headlessServiceModel,
   kubeletHostsFile,
   kubeletResolvConf,
   LAB_DEFAULTS,
@@ -30,18 +31,12 @@ const PODS = [
   'simple-web-service-68b97dc4bf-k2v9d',
 ];
 
-const model = (endpointPodNames: boolean): CorednsModel => ({
-  endpointPodNames,
-  services: [
-    {
-      namespace: 'default',
-      name: SERVICE,
-      headless: true,
-      ports: [{ name: 'discovery', protocol: 'TCP', port: 8585 }],
-      endpoints: PODS.map((podName, i) => ({ podName, ip: `10.244.1.${i + 5}`, ready: true })),
-    },
-  ],
-});
+const model = (endpointPodNames: boolean): CorednsModel =>
+  headlessServiceModel({
+    name: SERVICE,
+    endpointPodNames,
+    endpoints: PODS.map((podName, i) => ({ podName, ip: `10.244.1.${i + 5}` })),
+  });
 
 // The seed's k8s_reverse_lookup, verbatim in its calls, with records read through inet_dns's accessors because
 // -eval has no #hostent/#dns_rr record definitions.

@@ -1,7 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CorednsModel, corednsZone, type DnsServer, freeDnsPort, startDnsServer } from '@kindred/lab';
+import {
+  type CorednsModel,
+  corednsZone,
+  type DnsServer,
+  freeDnsPort,
+  headlessServiceModel,
+  startDnsServer,
+} from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportFailure } from '../../src/command.js';
 import { createDiscoverCommand } from '../../src/commands/discover.js';
@@ -13,22 +20,15 @@ import { captureIO } from '../support.js';
 const port = await freeDnsPort();
 const BASE = 'web-headless.default.svc.cluster.local';
 
-const model = (endpointPodNames: boolean): CorednsModel => ({
-  endpointPodNames,
-  services: [
-    {
-      namespace: 'default',
-      name: 'web-headless',
-      headless: true,
-      ports: [{ name: 'discovery', protocol: 'TCP', port: 8585 }],
-      endpoints: ['web-7f9c-bbbbb', 'web-7f9c-aaaaa', 'web-7f9c-ccccc'].map((podName, i) => ({
-        podName,
-        ip: `10.244.1.${12 - i}`,
-        ready: true,
-      })),
-    },
-  ],
-});
+const model = (endpointPodNames: boolean): CorednsModel =>
+  headlessServiceModel({
+    name: 'web-headless',
+    endpointPodNames,
+    endpoints: ['web-7f9c-bbbbb', 'web-7f9c-aaaaa', 'web-7f9c-ccccc'].map((podName, i) => ({
+      podName,
+      ip: `10.244.1.${12 - i}`,
+    })),
+  });
 
 let server: DnsServer;
 let dir: string;

@@ -8,6 +8,7 @@ import {
   type CorednsModel,
   corednsZone,
   type DnsServer,
+  headlessServiceModel,
   kubeletHostsFile,
   startDnsServer,
 } from '@kindred/lab';
@@ -43,19 +44,14 @@ function model(
   port: number,
   pods: readonly { name: string; ip: string }[],
 ): CorednsModel {
-  return {
+  return headlessServiceModel({
+    name: SVC,
+    namespace: NS,
     endpointPodNames,
-    services: [
-      {
-        namespace: NS,
-        name: SVC,
-        headless: true,
-        publishNotReadyAddresses: true,
-        ports: [{ name: 'discovery', protocol: 'TCP', port }],
-        endpoints: pods.map((p) => ({ podName: p.name, ip: p.ip, ready: true })),
-      },
-    ],
-  };
+    publishNotReadyAddresses: true,
+    port: { name: 'discovery', protocol: 'TCP', port },
+    endpoints: pods.map((p) => ({ podName: p.name, ip: p.ip })),
+  });
 }
 
 function byId(report: DoctorReport): Record<string, DoctorReport['checks'][number]> {
