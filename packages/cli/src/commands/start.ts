@@ -1,40 +1,36 @@
 import { Writable } from 'node:stream';
-import {
-  createDiscovery,
-  type Discovery,
-  type Peer,
-  type Strategy,
-  strategyFromSpec,
-} from '@kindred/discovery';
 import { isKindredError } from '@kindred/dns';
-import { loadCookie, type ResolveOwnNameOptions, resolveOwnName } from '@kindred/node-identity';
-import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, type Transport } from '@kindred/transport';
+import { RUNTIME_DEFAULTS, type StartedNode, startNode } from '@kindred/runtime';
+import { type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { pino } from 'pino';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
-/** How often discovered peers that are not connected are dialed again. */
-const RETRY_MS = 5_000;
+const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 
-const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie C] [--port P] [--discovery SPEC] [--json]
+const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie C] [--port P] [--discovery SPEC]
+                     [--ticktime SECONDS] [--json]
 
-Runs a kindred node in the foreground: it listens for other nodes, accepts those that share the cookie and whose
-names check out, connects to the peers discovery finds, and prints each nodeup/nodedown. Stop it with Ctrl-C or
-SIGTERM.
+Runs a kindred runtime node (@kindred/runtime's startNode) in the foreground: it listens for other nodes, accepts
+those that share the cookie and whose names check out, connects to the peers discovery finds, joins the full mesh
+like Erlang's connect_all (connecting to one node connects to every node it knows), answers rpc through its 'rex'
+process, and prints each nodeup/nodedown. Stop it with Ctrl-C or SIGTERM.
 
 Options:
-  --name BASE        long names: BASE@<hostname -f> (BASE@HOST taken as given)
-  --sname BASE       short names: BASE@<hostname up to its first dot>
-  --cookie C         the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie, created when missing)
-  --port P           the port to listen on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port}; 0 picks a free one)
-  --discovery SPEC   peers to connect to (@kindred/discovery), polled; each new peer is dialed on the port
-                     discovery gives (the SRV port; else ${TRANSPORT_DEFAULTS.port}), and re-dialed every
-                     ${RETRY_MS / 1000} s while it is discovered but not connected:
-                       dns-srv:_discovery._tcp.SERVICE   peers BASE@<SRV target>, the seed's reverse lookup
-                       dns-a:SERVICE                     peers BASE@<address>
-                       static:NODE[:PORT],NODE[:PORT]    fixed peers
-  --json             JSON lines: {"event":"started","node","port"}, {"event":"nodeup","node","direction"},
-                     {"event":"nodedown","node","reason"}, {"event":"stopped","node"}
-  -h, --help         this text
+  --name BASE          long names: BASE@<hostname -f> (BASE@HOST taken as given)
+  --sname BASE         short names: BASE@<hostname up to its first dot>
+  --cookie C           the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie, created when missing)
+  --port P             the port to listen on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port}; 0 picks a free one)
+  --discovery SPEC     peers to connect to (@kindred/discovery), polled; each peer is dialed on the port discovery
+                       gives (the SRV port; without one, this node's own listen port: replicas share a port), and
+                       re-dialed every ${RUNTIME_DEFAULTS.reconnectIntervalMs / 1000} s while it is discovered but not connected:
+                         dns-srv:_discovery._tcp.SERVICE   peers BASE@<SRV target>, the seed's reverse lookup
+                         dns-a:SERVICE                     peers BASE@<address>
+                         static:NODE[:PORT],NODE[:PORT]    fixed peers
+  --ticktime SECONDS   Erlang's net_ticktime: a peer silent for about this long is dropped with nodedown reason
+                       net_tick_timeout (default ${DEFAULT_TICKTIME_S}); give every node of a cluster the same value
+  --json               JSON lines: {"event":"started","node","port"}, {"event":"nodeup","node","direction"},
+                       {"event":"nodedown","node","reason"}, {"event":"stopped","node","signal"}
+  -h, --help           this text
 
 Logs (pino JSON, level KINDRED_LOG_LEVEL, default info) go to stderr, e.g. a wrong cookie:
   ** Connection attempt from node 'n2@host' rejected. Invalid challenge reply. **
@@ -46,7 +42,8 @@ Exit codes:
 `;
 
 /** What {@link createStartCommand} can be given instead of the real machine; for tests. */
-export interface StartDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'hostsPath' | 'resolvConfPath'> {
+export interface StartDeps {
+  /** Resolves peers' hosts for the transport's name check (default: the system resolver). */
   readonly resolver?: HostResolver;
 }
 
@@ -58,16 +55,19 @@ function parsePort(text: string | undefined, what: string): number | undefined {
   return n;
 }
 
-function identityDeps(deps: { hostname?: string; hostsPath?: string; resolvConfPath?: string }) {
-  const { hostname, hostsPath, resolvConfPath } = deps;
-  return {
-    ...(hostname === undefined ? {} : { hostname }),
-    ...(hostsPath === undefined ? {} : { hostsPath }),
-    ...(resolvConfPath === undefined ? {} : { resolvConfPath }),
-  };
+/** Seconds as Erlang takes net_ticktime: a whole number >= 1. */
+function parseTicktime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 2_147_483) {
+    throw new UsageError(
+      `--ticktime must be a whole number of seconds >= 1 (Erlang's net_ticktime), got '${text}'`,
+    );
+  }
+  return n;
 }
 
-/** `kindred start`: a node in the foreground. */
+/** `kindred start`: a runtime node in the foreground. */
 export function createStartCommand(deps: StartDeps = {}): Command {
   return {
     name: 'start',
@@ -80,6 +80,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         cookie: { type: 'string' },
         port: { type: 'string' },
         discovery: { type: 'string' },
+        ticktime: { type: 'string' },
         json: { type: 'boolean', default: false },
       });
       if (values.name !== undefined && values.sname !== undefined) {
@@ -91,25 +92,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         );
       }
       const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
-      const own = await resolveOwnName({
-        ...identityDeps(deps),
-        env: io.env,
-        ...(values.name === undefined ? {} : { name: values.name }),
-        ...(values.sname === undefined ? {} : { sname: values.sname }),
-      });
-      const { cookie } = await loadCookie({
-        env: io.env,
-        ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
-      });
-      let strategy: Strategy | undefined;
-      if (values.discovery !== undefined) {
-        try {
-          strategy = strategyFromSpec(values.discovery, { basename: own.name });
-        } catch (err) {
-          if (isKindredError(err, 'KINDRED_ERR_DISCOVERY_BAD_SPEC')) throw new UsageError(err.message);
-          throw err;
-        }
-      }
+      const ticktime = parseTicktime(values.ticktime);
       const logStream = new Writable({
         write(chunk, _enc, cb) {
           io.stderr.write(String(chunk));
@@ -117,58 +100,44 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         },
       });
       const logger = pino({ level: io.env.KINDRED_LOG_LEVEL || 'info' }, logStream);
-      const transport: Transport = createTransport({
-        self: { node: own.node, mode: own.mode },
-        cookie,
-        logger,
-        env: io.env,
-        ...(port === undefined ? {} : { port }),
-        ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
-      });
+      let node: StartedNode;
+      try {
+        node = await startNode({
+          env: io.env,
+          logger,
+          ...(values.name === undefined ? {} : { name: values.name }),
+          ...(values.sname === undefined ? {} : { sname: values.sname }),
+          ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
+          ...(port === undefined ? {} : { port }),
+          ...(values.discovery === undefined ? {} : { discovery: values.discovery }),
+          transport: {
+            ...(ticktime === undefined ? {} : { ticktimeMs: ticktime * 1000 }),
+            ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+          },
+        });
+      } catch (err) {
+        if (isKindredError(err, 'KINDRED_ERR_DISCOVERY_BAD_SPEC')) throw new UsageError(err.message);
+        throw err;
+      }
       const emit = (event: Record<string, unknown>, text: string) => {
         if (values.json) printJson(io, event);
         else io.stdout.write(`${text}\n`);
       };
-      transport.on('nodeup', (node, info) =>
-        emit({ event: 'nodeup', node, direction: info.direction }, `nodeup ${node}`),
-      );
-      transport.on('nodedown', (node, reason) =>
-        emit({ event: 'nodedown', node, reason }, `nodedown ${node} (${reason})`),
-      );
-      // Messages are the runtime's business; a bare node only counts them.
-      transport.on('message', () => {});
-      const listening = await transport.listen();
       emit(
-        { event: 'started', node: own.node, port: listening.port },
-        `started ${own.node} on port ${listening.port}`,
+        { event: 'started', node: node.name, port: node.port },
+        `started ${node.name} on port ${node.port}`,
       );
-      const dial = (p: Peer) => {
-        if (p.node === own.node || transport.allNodes().includes(p.node)) return;
-        const address = p.addresses[0];
-        transport
-          .connect(p.node, { port: p.port, ...(address === undefined ? {} : { address }) })
-          .catch((err: Error) => {
-            logger.warn({ peer: { name: p.node } }, `cannot connect to ${p.node}: ${err.message}`);
-          });
-      };
-      let discovery: Discovery | undefined;
-      let retry: NodeJS.Timeout | undefined;
-      if (strategy !== undefined) {
-        const d = createDiscovery({ strategy, self: own.node, logger });
-        d.on('add', dial);
-        d.on('update', dial);
-        d.on('error', (err) => logger.warn({ err: { code: err.code } }, `discovery: ${err.message}`));
-        d.start();
-        discovery = d;
-        retry = setInterval(() => {
-          for (const p of d.peers()) dial(p);
-        }, RETRY_MS);
-      }
+      // The transport's events, not the runtime's: they carry the direction and also report hidden peers,
+      // and an operator watching a node wants to see every connection.
+      node.transport.on('nodeup', (peer, info) =>
+        emit({ event: 'nodeup', node: peer, direction: info.direction }, `nodeup ${peer}`),
+      );
+      node.transport.on('nodedown', (peer, reason) =>
+        emit({ event: 'nodedown', node: peer, reason }, `nodedown ${peer} (${reason})`),
+      );
       const signal = await io.stopSignal;
-      if (retry !== undefined) clearInterval(retry);
-      discovery?.stop();
-      await transport.close();
-      emit({ event: 'stopped', node: own.node, signal }, `stopped ${own.node} (${signal})`);
+      await node.stop();
+      emit({ event: 'stopped', node: node.name, signal }, `stopped ${node.name} (${signal})`);
       return EXIT.OK;
     },
   };

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startNode } from '@kindred/runtime';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandIO } from '../../src/command.js';
 import { createPingCommand } from '../../src/commands/ping.js';
 import { createStartCommand } from '../../src/commands/start.js';
@@ -126,5 +130,194 @@ describe('kindred start', () => {
     ).rejects.toMatchObject({ code: 'KINDRED_ERR_CONNECT_FAILED' });
     a.stop('SIGINT');
     await runA;
+  });
+  it('is a runtime node: its rex answers rpc from another node', async () => {
+    const n = captureIO();
+    const run = createStartCommand().run(
+      ['--name', 'r1@127.0.0.1', '--cookie', 'rk', '--port', '0', '--json'],
+      n.io,
+    );
+    const started = await until(() => n.lines().find((l) => l.event === 'started'));
+    const other = await startNode({
+      name: 'r2@127.0.0.1',
+      cookie: 'rk',
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+    });
+    try {
+      await other.connect('r1@127.0.0.1', { port: started.port as number });
+      // No handler is exposed on a bare node, so rex answers "unknown handler" (a dead node would time out).
+      await expect(other.rpc('r1@127.0.0.1', 'no_such_handler', [], 10_000)).rejects.toMatchObject({
+        code: 'KINDRED_ERR_RPC_UNKNOWN_HANDLER',
+      });
+      expect(other.nodes()).toEqual(['r1@127.0.0.1']);
+    } finally {
+      await other.stop();
+    }
+    n.stop('SIGTERM');
+    expect(await run).toBe(0);
+  });
+
+  it('takes --ticktime in whole seconds and refuses anything else with a usage error', async () => {
+    expect(createStartCommand().help).toMatch(/--ticktime SECONDS/);
+    for (const bad of ['0', '-1', '1.5', 'x', '']) {
+      await expect(
+        createStartCommand().run(
+          ['--name', 'a@127.0.0.1', '--cookie', 'k', '--port', '0', '--ticktime', bad],
+          captureIO().io,
+        ),
+      ).rejects.toMatchObject({ code: 'KINDRED_ERR_USAGE', message: expect.stringMatching(/--ticktime/) });
+    }
+  });
+});
+
+const kindredBin = fileURLToPath(new URL('../../bin/kindred.js', import.meta.url));
+const builtMain = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** A `kindred start` process whose JSON lines are collected. */
+class StartProcess {
+  readonly child: ChildProcess;
+  readonly events: Record<string, unknown>[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [kindredBin, 'start', '--json', ...args], {
+      env: { PATH: process.env.PATH, KINDRED_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let buf = '';
+    this.child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line !== '') this.events.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Waits for an event matching `pred`; fails with what the process printed if it exits first. */
+  async event(pred: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    for (;;) {
+      const e = this.events.find(pred);
+      if (e !== undefined) return e;
+      if (this.child.exitCode !== null) {
+        throw new Error(`kindred start exited ${this.child.exitCode}; stderr: ${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  ups(): string[] {
+    return this.events
+      .filter((e) => e.event === 'nodeup')
+      .map((e) => e.node as string)
+      .sort();
+  }
+}
+
+// These run the built CLI as real processes (as an operator would), so they need `node_modules/.bin/tsc -b`.
+describe('kindred start as processes', () => {
+  const procs: StartProcess[] = [];
+  const run = (args: string[]) => {
+    const p = new StartProcess(args);
+    procs.push(p);
+    return p;
+  };
+
+  beforeAll(() => {
+    if (!existsSync(builtMain)) {
+      throw new Error(`${builtMain} is missing: build first with node_modules/.bin/tsc -b`);
+    }
+  });
+
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGCONT');
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
+    }
+  });
+
+  it('forms a full mesh when C knows only B and B knows only A (connect_all), and stops on SIGTERM', async () => {
+    const a = run(['--name', 'ma@127.0.0.1', '--cookie', 'mesh', '--port', '0']);
+    const { port: portA } = await a.event((e) => e.event === 'started');
+    const b = run([
+      '--name',
+      'mb@127.0.0.1',
+      '--cookie',
+      'mesh',
+      '--port',
+      '0',
+      '--discovery',
+      `static:ma@127.0.0.1:${portA}`,
+    ]);
+    const { port: portB } = await b.event((e) => e.event === 'started');
+    await b.event((e) => e.event === 'nodeup' && e.node === 'ma@127.0.0.1');
+    const c = run([
+      '--name',
+      'mc@127.0.0.1',
+      '--cookie',
+      'mesh',
+      '--port',
+      '0',
+      '--discovery',
+      `static:mb@127.0.0.1:${portB}`,
+    ]);
+    // C was never told about A: B's connect_all peer list is how C learns A and its port.
+    const cToA = await c.event((e) => e.event === 'nodeup' && e.node === 'ma@127.0.0.1');
+    expect(cToA).toMatchObject({ direction: 'out' });
+    await a.event((e) => e.event === 'nodeup' && e.node === 'mc@127.0.0.1');
+    await b.event((e) => e.event === 'nodeup' && e.node === 'mc@127.0.0.1');
+    expect(a.ups()).toEqual(['mb@127.0.0.1', 'mc@127.0.0.1']);
+    expect(b.ups()).toEqual(['ma@127.0.0.1', 'mc@127.0.0.1']);
+    expect(c.ups()).toEqual(['ma@127.0.0.1', 'mb@127.0.0.1']);
+
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    expect(c.events.at(-1)).toEqual({ event: 'stopped', node: 'mc@127.0.0.1', signal: 'SIGTERM' });
+    for (const p of [a, b]) {
+      await p.event((e) => e.event === 'nodedown' && e.node === 'mc@127.0.0.1');
+    }
+    a.child.kill('SIGINT');
+    b.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(await b.exited).toBe(0);
+  });
+
+  it('--ticktime: a peer that stops answering is dropped with net_tick_timeout', async () => {
+    const a = run(['--name', 'ta@127.0.0.1', '--cookie', 'tick', '--port', '0', '--ticktime', '2']);
+    const { port } = await a.event((e) => e.event === 'started');
+    const b = run([
+      '--name',
+      'tb@127.0.0.1',
+      '--cookie',
+      'tick',
+      '--port',
+      '0',
+      '--ticktime',
+      '2',
+      '--discovery',
+      `static:ta@127.0.0.1:${port}`,
+    ]);
+    await a.event((e) => e.event === 'nodeup' && e.node === 'tb@127.0.0.1');
+    // A frozen process keeps its socket open but sends nothing: only the tick can notice it.
+    b.child.kill('SIGSTOP');
+    expect(await a.event((e) => e.event === 'nodedown')).toEqual({
+      event: 'nodedown',
+      node: 'tb@127.0.0.1',
+      reason: 'net_tick_timeout',
+    });
+    b.child.kill('SIGCONT');
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
   });
 });
