@@ -12,6 +12,7 @@ export {
   makeCookie,
 } from './cookie.js';
 export { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
+export { NODE_IDENTITY_ERROR_CODES } from './errors.js';
 export {
   checkDialable,
   formatNodeName,

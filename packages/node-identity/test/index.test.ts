@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { KindredError as DnsKindredError } from '@kindred/dns';
 import { describe, expect, it } from 'vitest';
 import * as identity from '../src/index.js';
@@ -25,6 +27,16 @@ describe('@kindred/node-identity public API', () => {
     }
     expect(caught).toBeInstanceOf(DnsKindredError);
     expect(identity.isKindredError(caught, 'KINDRED_ERR_NODE_NAME_NO_AT')).toBe(true);
+  });
+
+  it('exports its error codes in one frozen object, each listed as @kindred/node-identity in docs/errors.md', () => {
+    expect(Object.isFrozen(identity.NODE_IDENTITY_ERROR_CODES)).toBe(true);
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
+    for (const code of Object.values(identity.NODE_IDENTITY_ERROR_CODES)) {
+      const rows = doc.split('\n').filter((l) => l.startsWith(`| \`${code}\` |`));
+      expect(rows, code).toHaveLength(1);
+      expect(rows[0]).toContain('| @kindred/node-identity |');
+    }
   });
 
   it('keeps its defaults in frozen objects', () => {
