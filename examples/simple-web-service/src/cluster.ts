@@ -74,7 +74,7 @@ export async function startCluster(
     port: config.kindredPort,
     discovery: strategy,
     discoveryOptions: { pollIntervalMs: config.pollIntervalMs },
-    transport: { resolver },
+    transport: { resolver, ticktimeMs: config.ticktimeMs },
     env,
     logger,
   });

@@ -20,6 +20,8 @@ export interface AppConfig {
   readonly discovery: string;
   /** Discovery poll interval (KINDRED_POLL_INTERVAL_MS). */
   readonly pollIntervalMs: number;
+  /** Erlang's net_ticktime for the transport (KINDRED_TICKTIME_MS): a silent peer is dropped after about this long. */
+  readonly ticktimeMs: number;
   /** HTTP port (PORT). */
   readonly httpPort: number;
   /** HTTP listen address (HTTP_HOST). */
@@ -84,6 +86,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       );
     }
   }
+  const rawTick = env.KINDRED_TICKTIME_MS;
+  let ticktimeMs: number = APP_DEFAULTS.ticktimeMs;
+  if (rawTick !== undefined && rawTick !== '') {
+    ticktimeMs = Number(rawTick);
+    if (!/^\d+$/.test(rawTick) || ticktimeMs < 100 || ticktimeMs > 2_147_483_647) {
+      throw badConfig(
+        'KINDRED_TICKTIME_MS',
+        'must be a whole number of milliseconds, at least 100 (every node of the cluster the same)',
+        rawTick,
+      );
+    }
+  }
   const logLevel = env.LOG_LEVEL || APP_DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) {
     throw badConfig('LOG_LEVEL', `must be one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
@@ -96,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     kindredPort: port(env, 'KINDRED_PORT', APP_DEFAULTS.kindredPort, false),
     discovery,
     pollIntervalMs,
+    ticktimeMs,
     httpPort: port(env, 'PORT', APP_DEFAULTS.httpPort, true),
     httpHost: env.HTTP_HOST || APP_DEFAULTS.httpHost,
     logLevel,

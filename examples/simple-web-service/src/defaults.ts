@@ -1,3 +1,5 @@
+import { TRANSPORT_DEFAULTS } from '@kindred/transport';
+
 /** Every default of the simple web service, in one place; the environment overrides them (see config.ts). */
 export const APP_DEFAULTS = Object.freeze({
   /** KINDRED_NAME: the node name's base, the part before `@`. */
@@ -14,6 +16,8 @@ export const APP_DEFAULTS = Object.freeze({
   logLevel: 'info',
   /** KINDRED_POLL_INTERVAL_MS: how often discovery asks DNS again. */
   pollIntervalMs: 5_000,
+  /** KINDRED_TICKTIME_MS: Erlang's net_ticktime for the transport; its own default (60 s). */
+  ticktimeMs: TRANSPORT_DEFAULTS.ticktimeMs,
   /** How long SIGTERM waits for the node to leave before exiting anyway. */
   shutdownTimeoutMs: 10_000,
   /** How many node up/down events GET /nodes keeps for the page. */

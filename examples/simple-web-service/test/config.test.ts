@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       kindredPort: 8585,
       discovery: 'dns-srv:_discovery._tcp.simple-web-service-headless',
       pollIntervalMs: APP_DEFAULTS.pollIntervalMs,
+      ticktimeMs: 60_000,
       httpPort: 8080,
       httpHost: '0.0.0.0',
       logLevel: 'info',
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       KINDRED_PORT: '4370',
       KINDRED_DISCOVERY: 'static:a@127.0.0.1:4370,b@127.0.0.1:4371',
       KINDRED_POLL_INTERVAL_MS: '500',
+      KINDRED_TICKTIME_MS: '4000',
       PORT: '0',
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
@@ -34,6 +36,7 @@ describe('loadConfig', () => {
       host: 'ip',
       cookie: 'c',
       kindredPort: 4370,
+      ticktimeMs: 4000,
       httpPort: 0,
       logLevel: 'debug',
     });
@@ -51,6 +54,8 @@ describe('loadConfig', () => {
     ['KINDRED_DISCOVERY', 'consul:x'],
     ['KINDRED_DISCOVERY', 'dns-srv:'],
     ['KINDRED_POLL_INTERVAL_MS', '10'],
+    ['KINDRED_TICKTIME_MS', '99'],
+    ['KINDRED_TICKTIME_MS', '1.5s'],
     ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s with KINDRED_ERR_APP_CONFIG naming the variable', (variable, value) => {
     try {
