@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import { isDashedIpTarget } from '@kindred/discovery';
-import { isKindredError, KindredError, Resolver, type SrvResolution, sameName, stripDot } from '@kindred/dns';
+import {
+  DNS_ERROR_CODES,
+  isKindredError,
+  KindredError,
+  Resolver,
+  type SrvResolution,
+  sameName,
+  stripDot,
+} from '@kindred/dns';
 import { loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
@@ -166,6 +174,30 @@ async function transportPing(
   }
 }
 
+/**
+ * The FQDN's A and AAAA records from DNS only (never /etc/hosts), so IPv6-only and dual-stack pods are checked too.
+ * Rejects with the A lookup's error when neither answers, unless that is only NODATA and AAAA failed otherwise.
+ */
+async function resolveAddresses(
+  resolver: Resolver,
+  fqdn: string,
+): Promise<{ addresses: string[]; server: string }> {
+  const [a, aaaa] = await Promise.allSettled([
+    resolver.resolve(`${fqdn}.`, 'A'),
+    resolver.resolve(`${fqdn}.`, 'AAAA'),
+  ]);
+  const answered = [a, aaaa].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (answered.length === 0) {
+    const aError = (a as PromiseRejectedResult).reason;
+    const aaaaError = (aaaa as PromiseRejectedResult).reason;
+    throw isKindredError(aError, DNS_ERROR_CODES.NODATA) ? aaaaError : aError;
+  }
+  const addresses = answered.flatMap((res) =>
+    res.answers.flatMap((r) => (r.type === 'A' || r.type === 'AAAA' ? [r.data] : [])),
+  );
+  return { addresses, server: answered[0]!.server };
+}
+
 function check(id: string, ok: boolean, detail: string, hint = ''): DoctorCheck {
   return { id, ok, detail, hint: ok ? '' : hint };
 }
@@ -233,8 +265,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
     checks.push(check('fqdn-dns', false, 'not checked: no FQDN (see fqdn)', HINT_SUBDOMAIN(query.service)));
   } else {
     try {
-      const res = await resolver.resolve(`${fqdn}.`, 'A');
-      const addresses = res.answers.flatMap((r) => (r.type === 'A' ? [r.data] : []));
+      const res = await resolveAddresses(resolver, fqdn);
+      const addresses = res.addresses;
       const hit = addresses.filter((a) => mine.includes(a));
       checks.push(
         hit.length > 0

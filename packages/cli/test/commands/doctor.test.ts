@@ -167,6 +167,26 @@ describe('kindred doctor (real BIND on loopback)', () => {
     }
   });
 
+  it('checks an IPv6-only pod by its AAAA record (fqdn-dns asks DNS for A and AAAA)', async () => {
+    const v6 = { name: 'simple-web-service-7d4b9c-v6aaa', ip: 'fd00:10:244:1::5' };
+    await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, [v6])) }]);
+    const hostsPath = join(dir, 'hosts-v6');
+    await writeFile(
+      hostsPath,
+      kubeletHostsFile({ hostname: v6.name, podIps: v6.ip, subdomain: SVC, namespace: NS }),
+    );
+    try {
+      const report = await runDoctor({ ...inputs, hostname: v6.name, hostsPath, localAddresses: [v6.ip] });
+      const checks = byId(report);
+      expect(checks['fqdn-dns'], JSON.stringify(checks['fqdn-dns'])).toMatchObject({ ok: true });
+      expect(checks['fqdn-dns']?.detail).toContain(v6.ip);
+      expect(checks['srv-self']?.ok).toBe(true);
+      expect(report.ok).toBe(true);
+    } finally {
+      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+    }
+  });
+
   it('fails subdomain when the pod template sets another subdomain', async () => {
     const hosts = join(dir, 'hosts-other');
     await writeFile(
