@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
@@ -33,7 +33,7 @@ export interface DnsServerOptions {
   readonly listen: readonly DnsListen[];
   /** Run BIND inside this network namespace (`ip netns exec <netns> named ...`). */
   readonly netns?: string;
-  /** How long to wait for BIND to start or to serve an update (default 15 s). */
+  /** How long to wait for BIND to start or to serve an update (default {@link DNS_SERVER_DEFAULTS.readyTimeoutMs}). */
   readonly readyTimeoutMs?: number;
   /**
    * Also serve an empty root zone, so names outside `zones` get an authoritative NXDOMAIN, as CoreDNS's upstream
@@ -64,9 +64,15 @@ export interface DnsServer {
   stop(): Promise<void>;
 }
 
-const NAMED = '/usr/sbin/named';
-const DEFAULT_READY_TIMEOUT_MS = 15_000;
-const POLL_INTERVAL_MS = 50;
+/** Defaults of {@link startDnsServer}. */
+export const DNS_SERVER_DEFAULTS = Object.freeze({
+  /** Debian's BIND 9 (package bind9). */
+  namedPath: '/usr/sbin/named',
+  /** How long to wait for BIND to start or to serve an update. */
+  readyTimeoutMs: 15_000,
+  /** How often BIND's log and the served serials are checked while waiting. */
+  pollIntervalMs: 50,
+});
 
 /**
  * Starts a real BIND 9 (`/usr/sbin/named -g`) as an authoritative-only server for `zones`: recursion off, and
@@ -79,10 +85,8 @@ const POLL_INTERVAL_MS = 50;
  * try { ... } finally { await dns.stop(); }
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
-  if (options.zones.length === 0) throw labError('startDnsServer needs at least one zone (option zones)');
-  if (options.listen.length === 0)
-    throw labError('startDnsServer needs at least one address (option listen)');
-  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  checkOptions(options);
+  const readyTimeoutMs = options.readyTimeoutMs ?? DNS_SERVER_DEFAULTS.readyTimeoutMs;
   const dir = await mkdtemp(join(tmpdir(), 'kindred-named-'));
   const serials = new Map<string, number>();
   const zoneFile = (origin: string) => join(dir, `${origin}.zone`);
@@ -119,7 +123,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
       join(dir, 'named.conf'),
       namedConf(dir, options.zones, options.listen, options.emptyRoot !== false, options.queryLog === true),
     );
-    const argv = [NAMED, '-g', '-n', '1', '-c', join(dir, 'named.conf')];
+    const argv = [DNS_SERVER_DEFAULTS.namedPath, '-g', '-n', '1', '-c', join(dir, 'named.conf')];
     const [cmd, ...args] =
       options.netns === undefined ? argv : ['ip', 'netns', 'exec', options.netns, ...argv];
     child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -346,7 +350,7 @@ async function waitFor(
         `BIND did not ${what} ${failed() ? '(named exited)' : `within ${timeoutMs} ms`}; named's log ends:\n${tail(log())}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    await new Promise((resolve) => setTimeout(resolve, DNS_SERVER_DEFAULTS.pollIntervalMs));
   }
 }
 
@@ -356,6 +360,40 @@ function tail(text: string): string {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Validates {@link DnsServerOptions} before anything starts; KINDRED_ERR_LAB_BAD_OPTION names the option. */
+function checkOptions(options: DnsServerOptions): void {
+  const bad = (message: string) =>
+    new KindredError('KINDRED_ERR_LAB_BAD_OPTION', `startDnsServer: ${message}`);
+  if (!Array.isArray(options?.zones) || options.zones.length === 0)
+    throw bad('option zones needs at least one zone');
+  for (const [i, zone] of options.zones.entries()) {
+    if (
+      typeof zone?.origin !== 'string' ||
+      !/^[A-Za-z0-9_.-]+$/.test(zone.origin) ||
+      zone.origin.endsWith('.')
+    )
+      throw bad(
+        `option zones[${i}].origin must be a zone name without trailing dot, got ${JSON.stringify(zone?.origin)}`,
+      );
+    if (typeof zone.text !== 'string') throw bad(`option zones[${i}].text must be zone file text`);
+  }
+  if (new Set(options.zones.map((z) => z.origin)).size !== options.zones.length)
+    throw bad('option zones has the same origin twice');
+  if (!Array.isArray(options.listen) || options.listen.length === 0)
+    throw bad('option listen needs at least one address');
+  for (const [i, l] of options.listen.entries()) {
+    if (isIP(l?.address ?? '') === 0)
+      throw bad(
+        `option listen[${i}].address must be an IPv4 or IPv6 address, got ${JSON.stringify(l?.address)}`,
+      );
+    if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65_535)
+      throw bad(`option listen[${i}].port must be 1-65535, got ${String(l.port)}`);
+  }
+  const t = options.readyTimeoutMs;
+  if (t !== undefined && (!Number.isInteger(t) || t <= 0))
+    throw bad(`option readyTimeoutMs must be a positive integer, got ${String(t)}`);
 }
 
 function labError(message: string): KindredError {

@@ -13,6 +13,7 @@ export {
 } from './coredns-zone.js';
 export { LAB_DEFAULTS } from './defaults.js';
 export {
+  DNS_SERVER_DEFAULTS,
   type DnsListen,
   type DnsServer,
   type DnsServerOptions,
