@@ -10,7 +10,7 @@ import {
   sameName,
   stripDot,
 } from '@kindred/dns';
-import { loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
+import { isValidNamePart, loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 import { CLI_DEFAULTS } from '../defaults.js';
@@ -210,6 +210,17 @@ function check(id: string, ok: boolean, detail: string, hint = ''): DoctorCheck 
  */
 export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   const query = parseServiceQuery(inputs.service);
+  // Bad inputs are the caller's mistake, not a failed check: a UsageError (exit 2) naming the option.
+  if (!isValidNamePart(inputs.name)) {
+    throw new UsageError(
+      `--name (or KINDRED_NAME) must be a node name base of letters, digits, '_' and '-', got ${JSON.stringify(inputs.name)}`,
+    );
+  }
+  if (!Number.isInteger(inputs.port) || inputs.port < 1 || inputs.port > 65_535) {
+    throw new UsageError(
+      `--port (or KINDRED_PORT) must be a port number 1-65535, got ${String(inputs.port)}`,
+    );
+  }
   const hostname = inputs.hostname ?? osHostname();
   const hostsPath = inputs.hostsPath ?? NODE_IDENTITY_DEFAULTS.hostsPath;
   const resolvConfPath = inputs.resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath;

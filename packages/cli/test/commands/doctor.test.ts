@@ -261,5 +261,10 @@ describe('kindred doctor (real BIND on loopback)', () => {
     expect(await main(['doctor', '--service', 'not-an-srv-name'], bad)).toBe(2);
     expect(bad.err()).toContain('_<port-name>._<protocol>.<service>');
     expect(bad.out()).toBe('');
+
+    const badName = captureIO({ ...io.env, KINDRED_NAME: 'my app' });
+    expect(await main(['doctor', ...args], badName)).toBe(2);
+    expect(badName.err()).toContain('--name (or KINDRED_NAME) must be a node name base');
+    await expect(runDoctor({ ...inputs, port: 0 })).rejects.toMatchObject({ code: 'KINDRED_ERR_USAGE' });
   });
 });
