@@ -1,4 +1,5 @@
-// Experiment (not part of run.mjs): what one idle kindred process is made of on the V8 heap. Spawns N idle
+// Experiment (not part of run.mjs): what one idle kindred process is made of on the V8 heap. Spawns N idle (20,000
+// works; much larger snapshots may not parse)
 // processes (parked in receive()), takes a heap snapshot, and prints self bytes per process by object type for the
 // types with (about) one object or more per process.
 //   node --expose-gc bench/experiments/process-heap.mjs [processes]
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { createNode } from '@kindred/runtime';
 
-const N = Number(process.argv[2] ?? 50_000);
+const N = Number(process.argv[2] ?? 20_000);
 const node = createNode({ name: 'kbench_heap@127.0.0.1' });
 const idle = async (ctx) => {
   await ctx.receive();
