@@ -1,7 +1,6 @@
 // The app's discovery specs against a real BIND on loopback serving CoreDNS's records for the headless service.
-import { createServer } from 'node:net';
 import { Resolver } from '@kindred/dns';
-import { corednsZone, type DnsServer, startDnsServer } from '@kindred/lab';
+import { corednsZone, type DnsServer, freeDnsPort, headlessServiceModel, startDnsServer } from '@kindred/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryStrategy } from '../src/strategy.js';
 
@@ -11,31 +10,13 @@ const PODS = [
   { podName: 'simple-web-service-5d9c-7zltb', ip: '10.244.1.6', ready: true },
 ];
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('discoveryStrategy', () => {
   let dns: DnsServer;
   let resolver: Resolver;
   beforeAll(async () => {
-    const port = await freePort();
-    const text = corednsZone({
-      endpointPodNames: true,
-      services: [
-        {
-          namespace: 'default',
-          name: SVC,
-          headless: true,
-          ports: [{ name: 'discovery', protocol: 'TCP', port: 8585 }],
-          endpoints: PODS,
-        },
-      ],
-    });
+    // Free for UDP and TCP (a TCP-only check could hand BIND a UDP port another test holds).
+    const port = await freeDnsPort();
+    const text = corednsZone(headlessServiceModel({ name: SVC, endpointPodNames: true, endpoints: PODS }));
     dns = await startDnsServer({
       zones: [{ origin: 'cluster.local', text }],
       listen: [{ address: '127.0.0.1', port }],

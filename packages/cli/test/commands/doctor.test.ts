@@ -8,6 +8,7 @@ import {
   type CorednsModel,
   corednsZone,
   type DnsServer,
+  freeDnsPort,
   headlessServiceModel,
   kubeletHostsFile,
   startDnsServer,
@@ -68,7 +69,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-'));
-    dnsPort = await freePort('127.0.0.1');
+    dnsPort = await freeDnsPort();
     kindredPort = await freePort('127.0.0.2');
     dns = await startDnsServer({
       zones: [{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }],
