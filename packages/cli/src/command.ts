@@ -32,11 +32,19 @@ export interface Command {
   run(argv: string[], io: CommandIO): Promise<number>;
 }
 
+/** Error codes of @kindred/cli; each is listed in docs/errors.md. */
+export const CLI_ERROR_CODES = Object.freeze({
+  /** The command line is wrong (unknown option, missing or extra argument, bad value); exit 2. */
+  USAGE: 'KINDRED_ERR_USAGE',
+  /** `kindred doctor` got no answer from a discovered peer within its ping timeout. */
+  DOCTOR_PING_TIMEOUT: 'KINDRED_ERR_DOCTOR_PING_TIMEOUT',
+});
+
 /** A usage error: printed with the command's usage hint, exit code 2. */
 export class UsageError extends KindredError {
   /** @param message - what is wrong with the command line */
   constructor(message: string) {
-    super('KINDRED_ERR_USAGE', message);
+    super(CLI_ERROR_CODES.USAGE, message);
     this.name = 'UsageError';
   }
 }

@@ -1,4 +1,5 @@
 export {
+  CLI_ERROR_CODES,
   type Command,
   type CommandIO,
   EXIT,

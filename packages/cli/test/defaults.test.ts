@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CLI_ERROR_CODES, UsageError } from '../src/command.js';
 import { DOCTOR_DEFAULTS, doctorCommand } from '../src/commands/doctor.js';
 import { CLI_DEFAULTS } from '../src/defaults.js';
 
@@ -9,5 +12,18 @@ describe('CLI_DEFAULTS', () => {
     expect(DOCTOR_DEFAULTS).toBe(CLI_DEFAULTS.doctor);
     expect(doctorCommand.help).toContain(CLI_DEFAULTS.doctor.service);
     expect(doctorCommand.help).toContain(`KINDRED_PORT, else ${CLI_DEFAULTS.doctor.port}`);
+  });
+});
+
+describe('CLI_ERROR_CODES', () => {
+  it('is frozen, used by UsageError, and each code is a @kindred/cli row of docs/errors.md', () => {
+    expect(Object.isFrozen(CLI_ERROR_CODES)).toBe(true);
+    expect(new UsageError('x').code).toBe(CLI_ERROR_CODES.USAGE);
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
+    for (const code of Object.values(CLI_ERROR_CODES)) {
+      const rows = doc.split('\n').filter((l) => l.startsWith(`| \`${code}\` |`));
+      expect(rows, code).toHaveLength(1);
+      expect(rows[0]).toContain('@kindred/cli');
+    }
   });
 });

@@ -12,7 +12,15 @@ import {
 } from '@kindred/dns';
 import { isValidNamePart, loadCookie, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import {
+  CLI_ERROR_CODES,
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  printJson,
+  UsageError,
+} from '../command.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 
 /** Defaults of `kindred doctor` (see {@link CLI_DEFAULTS}). */
@@ -84,10 +92,10 @@ const COREFILE_EDIT = [
   '(or run deploy/coredns/patch-coredns.sh, which makes the same edit idempotently)',
 ].join('\n');
 
-const DNS_DOWN_CODES = new Set([
-  'KINDRED_ERR_DNS_TIMEOUT',
-  'KINDRED_ERR_DNS_SERVFAIL',
-  'KINDRED_ERR_DNS_REFUSED',
+const DNS_DOWN_CODES: ReadonlySet<string> = new Set([
+  DNS_ERROR_CODES.TIMEOUT,
+  DNS_ERROR_CODES.SERVFAIL,
+  DNS_ERROR_CODES.REFUSED,
 ]);
 
 /** The hint when the cluster DNS itself does not answer, rather than not knowing a name. */
@@ -154,7 +162,7 @@ async function transportPing(
         () =>
           reject(
             new KindredError(
-              'KINDRED_ERR_DOCTOR_PING_TIMEOUT',
+              CLI_ERROR_CODES.DOCTOR_PING_TIMEOUT,
               `no answer in ${DOCTOR_DEFAULTS.pingTimeoutMs} ms`,
             ),
           ),
