@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
-import { decodeFrame, encodeMessage, joinFrame, TICK_FRAME } from './framing.js';
+import { decodeFrame, FrameBuffer, TICK_FRAME } from './framing.js';
 import { closeQuietly } from './handshake.js';
 import { CLOSE } from './protocol.js';
 
@@ -60,8 +60,11 @@ export class Connection {
     queuedBytes: 0,
     queueFullRejections: 0,
   };
+  /** Runs of encoded messages (frames or parts of one) waiting to be written, in order, before {@link out}'s bytes. */
   private queue: Buffer[] = [];
-  /** Index of the first message in {@link queue} not yet written. */
+  /** Messages encoded since the last entry of {@link queue}: the tail of the queue. */
+  private readonly out: FrameBuffer;
+  /** Index of the first entry in {@link queue} not yet written. */
   private head = 0;
   private queueBytes = 0;
   private inflightBytes = 0;
@@ -80,6 +83,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly handlers: ConnectionHandlers,
   ) {
+    this.out = new FrameBuffer(limits.flushAtBytes);
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
     // Erlang's nodedown reason here is connection_closed.
@@ -105,9 +109,9 @@ export class Connection {
         node: this.node,
       });
     }
-    let buf: Buffer;
+    let size: number;
     try {
-      buf = encodeMessage(message);
+      size = this.out.encode(message);
     } catch (err) {
       throw transportError(
         TRANSPORT_ERRORS.MESSAGE_ENCODE,
@@ -116,7 +120,6 @@ export class Connection {
         err,
       );
     }
-    const size = buf.length;
     if (size > this.limits.maxMessageBytes) {
       throw transportError(
         TRANSPORT_ERRORS.MESSAGE_TOO_LARGE,
@@ -135,17 +138,19 @@ export class Connection {
     }
     this.stats.messagesOut++;
     this.stats.bytesOut += size;
-    if (this.inflightBytes === 0 && this.head === this.queue.length) {
+    if (this.inflightBytes === 0 && this.head === this.queue.length && this.out.pending === 0) {
       // Nothing queued or unwritten: a lone message goes at once (a turn less latency); what follows it in this
       // turn waits for the batch, since this write is now in flight.
+      this.out.commit(this.queue);
+      const frame = this.head < this.queue.length ? (this.queue.pop() as Buffer) : this.out.take();
       this.inflightBytes = size;
       this.sentSinceTick = true;
       this.stats.framesOut++;
       this.stats.queuedBytes = size;
-      this.ws.send(buf, { binary: true }, () => this.written(size));
+      this.ws.send(frame, { binary: true }, () => this.written(size));
       return;
     }
-    this.queue.push(buf);
+    this.out.commit(this.queue);
     this.queueBytes += size;
     this.stats.queuedBytes = this.queueBytes + this.inflightBytes;
     if (this.queueBytes >= this.limits.flushAtBytes) this.flush();
@@ -166,23 +171,15 @@ export class Connection {
    * the receiver's limit.
    */
   private flush(force = false): void {
-    const limit = this.limits.flushAtBytes;
-    while (this.open && this.head < this.queue.length) {
+    while (this.open) {
       if (!force && this.inflightBytes >= this.limits.maxInflightBytes) break;
-      const start = this.head;
-      let end = start;
-      let bytes = 0;
-      while (end < this.queue.length) {
-        const len = (this.queue[end] as Buffer).length;
-        if (end > start && bytes + len > limit) break;
-        bytes += len;
-        end++;
-      }
-      const frame = joinFrame(
-        start === 0 && end === this.queue.length ? this.queue : this.queue.slice(start, end),
-        bytes,
-      );
-      this.head = end;
+      // Each entry is already a frame (a run of messages of at most flushAtBytes, or one larger message); the
+      // messages encoded since the last entry are the last frame.
+      let frame: Buffer;
+      if (this.head < this.queue.length) frame = this.queue[this.head++] as Buffer;
+      else if (this.out.pending > 0) frame = this.out.take();
+      else break;
+      const bytes = frame.length;
       this.queueBytes -= bytes;
       this.inflightBytes += bytes;
       this.sentSinceTick = true;
@@ -203,7 +200,7 @@ export class Connection {
     this.stats.queuedBytes = this.queueBytes + this.inflightBytes;
     if (!this.open) return;
     if (
-      this.head < this.queue.length &&
+      (this.head < this.queue.length || this.out.pending > 0) &&
       !this.flushScheduled &&
       this.inflightBytes < this.limits.maxInflightBytes
     ) {
@@ -252,7 +249,7 @@ export class Connection {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;
     }
-    if (!this.sentSinceTick && this.head === this.queue.length) {
+    if (!this.sentSinceTick && this.head === this.queue.length && this.out.pending === 0) {
       this.stats.ticksOut++;
       this.ws.send(TICK_FRAME, { binary: true });
     }
@@ -274,6 +271,7 @@ export class Connection {
     this.open = false;
     clearInterval(this.ticker);
     this.queue = [];
+    this.out.reset();
     this.head = 0;
     this.queueBytes = 0;
     this.handlers.closed(this, reason);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeMessage, joinFrame, TICK_FRAME } from '../src/framing.js';
+import { decodeFrame, encodeMessage, FrameBuffer, joinFrame, TICK_FRAME } from '../src/framing.js';
 
 describe('frames', () => {
   it('a frame is messages laid end to end, decoded in order', () => {
@@ -40,5 +40,45 @@ describe('frames', () => {
     expect(TICK_FRAME.length).toBe(0);
     const bytes = encodeMessage({ text: 'hello' });
     expect(() => decodeFrame(bytes.subarray(0, bytes.length - 2))).toThrow();
+  });
+});
+
+describe('FrameBuffer', () => {
+  it('fixes the bytes at commit: a later mutation does not change what is sent', () => {
+    const fb = new FrameBuffer(1024);
+    const sealed: Buffer[] = [];
+    const m = { n: 1 };
+    fb.encode(m);
+    fb.commit(sealed);
+    m.n = 2;
+    fb.encode({ other: true });
+    fb.commit(sealed);
+    expect(sealed).toEqual([]);
+    expect(decodeFrame(fb.take())).toEqual([{ n: 1 }, { other: true }]);
+    expect(fb.pending).toBe(0);
+  });
+
+  it('seals runs at the limit and gives a large message a frame of its own, in order', () => {
+    const limit = 1024;
+    const fb = new FrameBuffer(limit);
+    const sealed: Buffer[] = [];
+    const sent: unknown[] = [];
+    for (let i = 0; i < 200; i++) {
+      const m = i % 50 === 7 ? { i, big: 'x'.repeat(40_000) } : { i, text: 'hello world' };
+      sent.push(m);
+      fb.encode(m);
+      fb.commit(sealed);
+    }
+    if (fb.pending > 0) sealed.push(fb.take());
+    for (const f of sealed) if (f.length > limit) expect(decodeFrame(f)).toHaveLength(1);
+    expect(sealed.flatMap((f) => decodeFrame(f))).toEqual(sent);
+  });
+
+  it('an encode that throws appends nothing', () => {
+    const fb = new FrameBuffer(1024);
+    fb.encode({ a: 1 });
+    fb.commit([]);
+    expect(() => fb.encode({ f: 10n ** 30n })).toThrow();
+    expect(decodeFrame(fb.take())).toEqual([{ a: 1 }]);
   });
 });
