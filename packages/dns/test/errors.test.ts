@@ -31,7 +31,8 @@ function sourceFiles(): string[] {
   for (const top of SOURCE_DIRS) {
     for (const rel of readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })) {
       const parts = rel.split(sep);
-      if (parts.includes('node_modules') || parts.includes('dist')) continue;
+      // Not dependencies, builds or scratch directories (.something) that may hold stale copies.
+      if (parts.some((p) => p === 'node_modules' || p === 'dist' || p.startsWith('.'))) continue;
       // Sources only: a test may use made-up codes (like KINDRED_ERR_X above).
       if (top !== 'deploy' && !parts.includes('src')) continue;
       if (/\.(ts|mts|mjs|js)$/.test(rel) && !rel.endsWith('.d.ts') && !rel.endsWith('.d.mts')) {
