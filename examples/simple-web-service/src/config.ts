@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { KindredError } from '@kindred/dns';
 import { isValidNamePart } from '@kindred/node-identity';
 import { APP_DEFAULTS } from './defaults.js';
@@ -103,6 +104,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw badConfig('LOG_LEVEL', `must be one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
   }
   const cookie = env.KINDRED_COOKIE || undefined;
+  const httpHost = env.HTTP_HOST || APP_DEFAULTS.httpHost;
+  // A listen address: an IP literal, or a name such as localhost (checked here so a typo is not a raw listen error).
+  if (isIP(httpHost) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(httpHost)) {
+    throw badConfig(
+      'HTTP_HOST',
+      'must be an address to listen on (0.0.0.0, ::, 127.0.0.1) or a host name',
+      httpHost,
+    );
+  }
   return Object.freeze({
     name,
     host,
@@ -112,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     pollIntervalMs,
     ticktimeMs,
     httpPort: port(env, 'PORT', APP_DEFAULTS.httpPort, true),
-    httpHost: env.HTTP_HOST || APP_DEFAULTS.httpHost,
+    httpHost,
     logLevel,
   });
 }

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
     ['KINDRED_TICKTIME_MS', '99'],
     ['KINDRED_TICKTIME_MS', '1.5s'],
     ['LOG_LEVEL', 'loud'],
+    ['HTTP_HOST', 'a b'],
+    ['HTTP_HOST', '-bad'],
   ])('refuses %s=%s with KINDRED_ERR_APP_CONFIG naming the variable', (variable, value) => {
     try {
       loadConfig({ [variable]: value });
