@@ -39,7 +39,11 @@ if (role === 'recv') {
 } else {
   const total = Number(role ?? 300_000);
   const runs = Number(arg ?? 3);
-  const child = fork(fileURLToPath(import.meta.url), ['recv']);
+  // Profile both sides: `node --cpu-prof --cpu-prof-dir D remote.mjs` with KBENCH_CPU_PROF=D profiles the receiver too.
+  const prof = process.env.KBENCH_CPU_PROF;
+  const child = fork(fileURLToPath(import.meta.url), ['recv'], {
+    execArgv: prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [],
+  });
   const port = await new Promise((resolve) => child.once('message', (m) => resolve(m.port)));
   const node = await startNode({ name: 'send@127.0.0.1', cookie: 'bench', port: 0, host: '127.0.0.1' });
   await node.connect('recv@127.0.0.1', { port });

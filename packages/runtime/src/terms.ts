@@ -84,11 +84,30 @@ export function encodePid(p: Pid): Buffer {
   return b;
 }
 
-/** @internal a pid from its wire body; undefined when malformed. */
+// The last pid decoded and its bytes: a stream of messages mostly names the same few pids over and over, and
+// comparing a few dozen bytes is cheaper than a Buffer view, a UTF-8 decode and a new Pid per message.
+let lastPidBytes: Uint8Array = new Uint8Array(0);
+let lastPid: Pid | undefined;
+
+const u32 = (u: Uint8Array, i: number): number =>
+  (u[i] as number) * 0x1000000 +
+  (((u[i + 1] as number) << 16) | ((u[i + 2] as number) << 8) | (u[i + 3] as number));
+
+/** @internal a pid from its wire body; undefined when malformed. Equal bytes in a row give the same (immutable) Pid. */
 export function decodePid(u: Uint8Array): Pid | undefined {
-  if (u.length < 13 || u.length > 12 + MAX_NODE_BYTES) return undefined;
-  const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  return new Pid(b.toString('utf8', 12), b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8));
+  const n = u.length;
+  if (n < 13 || n > 12 + MAX_NODE_BYTES) return undefined;
+  const last = lastPidBytes;
+  if (n === last.length) {
+    let i = 0;
+    while (i < n && u[i] === last[i]) i++;
+    if (i === n) return lastPid;
+  }
+  const node = Buffer.from(u.buffer, u.byteOffset, n).toString('utf8', 12);
+  const pid = new Pid(node, u32(u, 0), u32(u, 4), u32(u, 8));
+  lastPidBytes = new Uint8Array(u);
+  lastPid = pid;
+  return pid;
 }
 
 addExtension({

@@ -70,3 +70,21 @@ describe('Pid and Ref', () => {
     }
   });
 });
+
+describe('pid decoding', () => {
+  it('decodes each pid of a stream right, whether it repeats the last one or not', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}@[a-zé0-9.-]{1,12}$/);
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    const pid = fc.tuple(name, fc.integer({ min: 0, max: 2 ** 28 - 1 }), u32, u32);
+    fc.assert(
+      fc.property(fc.array(pid, { minLength: 1, maxLength: 30 }), fc.array(fc.nat(29)), (pids, picks) => {
+        const stream = [...pids, ...picks.map((i) => pids[i % pids.length] as (typeof pids)[number])];
+        for (const [node, id, serial, creation] of stream) {
+          const back = unpack(pack(new Pid(node, id, serial, creation))) as Pid;
+          expect(back).toBeInstanceOf(Pid);
+          expect([back.node, back.id, back.serial, back.creation]).toEqual([node, id, serial, creation]);
+        }
+      }),
+    );
+  });
+});
