@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { OP } from './control.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import type { Distribution } from './distribution.js';
+import { sendFrame } from './envelope.js';
 import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import {
   type CallMessage,
@@ -736,7 +737,9 @@ export class KNode {
       }
       // SEND, not SEND_SENDER: the sender is not needed to deliver, and one pid less per message is a third
       // less to encode (Erlang picks SEND_SENDER only for seq_trace's sake; both are accepted here).
-      this.#remote(dest.node, [[OP.SEND, '', dest], msg]);
+      // Connected: the same frame with its control part encoded once per destination (SendFrame).
+      if (this.#connected.has(dest.node)) this.#dist!.send(dest.node, sendFrame(dest, msg));
+      else this.#remote(dest.node, [[OP.SEND, '', dest], msg]);
       return;
     }
     const pid = toPid(dest);

@@ -81,4 +81,45 @@ describe('FrameBuffer', () => {
     expect(() => fb.encode({ f: 10n ** 30n })).toThrow();
     expect(decodeFrame(fb.take())).toEqual([{ a: 1 }]);
   });
+
+  it('two connections sharing the encoder, any sizes, refused encodes: every frame holds what was sent, in order', () => {
+    const msg = fc.oneof(
+      fc.record({ n: fc.nat(), text: fc.string({ maxLength: 40 }) }),
+      fc.record({ blob: fc.integer({ min: 1000, max: 300_000 }).map((n) => 'x'.repeat(n)) }),
+      fc.constant('bad'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(1), msg, fc.boolean()), { maxLength: 120 }),
+        fc.integer({ min: 1024, max: 300_000 }),
+        (ops, limit) => {
+          const fbs = [new FrameBuffer(limit), new FrameBuffer(limit)];
+          const frames: Buffer[][] = [[], []];
+          const sent: unknown[][] = [[], []];
+          for (const [which, m, flush] of ops) {
+            const fb = fbs[which] as FrameBuffer;
+            if (m === 'bad') {
+              expect(() => fb.encode({ f: 10n ** 30n })).toThrow();
+              continue;
+            }
+            fb.encode(m);
+            fb.commit(frames[which] as Buffer[]);
+            sent[which]?.push(m);
+            if (flush && fb.pending > 0) frames[which]?.push(fb.take());
+          }
+          for (const w of [0, 1]) {
+            const fb = fbs[w] as FrameBuffer;
+            if (fb.pending > 0) frames[w]?.push(fb.take());
+            const got = (frames[w] as Buffer[]).flatMap((f) => {
+              const ms = decodeFrame(f);
+              if (f.length > limit) expect(ms).toHaveLength(1);
+              return ms;
+            });
+            expect(got).toEqual(sent[w]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
