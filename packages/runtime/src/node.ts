@@ -137,6 +137,11 @@ class ProcExt {
   exitReason: unknown = undefined;
 }
 
+let captured: ((m: unknown) => void) | undefined;
+function captureResolve(resolve: (m: unknown) => void): void {
+  captured = resolve;
+}
+
 class Proc implements ProcessContext {
   readonly self: Pid;
   readonly node: KNode;
@@ -246,10 +251,10 @@ class Proc implements ProcessContext {
     }
     if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
     // Only resolve is kept: a killed process's receive is resolved with a rejected promise, which rejects it.
-    let res!: (m: unknown) => void;
-    const pr = new Promise<unknown>((resolve) => {
-      res = resolve;
-    });
+    // One shared executor hands resolve over (no closure and context per receive).
+    const pr = new Promise<unknown>(captureResolve);
+    const res = captured as (m: unknown) => void;
+    captured = undefined;
     this.wRes = res;
     this.wPat = pattern;
     if (timeoutMs !== undefined) {
