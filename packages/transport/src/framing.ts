@@ -1,17 +1,20 @@
-import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr';
+import { Packr, REUSE_BUFFER_MODE } from 'msgpackr';
 
 /**
  * Data frames after the handshake (docs/protocol.md, "Frames"): one WebSocket binary message holds one or more
  * msgpack values laid end to end, each one message, in send order. A zero-length message is a tick.
  */
 
-// One Packr per process: without records (no shared structure state between the two ends), maps as objects.
-// pack() returns a slice of a slab msgpackr keeps advancing, so slices stay valid until they are concatenated.
-const dataPackr = new Packr({ useRecords: false, mapsAsObjects: true });
+// Without records (no shared structure state between the two ends), maps as objects. dataPackr writes straight
+// into the chunks of the FrameBuffers (useBuffer); standalone encodes use their own Packr, so a slice it returns
+// is never overwritten by a connection's next message.
+const PACKR_OPTIONS = { useRecords: false, mapsAsObjects: true } as const;
+const dataPackr = new Packr(PACKR_OPTIONS);
+const singlePackr = new Packr(PACKR_OPTIONS);
 
-/** Encodes one message; throws whatever msgpackr throws for a value it can't carry. */
+/** Encodes one message on its own; throws whatever msgpackr throws for a value it can't carry. */
 export function encodeMessage(message: unknown): Buffer {
-  return dataPackr.pack(message);
+  return singlePackr.pack(message);
 }
 
 /** Decodes one data frame into its messages, in order. Throws on malformed input. */
@@ -31,11 +34,16 @@ export function joinFrame(parts: Buffer[], totalBytes: number): Buffer {
 /** Bounds of the chunk size of a {@link FrameBuffer}: its frame limit, but at least 64 KiB and at most 1 MiB. */
 export const FRAME_CHUNK_BYTES = Object.freeze({ min: 64 * 1024, max: 1024 * 1024 });
 
+/** The FrameBuffer whose chunk dataPackr currently writes into (msgpackr's target), if any. */
+let packrOwner: FrameBuffer | undefined;
+
+type Target = Buffer & { start: number; end: number };
+
 /**
  * The send side of one connection: messages are encoded at send time (so the bytes are fixed when `send` returns,
- * Erlang's copy-on-send) and copied one after another into a chunk; the bytes written since the last
- * {@link FrameBuffer.take} become one frame without a further copy. Per message this costs one msgpackr encode into
- * its scratch space and one copy: no Buffer per message, no concatenation at flush.
+ * Erlang's copy-on-send) by msgpackr straight into a chunk, one after another; the bytes written since the last
+ * {@link FrameBuffer.take} become one frame, a view on the chunk. No Buffer per message, no copy, no concatenation
+ * at flush (msgpackr starts each value at a multiple of 8; the gap of up to 7 bytes is closed with copyWithin).
  */
 export class FrameBuffer {
   private chunk: Buffer | undefined = undefined;
@@ -43,12 +51,9 @@ export class FrameBuffer {
   private start = 0;
   /** End of the bytes written in {@link chunk}. */
   private end = 0;
-  /** The last {@link encode}'s bytes: msgpackr's scratch buffer and the range in it. */
-  private scratch: Buffer | undefined = undefined;
-  private scratchStart = 0;
-  private scratchEnd = 0;
-
-  /** Bytes of each chunk; a message of more than half of it gets a Buffer of its own. */
+  /** Where the last {@link encode} wrote: {@link chunk}, or a buffer msgpackr allocated when it did not fit. */
+  private enc: Target | undefined = undefined;
+  /** Bytes of each chunk. */
   private readonly chunkBytes: number;
 
   /** @param limit the largest run of messages one frame may hold, bytes (a larger single message goes alone) */
@@ -62,48 +67,63 @@ export class FrameBuffer {
   }
 
   /**
-   * Encodes `message` into scratch space and returns its size; {@link commit} then appends it. Throws whatever
-   * msgpackr throws for a value it can't carry (nothing is appended then). Valid until the next encode.
+   * Encodes `message` after the bytes written so far and returns its size; {@link commit} then appends it. Throws
+   * whatever msgpackr throws for a value it can't carry (nothing is appended then). Until commit, the next encode
+   * overwrites it.
    */
   encode(message: unknown): number {
-    const t = dataPackr.pack(message, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & {
-      start: number;
-      end: number;
-    };
-    this.scratch = t;
-    this.scratchStart = t.start;
-    this.scratchEnd = t.end;
-    return t.end - t.start;
-  }
-
-  /**
-   * Appends the last encoded message. When it cannot join the pending bytes (it would make them longer than the
-   * limit, or the chunk is full) the pending bytes are first pushed onto `sealed` as a frame; a message larger than
-   * half a chunk is pushed onto `sealed` as a Buffer of its own.
-   */
-  commit(sealed: Buffer[]): void {
-    const s = this.scratch as Buffer;
-    const size = this.scratchEnd - this.scratchStart;
-    const big = size > this.chunkBytes / 2;
     let c = this.chunk;
-    const fits = !big && c !== undefined && this.end + size <= c.length;
-    if (this.end > this.start && (!fits || this.end - this.start + size > this.limit))
-      sealed.push(this.take());
-    if (big) {
-      const own = Buffer.allocUnsafe(size);
-      s.copy(own, 0, this.scratchStart, this.scratchEnd);
-      sealed.push(own);
-      return;
-    }
-    if (!fits) {
-      // The old chunk stays alive only as long as frames taken from it do.
+    if (c === undefined) {
       c = Buffer.allocUnsafeSlow(this.chunkBytes);
       this.chunk = c;
       this.start = 0;
       this.end = 0;
     }
-    s.copy(c as Buffer, this.end, this.scratchStart, this.scratchEnd);
-    this.end += size;
+    if (packrOwner !== this) {
+      dataPackr.useBuffer(c);
+      packrOwner = this;
+    }
+    dataPackr.position = this.end;
+    let t: Target;
+    try {
+      t = dataPackr.pack(message, REUSE_BUFFER_MODE) as Target;
+    } catch (err) {
+      packrOwner = undefined;
+      throw err;
+    }
+    // Not in the chunk: msgpackr needed more room and allocated (and now writes into) a buffer of its own.
+    if (t !== c) packrOwner = undefined;
+    this.enc = t;
+    return t.end - t.start;
+  }
+
+  /**
+   * Appends the last encoded message. When it cannot join the pending bytes (they would grow past the limit, or
+   * it did not fit the chunk) the pending bytes are first pushed onto `sealed` as a frame; a message msgpackr had to
+   * put in a buffer larger than any chunk is pushed onto `sealed` as a frame of its own.
+   */
+  commit(sealed: Buffer[]): void {
+    const t = this.enc as Target;
+    const size = t.end - t.start;
+    const c = this.chunk as Buffer;
+    if (this.end > this.start && (t !== c || this.end - this.start + size > this.limit)) {
+      sealed.push(c.subarray(this.start, this.end));
+      this.start = this.end;
+    }
+    if (t === c) {
+      if (t.start !== this.end) c.copyWithin(this.end, t.start, t.end);
+      this.end += size;
+      return;
+    }
+    if (t.length > FRAME_CHUNK_BYTES.max) {
+      sealed.push(t.subarray(t.start, t.end));
+      return;
+    }
+    // The buffer msgpackr moved to becomes the chunk; the old one lives on only in frames taken from it.
+    this.chunk = t;
+    this.start = t.start;
+    this.end = t.end;
+    packrOwner = this;
   }
 
   /** The bytes written since the last take, as one frame (a view, not a copy). */
@@ -115,8 +135,9 @@ export class FrameBuffer {
 
   /** Forgets the chunk (a closed connection). */
   reset(): void {
+    if (packrOwner === this) packrOwner = undefined;
     this.chunk = undefined;
-    this.scratch = undefined;
+    this.enc = undefined;
     this.start = 0;
     this.end = 0;
   }
