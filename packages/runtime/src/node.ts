@@ -137,6 +137,13 @@ class ProcExt {
   exitReason: unknown = undefined;
 }
 
+/** A rejected promise whose rejection is handled (a process that never awaits it must not crash the node). */
+function quietRejection(err: Error): Promise<never> {
+  const r = Promise.reject(err);
+  r.catch(() => {});
+  return r;
+}
+
 let captured: ((m: unknown) => void) | undefined;
 function captureResolve(resolve: (m: unknown) => void): void {
   captured = resolve;
@@ -463,6 +470,7 @@ export class KNode {
   #startQueue: Array<Proc | ProcessFn> = [];
   #stopped = false;
   #stopping = false;
+  #shutdownRejection: Promise<never> | undefined = undefined;
   #dying: Array<[Proc, unknown]> = [];
   #draining = false;
   readonly #stats: NodeStats = {
@@ -1014,8 +1022,15 @@ export class KNode {
       p.wPat = undefined;
       if (p.wTimer !== undefined) clearTimeout(p.wTimer);
       p.wTimer = undefined;
-      const rejected = Promise.reject(new ProcessExitedError(reason));
-      rejected.catch(() => {});
+      // stop() ends every process with `shutdown`: one error (and one rejected promise) serves them all, since
+      // building an Error (its stack) per parked process was half of stop()'s time.
+      let rejected: Promise<never>;
+      if (this.#stopping && reason === 'shutdown') {
+        if (this.#shutdownRejection === undefined) {
+          this.#shutdownRejection = quietRejection(new ProcessExitedError(reason));
+        }
+        rejected = this.#shutdownRejection;
+      } else rejected = quietRejection(new ProcessExitedError(reason));
       res(rejected);
     }
     p.mq = undefined;

@@ -9,6 +9,7 @@ import {
   isExitMessage,
   type KNode,
   type Pid,
+  ProcessExitedError,
   RUNTIME_ERRORS,
   TIMEOUT,
 } from '../src/index.js';
@@ -485,6 +486,29 @@ describe('bounded', () => {
       expect.objectContaining({ code: RUNTIME_ERRORS.NODE_STOPPED }),
     );
     void mon;
+  });
+
+  it('stop unwinds every process parked in receive with ProcessExitedError, reason shutdown', async () => {
+    const node = mk();
+    const seen: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      node.spawn(async (ctx) => {
+        try {
+          await ctx.receive();
+        } catch (e) {
+          seen.push(e);
+          throw e;
+        }
+      });
+    }
+    await tick();
+    await node.stop();
+    await tick();
+    expect(seen).toHaveLength(3);
+    for (const e of seen) {
+      expect(e).toBeInstanceOf(ProcessExitedError);
+      expect((e as ProcessExitedError).reason).toBe('shutdown');
+    }
   });
 
   it('a killed process blocked in receive unwinds with ProcessExitedError', async () => {
