@@ -84,29 +84,40 @@ export function encodePid(p: Pid): Buffer {
   return b;
 }
 
-// The last pid decoded and its bytes: a stream of messages mostly names the same few pids over and over, and
-// comparing a few dozen bytes is cheaper than a Buffer view, a UTF-8 decode and a new Pid per message.
-let lastPidBytes: Uint8Array = new Uint8Array(0);
-let lastPid: Pid | undefined;
+// The last two pids decoded and their bytes: a stream of messages mostly names the same few pids over and over (a
+// destination, and in a request/reply the sender too), and comparing a few dozen bytes is cheaper than a Buffer
+// view, a UTF-8 decode and a new Pid per message.
+let pidBytesA: Uint8Array = new Uint8Array(0);
+let pidA: Pid | undefined;
+let pidBytesB: Uint8Array = new Uint8Array(0);
+let pidB: Pid | undefined;
+
+function sameBytes(u: Uint8Array, v: Uint8Array): boolean {
+  const n = u.length;
+  if (n !== v.length) return false;
+  for (let i = 0; i < n; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
 
 const u32 = (u: Uint8Array, i: number): number =>
   (u[i] as number) * 0x1000000 +
   (((u[i + 1] as number) << 16) | ((u[i + 2] as number) << 8) | (u[i + 3] as number));
 
-/** @internal a pid from its wire body; undefined when malformed. Equal bytes in a row give the same (immutable) Pid. */
+/**
+ * @internal a pid from its wire body; undefined when malformed. Bytes equal to one of the last two decoded give the
+ * same (immutable) Pid.
+ */
 export function decodePid(u: Uint8Array): Pid | undefined {
   const n = u.length;
   if (n < 13 || n > 12 + MAX_NODE_BYTES) return undefined;
-  const last = lastPidBytes;
-  if (n === last.length) {
-    let i = 0;
-    while (i < n && u[i] === last[i]) i++;
-    if (i === n) return lastPid;
-  }
+  if (sameBytes(u, pidBytesA)) return pidA;
+  if (sameBytes(u, pidBytesB)) return pidB;
   const node = Buffer.from(u.buffer, u.byteOffset, n).toString('utf8', 12);
   const pid = new Pid(node, u32(u, 0), u32(u, 4), u32(u, 8));
-  lastPidBytes = new Uint8Array(u);
-  lastPid = pid;
+  pidBytesB = pidBytesA;
+  pidB = pidA;
+  pidBytesA = new Uint8Array(u);
+  pidA = pid;
   return pid;
 }
 
