@@ -4,7 +4,11 @@
  * transport and over {@link MemoryNetwork} in tests.
  */
 export interface Distribution {
-  /** Sends `message` to `node`; FIFO per peer. Throws when the message is too large; the connection stays. */
+  /**
+   * Sends `message` to `node`; FIFO per peer. Throws when the message is too large; the connection stays. The
+   * message is a frame `[control, payload?]`, or for SEND to a connected node a `SendFrame` object that msgpackr
+   * (module-wide extension) packs to the same bytes: implementations must encode with msgpackr, as both do.
+   */
   send(node: string, message: unknown): void;
   /** Connects to `node` (rejects when it cannot: Erlang's pang). */
   connect(node: string, opts?: { port?: number; address?: string }): Promise<void>;
