@@ -1,20 +1,8 @@
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../src/command.js';
 import { createPingCommand, pangReason } from '../../src/commands/ping.js';
 import { main } from '../../src/main.js';
-
-function captureIO(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIO = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    stopSignal: new Promise(() => {}),
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+import { captureIO } from '../support.js';
 
 let target: Transport;
 let port: number;
@@ -29,7 +17,7 @@ afterAll(async () => {
 
 async function ping(args: string[]) {
   const c = captureIO();
-  const code = await createPingCommand().run(args, c.io);
+  const code = await createPingCommand().run(args, c);
   return { code, out: c.out(), err: c.err() };
 }
 
@@ -103,7 +91,7 @@ describe('kindred ping', () => {
     const c = captureIO();
     const code = await createPingCommand({ hostname: 'box' }).run(
       ['n1@localhost', '--port', String(port), '--cookie', 'right', '--json'],
-      c.io,
+      c,
     );
     expect(code).toBe(1);
     expect(JSON.parse(c.out())).toMatchObject({ result: 'pang', reason: 'not_allowed' });
@@ -112,9 +100,9 @@ describe('kindred ping', () => {
 
   it('exit 2 on usage errors', async () => {
     const c = captureIO();
-    expect(await main(['ping'], c.io)).toBe(2);
-    expect(await main(['ping', 'a@b.c', '--port', 'x'], c.io)).toBe(2);
-    expect(await main(['ping', 'a@b.c', '--name', 'x', '--sname', 'y'], c.io)).toBe(2);
+    expect(await main(['ping'], c)).toBe(2);
+    expect(await main(['ping', 'a@b.c', '--port', 'x'], c)).toBe(2);
+    expect(await main(['ping', 'a@b.c', '--name', 'x', '--sname', 'y'], c)).toBe(2);
   });
 
   it('maps error codes to reasons', () => {
