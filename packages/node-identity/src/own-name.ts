@@ -232,7 +232,14 @@ async function fullyQualifiedHostname(
   let dnsFailure: string;
   const resolver =
     options.resolver ??
-    new Resolver({ hostsPath, resolvConfPath, hostname, ...(log === undefined ? {} : { logger: log }) });
+    // The resolver makes its own `component: 'dns'` child: hand it the caller's logger, not ours, so its lines
+    // carry one component.
+    new Resolver({
+      hostsPath,
+      resolvConfPath,
+      hostname,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
   try {
     const answer = await resolver.canonicalName(hostname);
     const fqdn = stripDot(answer.fqdn);
