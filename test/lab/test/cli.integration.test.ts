@@ -69,9 +69,10 @@ describe('pnpm lab (CLI)', () => {
 
   it('says it needs root, and what to do, when not run as root', async () => {
     const r = await new Promise<Run>((resolve) => {
+      // uid 65534 in a user namespace: no capability, yet the checkout stays readable from a clone under /root.
       const child = spawn(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, 'status'],
+        'unshare',
+        ['--user', '--map-user=65534', '--map-group=65534', process.execPath, LAB_BIN, 'status'],
         {
           env: { ...process.env, KINDRED_LAB_STATE_DIR: stateDir },
           stdio: ['ignore', 'pipe', 'pipe'],
