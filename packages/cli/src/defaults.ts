@@ -1,13 +1,15 @@
+import { TRANSPORT_DEFAULTS } from '@kindred/transport';
+
 /** Every default of the kindred CLI, by command, in one frozen object. */
 export const CLI_DEFAULTS = Object.freeze({
-  /** `kindred doctor`: the seed's service, base name and port (examples/simple-web-service's defaults). */
+  /** `kindred doctor`: the seed's service and base name, and the transport's listen port. */
   doctor: Object.freeze({
     /** The SRV query when neither --service nor KINDRED_DISCOVERY (dns-srv:...) gives one. */
     service: '_discovery._tcp.simple-web-service-headless',
     /** The node name base when neither --name nor KINDRED_NAME gives one. */
     name: 'app',
-    /** The listen port when neither --port nor KINDRED_PORT gives one (the headless Service's `discovery` port). */
-    port: 8585,
+    /** The listen port when neither --port nor KINDRED_PORT gives one: the transport's, as `kindred start` listens. */
+    port: TRANSPORT_DEFAULTS.port,
     /** How long one peer ping may take before it counts as KINDRED_ERR_DOCTOR_PING_TIMEOUT. */
     pingTimeoutMs: 5_000,
   }),

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { describe, expect, it } from 'vitest';
 import { CLI_ERROR_CODES, UsageError } from '../src/command.js';
-import { DOCTOR_DEFAULTS, doctorCommand } from '../src/commands/doctor.js';
+import { DOCTOR_CHECKS, DOCTOR_DEFAULTS, doctorCommand } from '../src/commands/doctor.js';
 import { CLI_DEFAULTS } from '../src/defaults.js';
 
 describe('CLI_DEFAULTS', () => {
@@ -12,6 +13,11 @@ describe('CLI_DEFAULTS', () => {
     expect(DOCTOR_DEFAULTS).toBe(CLI_DEFAULTS.doctor);
     expect(doctorCommand.help).toContain(CLI_DEFAULTS.doctor.service);
     expect(doctorCommand.help).toContain(`KINDRED_PORT, else ${CLI_DEFAULTS.doctor.port}`);
+  });
+
+  it("doctor's default port is the transport's (the port `kindred start` listens on), not an example app's", () => {
+    expect(CLI_DEFAULTS.doctor.port).toBe(TRANSPORT_DEFAULTS.port);
+    for (const c of DOCTOR_CHECKS) expect(doctorCommand.help).toContain(`  ${c.id.padEnd(10)} ${c.title}`);
   });
 });
 

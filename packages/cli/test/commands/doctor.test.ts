@@ -15,7 +15,7 @@ import {
 } from '@kindred/lab';
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoctorInputs, type DoctorReport, runDoctor } from '../../src/commands/doctor.js';
+import { type DoctorInputs, type DoctorReport, isNotChecked, runDoctor } from '../../src/commands/doctor.js';
 import { main } from '../../src/main.js';
 import { captureIO } from '../support.js';
 
@@ -209,6 +209,36 @@ describe('kindred doctor (real BIND on loopback)', () => {
     expect(checks.fqdn?.detail).toContain('KINDRED_ERR_ILLEGAL_OWN_NAME');
     expect(checks.fqdn?.hint).toContain('spec.template.spec.subdomain');
     expect(report.ok).toBe(false);
+  });
+
+  it('says "not checked (needs ...)" and prints -- instead of FAIL for checks whose prerequisite failed', async () => {
+    const hosts = join(dir, 'hosts-nosub-cli');
+    await writeFile(hosts, kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip }));
+    const checks = byId(await runDoctor({ ...inputs, hostsPath: hosts }));
+    expect(isNotChecked(checks.fqdn!)).toBe(false);
+    expect(checks['fqdn-dns']).toMatchObject({ ok: false, detail: 'not checked (needs an FQDN: see fqdn)' });
+    expect(isNotChecked(checks['fqdn-dns']!)).toBe(true);
+    expect(isNotChecked(checks.subdomain!)).toBe(true);
+
+    const io = captureIO({ KINDRED_COOKIE: COOKIE, KINDRED_PORT: String(kindredPort) });
+    const code = await main(
+      [
+        'doctor',
+        '--hostname',
+        SELF.name,
+        '--hosts-file',
+        hosts,
+        '--resolv-conf',
+        join(dir, 'resolv.conf'),
+        '--nameserver',
+        `127.0.0.1:${dnsPort}`,
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.out()).toMatch(/^FAIL fqdn /m);
+    expect(io.out()).toMatch(/^-- {3}fqdn-dns +not checked \(needs an FQDN/m);
+    expect(io.out()).not.toMatch(/^FAIL fqdn-dns/m);
   });
 
   it('fails srv-port when the node listens on another port than the SRV record', async () => {

@@ -1,0 +1,209 @@
+import { networkInterfaces, hostname as osHostname } from 'node:os';
+import { isDashedIpTarget } from '@kindred/discovery';
+import {
+  DNS_ERROR_CODES,
+  isKindredError,
+  Resolver,
+  type SrvResolution,
+  type SrvTarget,
+  sameName,
+  stripDot,
+} from '@kindred/dns';
+import { NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
+import { UsageError } from '../../command.js';
+
+/** The answer of one ping: pong, or pang with the reason (an error code and message). */
+export type PingResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Everything the doctor reads from the machine, injectable so tests run it against files and a BIND of their own. */
+export interface DoctorInputs {
+  /** The SRV query, e.g. `_discovery._tcp.simple-web-service-headless` (search list applies). */
+  readonly service: string;
+  /** The node name base (`app`): this node is `<name>@<fqdn>`, peers `<name>@<srv target>`. */
+  readonly name: string;
+  /** The port this node listens on (KINDRED_PORT). */
+  readonly port: number;
+  /** The cookie for pinging peers; undefined: KINDRED_COOKIE / the cookie file, as the app finds it. */
+  readonly cookie?: string;
+  /** gethostname(); default os.hostname(). */
+  readonly hostname?: string;
+  /** default /etc/hosts */
+  readonly hostsPath?: string;
+  /** default /etc/resolv.conf */
+  readonly resolvConfPath?: string;
+  /** DNS servers instead of resolv.conf's (`127.0.0.1:5353`). */
+  readonly nameservers?: readonly string[];
+  /** This pod's addresses; default the non-internal addresses of os.networkInterfaces(). */
+  readonly localAddresses?: readonly string[];
+  /** Environment (cookie lookup); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Home directory for the cookie file; default the user's. */
+  readonly home?: string;
+  /** How peers are pinged; default a hidden kindred transport connecting to each. */
+  readonly ping?: (node: string, address: string, port: number, cookie: string) => Promise<PingResult>;
+}
+
+/** An SRV query taken apart: `_port._proto.<svc>[.<ns>.svc.<zone>]`. */
+export interface ServiceQuery {
+  readonly portName: string;
+  readonly protocol: string;
+  readonly service: string;
+  readonly namespace?: string;
+}
+
+/** The service part of an SRV query `_port._proto.<svc>[.<ns>.svc.<zone>]`, and the port name. */
+export function parseServiceQuery(query: string): ServiceQuery {
+  const labels = stripDot(query).split('.');
+  const [port, proto, service, namespace] = labels;
+  if (
+    labels.length < 3 ||
+    !port?.startsWith('_') ||
+    !proto?.startsWith('_') ||
+    service === undefined ||
+    service === ''
+  ) {
+    throw new UsageError(
+      `--service ${JSON.stringify(query)} is not an SRV name: expected _<port-name>._<protocol>.<service>, ` +
+        'e.g. _discovery._tcp.simple-web-service-headless',
+    );
+  }
+  const base = { portName: port.slice(1), protocol: proto.slice(1), service };
+  return namespace === undefined ? base : { ...base, namespace };
+}
+
+/**
+ * What the doctor knows about this pod, gathered once before any check runs: each check reads these facts and
+ * asks nothing itself (but the peers check, which pings).
+ */
+export interface DoctorFacts {
+  readonly inputs: DoctorInputs;
+  readonly query: ServiceQuery;
+  /** gethostname(). */
+  readonly hostname: string;
+  readonly resolver: Resolver;
+  /** This pod's addresses. */
+  readonly mine: readonly string[];
+  /** `hostname -f`, or why there is none. */
+  readonly own:
+    | { readonly fqdn: string; readonly node: string; readonly detail: string }
+    | { readonly error: unknown };
+  /** The SRV answer, or why there is none. */
+  readonly srv: { readonly answer: SrvResolution } | { readonly error: unknown };
+  /** The FQDN's DNS addresses (never /etc/hosts), or why DNS has none; undefined without an FQDN. */
+  readonly fqdnDns?: { readonly addresses: string[]; readonly server: string } | { readonly error: unknown };
+  /** The SRV target naming this pod by its dashed IP (CoreDNS without endpoint_pod_names). */
+  readonly dashedSelf?: SrvTarget;
+  /** The SRV target with this node's FQDN. */
+  readonly ownTarget?: SrvTarget;
+  /** Every SRV target but this pod (by name, or by address when CoreDNS names it by its dashed IP). */
+  readonly peers: readonly SrvTarget[];
+}
+
+/** The FQDN, when `hostname -f` gave one. */
+export function fqdnOf(facts: DoctorFacts): string | undefined {
+  return 'fqdn' in facts.own ? facts.own.fqdn : undefined;
+}
+
+/** The SRV answer, when there was one. */
+export function srvOf(facts: DoctorFacts): SrvResolution | undefined {
+  return 'answer' in facts.srv ? facts.srv.answer : undefined;
+}
+
+function localAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal) out.push(a.address);
+  }
+  return out;
+}
+
+/**
+ * The FQDN's A and AAAA records from DNS only (never /etc/hosts), so IPv6-only and dual-stack pods are checked too.
+ * Rejects with the A lookup's error when neither answers, unless that is only NODATA and AAAA failed otherwise.
+ */
+async function resolveAddresses(
+  resolver: Resolver,
+  fqdn: string,
+): Promise<{ addresses: string[]; server: string }> {
+  const [a, aaaa] = await Promise.allSettled([
+    resolver.resolve(`${fqdn}.`, 'A'),
+    resolver.resolve(`${fqdn}.`, 'AAAA'),
+  ]);
+  const answered = [a, aaaa].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (answered.length === 0) {
+    const aError = (a as PromiseRejectedResult).reason;
+    const aaaaError = (aaaa as PromiseRejectedResult).reason;
+    throw isKindredError(aError, DNS_ERROR_CODES.NODATA) ? aaaaError : aError;
+  }
+  const addresses = answered.flatMap((res) =>
+    res.answers.flatMap((r) => (r.type === 'A' || r.type === 'AAAA' ? [r.data] : [])),
+  );
+  return { addresses, server: answered[0]!.server };
+}
+
+/** Gathers every fact the checks read: own name, the FQDN's DNS answer, the SRV answer, this pod's addresses. */
+export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
+  const query = parseServiceQuery(inputs.service);
+  const hostname = inputs.hostname ?? osHostname();
+  const hostsPath = inputs.hostsPath ?? NODE_IDENTITY_DEFAULTS.hostsPath;
+  const resolvConfPath = inputs.resolvConfPath ?? NODE_IDENTITY_DEFAULTS.resolvConfPath;
+  const resolver = new Resolver({
+    hostsPath,
+    resolvConfPath,
+    hostname,
+    ...(inputs.nameservers === undefined ? {} : { nameservers: inputs.nameservers }),
+  });
+  const mine = inputs.localAddresses ?? localAddresses();
+
+  let own: DoctorFacts['own'];
+  try {
+    // An empty environment: the check is about what `hostname -f` prints, not about KINDRED_NODE_NAME overrides.
+    const r = await resolveOwnName({
+      name: inputs.name,
+      env: {},
+      hostname,
+      hostsPath,
+      resolvConfPath,
+      resolver,
+    });
+    own = { fqdn: r.host, node: r.node, detail: r.detail };
+  } catch (error) {
+    own = { error };
+  }
+  let srv: DoctorFacts['srv'];
+  try {
+    srv = { answer: await resolver.resolveSrv(inputs.service) };
+  } catch (error) {
+    srv = { error };
+  }
+  const fqdn = 'fqdn' in own ? own.fqdn : undefined;
+  let fqdnDns: DoctorFacts['fqdnDns'];
+  if (fqdn !== undefined) {
+    try {
+      fqdnDns = await resolveAddresses(resolver, fqdn);
+    } catch (error) {
+      fqdnDns = { error };
+    }
+  }
+  const targets = 'answer' in srv ? srv.answer.targets : [];
+  const dashedSelf = targets.find(
+    (t) => isDashedIpTarget(t.target) && t.addresses.some((a) => mine.includes(a)),
+  );
+  const ownTarget = targets.find((t) => fqdn !== undefined && sameName(t.target, fqdn));
+  const peers = targets.filter(
+    (t) => !(fqdn !== undefined && sameName(t.target, fqdn)) && !t.addresses.some((a) => mine.includes(a)),
+  );
+  return {
+    inputs,
+    query,
+    hostname,
+    resolver,
+    mine,
+    own,
+    srv,
+    peers,
+    ...(fqdnDns === undefined ? {} : { fqdnDns }),
+    ...(dashedSelf === undefined ? {} : { dashedSelf }),
+    ...(ownTarget === undefined ? {} : { ownTarget }),
+  };
+}

@@ -1,0 +1,74 @@
+import { DNS_ERROR_CODES, isKindredError } from '@kindred/dns';
+
+/**
+ * The operator texts of `kindred doctor`: what to do when a check fails. Kept apart from the checks so they read
+ * (and are reviewed) as prose, and so a test can match on them.
+ */
+
+/** The fix when the pod has no FQDN, or the wrong subdomain. */
+export const hintSubdomain = (svc: string): string =>
+  `set spec.template.spec.subdomain: ${svc} (the headless Service's name) in the Deployment, not spec.hostname: ` +
+  "kubelet then writes '<pod-ip> <pod>." +
+  `${svc}.<namespace>.svc.cluster.local <pod>' in /etc/hosts`;
+
+/** The exact Corefile edit that turns dashed-IP SRV targets into pod names. */
+export const COREFILE_EDIT = [
+  'kubectl -n kube-system edit configmap coredns',
+  '  # inside the kubernetes block, add one line:',
+  '  kubernetes cluster.local in-addr.arpa ip6.arpa {',
+  '     pods insecure',
+  '     fallthrough in-addr.arpa ip6.arpa',
+  '     ttl 30',
+  '     endpoint_pod_names',
+  '  }',
+  'kubectl -n kube-system rollout restart deployment/coredns',
+  '(or run deploy/coredns/patch-coredns.sh, which makes the same edit idempotently)',
+].join('\n');
+
+const DNS_DOWN_CODES: ReadonlySet<string> = new Set([
+  DNS_ERROR_CODES.TIMEOUT,
+  DNS_ERROR_CODES.SERVFAIL,
+  DNS_ERROR_CODES.REFUSED,
+]);
+
+/** The hint when the cluster DNS itself does not answer, rather than not knowing a name. */
+export function dnsDownHint(err: unknown): string | undefined {
+  if (!isKindredError(err) || !DNS_DOWN_CODES.has(err.code)) return undefined;
+  return (
+    'the cluster DNS did not answer: check CoreDNS (kubectl -n kube-system get pods -l k8s-app=kube-dns; kubectl ' +
+    '-n kube-system logs deploy/coredns) and the nameserver in /etc/resolv.conf; SERVFAIL right after a start means ' +
+    'CoreDNS has not synced with the API yet'
+  );
+}
+
+/** The fix when DNS does not know this pod's FQDN. */
+export function hintFqdnUnknown(svc: string, dashedSelf: string | undefined): string {
+  return dashedSelf !== undefined
+    ? `DNS knows this pod only as ${dashedSelf}: enable CoreDNS's endpoint_pod_names (see srv-self)`
+    : `create the headless Service ${svc} (clusterIP: None) selecting this pod's labels, in this pod's ` +
+        `namespace, and set the pod's subdomain to ${svc}; CoreDNS publishes only ready pods unless ` +
+        'the Service sets publishNotReadyAddresses: true';
+}
+
+/** The fix when DNS resolves this pod's FQDN to another address. */
+export const HINT_FQDN_ELSEWHERE =
+  'a stale record or a name collision: check that no other pod or Service uses this name, and that ' +
+  'CoreDNS serves the current endpoints (kubectl get endpointslices)';
+
+/** The fix when there are no SRV records at all. */
+export const hintNoSrv = (svc: string, portName: string, protocol: string): string =>
+  `the headless Service ${svc} needs a port named ${portName} (protocol ` +
+  `${protocol.toUpperCase()}) and at least one endpoint; with publishNotReadyAddresses: false only ` +
+  'ready pods are published';
+
+/** The fix when the SRV port and the listen port differ. */
+export const hintPort = (portName: string, port: number): string =>
+  `make the headless Service's port named ${portName} and the container port named ${portName} ` +
+  `both ${port}, or set KINDRED_PORT to the Service's port`;
+
+/** What each pang reason of a peer ping means. */
+export const HINT_PEERS =
+  'a bad_cookie reason: every replica needs the same KINDRED_COOKIE (one Secret); name_mismatch: the peer ' +
+  'runs under another name than its SRV target (see srv-self); a timeout: the peer is not listening on the ' +
+  "SRV port or a NetworkPolicy blocks it; host_unresolved: the peer cannot resolve this node's FQDN to its " +
+  'address (see fqdn-dns)';
