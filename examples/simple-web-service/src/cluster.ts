@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
-import { KindredError, Resolver } from '@kindred/dns';
-import { type StartedNode, startNode } from '@kindred/runtime';
+import { Resolver } from '@kindred/dns';
+import { KindredError, type StartedNode, startNode } from '@kindred/runtime';
 import type { Logger } from 'pino';
 import type { ClusterEvent, ClusterStats, ClusterView } from './cluster-view.js';
 import type { AppConfig } from './config.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { KindredError } from '@kindred/dns';
 import { isValidNamePart } from '@kindred/node-identity';
+import { KindredError } from '@kindred/runtime';
 import { APP_DEFAULTS } from './defaults.js';
 
 /** The app's configuration, read from the environment by {@link loadConfig}. */

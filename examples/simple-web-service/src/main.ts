@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The seed's simple web service as a kindred app: configuration from the environment (see config.ts), JSON logs
 // on stdout (pino), SIGTERM leaves the cluster cleanly. Exit codes: 0 after SIGTERM/SIGINT, 1 on a start failure.
-import { isKindredError } from '@kindred/dns';
+import { isKindredError } from '@kindred/runtime';
 import { pino } from 'pino';
 import { exitOnSignals, startApp } from './app.js';
 import { loadConfig } from './config.js';

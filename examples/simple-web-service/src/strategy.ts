@@ -1,6 +1,6 @@
 import { type Peer, type Strategy, strategyFromSpec } from '@kindred/discovery';
 import type { Resolver } from '@kindred/dns';
-import { KindredError } from '@kindred/dns';
+import { KindredError } from '@kindred/runtime';
 
 /** A discovery strategy that also counts its rounds, for /readyz and /metrics. */
 export interface CountingStrategy extends Strategy {

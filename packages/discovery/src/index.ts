@@ -2,6 +2,8 @@
  * `@kindred/discovery`: who else is there? DNS SRV (the seed's `k8s_reverse_lookup`), DNS A and static strategies
  * behind one {@link Strategy} interface, and a poller with grace periods and Akka's bootstrap guard.
  */
+
+export { isKindredError, KindredError } from '@kindred/dns';
 export { DISCOVERY_DEFAULTS } from './defaults.js';
 export {
   type BootstrapDecision,

@@ -1,3 +1,4 @@
+export { isKindredError, KindredError } from '@kindred/dns';
 export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
 export type { Distribution } from './distribution.js';

@@ -1,3 +1,4 @@
+export { isKindredError, KindredError } from '@kindred/dns';
 export type { PeerStats } from './connection.js';
 export { TRANSPORT_DEFAULTS, type TransportDefaults } from './defaults.js';
 export { TRANSPORT_ERRORS } from './errors.js';
