@@ -69,20 +69,38 @@ export function printJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
+/** How {@link reportFailure} names the program in its messages. */
+export interface FailureLabels {
+  /** What starts each line; default `kindred <command>`. */
+  readonly label?: string;
+  /** The command that prints usage; default `kindred <command> --help`. */
+  readonly helpCommand?: string;
+}
+
 /**
  * Turns any failure into one line on stderr (`kindred <cmd>: <message> (<code>)`), never a stack trace, and returns
- * the exit code: 2 for usage errors, 1 otherwise.
+ * the exit code: 2 for usage errors (and node's own ERR_PARSE_ARGS_* errors), 1 otherwise. Other programs built on
+ * these commands (the lab's `pnpm lab`) pass their own labels.
  */
-export function reportFailure(io: CommandIO, command: string, err: unknown): number {
-  if (err instanceof UsageError) {
-    io.stderr.write(`kindred ${command}: ${err.message}\nRun 'kindred ${command} --help' for usage.\n`);
+export function reportFailure(
+  io: CommandIO,
+  command: string,
+  err: unknown,
+  labels: FailureLabels = {},
+): number {
+  const label = labels.label ?? `kindred ${command}`;
+  const helpCommand = labels.helpCommand ?? `kindred ${command} --help`;
+  const parseArgsError =
+    err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+  if (err instanceof UsageError || parseArgsError) {
+    io.stderr.write(`${label}: ${(err as Error).message}\nRun '${helpCommand}' for usage.\n`);
     return EXIT.USAGE;
   }
   if (err instanceof KindredError) {
-    io.stderr.write(`kindred ${command}: ${err.message} (${err.code})\n`);
+    io.stderr.write(`${label}: ${err.message} (${err.code})\n`);
     return EXIT.FAILED;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`kindred ${command}: unexpected error: ${message}\n`);
+  io.stderr.write(`${label}: unexpected error: ${message}\n`);
   return EXIT.FAILED;
 }

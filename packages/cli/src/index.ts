@@ -3,6 +3,7 @@ export {
   type Command,
   type CommandIO,
   EXIT,
+  type FailureLabels,
   parseCommandArgs,
   printJson,
   reportFailure,

@@ -2,17 +2,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type CommandIO, EXIT, parseCommandArgs, reportFailure, UsageError } from '@kindred/cli';
 import { KindredError } from '@kindred/dns';
 import { callControl, currentFile, readRunState, runPaths } from './control.js';
 import type { DaemonOptions } from './daemon.js';
 import { LAB_DEFAULTS } from './defaults.js';
 import { APP_MAIN, type LabStatus } from './lab.js';
 import { assertLabPrerequisites, LabNetwork, newRunId } from './netns.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 const HELP = `Usage: pnpm lab <command> [options]
 
@@ -52,12 +48,6 @@ Options:
 
 Exit codes: 0 done; 1 failed (the message says why and what to do); 2 bad command line.
 Pod logs and the daemon's log live in ${LAB_DEFAULTS.stateDir}/<id>/ (KINDRED_LAB_STATE_DIR overrides the directory).`;
-
-class UsageError extends KindredError {
-  constructor(message: string) {
-    super('KINDRED_ERR_USAGE', message);
-  }
-}
 
 interface Io {
   out(text: string): void;
@@ -136,18 +126,14 @@ function formatStatus(s: LabStatus): string {
 }
 
 async function up(args: string[], io: Io, commandArgv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      replicas: { type: 'string' },
-      'endpoint-pod-names': { type: 'string' },
-      'publish-not-ready': { type: 'string' },
-      command: { type: 'string' },
-      readiness: { type: 'string' },
-      'wait-ms': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    strict: true,
+  const { values } = parseCommandArgs(args, {
+    replicas: { type: 'string' },
+    'endpoint-pod-names': { type: 'string' },
+    'publish-not-ready': { type: 'string' },
+    command: { type: 'string' },
+    readiness: { type: 'string' },
+    'wait-ms': { type: 'string' },
+    json: { type: 'boolean' },
   });
   const replicas = values.replicas === undefined ? LAB_DEFAULTS.replicas : Number(values.replicas);
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
@@ -248,7 +234,7 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
       `Next: 'pnpm lab exec ${status.pods[0]?.name ?? 'POD'} -- kindred doctor', 'pnpm lab get POD /nodes', 'pnpm lab down'.\n`,
     );
   }
-  return EXIT_OK;
+  return EXIT.OK;
 }
 
 async function down(id: string | undefined, io: Io): Promise<number> {
@@ -268,7 +254,7 @@ async function down(id: string | undefined, io: Io): Promise<number> {
   const current = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
   if (current === labId) await rm(currentFile(), { force: true });
   io.out(`lab ${labId} is down: namespaces, links, processes and files removed.\n`);
-  return EXIT_OK;
+  return EXIT.OK;
 }
 
 async function execInPod(id: string, pod: string, argv: string[]): Promise<number> {
@@ -289,8 +275,8 @@ async function execInPod(id: string, pod: string, argv: string[]): Promise<numbe
   });
   const child = network.host(p.name)!.spawn(argv, { env: p.env, stdio: 'inherit' });
   return new Promise((resolve) => {
-    child.on('error', () => resolve(EXIT_FAILED));
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : EXIT_FAILED)));
+    child.on('error', () => resolve(EXIT.FAILED));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : EXIT.FAILED)));
   });
 }
 
@@ -301,7 +287,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const tail = dashdash < 0 ? [] : argv.slice(dashdash + 1);
   if (head.length === 0 || head.includes('--help') || head.includes('-h') || head[0] === 'help') {
     io.out(`${HELP}\n`);
-    return head.length === 0 ? EXIT_USAGE : EXIT_OK;
+    return head.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
   // Every command touches namespaces or root-owned state: say so first, whatever the command.
   if (head[0] !== DAEMON_ARG) await assertLabPrerequisites();
@@ -330,7 +316,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const labId = await currentId(id);
       const status = (await callControl(runPaths(labId).socket, { cmd: 'status' })) as LabStatus;
       io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
-      return EXIT_OK;
+      return EXIT.OK;
     }
     case 'list': {
       const current = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
@@ -359,7 +345,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         }
         io.out("Remove one with 'pnpm lab down --id ID' (only if no test or demo is using it).\n");
       }
-      return EXIT_OK;
+      return EXIT.OK;
     }
     case 'scale': {
       const n = Number(positional[0]);
@@ -371,7 +357,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         args: { replicas: n },
       })) as LabStatus;
       io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
-      return EXIT_OK;
+      return EXIT.OK;
     }
     case 'kill':
     case 'delete':
@@ -391,7 +377,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         };
         io.out(`${pod} ${done[cmd]}${result.replacement ? `; replacement: ${result.replacement}` : ''}\n`);
       }
-      return EXIT_OK;
+      return EXIT.OK;
     }
     case 'dns': {
       const [what, value] = positional;
@@ -407,7 +393,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         );
       const dns = await callControl(runPaths(await currentId(id)).socket, { cmd: 'dns', args });
       io.out(json ? `${JSON.stringify(dns)}\n` : `dns: ${JSON.stringify(dns)}\n`);
-      return EXIT_OK;
+      return EXIT.OK;
     }
     case 'exec': {
       const pod = needPod();
@@ -426,7 +412,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         args: { pod, path, port },
       })) as { status: number; body: string };
       io.out(json ? `${JSON.stringify(res)}\n` : `${res.body}${res.body.endsWith('\n') ? '' : '\n'}`);
-      return res.status >= 200 && res.status < 400 ? EXIT_OK : EXIT_FAILED;
+      return res.status >= 200 && res.status < 400 ? EXIT.OK : EXIT.FAILED;
     }
     case 'logs': {
       const pod = needPod();
@@ -434,7 +420,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       if (!existsSync(file))
         throw new KindredError('KINDRED_ERR_LAB_NO_SUCH_POD', `no log for pod '${pod}' (${file})`);
       io.out(await readFile(file, 'utf8'));
-      return EXIT_OK;
+      return EXIT.OK;
     }
     default:
       throw new UsageError(`unknown command '${cmd}'`);
@@ -443,6 +429,12 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 
 /** Entry point of `pnpm lab` (test/lab/bin/lab.js): runs one command and resolves to its exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const cmd: CommandIO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stopSignal: new Promise<string>(() => {}),
+  };
   const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   if (argv[0] === DAEMON_ARG) {
     const { runDaemon } = await import('./daemon.js');
@@ -452,24 +444,12 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       io.err(`lab daemon: ${err instanceof Error ? err.message : String(err)}\n`);
       await LabNetwork.destroyById(argv[1] ?? '').catch(() => undefined);
-      return EXIT_FAILED;
+      return EXIT.FAILED;
     }
   }
   try {
     return await dispatch(argv, io);
   } catch (err) {
-    if (
-      err instanceof UsageError ||
-      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      io.err(`lab: ${(err as Error).message}\nRun 'pnpm lab --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof KindredError) {
-      io.err(`lab: ${err.message} (${err.code})\n`);
-      return EXIT_FAILED;
-    }
-    io.err(`lab: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_FAILED;
+    return reportFailure(cmd, '', err, { label: 'lab', helpCommand: 'pnpm lab --help' });
   }
 }
