@@ -22,6 +22,28 @@ export const TRANSPORT_DEFAULTS = Object.freeze({
   maxInflightBytes: 4 * 1024 * 1024,
   /** Incoming connections still in their handshake; more are closed at once with `overloaded`. */
   maxPendingHandshakes: 128,
+  /**
+   * Incoming handshakes in progress from one source address; more from it are closed at once with `overloaded`,
+   * so one source cannot fill maxPendingHandshakes and lock out the others.
+   */
+  maxPendingHandshakesPerSource: 32,
+  /**
+   * TCP (or TLS) connections accepted and not yet upgraded to WebSocket, listener-wide; more are destroyed on accept.
+   * Bounds the file descriptors unauthenticated sockets can hold (a node at a 1,024-fd limit was locked out by 1,100).
+   */
+  maxRawConnections: 256,
+  /** Connections not yet upgraded from one source address; more from it are destroyed on accept. */
+  maxRawConnectionsPerSource: 32,
+  /** A connection must have sent its whole WebSocket upgrade request (TLS included) within this time, or it is destroyed. */
+  upgradeTimeoutMs: 3_000,
+  /** After the upgrade, the initiator's first handshake message (NAME) must arrive within this time: `4007`. */
+  firstMessageTimeoutMs: 3_000,
+  /** The host check's lookups are cached per host, resolved or not, for this long. */
+  hostCheckCacheTtlMs: 30_000,
+  /** Hosts the host check's cache holds at most (the oldest entry goes first). */
+  hostCheckCacheMaxEntries: 1_024,
+  /** At most one log line per limit (and per refused host) in this interval; the lines in between are counted. */
+  edgeLogIntervalMs: 10_000,
   /** Under long names, the acceptor checks that the initiator's host resolves to the connection's address. */
   verifyPeerHost: true,
   /**

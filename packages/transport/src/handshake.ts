@@ -239,7 +239,8 @@ export class InitiatorHandshake extends Handshake {
 
   protected step(data: Buffer): void {
     const msg = decodeHandshake(data);
-    if (this.state === 'challenge' && msg.tag === 's') {
+    // A refusal comes instead of CHALLENGE (name rules, allow list, duplicates) or instead of ACK (host check).
+    if ((this.state === 'challenge' || this.state === 'ack') && msg.tag === 's') {
       this.refused(msg.status, msg.reason);
       return;
     }
@@ -393,12 +394,19 @@ export type AcceptDecision =
   | { readonly accept: AcceptStatus }
   | { readonly refuse: RefuseStatus; readonly reason: string };
 
+/** The acceptor's checks after the initiator proved the cookie (the host check): null to go on, or a refusal. */
+export type VerifyAuthenticated = (
+  peer: NameMsg,
+  remoteAddress: string,
+) => Promise<{ readonly refuse: RefuseStatus; readonly reason: string } | null>;
+
 /**
- * The listening side: reads NAME, asks the transport whether to accept this initiator (name rules, allow list, host
- * check, duplicates), sends its CHALLENGE, checks REPLY in constant time and answers with ACK.
+ * The listening side: reads NAME, asks the transport whether to accept this initiator (name rules, allow list,
+ * duplicates), sends its CHALLENGE, checks REPLY in constant time, then runs `verify` (the host check: only for an
+ * initiator that proved the cookie, so an unauthenticated peer costs no DNS query) and answers with ACK or refuses.
  */
 export class AcceptorHandshake extends Handshake {
-  private state: 'name' | 'deciding' | 'reply' = 'name';
+  private state: 'name' | 'deciding' | 'reply' | 'verifying' = 'name';
   private peer: NameMsg | undefined;
   private readonly challenge = newChallenge();
   private status: AcceptStatus = 'ok';
@@ -409,6 +417,7 @@ export class AcceptorHandshake extends Handshake {
     params: HandshakeParams,
     private readonly decide: (peer: NameMsg, remoteAddress: string) => Promise<AcceptDecision>,
     done: Done,
+    private readonly verify?: VerifyAuthenticated,
   ) {
     super(ws, params, done);
     setMaxPayload(ws, HANDSHAKE_LIMITS.maxMessageBytes);
@@ -460,18 +469,37 @@ export class AcceptorHandshake extends Handshake {
         );
         return;
       }
-      const ack = computeDigest(this.params.cookie, {
-        role: 'ack',
-        initiator: peer.name,
-        acceptor: this.params.self,
-        initiatorChallenge: peer.challenge,
-        acceptorChallenge: this.challenge,
-      });
-      this.send(encodeHandshake({ tag: 'a', digest: ack }));
-      this.finish(null, { name: peer.name, flags: peer.flags, status: this.status });
+      if (this.verify === undefined) {
+        this.acknowledge();
+        return;
+      }
+      this.state = 'verifying';
+      this.verify(peer, this.remoteAddress).then(
+        (refusal) => (refusal === null ? this.acknowledge() : this.refuse(refusal, undefined)),
+        (err: unknown) =>
+          this.refuse(
+            { refuse: 'not_allowed', reason: 'check_failed' },
+            `the acceptor's check failed: ${String(err)}`,
+          ),
+      );
       return;
     }
     throw new HandshakeDecodeError(`unexpected '${msg.tag}' message in state ${this.state}`);
+  }
+
+  /** The initiator proved the cookie and passed the checks: ACK, and the connection is up. */
+  private acknowledge(): void {
+    if (this.finished) return;
+    const peer = this.peer as NameMsg;
+    const ack = computeDigest(this.params.cookie, {
+      role: 'ack',
+      initiator: peer.name,
+      acceptor: this.params.self,
+      initiatorChallenge: peer.challenge,
+      acceptorChallenge: this.challenge,
+    });
+    this.send(encodeHandshake({ tag: 'a', digest: ack }));
+    this.finish(null, { name: peer.name, flags: peer.flags, status: this.status });
   }
 
   private decided(decision: AcceptDecision): void {

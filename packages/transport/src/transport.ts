@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type KindredError, Resolver } from '@kindred/dns';
 import { checkDialable, type NamingMode, namingModeOf, parseNodeName } from '@kindred/node-identity';
 import { type Logger, pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
+import { Admission, type EdgeStats } from './admission.js';
 import { Connection, type PeerStats } from './connection.js';
 import { TRANSPORT_DEFAULTS } from './defaults.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
@@ -19,13 +20,13 @@ import {
   type HandshakeResult,
   InitiatorHandshake,
 } from './handshake.js';
-import { hostMatchesAddress, normalizeAddress, urlHost } from './peer-address.js';
-import { CLOSE, FLAGS, type NameMsg, SUBPROTOCOL } from './protocol.js';
+import { HostCheck, type HostCheckStats, type HostResolver } from './host-check.js';
+import { LogLimiter } from './log-limiter.js';
+import { normalizeAddress, urlHost } from './peer-address.js';
+import { CLOSE, FLAGS, type NameMsg, type RefuseStatus, SUBPROTOCOL } from './protocol.js';
 
-/** Resolves a host name to addresses; `@kindred/dns`'s Resolver is one. */
-export interface HostResolver {
-  lookupHost(name: string): Promise<{ readonly addresses: readonly string[] }>;
-}
+export type { EdgeStats } from './admission.js';
+export type { HostCheckStats, HostResolver } from './host-check.js';
 
 /** TLS for the listener and the dialer: `wss` with certificate verification. */
 export interface TransportTlsOptions {
@@ -65,7 +66,24 @@ export interface TransportOptions {
   readonly maxQueueBytes?: number;
   readonly flushAtBytes?: number;
   readonly maxInflightBytes?: number;
+  /** Incoming handshakes in progress, listener-wide; more are closed with `4008 overloaded`. */
   readonly maxPendingHandshakes?: number;
+  /** Incoming handshakes in progress from one source address; more from it are closed with `4008 overloaded`. */
+  readonly maxPendingHandshakesPerSource?: number;
+  /** Accepted connections not yet upgraded to WebSocket, listener-wide; more are destroyed on accept. */
+  readonly maxRawConnections?: number;
+  /** Accepted connections not yet upgraded from one source address; more from it are destroyed on accept. */
+  readonly maxRawConnectionsPerSource?: number;
+  /** Deadline, ms from accept, for the whole WebSocket upgrade request (and the TLS handshake under TLS). */
+  readonly upgradeTimeoutMs?: number;
+  /** Deadline, ms from the upgrade, for the initiator's first handshake message (`4007`). */
+  readonly firstMessageTimeoutMs?: number;
+  /** How long the host check caches a host's lookup, resolved or not, ms. */
+  readonly hostCheckCacheTtlMs?: number;
+  /** Hosts the host check's cache holds at most. */
+  readonly hostCheckCacheMaxEntries?: number;
+  /** At most one log line per edge limit (and per refused host) in this interval, ms. */
+  readonly edgeLogIntervalMs?: number;
   /** Random masking keys on dialed connections (RFC 6455); default false: a zero key, see TRANSPORT_DEFAULTS. */
   readonly maskFrames?: boolean;
   /** Long names: refuse an initiator whose host does not resolve to the connection's address. Default true. */
@@ -100,6 +118,10 @@ export interface TransportStats {
   readonly handshakesCompleted: number;
   /** Handshakes in progress (incoming and outgoing). */
   readonly pendingHandshakes: number;
+  /** The unauthenticated edge: connections not yet upgraded, incoming handshakes, refusals by reason. */
+  readonly edge: EdgeStats;
+  /** The acceptor's host check: lookups sent, checks answered from its cache. */
+  readonly hostChecks: HostCheckStats;
 }
 
 /** Events of a {@link Transport}. */
@@ -162,6 +184,14 @@ interface ResolvedOptions {
   flushAtBytes: number;
   maxInflightBytes: number;
   maxPendingHandshakes: number;
+  maxPendingHandshakesPerSource: number;
+  maxRawConnections: number;
+  maxRawConnectionsPerSource: number;
+  upgradeTimeoutMs: number;
+  firstMessageTimeoutMs: number;
+  hostCheckCacheTtlMs: number;
+  hostCheckCacheMaxEntries: number;
+  edgeLogIntervalMs: number;
   verifyPeerHost: boolean;
   maskFrames: boolean;
 }
@@ -235,6 +265,10 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   private readonly opts: ResolvedOptions;
   private readonly log: Logger;
   private readonly resolver: HostResolver;
+  private readonly admission: Admission;
+  private readonly hostCheck: HostCheck;
+  /** One host-check refusal line per host per edgeLogIntervalMs. */
+  private readonly hostLog: LogLimiter;
   private readonly params: HandshakeParams;
   private readonly peers = new Map<string, Connection>();
   private readonly peerInfo = new WeakMap<Connection, NodeInfo>();
@@ -289,6 +323,22 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       ),
       maxInflightBytes: positiveInt(options, 'maxInflightBytes', D.maxInflightBytes),
       maxPendingHandshakes: positiveInt(options, 'maxPendingHandshakes', D.maxPendingHandshakes),
+      maxPendingHandshakesPerSource: positiveInt(
+        options,
+        'maxPendingHandshakesPerSource',
+        D.maxPendingHandshakesPerSource,
+      ),
+      maxRawConnections: positiveInt(options, 'maxRawConnections', D.maxRawConnections),
+      maxRawConnectionsPerSource: positiveInt(
+        options,
+        'maxRawConnectionsPerSource',
+        D.maxRawConnectionsPerSource,
+      ),
+      upgradeTimeoutMs: positiveInt(options, 'upgradeTimeoutMs', D.upgradeTimeoutMs),
+      firstMessageTimeoutMs: positiveInt(options, 'firstMessageTimeoutMs', D.firstMessageTimeoutMs),
+      hostCheckCacheTtlMs: positiveInt(options, 'hostCheckCacheTtlMs', D.hostCheckCacheTtlMs, 0),
+      hostCheckCacheMaxEntries: positiveInt(options, 'hostCheckCacheMaxEntries', D.hostCheckCacheMaxEntries),
+      edgeLogIntervalMs: positiveInt(options, 'edgeLogIntervalMs', D.edgeLogIntervalMs, 0),
       verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
       maskFrames: options.maskFrames ?? D.maskFrames,
     };
@@ -321,6 +371,12 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     }
     this.log = (options.logger ?? pino({ enabled: false })).child({ component: 'transport' });
     this.resolver = options.resolver ?? new Resolver();
+    this.admission = new Admission(this.opts, this.log);
+    this.hostCheck = new HostCheck(this.resolver, {
+      ttlMs: this.opts.hostCheckCacheTtlMs,
+      maxEntries: this.opts.hostCheckCacheMaxEntries,
+    });
+    this.hostLog = new LogLimiter(this.opts.edgeLogIntervalMs, this.opts.hostCheckCacheMaxEntries);
     this.params = {
       self: this.node,
       cookie: options.cookie,
@@ -347,8 +403,13 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
           connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
         })
       : createHttpServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
-    server.headersTimeout = this.opts.setupTimeoutMs;
-    server.requestTimeout = this.opts.setupTimeoutMs;
+    // Node's own deadlines for a half-sent request, besides the admission's upgrade deadline (which also covers a
+    // connection that sends nothing, and the TLS handshake).
+    server.headersTimeout = this.opts.upgradeTimeoutMs;
+    server.requestTimeout = this.opts.upgradeTimeoutMs;
+    server.on('connection', (socket: Socket) => {
+      this.admission.admitSocket(socket);
+    });
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end(
@@ -411,13 +472,14 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
         err,
       );
     }
-    server.on('error', (err) => this.log.error({ err }, 'listener error'));
+    server.on('error', (err: NodeJS.ErrnoException) => this.admission.listenerError(err));
     this.log.info({ port, node: this.node }, 'listening');
     return { port };
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {});
+    this.admission.upgraded(socket);
     const wss = this.wss;
     const path = (req.url ?? '').split('?')[0];
     if (wss === undefined || this.closed || path !== TRANSPORT_DEFAULTS.path) {
@@ -436,23 +498,47 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       closeQuietly(ws, CLOSE.BAD_VERSION);
       return;
     }
-    if (this.handshaking.size >= this.opts.maxPendingHandshakes) {
+    const address = normalizeAddress(req.socket.remoteAddress ?? '');
+    const release = this.admission.admitHandshake(address);
+    if (release === undefined) {
       this.count('overloaded');
       closeQuietly(ws, CLOSE.OVERLOADED);
       return;
     }
-    const address = normalizeAddress(req.socket.remoteAddress ?? '');
+    // A silent initiator holds a handshake slot for firstMessageTimeoutMs, not for the whole setup time.
+    const firstMessage = setTimeout(() => {
+      this.admission.firstMessageTimedOut(address);
+      hs.abort(
+        CLOSE.SETUP_TIMEOUT,
+        'first_message_timeout',
+        transportError(
+          TRANSPORT_ERRORS.SETUP_TIMEOUT,
+          `the initiator sent no handshake message within ${this.opts.firstMessageTimeoutMs} ms of its upgrade`,
+          { address },
+        ),
+      );
+    }, this.opts.firstMessageTimeoutMs);
+    firstMessage.unref();
     const hs: AcceptorHandshake = new AcceptorHandshake(
       ws,
       address,
       this.params,
       (peer, remote) => this.decide(hs, peer, remote),
-      (failure, result) => this.incomingDone(hs, ws, address, failure, result),
+      (failure, result) => {
+        clearTimeout(firstMessage);
+        release();
+        this.incomingDone(hs, ws, address, failure, result);
+      },
+      (peer, remote) => this.verifyHost(peer, remote),
     );
     this.handshaking.add(hs);
+    ws.once('message', () => clearTimeout(firstMessage));
   }
 
-  /** The acceptor's rules, in order: legal name, not ourselves, allow list, host check, duplicates. */
+  /**
+   * The acceptor's rules on NAME, in order: legal name, not ourselves, allow list, duplicates. None of them queries
+   * DNS: the host check waits for the cookie proof ({@link verifyHost}).
+   */
   private async decide(hs: AcceptorHandshake, peer: NameMsg, remote: string): Promise<AcceptDecision> {
     const name = peer.name;
     try {
@@ -471,26 +557,6 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
         `** Connection attempt from disallowed node ${quoted(name)} **`,
       );
       return { refuse: 'not_allowed', reason: 'disallowed' };
-    }
-    if (this.opts.verifyPeerHost && this.mode === 'longnames') {
-      const host = parseNodeName(name).host;
-      let addresses: readonly string[];
-      try {
-        addresses = isIP(host) !== 0 ? [host] : (await this.resolver.lookupHost(host)).addresses;
-      } catch (err) {
-        this.log.warn(
-          { peer: { name, address: remote } },
-          `Connection attempt from node ${quoted(name)} refused: its host does not resolve (${(err as Error).message})`,
-        );
-        return { refuse: 'not_allowed', reason: 'host_unresolved' };
-      }
-      if (!hostMatchesAddress(addresses, remote)) {
-        this.log.warn(
-          { peer: { name, address: remote, resolved: addresses } },
-          `Connection attempt from node ${quoted(name)} refused: its host resolves to ${addresses.join(', ')}, not to ${remote}`,
-        );
-        return { refuse: 'not_allowed', reason: 'host_mismatch' };
-      }
     }
     if (this.closed) return { refuse: 'nok', reason: 'shutting_down' };
     // The initiator may have gone while the checks ran; registering it now would block its next attempt.
@@ -519,6 +585,37 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     }
     this.pendingIn.set(name, hs);
     return { accept: 'ok' };
+  }
+
+  /**
+   * The host check (kindred's addition, under long names): the initiator's host must resolve to the connection's
+   * address. It runs only after the REPLY digest was verified, so a peer without the cookie makes this node send no
+   * DNS query; lookups are cached per host (HostCheck). A refusal is logged once per host per edgeLogIntervalMs.
+   */
+  private async verifyHost(
+    peer: NameMsg,
+    remote: string,
+  ): Promise<{ refuse: RefuseStatus; reason: string } | null> {
+    if (!this.opts.verifyPeerHost || this.mode !== 'longnames') return null;
+    const name = peer.name;
+    const host = parseNodeName(name).host;
+    const verdict = await this.hostCheck.verify(host, remote);
+    if (verdict.ok) return null;
+    const suppressed = this.hostLog.take(host.toLowerCase());
+    if (suppressed !== undefined) {
+      if (verdict.reason === 'host_unresolved') {
+        this.log.warn(
+          { peer: { name, address: remote }, suppressed },
+          `Connection attempt from node ${quoted(name)} refused: its host does not resolve (${verdict.error})`,
+        );
+      } else {
+        this.log.warn(
+          { peer: { name, address: remote, resolved: verdict.addresses }, suppressed },
+          `Connection attempt from node ${quoted(name)} refused: its host resolves to ${verdict.addresses.join(', ')}, not to ${remote}`,
+        );
+      }
+    }
+    return { refuse: 'not_allowed', reason: verdict.reason };
   }
 
   private incomingDone(
@@ -776,6 +873,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       handshakeFailures: { ...this.failures },
       handshakesCompleted: this.completed,
       pendingHandshakes: this.handshaking.size + this.pendingOut.size,
+      edge: this.admission.stats(),
+      hostChecks: this.hostCheck.stats(),
     };
   }
 

@@ -202,6 +202,7 @@ describe('a listener under attack', () => {
       challenge: Buffer.alloc(32),
       flags: 0,
     });
-    expect(await wsAttack([{ data: name }])).toBe(4004);
+    // The host check waits for the cookie proof: a NAME alone gets a CHALLENGE, then the setup deadline (4007).
+    expect(await wsAttack([{ data: name }])).toBe(4007);
   });
 });

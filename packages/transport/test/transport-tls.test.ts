@@ -111,6 +111,17 @@ describe('TLS (wss)', () => {
     expect(await got).toEqual(['a@127.0.0.1', { over: 'tls' }]);
   });
 
+  it('frees the edge slot of the TCP connection once the upgrade arrives over TLS', async () => {
+    const a = await node('a@127.0.0.1', { tls: trusted.a });
+    const b = await node('b@127.0.0.1', { tls: trusted.b, maxRawConnections: 1 });
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    expect(b.t.stats().edge).toMatchObject({ rawConnections: 0, pendingHandshakes: 0, refusals: {} });
+    // With its only slot free again, the listener accepts the next node.
+    const c = await node('c@127.0.0.1', { tls: trusted.a });
+    await c.t.connect('b@127.0.0.1', { port: b.port });
+    expect(b.t.nodes().sort()).toEqual(['a@127.0.0.1', 'c@127.0.0.1']);
+  });
+
   it('refuses a server certificate that does not chain to the trusted CA', async () => {
     const a = await node('a@127.0.0.1', { tls: trusted.a });
     const r = await node('b@127.0.0.1', { tls: rogue });

@@ -1,9 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../src/framing.js';
-import { encodeHandshake, newChallenge, PROTOCOL_VERSION } from '../src/protocol.js';
+import {
+  computeDigest,
+  decodeHandshake,
+  encodeHandshake,
+  newChallenge,
+  PROTOCOL_VERSION,
+} from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import { createTransport } from '../src/transport.js';
-import { captureLogger, closeCode, once, rawHandshake, rawSocket, startNode } from './support.js';
+import {
+  captureLogger,
+  closeCode,
+  nextMessage,
+  once,
+  rawHandshake,
+  rawSocket,
+  startNode,
+} from './support.js';
 
 const open: Transport[] = [];
 async function node(name: string, extra: Parameters<typeof startNode>[1] = {}) {
@@ -184,6 +198,100 @@ describe('handshake outcomes', () => {
   });
 });
 
+/** Sends NAME as `self` and sends REPLY with a digest under `cookie`; resolves with the socket after REPLY went. */
+async function nameAndReply(port: number, self: string, acceptor: string, cookie: string) {
+  const ws = await rawSocket(port);
+  const challenge = newChallenge();
+  const c = nextMessage(ws);
+  ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: 0 }));
+  const msg = decodeHandshake(await c);
+  if (msg.tag !== 'c') throw new Error(`expected CHALLENGE, got ${msg.tag}`);
+  const digest = computeDigest(cookie, {
+    role: 'reply',
+    initiator: self,
+    acceptor,
+    initiatorChallenge: challenge,
+    acceptorChallenge: msg.challenge,
+  });
+  ws.send(encodeHandshake({ tag: 'r', digest }));
+  return ws;
+}
+
+describe('the host check waits for the cookie proof', () => {
+  function countingResolver() {
+    const calls: string[] = [];
+    return {
+      calls,
+      lookupHost: async (name: string) => {
+        calls.push(name);
+        return { addresses: name === 'good.example' ? ['127.0.0.5'] : ['192.0.2.7'] };
+      },
+    };
+  }
+
+  it('makes no lookup for a NAME whose REPLY is wrong or never comes', async () => {
+    const resolver = countingResolver();
+    const b = await node('b@127.0.0.1', { resolver, setupTimeoutMs: 300 });
+    const wrong = await nameAndReply(b.port, 'x@bad.example', 'b@127.0.0.1', 'not-the-cookie');
+    expect(await closeCode(wrong)).toBe(4003);
+    const silent = await rawSocket(b.port);
+    silent.send(
+      encodeHandshake({
+        tag: 'n',
+        version: PROTOCOL_VERSION,
+        name: 'y@bad.example',
+        challenge: newChallenge(),
+        flags: 0,
+      }),
+    );
+    expect(await closeCode(silent)).toBe(4007);
+    const gone = await rawSocket(b.port);
+    gone.send(
+      encodeHandshake({
+        tag: 'n',
+        version: PROTOCOL_VERSION,
+        name: 'z@bad.example',
+        challenge: newChallenge(),
+        flags: 0,
+      }),
+    );
+    gone.terminate();
+    // A real node with the cookie is checked: one lookup, after its REPLY.
+    const good = await node('g@good.example', { resolver });
+    await good.t.connect('b@127.0.0.1', { port: b.port });
+    expect(resolver.calls).toEqual(['good.example']);
+    expect(b.t.stats().hostChecks).toEqual({ lookups: 1, cached: 0 });
+  });
+
+  it('refuses after REPLY with STATUS not_allowed; the initiator sees the reason; lookups are cached per host', async () => {
+    const resolver = countingResolver();
+    const log = captureLogger();
+    const b = await node('b@127.0.0.1', { resolver, logger: log.logger });
+    const bad = await node('x@bad.example', { resolver: { lookupHost: async () => ({ addresses: [] }) } });
+    for (let i = 0; i < 3; i++) {
+      await expect(bad.t.connect('b@127.0.0.1', { port: b.port })).rejects.toMatchObject({
+        code: 'KINDRED_ERR_NOT_ALLOWED',
+        details: { status: 'not_allowed', reason: 'host_mismatch' },
+      });
+    }
+    const good = await node('g@good.example', { resolver });
+    for (let i = 0; i < 3; i++) {
+      await good.t.connect('b@127.0.0.1', { port: b.port });
+      const down = once(b.t, 'nodedown');
+      good.t.disconnect('b@127.0.0.1');
+      await down;
+    }
+    expect(resolver.calls).toEqual(['bad.example', 'good.example']);
+    expect(b.t.stats().hostChecks).toEqual({ lookups: 2, cached: 4 });
+    expect(b.t.stats().handshakeFailures.not_allowed).toBe(3);
+    // One refusal line per host per edgeLogIntervalMs.
+    const refusals = log
+      .lines()
+      .filter((l) => l.msg.startsWith("Connection attempt from node 'x@bad.example'"));
+    expect(refusals).toHaveLength(1);
+  });
+});
+
 describe('limits and options', () => {
   it('closes a connection that does not finish its handshake in setupTimeoutMs with 4007', async () => {
     const a = await node('a@127.0.0.1', { setupTimeoutMs: 150 });
@@ -248,16 +356,7 @@ describe('one connection per pair', () => {
       },
     };
     const b = await node('b@127.0.0.1', { resolver: slow });
-    const ws = await rawSocket(b.port);
-    ws.send(
-      encodeHandshake({
-        tag: 'n',
-        version: PROTOCOL_VERSION,
-        name: 'a@x.test',
-        challenge: newChallenge(),
-        flags: 0,
-      }),
-    );
+    const ws = await nameAndReply(b.port, 'a@x.test', 'b@127.0.0.1', 'secret');
     ws.terminate();
     await new Promise((r) => setTimeout(r, 200));
     const a = await node('a@x.test', { resolver: slow });

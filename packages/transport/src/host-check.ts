@@ -1,0 +1,103 @@
+import { isIP } from 'node:net';
+import { hostMatchesAddress } from './peer-address.js';
+
+/** Resolves a host name to addresses; `@kindred/dns`'s Resolver is one. */
+export interface HostResolver {
+  lookupHost(name: string): Promise<{ readonly addresses: readonly string[] }>;
+}
+
+/** What the host check found: the host accounts for the connection's address, or why not. */
+export type HostVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'host_unresolved'; readonly error: string }
+  | { readonly ok: false; readonly reason: 'host_mismatch'; readonly addresses: readonly string[] };
+
+/** Counters of the host check, part of the transport's `stats()`. */
+export interface HostCheckStats {
+  /** Lookups sent to the resolver. */
+  readonly lookups: number;
+  /** Checks answered from the cache or by a lookup already under way. */
+  readonly cached: number;
+}
+
+type Lookup = { readonly addresses: readonly string[] } | { readonly error: string };
+
+/**
+ * kindred's acceptor-side host check (the initiator's host must resolve to the connection's address), with its
+ * lookups cached per host, resolved or not, for `ttlMs`, at most `maxEntries` hosts, and concurrent checks of one
+ * host sharing one lookup: a reconnect storm of authenticated peers does not requery. The transport runs it only
+ * after the initiator proved the cookie, so an unauthenticated peer makes no DNS query.
+ */
+export class HostCheck {
+  private readonly cache = new Map<string, { readonly expires: number; readonly lookup: Lookup }>();
+  private readonly inflight = new Map<string, Promise<Lookup>>();
+  private lookups = 0;
+  private cached = 0;
+
+  constructor(
+    private readonly resolver: HostResolver,
+    private readonly limits: { readonly ttlMs: number; readonly maxEntries: number },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Does `host` resolve to `remoteAddress` (or, for a loopback connection, to an address of this machine)? */
+  async verify(host: string, remoteAddress: string): Promise<HostVerdict> {
+    const lookup = isIP(host) !== 0 ? { addresses: [host] } : await this.lookup(host);
+    if ('error' in lookup) return { ok: false, reason: 'host_unresolved', error: lookup.error };
+    if (!hostMatchesAddress(lookup.addresses, remoteAddress)) {
+      return { ok: false, reason: 'host_mismatch', addresses: lookup.addresses };
+    }
+    return { ok: true };
+  }
+
+  /** Counters for the transport's stats(). */
+  stats(): HostCheckStats {
+    return { lookups: this.lookups, cached: this.cached };
+  }
+
+  private lookup(host: string): Promise<Lookup> {
+    const key = host.toLowerCase();
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      if (hit.expires > this.now()) {
+        this.cached++;
+        return Promise.resolve(hit.lookup);
+      }
+      this.cache.delete(key);
+    }
+    const pending = this.inflight.get(key);
+    if (pending !== undefined) {
+      this.cached++;
+      return pending;
+    }
+    this.lookups++;
+    let started: Promise<{ readonly addresses: readonly string[] }>;
+    try {
+      started = this.resolver.lookupHost(host);
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    const p = started
+      .then(
+        (found): Lookup => ({ addresses: [...found.addresses] }),
+        (err: unknown): Lookup => ({ error: err instanceof Error ? err.message : String(err) }),
+      )
+      .then((lookup) => {
+        this.inflight.delete(key);
+        this.store(key, lookup);
+        return lookup;
+      });
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private store(key: string, lookup: Lookup): void {
+    this.cache.set(key, { expires: this.now() + this.limits.ttlMs, lookup });
+    // Map order is insertion order: past the bound, the entry stored longest ago goes.
+    while (this.cache.size > this.limits.maxEntries) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.cache.delete(oldest);
+    }
+  }
+}
