@@ -20,6 +20,15 @@ export interface StartNodeOptions
     | 'hidden'
     | 'connectAll'
     | 'maxMailboxSize'
+    | 'maxMailboxBytes'
+    | 'maxQueuedBytesPerPeer'
+    | 'maxQueuedBytes'
+    | 'maxNamesPerNetMessage'
+    | 'dialBackoffInitialMs'
+    | 'dialBackoffMaxMs'
+    | 'maxDialsPerSecond'
+    | 'maxRememberedNodes'
+    | 'learnedPortTtlMs'
     | 'callTimeoutMs'
     | 'rpcTimeoutMs'
     | 'maxPendingPerNode'
@@ -162,6 +171,15 @@ function pick(o: StartNodeOptions): Partial<NodeOptions> {
     'hidden',
     'connectAll',
     'maxMailboxSize',
+    'maxMailboxBytes',
+    'maxQueuedBytesPerPeer',
+    'maxQueuedBytes',
+    'maxNamesPerNetMessage',
+    'dialBackoffInitialMs',
+    'dialBackoffMaxMs',
+    'maxDialsPerSecond',
+    'maxRememberedNodes',
+    'learnedPortTtlMs',
     'callTimeoutMs',
     'rpcTimeoutMs',
     'maxPendingPerNode',
