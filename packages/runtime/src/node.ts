@@ -98,6 +98,8 @@ export interface NodeStats {
   dialFailures: number;
   /** Times the rpc server (`rex`) was restarted after it died. */
   rexRestarts: number;
+  /** Nodes remembered for their backoff or a gossiped port (at most `maxRememberedNodes`). */
+  rememberedNodes: number;
   /** Registered names. */
   registered: number;
   /** Links between local processes and processes of other nodes. */
@@ -626,6 +628,7 @@ export class KNode {
     dialsSkipped: 0,
     dialFailures: 0,
     rexRestarts: 0,
+    rememberedNodes: 0,
     registered: 0,
     remoteLinks: 0,
     remoteMonitors: 0,
@@ -873,6 +876,7 @@ export class KNode {
     return {
       ...this.#stats,
       queuedBytes: this.#queued.bytes,
+      rememberedNodes: this.#dials.size,
       processes: this.#procs.size,
       registered: this.#names.size,
       remoteLinks,
