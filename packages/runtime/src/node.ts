@@ -241,7 +241,7 @@ class Proc implements ProcessContext {
   mqHead = 0;
   /**
    * What the remote messages in `mq` cost, aligned with it: `[budget, bytes]` at `2 * i` for message `i` (`[, 0]` for
-   * a local one). Made when the first measured message is queued, dropped when the mailbox empties.
+   * a local one). Made when the first measured message is queued; dropped when the process ends.
    */
   mc: Array<PeerBudget | number | undefined> | undefined = undefined;
   /** Sum of the bytes in `mc`. */
@@ -389,7 +389,8 @@ class Proc implements ProcessContext {
       if (this.mqHead === q.length) {
         q.length = 0;
         this.mqHead = 0;
-        this.mc = undefined;
+        // Kept (emptied), not dropped: a process that gets remote messages gets them in bursts.
+        if (c !== undefined) c.length = 0;
       } else if (this.mqHead >= 1024 && this.mqHead * 2 >= q.length) {
         q.splice(0, this.mqHead);
         c?.splice(0, 2 * this.mqHead);
@@ -849,7 +850,11 @@ export class KNode {
       if (err instanceof ProcessExitedError) reason = err.reason;
       else {
         reason = crashReason(err);
-        this.#log.warn({ process: p.self.toString(), err }, 'process crashed');
+        // A thrown value may be anything a peer sent (a BigInt, a deep object): logged as a bounded text.
+        this.#log.warn(
+          { process: p.self.toString(), err: err instanceof Error ? err : formatTerm(err) },
+          'process crashed',
+        );
       }
     }
     this._terminate(p, reason);
@@ -1600,7 +1605,7 @@ export class KNode {
     if (e.code === RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER) {
       throw new KindredError(
         RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER,
-        `Node ${node} exposes no handler ${handler}.`,
+        `Node ${formatTerm(node, 260)} exposes no handler ${formatTerm(handler, 100)}.`,
         {
           details: { node, handler },
         },
@@ -1981,12 +1986,12 @@ export class KNode {
   #onNodedown(node: string, reason?: unknown): void {
     const was = this.#connected.get(node);
     this.#connected.delete(node);
-    // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero).
-    const b = this.#budgets.get(node);
-    if (b !== undefined && b.bytes === 0) {
-      this.#budgets.delete(node);
-      if (this.#lastBudget === b) this.#lastBudget = undefined;
+    // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero);
+    // budgets of peers that are gone and whose messages were all read are dropped.
+    for (const [n, b] of this.#budgets) {
+      if (b.bytes === 0 && !this.#connected.has(n)) this.#budgets.delete(n);
     }
+    this.#lastBudget = undefined;
     const st = this.#nodeState.get(node);
     this.#nodeState.delete(node);
     if (st) {
