@@ -491,7 +491,14 @@ class Proc implements ProcessContext {
   }
 
   reply(from: From, reply: unknown): void {
-    this.node._send(this.self, from.pid, { type: '$gen_reply', ref: from.ref, reply });
+    const f = from as Partial<From> | null | undefined;
+    if (typeof f !== 'object' || f === null || toRef(f.ref) === undefined) {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_DEST,
+        'reply(from, value) needs the `from` of a call message.',
+      );
+    }
+    this.node._send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
   }
 
   monitorNodes(flag: boolean): void {

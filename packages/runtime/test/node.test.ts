@@ -954,6 +954,31 @@ describe('a peer cannot exhaust memory, dial storms, rex, spoofed signals, unpri
     }
   });
 
+  it('API calls with garbage arguments throw KindredErrors, not TypeErrors', async () => {
+    const b = mk();
+    const errs: unknown[] = [];
+    const ref = b.makeRef();
+    const p = b.spawn(async (ctx) => {
+      for (const from of [undefined, null, 1, { pid: 1 }, { ref: 1 }, { pid: 1, ref }]) {
+        try {
+          ctx.reply(from as never, 1);
+        } catch (e) {
+          errs.push(e);
+        }
+      }
+    });
+    const { down } = b.monitor(p);
+    expect((await down).reason).toBe('normal');
+    expect(errs).toHaveLength(6);
+    expect(errs.every((e) => isKindredError(e, RUNTIME_ERRORS.BAD_DEST))).toBe(true);
+    expect(b.isAlive(undefined as never)).toBe(false);
+    expect(b.mailboxSize(null as never)).toBeUndefined();
+    expect(() => b.register('x', null as never)).toThrow(
+      expect.objectContaining({ code: RUNTIME_ERRORS.BAD_DEST }),
+    );
+    expect(() => b.link(null as never, p)).toThrow(expect.objectContaining({ code: RUNTIME_ERRORS.NOPROC }));
+  });
+
   it('fuzz: any msgpack-shaped frame of any operation never throws out of the dispatcher nor stops the node', async () => {
     const fake = new FakeDistribution();
     const b = mk({ name: 'b@fake', distribution: fake });
