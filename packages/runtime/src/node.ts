@@ -1993,10 +1993,11 @@ export class KNode {
   #onNodedown(node: string, reason?: unknown): void {
     const was = this.#connected.get(node);
     this.#connected.delete(node);
-    // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero);
-    // budgets of peers that are gone and whose messages were all read are dropped.
+    // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero), and
+    // while the peer is cut (frames the transport had already decoded still arrive: they must stay dropped); the
+    // budgets of other peers that are gone are dropped.
     for (const [n, b] of this.#budgets) {
-      if (b.bytes === 0 && !this.#connected.has(n)) this.#budgets.delete(n);
+      if (b.bytes === 0 && !b.cut && !this.#connected.has(n)) this.#budgets.delete(n);
     }
     this.#lastBudget = undefined;
     const st = this.#nodeState.get(node);

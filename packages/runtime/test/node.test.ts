@@ -776,6 +776,22 @@ describe('a peer cannot exhaust memory, dial storms, rex, spoofed signals, unpri
     expect(b.stats().queuedBytes).toBeLessThanOrEqual(30_000);
   });
 
+  it('frames a cut peer had in flight stay dropped until it connects again', () => {
+    const fake = new FakeDistribution();
+    const b = mk({ name: 'b@fake', distribution: fake, maxQueuedBytes: 1000 });
+    fake.emit('nodeup', 'p@fake');
+    const s = sink(b);
+    fake.emit('message', 'p@fake', [[OP.SEND, '', s], 'huge'], 5000);
+    expect(b.stats().peerOverflows).toBe(1);
+    expect(b.nodes()).toEqual([]);
+    for (let i = 0; i < 10; i++) fake.emit('message', 'p@fake', [[OP.SEND, '', s], i], 10);
+    expect(b.mailboxSize(s)).toBe(0);
+    fake.emit('nodeup', 'p@fake');
+    fake.emit('message', 'p@fake', [[OP.SEND, '', s], 'small'], 10);
+    expect(b.mailboxSize(s)).toBe(1);
+    expect(b.stats().queuedBytes).toBe(10);
+  });
+
   it('a distribution that passes no byte estimate is not measured', async () => {
     const fake = new FakeDistribution();
     const b = mk({ name: 'b@fake', distribution: fake, maxMailboxBytes: 10 });
