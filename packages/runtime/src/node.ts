@@ -216,6 +216,13 @@ class ProcExt {
   calls: Set<string> | undefined = undefined;
   cap: number | undefined = undefined;
   byteCap: number | undefined = undefined;
+  /**
+   * What the remote messages in `mq` cost, aligned with it: `[budget, bytes]` at `2 * i` for message `i` (`[, 0]` for
+   * a local one). Made when the first measured message is queued; dropped when the process ends.
+   */
+  mc: Array<PeerBudget | number | undefined> | undefined = undefined;
+  /** Sum of the bytes in `mc`. (Both here, not in Proc: most processes never hold a remote message.) */
+  mb = 0;
   nodeWatch = false;
   exitReason: unknown = undefined;
 }
@@ -239,13 +246,6 @@ class Proc implements ProcessContext {
   trapping = false;
   mq: unknown[] | undefined = undefined;
   mqHead = 0;
-  /**
-   * What the remote messages in `mq` cost, aligned with it: `[budget, bytes]` at `2 * i` for message `i` (`[, 0]` for
-   * a local one). Made when the first measured message is queued; dropped when the process ends.
-   */
-  mc: Array<PeerBudget | number | undefined> | undefined = undefined;
-  /** Sum of the bytes in `mc`. */
-  mb = 0;
   /** The pending receive: its resolve function, pattern and timer (inline: an idle process is always waiting). */
   wRes: ((m: unknown) => void) | undefined = undefined;
   wPat: Pattern | undefined = undefined;
@@ -371,11 +371,12 @@ class Proc implements ProcessContext {
   take(i: number): unknown {
     const q = this.mq!;
     const m = q[i];
-    const c = this.mc;
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
     if (c !== undefined) {
       const bytes = c[2 * i + 1] as number;
       if (bytes !== 0) {
-        this.mb -= bytes;
+        x!.mb -= bytes;
         release(c[2 * i] as PeerBudget, bytes);
       }
     }
@@ -405,14 +406,15 @@ class Proc implements ProcessContext {
 
   /** Gives back the bytes of every message still in the mailbox (the process ended). */
   releaseAll(): void {
-    const c = this.mc;
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
     if (c === undefined) return;
     for (let j = 2 * this.mqHead; j < c.length; j += 2) {
       const bytes = c[j + 1] as number;
       if (bytes !== 0) release(c[j] as PeerBudget, bytes);
     }
-    this.mc = undefined;
-    this.mb = 0;
+    x!.mc = undefined;
+    x!.mb = 0;
   }
 
   mailboxSize(): number {
@@ -998,7 +1000,10 @@ export class KNode {
     }
     if (cost !== 0) {
       if (!this.#charge(p, q, cost)) return;
-    } else if (p.mc !== undefined) p.mc.push(undefined, 0);
+    } else {
+      const c = p.x?.mc;
+      if (c !== undefined) c.push(undefined, 0);
+    }
     q.push(msg);
     if (p.h !== undefined && !p.busy) {
       p.busy = true;
@@ -1011,7 +1016,8 @@ export class KNode {
    * over a cap (then p was killed, or the peer disconnected, and the message is dropped).
    */
   #charge(p: Proc, q: unknown[], cost: number): boolean {
-    if (p.mb + cost > (p.x?.byteCap ?? this.#opts.maxMailboxBytes)) {
+    const x = p.ext();
+    if (x.mb + cost > (x.byteCap ?? this.#opts.maxMailboxBytes)) {
       this.#stats.mailboxOverflows++;
       this._terminate(p, 'mailbox_overflow');
       return false;
@@ -1025,14 +1031,14 @@ export class KNode {
       this.#cutPeer(b, 'maxQueuedBytes');
       return false;
     }
-    let c = p.mc;
+    let c = x.mc;
     if (c === undefined) {
       c = [];
       for (let i = 0; i < q.length; i++) c.push(undefined, 0);
-      p.mc = c;
+      x.mc = c;
     }
     c.push(b, cost);
-    p.mb += cost;
+    x.mb += cost;
     b.bytes += cost;
     b.total.bytes += cost;
     return true;
