@@ -5,6 +5,20 @@ export const RUNTIME_DEFAULTS = Object.freeze({
    * exit signal its links and monitors see (like Erlang's max_heap_size kill). See docs/semantics.md.
    */
   maxMailboxSize: 100_000,
+  /**
+   * Estimated heap bytes of messages from other nodes a process may hold unread (the transport's estimate of each
+   * decoded message). A message that would go over it kills the process with `mailbox_overflow`, like
+   * {@link RUNTIME_DEFAULTS.maxMailboxSize}. Local sends are passed by reference and not measured.
+   */
+  maxMailboxBytes: 64 * 1024 * 1024,
+  /**
+   * Estimated heap bytes of messages from one peer waiting unread in this node's mailboxes, all processes together.
+   * A message that would go over it disconnects that peer (counted in `stats().peerOverflows`, logged), so many
+   * processes each just under {@link RUNTIME_DEFAULTS.maxMailboxBytes} cannot add up to an out-of-memory.
+   */
+  maxQueuedBytesPerPeer: 256 * 1024 * 1024,
+  /** The same bound for all peers together; the peer whose message crosses it is disconnected. */
+  maxQueuedBytes: 1024 * 1024 * 1024,
   /** Default timeout of `call` (gen_server's default). */
   callTimeoutMs: 5_000,
   /** Default timeout of `rpc`. */
@@ -13,6 +27,18 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   maxPendingPerNode: 10_000,
   /** Erlang's connect_all: a nodeup tells the peer which nodes this node knows, so the cluster is a full mesh. */
   connectAll: true,
+  /** connect_all: node names taken from one peers message; the rest are dropped (`stats().netNamesDropped`). */
+  maxNamesPerNetMessage: 32,
+  /** First wait after a failed dial to a node before it is dialled again automatically (doubles per failure). */
+  dialBackoffInitialMs: 1_000,
+  /** Longest wait between automatic dials to a node that does not answer. */
+  dialBackoffMaxMs: 30_000,
+  /** Automatic dials (auto-connect and connect_all) this node starts per second at most, all peers together. */
+  maxDialsPerSecond: 20,
+  /** Nodes whose port or failed dials are remembered from gossip and auto-connect (oldest forgotten first). */
+  maxRememberedNodes: 1_024,
+  /** A port learned from a peers message is forgotten after this long, or at its first failed dial. */
+  learnedPortTtlMs: 10 * 60 * 1000,
   /** A hidden node is not in other nodes' `nodes()` and takes no part in the mesh or in pg. */
   hidden: false,
   /** The pg scope `node.pg` uses (Erlang's default scope is `pg`). */

@@ -16,8 +16,12 @@ export interface Distribution {
   disconnect(node: string): void;
   /** Connected visible peers. */
   nodes(): string[];
-  /** Subscribes to a message from a connected peer. */
-  on(event: 'message', listener: (node: string, message: unknown) => void): unknown;
+  /**
+   * Subscribes to a message from a connected peer. `bytes` estimates what the decoded message holds on the heap (its
+   * wire bytes plus an overhead per allocated value); the runtime charges it to the mailbox it waits in
+   * (`maxMailboxBytes`, `maxQueuedBytesPerPeer`). An implementation that does not measure passes nothing (taken as 0).
+   */
+  on(event: 'message', listener: (node: string, message: unknown, bytes?: number) => void): unknown;
   /** Subscribes to a new connection; `info.hidden` is true for a hidden peer. */
   on(event: 'nodeup', listener: (node: string, info?: { hidden?: boolean; port?: number }) => void): unknown;
   /** Subscribes to a lost connection, with Erlang's nodedown reason (`connection_closed`, `net_tick_timeout`, ...). */

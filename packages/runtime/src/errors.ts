@@ -1,4 +1,5 @@
 import { KindredError } from '@kindred/dns';
+import { Pid, Ref } from './terms.js';
 
 /** Stable codes of the errors the runtime throws; each is listed in docs/errors.md. */
 export const RUNTIME_ERRORS = Object.freeze({
@@ -52,7 +53,112 @@ export class ProcessExitedError extends KindredError {
 export function badOption(option: string, expected: string, got: unknown): KindredError {
   return new KindredError(
     RUNTIME_ERRORS.BAD_OPTION,
-    `Option ${option} must be ${expected} (got ${JSON.stringify(got) ?? String(got)}).`,
-    { details: { option } },
+    `Option ${option} must be ${expected} (got ${formatTerm(got)}).`,
+    {
+      details: { option },
+    },
   );
+}
+
+/** Longest text {@link formatTerm} returns by default. */
+const FORMAT_MAX_CHARS = 200;
+/** Nesting {@link formatTerm} descends into; deeper values print as `…`. */
+const FORMAT_MAX_DEPTH = 4;
+/** Elements or keys of one array or object {@link formatTerm} prints. */
+const FORMAT_MAX_ITEMS = 8;
+
+/**
+ * A short, JSON-like text for any value, for error messages and logs: never throws, whatever the value (a BigInt, an
+ * object whose `toString` throws or is not a function, a getter that throws, a cycle, a million elements, nesting a
+ * thousand deep), and costs at most a few hundred steps. Values from peers (exit reasons, rpc errors) go through it:
+ * `JSON.stringify` throws on a BigInt and template strings throw on `{ toString: 1 }`.
+ */
+export function formatTerm(v: unknown, maxChars: number = FORMAT_MAX_CHARS): string {
+  const out: string[] = [];
+  let left = maxChars;
+  const put = (s: string): boolean => {
+    if (left <= 0) return false;
+    out.push(s.length > left ? `${s.slice(0, left)}…` : s);
+    left -= s.length;
+    return left > 0;
+  };
+  const walk = (x: unknown, depth: number): void => {
+    switch (typeof x) {
+      case 'string':
+        put(JSON.stringify(x.length > maxChars ? `${x.slice(0, maxChars)}…` : x));
+        return;
+      case 'number':
+      case 'boolean':
+      case 'undefined':
+        put(String(x));
+        return;
+      case 'bigint':
+        // A huge BigInt's decimal form costs quadratic time; its size says enough.
+        put(
+          x >= -(2n ** 256n) && x <= 2n ** 256n
+            ? `${x.toString()}n`
+            : `<bigint of ${x.toString(16).length * 4} bits>`,
+        );
+        return;
+      case 'symbol':
+        put(`Symbol(${formatTerm(x.description ?? '', 40)})`);
+        return;
+      case 'function':
+        put('[function]');
+        return;
+    }
+    if (x === null) {
+      put('null');
+      return;
+    }
+    if (x instanceof Pid || x instanceof Ref) {
+      put(x.toString());
+      return;
+    }
+    if (depth >= FORMAT_MAX_DEPTH) {
+      put('…');
+      return;
+    }
+    try {
+      if (Array.isArray(x)) {
+        put('[');
+        const n = x.length;
+        for (let i = 0; i < n && i < FORMAT_MAX_ITEMS; i++) {
+          if (i > 0 && !put(', ')) return;
+          walk(x[i], depth + 1);
+          if (left <= 0) return;
+        }
+        if (n > FORMAT_MAX_ITEMS) put(`, … ${n - FORMAT_MAX_ITEMS} more`);
+        put(']');
+        return;
+      }
+      if (x instanceof Error) {
+        put(`${formatTerm(x.name, 40).slice(1, -1)}: `);
+        walk(x.message, depth + 1);
+        return;
+      }
+      put('{');
+      let i = 0;
+      for (const k in x as object) {
+        if (!Object.hasOwn(x as object, k)) continue;
+        if (i >= FORMAT_MAX_ITEMS) {
+          put(', …');
+          break;
+        }
+        if (i++ > 0 && !put(', ')) return;
+        put(`${JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k)}: `);
+        walk((x as Record<string, unknown>)[k], depth + 1);
+        if (left <= 0) return;
+      }
+      put('}');
+    } catch {
+      put('<unprintable>');
+    }
+  };
+  try {
+    walk(v, 0);
+  } catch {
+    return '<unprintable>';
+  }
+  return out.join('');
 }

@@ -3,7 +3,7 @@ export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
 export type { Distribution } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
-export { MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
+export { MEMORY_MESSAGE_OVERHEAD_BYTES, MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
 export {
   type CallMessage,
   type CrashReason,

@@ -4,6 +4,12 @@ import { pack, unpack } from 'msgpackr';
 import type { Distribution } from './distribution.js';
 
 /**
+ * Heap bytes a delivered message is estimated to cost beyond its packed bytes (the decoded frame's arrays and the
+ * message's outer value), so the runtime's byte caps see even empty messages.
+ */
+export const MEMORY_MESSAGE_OVERHEAD_BYTES = 64;
+
+/**
  * An in-process network of {@link Distribution} endpoints.
  *
  * Why it exists: the semantics tests (links, monitors, pg, mesh, noconnection) need many nodes, exact control over
@@ -83,7 +89,7 @@ export class MemoryEndpoint extends EventEmitter implements Distribution {
     const q = l.queue.splice(0);
     for (const buf of q) {
       if (!l.open) return;
-      l.peer.emit('message', this.node, unpack(buf));
+      l.peer.emit('message', this.node, unpack(buf), buf.length + MEMORY_MESSAGE_OVERHEAD_BYTES);
     }
   }
 

@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
+import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
 import pino, { type Logger } from 'pino';
 import { OP } from './control.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { sendFrame } from './envelope.js';
-import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import {
   type CallMessage,
   crashReason,
@@ -36,6 +37,24 @@ export interface NodeOptions {
   readonly connectAll?: boolean;
   /** Mailbox cap per process. Default {@link RUNTIME_DEFAULTS.maxMailboxSize}. */
   readonly maxMailboxSize?: number;
+  /** Mailbox cap per process in estimated bytes of remote messages. Default {@link RUNTIME_DEFAULTS.maxMailboxBytes}. */
+  readonly maxMailboxBytes?: number;
+  /** Bytes from one peer waiting in mailboxes. Default {@link RUNTIME_DEFAULTS.maxQueuedBytesPerPeer}. */
+  readonly maxQueuedBytesPerPeer?: number;
+  /** Bytes from all peers waiting in mailboxes. Default {@link RUNTIME_DEFAULTS.maxQueuedBytes}. */
+  readonly maxQueuedBytes?: number;
+  /** Names dialled from one connect_all message. Default {@link RUNTIME_DEFAULTS.maxNamesPerNetMessage}. */
+  readonly maxNamesPerNetMessage?: number;
+  /** First backoff after a failed automatic dial. Default {@link RUNTIME_DEFAULTS.dialBackoffInitialMs}. */
+  readonly dialBackoffInitialMs?: number;
+  /** Longest backoff between automatic dials. Default {@link RUNTIME_DEFAULTS.dialBackoffMaxMs}. */
+  readonly dialBackoffMaxMs?: number;
+  /** Automatic dials per second. Default {@link RUNTIME_DEFAULTS.maxDialsPerSecond}. */
+  readonly maxDialsPerSecond?: number;
+  /** Nodes remembered from gossip and failed dials. Default {@link RUNTIME_DEFAULTS.maxRememberedNodes}. */
+  readonly maxRememberedNodes?: number;
+  /** Lifetime of a port learned from gossip. Default {@link RUNTIME_DEFAULTS.learnedPortTtlMs}. */
+  readonly learnedPortTtlMs?: number;
   /** Default `call` timeout. Default {@link RUNTIME_DEFAULTS.callTimeoutMs}. */
   readonly callTimeoutMs?: number;
   /** Default `rpc` timeout. Default {@link RUNTIME_DEFAULTS.rpcTimeoutMs}. */
@@ -56,12 +75,31 @@ export interface NodeStats {
   processes: number;
   /** Processes spawned since start. */
   spawned: number;
-  /** Processes killed with `mailbox_overflow`. */
+  /** Processes killed with `mailbox_overflow` (too many messages, or too many bytes of remote messages). */
   mailboxOverflows: number;
-  /** Messages dropped because a connection to their node could not be set up or its queue was full. */
+  /**
+   * Messages dropped because a connection to their node could not be set up, its queue was full, or the node is in
+   * dial backoff (Erlang drops a send to an unreachable node the same way).
+   */
   droppedRemote: number;
   /** Messages received from other nodes that were malformed and ignored. */
   badControl: number;
+  /** Signals from a peer naming a sender (`from`) that is not a process of that peer: dropped, never applied. */
+  spoofedSignals: number;
+  /** Peers disconnected because their unread messages went over `maxQueuedBytesPerPeer` or `maxQueuedBytes`. */
+  peerOverflows: number;
+  /** Estimated bytes of remote messages waiting in mailboxes now. */
+  queuedBytes: number;
+  /** Node names of connect_all messages ignored: over `maxNamesPerNetMessage`, or not a legal name and port. */
+  netNamesDropped: number;
+  /** Automatic dials (auto-connect, connect_all) not started: the node was in backoff, or over `maxDialsPerSecond`. */
+  dialsSkipped: number;
+  /** Dials that failed (automatic or `connect()`); each puts the node in backoff. */
+  dialFailures: number;
+  /** Times the rpc server (`rex`) was restarted after it died. */
+  rexRestarts: number;
+  /** Nodes remembered for their backoff or a gossiped port (at most `maxRememberedNodes`). */
+  rememberedNodes: number;
   /** Registered names. */
   registered: number;
   /** Links between local processes and processes of other nodes. */
@@ -87,6 +125,48 @@ interface MonitorIn {
   readonly watcher: Pid;
 }
 
+/**
+ * Estimated bytes of one peer's messages waiting in this node's mailboxes. Each queued remote message keeps a
+ * reference to its peer's budget, so the bytes are given back to the right peer when it leaves the mailbox.
+ */
+interface PeerBudget {
+  readonly node: string;
+  bytes: number;
+  /** The node-wide total, shared by every budget. */
+  readonly total: { bytes: number };
+  /** Set when the peer went over its budget and was disconnected; cleared at its next nodeup. */
+  cut: boolean;
+}
+
+function release(b: PeerBudget, bytes: number): void {
+  b.bytes -= bytes;
+  b.total.bytes -= bytes;
+}
+
+/** What is remembered of a node this node dialled without success, or learned from gossip (bounded, see #dials). */
+interface DialState {
+  /** Failed dials in a row (0: none yet). */
+  failures: number;
+  /** No automatic dial before this time (ms since the epoch). */
+  retryAt: number;
+  /** A port learned from a peers message, until `portUntil` or the first failed dial. */
+  port: number | undefined;
+  portUntil: number;
+}
+
+const isPort = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+
+/** A legal node name, `name@host` (Erlang's rules, @kindred/node-identity), as connect_all accepts from peers. */
+function isNodeName(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length > 255) return false;
+  const at = v.indexOf('@');
+  return at > 0 && isValidNamePart(v.slice(0, at)) && isValidHostPart(v.slice(at + 1));
+}
+
+/** Thrown inside the dispatcher for a signal whose sender is not a process of the peer that sent it. */
+const SPOOFED = Object.freeze({ spoofed: true });
+
 /** Per connected (or once connected) remote node: what must be undone when it goes down. */
 interface NodeState {
   /** Links between local processes and processes on that node: key `${localKey}|${remotePidKey}`. */
@@ -109,9 +189,11 @@ function isNamed(d: unknown): d is { name: string; node: string } {
 }
 
 function spawnFailed(node: string, name: string, reason: string): KindredError {
-  return new KindredError(RUNTIME_ERRORS.SPAWN_FAILED, `Could not spawn ${name} on ${node} (${reason}).`, {
-    details: { node, name, reason },
-  });
+  return new KindredError(
+    RUNTIME_ERRORS.SPAWN_FAILED,
+    `Could not spawn ${formatTerm(name, 100)} on ${formatTerm(node, 260)} (${formatTerm(reason, 100)}).`,
+    { details: { node, name, reason } },
+  );
 }
 
 function deadError(): KindredError {
@@ -133,6 +215,14 @@ class ProcExt {
   scopes: Set<PgScope> | undefined = undefined;
   calls: Set<string> | undefined = undefined;
   cap: number | undefined = undefined;
+  byteCap: number | undefined = undefined;
+  /**
+   * What the remote messages in `mq` cost, aligned with it: `[budget, bytes]` at `2 * i` for message `i` (`[, 0]` for
+   * a local one). Made when the first measured message is queued; dropped when the process ends.
+   */
+  mc: Array<PeerBudget | number | undefined> | undefined = undefined;
+  /** Sum of the bytes in `mc`. (Both here, not in Proc: most processes never hold a remote message.) */
+  mb = 0;
   nodeWatch = false;
   exitReason: unknown = undefined;
 }
@@ -281,20 +371,50 @@ class Proc implements ProcessContext {
   take(i: number): unknown {
     const q = this.mq!;
     const m = q[i];
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
+    if (c !== undefined) {
+      const bytes = c[2 * i + 1] as number;
+      if (bytes !== 0) {
+        x!.mb -= bytes;
+        release(c[2 * i] as PeerBudget, bytes);
+      }
+    }
     if (i === this.mqHead) {
       q[i] = undefined;
+      if (c !== undefined) {
+        c[2 * i] = undefined;
+        c[2 * i + 1] = 0;
+      }
       this.mqHead++;
       if (this.mqHead === q.length) {
         q.length = 0;
         this.mqHead = 0;
+        // Kept (emptied), not dropped: a process that gets remote messages gets them in bursts.
+        if (c !== undefined) c.length = 0;
       } else if (this.mqHead >= 1024 && this.mqHead * 2 >= q.length) {
         q.splice(0, this.mqHead);
+        c?.splice(0, 2 * this.mqHead);
         this.mqHead = 0;
       }
     } else {
       q.splice(i, 1);
+      c?.splice(2 * i, 2);
     }
     return m;
+  }
+
+  /** Gives back the bytes of every message still in the mailbox (the process ended). */
+  releaseAll(): void {
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
+    if (c === undefined) return;
+    for (let j = 2 * this.mqHead; j < c.length; j += 2) {
+      const bytes = c[j + 1] as number;
+      if (bytes !== 0) release(c[j] as PeerBudget, bytes);
+    }
+    x!.mc = undefined;
+    x!.mb = 0;
   }
 
   mailboxSize(): number {
@@ -373,7 +493,14 @@ class Proc implements ProcessContext {
   }
 
   reply(from: From, reply: unknown): void {
-    this.node._send(this.self, from.pid, { type: '$gen_reply', ref: from.ref, reply });
+    const f = from as Partial<From> | null | undefined;
+    if (typeof f !== 'object' || f === null || toRef(f.ref) === undefined) {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_DEST,
+        'reply(from, value) needs the `from` of a call message.',
+      );
+    }
+    this.node._send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
   }
 
   monitorNodes(flag: boolean): void {
@@ -453,11 +580,36 @@ export class KNode {
   readonly #nodeState = new Map<string, NodeState>();
   readonly #connected = new Map<string, { hidden: boolean }>();
   readonly #pending = new Map<string, unknown[][]>();
+  /** Ports of nodes that were connected, discovered or given to connect(): trusted, kept. */
   readonly #ports = new Map<string, number>();
+  /** Nodes that did not answer a dial, or whose port came from gossip: at most maxRememberedNodes, oldest first. */
+  readonly #dials = new Map<string, DialState>();
+  /** Automatic dials in progress. */
+  readonly #dialing = new Set<string>();
+  #dialTokens = 0;
+  #dialTokensAt = 0;
+  /** Budgets of peers with messages in mailboxes or a connection; see PeerBudget. */
+  readonly #budgets = new Map<string, PeerBudget>();
+  readonly #queued = { bytes: 0 };
+  /** The budget of the last peer a message came from (a peer sends many in a row). */
+  #lastBudget: PeerBudget | undefined = undefined;
+  /** Cost and budget of the remote frame being dispatched; the first mailbox it lands in is charged. */
+  #inCost = 0;
+  #inBudget: PeerBudget | undefined = undefined;
+  #rex: Proc | undefined = undefined;
   readonly #nodeWatchers = new Set<Proc>();
   readonly #nodeHandlers = new Set<(e: NodeEvent) => void>();
   readonly #opts: {
     maxMailboxSize: number;
+    maxMailboxBytes: number;
+    maxQueuedBytesPerPeer: number;
+    maxQueuedBytes: number;
+    maxNamesPerNetMessage: number;
+    dialBackoffInitialMs: number;
+    dialBackoffMaxMs: number;
+    maxDialsPerSecond: number;
+    maxRememberedNodes: number;
+    learnedPortTtlMs: number;
     callTimeoutMs: number;
     rpcTimeoutMs: number;
     maxPendingPerNode: number;
@@ -479,12 +631,20 @@ export class KNode {
     mailboxOverflows: 0,
     droppedRemote: 0,
     badControl: 0,
+    spoofedSignals: 0,
+    peerOverflows: 0,
+    queuedBytes: 0,
+    netNamesDropped: 0,
+    dialsSkipped: 0,
+    dialFailures: 0,
+    rexRestarts: 0,
+    rememberedNodes: 0,
     registered: 0,
     remoteLinks: 0,
     remoteMonitors: 0,
   };
   readonly #listeners: {
-    message: (node: string, m: unknown) => void;
+    message: (node: string, m: unknown, bytes?: number) => void;
     nodeup: (node: string, info?: { hidden?: boolean; port?: number }) => void;
     nodedown: (node: string, reason?: unknown) => void;
   };
@@ -514,6 +674,15 @@ export class KNode {
     this.hidden = bool('hidden', RUNTIME_DEFAULTS.hidden);
     this.#opts = {
       maxMailboxSize: posInt('maxMailboxSize', RUNTIME_DEFAULTS.maxMailboxSize),
+      maxMailboxBytes: posInt('maxMailboxBytes', RUNTIME_DEFAULTS.maxMailboxBytes),
+      maxQueuedBytesPerPeer: posInt('maxQueuedBytesPerPeer', RUNTIME_DEFAULTS.maxQueuedBytesPerPeer),
+      maxQueuedBytes: posInt('maxQueuedBytes', RUNTIME_DEFAULTS.maxQueuedBytes),
+      maxNamesPerNetMessage: posInt('maxNamesPerNetMessage', RUNTIME_DEFAULTS.maxNamesPerNetMessage, 0),
+      dialBackoffInitialMs: posInt('dialBackoffInitialMs', RUNTIME_DEFAULTS.dialBackoffInitialMs),
+      dialBackoffMaxMs: posInt('dialBackoffMaxMs', RUNTIME_DEFAULTS.dialBackoffMaxMs),
+      maxDialsPerSecond: posInt('maxDialsPerSecond', RUNTIME_DEFAULTS.maxDialsPerSecond),
+      maxRememberedNodes: posInt('maxRememberedNodes', RUNTIME_DEFAULTS.maxRememberedNodes),
+      learnedPortTtlMs: posInt('learnedPortTtlMs', RUNTIME_DEFAULTS.learnedPortTtlMs),
       callTimeoutMs: posInt('callTimeoutMs', RUNTIME_DEFAULTS.callTimeoutMs, 0),
       rpcTimeoutMs: posInt('rpcTimeoutMs', RUNTIME_DEFAULTS.rpcTimeoutMs, 0),
       maxPendingPerNode: posInt('maxPendingPerNode', RUNTIME_DEFAULTS.maxPendingPerNode, 0),
@@ -527,7 +696,7 @@ export class KNode {
     this.#system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#onNetMessage(from, msg));
     this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
     this.#listeners = {
-      message: (node, m) => this.#onMessage(node, m),
+      message: (node, m, bytes) => this.#onMessage(node, m, bytes),
       nodeup: (node, info) => this.#onNodeup(node, info),
       nodedown: (node, reason) => this.#onNodedown(node, reason),
     };
@@ -583,11 +752,18 @@ export class KNode {
       if (!Number.isInteger(c) || c < 1) throw badOption('maxMailboxSize', 'an integer >= 1', c);
       cap = c;
     }
+    let byteCap = this.#opts.maxMailboxBytes;
+    if (opts?.maxMailboxBytes !== undefined) {
+      const c = opts.maxMailboxBytes;
+      if (!Number.isInteger(c) || c < 1) throw badOption('maxMailboxBytes', 'an integer >= 1', c);
+      byteCap = c;
+    }
     if (opts?.name !== undefined) this.#checkFreeName(opts.name);
     const key = this.#nextKey++;
     const pid = new Pid(this.name, key % PID_ID_BITS, Math.floor(key / PID_ID_BITS), this.creation);
     const p = new Proc(this, pid);
     if (cap !== this.#opts.maxMailboxSize) p.ext().cap = cap;
+    if (byteCap !== this.#opts.maxMailboxBytes) p.ext().byteCap = byteCap;
     if (opts?.trapExit) p.trapping = true;
     this.#procs.set(key, p);
     if (opts?.name !== undefined) this.#setName(opts.name, p);
@@ -683,7 +859,11 @@ export class KNode {
       if (err instanceof ProcessExitedError) reason = err.reason;
       else {
         reason = crashReason(err);
-        this.#log.warn({ process: p.self.toString(), err }, 'process crashed');
+        // A thrown value may be anything a peer sent (a BigInt, a deep object): logged as a bounded text.
+        this.#log.warn(
+          { process: p.self.toString(), err: err instanceof Error ? err : formatTerm(err) },
+          'process crashed',
+        );
       }
     }
     this._terminate(p, reason);
@@ -691,7 +871,7 @@ export class KNode {
 
   /** True when `pid` is a live process of this node. */
   isAlive(pid: Pid): boolean {
-    return this.#local(pid) !== undefined;
+    return this.#localOf(pid) !== undefined;
   }
 
   /** Pids of the live processes of this node. */
@@ -709,6 +889,8 @@ export class KNode {
     }
     return {
       ...this.#stats,
+      queuedBytes: this.#queued.bytes,
+      rememberedNodes: this.#dials.size,
       processes: this.#procs.size,
       registered: this.#names.size,
       remoteLinks,
@@ -718,7 +900,13 @@ export class KNode {
 
   /** Messages waiting in a local process's mailbox (undefined when it is not alive). */
   mailboxSize(pid: Pid): number | undefined {
-    return this.#local(pid)?.mailboxSize();
+    return this.#localOf(pid)?.mailboxSize();
+  }
+
+  /** The local process `v` names, for API arguments that may be anything (a plain object, garbage). */
+  #localOf(v: unknown): Proc | undefined {
+    const pid = toPid(v);
+    return pid === undefined ? undefined : this.#local(pid);
   }
 
   #local(pid: Pid): Proc | undefined {
@@ -776,10 +964,15 @@ export class KNode {
   }
 
   #deliver(p: Proc, msg: unknown): void {
+    // The bytes of the remote frame being dispatched are charged to the first mailbox it lands in, and only if it
+    // waits there (a receive taking it at once holds nothing for the runtime).
+    const cost = this.#inCost;
+    if (cost !== 0) this.#inCost = 0;
     // A reply to a call that is no longer waiting (it timed out) is dropped, as an Erlang alias drops it.
     if (typeof msg === 'object' && msg !== null && isReplyMessage(msg)) {
       const calls = p.calls;
-      if (calls === undefined || !calls.has(refKey(msg.ref))) return;
+      const ref = toRef(msg.ref);
+      if (calls === undefined || ref === undefined || !calls.has(refKey(ref))) return;
     }
     const res = p.wRes;
     if (res !== undefined) {
@@ -805,11 +998,75 @@ export class KNode {
       this._terminate(p, 'mailbox_overflow');
       return;
     }
+    if (cost !== 0) {
+      if (!this.#charge(p, q, cost)) return;
+    } else {
+      const c = p.x?.mc;
+      if (c !== undefined) c.push(undefined, 0);
+    }
     q.push(msg);
     if (p.h !== undefined && !p.busy) {
       p.busy = true;
       this.#schedule(p);
     }
+  }
+
+  /**
+   * Charges `cost` bytes of the frame being dispatched to p's mailbox, its peer and the node; false when that goes
+   * over a cap (then p was killed, or the peer disconnected, and the message is dropped).
+   */
+  #charge(p: Proc, q: unknown[], cost: number): boolean {
+    const x = p.ext();
+    if (x.mb + cost > (x.byteCap ?? this.#opts.maxMailboxBytes)) {
+      this.#stats.mailboxOverflows++;
+      this._terminate(p, 'mailbox_overflow');
+      return false;
+    }
+    const b = this.#inBudget!;
+    if (b.bytes + cost > this.#opts.maxQueuedBytesPerPeer) {
+      this.#cutPeer(b, 'maxQueuedBytesPerPeer');
+      return false;
+    }
+    if (this.#queued.bytes + cost > this.#opts.maxQueuedBytes) {
+      this.#cutPeer(b, 'maxQueuedBytes');
+      return false;
+    }
+    let c = x.mc;
+    if (c === undefined) {
+      c = [];
+      for (let i = 0; i < q.length; i++) c.push(undefined, 0);
+      x.mc = c;
+    }
+    c.push(b, cost);
+    x.mb += cost;
+    b.bytes += cost;
+    b.total.bytes += cost;
+    return true;
+  }
+
+  /**
+   * A peer whose unread messages went over its budget (or the node's) is disconnected: its messages in flight are
+   * lost, as when any connection drops, and what it already queued stays until read. Logged once per connection.
+   */
+  #cutPeer(b: PeerBudget, cap: string): void {
+    if (b.cut) return;
+    b.cut = true;
+    this.#stats.peerOverflows++;
+    this.#log.warn(
+      { peer: { node: b.node }, cap, queuedBytes: b.bytes, nodeQueuedBytes: this.#queued.bytes },
+      'peer disconnected: its unread messages went over the byte cap',
+    );
+    this.#dist?.disconnect(b.node);
+  }
+
+  #budgetOf(node: string): PeerBudget {
+    let b = this.#budgets.get(node);
+    if (b === undefined) {
+      b = { node, bytes: 0, total: this.#queued, cut: false };
+      this.#budgets.set(node, b);
+    }
+    this.#lastBudget = b;
+    return b;
   }
 
   /** Runs a receive pattern for an arriving message; a pattern that throws crashes its process, not the sender. */
@@ -829,20 +1086,21 @@ export class KNode {
   /** Registers a local pid under `name` (Erlang's register/2). */
   register(name: string, pid: Pid): void {
     this.#checkFreeName(name);
-    const p = this.#local(pid);
+    const p = this.#localOf(pid);
     if (!p) {
+      if (!isPid(pid)) throw new KindredError(RUNTIME_ERRORS.BAD_DEST, 'register(name, pid) needs a pid.');
       if (pid.node !== this.name) {
         throw new KindredError(
           RUNTIME_ERRORS.NOT_LOCAL,
           `Only a process of this node can be registered here.`,
         );
       }
-      throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${pid} is not alive.`);
+      throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${formatTerm(pid)} is not alive.`);
     }
     if (p.name !== undefined) {
       throw new KindredError(
         RUNTIME_ERRORS.ALREADY_REGISTERED,
-        `Process ${pid} is already registered as ${p.name}.`,
+        `Process ${formatTerm(pid)} is already registered as ${p.name}.`,
       );
     }
     this.#setName(name, p);
@@ -910,14 +1168,18 @@ export class KNode {
 
   /** Links two processes, the first of this node (what `a` calling link(b) does). */
   link(a: Pid, b: Pid): void {
-    const p = this.#local(a);
-    if (!p) throw new KindredError(RUNTIME_ERRORS.NOPROC, `Process ${a} is not a live process of this node.`);
+    const p = this.#localOf(a);
+    if (!p)
+      throw new KindredError(
+        RUNTIME_ERRORS.NOPROC,
+        `Process ${formatTerm(a)} is not a live process of this node.`,
+      );
     this._link(p, b);
   }
 
   /** Removes the link between a process of this node and `b`. */
   unlink(a: Pid, b: Pid): void {
-    const p = this.#local(a);
+    const p = this.#localOf(a);
     if (p) this._unlink(p, b);
   }
 
@@ -1033,6 +1295,7 @@ export class KNode {
       } else rejected = quietRejection(new ProcessExitedError(reason));
       res(rejected);
     }
+    p.releaseAll();
     p.mq = undefined;
     p.calls = undefined;
     if (p.nodeWatch) this.#nodeWatchers.delete(p);
@@ -1079,6 +1342,16 @@ export class KNode {
           this.#nodeState.get(pid.node)?.links.delete(`${p.key}|${k}`);
           this.#remoteQuiet(pid.node, [[OP.EXIT, p.self, pid, reason]]);
         }
+      }
+    }
+    if (p === this.#rex) {
+      // rpc must outlive its server: a peer can exit(rex, kill) or send it anything (Erlang's kernel supervisor
+      // restarts rex the same way). Restarted here, synchronously, so the name is never free for others to take.
+      this.#rex = undefined;
+      if (!this.#stopping && !this.#stopped) {
+        this.#stats.rexRestarts++;
+        this.#log.warn({ reason: formatTerm(reason) }, 'rpc server rex died; restarted');
+        this.#startRex();
       }
     }
   }
@@ -1236,7 +1509,7 @@ export class KNode {
       if (isDownMessage(m)) {
         throw new KindredError(
           RUNTIME_ERRORS.CALL_EXIT,
-          `The callee exited before replying (reason ${JSON.stringify(m.reason) ?? String(m.reason)}).`,
+          `The callee exited before replying (reason ${formatTerm(m.reason)}).`,
           { details: { reason: m.reason } },
         );
       }
@@ -1341,11 +1614,11 @@ export class KNode {
       timeoutMs ?? this.#opts.rpcTimeoutMs,
     )) as { ok: boolean; value?: unknown; error?: { error?: string; message?: string; code?: string } };
     if (reply?.ok) return reply.value as R;
-    const e = reply?.error ?? {};
+    const e = typeof reply?.error === 'object' && reply.error !== null ? reply.error : {};
     if (e.code === RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER) {
       throw new KindredError(
         RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER,
-        `Node ${node} exposes no handler ${handler}.`,
+        `Node ${formatTerm(node, 260)} exposes no handler ${formatTerm(handler, 100)}.`,
         {
           details: { node, handler },
         },
@@ -1353,7 +1626,7 @@ export class KNode {
     }
     throw new KindredError(
       RUNTIME_ERRORS.RPC_FAILED,
-      `Handler ${handler} on ${node} failed: ${e.message ?? 'error'}`,
+      `Handler ${formatTerm(handler, 100)} on ${node} failed: ${typeof e.message === 'string' ? e.message.slice(0, 500) : formatTerm(e.message ?? 'error')}`,
       {
         details: { node, handler, error: e },
       },
@@ -1362,12 +1635,17 @@ export class KNode {
 
   #startRex(): void {
     const handlers = this.#handlers;
-    this.spawn(
+    this.#rex = this._spawn(
       async (ctx) => {
         for (;;) {
           const m = (await ctx.receive()) as CallMessage<{ handler?: unknown; args?: unknown }>;
           if (m?.type !== '$gen_call') continue;
-          const { from, request } = m;
+          // Whatever a peer sent: a call without a pid and ref to answer is ignored, not a crash of rex.
+          const pid = toPid(m.from?.pid);
+          const ref = toRef(m.from?.ref);
+          if (pid === undefined || ref === undefined) continue;
+          const from: From = { pid, ref };
+          const request = m.request;
           const fn = typeof request?.handler === 'string' ? handlers.get(request.handler) : undefined;
           if (!fn) {
             ctx.reply(from, {
@@ -1447,13 +1725,21 @@ export class KNode {
     return out;
   }
 
-  /** Connects to `node` (rejects with the transport's code when it cannot: pang). */
+  /**
+   * Connects to `node` (rejects with the transport's code when it cannot: pang). An explicit connect (net_adm:ping)
+   * is made even while automatic dials to `node` are in backoff; its failure counts as one more failed dial.
+   */
   async connect(node: string, opts?: { port?: number; address?: string }): Promise<void> {
     if (!this.#dist) throw this.#notDistributed();
     if (opts?.port !== undefined) this.#ports.set(node, opts.port);
     if (this.#connected.has(node)) return;
-    const port = opts?.port ?? this.#ports.get(node);
-    await this.#dist.connect(node, port === undefined ? opts : { ...opts, port });
+    const port = opts?.port ?? this.#portOf(node);
+    try {
+      await this.#dist.connect(node, port === undefined ? opts : { ...opts, port });
+    } catch (err) {
+      if (!this.#connected.has(node)) this.#dialFailed(node);
+      throw err;
+    }
   }
 
   /** Drops the connection to `node`. */
@@ -1495,31 +1781,123 @@ export class KNode {
     }
     let q = this.#pending.get(node);
     if (q === undefined) {
+      // A node in backoff (or over the dial rate) is unreachable for now: the frame is dropped, as Erlang drops a
+      // send to a node it cannot connect to, and a link or monitor it carried breaks with noconnection.
+      if (!this.#dialing.has(node) && !this.#mayDial(node)) {
+        this.#failFrame(node, frame);
+        this.#forgetUnreached(node);
+        return;
+      }
       q = [];
       this.#pending.set(node, q);
-      const port = this.#ports.get(node);
-      this.#dist.connect(node, port === undefined ? undefined : { port }).catch((err: unknown) => {
-        this.#log.debug({ peer: { node }, err }, 'auto-connect failed');
-        const lost = this.#pending.get(node);
-        this.#pending.delete(node);
-        if (lost) for (const f of lost) this.#failFrame(node, f);
-        // Nothing may stay behind for a node that was never reached.
-        const st = this.#nodeState.get(node);
-        if (
-          st &&
-          !this.#connected.has(node) &&
-          st.links.size + st.outMonitors.size + st.inMonitors.size === 0
-        ) {
-          this.#nodeState.delete(node);
-        }
-      });
+      this.#dial(node);
     }
     if (q.length >= this.#opts.maxPendingPerNode) {
-      this.#stats.droppedRemote++;
       this.#failFrame(node, frame);
       return;
     }
     q.push(frame);
+  }
+
+  /** Nothing may stay behind for a node that was never reached. */
+  #forgetUnreached(node: string): void {
+    const st = this.#nodeState.get(node);
+    if (st && !this.#connected.has(node) && st.links.size + st.outMonitors.size + st.inMonitors.size === 0) {
+      this.#nodeState.delete(node);
+    }
+  }
+
+  /** The port to dial `node` on: a trusted one, else one learned from gossip that has not expired. */
+  #portOf(node: string): number | undefined {
+    const trusted = this.#ports.get(node);
+    if (trusted !== undefined) return trusted;
+    const d = this.#dials.get(node);
+    if (d?.port === undefined) return undefined;
+    if (Date.now() < d.portUntil) return d.port;
+    d.port = undefined;
+    return undefined;
+  }
+
+  /** The remembered state of `node`, made when absent (the oldest entry is forgotten when the map is full). */
+  #dialState(node: string): DialState {
+    let d = this.#dials.get(node);
+    if (d === undefined) {
+      if (this.#dials.size >= this.#opts.maxRememberedNodes) {
+        const oldest = this.#dials.keys().next().value;
+        if (oldest !== undefined) this.#dials.delete(oldest);
+      }
+      d = { failures: 0, retryAt: 0, port: undefined, portUntil: 0 };
+      this.#dials.set(node, d);
+    }
+    return d;
+  }
+
+  /**
+   * Whether an automatic dial to `node` may start now: not in backoff, and a token of the node-wide dial rate is
+   * left (a token bucket of maxDialsPerSecond, refilled continuously). Counts the dials it refuses.
+   */
+  #mayDial(node: string): boolean {
+    const now = Date.now();
+    const d = this.#dials.get(node);
+    if (d !== undefined && now < d.retryAt) {
+      this.#stats.dialsSkipped++;
+      return false;
+    }
+    const rate = this.#opts.maxDialsPerSecond;
+    this.#dialTokens = Math.min(rate, this.#dialTokens + ((now - this.#dialTokensAt) * rate) / 1000);
+    this.#dialTokensAt = now;
+    if (this.#dialTokens < 1) {
+      this.#stats.dialsSkipped++;
+      return false;
+    }
+    this.#dialTokens--;
+    return true;
+  }
+
+  /** An automatic dial (auto-connect or connect_all); frames pending for `node` fail if it does. */
+  #dial(node: string): void {
+    if (this.#dialing.has(node)) return;
+    this.#dialing.add(node);
+    const port = this.#portOf(node);
+    this.#dist!.connect(node, port === undefined ? undefined : { port }).then(
+      () => {
+        this.#dialing.delete(node);
+        // nodeup flushed the frames; if the connection is already gone again, they cannot go.
+        if (!this.#connected.has(node)) this.#failPending(node);
+      },
+      (err: unknown) => {
+        this.#dialing.delete(node);
+        this.#log.debug({ peer: { node }, err }, 'automatic connect failed');
+        if (this.#connected.has(node)) return;
+        this.#dialFailed(node);
+        this.#failPending(node);
+        this.#forgetUnreached(node);
+      },
+    );
+  }
+
+  #failPending(node: string): void {
+    const lost = this.#pending.get(node);
+    this.#pending.delete(node);
+    if (lost) for (const f of lost) this.#failFrame(node, f);
+  }
+
+  /**
+   * A dial to `node` failed: automatic dials wait `min(max, initial * 2^(failures-1))`, with equal jitter (half of
+   * it fixed, half random) so nodes that lost the same peer do not redial in step; a port learned from gossip is
+   * forgotten (it was wrong, or the node is gone).
+   */
+  #dialFailed(node: string): void {
+    if (this.#stopped) return;
+    this.#stats.dialFailures++;
+    const d = this.#dialState(node);
+    d.failures++;
+    d.port = undefined;
+    const delay = Math.min(
+      this.#opts.dialBackoffMaxMs,
+      this.#opts.dialBackoffInitialMs * 2 ** Math.min(d.failures - 1, 30),
+    );
+    d.retryAt = Date.now() + delay / 2 + Math.random() * (delay / 2);
   }
 
   /** Like #remote for signals the runtime sends on its own (never throws). */
@@ -1562,7 +1940,11 @@ export class KNode {
     // On a hidden node every connection is hidden (erl: nodes() is [] there, nodes(hidden) lists the peers).
     const hidden = info?.hidden === true || this.hidden;
     this.#connected.set(node, { hidden });
-    if (info?.port !== undefined) this.#ports.set(node, info.port);
+    // It answered: no backoff, and what gossip said of it is replaced by what it says itself.
+    this.#dials.delete(node);
+    const b = this.#budgets.get(node);
+    if (b !== undefined) b.cut = false;
+    if (isPort(info?.port)) this.#ports.set(node, info.port);
     const q = this.#pending.get(node);
     this.#pending.delete(node);
     if (q) for (const f of q) this.#remoteQuiet(node, f);
@@ -1580,26 +1962,50 @@ export class KNode {
     this.#emitNode({ type: 'nodeup', node });
   }
 
+  /**
+   * A connect_all node list from a connected peer. A peer could name thousands of host:port pairs of its choice,
+   * so at most maxNamesPerNetMessage legal names are taken (the rest are counted and dropped), each dial goes
+   * through the backoff and the node-wide dial rate, and a port learned here is kept only until it expires or a
+   * dial with it fails.
+   */
   #onNetMessage(from: string, msg: unknown): void {
     const m = msg as { type?: unknown; port?: unknown; nodes?: unknown };
-    if (m?.type !== 'peers' || this.hidden || !this.#opts.connectAll) return;
-    if (typeof m.port === 'number' && Number.isInteger(m.port)) this.#ports.set(from, m.port);
+    if (typeof m !== 'object' || m === null) throw new Error('kindred_net: not a map');
+    if (m.type !== 'peers' || this.hidden || !this.#opts.connectAll || !this.#dist) return;
+    if (isPort(m.port)) this.#ports.set(from, m.port);
     if (!Array.isArray(m.nodes)) return;
-    for (const e of m.nodes.slice(0, 10_000)) {
-      if (!Array.isArray(e) || !isName(e[0]) || e[0] === this.name) continue;
-      const n = e[0];
-      if (typeof e[1] === 'number' && Number.isInteger(e[1]) && !this.#ports.has(n)) this.#ports.set(n, e[1]);
-      if (this.#connected.has(n) || this.#pending.has(n)) continue;
-      const port = this.#ports.get(n);
-      this.#dist?.connect(n, port === undefined ? undefined : { port }).catch((err: unknown) => {
-        this.#log.debug({ peer: { node: n }, err }, 'connect_all: could not connect');
-      });
+    const n = m.nodes.length;
+    const max = this.#opts.maxNamesPerNetMessage;
+    if (n > max) this.#stats.netNamesDropped += n - max;
+    const now = Date.now();
+    for (let i = 0; i < n && i < max; i++) {
+      const e: unknown = m.nodes[i];
+      if (!Array.isArray(e) || !isNodeName(e[0]) || (e[1] !== null && e[1] !== undefined && !isPort(e[1]))) {
+        this.#stats.netNamesDropped++;
+        continue;
+      }
+      const node = e[0];
+      if (node === this.name || this.#connected.has(node) || this.#dialing.has(node)) continue;
+      if (isPort(e[1]) && !this.#ports.has(node)) {
+        const d = this.#dialState(node);
+        d.port = e[1];
+        d.portUntil = now + this.#opts.learnedPortTtlMs;
+      }
+      if (this.#pending.has(node) || !this.#mayDial(node)) continue;
+      this.#dial(node);
     }
   }
 
   #onNodedown(node: string, reason?: unknown): void {
     const was = this.#connected.get(node);
     this.#connected.delete(node);
+    // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero), and
+    // while the peer is cut (frames the transport had already decoded still arrive: they must stay dropped); the
+    // budgets of other peers that are gone are dropped.
+    for (const [n, b] of this.#budgets) {
+      if (b.bytes === 0 && !b.cut && !this.#connected.has(n)) this.#budgets.delete(n);
+    }
+    this.#lastBudget = undefined;
     const st = this.#nodeState.get(node);
     this.#nodeState.delete(node);
     if (st) {
@@ -1626,13 +2032,36 @@ export class KNode {
     this.#emitNode({ type: 'nodedown', node, reason: reason ?? 'connection_closed' });
   }
 
-  #onMessage(node: string, raw: unknown): void {
+  #onMessage(node: string, raw: unknown, bytes?: number): void {
+    let b = this.#lastBudget;
+    if (b === undefined || b.node !== node) b = this.#budgetOf(node);
+    // Frames still arriving from a peer being disconnected for going over its budget are in flight: lost.
+    if (b.cut) return;
+    this.#inBudget = b;
+    this.#inCost = typeof bytes === 'number' && bytes > 0 ? bytes : 0;
     try {
       this.#dispatch(node, raw);
     } catch (err) {
-      this.#stats.badControl++;
-      this.#log.debug({ peer: { node }, err }, 'bad control message ignored');
+      if (err === SPOOFED) {
+        this.#stats.spoofedSignals++;
+        this.#log.debug(
+          { peer: { node }, op: formatTerm((raw as unknown[])[0], 100) },
+          'spoofed signal dropped',
+        );
+      } else {
+        this.#stats.badControl++;
+        this.#log.debug({ peer: { node }, err }, 'bad control message ignored');
+      }
     }
+    this.#inCost = 0;
+  }
+
+  /** The pid `v` names, which must be a process of `node` (the peer the signal came from); throws otherwise. */
+  #peerPid(node: string, v: unknown, what: string): Pid {
+    const pid = toPid(v);
+    if (!pid) throw new Error(`${what}: bad pid`);
+    if (pid.node !== node) throw SPOOFED;
+    return pid;
   }
 
   /** One frame from `node`: Erlang's control message and optional payload. A malformed frame is counted, dropped. */
@@ -1640,8 +2069,9 @@ export class KNode {
     if (!Array.isArray(raw) || !Array.isArray(raw[0])) throw new Error('frame is not [control, payload?]');
     const c = raw[0] as unknown[];
     const payload = raw[1];
+    // Every pid a signal names as its sender must be a process of the peer that sent it (#peerPid): a peer must not
+    // break links, kill, or fake DOWNs in the name of a third node's processes.
     switch (c[0]) {
-      case OP.SEND_SENDER:
       case OP.SEND: {
         const to = toPid(c[2]);
         if (!to) throw new Error('SEND: bad pid');
@@ -1649,19 +2079,29 @@ export class KNode {
         if (p) this.#deliver(p, payload);
         return;
       }
+      case OP.SEND_SENDER: {
+        this.#peerPid(node, c[1], 'SEND_SENDER');
+        const to = toPid(c[2]);
+        if (!to) throw new Error('SEND_SENDER: bad pid');
+        const p = this.#local(to);
+        if (p) this.#deliver(p, payload);
+        return;
+      }
       case OP.REG_SEND: {
         const name = c[3];
         if (typeof name !== 'string') throw new Error('REG_SEND: bad name');
+        const from = toPid(c[1]);
+        if (from && from.node !== node) throw SPOOFED;
         const sys = this.#system.get(name);
         const p = sys ? undefined : this.#names.get(name);
-        if (sys) sys(node, toPid(c[1]), payload);
+        if (sys) sys(node, from, payload);
         else if (p) this.#deliver(p, payload);
         return;
       }
       case OP.LINK: {
-        const from = toPid(c[1]);
+        const from = this.#peerPid(node, c[1], 'LINK');
         const to = toPid(c[2]);
-        if (!from || !to || from.node !== node) throw new Error('LINK: bad pids');
+        if (!to) throw new Error('LINK: bad pids');
         const p = this.#local(to);
         if (!p) {
           this.#remoteQuiet(node, [[OP.EXIT, to, from, 'noproc']]);
@@ -1673,9 +2113,9 @@ export class KNode {
         return;
       }
       case OP.UNLINK_ID: {
-        const from = toPid(c[2]);
+        const from = this.#peerPid(node, c[2], 'UNLINK_ID');
         const to = toPid(c[3]);
-        if (!from || !to || from.node !== node) throw new Error('UNLINK_ID: bad pids');
+        if (!to) throw new Error('UNLINK_ID: bad pids');
         const p = this.#local(to);
         if (p) {
           const k = pidKey(from);
@@ -1687,10 +2127,9 @@ export class KNode {
       }
       case OP.SPAWN_REQUEST: {
         const ref = toRef(c[1]);
-        const from = toPid(c[2]);
+        const from = this.#peerPid(node, c[2], 'SPAWN_REQUEST');
         const mfa = c[4];
-        if (!ref || !from || !Array.isArray(mfa) || typeof mfa[1] !== 'string')
-          throw new Error('SPAWN_REQUEST');
+        if (!ref || !Array.isArray(mfa) || typeof mfa[1] !== 'string') throw new Error('SPAWN_REQUEST');
         const fn = this.#spawnables.get(mfa[1]);
         const args = Array.isArray(payload) ? payload : [];
         const result = fn && !this.#stopped ? this.spawn((ctx) => fn(ctx, ...args)) : 'undef';
@@ -1700,15 +2139,18 @@ export class KNode {
       case OP.SPAWN_REPLY: {
         const ref = toRef(c[1]);
         if (!ref) throw new Error('SPAWN_REPLY: bad ref');
-        this.#spawnReply(refKey(ref), c[4]);
+        const k = refKey(ref);
+        const r = this.#spawnRequests.get(k);
+        if (r !== undefined && r.node !== node) throw SPOOFED;
+        this.#spawnReply(k, c[4]);
         return;
       }
       case OP.UNLINK_ID_ACK:
         return;
       case OP.EXIT: {
-        const from = toPid(c[1]);
+        const from = this.#peerPid(node, c[1], 'EXIT');
         const to = toPid(c[2]);
-        if (!from || !to || from.node !== node) throw new Error('EXIT: bad pids');
+        if (!to) throw new Error('EXIT: bad pids');
         const p = this.#local(to);
         if (p) {
           this.#nodeState.get(node)?.links.delete(`${p.key}|${pidKey(from)}`);
@@ -1717,17 +2159,17 @@ export class KNode {
         return;
       }
       case OP.EXIT2: {
-        const from = toPid(c[1]);
+        const from = this.#peerPid(node, c[1], 'EXIT2');
         const to = toPid(c[2]);
-        if (!from || !to) throw new Error('EXIT2: bad pids');
+        if (!to) throw new Error('EXIT2: bad pids');
         const p = this.#local(to);
         if (p) this.#signal(p, from, c[3], false);
         return;
       }
       case OP.MONITOR_P: {
-        const from = toPid(c[1]);
+        const from = this.#peerPid(node, c[1], 'MONITOR_P');
         const ref = toRef(c[3]);
-        if (!from || !ref || from.node !== node) throw new Error('MONITOR_P: bad fields');
+        if (!ref) throw new Error('MONITOR_P: bad fields');
         const target =
           typeof c[2] === 'string'
             ? this.#names.get(c[2])
@@ -1745,6 +2187,7 @@ export class KNode {
         return;
       }
       case OP.DEMONITOR_P: {
+        this.#peerPid(node, c[1], 'DEMONITOR_P');
         const ref = toRef(c[3]);
         if (!ref) throw new Error('DEMONITOR_P: bad ref');
         const k = refKey(ref);
@@ -1755,13 +2198,17 @@ export class KNode {
         return;
       }
       case OP.MONITOR_P_EXIT: {
+        // FromProc is the monitored pid, or its registered name for a monitor by name.
+        if (typeof c[1] !== 'string') this.#peerPid(node, c[1], 'MONITOR_P_EXIT');
         const to = toPid(c[2]);
         const ref = toRef(c[3]);
         if (!to || !ref) throw new Error('MONITOR_P_EXIT: bad fields');
         const k = refKey(ref);
-        this.#nodeState.get(node)?.outMonitors.delete(k);
         const p = this.#local(to);
         const m = p?.monitors?.get(k);
+        // Only a monitor this node holds on a process of that peer can be ended by it.
+        if (m !== undefined && m.node !== node) throw SPOOFED;
+        this.#nodeState.get(node)?.outMonitors.delete(k);
         if (p && m) {
           p.monitors!.delete(k);
           this.#deliver(p, { type: 'DOWN', ref: m.ref, item: m.item, reason: c[4] } satisfies DownMessage);
@@ -1769,7 +2216,7 @@ export class KNode {
         return;
       }
       default:
-        throw new Error(`unknown operation ${String(c[0])}`);
+        throw new Error(`unknown operation ${formatTerm(c[0], 40)}`);
     }
   }
 

@@ -19,6 +19,8 @@ export interface SpawnOptions {
   readonly trapExit?: boolean;
   /** Mailbox cap of this process; default the node's `maxMailboxSize`. */
   readonly maxMailboxSize?: number;
+  /** Cap in estimated bytes of unread messages from other nodes; default the node's `maxMailboxBytes`. */
+  readonly maxMailboxBytes?: number;
 }
 
 /** What a process sees of itself and the runtime: the first argument of its function. */

@@ -20,6 +20,15 @@ export interface StartNodeOptions
     | 'hidden'
     | 'connectAll'
     | 'maxMailboxSize'
+    | 'maxMailboxBytes'
+    | 'maxQueuedBytesPerPeer'
+    | 'maxQueuedBytes'
+    | 'maxNamesPerNetMessage'
+    | 'dialBackoffInitialMs'
+    | 'dialBackoffMaxMs'
+    | 'maxDialsPerSecond'
+    | 'maxRememberedNodes'
+    | 'learnedPortTtlMs'
     | 'callTimeoutMs'
     | 'rpcTimeoutMs'
     | 'maxPendingPerNode'
@@ -97,18 +106,25 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
 
   let discovery: Discovery | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
-  const node = new KNode({
-    name: own.node,
-    distribution: transport,
-    listenPort: port,
-    ...pick(options),
-    ...(logger === undefined ? {} : { logger }),
-    onStop: async () => {
-      if (timer !== undefined) clearInterval(timer);
-      discovery?.stop();
-      await transport.close();
-    },
-  }) as KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
+  let node: KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
+  try {
+    node = new KNode({
+      name: own.node,
+      distribution: transport,
+      listenPort: port,
+      ...pick(options),
+      ...(logger === undefined ? {} : { logger }),
+      onStop: async () => {
+        if (timer !== undefined) clearInterval(timer);
+        discovery?.stop();
+        await transport.close();
+      },
+    }) as KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
+  } catch (err) {
+    // A bad runtime option: the listener opened above must not outlive the failed start.
+    await transport.close();
+    throw err;
+  }
   Object.defineProperties(node, {
     port: { value: port, enumerable: true },
     transport: { value: transport, enumerable: true },
@@ -162,6 +178,15 @@ function pick(o: StartNodeOptions): Partial<NodeOptions> {
     'hidden',
     'connectAll',
     'maxMailboxSize',
+    'maxMailboxBytes',
+    'maxQueuedBytesPerPeer',
+    'maxQueuedBytes',
+    'maxNamesPerNetMessage',
+    'dialBackoffInitialMs',
+    'dialBackoffMaxMs',
+    'maxDialsPerSecond',
+    'maxRememberedNodes',
+    'learnedPortTtlMs',
     'callTimeoutMs',
     'rpcTimeoutMs',
     'maxPendingPerNode',

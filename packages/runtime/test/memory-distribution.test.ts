@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createNode,
@@ -8,6 +9,7 @@ import {
   isDownMessage,
   isExitMessage,
   type KNode,
+  MEMORY_MESSAGE_OVERHEAD_BYTES,
   MemoryNetwork,
   type NodeEvent,
   OP,
@@ -342,5 +344,18 @@ describe('memory network', () => {
     a.send(r.pid, 'still alive');
     await until(() => r.got.includes('still alive'));
     expect(a.stats().badControl).toBeGreaterThan(0);
+  });
+
+  it("passes each message's packed size plus a fixed overhead as the 'message' event's byte estimate", async () => {
+    const a = net.endpoint('x@mem');
+    const b = net.endpoint('y@mem');
+    await a.connect('y@mem');
+    const got: Array<[unknown, number]> = [];
+    b.on('message', (_node: string, m: unknown, bytes: number) => got.push([m, bytes]));
+    const msgs = [[[OP.SEND, '', 'x']], [[OP.SEND, '', 'x'], 'y'.repeat(5000)], [[OP.SEND, '', 'x'], {}]];
+    for (const m of msgs) a.send('y@mem', m);
+    await until(() => got.length === msgs.length);
+    expect(got.map(([m]) => m)).toEqual(msgs);
+    expect(got.map(([, n]) => n)).toEqual(msgs.map((m) => pack(m).length + MEMORY_MESSAGE_OVERHEAD_BYTES));
   });
 });

@@ -1,16 +1,27 @@
-import { isKindredError } from '@kindred/dns';
+import { EventEmitter } from 'node:events';
+import { isKindredError, KindredError } from '@kindred/dns';
+import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createNode,
+  type Distribution,
   type DownMessage,
   type ExitMessage,
   isCallMessage,
   isDownMessage,
   isExitMessage,
   type KNode,
-  type Pid,
+  MEMORY_MESSAGE_OVERHEAD_BYTES,
+  MemoryNetwork,
+  type NodeOptions,
+  OP,
+  Pid,
   ProcessExitedError,
+  Ref,
+  RUNTIME_DEFAULTS,
   RUNTIME_ERRORS,
+  type SpawnOptions,
   TIMEOUT,
 } from '../src/index.js';
 
@@ -619,3 +630,450 @@ describe('spawnHandler', () => {
     expect(await done).toBe(100_000);
   });
 });
+
+// ---------------------------------------------------------------- hardening: what a peer can make a node do
+
+describe('a peer cannot exhaust memory, dial storms, rex, spoofed signals, unprintable data', () => {
+  let net = new MemoryNetwork();
+  afterEach(() => {
+    net = new MemoryNetwork();
+  });
+  /** A node on the memory network (which passes each message's packed size as its byte estimate). */
+  function mkm(name: string, opts: Partial<NodeOptions> = {}): KNode {
+    return mk({ name: `${name}@mem`, distribution: net.endpoint(`${name}@mem`), ...opts });
+  }
+  /** A node whose endpoint records every connect() it is asked for. */
+  function mkSpied(
+    name: string,
+    opts: Partial<NodeOptions> = {},
+  ): { node: KNode; dials: string[]; sent: unknown[] } {
+    const ep = net.endpoint(`${name}@mem`);
+    const dials: string[] = [];
+    const sent: unknown[] = [];
+    const connect = ep.connect.bind(ep);
+    ep.connect = (node: string) => {
+      dials.push(node);
+      return connect(node);
+    };
+    const send = ep.send.bind(ep);
+    ep.send = (node: string, message: unknown) => {
+      sent.push(message);
+      send(node, message);
+    };
+    return { node: mk({ name: `${name}@mem`, distribution: ep, ...opts }), dials, sent };
+  }
+  /** A process that never reads: everything sent to it stays in its mailbox. */
+  const sink = (node: KNode, opts: SpawnOptions = {}): Pid =>
+    node.spawn(async (ctx) => {
+      await ctx.receive((m) => m === 'never');
+    }, opts);
+  const settle = async (n = 5) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
+  const until = async (f: () => boolean, ms = 3000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!f()) {
+      if (Date.now() > end) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const BIG = 'x'.repeat(1000);
+  /** What the memory network charges for `msg` sent to `to`: the packed SEND frame plus its fixed overhead. */
+  const cost = (to: Pid, msg: unknown) =>
+    pack([[OP.SEND, '', to], msg]).length + MEMORY_MESSAGE_OVERHEAD_BYTES;
+
+  it('a mailbox over maxMailboxBytes of remote messages kills its process with mailbox_overflow', async () => {
+    const a = mkm('a');
+    const b = mkm('b');
+    await a.connect(b.name);
+    const s = sink(b, { maxMailboxBytes: 20_000 });
+    const { down } = b.monitor(s);
+    for (let i = 0; i < 100; i++) a.send(s, BIG);
+    expect((await down).reason).toBe('mailbox_overflow');
+    expect(b.stats().mailboxOverflows).toBe(1);
+    await settle();
+    expect(b.stats().queuedBytes).toBe(0);
+    expect(() => b.spawn(() => {}, { maxMailboxBytes: 0 })).toThrow(
+      expect.objectContaining({ code: RUNTIME_ERRORS.BAD_OPTION }),
+    );
+  });
+
+  it('bytes are given back when a message leaves the mailbox: receive, selective receive, process end', async () => {
+    const a = mkm('a');
+    const b = mkm('b');
+    await a.connect(b.name);
+    let taken: unknown;
+    const p = b.spawn(async (ctx) => {
+      await ctx.receive((m) => m === 'start');
+      taken = await ctx.receive((m) => m === 'go');
+      await ctx.receive((m) => m === 'one');
+      await ctx.receive((m) => m === 'never');
+    });
+    await settle();
+    a.send(p, BIG);
+    a.send(p, 'go');
+    a.send(p, 'one');
+    a.send(p, BIG);
+    const all = 2 * cost(p, BIG) + cost(p, 'go') + cost(p, 'one');
+    await until(() => b.stats().queuedBytes === all);
+    b.send(p, 'start'); // local: not measured
+    await until(() => taken === 'go');
+    await until(() => b.stats().queuedBytes === all - cost(p, 'go') - cost(p, 'one'));
+    expect(b.mailboxSize(p)).toBe(2);
+    b.exit(p, 'kill');
+    expect(b.stats().queuedBytes).toBe(0);
+  });
+
+  it('local sends are passed by reference and not measured', async () => {
+    const b = mkm('b');
+    const s = sink(b, { maxMailboxBytes: 10 });
+    for (let i = 0; i < 100; i++) b.send(s, BIG);
+    expect(b.isAlive(s)).toBe(true);
+    expect(b.stats().queuedBytes).toBe(0);
+  });
+
+  it('many processes each under their cap: the peer goes over maxQueuedBytesPerPeer and is disconnected', async () => {
+    // Without connect_all, so that nothing dials the cut connection again behind the test's back.
+    const a = mkm('a', { connectAll: false });
+    const c = mkm('c', { connectAll: false });
+    const b = mkm('b', { maxQueuedBytesPerPeer: 30_000, connectAll: false });
+    const downs: string[] = [];
+    b.monitorNodes((e) => e.type === 'nodedown' && downs.push(e.node));
+    await a.connect(b.name);
+    await c.connect(b.name);
+    const sinks = Array.from({ length: 10 }, () => sink(b));
+    for (let i = 0; i < 10; i++) for (const s of sinks) a.send(s, BIG);
+    await until(() => downs.includes(a.name));
+    expect(b.stats().peerOverflows).toBe(1);
+    expect(b.stats().queuedBytes).toBeLessThanOrEqual(30_000);
+    expect(sinks.every((s) => b.isAlive(s))).toBe(true);
+    // Another peer is not affected.
+    const r = b.spawn(async (ctx) => ctx.receive((m) => m === 'from c'));
+    const { down } = b.monitor(r);
+    c.send(r, 'from c');
+    expect((await down).reason).toBe('normal');
+    // Reconnecting does not reset what the peer still holds here: its next big message cuts it again.
+    await a.connect(b.name);
+    for (let i = 0; i < 10; i++) a.send(sinks[0]!, BIG);
+    await until(() => b.stats().peerOverflows === 2);
+    for (const s of sinks) b.exit(s, 'kill');
+    expect(b.stats().queuedBytes).toBe(0);
+  });
+
+  it('peers together over maxQueuedBytes: the one whose message crosses it is disconnected', async () => {
+    const a = mkm('a', { connectAll: false });
+    const c = mkm('c', { connectAll: false });
+    const b = mkm('b', { maxQueuedBytes: 30_000, connectAll: false });
+    await a.connect(b.name);
+    await c.connect(b.name);
+    const s = sink(b);
+    for (let i = 0; i < 14; i++) a.send(s, BIG);
+    await until(() => b.stats().queuedBytes >= 14 * 1000);
+    for (let i = 0; i < 30; i++) c.send(s, BIG);
+    await until(() => !b.nodes().includes(c.name));
+    expect(b.nodes()).toEqual([a.name]);
+    expect(b.stats().peerOverflows).toBe(1);
+    expect(b.stats().queuedBytes).toBeLessThanOrEqual(30_000);
+  });
+
+  it('frames a cut peer had in flight stay dropped until it connects again', () => {
+    const fake = new FakeDistribution();
+    const b = mk({ name: 'b@fake', distribution: fake, maxQueuedBytes: 1000 });
+    fake.emit('nodeup', 'p@fake');
+    const s = sink(b);
+    fake.emit('message', 'p@fake', [[OP.SEND, '', s], 'huge'], 5000);
+    expect(b.stats().peerOverflows).toBe(1);
+    expect(b.nodes()).toEqual([]);
+    for (let i = 0; i < 10; i++) fake.emit('message', 'p@fake', [[OP.SEND, '', s], i], 10);
+    expect(b.mailboxSize(s)).toBe(0);
+    fake.emit('nodeup', 'p@fake');
+    fake.emit('message', 'p@fake', [[OP.SEND, '', s], 'small'], 10);
+    expect(b.mailboxSize(s)).toBe(1);
+    expect(b.stats().queuedBytes).toBe(10);
+  });
+
+  it('a distribution that passes no byte estimate is not measured', async () => {
+    const fake = new FakeDistribution();
+    const b = mk({ name: 'b@fake', distribution: fake, maxMailboxBytes: 10 });
+    fake.emit('nodeup', 'p@fake');
+    const s = sink(b);
+    for (let i = 0; i < 10; i++) fake.emit('message', 'p@fake', [[OP.SEND, '', s], BIG]);
+    expect(b.isAlive(s)).toBe(true);
+    expect(b.mailboxSize(s)).toBe(10);
+  });
+
+  it('connect_all takes at most maxNamesPerNetMessage legal names per message, at the dial rate', async () => {
+    const { node: b, dials } = mkSpied('b');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(b.name);
+    const nodes: unknown[] = Array.from({ length: 10_000 }, (_, i) => [`n${i}@10.0.0.${i % 250}`, 4000 + i]);
+    nodes.unshift(['not a name', 1], ['x@h', 70_000], ['y@h', 'port'], 42, ['', null]);
+    evil.send(b.name, [[OP.REG_SEND, '', '', 'kindred_net'], { type: 'peers', port: 1234, nodes }]);
+    await until(() => b.stats().dialFailures === dials.length && dials.length > 0);
+    expect(dials.length).toBeLessThanOrEqual(RUNTIME_DEFAULTS.maxDialsPerSecond);
+    expect(dials.length + b.stats().dialsSkipped).toBe(RUNTIME_DEFAULTS.maxNamesPerNetMessage - 5);
+    expect(b.stats().netNamesDropped).toBe(nodes.length - RUNTIME_DEFAULTS.maxNamesPerNetMessage + 5);
+    expect(b.stats().rememberedNodes).toBe(RUNTIME_DEFAULTS.maxNamesPerNetMessage - 5);
+    // The same list again: a name that failed is in backoff, not dialled again.
+    evil.send(b.name, [[OP.REG_SEND, '', '', 'kindred_net'], { type: 'peers', port: 1234, nodes }]);
+    await settle();
+    expect(new Set(dials).size).toBe(dials.length);
+    expect(dials.length).toBeLessThanOrEqual(RUNTIME_DEFAULTS.maxNamesPerNetMessage - 5);
+  });
+
+  it('what gossip and failed dials leave behind is bounded by maxRememberedNodes', async () => {
+    const { node: b } = mkSpied('b', { maxRememberedNodes: 10, maxDialsPerSecond: 1000 });
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(b.name);
+    for (let round = 0; round < 5; round++) {
+      const nodes = Array.from({ length: 32 }, (_, i) => [`r${round}n${i}@h`, 5000 + i]);
+      evil.send(b.name, [[OP.REG_SEND, '', '', 'kindred_net'], { type: 'peers', port: null, nodes }]);
+      await until(() => b.stats().dialFailures === 32 * (round + 1));
+      expect(b.stats().rememberedNodes).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('auto-connect to a node that does not answer backs off: sends in backoff are dropped and counted', async () => {
+    const { node: a, dials } = mkSpied('a', { dialBackoffInitialMs: 60_000, dialBackoffMaxMs: 60_000 });
+    const ghost = { name: 'x', node: 'ghost@mem' };
+    a.send(ghost, 0);
+    await until(() => a.stats().dialFailures === 1);
+    for (let i = 1; i <= 1000; i++) a.send(ghost, i);
+    expect(dials).toEqual(['ghost@mem']);
+    expect(a.stats().droppedRemote).toBe(1001);
+    expect(a.stats().dialsSkipped).toBe(1000);
+    // A link to a process of a node in backoff breaks at once with noconnection, like an unreachable node's.
+    const t = probe(a);
+    const linker = a.spawn(async (ctx) => {
+      ctx.trapExit(true);
+      ctx.link(new Pid('ghost@mem', 1, 0, 1));
+      ctx.send(t.pid, await ctx.receive(isExitMessage));
+    });
+    expect(((await t.next()) as ExitMessage).reason).toBe('noconnection');
+    expect(a.isAlive(linker)).toBe(false);
+    // An explicit connect (net_adm:ping) is made despite the backoff, and its failure is counted.
+    await expect(a.connect('ghost@mem')).rejects.toMatchObject({ code: 'KINDRED_ERR_CONNECT_FAILED' });
+    expect(dials).toHaveLength(2);
+    expect(a.stats().dialFailures).toBe(2);
+    // The node comes up: a nodeup ends the backoff, sends go through again.
+    const g = mkm('ghost');
+    const got = probe(g);
+    g.register('x', got.pid);
+    await a.connect(g.name);
+    a.send(ghost, 'after');
+    expect(await got.next()).toBe('after');
+    expect(a.stats().rememberedNodes).toBe(0);
+  });
+
+  it('after the backoff a send dials again', async () => {
+    const { node: a, dials } = mkSpied('a', { dialBackoffInitialMs: 1, dialBackoffMaxMs: 2 });
+    a.send({ name: 'x', node: 'ghost@mem' }, 1);
+    await until(() => a.stats().dialFailures === 1);
+    await new Promise((r) => setTimeout(r, 10));
+    a.send({ name: 'x', node: 'ghost@mem' }, 2);
+    await until(() => a.stats().dialFailures === 2);
+    expect(dials).toEqual(['ghost@mem', 'ghost@mem']);
+  });
+
+  it("rex is restarted after a peer's exit(rex, kill) and after bad calls; rpc works again", async () => {
+    const a = mkm('a');
+    const b = mkm('b');
+    b.expose('twice', (x: number) => 2 * x);
+    expect(await a.rpc(b.name, 'twice', [2])).toBe(4);
+    const rex = b.whereis('rex')!;
+    a.exit(rex, 'kill');
+    await until(() => !b.isAlive(rex));
+    expect(b.stats().rexRestarts).toBe(1);
+    expect(await a.rpc(b.name, 'twice', [3])).toBe(6);
+    // Calls without a pid and ref to answer do not crash it.
+    for (const from of [undefined, 1, { pid: 'x' }, { pid: rex, ref: null }]) {
+      a.send(
+        { name: 'rex', node: b.name },
+        { type: '$gen_call', from, request: { handler: 'twice', args: [1] } },
+      );
+    }
+    expect(await a.rpc(b.name, 'twice', [4])).toBe(8);
+    expect(b.stats().rexRestarts).toBe(1);
+  });
+
+  it('signals naming a sender of another node than the peer that sent them are dropped and counted', async () => {
+    const { node: a, sent } = mkSpied('a');
+    const c = mkm('c');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    await a.connect(c.name);
+    const third = c.spawn(async (ctx) => ctx.receive());
+    const victim = a.spawn(async (ctx) => {
+      ctx.link(third);
+      await ctx.receive((m) => m === 'never');
+    });
+    const trapper = probe(a);
+    a.link(trapper.pid, third);
+    // A monitor a holds on c's process, and a spawn request a made on c: only c may end them.
+    let ref!: Ref;
+    const holder = a.spawn(async (ctx) => {
+      ref = ctx.monitor(third);
+      await ctx.receive((m) => m === 'never');
+    });
+    c.exposeSpawn('slow', async (ctx) => ctx.receive());
+    await settle(10);
+    const ref2 = a.makeRef();
+    const frames: unknown[][] = [
+      [[OP.EXIT, third, victim, 'spoofed']],
+      [[OP.EXIT2, third, victim, 'kill']],
+      [[OP.LINK, third, victim]],
+      [[OP.UNLINK_ID, 1, third, trapper.pid]],
+      [[OP.MONITOR_P, third, victim, ref2]],
+      [[OP.DEMONITOR_P, third, victim, ref2]],
+      [[OP.MONITOR_P_EXIT, third, holder, ref, 'spoofed']],
+      [[OP.SEND_SENDER, third, trapper.pid], 'spoofed'],
+      [[OP.REG_SEND, third, '', 'rex'], 'spoofed'],
+      [[OP.SPAWN_REQUEST, ref2, third, third, ['kindred', 'slow', 0], []], []],
+    ];
+    for (const f of frames) evil.send(a.name, f);
+    await until(() => a.stats().spoofedSignals === frames.length);
+    expect(a.isAlive(victim)).toBe(true);
+    expect(a.stats().remoteLinks).toBe(2);
+    expect(a.stats().remoteMonitors).toBe(1);
+    // MONITOR_P_EXIT for a monitor on c's process from a non-c peer (evil's own pid as FromProc): still refused.
+    evil.send(a.name, [[OP.MONITOR_P_EXIT, new Pid('evil@mem', 1, 0, 1), holder, ref, 'spoofed']]);
+    const spawned = a.spawnOn(c.name, 'slow');
+    const request = sent.find((f) => (f as unknown[][])[0]?.[0] === OP.SPAWN_REQUEST) as unknown[][];
+    evil.send(a.name, [[OP.SPAWN_REPLY, request[0]![1], a.whereis('rex'), 0, 'undef']]);
+    await until(() => a.stats().spoofedSignals === frames.length + 2);
+    expect(a.mailboxSize(holder)).toBe(0);
+    expect(a.stats().remoteMonitors).toBe(1);
+    expect(await spawned).toBeInstanceOf(Pid);
+    expect(a.stats().badControl).toBe(0);
+  });
+
+  it('a peer exit reason that is a BigInt or unprintable still gives a KindredError from call()', async () => {
+    const fake = new FakeDistribution();
+    const b = mk({ name: 'b@fake', distribution: fake });
+    fake.emit('nodeup', 'p@fake');
+    const remote = new Pid('p@fake', 1, 0, 1);
+    const throwing = {
+      toString() {
+        throw new Error('no');
+      },
+    };
+    for (const reason of [2n ** 64n, { toString: 1 }, throwing, { deep: nest(5000) }, 'r'.repeat(1e6)]) {
+      const call = b.call(remote, 'hi', 5000);
+      await until(() => fake.sent.some((f) => (f as unknown[][])[0]?.[0] === OP.MONITOR_P));
+      const mon = fake.sent.find((f) => (f as unknown[][])[0]?.[0] === OP.MONITOR_P) as unknown[][];
+      fake.sent.length = 0;
+      const [, watcher, , ref] = mon[0]!;
+      fake.emit('message', 'p@fake', [[OP.MONITOR_P_EXIT, remote, watcher, ref, reason]]);
+      const err = await call.catch((e: unknown) => e);
+      expect(isKindredError(err, RUNTIME_ERRORS.CALL_EXIT)).toBe(true);
+      expect((err as Error).message.length).toBeLessThan(400);
+    }
+  });
+
+  it('API calls with garbage arguments throw KindredErrors, not TypeErrors', async () => {
+    const b = mk();
+    const errs: unknown[] = [];
+    const ref = b.makeRef();
+    const p = b.spawn(async (ctx) => {
+      for (const from of [undefined, null, 1, { pid: 1 }, { ref: 1 }, { pid: 1, ref }]) {
+        try {
+          ctx.reply(from as never, 1);
+        } catch (e) {
+          errs.push(e);
+        }
+      }
+    });
+    const { down } = b.monitor(p);
+    expect((await down).reason).toBe('normal');
+    expect(errs).toHaveLength(6);
+    expect(errs.every((e) => isKindredError(e, RUNTIME_ERRORS.BAD_DEST))).toBe(true);
+    expect(b.isAlive(undefined as never)).toBe(false);
+    expect(b.mailboxSize(null as never)).toBeUndefined();
+    expect(() => b.register('x', null as never)).toThrow(
+      expect.objectContaining({ code: RUNTIME_ERRORS.BAD_DEST }),
+    );
+    expect(() => b.link(null as never, p)).toThrow(expect.objectContaining({ code: RUNTIME_ERRORS.NOPROC }));
+  });
+
+  it('fuzz: any msgpack-shaped frame of any operation never throws out of the dispatcher nor stops the node', async () => {
+    const fake = new FakeDistribution();
+    const b = mk({ name: 'b@fake', distribution: fake });
+    fake.emit('nodeup', 'p@fake');
+    b.expose('echo', (x: unknown) => x);
+    b.exposeSpawn('idle', async (ctx) => ctx.receive());
+    const locals = [b.spawn(async (ctx) => ctx.receive((m) => m === 'never')), b.whereis('rex')!];
+    const pidArb = fc.oneof(
+      fc.constantFrom(...locals),
+      fc
+        .tuple(fc.constantFrom('p@fake', 'q@fake', 'b@fake'), fc.nat(5), fc.nat(2), fc.nat(3))
+        .map(([node, id, serial, creation]) => new Pid(node, id, serial, creation)),
+    );
+    const refArb = fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([x, y, z]) => new Ref('p@fake', 1, [x, y, z]));
+    const field = fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withSet: true }),
+      },
+      { weight: 2, arbitrary: pidArb },
+      { weight: 1, arbitrary: refArb },
+      { weight: 1, arbitrary: fc.constantFrom('rex', 'pg', 'kindred_net', 'idle', '', 'echo') },
+    );
+    const frame = fc.oneof(
+      fc.anything({ withBigInt: true }),
+      fc
+        .tuple(
+          fc.oneof(fc.constantFrom(...Object.values(OP)), fc.anything()),
+          fc.array(field, { maxLength: 6 }),
+          field,
+        )
+        .map(([op, rest, payload]) => [[op, ...rest], payload]),
+    );
+    let malformed = 0;
+    fc.assert(
+      fc.property(frame, (f) => {
+        const before = b.stats();
+        expect(() => fake.emit('message', 'p@fake', f, 100)).not.toThrow();
+        if (!Array.isArray(f) || !Array.isArray(f[0])) {
+          malformed++;
+          expect(b.stats().badControl).toBe(before.badControl + 1);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(malformed).toBeGreaterThan(0);
+    await settle(20);
+    expect(b.stopped).toBe(false);
+    const r = b.spawn(async (ctx) => ctx.receive());
+    expect(
+      await b.call(
+        b.spawnHandler((m, ctx) => isCallMessage(m) && ctx.reply(m.from, 'pong')),
+        'ping',
+      ),
+    ).toBe('pong');
+    expect(b.isAlive(r)).toBe(true);
+  });
+});
+
+/** A Distribution whose peer is the test itself: it emits whatever JavaScript value the test wants. */
+class FakeDistribution extends EventEmitter implements Distribution {
+  readonly sent: unknown[] = [];
+  send(_node: string, message: unknown): void {
+    this.sent.push(message);
+  }
+  async connect(): Promise<void> {
+    throw new KindredError('KINDRED_ERR_CONNECT_FAILED', 'fake: no dialling');
+  }
+  disconnect(node: string): void {
+    this.emit('nodedown', node, 'disconnect');
+  }
+  nodes(): string[] {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+function nest(depth: number): unknown {
+  let v: unknown = 0;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}

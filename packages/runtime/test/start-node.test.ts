@@ -32,6 +32,23 @@ describe('startNode', () => {
     await expect(startNode({ reconnectIntervalMs: 1 })).rejects.toMatchObject({
       code: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
     });
+    // Runtime options reach the node (and a refused one closes the listener it opened).
+    for (const bad of [{ maxMailboxBytes: 0 }, { maxQueuedBytesPerPeer: -1 }, { maxDialsPerSecond: 1.5 }]) {
+      await expect(start('rbad', bad)).rejects.toMatchObject({ code: 'KINDRED_ERR_RUNTIME_BAD_OPTION' });
+    }
+  });
+
+  it("rpc works again after a peer's exit(rex, kill), over the real transport", async () => {
+    const a = await start('rx');
+    const b = await start('ry');
+    b.expose('add', (x: number, y: number) => x + y);
+    await a.connect(b.name, { port: b.port });
+    expect(await a.rpc(b.name, 'add', [1, 2])).toBe(3);
+    const rex = b.whereis('rex')!;
+    a.exit(rex, 'kill');
+    await until(() => !b.isAlive(rex));
+    expect(await a.rpc(b.name, 'add', [2, 3])).toBe(5);
+    expect(b.stats().rexRestarts).toBe(1);
   });
 
   it('sends, calls and monitors across the real transport; connect_all meshes a third node', async () => {
