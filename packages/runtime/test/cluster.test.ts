@@ -3,8 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { until } from '@kindred/test-support';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const POLL = { timeoutMs: 15_000, intervalMs: 50 };
 
 // Three kindred nodes in separate OS processes on loopback over the real transport. Each runs
 // test/fixtures/node.mjs on the BUILT runtime (built in beforeAll) and is driven with JSON lines.
@@ -89,14 +92,6 @@ class NodeProc {
   }
 }
 
-async function until(f: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const procs: NodeProc[] = [];
 function launch(): NodeProc {
   const p = new NodeProc();
@@ -121,7 +116,7 @@ beforeAll(async () => {
       .filter((o) => o !== n)
       .map((o) => o.name)
       .sort();
-    await until(async () => JSON.stringify((await n.cmd('nodes')).nodes) === JSON.stringify(others));
+    await until(async () => JSON.stringify((await n.cmd('nodes')).nodes) === JSON.stringify(others), POLL);
   }
 });
 
@@ -183,7 +178,7 @@ describe('three nodes in separate OS processes', () => {
     await n1.cmd('exit', { pid: x, reason: 'please' });
     expect((await n2.event((e) => e.tag === 'x1')).msg).toMatchObject({ type: 'EXIT', reason: 'please' });
     await n1.cmd('exit', { pid: x, reason: 'kill' });
-    await until(async () => (await n2.cmd('alive', { tag: 'x1' })).alive === false);
+    await until(async () => (await n2.cmd('alive', { tag: 'x1' })).alive === false, POLL);
 
     const y = (await n3.cmd('spawn', { tag: 'y1' })).pid as PidJson;
     await n1.cmd('spawn', { tag: 'z1' });
@@ -209,7 +204,7 @@ describe('three nodes in separate OS processes', () => {
 
   it('a fourth node started with static discovery joins the full mesh; its stop is a nodedown everywhere', async () => {
     const n4 = await launch().start('n4', { discovery: `static:${n1.name}:${n1.port}` });
-    await until(async () => ((await n4.cmd('nodes')).nodes as string[]).length === 3);
+    await until(async () => ((await n4.cmd('nodes')).nodes as string[]).length === 3, POLL);
     expect((await n4.cmd('nodes')).nodes).toEqual([n1.name, n2.name, n3.name].sort());
     await n1.event((e) => e.event === 'nodeup' && e.node === n4.name);
     await n2.event((e) => e.event === 'nodeup' && e.node === n4.name);
@@ -218,7 +213,7 @@ describe('three nodes in separate OS processes', () => {
     expect((await n2.event((e) => e.event === 'nodedown' && e.node === n4.name)).reason).toEqual(
       expect.any(String),
     );
-    await until(async () => !((await n1.cmd('nodes')).nodes as string[]).includes(n4.name));
+    await until(async () => !((await n1.cmd('nodes')).nodes as string[]).includes(n4.name), POLL);
   });
 
   it('FIFO per pair of processes holds under load (property)', async () => {
@@ -247,7 +242,10 @@ describe('three nodes in separate OS processes', () => {
             ),
           );
           expected += bursts.reduce((s, b) => s + b.count, 0);
-          await until(async () => (await n3.cmd('report', { register: 'fifo' })).total === expected, 30_000);
+          await until(async () => (await n3.cmd('report', { register: 'fifo' })).total === expected, {
+            timeoutMs: 30_000,
+            intervalMs: 50,
+          });
           const r = await n3.cmd('report', { register: 'fifo' });
           expect(r.errors).toBe(0);
         },
@@ -267,7 +265,10 @@ describe('three nodes in separate OS processes', () => {
     }
     const count = async (n: NodeProc) =>
       ((await n.cmd('members', { group: 'room' })).members as unknown[]).length;
-    await until(async () => (await count(n1)) === 3 && (await count(n2)) === 3 && (await count(n3)) === 3);
+    await until(
+      async () => (await count(n1)) === 3 && (await count(n2)) === 3 && (await count(n3)) === 3,
+      POLL,
+    );
     expect((await n1.cmd('broadcast', { group: 'room', msg: 'hi all' })).count).toBe(3);
     for (const [n, tag] of [
       [n1, 'g1'],
@@ -280,13 +281,16 @@ describe('three nodes in separate OS processes', () => {
     const oldName = n3.name;
     await n3.cmd('stop').catch(() => {});
     await n3.kill();
-    await until(async () => (await count(n1)) === 2 && (await count(n2)) === 2);
+    await until(async () => (await count(n1)) === 2 && (await count(n2)) === 2, POLL);
     n3 = await launch().start('n3');
     expect(n3.name).toBe(oldName);
     await n3.cmd('connect', { node: n2.name, port: n2.port });
     await n3.cmd('spawn', { tag: 'g3b' });
     await n3.cmd('do', { tag: 'g3b', op: 'join', args: { group: 'room' } });
-    await until(async () => (await count(n1)) === 3 && (await count(n2)) === 3 && (await count(n3)) === 3);
+    await until(
+      async () => (await count(n1)) === 3 && (await count(n2)) === 3 && (await count(n3)) === 3,
+      POLL,
+    );
   });
 
   it('SIGKILL of a node: DOWN noconnection, EXIT noconnection and nodedown with a reason', async () => {

@@ -1,3 +1,4 @@
+import { until } from '@kindred/test-support';
 import fc from 'fast-check';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ import {
   pidEquals,
   RUNTIME_ERRORS,
 } from '../src/index.js';
+
+const POLL = { timeoutMs: 2_000, intervalMs: 5 };
 
 // Multi-node semantics over the in-memory network (fast, deterministic); cluster.test.ts repeats the key cases
 // with three OS processes over the real transport.
@@ -52,14 +55,6 @@ function recorder(node: KNode, setup?: (ctx: ProcessContext) => void): { pid: Pi
   return { pid, got };
 }
 
-async function until(f: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('memory network', () => {
   it('delivers pids intact and in order, by pid and by {name, node}', async () => {
     const a = mk('a');
@@ -68,7 +63,7 @@ describe('memory network', () => {
     b.register('rec', r.pid);
     await a.connect(b.name);
     for (let i = 0; i < 100; i++) a.send(i % 2 ? r.pid : { name: 'rec', node: b.name }, { i, me: r.pid });
-    await until(() => r.got.length === 100);
+    await until(() => r.got.length === 100, POLL);
     expect(r.got.map((m) => (m as { i: number }).i)).toEqual([...Array(100).keys()]);
     const me = (r.got[0] as { me: Pid }).me;
     expect(me).toBeInstanceOf(Pid);
@@ -80,7 +75,7 @@ describe('memory network', () => {
     const b = mk('b');
     const r = recorder(b);
     a.send(r.pid, 'hello');
-    await until(() => r.got.length === 1);
+    await until(() => r.got.length === 1, POLL);
     expect(a.nodes()).toEqual([b.name]);
   });
 
@@ -98,13 +93,13 @@ describe('memory network', () => {
     });
     await settle();
     b.send(crasher, 'go');
-    await until(() => trapper.got.length === 1);
+    await until(() => trapper.got.length === 1, POLL);
     expect(trapper.got[0]).toMatchObject({
       type: 'EXIT',
       reason: { error: 'Error', message: 'remote boom' },
     });
     expect(pidEquals((trapper.got[0] as ExitMessage).from, crasher)).toBe(true);
-    await until(() => !a.isAlive(victim));
+    await until(() => !a.isAlive(victim), POLL);
   });
 
   it('exit/2 across nodes, kill is untrappable', async () => {
@@ -112,10 +107,10 @@ describe('memory network', () => {
     const b = mk('b');
     const t = recorder(b, (ctx) => ctx.trapExit(true));
     a.exit(t.pid, 'please');
-    await until(() => t.got.length === 1);
+    await until(() => t.got.length === 1, POLL);
     expect(t.got[0]).toMatchObject({ type: 'EXIT', reason: 'please' });
     a.exit(t.pid, 'kill');
-    await until(() => !b.isAlive(t.pid));
+    await until(() => !b.isAlive(t.pid), POLL);
   });
 
   it('remote monitors: DOWN with the reason, noproc for a dead pid or unknown name, demonitor stops it', async () => {
@@ -163,7 +158,7 @@ describe('memory network', () => {
     await settle();
     // The connection is lost without goodbyes (as when b's OS process dies or the network fails).
     net.partition(a.name, b.name, 'net_tick_timeout');
-    await until(() => w.got.length >= 3);
+    await until(() => w.got.length >= 3, POLL);
     const down = w.got.find(isDownMessage)!;
     const exit = w.got.find(isExitMessage)!;
     const nd = w.got.find((m) => (m as NodeEvent).type === 'nodedown');
@@ -210,7 +205,7 @@ describe('memory network', () => {
     const h = mk('h', true);
     await a.connect(b.name);
     await c.connect(a.name);
-    await until(() => c.nodes().length === 2 && b.nodes().length === 2);
+    await until(() => c.nodes().length === 2 && b.nodes().length === 2, POLL);
     expect(b.nodes().sort()).toEqual([a.name, c.name]);
     await h.connect(a.name);
     await settle(10);
@@ -229,18 +224,18 @@ describe('memory network', () => {
     a.pg.join('room', ra.pid);
     await a.connect(b.name);
     b.pg.join('room', rb.pid);
-    await until(() => a.pg.members('room').length === 2 && b.pg.members('room').length === 2);
+    await until(() => a.pg.members('room').length === 2 && b.pg.members('room').length === 2, POLL);
     expect(b.broadcast('room', 'hello')).toBe(2);
-    await until(() => ra.got.length === 1 && rb.got.length === 1);
+    await until(() => ra.got.length === 1 && rb.got.length === 1, POLL);
     net.partition(a.name, b.name);
-    await until(() => a.pg.members('room').length === 1);
+    await until(() => a.pg.members('room').length === 1, POLL);
     expect(b.pg.members('room')).toEqual([rb.pid]);
     await b.connect(a.name);
-    await until(() => a.pg.members('room').length === 2 && b.pg.members('room').length === 2);
+    await until(() => a.pg.members('room').length === 2 && b.pg.members('room').length === 2, POLL);
     b.exit(rb.pid, 'kill');
-    await until(() => a.pg.members('room').length === 1);
+    await until(() => a.pg.members('room').length === 1, POLL);
     a.pg.leave('room', ra.pid);
-    await until(() => b.pg.members('room').length === 0);
+    await until(() => b.pg.members('room').length === 0, POLL);
   });
 
   it('dead processes leave no cross-node links or monitors behind on either node', async () => {
@@ -260,9 +255,9 @@ describe('memory network', () => {
       for (const l of locals) ctx.monitor(l);
       await ctx.receive(() => false);
     });
-    await until(() => a.stats().remoteLinks === 20 && b.stats().remoteMonitors === 40);
+    await until(() => a.stats().remoteLinks === 20 && b.stats().remoteMonitors === 40, POLL);
     for (const l of locals) a.exit(l, 'kill');
-    await until(() => b.stats().remoteLinks === 0 && b.stats().remoteMonitors === 0);
+    await until(() => b.stats().remoteLinks === 0 && b.stats().remoteMonitors === 0, POLL);
     expect(a.stats()).toMatchObject({ remoteLinks: 0, remoteMonitors: 0 });
     expect(remote.filter((r) => b.isAlive(r))).toEqual([]);
   });
@@ -275,7 +270,7 @@ describe('memory network', () => {
     await a.connect('b@mem');
     await b1.stop();
     ep1.kill();
-    await until(() => a.nodes().length === 0);
+    await until(() => a.nodes().length === 0, POLL);
     const b2 = createNode({ name: 'b@mem', distribution: net.endpoint('b@mem') });
     nodes.push(b2);
     const got: unknown[] = [];
@@ -287,7 +282,7 @@ describe('memory network', () => {
     a.send(old, 'for the old one');
     a.send(fresh, 'for the new one');
     expect((await a.monitor(old).down).reason).toBe('noproc');
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, POLL);
     expect(got).toEqual(['for the new one']);
   });
 
@@ -342,7 +337,7 @@ describe('memory network', () => {
       { numRuns: 300 },
     );
     a.send(r.pid, 'still alive');
-    await until(() => r.got.includes('still alive'));
+    await until(() => r.got.includes('still alive'), POLL);
     expect(a.stats().badControl).toBeGreaterThan(0);
   });
 
@@ -354,7 +349,7 @@ describe('memory network', () => {
     b.on('message', (_node: string, m: unknown, bytes: number) => got.push([m, bytes]));
     const msgs = [[[OP.SEND, '', 'x']], [[OP.SEND, '', 'x'], 'y'.repeat(5000)], [[OP.SEND, '', 'x'], {}]];
     for (const m of msgs) a.send('y@mem', m);
-    await until(() => got.length === msgs.length);
+    await until(() => got.length === msgs.length, POLL);
     expect(got.map(([m]) => m)).toEqual(msgs);
     expect(got.map(([, n]) => n)).toEqual(msgs.map((m) => pack(m).length + MEMORY_MESSAGE_OVERHEAD_BYTES));
   });

@@ -1,5 +1,8 @@
+import { until } from '@kindred/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCallMessage, isDownMessage, type StartedNode, startNode } from '../src/index.js';
+
+const POLL = { timeoutMs: 10_000, intervalMs: 20 };
 
 // Real transport, real sockets on loopback, nodes in this process (the three-OS-process tests are in cluster.test.ts).
 const started: StartedNode[] = [];
@@ -17,14 +20,6 @@ async function start(name: string, extra: Parameters<typeof startNode>[0] = {}):
   });
   started.push(n);
   return n;
-}
-
-async function until(f: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('startNode', () => {
@@ -46,7 +41,7 @@ describe('startNode', () => {
     expect(await a.rpc(b.name, 'add', [1, 2])).toBe(3);
     const rex = b.whereis('rex')!;
     a.exit(rex, 'kill');
-    await until(() => !b.isAlive(rex));
+    await until(() => !b.isAlive(rex), POLL);
     expect(await a.rpc(b.name, 'add', [2, 3])).toBe(5);
     expect(b.stats().rexRestarts).toBe(1);
   });
@@ -70,7 +65,7 @@ describe('startNode', () => {
     expect(r.by.node).toBe(b.name);
     // c connects to a only; connect_all brings b.
     await c.connect(a.name, { port: a.port });
-    await until(() => c.nodes().includes(b.name) && b.nodes().includes(c.name));
+    await until(() => c.nodes().includes(b.name) && b.nodes().includes(c.name), POLL);
     expect(c.nodes().sort()).toEqual([a.name, b.name].sort());
     // Monitor from c a process on b, then stop b: DOWN noconnection.
     const echo = b.whereis('echo')!;
@@ -85,7 +80,7 @@ describe('startNode', () => {
     a.monitorNodes((e) => events.push(e));
     await b.stop();
     expect(await down).toMatchObject({ reason: expect.stringMatching(/^(shutdown|noconnection)$/) });
-    await until(() => events.length > 0);
+    await until(() => events.length > 0, POLL);
     expect(events[0]).toMatchObject({ type: 'nodedown', node: b.name });
   });
 
@@ -95,7 +90,7 @@ describe('startNode', () => {
       discovery: `static:${'sa@127.0.0.1'}:${a.port}`,
       discoveryOptions: { pollIntervalMs: 100 },
     });
-    await until(() => b.nodes().includes(a.name));
+    await until(() => b.nodes().includes(a.name), POLL);
     expect(a.nodes()).toContain(b.name);
   });
 
@@ -109,7 +104,7 @@ describe('startNode', () => {
       discovery: 'static:pa@127.0.0.1',
       discoveryOptions: { pollIntervalMs: 100 },
     });
-    await until(() => b.nodes().includes(a.name));
+    await until(() => b.nodes().includes(a.name), POLL);
     expect(a.nodes()).toContain(b.name);
   });
 
@@ -119,7 +114,7 @@ describe('startNode', () => {
     await b.connect(a.name, { port: a.port });
     const h = await start('hh', { hidden: true });
     await h.connect(a.name, { port: a.port });
-    await until(() => a.hiddenNodes().includes(h.name));
+    await until(() => a.hiddenNodes().includes(h.name), POLL);
     expect(a.nodes()).toEqual([b.name]);
     await new Promise((r) => setTimeout(r, 200));
     // As in erl: on a hidden node every connection is hidden.

@@ -1,18 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort as freePortOn, eventually as pollEventually } from '@kindred/test-support';
 
 /** The built app; tests that spawn it need `tsc -b` first (npm test builds). */
 export const APP_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 /** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+export function freePort(): Promise<number> {
+  return freePortOn('127.0.0.1');
 }
 
 /** One app process on loopback. */
@@ -73,13 +68,8 @@ export async function getJson<T>(
 }
 
 /** Polls `probe` every 100 ms until it returns true or `timeoutMs` passes; resolves to whether it became true. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function eventually(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  return pollEventually(probe, { timeoutMs, intervalMs: 100 });
 }
 
 /** Sends `signal` and resolves with the exit code once the process has exited. */
