@@ -44,7 +44,10 @@ describe('Pid and Ref', () => {
     expect(toPid({ node: 1, id: 1, serial: 0, creation: 0 })).toBeUndefined();
     const ref = new Ref('a@h', 9, [1, 2, 3]);
     expect(refEquals(toRef(JSON.parse(JSON.stringify(ref)))!, ref)).toBe(true);
-    expect(isRef({ node: 'a@h', creation: 1, ids: [1, 2] })).toBe(false);
+    expect(isRef({ node: 'a@h', creation: 1, ids: [1, 2] })).toBe(true);
+    expect(isRef({ node: 'a@h', creation: 1, ids: [] })).toBe(false);
+    expect(isRef({ node: 'a@h', creation: 1, ids: [1, 2, 3, 4, 5, 6] })).toBe(false);
+    expect(isRef({ node: 'a@h', creation: 1, ids: [1, 2, 2 ** 32] })).toBe(false);
   });
 
   it('a malformed extension payload does not throw', () => {

@@ -1,8 +1,10 @@
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
-import { decodeFrame, FrameBuffer, TICK_FRAME } from './framing.js';
-import { closeQuietly } from './handshake.js';
-import { CLOSE } from './protocol.js';
+import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
+import { closeQuietly, MAC_TAG_BYTES } from './handshake.js';
+import { CLOSE, type SessionKeys } from './protocol.js';
 
 /** Counters for one peer, for /metrics. */
 export interface PeerStats {
@@ -24,6 +26,8 @@ export interface PeerStats {
   queuedBytes: number;
   /** send() calls refused because the queue was full. */
   queueFullRejections: number;
+  /** Frames refused for a wrong or missing MAC (each closes the connection with 4011 bad_mac). */
+  macFailures: number;
 }
 
 /** The limits a connection enforces. */
@@ -34,11 +38,16 @@ export interface ConnectionLimits {
   readonly maxQueueBytes: number;
   readonly flushAtBytes: number;
   readonly maxInflightBytes: number;
+  /** Most allocated values one received frame may decode into. */
+  readonly maxFrameValues: number;
 }
 
 /** What a connection reports to its transport. */
 export interface ConnectionHandlers {
-  message(node: string, message: unknown): void;
+  /** One message, with the estimate of its decoded size in bytes. */
+  message(node: string, message: unknown, bytes: number): void;
+  /** A frame failed its MAC check (the connection is closing with 4011). */
+  macFailure(node: string): void;
   closed(conn: Connection, reason: string): void;
   drain(node: string): void;
 }
@@ -59,6 +68,7 @@ export class Connection {
     ticksOut: 0,
     queuedBytes: 0,
     queueFullRejections: 0,
+    macFailures: 0,
   };
   /** Runs of encoded messages (frames or parts of one) waiting to be written, in order, before {@link out}'s bytes. */
   private queue: Buffer[] = [];
@@ -75,6 +85,11 @@ export class Connection {
   private receivedSinceTick = false;
   private missedTicks = 0;
   private readonly ticker: NodeJS.Timeout;
+  private readonly scan: ScanLimits;
+  /** Decoded-size estimates of the messages of the frame being delivered (reused). */
+  private readonly costs: number[] = [];
+  /** MAC state when frameIntegrity is on (docs/protocol.md, "Frame integrity"). */
+  private readonly mac: FrameMac | undefined;
 
   constructor(
     /** The peer's node name. */
@@ -82,8 +97,12 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly limits: ConnectionLimits,
     private readonly handlers: ConnectionHandlers,
+    /** The session keys from the handshake when both sides have frameIntegrity; without them frames carry no MAC. */
+    keys?: SessionKeys,
   ) {
-    this.out = new FrameBuffer(limits.flushAtBytes);
+    this.scan = frameLimits(limits.maxFrameValues);
+    this.out = new FrameBuffer(limits.flushAtBytes, this.scan);
+    this.mac = keys === undefined ? undefined : new FrameMac(keys);
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
     // Erlang's nodedown reason here is connection_closed.
@@ -147,7 +166,7 @@ export class Connection {
       this.sentSinceTick = true;
       this.stats.framesOut++;
       this.stats.queuedBytes = size;
-      this.ws.send(frame, { binary: true }, () => this.written(size));
+      this.write(frame, () => this.written(size));
       return;
     }
     this.out.commit(this.queue);
@@ -184,7 +203,7 @@ export class Connection {
       this.inflightBytes += bytes;
       this.sentSinceTick = true;
       this.stats.framesOut++;
-      this.ws.send(frame, { binary: true }, () => this.written(bytes));
+      this.write(frame, () => this.written(bytes));
     }
     if (this.head === this.queue.length) {
       this.queue = [];
@@ -193,6 +212,21 @@ export class Connection {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag: sent as two
+   * fragments of one message (the payload with fin false, the tag with fin true), so the payload, a view on the
+   * send chunk, is not copied to append 16 bytes. Nothing else is written between the two: all writes are here.
+   */
+  private write(frame: Buffer, cb: () => void): void {
+    if (this.mac === undefined) {
+      this.ws.send(frame, { binary: true }, cb);
+      return;
+    }
+    const tag = this.mac.seal(frame);
+    this.ws.send(frame, { binary: true, fin: false });
+    this.ws.send(tag, { binary: true, fin: true }, cb);
   }
 
   private written(bytes: number): void {
@@ -215,43 +249,64 @@ export class Connection {
 
   private receive(data: unknown, isBinary: boolean): void {
     if (!this.open) return;
-    this.receivedSinceTick = true;
     if (!isBinary || !Buffer.isBuffer(data)) {
       this.close(CLOSE.PROTOCOL_ERROR, 'connection_closed');
       return;
     }
-    if (data.length === 0) {
+    let frame: Buffer = data;
+    if (this.mac !== undefined) {
+      const payload = this.mac.open(data);
+      if (payload === undefined) {
+        // Bytes the peer did not send (or altered): they never reach the decoder.
+        this.stats.macFailures++;
+        this.handlers.macFailure(this.node);
+        this.close(CLOSE.BAD_MAC, 'connection_closed');
+        return;
+      }
+      frame = payload;
+    }
+    this.receivedSinceTick = true;
+    if (frame.length === 0) {
       this.stats.ticksIn++;
       return;
     }
+    const costs = this.costs;
+    costs.length = 0;
     let messages: unknown[];
     try {
-      messages = decodeFrame(data);
+      messages = decodeFrame(frame, this.scan, costs);
     } catch {
       this.close(CLOSE.PROTOCOL_ERROR, 'connection_closed');
       return;
     }
     this.stats.framesIn++;
-    this.stats.bytesIn += data.length;
+    this.stats.bytesIn += frame.length;
     this.stats.messagesIn += messages.length;
-    for (const m of messages) {
+    for (let i = 0; i < messages.length; i++) {
       if (!this.open) return;
-      this.handlers.message(this.node, m);
+      this.handlers.message(this.node, messages[i], costs[i] as number);
     }
   }
 
+  /**
+   * Runs every ticktime / intensity. Erlang's rule (net_kernel, dist_util): a peer is down when nothing arrived
+   * during intensity - 1 whole tick periods in a row. The last byte arrived somewhere in the period before the
+   * first empty one, so a silent peer is dropped between ticktime * (1 - 1/intensity) and ticktime after it went
+   * quiet (45-60 s with the defaults).
+   */
   private tick(): void {
     if (!this.open) return;
     if (this.receivedSinceTick) {
       this.receivedSinceTick = false;
       this.missedTicks = 0;
-    } else if (++this.missedTicks >= this.limits.tickIntensity) {
+    } else if (++this.missedTicks >= this.limits.tickIntensity - 1) {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;
     }
     if (!this.sentSinceTick && this.head === this.queue.length && this.out.pending === 0) {
       this.stats.ticksOut++;
-      this.ws.send(TICK_FRAME, { binary: true });
+      if (this.mac === undefined) this.ws.send(TICK_FRAME, { binary: true });
+      else this.ws.send(this.mac.seal(TICK_FRAME), { binary: true });
     }
     this.sentSinceTick = false;
   }
@@ -275,5 +330,47 @@ export class Connection {
     this.head = 0;
     this.queueBytes = 0;
     this.handlers.closed(this, reason);
+  }
+}
+
+/**
+ * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is the first 16
+ * bytes of HMAC-SHA256(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and
+ * ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
+ */
+class FrameMac {
+  private readonly sendKey: KeyObject;
+  private readonly receiveKey: KeyObject;
+  private sendSeq = 0;
+  private receiveSeq = 0;
+  private readonly seqBytes = Buffer.alloc(8);
+
+  constructor(keys: SessionKeys) {
+    this.sendKey = createSecretKey(keys.send);
+    this.receiveKey = createSecretKey(keys.receive);
+  }
+
+  private tag(key: KeyObject, seq: number, payload: Buffer): Buffer {
+    // seq stays below 2^53: a 64-bit counter that cannot wrap in practice.
+    this.seqBytes.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
+    this.seqBytes.writeUInt32BE(seq >>> 0, 4);
+    const h = createHmac('sha256', key);
+    h.update(this.seqBytes);
+    h.update(payload);
+    return h.digest().subarray(0, MAC_TAG_BYTES);
+  }
+
+  /** The tag of the next message this side sends. */
+  seal(payload: Buffer): Buffer {
+    return this.tag(this.sendKey, this.sendSeq++, payload);
+  }
+
+  /** The payload of a received message, or undefined when it is shorter than a tag or its tag is wrong. */
+  open(message: Buffer): Buffer | undefined {
+    const n = message.length - MAC_TAG_BYTES;
+    if (n < 0) return undefined;
+    const payload = message.subarray(0, n);
+    const expected = this.tag(this.receiveKey, this.receiveSeq++, payload);
+    return timingSafeEqual(expected, message.subarray(n)) ? payload : undefined;
   }
 }

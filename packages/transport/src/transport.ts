@@ -78,6 +78,10 @@ export interface TransportOptions {
   readonly hidden?: boolean;
   /** Environment for `KINDRED_PORT`. Default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** A MAC on every frame after the handshake (protocol v2); every node must set it alike. Default true. */
+  readonly frameIntegrity?: boolean;
+  /** Most allocated values one received frame may decode into; more closes with 4000. Default 1,000,000. */
+  readonly maxFrameValues?: number;
 }
 
 /** What a nodeup event tells about the peer. */
@@ -100,20 +104,27 @@ export interface TransportStats {
   readonly handshakesCompleted: number;
   /** Handshakes in progress (incoming and outgoing). */
   readonly pendingHandshakes: number;
+  /** Connections closed with 4011 bad_mac: a frame whose MAC was wrong (bytes injected or altered on the path). */
+  readonly macFailures: number;
 }
 
 /** Events of a {@link Transport}. */
 export interface TransportEvents {
   nodeup: [node: string, info: NodeInfo];
   nodedown: [node: string, reason: string];
-  message: [node: string, message: unknown];
+  /**
+   * One message from `node`, in order. `bytes` estimates its decoded size in memory: its wire bytes plus 64 per
+   * allocated value (array, map, string, bin, pid, ref, date) plus 8 per array element or map entry
+   * (docs/protocol.md, "What a frame may hold"); a mailbox can bound its bytes with it.
+   */
+  message: [node: string, message: unknown, bytes: number];
   drain: [node: string];
   error: [error: KindredError];
 }
 
 /**
  * One node's endpoint: listens, dials, authenticates, frames. Knows nothing of processes.
- * Events: `nodeup (node, info)`, `nodedown (node, reason)` with Erlang's reasons, `message (node, message)`,
+ * Events: `nodeup (node, info)`, `nodedown (node, reason)` with Erlang's reasons, `message (node, message, bytes)`,
  * `drain (node)` after a full send queue emptied to half.
  */
 export interface Transport extends EventEmitter<TransportEvents> {
@@ -164,6 +175,8 @@ interface ResolvedOptions {
   maxPendingHandshakes: number;
   verifyPeerHost: boolean;
   maskFrames: boolean;
+  frameIntegrity: boolean;
+  maxFrameValues: number;
 }
 
 function positiveInt(
@@ -244,11 +257,15 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   private readonly waiters = new Map<string, Waiter>();
   private readonly failures: Record<string, number> = {};
   private completed = 0;
+  private macFailures = 0;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private closed = false;
   private readonly handlers = {
-    message: (node: string, message: unknown) => this.emit('message', node, message),
+    message: (node: string, message: unknown, bytes: number) => this.emit('message', node, message, bytes),
+    macFailure: () => {
+      this.macFailures++;
+    },
     closed: (conn: Connection, reason: string) => this.connectionClosed(conn, reason),
     drain: (node: string) => this.emit('drain', node),
   };
@@ -291,6 +308,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       maxPendingHandshakes: positiveInt(options, 'maxPendingHandshakes', D.maxPendingHandshakes),
       verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
       maskFrames: options.maskFrames ?? D.maskFrames,
+      frameIntegrity: options.frameIntegrity ?? D.frameIntegrity,
+      maxFrameValues: positiveInt(options, 'maxFrameValues', D.maxFrameValues),
     };
     if (this.opts.maxQueueBytes < this.opts.maxMessageBytes) {
       throw transportError(
@@ -324,7 +343,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     this.params = {
       self: this.node,
       cookie: options.cookie,
-      flags: options.hidden ? FLAGS.HIDDEN : 0,
+      flags: (options.hidden ? FLAGS.HIDDEN : 0) | (this.opts.frameIntegrity ? FLAGS.INTEGRITY : 0),
       setupTimeoutMs: this.opts.setupTimeoutMs,
       maxMessageBytes: this.opts.maxMessageBytes,
     };
@@ -718,7 +737,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       this.pendingOut.delete(node);
       other.abort(CLOSE.NOK, 'nok', transportError(TRANSPORT_ERRORS.CONNECT_FAILED, 'superseded'));
     }
-    const conn = new Connection(node, ws, this.opts, this.handlers);
+    const conn = new Connection(node, ws, this.opts, this.handlers, result.keys);
     const info: NodeInfo = { direction, address, hidden: (result.flags & FLAGS.HIDDEN) !== 0 };
     this.peers.set(node, conn);
     this.peerInfo.set(conn, info);
@@ -776,6 +795,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       handshakeFailures: { ...this.failures },
       handshakesCompleted: this.completed,
       pendingHandshakes: this.handshaking.size + this.pendingOut.size,
+      macFailures: this.macFailures,
     };
   }
 

@@ -3,7 +3,7 @@ import { decodeFrame } from '../src/framing.js';
 import { encodeHandshake, newChallenge, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import { createTransport } from '../src/transport.js';
-import { captureLogger, closeCode, once, rawHandshake, rawSocket, startNode } from './support.js';
+import { captureLogger, closeCode, once, rawHandshake, rawMac, rawSocket, startNode } from './support.js';
 
 const open: Transport[] = [];
 async function node(name: string, extra: Parameters<typeof startNode>[1] = {}) {
@@ -326,7 +326,8 @@ describe('a misbehaving authenticated peer', () => {
       const down = once<[string, string]>(a.t, 'nodedown');
       const ws = await rawHandshake(a.port, 'q@127.0.0.1', 'a@127.0.0.1');
       const code = closeCode(ws);
-      ws.send(bad, { binary: typeof bad !== 'string' });
+      if (typeof bad === 'string') ws.send(bad, { binary: false });
+      else ws.send(rawMac(ws).seal(bad), { binary: true });
       expect(await code).toBe(4000);
       expect(await down).toEqual(['q@127.0.0.1', 'connection_closed']);
     }
@@ -345,7 +346,7 @@ describe('backpressure', () => {
     });
     // The raw peer refuses frames over 64 KiB (1009), as a transport with maxMessageBytes 64 KiB does: frames
     // written after the stall must still respect the limit.
-    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1', 'secret', 64 * 1024);
+    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1', 'secret', 64 * 1024 + 16);
     let closed: number | undefined;
     ws.on('close', (code) => {
       closed = code;
@@ -371,7 +372,8 @@ describe('backpressure', () => {
     const drained = once<[string]>(a.t, 'drain');
     let received = 0;
     ws.on('message', (data: Buffer) => {
-      if (data.length > 0) received += decodeFrame(data).length;
+      const payload = rawMac(ws).open(data);
+      if (payload.length > 0) received += decodeFrame(payload).length;
     });
     socket.resume();
     expect(await drained).toEqual(['slow@127.0.0.1']);
