@@ -1,10 +1,17 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
 import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
 import { closeQuietly, MAC_TAG_BYTES } from './handshake.js';
+import { FrameTagKey } from './hmac.js';
 import { CLOSE, type SessionKeys } from './protocol.js';
+
+/**
+ * Frames up to this size are copied with their MAC tag into one WebSocket message; larger ones go as two fragments.
+ * A copy of a few KiB costs less than the second frame (its header, the receiver's reassembly).
+ */
+const COPY_WITH_TAG_BYTES = 16 * 1024;
 
 /** Counters for one peer, for /metrics. */
 export interface PeerStats {
@@ -215,18 +222,31 @@ export class Connection {
   }
 
   /**
-   * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag: sent as two
-   * fragments of one message (the payload with fin false, the tag with fin true), so the payload, a view on the
-   * send chunk, is not copied to append 16 bytes. Nothing else is written between the two: all writes are here.
+   * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag. A small frame is
+   * copied with its tag into one buffer (cheaper than a second WebSocket frame); a larger one goes as two fragments
+   * of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN set,
+   * corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
    */
   private write(frame: Buffer, cb: () => void): void {
-    if (this.mac === undefined) {
+    const mac = this.mac;
+    if (mac === undefined) {
       this.ws.send(frame, { binary: true }, cb);
       return;
     }
-    const tag = this.mac.seal(frame);
+    const tag = mac.seal(frame);
+    const n = frame.length;
+    if (n <= COPY_WITH_TAG_BYTES) {
+      const out = Buffer.allocUnsafe(n + MAC_TAG_BYTES);
+      frame.copy(out, 0);
+      tag.copy(out, n);
+      this.ws.send(out, { binary: true }, cb);
+      return;
+    }
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
     this.ws.send(frame, { binary: true, fin: false });
     this.ws.send(tag, { binary: true, fin: true }, cb);
+    socket?.uncork();
   }
 
   private written(bytes: number): void {
@@ -339,30 +359,19 @@ export class Connection {
  * ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {
-  private readonly sendKey: KeyObject;
-  private readonly receiveKey: KeyObject;
+  private readonly sendKey: FrameTagKey;
+  private readonly receiveKey: FrameTagKey;
   private sendSeq = 0;
   private receiveSeq = 0;
-  private readonly seqBytes = Buffer.alloc(8);
 
   constructor(keys: SessionKeys) {
-    this.sendKey = createSecretKey(keys.send);
-    this.receiveKey = createSecretKey(keys.receive);
-  }
-
-  private tag(key: KeyObject, seq: number, payload: Buffer): Buffer {
-    // seq stays below 2^53: a 64-bit counter that cannot wrap in practice.
-    this.seqBytes.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
-    this.seqBytes.writeUInt32BE(seq >>> 0, 4);
-    const h = createHmac('sha256', key);
-    h.update(this.seqBytes);
-    h.update(payload);
-    return h.digest().subarray(0, MAC_TAG_BYTES);
+    this.sendKey = new FrameTagKey(keys.send);
+    this.receiveKey = new FrameTagKey(keys.receive);
   }
 
   /** The tag of the next message this side sends. */
   seal(payload: Buffer): Buffer {
-    return this.tag(this.sendKey, this.sendSeq++, payload);
+    return this.sendKey.tag(this.sendSeq++, payload);
   }
 
   /** The payload of a received message, or undefined when it is shorter than a tag or its tag is wrong. */
@@ -370,7 +379,7 @@ class FrameMac {
     const n = message.length - MAC_TAG_BYTES;
     if (n < 0) return undefined;
     const payload = message.subarray(0, n);
-    const expected = this.tag(this.receiveKey, this.receiveSeq++, payload);
+    const expected = this.receiveKey.tag(this.receiveSeq++, payload);
     return timingSafeEqual(expected, message.subarray(n)) ? payload : undefined;
   }
 }
