@@ -99,10 +99,15 @@ describe('pid decoding', () => {
 function plainDecode(b: Uint8Array): unknown[] {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = 0;
-  const str = (n: number) => new TextDecoder().decode(b.subarray(p, (p += n)));
+  const take = (n: number) => {
+    const bytes = b.subarray(p, p + n);
+    p += n;
+    return bytes;
+  };
+  const str = (n: number) => new TextDecoder().decode(take(n));
   const ext = (n: number) => {
     const type = v.getInt8(p++);
-    return { ext: type, body: Buffer.from(b.subarray(p, (p += n))) };
+    return { ext: type, body: Buffer.from(take(n)) };
   };
   const arr = (n: number): unknown[] => Array.from({ length: n }, () => one());
   const map = (n: number) => {

@@ -229,3 +229,19 @@ function computeDigestReference(
     )
     .digest();
 }
+
+describe('handshake decoding is strict', () => {
+  it("refuses any msgpack extension, msgpackr's looping bundle included, with 4000", () => {
+    for (const h of [
+      'a0a0d662fffffffcc0', // bundled strings, negative offset (loops msgpackr's unpackMultiple)
+      '95a16e02a3614062c4200000000000000000000000000000000000000000000000000000000000000000d6ff00000001', // a timestamp as flags
+      '92a172d40000', // undefined as the digest
+      '92a161c1', // 0xc1
+      '91dd7fffffff', // a lying array count
+    ]) {
+      expect(() => decodeHandshake(Buffer.from(h, 'hex'))).toThrow(
+        expect.objectContaining({ close: CLOSE.PROTOCOL_ERROR }),
+      );
+    }
+  });
+});
