@@ -67,8 +67,9 @@ export class FrameRefusedError extends KindredError {
 }
 
 const STACK_CAP = 1024;
-// Remaining items (map entries count twice) of each open container, and whether it is a map.
-const remaining = new Float64Array(STACK_CAP + 1);
+// Remaining items (map entries count twice) of each open container, and whether it is a map. Counts fit in 31 bits:
+// a count is checked against the bytes left, and a scanned range is refused past 2^31 - 1 bytes.
+const remaining = new Int32Array(STACK_CAP + 1);
 const isMap = new Uint8Array(STACK_CAP + 1);
 
 /** True when bytes[start, end) are well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
@@ -136,7 +137,9 @@ function refBodyOk(u: Uint8Array, start: number, len: number): boolean {
  * Scans bytes[start, end) as msgpack values laid end to end (one per message) and returns how many there are; for
  * each one appends to `costs` (when given) an estimate of its decoded heap size: its wire bytes, plus
  * {@link DECODE_LIMITS}.valueOverheadBytes per allocated value and .slotBytes per array element or map entry.
- * Throws {@link FrameRefusedError} for anything docs/protocol.md does not allow.
+ * Throws {@link FrameRefusedError} for anything docs/protocol.md does not allow. Runs on every message sent and every
+ * frame received, so the common bytes (fixints, fixstr, fixmap, fixarray) are tested first and the map-key rule is
+ * only evaluated for the types it forbids.
  */
 export function scanMessages(
   u: Uint8Array,
@@ -148,6 +151,7 @@ export function scanMessages(
   const maxDepth = Math.min(limits.maxDepth ?? DECODE_LIMITS.maxDepth, STACK_CAP);
   const maxValues = limits.maxValues;
   const exts = limits.extensions;
+  if (end - start > 0x7fff_ffff) throw new FrameRefusedError('a frame of 2 GiB or more', start);
   let pos = start;
   let values = 0;
   let messages = 0;
@@ -156,26 +160,23 @@ export function scanMessages(
     let msgValues = 0;
     let slots = 0;
     let depth = 0;
-    do {
-      let key = false;
-      if (depth > 0) {
-        const r = remaining[depth] as number;
-        key = isMap[depth] === 1 && r % 2 === 0;
-        remaining[depth] = r - 1;
-      }
+    for (;;) {
       if (pos >= end) throw new FrameRefusedError('truncated value', pos);
+      // After the decrement, an odd count left in a map means this value is a key.
+      if (depth > 0) remaining[depth] = (remaining[depth] as number) - 1;
       const at = pos;
       const b = u[pos++] as number;
-      // 0x00-0x7f positive fixint, 0xe0-0xff negative fixint, nil, booleans: no allocation, one byte.
-      if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
-        // nothing more
+      if (b < 0x80 || b >= 0xe0) {
+        // positive or negative fixint
       } else if (b >= 0xa0 && b <= 0xbf) {
         const n = b - 0xa0;
         if (n > end - pos) throw new FrameRefusedError('string longer than the bytes left', at);
         pos += n;
         msgValues++;
-      } else if ((b >= 0x80 && b <= 0x9f) || b === 0xdc || b === 0xdd || b === 0xde || b === 0xdf) {
-        if (key) throw new FrameRefusedError('a map key that is an array or a map', at);
+      } else if (b <= 0x9f || (b >= 0xdc && b <= 0xdf)) {
+        if (depth > 0 && isMap[depth] === 1 && ((remaining[depth] as number) & 1) === 1) {
+          throw new FrameRefusedError('a map key that is an array or a map', at);
+        }
         let n: number;
         let map: boolean;
         if (b <= 0x8f) {
@@ -203,90 +204,31 @@ export function scanMessages(
           depth++;
           remaining[depth] = items;
           isMap[depth] = map ? 1 : 0;
+          continue;
         }
       } else {
-        switch (b) {
-          case 0xca: // float32
-          case 0xcb: // float64
-          case 0xcc: // uint8
-          case 0xcd:
-          case 0xce:
-          case 0xcf:
-          case 0xd0: // int8
-          case 0xd1:
-          case 0xd2:
-          case 0xd3: {
-            const n = b === 0xca ? 4 : b === 0xcb ? 8 : 1 << ((b - 0xcc) & 3);
-            if (n > end - pos) throw new FrameRefusedError('truncated number', at);
-            pos += n;
-            break;
-          }
-          case 0xc4: // bin 8/16/32, str 8/16/32
-          case 0xc5:
-          case 0xc6:
-          case 0xd9:
-          case 0xda:
-          case 0xdb: {
-            if (key && b <= 0xc6) throw new FrameRefusedError('a map key that is binary', at);
-            const hdr = b === 0xc4 || b === 0xd9 ? 1 : b === 0xc5 || b === 0xda ? 2 : 4;
-            if (hdr > end - pos) throw new FrameRefusedError('truncated length', at);
-            const n =
-              hdr === 1
-                ? (u[pos] as number)
-                : hdr === 2
-                  ? ((u[pos] as number) << 8) | (u[pos + 1] as number)
-                  : u32At(u, pos);
-            pos += hdr;
-            if (n > end - pos) throw new FrameRefusedError('length larger than the bytes left', at);
-            pos += n;
-            msgValues++;
-            break;
-          }
-          case 0xd4: // fixext 1, 2, 4, 8, 16; ext 8, 16, 32
-          case 0xd5:
-          case 0xd6:
-          case 0xd7:
-          case 0xd8:
-          case 0xc7:
-          case 0xc8:
-          case 0xc9: {
-            if (!exts) throw new FrameRefusedError('an extension, none is allowed here', at);
-            if (key) throw new FrameRefusedError('a map key that is an extension', at);
-            let n: number;
-            if (b >= 0xd4) n = 1 << (b - 0xd4);
-            else {
-              const hdr = b === 0xc7 ? 1 : b === 0xc8 ? 2 : 4;
-              if (hdr > end - pos) throw new FrameRefusedError('truncated extension length', at);
-              n =
-                hdr === 1
-                  ? (u[pos] as number)
-                  : hdr === 2
-                    ? ((u[pos] as number) << 8) | (u[pos + 1] as number)
-                    : u32At(u, pos);
-              pos += hdr;
-            }
-            if (pos >= end) throw new FrameRefusedError('truncated extension type', at);
-            const type = u[pos++] as number;
-            if (n > end - pos) throw new FrameRefusedError('extension longer than the bytes left', at);
-            let ok: boolean;
-            if (type === PID_EXT) ok = pidBodyOk(u, pos, n);
-            else if (type === REF_EXT) ok = refBodyOk(u, pos, n);
-            else if (type === TIMESTAMP_EXT) ok = n === 4 || n === 8 || n === 12;
-            // msgpackr (and notepack) write undefined as fixext 1, type 0, data 0.
-            else if (type === 0) ok = b === 0xd4 && u[pos] === 0;
-            else throw new FrameRefusedError(`extension type ${type} (kindred defines 0x50, 0x52, -1)`, at);
-            if (!ok) throw new FrameRefusedError(`malformed body of extension type ${type}`, at);
-            pos += n;
-            if (type !== 0) msgValues++;
-            break;
-          }
-          default:
-            // 0xc1 (never used) is the only byte left.
-            throw new FrameRefusedError(`byte 0x${b.toString(16)}`, at);
+        pos = scanOther(
+          u,
+          b,
+          at,
+          pos,
+          end,
+          exts,
+          depth > 0 && isMap[depth] === 1 && ((remaining[depth] as number) & 1) === 1,
+        );
+        if (
+          b !== 0xc0 &&
+          b !== 0xc2 &&
+          b !== 0xc3 &&
+          !(b >= 0xca && b <= 0xd3) &&
+          !(b === 0xd4 && u[at + 1] === 0)
+        ) {
+          msgValues++;
         }
       }
       while (depth > 0 && remaining[depth] === 0) depth--;
-    } while (depth > 0);
+      if (depth === 0) break;
+    }
     values += msgValues;
     if (values > maxValues) {
       throw new FrameRefusedError(`more than ${maxValues} allocated values (maxFrameValues)`, msgStart);
@@ -297,4 +239,97 @@ export function scanMessages(
     );
   }
   return messages;
+}
+
+/**
+ * The bytes 0xc0-0xdb other than containers: nil, booleans, numbers, bin, str 8/16/32, exts. Returns the position
+ * after the value; `key` is true when the value is a map key (bins and exts are refused there).
+ */
+function scanOther(
+  u: Uint8Array,
+  b: number,
+  at: number,
+  pos: number,
+  end: number,
+  exts: boolean,
+  key: boolean,
+): number {
+  switch (b) {
+    case 0xc0: // nil, false, true
+    case 0xc2:
+    case 0xc3:
+      return pos;
+    case 0xca: // float32
+    case 0xcb: // float64
+    case 0xcc: // uint8
+    case 0xcd:
+    case 0xce:
+    case 0xcf:
+    case 0xd0: // int8
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: {
+      const n = b === 0xca ? 4 : b === 0xcb ? 8 : 1 << ((b - 0xcc) & 3);
+      if (n > end - pos) throw new FrameRefusedError('truncated number', at);
+      return pos + n;
+    }
+    case 0xc4: // bin 8/16/32, str 8/16/32
+    case 0xc5:
+    case 0xc6:
+    case 0xd9:
+    case 0xda:
+    case 0xdb: {
+      if (key && b <= 0xc6) throw new FrameRefusedError('a map key that is binary', at);
+      const hdr = b === 0xc4 || b === 0xd9 ? 1 : b === 0xc5 || b === 0xda ? 2 : 4;
+      if (hdr > end - pos) throw new FrameRefusedError('truncated length', at);
+      const n =
+        hdr === 1
+          ? (u[pos] as number)
+          : hdr === 2
+            ? ((u[pos] as number) << 8) | (u[pos + 1] as number)
+            : u32At(u, pos);
+      pos += hdr;
+      if (n > end - pos) throw new FrameRefusedError('length larger than the bytes left', at);
+      return pos + n;
+    }
+    case 0xd4: // fixext 1, 2, 4, 8, 16; ext 8, 16, 32
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8:
+    case 0xc7:
+    case 0xc8:
+    case 0xc9: {
+      if (!exts) throw new FrameRefusedError('an extension, none is allowed here', at);
+      if (key) throw new FrameRefusedError('a map key that is an extension', at);
+      let n: number;
+      if (b >= 0xd4) n = 1 << (b - 0xd4);
+      else {
+        const hdr = b === 0xc7 ? 1 : b === 0xc8 ? 2 : 4;
+        if (hdr > end - pos) throw new FrameRefusedError('truncated extension length', at);
+        n =
+          hdr === 1
+            ? (u[pos] as number)
+            : hdr === 2
+              ? ((u[pos] as number) << 8) | (u[pos + 1] as number)
+              : u32At(u, pos);
+        pos += hdr;
+      }
+      if (pos >= end) throw new FrameRefusedError('truncated extension type', at);
+      const type = u[pos++] as number;
+      if (n > end - pos) throw new FrameRefusedError('extension longer than the bytes left', at);
+      let ok: boolean;
+      if (type === PID_EXT) ok = pidBodyOk(u, pos, n);
+      else if (type === REF_EXT) ok = refBodyOk(u, pos, n);
+      else if (type === TIMESTAMP_EXT) ok = n === 4 || n === 8 || n === 12;
+      // msgpackr (and notepack) write undefined as fixext 1, type 0, data 0.
+      else if (type === 0) ok = b === 0xd4 && u[pos] === 0;
+      else throw new FrameRefusedError(`extension type ${type} (kindred defines 0x50, 0x52, -1)`, at);
+      if (!ok) throw new FrameRefusedError(`malformed body of extension type ${type}`, at);
+      return pos + n;
+    }
+    default:
+      // 0xc1 (never used) is the only byte left.
+      throw new FrameRefusedError(`byte 0x${b.toString(16)}`, at);
+  }
 }
