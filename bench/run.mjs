@@ -13,11 +13,13 @@ import { runRaw } from './lib/raw.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import { evaluate } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the best of two, 5-pod formation only)
   --json           print the figures as one JSON object instead of the table
   --write-results  also write bench/RESULTS.md from this run
+  --only mac       only the frame MAC's cost: @kindred/transport alone and kindred, two nodes, each with
+                   frameIntegrity on and off in this run (alternating, best of the runs), and the ratios
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -36,7 +38,13 @@ const QUICK = Object.freeze({
 });
 
 const argv = process.argv.slice(2);
-for (const a of argv) {
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+if (onlyAt >= 0 && only !== 'mac') {
+  console.error(`--only takes "mac"\n${USAGE}`);
+  process.exit(2);
+}
+for (const a of argv.filter((_, i) => onlyAt < 0 || (i !== onlyAt && i !== onlyAt + 1))) {
   if (!['--quick', '--json', '--write-results', '--help', '-h'].includes(a)) {
     console.error(`unknown option ${a}\n${USAGE}`);
     process.exit(2);
@@ -66,6 +74,86 @@ async function section(name, fn) {
     progress(`${name} failed: ${err.message}`);
     return { notMeasured: `failed: ${err.message.split('\n')[0]}` };
   }
+}
+
+if (only === 'mac') {
+  await runMac();
+  process.exit(0);
+}
+
+/**
+ * The frame MAC's cost (issue 11: "one-way throughput and round trip with the MAC on stay within 10% of without it,
+ * measured in one run"): each system with frameIntegrity off and on, alternating order, `repeat` + 1 runs each, the
+ * best of them (noise on a shared machine only makes a figure worse).
+ */
+async function runMac() {
+  const { messages, rounds } = sizes;
+  const runsEach = sizes.repeat + 1;
+  const variants = [];
+  for (const [key, label, transportOnly] of [
+    ['transport', '@kindred/transport alone', true],
+    ['kindred', 'kindred, two nodes', false],
+  ]) {
+    for (const mac of [false, true])
+      variants.push({
+        key: `${key}-${mac ? 'mac' : 'nomac'}`,
+        label: `${label}, frameIntegrity ${mac}`,
+        transportOnly,
+        mac,
+      });
+  }
+  const runsOf = Object.fromEntries(variants.map((v) => [v.key, []]));
+  for (let rep = 0; rep < runsEach; rep++) {
+    const order = rep % 2 === 0 ? variants : [...variants].reverse();
+    for (const v of order) {
+      runsOf[v.key].push(
+        await section(`${v.label} (run ${rep + 1} of ${runsEach})`, () =>
+          runKindredRemote({ messages, rounds, transportOnly: v.transportOnly, frameIntegrity: v.mac }),
+        ),
+      );
+    }
+  }
+  killAll();
+  const best = Object.fromEntries(variants.map((v) => [v.key, bestOf(runsOf[v.key])]));
+  const out = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    sizes,
+    machine: { ...machineInfo() },
+    results: best,
+    ratios: {},
+  };
+  const lines = [
+    `kindred frame MAC cost, ${out.date}`,
+    `command: ${out.command}`,
+    `machine: load ${machineInfo().loadavgStart}`,
+    '',
+  ];
+  lines.push('system                       | MAC    | msg/s one-way | rtt p50 us | rtt p99 us');
+  for (const v of variants) {
+    const r = best[v.key];
+    const f = r.notMeasured
+      ? `not measured: ${r.notMeasured}`
+      : `${Math.round(r.oneway.msgPerSec).toLocaleString('en-US').padStart(13)} | ${String(r.rtt.p50Us).padStart(10)} | ${String(r.rtt.p99Us).padStart(10)}`;
+    lines.push(
+      `${(v.transportOnly ? 'transport alone' : 'kindred, two nodes').padEnd(28)} | ${v.mac ? 'on ' : 'off'}    | ${f}`,
+    );
+  }
+  lines.push('');
+  for (const key of ['transport', 'kindred']) {
+    const on = best[`${key}-mac`];
+    const off = best[`${key}-nomac`];
+    if (on.notMeasured || off.notMeasured) continue;
+    const throughput = on.oneway.msgPerSec / off.oneway.msgPerSec;
+    const rtt = on.rtt.p50Us / off.rtt.p50Us;
+    out.ratios[key] = { throughputOnOverOff: throughput, rttP50OnOverOff: rtt };
+    const verdict = throughput >= 0.9 && rtt <= 1.1 ? 'within 10%' : 'OVER 10%';
+    lines.push(
+      `${key}: MAC on / off: throughput ${(throughput * 100).toFixed(1)}%, rtt p50 ${(rtt * 100).toFixed(1)}% -> ${verdict}`,
+    );
+  }
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else console.log(lines.join('\n'));
 }
 
 const startedAt = new Date();

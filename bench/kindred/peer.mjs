@@ -13,12 +13,30 @@ const WARMUP_ROUNDS = 1_000;
 const QUEUE_FULL = 'KINDRED_ERR_SEND_QUEUE_FULL';
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+// KBENCH_FRAME_INTEGRITY=0 turns the frame MAC off (bench/run.mjs --only mac runs both); unset: the default (on).
+const frameIntegrity =
+  process.env.KBENCH_FRAME_INTEGRITY === undefined
+    ? {}
+    : { frameIntegrity: process.env.KBENCH_FRAME_INTEGRITY !== '0' };
+
 async function makeNode(name) {
   if (typeof runtime.startNode === 'function') {
-    const node = await runtime.startNode({ name, cookie, port: 0, host: '127.0.0.1' });
+    const node = await runtime.startNode({
+      name,
+      cookie,
+      port: 0,
+      host: '127.0.0.1',
+      transport: frameIntegrity,
+    });
     return { node, port: node.port, how: 'startNode', transport: node.transport };
   }
-  const transport = createTransport({ self: { node: name }, cookie, port: 0, host: '127.0.0.1' });
+  const transport = createTransport({
+    self: { node: name },
+    cookie,
+    port: 0,
+    host: '127.0.0.1',
+    ...frameIntegrity,
+  });
   const { port } = await transport.listen();
   const node = runtime.createNode({ name, distribution: transport, listenPort: port });
   return { node, port, how: 'createNode+createTransport', transport };

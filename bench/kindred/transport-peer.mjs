@@ -10,8 +10,14 @@ const WARMUP_MESSAGES = 10_000;
 const WARMUP_ROUNDS = 1_000;
 const QUEUE_FULL = 'KINDRED_ERR_SEND_QUEUE_FULL';
 
+// KBENCH_FRAME_INTEGRITY=0 turns the frame MAC off (bench/run.mjs --only mac runs both); unset: the default (on).
+const frameIntegrity =
+  process.env.KBENCH_FRAME_INTEGRITY === undefined
+    ? {}
+    : { frameIntegrity: process.env.KBENCH_FRAME_INTEGRITY !== '0' };
+
 function make(name) {
-  return createTransport({ self: { node: name }, cookie, port: 0, host: '127.0.0.1' });
+  return createTransport({ self: { node: name }, cookie, port: 0, host: '127.0.0.1', ...frameIntegrity });
 }
 
 if (role === 'receiver') {

@@ -48,32 +48,44 @@ export async function runKindredLocal({ processes, messages, repeat = 1, timeout
   };
 }
 
-/** One-way throughput and round trip between two kindred nodes in separate processes. */
+/**
+ * One-way throughput and round trip between two kindred nodes in separate processes. `frameIntegrity` (both
+ * nodes) sets the transport option of that name; undefined leaves the default.
+ */
 export async function runKindredRemote({
   messages,
   rounds,
   nodeFlags = [],
   transportOnly = false,
+  frameIntegrity = undefined,
   timeoutMs = 180_000,
 }) {
   const script = transportOnly ? TRANSPORT_PEER : PEER;
   const id = runId();
   const cookie = `kbench-${runId()}${runId()}`;
-  const recv = start(process.execPath, [...nodeFlags, ...profFlags(), script, 'receiver', id, cookie]);
+  const env =
+    frameIntegrity === undefined
+      ? undefined
+      : { env: { ...process.env, KBENCH_FRAME_INTEGRITY: frameIntegrity ? '1' : '0' } };
+  const recv = start(process.execPath, [...nodeFlags, ...profFlags(), script, 'receiver', id, cookie], env);
   try {
     const [, node, port] = await recv.waitFor(/^READY (\S+) (\d+)$/, 15_000, 'READY');
-    const send = start(process.execPath, [
-      ...nodeFlags,
-      ...profFlags(),
-      script,
-      'sender',
-      id,
-      cookie,
-      node,
-      port,
-      String(messages),
-      String(rounds),
-    ]);
+    const send = start(
+      process.execPath,
+      [
+        ...nodeFlags,
+        ...profFlags(),
+        script,
+        'sender',
+        id,
+        cookie,
+        node,
+        port,
+        String(messages),
+        String(rounds),
+      ],
+      env,
+    );
     try {
       const [, json] = await send.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
       return JSON.parse(json);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { addExtension } from 'msgpackr';
 
 /**
@@ -32,27 +33,29 @@ export class Pid {
 }
 
 /**
- * A reference shaped like Erlang's `NEWER_REFERENCE_EXT`: node, creation and three 32-bit words. Unique per node
- * incarnation; msgpackr extension {@link REF_EXT_TYPE} carries it as `[node, creation, id0, id1, id2]`.
+ * A reference shaped like Erlang's `NEWER_REFERENCE_EXT`: node, creation and 1 to 5 32-bit words (kindred makes
+ * three; a BEAM node's may have up to five). Unique per node incarnation; msgpackr extension {@link REF_EXT_TYPE}
+ * carries it in a self-contained body: creation u32 BE, word count u8, the words u32 BE (least significant first),
+ * then the node name in UTF-8 (docs/protocol.md, "Pid and Ref bodies").
  */
 export class Ref {
   /** Node that made the reference. */
   readonly node: string;
   /** The node incarnation that made it. */
   readonly creation: number;
-  /** Three words, least significant first (Erlang's order). */
-  readonly ids: readonly [number, number, number];
+  /** One to five 32-bit words, least significant first (Erlang's order); kindred's own refs have three. */
+  readonly ids: readonly number[];
 
   /** Makes a reference; use {@link makeRef} on a node instead. */
-  constructor(node: string, creation: number, ids: readonly [number, number, number]) {
+  constructor(node: string, creation: number, ids: readonly number[]) {
     this.node = node;
     this.creation = creation;
     this.ids = ids;
   }
 
-  /** Erlang's printed form: `#Ref<n1@host.0.1.2>`. */
+  /** Erlang's printed form, most significant word first: `#Ref<n1@host.0.1.2>`. */
   toString(): string {
-    return `#Ref<${this.node}.${this.ids[2]}.${this.ids[1]}.${this.ids[0]}>`;
+    return `#Ref<${this.node}.${wordsHighFirst(this.ids)}>`;
   }
 }
 
@@ -62,7 +65,7 @@ export const PID_EXT_TYPE = 0x50;
 export const REF_EXT_TYPE = 0x52;
 
 // msgpackr's extension table is module-wide, so registering here makes every Packr in the process (the transport's
-// included, as pnpm links one msgpackr) write pids and refs as compact tagged arrays and read them back as classes.
+// included, as pnpm links one msgpackr) write pids and refs as self-contained ext bodies and read them back as classes.
 // A pid is written as its NEW_PID_EXT fields, big-endian: id u32, serial u32, creation u32, then the node name in
 // UTF-8. The bytes of a pid are cached (weakly) because the same pids are sent again and again: encoding a pid field
 // by field cost a third of packing a typical message.
@@ -112,7 +115,9 @@ export function decodePid(u: Uint8Array): Pid | undefined {
   if (n < 13 || n > 12 + MAX_NODE_BYTES) return undefined;
   if (sameBytes(u, pidBytesA)) return pidA;
   if (sameBytes(u, pidBytesB)) return pidB;
-  const node = Buffer.from(u.buffer, u.byteOffset, n).toString('utf8', 12);
+  const view = Buffer.from(u.buffer, u.byteOffset, n);
+  if (!isUtf8(view.subarray(12))) return undefined;
+  const node = view.toString('utf8', 12);
   const pid = new Pid(node, u32(u, 0), u32(u, 4), u32(u, 8));
   pidBytesB = pidBytesA;
   pidB = pidA;
@@ -127,18 +132,42 @@ addExtension({
   pack: (p: Pid) => encodePid(p),
   unpack: (u: Uint8Array) => decodePid(u) ?? null,
 });
+/** Most and fewest words a Ref carries (Erlang's references have 1 to 5). */
+const MIN_REF_WORDS = 1;
+const MAX_REF_WORDS = 5;
+
+/** @internal the wire body of a ref: creation u32 BE, word count u8, the words u32 BE, the node name UTF-8. */
+export function encodeRef(r: Ref): Buffer {
+  const words = r.ids.length;
+  const nodeLen = Buffer.byteLength(r.node, 'utf8');
+  const b = Buffer.allocUnsafe(5 + 4 * words + nodeLen);
+  b.writeUInt32BE(r.creation, 0);
+  b.writeUInt8(words, 4);
+  for (let i = 0; i < words; i++) b.writeUInt32BE(r.ids[i] as number, 5 + 4 * i);
+  b.write(r.node, 5 + 4 * words, 'utf8');
+  return b;
+}
+
+/** @internal a ref from its wire body; undefined when malformed (lengths, word count, node name UTF-8). */
+export function decodeRef(u: Uint8Array): Ref | undefined {
+  if (u.length < 6) return undefined;
+  const words = u[4] as number;
+  if (words < MIN_REF_WORDS || words > MAX_REF_WORDS) return undefined;
+  const nodeStart = 5 + 4 * words;
+  const nodeLen = u.length - nodeStart;
+  if (nodeLen < 1 || nodeLen > MAX_NODE_BYTES) return undefined;
+  const view = Buffer.from(u.buffer, u.byteOffset, u.length);
+  if (!isUtf8(view.subarray(nodeStart))) return undefined;
+  const ids: number[] = [];
+  for (let i = 0; i < words; i++) ids.push(u32(u, 5 + 4 * i));
+  return new Ref(view.toString('utf8', nodeStart), u32(u, 0), ids);
+}
+
 addExtension({
   Class: Ref,
   type: REF_EXT_TYPE,
-  write: (r: Ref) => [r.node, r.creation, r.ids[0], r.ids[1], r.ids[2]],
-  read: (d: unknown) => {
-    if (Array.isArray(d) && d.length === 5) {
-      const [node, creation, a, b, c] = d as unknown[];
-      const ref = toRef({ node, creation, ids: [a, b, c] });
-      if (ref) return ref;
-    }
-    return d;
-  },
+  pack: (r: Ref) => encodeRef(r),
+  unpack: (u: Uint8Array) => decodeRef(u) ?? null,
 });
 
 const isU32 = (v: unknown): v is number =>
@@ -161,7 +190,8 @@ export function isRef(v: unknown): v is Ref {
     typeof o.node === 'string' &&
     isU32(o.creation) &&
     Array.isArray(o.ids) &&
-    o.ids.length === 3 &&
+    o.ids.length >= MIN_REF_WORDS &&
+    o.ids.length <= MAX_REF_WORDS &&
     o.ids.every((x) => isU32(x))
   );
 }
@@ -184,7 +214,7 @@ export function toPid(v: unknown): Pid | undefined {
 export function toRef(v: unknown): Ref | undefined {
   if (v instanceof Ref) return v;
   if (!isRef(v)) return undefined;
-  return new Ref(v.node, v.creation, [v.ids[0], v.ids[1], v.ids[2]]);
+  return new Ref(v.node, v.creation, [...v.ids]);
 }
 
 /** True when two pids name the same process (same node, id, serial and creation). */
@@ -194,13 +224,16 @@ export function pidEquals(a: Pid, b: Pid): boolean {
 
 /** True when two references are the same reference. */
 export function refEquals(a: Ref, b: Ref): boolean {
-  return (
-    a.ids[0] === b.ids[0] &&
-    a.ids[1] === b.ids[1] &&
-    a.ids[2] === b.ids[2] &&
-    a.creation === b.creation &&
-    a.node === b.node
-  );
+  const n = a.ids.length;
+  if (n !== b.ids.length || a.creation !== b.creation) return false;
+  for (let i = 0; i < n; i++) if (a.ids[i] !== b.ids[i]) return false;
+  return a.node === b.node;
+}
+
+function wordsHighFirst(ids: readonly number[]): string {
+  let out = String(ids[ids.length - 1]);
+  for (let i = ids.length - 2; i >= 0; i--) out += `.${ids[i]}`;
+  return out;
 }
 
 /** A string naming the pid, for use as a Map key. */
@@ -210,7 +243,7 @@ export function pidKey(p: Pid): string {
 
 /** A string naming the reference, for use as a Map key. */
 export function refKey(r: Ref): string {
-  return `${r.node}/${r.creation}/${r.ids[2]}.${r.ids[1]}.${r.ids[0]}`;
+  return `${r.node}/${r.creation}/${wordsHighFirst(r.ids)}`;
 }
 
 const TWO_18 = 2 ** 18;

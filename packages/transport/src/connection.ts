@@ -1,8 +1,17 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
-import { decodeFrame, FrameBuffer, TICK_FRAME } from './framing.js';
-import { closeQuietly } from './handshake.js';
-import { CLOSE } from './protocol.js';
+import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
+import { closeQuietly, MAC_TAG_BYTES } from './handshake.js';
+import { FrameTagKey } from './hmac.js';
+import { CLOSE, type SessionKeys } from './protocol.js';
+
+/**
+ * Frames up to this size are copied with their MAC tag into one WebSocket message; larger ones go as two fragments.
+ * A copy of a few KiB costs less than the second frame (its header, the receiver's reassembly).
+ */
+const COPY_WITH_TAG_BYTES = 16 * 1024;
 
 /** Counters for one peer, for /metrics. */
 export interface PeerStats {
@@ -24,6 +33,8 @@ export interface PeerStats {
   queuedBytes: number;
   /** send() calls refused because the queue was full. */
   queueFullRejections: number;
+  /** Frames refused for a wrong or missing MAC (each closes the connection with 4011 bad_mac). */
+  macFailures: number;
 }
 
 /** The limits a connection enforces. */
@@ -34,11 +45,16 @@ export interface ConnectionLimits {
   readonly maxQueueBytes: number;
   readonly flushAtBytes: number;
   readonly maxInflightBytes: number;
+  /** Most allocated values one received frame may decode into. */
+  readonly maxFrameValues: number;
 }
 
 /** What a connection reports to its transport. */
 export interface ConnectionHandlers {
-  message(node: string, message: unknown): void;
+  /** One message, with the estimate of its decoded size in bytes. */
+  message(node: string, message: unknown, bytes: number): void;
+  /** A frame failed its MAC check (the connection is closing with 4011). */
+  macFailure(node: string): void;
   closed(conn: Connection, reason: string): void;
   drain(node: string): void;
 }
@@ -59,6 +75,7 @@ export class Connection {
     ticksOut: 0,
     queuedBytes: 0,
     queueFullRejections: 0,
+    macFailures: 0,
   };
   /** Runs of encoded messages (frames or parts of one) waiting to be written, in order, before {@link out}'s bytes. */
   private queue: Buffer[] = [];
@@ -75,6 +92,11 @@ export class Connection {
   private receivedSinceTick = false;
   private missedTicks = 0;
   private readonly ticker: NodeJS.Timeout;
+  private readonly scan: ScanLimits;
+  /** Decoded-size estimates of the messages of the frame being delivered (reused). */
+  private readonly costs: number[] = [];
+  /** MAC state when frameIntegrity is on (docs/protocol.md, "Frame integrity"). */
+  private readonly mac: FrameMac | undefined;
 
   constructor(
     /** The peer's node name. */
@@ -82,8 +104,12 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly limits: ConnectionLimits,
     private readonly handlers: ConnectionHandlers,
+    /** The session keys from the handshake when both sides have frameIntegrity; without them frames carry no MAC. */
+    keys?: SessionKeys,
   ) {
-    this.out = new FrameBuffer(limits.flushAtBytes);
+    this.scan = frameLimits(limits.maxFrameValues);
+    this.out = new FrameBuffer(limits.flushAtBytes, this.scan);
+    this.mac = keys === undefined ? undefined : new FrameMac(keys);
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
     // Erlang's nodedown reason here is connection_closed.
@@ -147,7 +173,7 @@ export class Connection {
       this.sentSinceTick = true;
       this.stats.framesOut++;
       this.stats.queuedBytes = size;
-      this.ws.send(frame, { binary: true }, () => this.written(size));
+      this.write(frame, () => this.written(size));
       return;
     }
     this.out.commit(this.queue);
@@ -184,7 +210,7 @@ export class Connection {
       this.inflightBytes += bytes;
       this.sentSinceTick = true;
       this.stats.framesOut++;
-      this.ws.send(frame, { binary: true }, () => this.written(bytes));
+      this.write(frame, () => this.written(bytes));
     }
     if (this.head === this.queue.length) {
       this.queue = [];
@@ -193,6 +219,34 @@ export class Connection {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag. A small frame is
+   * copied with its tag into one buffer (cheaper than a second WebSocket frame); a larger one goes as two fragments
+   * of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN set,
+   * corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
+   */
+  private write(frame: Buffer, cb: () => void): void {
+    const mac = this.mac;
+    if (mac === undefined) {
+      this.ws.send(frame, { binary: true }, cb);
+      return;
+    }
+    const tag = mac.seal(frame);
+    const n = frame.length;
+    if (n <= COPY_WITH_TAG_BYTES) {
+      const out = Buffer.allocUnsafe(n + MAC_TAG_BYTES);
+      frame.copy(out, 0);
+      tag.copy(out, n);
+      this.ws.send(out, { binary: true }, cb);
+      return;
+    }
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    this.ws.send(frame, { binary: true, fin: false });
+    this.ws.send(tag, { binary: true, fin: true }, cb);
+    socket?.uncork();
   }
 
   private written(bytes: number): void {
@@ -215,43 +269,64 @@ export class Connection {
 
   private receive(data: unknown, isBinary: boolean): void {
     if (!this.open) return;
-    this.receivedSinceTick = true;
     if (!isBinary || !Buffer.isBuffer(data)) {
       this.close(CLOSE.PROTOCOL_ERROR, 'connection_closed');
       return;
     }
-    if (data.length === 0) {
+    let frame: Buffer = data;
+    if (this.mac !== undefined) {
+      const payload = this.mac.open(data);
+      if (payload === undefined) {
+        // Bytes the peer did not send (or altered): they never reach the decoder.
+        this.stats.macFailures++;
+        this.handlers.macFailure(this.node);
+        this.close(CLOSE.BAD_MAC, 'connection_closed');
+        return;
+      }
+      frame = payload;
+    }
+    this.receivedSinceTick = true;
+    if (frame.length === 0) {
       this.stats.ticksIn++;
       return;
     }
+    const costs = this.costs;
+    costs.length = 0;
     let messages: unknown[];
     try {
-      messages = decodeFrame(data);
+      messages = decodeFrame(frame, this.scan, costs);
     } catch {
       this.close(CLOSE.PROTOCOL_ERROR, 'connection_closed');
       return;
     }
     this.stats.framesIn++;
-    this.stats.bytesIn += data.length;
+    this.stats.bytesIn += frame.length;
     this.stats.messagesIn += messages.length;
-    for (const m of messages) {
+    for (let i = 0; i < messages.length; i++) {
       if (!this.open) return;
-      this.handlers.message(this.node, m);
+      this.handlers.message(this.node, messages[i], costs[i] as number);
     }
   }
 
+  /**
+   * Runs every ticktime / intensity. Erlang's rule (net_kernel, dist_util): a peer is down when nothing arrived
+   * during intensity - 1 whole tick periods in a row. The last byte arrived somewhere in the period before the
+   * first empty one, so a silent peer is dropped between ticktime * (1 - 1/intensity) and ticktime after it went
+   * quiet (45-60 s with the defaults).
+   */
   private tick(): void {
     if (!this.open) return;
     if (this.receivedSinceTick) {
       this.receivedSinceTick = false;
       this.missedTicks = 0;
-    } else if (++this.missedTicks >= this.limits.tickIntensity) {
+    } else if (++this.missedTicks >= this.limits.tickIntensity - 1) {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;
     }
     if (!this.sentSinceTick && this.head === this.queue.length && this.out.pending === 0) {
       this.stats.ticksOut++;
-      this.ws.send(TICK_FRAME, { binary: true });
+      if (this.mac === undefined) this.ws.send(TICK_FRAME, { binary: true });
+      else this.ws.send(this.mac.seal(TICK_FRAME), { binary: true });
     }
     this.sentSinceTick = false;
   }
@@ -275,5 +350,36 @@ export class Connection {
     this.head = 0;
     this.queueBytes = 0;
     this.handlers.closed(this, reason);
+  }
+}
+
+/**
+ * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is the first 16
+ * bytes of HMAC-SHA256(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and
+ * ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
+ */
+class FrameMac {
+  private readonly sendKey: FrameTagKey;
+  private readonly receiveKey: FrameTagKey;
+  private sendSeq = 0;
+  private receiveSeq = 0;
+
+  constructor(keys: SessionKeys) {
+    this.sendKey = new FrameTagKey(keys.send);
+    this.receiveKey = new FrameTagKey(keys.receive);
+  }
+
+  /** The tag of the next message this side sends. */
+  seal(payload: Buffer): Buffer {
+    return this.sendKey.tag(this.sendSeq++, payload);
+  }
+
+  /** The payload of a received message, or undefined when it is shorter than a tag or its tag is wrong. */
+  open(message: Buffer): Buffer | undefined {
+    const n = message.length - MAC_TAG_BYTES;
+    if (n < 0) return undefined;
+    const payload = message.subarray(0, n);
+    const expected = this.receiveKey.tag(this.receiveSeq++, payload);
+    return timingSafeEqual(expected, message.subarray(n)) ? payload : undefined;
   }
 }

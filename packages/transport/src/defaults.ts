@@ -52,6 +52,17 @@ export const TRANSPORT_DEFAULTS = Object.freeze({
    * about a sixth of a sender's CPU, so by default the key is zero, which ws skips on both ends.
    */
   maskFrames: false,
+  /**
+   * Every frame after the handshake carries a MAC under a per-connection session key (docs/protocol.md, "Frame
+   * integrity"), so bytes injected into an established connection close it instead of reaching the decoder. Both
+   * nodes must agree; TLS is still the way to get confidentiality.
+   */
+  frameIntegrity: true,
+  /**
+   * Most allocated values (arrays, maps, strings, bins, pids, refs, dates) one received frame may decode into; a
+   * frame with more is refused (close 4000), so 8 MiB of empty maps cannot become 8 million objects.
+   */
+  maxFrameValues: 1_000_000,
   /** The WebSocket path the listener answers on. */
   path: '/kindred',
 });

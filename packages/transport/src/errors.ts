@@ -24,6 +24,14 @@ export const TRANSPORT_ERRORS = Object.freeze({
   MESSAGE_ENCODE: 'KINDRED_ERR_MESSAGE_ENCODE',
   /** The peer's send queue is full (maxQueueBytes): the peer reads slower than we write. Retry after 'drain'. */
   QUEUE_FULL: 'KINDRED_ERR_SEND_QUEUE_FULL',
+  /**
+   * A frame (or a message at send time) holds msgpack kindred does not define: an unknown extension, a lying
+   * length, nesting past the depth limit, more values than maxFrameValues. A received one closes the connection
+   * with 4000 protocol_error.
+   */
+  FRAME_REFUSED: 'KINDRED_ERR_FRAME_REFUSED',
+  /** The two nodes disagree on frameIntegrity (the MAC on every frame); set it the same on every node. */
+  INTEGRITY_MISMATCH: 'KINDRED_ERR_INTEGRITY_MISMATCH',
   /** The transport is closed or not listening. */
   CLOSED: 'KINDRED_ERR_TRANSPORT_CLOSED',
 });

@@ -1,25 +1,110 @@
-import { Packr, REUSE_BUFFER_MODE } from 'msgpackr';
+import { addExtension, Packr, REUSE_BUFFER_MODE } from 'msgpackr';
+import { DECODE_LIMITS, FrameRefusedError, type ScanLimits, scanMessages } from './decoder.js';
+import { TRANSPORT_DEFAULTS } from './defaults.js';
 
 /**
  * Data frames after the handshake (docs/protocol.md, "Frames"): one WebSocket binary message holds one or more
  * msgpack values laid end to end, each one message, in send order. A zero-length message is a tick.
  */
 
+/** Packrs whose output goes on the wire: the encode guards below refuse for them what the decoder refuses. */
+const strictPackrs = new WeakSet<object>();
+
 // Without records (no shared structure state between the two ends), maps as objects. dataPackr writes straight
 // into the chunks of the FrameBuffers (useBuffer); standalone encodes use their own Packr, so a slice it returns
-// is never overwritten by a connection's next message.
-const PACKR_OPTIONS = { useRecords: false, mapsAsObjects: true } as const;
+// is never overwritten by a connection's next message. An invalid Date would be written as a 1-byte timestamp,
+// which the decoder refuses: it throws here instead.
+const PACKR_OPTIONS = {
+  useRecords: false,
+  mapsAsObjects: true,
+  onInvalidDate: () => {
+    throw new TypeError('an invalid Date cannot be sent');
+  },
+} as const;
 const dataPackr = new Packr(PACKR_OPTIONS);
 const singlePackr = new Packr(PACKR_OPTIONS);
+strictPackrs.add(dataPackr);
+strictPackrs.add(singlePackr);
+
+/**
+ * msgpackr (without moreTypes) writes a Set as an array, an Error as `[name, message, cause]`, a RegExp as
+ * `[source, flags]` and any typed array's bytes as bin: the peer would get something else than was sent. For the
+ * packrs above each of them throws instead (KINDRED_ERR_MESSAGE_ENCODE at send time); for any other Packr in the
+ * process (msgpackr's extension table is module-wide) the guard writes what msgpackr writes without moreTypes.
+ * Uint8Array and Buffer are not guarded: they are msgpack bin.
+ */
+function guard(
+  Class: abstract new (...args: never[]) => unknown,
+  what: string,
+  plain: (v: never) => unknown,
+): void {
+  addExtension({
+    Class: Class as unknown as new (...args: unknown[]) => unknown,
+    write(this: unknown, value: unknown) {
+      if (strictPackrs.has(this as object)) {
+        throw new TypeError(`${what} cannot be sent: kindred messages are plain data (docs/protocol.md)`);
+      }
+      return plain(value as never);
+    },
+  } as unknown as Parameters<typeof addExtension>[0]);
+}
+const bytesOf = (v: ArrayBufferView): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+guard(Set, 'a Set', (v: Set<unknown>) => Array.from(v));
+guard(Error, 'an Error', (v: Error) => [v.name, v.message, v.cause]);
+guard(RegExp, 'a RegExp', (v: RegExp) => [v.source, v.flags]);
+guard(ArrayBuffer, 'an ArrayBuffer', (v: ArrayBuffer) => Buffer.from(v));
+guard(DataView, 'a DataView', bytesOf);
+for (const T of [
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+]) {
+  guard(T, `a ${T.name}`, bytesOf);
+}
+
+/** What the decoder of one connection allows (docs/protocol.md, "What a frame may hold"). */
+export function frameLimits(maxFrameValues: number): ScanLimits {
+  return { maxValues: maxFrameValues, maxDepth: DECODE_LIMITS.maxDepth, extensions: true };
+}
+
+/**
+ * Checks that bytes[start, end) hold one message the peer's decoder accepts; throws {@link FrameRefusedError}.
+ * Run on every encoded message, so nothing a peer would refuse (and close the connection for) leaves this node.
+ */
+export function checkEncoded(bytes: Uint8Array, start: number, end: number, limits: ScanLimits): void {
+  const n = scanMessages(bytes, start, end, limits);
+  if (n !== 1) throw new FrameRefusedError(`${n} values where one message was encoded`, start);
+}
 
 /** Encodes one message on its own; throws whatever msgpackr throws for a value it can't carry. */
 export function encodeMessage(message: unknown): Buffer {
-  return singlePackr.pack(message);
+  const b = singlePackr.pack(message);
+  checkEncoded(b, 0, b.length, DEFAULT_LIMITS);
+  return b;
 }
 
-/** Decodes one data frame into its messages, in order. Throws on malformed input. */
-export function decodeFrame(frame: Buffer): unknown[] {
-  return dataPackr.unpackMultiple(frame) as unknown[];
+const DEFAULT_LIMITS: ScanLimits = frameLimits(TRANSPORT_DEFAULTS.maxFrameValues);
+
+/**
+ * Decodes one data frame into its messages, in order. The strict scanner runs first (so msgpackr only sees bytes
+ * kindred defines); `costs`, when given, receives each message's estimated decoded size in bytes. Throws
+ * {@link FrameRefusedError} on anything refused or malformed.
+ */
+export function decodeFrame(frame: Buffer, limits: ScanLimits = DEFAULT_LIMITS, costs?: number[]): unknown[] {
+  scanMessages(frame, 0, frame.length, limits, costs);
+  try {
+    return dataPackr.unpackMultiple(frame) as unknown[];
+  } catch (err) {
+    // Not expected after the scan: any difference between the scanner and msgpackr is still a refused frame.
+    throw new FrameRefusedError(`msgpackr: ${(err as Error).message}`, 0);
+  }
 }
 
 /** A tick: the zero-length frame. */
@@ -56,8 +141,14 @@ export class FrameBuffer {
   /** Bytes of each chunk. */
   private readonly chunkBytes: number;
 
-  /** @param limit the largest run of messages one frame may hold, bytes (a larger single message goes alone) */
-  constructor(private readonly limit: number) {
+  /**
+   * @param limit the largest run of messages one frame may hold, bytes (a larger single message goes alone)
+   * @param scan what the peer's decoder accepts: every encoded message is checked against it
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly scan: ScanLimits = DEFAULT_LIMITS,
+  ) {
     this.chunkBytes = Math.min(Math.max(limit, FRAME_CHUNK_BYTES.min), FRAME_CHUNK_BYTES.max);
   }
 
@@ -68,7 +159,8 @@ export class FrameBuffer {
 
   /**
    * Encodes `message` after the bytes written so far and returns its size; {@link commit} then appends it. Throws
-   * whatever msgpackr throws for a value it can't carry (nothing is appended then). Until commit, the next encode
+   * whatever msgpackr throws for a value it can't carry, or {@link FrameRefusedError} for bytes the peer's decoder
+   * would refuse (nothing is appended then). Until commit, the next encode
    * overwrites it.
    */
   encode(message: unknown): number {
@@ -93,6 +185,7 @@ export class FrameBuffer {
     }
     // Not in the chunk: msgpackr needed more room and allocated (and now writes into) a buffer of its own.
     if (t !== c) packrOwner = undefined;
+    checkEncoded(t, t.start, t.end, this.scan);
     this.enc = t;
     return t.end - t.start;
   }

@@ -8,22 +8,39 @@ import {
   closeReasonOf,
   computeDigest,
   decodeHandshake,
+  deriveSessionKeys,
   digestsEqual,
   encodeHandshake,
+  FLAGS,
   HANDSHAKE_LIMITS,
   HandshakeDecodeError,
   type NameMsg,
   newChallenge,
   PROTOCOL_VERSION,
   type RefuseStatus,
+  type SessionKeys,
 } from './protocol.js';
+
+/** Bytes of the MAC tag after each frame's payload when frameIntegrity is on (docs/protocol.md). */
+export const MAC_TAG_BYTES = 16;
+
+/** True when the INTEGRITY bit of two flags values differs. */
+const integrityDiffers = (a: number, b: number): boolean => ((a ^ b) & FLAGS.INTEGRITY) !== 0;
+
+function integrityMismatch(node: string, local: number): KindredError {
+  return transportError(
+    TRANSPORT_ERRORS.INTEGRITY_MISMATCH,
+    `node ${node} has frameIntegrity ${(local & FLAGS.INTEGRITY) === 0}, this node ${(local & FLAGS.INTEGRITY) !== 0}: set frameIntegrity the same on every node`,
+    { node },
+  );
+}
 
 /** What both ends of a handshake need. */
 export interface HandshakeParams {
   /** This node's full name. */
   readonly self: string;
   readonly cookie: string;
-  /** This node's flags (FLAGS.HIDDEN). */
+  /** This node's flags (FLAGS.HIDDEN, FLAGS.INTEGRITY). */
   readonly flags: number;
   readonly setupTimeoutMs: number;
   /** The largest message after the handshake (the WebSocket's maxPayload once authenticated). */
@@ -36,6 +53,8 @@ export interface HandshakeResult {
   readonly flags: number;
   /** The acceptor's status (`ok`, `ok_simultaneous`, `alive`). */
   readonly status: AcceptStatus;
+  /** The session keys, when both sides set FLAGS.INTEGRITY. */
+  readonly keys?: SessionKeys;
 }
 
 /** A failed handshake: the error, and the close code sent or received. */
@@ -159,8 +178,30 @@ abstract class Handshake {
     if (this.finished) return;
     this.finished = true;
     this.detach();
-    if (failure === null) setMaxPayload(this.ws, this.params.maxMessageBytes);
+    if (failure === null) {
+      const tag = (this.params.flags & FLAGS.INTEGRITY) !== 0 ? MAC_TAG_BYTES : 0;
+      setMaxPayload(this.ws, this.params.maxMessageBytes + tag);
+    }
     this.done(failure, result);
+  }
+
+  /** `{ keys }` for the result when this side has frameIntegrity (the peer's flag was checked to match). */
+  protected sessionKeys(
+    role: 'initiator' | 'acceptor',
+    initiator: string,
+    acceptor: string,
+    initiatorChallenge: Buffer,
+    acceptorChallenge: Buffer,
+  ): { keys?: SessionKeys } {
+    if ((this.params.flags & FLAGS.INTEGRITY) === 0) return {};
+    return {
+      keys: deriveSessionKeys(this.params.cookie, role, {
+        initiator,
+        acceptor,
+        initiatorChallenge,
+        acceptorChallenge,
+      }),
+    };
   }
 
   /** Abandons the handshake from outside (simultaneous connect lost, transport closing). */
@@ -255,6 +296,8 @@ export class InitiatorHandshake extends Handshake {
         acceptor: this.dialed,
         initiatorChallenge: this.challenge,
         acceptorChallenge: this.peerChallenge as Buffer,
+        initiatorFlags: this.params.flags,
+        acceptorFlags: this.peerFlags,
       });
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
@@ -269,13 +312,28 @@ export class InitiatorHandshake extends Handshake {
         );
         return;
       }
-      this.finish(null, { name: this.dialed, flags: this.peerFlags, status: this.peerStatus });
+      this.finish(null, {
+        name: this.dialed,
+        flags: this.peerFlags,
+        status: this.peerStatus,
+        ...this.sessionKeys(
+          'initiator',
+          this.params.self,
+          this.dialed,
+          this.challenge,
+          this.peerChallenge as Buffer,
+        ),
+      });
       return;
     }
     throw new HandshakeDecodeError(`unexpected '${msg.tag}' message`);
   }
 
   private refused(status: RefuseStatus, reason: string): void {
+    if (status === 'not_allowed' && reason === 'integrity_mismatch') {
+      this.fail(CLOSE.NOT_ALLOWED, 'integrity_mismatch', integrityMismatch(this.dialed, this.params.flags));
+      return;
+    }
     if (status === 'nok') {
       this.fail(
         CLOSE.NOK,
@@ -313,6 +371,10 @@ export class InitiatorHandshake extends Handshake {
       );
       return;
     }
+    if (integrityDiffers(msg.flags, this.params.flags)) {
+      this.fail(CLOSE.NOT_ALLOWED, 'integrity_mismatch', integrityMismatch(this.dialed, this.params.flags));
+      return;
+    }
     this.peerChallenge = msg.challenge;
     this.peerStatus = msg.status;
     this.peerFlags = msg.flags;
@@ -322,6 +384,8 @@ export class InitiatorHandshake extends Handshake {
       acceptor: this.dialed,
       initiatorChallenge: this.challenge,
       acceptorChallenge: msg.challenge,
+      initiatorFlags: this.params.flags,
+      acceptorFlags: msg.flags,
     });
     this.send(encodeHandshake({ tag: 'r', digest }));
     this.state = 'ack';
@@ -436,6 +500,14 @@ export class AcceptorHandshake extends Handshake {
     const msg = decodeHandshake(data);
     if (this.state === 'name' && msg.tag === 'n') {
       this.peer = msg;
+      if (integrityDiffers(msg.flags, this.params.flags)) {
+        // Before any check of the initiator (no DNS for a peer that could never connect).
+        this.refuse(
+          { refuse: 'not_allowed', reason: 'integrity_mismatch' },
+          integrityMismatch(msg.name, this.params.flags).message,
+        );
+        return;
+      }
       this.state = 'deciding';
       this.decide(msg, this.remoteAddress).then(
         (decision) => this.decided(decision),
@@ -455,6 +527,8 @@ export class AcceptorHandshake extends Handshake {
         acceptor: this.params.self,
         initiatorChallenge: peer.challenge,
         acceptorChallenge: this.challenge,
+        initiatorFlags: peer.flags,
+        acceptorFlags: this.params.flags,
       });
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
@@ -497,9 +571,16 @@ export class AcceptorHandshake extends Handshake {
       acceptor: this.params.self,
       initiatorChallenge: peer.challenge,
       acceptorChallenge: this.challenge,
+      initiatorFlags: peer.flags,
+      acceptorFlags: this.params.flags,
     });
     this.send(encodeHandshake({ tag: 'a', digest: ack }));
-    this.finish(null, { name: peer.name, flags: peer.flags, status: this.status });
+    this.finish(null, {
+      name: peer.name,
+      flags: peer.flags,
+      status: this.status,
+      ...this.sessionKeys('acceptor', peer.name, this.params.self, peer.challenge, this.challenge),
+    });
   }
 
   private decided(decision: AcceptDecision): void {

@@ -1,8 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Packr } from 'msgpackr';
+import { FrameRefusedError, scanMessages } from './decoder.js';
 
 /** The handshake version this implementation speaks (docs/protocol.md). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The WebSocket subprotocol both sides must agree on; it carries the protocol version. */
 export const SUBPROTOCOL = `kindred-dist.${PROTOCOL_VERSION}`;
@@ -27,6 +28,8 @@ export const HANDSHAKE_LIMITS = Object.freeze({
 export const FLAGS = Object.freeze({
   /** The sender is a hidden node: not in nodes(), no part in the mesh. */
   HIDDEN: 1,
+  /** The sender MACs every frame after the handshake (frameIntegrity); both sides must set it alike. */
+  INTEGRITY: 2,
 });
 
 /**
@@ -58,6 +61,8 @@ export const CLOSE = Object.freeze({
   TICK_TIMEOUT: { code: 4009, reason: 'net_tick_timeout' },
   /** A newer connection to the same node replaced this one. */
   REPLACED: { code: 4010, reason: 'replaced' },
+  /** A frame's MAC was wrong or missing (frameIntegrity): bytes injected or altered on the path. */
+  BAD_MAC: { code: 4011, reason: 'bad_mac' },
 });
 
 /** The reason string of a close code, or undefined for codes kindred does not define. */
@@ -119,6 +124,8 @@ export class HandshakeDecodeError extends Error {
 
 // Handshake messages are plain msgpack arrays; no records, no extensions.
 const handshakePackr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+// One array of at most five scalars: depth 2 and 16 values leave room and nothing more.
+const HANDSHAKE_SCAN = Object.freeze({ maxValues: 16, maxDepth: 2, extensions: false });
 
 /** Encodes a handshake message as one WebSocket binary message (a msgpack array, docs/protocol.md). */
 export function encodeHandshake(msg: HandshakeMsg): Buffer {
@@ -170,9 +177,15 @@ export function decodeHandshake(data: Buffer): HandshakeMsg {
   }
   let value: unknown;
   try {
+    // The same strict scanner as data frames, with no extension at all: msgpackr only sees plain msgpack.
+    if (scanMessages(data, 0, data.length, HANDSHAKE_SCAN) !== 1) {
+      throw new HandshakeDecodeError('not exactly one msgpack value');
+    }
     value = handshakePackr.unpack(data);
   } catch (err) {
-    throw new HandshakeDecodeError(`not msgpack: ${(err as Error).message}`);
+    if (err instanceof HandshakeDecodeError) throw err;
+    const what = err instanceof FrameRefusedError ? err.message : `not msgpack: ${(err as Error).message}`;
+    throw new HandshakeDecodeError(what);
   }
   if (!Array.isArray(value) || value.length === 0) throw new HandshakeDecodeError('not a non-empty array');
   const [tag] = value;
@@ -237,19 +250,30 @@ function lengthPrefixed(text: string): Buffer {
   return out;
 }
 
-/** What a digest proves: which side it comes from, both names, both challenges. */
+/** What a digest proves: which side it comes from, both names, both challenges, both flags. */
 export interface DigestInput {
   readonly role: 'reply' | 'ack';
   readonly initiator: string;
   readonly acceptor: string;
   readonly initiatorChallenge: Buffer;
   readonly acceptorChallenge: Buffer;
+  /** The flags of the initiator's NAME. */
+  readonly initiatorFlags: number;
+  /** The flags of the acceptor's CHALLENGE. */
+  readonly acceptorFlags: number;
+}
+
+function u32be(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
 }
 
 /**
- * HMAC-SHA256 keyed with the cookie over `"kindred-dist-1 " + role`, both names (u16 length-prefixed UTF-8,
- * initiator first) and both challenges (initiator's first). Binding both names stops a digest from being replayed
- * to another node; the role label stops an acceptor's ack from passing as a reply.
+ * HMAC-SHA256 keyed with the cookie over `"kindred-dist-2 " + role`, both names (u16 length-prefixed UTF-8,
+ * initiator first), both challenges (initiator's first), then both flags (u32 BE, initiator's first). Binding both
+ * names stops a digest from being replayed to another node; the role label stops an acceptor's ack from passing as
+ * a reply; the flags stop an on-path attacker from stripping INTEGRITY (a downgrade) unnoticed.
  */
 export function computeDigest(cookie: string, input: DigestInput): Buffer {
   const h = createHmac('sha256', Buffer.from(cookie, 'utf8'));
@@ -258,7 +282,50 @@ export function computeDigest(cookie: string, input: DigestInput): Buffer {
   h.update(lengthPrefixed(input.acceptor));
   h.update(input.initiatorChallenge);
   h.update(input.acceptorChallenge);
+  h.update(u32be(input.initiatorFlags));
+  h.update(u32be(input.acceptorFlags));
   return h.digest();
+}
+
+/** The two session keys of a connection with frameIntegrity, from one side's point of view. */
+export interface SessionKeys {
+  /** Key of the MACs this side sends. */
+  readonly send: Buffer;
+  /** Key of the MACs this side receives. */
+  readonly receive: Buffer;
+}
+
+/** What the session keys are derived from: the cookie, both names and both challenges of the handshake. */
+export interface SessionKeyInput {
+  readonly initiator: string;
+  readonly acceptor: string;
+  readonly initiatorChallenge: Buffer;
+  readonly acceptorChallenge: Buffer;
+}
+
+function sessionKey(cookie: string, dir: 'i2a' | 'a2i', input: SessionKeyInput): Buffer {
+  const h = createHmac('sha256', Buffer.from(cookie, 'utf8'));
+  h.update(`kindred-dist-${PROTOCOL_VERSION} session ${dir}`);
+  h.update(lengthPrefixed(input.initiator));
+  h.update(lengthPrefixed(input.acceptor));
+  h.update(input.initiatorChallenge);
+  h.update(input.acceptorChallenge);
+  return h.digest();
+}
+
+/**
+ * The session keys (docs/protocol.md, "Frame integrity"): K_i2a and K_a2i, each HMAC-SHA256 keyed with the cookie
+ * over `"kindred-dist-2 session " + direction`, both names and both challenges. Fresh challenges on both sides make
+ * them unique to the connection, so frames recorded from another connection do not verify.
+ */
+export function deriveSessionKeys(
+  cookie: string,
+  role: 'initiator' | 'acceptor',
+  input: SessionKeyInput,
+): SessionKeys {
+  const i2a = sessionKey(cookie, 'i2a', input);
+  const a2i = sessionKey(cookie, 'a2i', input);
+  return role === 'initiator' ? { send: i2a, receive: a2i } : { send: a2i, receive: i2a };
 }
 
 /** Constant-time comparison of a received digest with the expected one. */

@@ -96,6 +96,10 @@ export interface TransportOptions {
   readonly hidden?: boolean;
   /** Environment for `KINDRED_PORT`. Default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** A MAC on every frame after the handshake (protocol v2); every node must set it alike. Default true. */
+  readonly frameIntegrity?: boolean;
+  /** Most allocated values one received frame may decode into; more closes with 4000. Default 1,000,000. */
+  readonly maxFrameValues?: number;
 }
 
 /** What a nodeup event tells about the peer. */
@@ -122,20 +126,27 @@ export interface TransportStats {
   readonly edge: EdgeStats;
   /** The acceptor's host check: lookups sent, checks answered from its cache. */
   readonly hostChecks: HostCheckStats;
+  /** Connections closed with 4011 bad_mac: a frame whose MAC was wrong (bytes injected or altered on the path). */
+  readonly macFailures: number;
 }
 
 /** Events of a {@link Transport}. */
 export interface TransportEvents {
   nodeup: [node: string, info: NodeInfo];
   nodedown: [node: string, reason: string];
-  message: [node: string, message: unknown];
+  /**
+   * One message from `node`, in order. `bytes` estimates its decoded size in memory: its wire bytes plus 64 per
+   * allocated value (array, map, string, bin, pid, ref, date) plus 8 per array element or map entry
+   * (docs/protocol.md, "What a frame may hold"); a mailbox can bound its bytes with it.
+   */
+  message: [node: string, message: unknown, bytes: number];
   drain: [node: string];
   error: [error: KindredError];
 }
 
 /**
  * One node's endpoint: listens, dials, authenticates, frames. Knows nothing of processes.
- * Events: `nodeup (node, info)`, `nodedown (node, reason)` with Erlang's reasons, `message (node, message)`,
+ * Events: `nodeup (node, info)`, `nodedown (node, reason)` with Erlang's reasons, `message (node, message, bytes)`,
  * `drain (node)` after a full send queue emptied to half.
  */
 export interface Transport extends EventEmitter<TransportEvents> {
@@ -194,6 +205,8 @@ interface ResolvedOptions {
   edgeLogIntervalMs: number;
   verifyPeerHost: boolean;
   maskFrames: boolean;
+  frameIntegrity: boolean;
+  maxFrameValues: number;
 }
 
 function positiveInt(
@@ -278,11 +291,15 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   private readonly waiters = new Map<string, Waiter>();
   private readonly failures: Record<string, number> = {};
   private completed = 0;
+  private macFailures = 0;
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private closed = false;
   private readonly handlers = {
-    message: (node: string, message: unknown) => this.emit('message', node, message),
+    message: (node: string, message: unknown, bytes: number) => this.emit('message', node, message, bytes),
+    macFailure: () => {
+      this.macFailures++;
+    },
     closed: (conn: Connection, reason: string) => this.connectionClosed(conn, reason),
     drain: (node: string) => this.emit('drain', node),
   };
@@ -341,6 +358,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       edgeLogIntervalMs: positiveInt(options, 'edgeLogIntervalMs', D.edgeLogIntervalMs, 0),
       verifyPeerHost: options.verifyPeerHost ?? D.verifyPeerHost,
       maskFrames: options.maskFrames ?? D.maskFrames,
+      frameIntegrity: options.frameIntegrity ?? D.frameIntegrity,
+      maxFrameValues: positiveInt(options, 'maxFrameValues', D.maxFrameValues),
     };
     if (this.opts.maxQueueBytes < this.opts.maxMessageBytes) {
       throw transportError(
@@ -380,7 +399,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     this.params = {
       self: this.node,
       cookie: options.cookie,
-      flags: options.hidden ? FLAGS.HIDDEN : 0,
+      flags: (options.hidden ? FLAGS.HIDDEN : 0) | (this.opts.frameIntegrity ? FLAGS.INTEGRITY : 0),
       setupTimeoutMs: this.opts.setupTimeoutMs,
       maxMessageBytes: this.opts.maxMessageBytes,
     };
@@ -815,7 +834,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       this.pendingOut.delete(node);
       other.abort(CLOSE.NOK, 'nok', transportError(TRANSPORT_ERRORS.CONNECT_FAILED, 'superseded'));
     }
-    const conn = new Connection(node, ws, this.opts, this.handlers);
+    const conn = new Connection(node, ws, this.opts, this.handlers, result.keys);
     const info: NodeInfo = { direction, address, hidden: (result.flags & FLAGS.HIDDEN) !== 0 };
     this.peers.set(node, conn);
     this.peerInfo.set(conn, info);
@@ -875,6 +894,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
       pendingHandshakes: this.handshaking.size + this.pendingOut.size,
       edge: this.admission.stats(),
       hostChecks: this.hostCheck.stats(),
+      macFailures: this.macFailures,
     };
   }
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Packr, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeMessage, FrameBuffer, joinFrame, TICK_FRAME } from '../src/framing.js';
 
@@ -120,6 +121,89 @@ describe('FrameBuffer', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('the encoder never writes what the strict decoder refuses', () => {
+  const refusedValues: Array<[string, unknown]> = [
+    ['a Set', new Set([1])],
+    ['an Error', new Error('x')],
+    ['a RegExp', /a/g],
+    ['a Float32Array', new Float32Array(2)],
+    ['a BigUint64Array', new BigUint64Array(1)],
+    ['an ArrayBuffer', new ArrayBuffer(2)],
+    ['a DataView', new DataView(new ArrayBuffer(2))],
+    ['a BigInt over 64 bits', 2n ** 70n],
+    ['an invalid Date', new Date(Number.NaN)],
+    ['a Map with an object key', new Map([[{ a: 1 }, 2]])],
+    ['nesting deeper than 128', Array.from({ length: 200 }).reduce<unknown>((inner) => [inner], 1)],
+  ];
+
+  it.each(refusedValues)('refuses %s at encode time (FrameBuffer and encodeMessage)', (_what, value) => {
+    expect(() => encodeMessage({ value })).toThrow();
+    const fb = new FrameBuffer(1024);
+    fb.encode('before');
+    fb.commit([]);
+    expect(() => fb.encode({ value })).toThrow();
+    expect(decodeFrame(fb.take())).toEqual(['before']);
+  });
+
+  it('carries Uint8Array and Buffer as bin, Dates as timestamps, undefined, and 64-bit BigInts', () => {
+    const m = {
+      u: new Uint8Array([1, 2]),
+      b: Buffer.from([3]),
+      d: new Date(1_700_000_000_123),
+      n: undefined,
+      i: -(2n ** 63n),
+      j: 2n ** 64n - 1n,
+    };
+    const [back] = decodeFrame(encodeMessage(m)) as [typeof m];
+    expect([...back.u]).toEqual([1, 2]);
+    expect([...back.b]).toEqual([3]);
+    expect(back.d).toEqual(m.d);
+    expect('n' in back && back.n === undefined).toBe(true);
+    expect(back.i).toBe(m.i);
+    expect(back.j).toBe(m.j);
+  });
+
+  it('leaves other Packrs in the process alone: they still write a Set as an array', () => {
+    expect(unpack(new Packr({ useRecords: false }).pack(new Set([1, 2])))).toEqual([1, 2]);
+  });
+
+  // Every kind of value the encoder accepts: -0 becomes 0 (msgpack has one zero), '__proto__' keys are renamed.
+  const { value: plain } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.boolean(),
+      fc.integer(),
+      fc.double().map((d) => (Object.is(d, -0) ? 0 : d)),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }),
+      fc.string(),
+      fc.uint8Array({ maxLength: 20 }).map((u) => Buffer.from(u)),
+      fc.date({ noInvalidDate: true }),
+      fc.array(tie('value'), { maxLength: 5 }),
+      fc.dictionary(
+        fc.string().filter((k) => k !== '__proto__'),
+        tie('value'),
+        { maxKeys: 5 },
+      ),
+    ),
+  }));
+
+  it('anything the encoder accepts, the strict decoder accepts and round-trips', () => {
+    fc.assert(
+      fc.property(fc.array(plain, { minLength: 1, maxLength: 10 }), (messages) => {
+        const fb = new FrameBuffer(1 << 20);
+        for (const m of messages) {
+          fb.encode(m);
+          fb.commit([]);
+        }
+        expect(decodeFrame(fb.take())).toEqual(messages);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { encodeHandshake, PROTOCOL_VERSION } from '../src/protocol.js';
+import { encodeHandshake, FLAGS, PROTOCOL_VERSION } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import { closeCode, rawHandshake, rawSocket, startNode } from './support.js';
 
@@ -200,7 +200,7 @@ describe('a listener under attack', () => {
       version: PROTOCOL_VERSION,
       name: 'a@evil.test',
       challenge: Buffer.alloc(32),
-      flags: 0,
+      flags: FLAGS.INTEGRITY,
     });
     // The host check waits for the cookie proof: a NAME alone gets a CHALLENGE, then the setup deadline (4007).
     expect(await wsAttack([{ data: name }])).toBe(4007);

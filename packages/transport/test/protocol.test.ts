@@ -6,8 +6,10 @@ import {
   closeReasonOf,
   computeDigest,
   decodeHandshake,
+  deriveSessionKeys,
   digestsEqual,
   encodeHandshake,
+  FLAGS,
   HANDSHAKE_LIMITS,
   HandshakeDecodeError,
   type HandshakeMsg,
@@ -71,14 +73,22 @@ describe('handshake messages', () => {
     );
     const long = encodeHandshake({
       tag: 'n',
-      version: 1,
+      version: PROTOCOL_VERSION,
       name: 'x'.repeat(256),
       challenge: newChallenge(),
       flags: 0,
     });
     expect(() => decodeHandshake(long)).toThrow(expect.objectContaining({ close: CLOSE.TOO_LARGE }));
-    const v2 = encodeHandshake({ tag: 'n', version: 2, name: 'a@b.c', challenge: newChallenge(), flags: 0 });
-    expect(() => decodeHandshake(v2)).toThrow(expect.objectContaining({ close: CLOSE.BAD_VERSION }));
+    for (const version of [1, 3]) {
+      const other = encodeHandshake({
+        tag: 'n',
+        version,
+        name: 'a@b.c',
+        challenge: newChallenge(),
+        flags: 0,
+      });
+      expect(() => decodeHandshake(other)).toThrow(expect.objectContaining({ close: CLOSE.BAD_VERSION }));
+    }
     const short = encodeHandshake({ tag: 'r', digest: Buffer.alloc(16) });
     expect(() => decodeHandshake(short)).toThrow(expect.objectContaining({ close: CLOSE.PROTOCOL_ERROR }));
   });
@@ -96,6 +106,8 @@ describe('digests', () => {
     acceptor: 'b@h.example',
     initiatorChallenge: Buffer.alloc(32, 1),
     acceptorChallenge: Buffer.alloc(32, 2),
+    initiatorFlags: FLAGS.INTEGRITY,
+    acceptorFlags: FLAGS.INTEGRITY | FLAGS.HIDDEN,
   };
 
   it('is HMAC-SHA256 over the documented input (a fixed vector for other implementations)', () => {
@@ -103,12 +115,8 @@ describe('digests', () => {
       computeDigestReference('cookie', base).toString('hex'),
     );
     // The test vectors in docs/protocol.md.
-    expect(computeDigest('cookie', base).toString('hex')).toBe(
-      '6086fd3ba47a063568bbd3c8d0b8e2cac9af8a1a7cb4ec2aaf24e50de53dc45e',
-    );
-    expect(computeDigest('cookie', { ...base, role: 'ack' }).toString('hex')).toBe(
-      'b1fefe95ad0e5b46c02ea3ac92eea6ac3341f53a2a540c35ea6089991a3a7278',
-    );
+    expect(computeDigest('cookie', base).toString('hex')).toBe(VECTORS.reply);
+    expect(computeDigest('cookie', { ...base, role: 'ack' }).toString('hex')).toBe(VECTORS.ack);
   });
 
   it('changes with the cookie, either name, either challenge and the role', () => {
@@ -129,10 +137,69 @@ describe('digests', () => {
       ),
     ).toBe(false);
     expect(digestsEqual(d, d.subarray(0, 16))).toBe(false);
+    // The flags are bound: stripping INTEGRITY on the path changes both digests.
+    expect(digestsEqual(d, computeDigest('cookie', { ...base, initiatorFlags: 0 }))).toBe(false);
+    expect(digestsEqual(d, computeDigest('cookie', { ...base, acceptorFlags: FLAGS.HIDDEN }))).toBe(false);
   });
 });
 
+describe('session keys', () => {
+  const input = {
+    initiator: 'a@h.example',
+    acceptor: 'b@h.example',
+    initiatorChallenge: Buffer.alloc(32, 1),
+    acceptorChallenge: Buffer.alloc(32, 2),
+  };
+
+  it('are HMAC-SHA256 over the documented input, one per direction, mirrored between the two sides', () => {
+    const i = deriveSessionKeys('cookie', 'initiator', input);
+    const a = deriveSessionKeys('cookie', 'acceptor', input);
+    expect(i.send.toString('hex')).toBe(sessionKeyReference('cookie', 'i2a', input).toString('hex'));
+    expect(i.receive.toString('hex')).toBe(sessionKeyReference('cookie', 'a2i', input).toString('hex'));
+    expect(a.send).toEqual(i.receive);
+    expect(a.receive).toEqual(i.send);
+    expect(i.send.toString('hex')).toBe(VECTORS.i2a);
+    expect(i.receive.toString('hex')).toBe(VECTORS.a2i);
+    expect(i.send).not.toEqual(
+      deriveSessionKeys('cookie', 'initiator', { ...input, acceptorChallenge: Buffer.alloc(32, 3) }).send,
+    );
+  });
+});
+
+/** The test vectors printed in docs/protocol.md (cookie `cookie`, Ci = 32 x 0x01, Ca = 32 x 0x02, Fi = 2, Fa = 3). */
+const VECTORS = {
+  reply: '3d334352c662864f2d73bbc98c88fc08abd5bf61cf72ec106e25af0e1e6c11b0',
+  ack: '44ca8a3f6db249ec38348fb5da142734b7d8e965ce62243eb496372305bb3dde',
+  i2a: 'dd7e7854f93fd273f6b2c77e1d3ba3b8431656f327009e2dc98f990181e76f14',
+  a2i: '428705942b7e17fb9fa55854ae2f92737b6ba486d2228c4344b23621afa044f2',
+};
+
 // docs/protocol.md's definition, written out independently with node:crypto.
+
+function sessionKeyReference(
+  cookie: string,
+  dir: string,
+  i: { initiator: string; acceptor: string; initiatorChallenge: Buffer; acceptorChallenge: Buffer },
+): Buffer {
+  return createHmac('sha256', Buffer.from(cookie, 'utf8'))
+    .update(
+      Buffer.concat([
+        Buffer.from(`kindred-dist-2 session ${dir}`),
+        lp(i.initiator),
+        lp(i.acceptor),
+        i.initiatorChallenge,
+        i.acceptorChallenge,
+      ]),
+    )
+    .digest();
+}
+
+function lp(s: string): Buffer {
+  const b = Buffer.from(s, 'utf8');
+  const l = Buffer.alloc(2);
+  l.writeUInt16BE(b.length);
+  return Buffer.concat([l, b]);
+}
 
 function computeDigestReference(
   cookie: string,
@@ -142,23 +209,39 @@ function computeDigestReference(
     acceptor: string;
     initiatorChallenge: Buffer;
     acceptorChallenge: Buffer;
+    initiatorFlags: number;
+    acceptorFlags: number;
   },
 ): Buffer {
-  const lp = (s: string) => {
-    const b = Buffer.from(s, 'utf8');
-    const l = Buffer.alloc(2);
-    l.writeUInt16BE(b.length);
-    return Buffer.concat([l, b]);
-  };
+  const flags = Buffer.alloc(8);
+  flags.writeUInt32BE(i.initiatorFlags, 0);
+  flags.writeUInt32BE(i.acceptorFlags, 4);
   return createHmac('sha256', cookie)
     .update(
       Buffer.concat([
-        Buffer.from(`kindred-dist-1 ${i.role}`),
+        Buffer.from(`kindred-dist-2 ${i.role}`),
         lp(i.initiator),
         lp(i.acceptor),
         i.initiatorChallenge,
         i.acceptorChallenge,
+        flags,
       ]),
     )
     .digest();
 }
+
+describe('handshake decoding is strict', () => {
+  it("refuses any msgpack extension, msgpackr's looping bundle included, with 4000", () => {
+    for (const h of [
+      'a0a0d662fffffffcc0', // bundled strings, negative offset (loops msgpackr's unpackMultiple)
+      '95a16e02a3614062c4200000000000000000000000000000000000000000000000000000000000000000d6ff00000001', // a timestamp as flags
+      '92a172d40000', // undefined as the digest
+      '92a161c1', // 0xc1
+      '91dd7fffffff', // a lying array count
+    ]) {
+      expect(() => decodeHandshake(Buffer.from(h, 'hex'))).toThrow(
+        expect.objectContaining({ close: CLOSE.PROTOCOL_ERROR }),
+      );
+    }
+  });
+});

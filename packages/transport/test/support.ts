@@ -1,10 +1,13 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import {
   computeDigest,
   decodeHandshake,
+  deriveSessionKeys,
   encodeHandshake,
+  FLAGS,
   newChallenge,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
@@ -74,18 +77,47 @@ export function nextMessage(ws: WebSocket): Promise<Buffer> {
   });
 }
 
-/** Runs the initiator side of the handshake by hand; resolves with the open socket once ACK arrived. */
+/** The MACs of a raw peer's connection (docs/protocol.md, "Frame integrity"), written from the spec. */
+export interface RawMac {
+  /** `payload || tag` for the next message this peer sends. */
+  seal(payload: Buffer): Buffer;
+  /** The payload of a received message; throws when its tag is wrong. */
+  open(message: Buffer): Buffer;
+}
+
+const rawMacs = new WeakMap<WebSocket, RawMac>();
+
+/** The MAC state of a socket from {@link rawHandshake} with integrity. */
+export function rawMac(ws: WebSocket): RawMac {
+  const m = rawMacs.get(ws);
+  if (m === undefined) throw new Error('no integrity on this socket');
+  return m;
+}
+
+function tag16(key: Buffer, seq: number, payload: Buffer): Buffer {
+  const s = Buffer.alloc(8);
+  s.writeBigUInt64BE(BigInt(seq));
+  return createHmac('sha256', key).update(s).update(payload).digest().subarray(0, 16);
+}
+
+/**
+ * Runs the initiator side of the handshake by hand; resolves with the open socket once ACK arrived. With
+ * `integrity` (the default, as TRANSPORT_DEFAULTS.frameIntegrity) it sets FLAGS.INTEGRITY and {@link rawMac} gives
+ * the frame MACs.
+ */
 export async function rawHandshake(
   port: number,
   self: string,
   acceptor: string,
   cookie = 'secret',
   maxPayload?: number,
+  integrity = true,
 ): Promise<WebSocket> {
   const ws = await rawSocket(port, SUBPROTOCOL, maxPayload);
   const challenge = newChallenge();
+  const flags = integrity ? FLAGS.INTEGRITY : 0;
   const reply = nextMessage(ws);
-  ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: 0 }));
+  ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags }));
   const c = decodeHandshake(await reply);
   if (c.tag !== 'c') throw new Error(`expected challenge, got ${JSON.stringify(c)}`);
   const digest = computeDigest(cookie, {
@@ -94,11 +126,35 @@ export async function rawHandshake(
     acceptor,
     initiatorChallenge: challenge,
     acceptorChallenge: c.challenge,
+    initiatorFlags: flags,
+    acceptorFlags: c.flags,
   });
   const ack = nextMessage(ws);
   ws.send(encodeHandshake({ tag: 'r', digest }));
   const a = decodeHandshake(await ack);
   if (a.tag !== 'a') throw new Error('expected ack');
+  if (integrity) {
+    const keys = deriveSessionKeys(cookie, 'initiator', {
+      initiator: self,
+      acceptor,
+      initiatorChallenge: challenge,
+      acceptorChallenge: c.challenge,
+    });
+    let sendSeq = 0;
+    let receiveSeq = 0;
+    rawMacs.set(ws, {
+      seal: (payload) => Buffer.concat([payload, tag16(keys.send, sendSeq++, payload)]),
+      open: (message) => {
+        const payload = message.subarray(0, message.length - 16);
+        if (
+          !timingSafeEqual(tag16(keys.receive, receiveSeq++, payload), message.subarray(message.length - 16))
+        ) {
+          throw new Error('bad MAC from the node');
+        }
+        return payload;
+      },
+    });
+  }
   return ws;
 }
 

@@ -106,9 +106,9 @@ describe('TLS (wss)', () => {
     const a = await node('a@127.0.0.1', { tls: trusted.a });
     const b = await node('b@127.0.0.1', { tls: { ...trusted.b, requireClientCert: true } });
     await a.t.connect('b@127.0.0.1', { port: b.port });
-    const got = once<[string, unknown]>(b.t, 'message');
+    const got = once<[string, unknown, number]>(b.t, 'message');
     a.t.send('b@127.0.0.1', { over: 'tls' });
-    expect(await got).toEqual(['a@127.0.0.1', { over: 'tls' }]);
+    expect(await got).toEqual(['a@127.0.0.1', { over: 'tls' }, expect.any(Number)]);
   });
 
   it('frees the edge slot of the TCP connection once the upgrade arrives over TLS', async () => {

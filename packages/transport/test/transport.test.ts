@@ -4,6 +4,7 @@ import {
   computeDigest,
   decodeHandshake,
   encodeHandshake,
+  FLAGS,
   newChallenge,
   PROTOCOL_VERSION,
 } from '../src/protocol.js';
@@ -15,6 +16,7 @@ import {
   nextMessage,
   once,
   rawHandshake,
+  rawMac,
   rawSocket,
   startNode,
 } from './support.js';
@@ -203,7 +205,9 @@ async function nameAndReply(port: number, self: string, acceptor: string, cookie
   const ws = await rawSocket(port);
   const challenge = newChallenge();
   const c = nextMessage(ws);
-  ws.send(encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: 0 }));
+  ws.send(
+    encodeHandshake({ tag: 'n', version: PROTOCOL_VERSION, name: self, challenge, flags: FLAGS.INTEGRITY }),
+  );
   const msg = decodeHandshake(await c);
   if (msg.tag !== 'c') throw new Error(`expected CHALLENGE, got ${msg.tag}`);
   const digest = computeDigest(cookie, {
@@ -212,6 +216,8 @@ async function nameAndReply(port: number, self: string, acceptor: string, cookie
     acceptor,
     initiatorChallenge: challenge,
     acceptorChallenge: msg.challenge,
+    initiatorFlags: FLAGS.INTEGRITY,
+    acceptorFlags: msg.flags,
   });
   ws.send(encodeHandshake({ tag: 'r', digest }));
   return ws;
@@ -241,7 +247,7 @@ describe('the host check waits for the cookie proof', () => {
         version: PROTOCOL_VERSION,
         name: 'y@bad.example',
         challenge: newChallenge(),
-        flags: 0,
+        flags: FLAGS.INTEGRITY,
       }),
     );
     expect(await closeCode(silent)).toBe(4007);
@@ -425,7 +431,8 @@ describe('a misbehaving authenticated peer', () => {
       const down = once<[string, string]>(a.t, 'nodedown');
       const ws = await rawHandshake(a.port, 'q@127.0.0.1', 'a@127.0.0.1');
       const code = closeCode(ws);
-      ws.send(bad, { binary: typeof bad !== 'string' });
+      if (typeof bad === 'string') ws.send(bad, { binary: false });
+      else ws.send(rawMac(ws).seal(bad), { binary: true });
       expect(await code).toBe(4000);
       expect(await down).toEqual(['q@127.0.0.1', 'connection_closed']);
     }
@@ -444,7 +451,7 @@ describe('backpressure', () => {
     });
     // The raw peer refuses frames over 64 KiB (1009), as a transport with maxMessageBytes 64 KiB does: frames
     // written after the stall must still respect the limit.
-    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1', 'secret', 64 * 1024);
+    const ws = await rawHandshake(a.port, 'slow@127.0.0.1', 'a@127.0.0.1', 'secret', 64 * 1024 + 16);
     let closed: number | undefined;
     ws.on('close', (code) => {
       closed = code;
@@ -470,7 +477,8 @@ describe('backpressure', () => {
     const drained = once<[string]>(a.t, 'drain');
     let received = 0;
     ws.on('message', (data: Buffer) => {
-      if (data.length > 0) received += decodeFrame(data).length;
+      const payload = rawMac(ws).open(data);
+      if (payload.length > 0) received += decodeFrame(payload).length;
     });
     socket.resume();
     expect(await drained).toEqual(['slow@127.0.0.1']);
