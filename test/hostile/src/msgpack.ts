@@ -139,7 +139,7 @@ export function mapHeader(len: number, width: Width = smallest(len, 15)): Buffer
 
 /** A map of already-encoded keys and values. */
 export function map(pairs: readonly (readonly [Uint8Array, Uint8Array])[]): Buffer {
-  return cat(mapHeader(pairs.length), ...pairs.flatMap(([k, v]) => [k, v]));
+  return cat(mapHeader(pairs.length), ...pairs.flat());
 }
 
 /**

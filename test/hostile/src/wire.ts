@@ -135,7 +135,7 @@ const V2: WireProfile = {
     const body = Buffer.alloc(5 + 4 * words.length + name.length);
     body.writeUInt32BE(creation >>> 0, 0);
     body.writeUInt8(words.length & 0xff, 4);
-    words.forEach((w, i) => body.writeUInt32BE(w >>> 0, 5 + 4 * i));
+    for (const [i, w] of words.entries()) body.writeUInt32BE(w >>> 0, 5 + 4 * i);
     name.copy(body, 5 + 4 * words.length);
     return ext(0x52, body);
   },

@@ -187,3 +187,22 @@ export function controls(s: HostileSession): unknown[][] {
 }
 
 export type { WirePid };
+
+/** Sends each payload (tagged), giving up after `ms` in all (a node that stopped reading holds the socket). */
+export async function sendAll(s: HostileSession, payloads: readonly Uint8Array[], ms = 20_000): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    t = setTimeout(resolve, ms);
+  });
+  const sending = (async () => {
+    for (const p of payloads) {
+      if (!s.open) return;
+      await s.send(p);
+    }
+  })();
+  await Promise.race([sending, timeout]);
+  clearTimeout(t);
+}
+
+/** Frame bytes just under the node's 8 MiB message limit, room left for the tag. */
+export const NEAR_MAX_FRAME = 8 * 1024 * 1024 - 64;
