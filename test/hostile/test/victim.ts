@@ -189,7 +189,11 @@ export function controls(s: HostileSession): unknown[][] {
 export type { WirePid };
 
 /** Sends each payload (tagged), giving up after `ms` in all (a node that stopped reading holds the socket). */
-export async function sendAll(s: HostileSession, payloads: readonly Uint8Array[], ms = 20_000): Promise<void> {
+export async function sendAll(
+  s: HostileSession,
+  payloads: readonly Uint8Array[],
+  ms = 20_000,
+): Promise<void> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     t = setTimeout(resolve, ms);
