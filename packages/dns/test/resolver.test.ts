@@ -321,7 +321,7 @@ describe('Resolver against malformed records (real UDP, crafted bytes)', () => {
     ]);
     closers.push(() => srv.socket.close());
     const r = resolverFor(srv.port);
-    const err = await r.resolve('a.test.', 'A').catch((e: unknown) => e as Error);
+    const err = (await r.resolve('a.test.', 'A').catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: 'KINDRED_ERR_DNS_BAD_RESPONSE' });
     expect(err.message).toMatch(
       /malformed answer: A record a\.test: an IPv4 address is 4 bytes \(RDLENGTH 2\)/,

@@ -146,7 +146,7 @@ describe('loadCookie', () => {
     });
     // The symlinks themselves are 0777; only the target's mode counts. With fsGroup, kubelet adds group read:
     await chmod(join(stamped, 'cookie'), 0o440);
-    const err = await loadCookie({ cookieFile: path, env: {} }).catch((e: unknown) => e as Error);
+    const err = (await loadCookie({ cookieFile: path, env: {} }).catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: 'KINDRED_ERR_COOKIE_FILE_MODE' });
     expect(err.message).toContain(`Cookie file ${path} must be accessible by owner only`);
     // The same rules for the home file: a symlinked ~/.kindred.cookie is read, not replaced.

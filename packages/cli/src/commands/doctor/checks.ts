@@ -214,6 +214,7 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
       const loaded = await loadCookie({
         env: inputs.env ?? process.env,
         ...(inputs.home === undefined ? {} : { home: inputs.home }),
+        ...(inputs.cookieFile === undefined ? {} : { cookieFile: inputs.cookieFile }),
       });
       cookie = loaded.cookie;
     } catch (err) {
@@ -221,7 +222,7 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
         'peers',
         false,
         `no cookie to ping peers with: ${describeError(err)}`,
-        'pass --cookie or set KINDRED_COOKIE',
+        'pass --cookie-file PATH or set KINDRED_COOKIE',
       );
     }
   }
