@@ -40,7 +40,10 @@ Exit codes:
 const TYPES = ['srv', 'a', 'aaaa'] as const;
 
 /** Files and servers {@link createDiscoverCommand} uses instead of the machine's; for tests. */
-export type DiscoverDeps = Pick<ResolverOptions, 'resolvConfPath' | 'hostsPath' | 'hostname'>;
+export type DiscoverDeps = Pick<
+  ResolverOptions,
+  'resolvConfPath' | 'hostsPath' | 'hostname' | 'timeoutMs' | 'srvDeadlineMs'
+>;
 
 /** `kindred discover`: the seed's SRV discovery (or A/AAAA) printed for people or as JSON. */
 export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
@@ -106,8 +109,20 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
             weight: t.weight,
             addresses: sortAddresses(t.addresses),
           }));
+        if (res.partial !== undefined) {
+          // The deadline cut target address lookups short: the targets are all there, some without addresses.
+          io.stderr.write(`kindred discover: warning: ${res.partial.message} (${res.partial.code})\n`);
+        }
         if (values.json) {
-          printJson(io, { query, fqdn: res.fqdn, type: 'srv', targets });
+          printJson(io, {
+            query,
+            fqdn: res.fqdn,
+            type: 'srv',
+            targets,
+            ...(res.partial === undefined
+              ? {}
+              : { partial: { code: res.partial.code, unresolved: res.partial.details?.unresolved } }),
+          });
           return EXIT.OK;
         }
         io.stdout.write(`query  ${query}\nfqdn   ${res.fqdn}\n`);
