@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { type DiscoverySpec, isDashedIpTarget, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
-import { isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
+import { DNS_DEFAULTS, isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
 const HELP = `Usage: kindred discover QUERY [--type srv|a|aaaa] [--json] [--nameserver ADDR[:PORT]]...
@@ -21,7 +21,10 @@ Options:
                              srv:    {"query","fqdn","type":"srv","targets":[{"target","port","priority","weight",
                                      "addresses"}]}, targets sorted by name
                              a/aaaa: {"query","fqdn","type":"a","addresses":[...]}
-                           "fqdn" is the name the search list resolved.
+                           "fqdn" is the name the search list resolved. srv adds "partial":{"code","unresolved"}
+                           when the SRV lookup's deadline (${DNS_DEFAULTS.srvDeadlineMs / 1000} s) passed during the targets' own address
+                           lookups: every target is listed, those unresolved without addresses (and a warning is
+                           printed on stderr); before the SRV answer, the deadline is KINDRED_ERR_DNS_DEADLINE (exit 1)
   --nameserver ADDR[:PORT] ask this DNS server instead of resolv.conf's (repeatable; [v6]:PORT for IPv6)
   --resolv-conf PATH       read this file instead of /etc/resolv.conf
   --hosts PATH             read this file instead of /etc/hosts
