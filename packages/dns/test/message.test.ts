@@ -83,6 +83,33 @@ describe('decodeMessage', () => {
     }
   });
 
+  it('refuses names that follow too many compression pointers, or point forwards', () => {
+    // An answer whose RDATA (an unmodelled type) is a chain of 100 pointers, each to the one before, the first to the
+    // question name; then an A record owned by the end of the chain. Decoding such names cost CPU per hop.
+    const head = rawResponse(q(TYPE.A));
+    const chainAt = head.length + 2 + 10; // after the first record's owner (a pointer) and fixed part
+    const chain = Buffer.alloc(200);
+    for (let i = 0, prev = 12; i < 100; prev = chainAt + 2 * i, i++)
+      chain.writeUInt16BE(0xc000 | prev, 2 * i);
+    const end = chainAt + 2 * 99;
+    const first = rawRecord('x', 99, chain).subarray(wireName('x').length);
+    const owner = (pointer: number) => Buffer.from([0xc0 | (pointer >> 8), pointer & 0xff]);
+    const message = (pointer: number) => {
+      const buf = Buffer.concat([
+        head,
+        owner(12),
+        first,
+        owner(pointer),
+        rawRecord('x', TYPE.A, Buffer.from([10, 0, 0, 1])).subarray(wireName('x').length),
+      ]);
+      buf.writeUInt16BE(2, 6);
+      return buf;
+    };
+    expect(decodeMessage(message(chainAt + 2 * 10)).malformed).toBeUndefined(); // 11 hops: fine
+    expect(decodeMessage(message(end)).malformed).toMatch(/more than 32 compression pointers/);
+    expect(decodeMessage(message(head.length + 400)).malformed).toMatch(/does not point backwards/);
+  });
+
   it('throws only when the header or the question cannot be decoded', () => {
     expect(() => decodeMessage(Buffer.from('short'))).toThrow(/shorter than a DNS header/);
     const header = rawResponse(q(TYPE.A)).subarray(0, 14); // the question name cut short

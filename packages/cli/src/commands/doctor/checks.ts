@@ -233,8 +233,13 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
     f.peers.map(async (t) => {
       const node = `${inputs.name}@${stripDot(t.target)}`;
       const address = t.addresses[0];
-      if (address === undefined)
-        return { node, result: { ok: false, reason: `${t.target} has no address` } as PingResult };
+      if (address === undefined) {
+        // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
+        const partial = srvOf(f)?.partial;
+        const cutShort = (partial?.details?.unresolved as string[] | undefined)?.includes(t.target.toLowerCase());
+        const why = cutShort ? ` (its address lookup was cut short: ${partial?.code})` : '';
+        return { node, result: { ok: false, reason: `${t.target} has no address${why}` } as PingResult };
+      }
       return { node, result: await ping(node, address, t.port, pingCookie) };
     }),
   );
