@@ -236,7 +236,9 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
       if (address === undefined) {
         // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
         const partial = srvOf(f)?.partial;
-        const cutShort = (partial?.details?.unresolved as string[] | undefined)?.includes(t.target.toLowerCase());
+        const cutShort = (partial?.details?.unresolved as string[] | undefined)?.includes(
+          t.target.toLowerCase(),
+        );
         const why = cutShort ? ` (its address lookup was cut short: ${partial?.code})` : '';
         return { node, result: { ok: false, reason: `${t.target} has no address${why}` } as PingResult };
       }
