@@ -2,6 +2,12 @@
 export const DISCOVERY_DEFAULTS = Object.freeze({
   /** How often a strategy is asked for peers (libcluster, dns_cluster and Akka's upper bound all poll about this often). */
   pollIntervalMs: 5_000,
+  /**
+   * One poll's deadline: a strategy still busy after this long is aborted and the poll fails with
+   * KINDRED_ERR_DISCOVERY_DEADLINE (peers kept), so a slow DNS server cannot stretch a poll over minutes. Below the
+   * shortest jittered interval (5 s - 10 %); when `pollIntervalMs` is set lower, the deadline defaults to it.
+   */
+  pollDeadlineMs: 4_000,
   /** Each interval is randomised by up to +/- this fraction, so replicas started together do not poll in lockstep. */
   jitter: 0.1,
   /** A peer missing from successful lookups is removed only once it has been missing this long. */

@@ -12,6 +12,11 @@ export interface DiscoveryOptions {
   readonly strategy: Strategy;
   /** Time between polls (default {@link DISCOVERY_DEFAULTS.pollIntervalMs}). */
   readonly pollIntervalMs?: number;
+  /**
+   * One poll's deadline, ms: the strategy is aborted after this long (default {@link DISCOVERY_DEFAULTS.pollDeadlineMs},
+   * or `pollIntervalMs` when that is lower).
+   */
+  readonly pollDeadlineMs?: number;
   /** Random +/- fraction applied to each interval, 0..1 (default {@link DISCOVERY_DEFAULTS.jitter}). */
   readonly jitter?: number;
   /** A peer missing from successful lookups is removed after this long (default {@link DISCOVERY_DEFAULTS.graceMs}). */
@@ -71,6 +76,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   /** The strategy polled. */
   readonly strategy: Strategy;
   readonly #pollIntervalMs: number;
+  readonly #pollDeadlineMs: number;
   readonly #jitter: number;
   readonly #graceMs: number;
   readonly #stableMarginMs: number;
@@ -100,6 +106,12 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       options.pollIntervalMs,
       DISCOVERY_DEFAULTS.pollIntervalMs,
       'pollIntervalMs',
+      1,
+    );
+    this.#pollDeadlineMs = number(
+      options.pollDeadlineMs,
+      Math.min(DISCOVERY_DEFAULTS.pollDeadlineMs, this.#pollIntervalMs),
+      'pollDeadlineMs',
       1,
     );
     this.#jitter = number(options.jitter, DISCOVERY_DEFAULTS.jitter, 'jitter', 0, 1, false);
@@ -203,10 +215,42 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.#timer.unref();
   }
 
+  /**
+   * Runs the strategy under the poll's deadline. When it passes, the strategy's signal aborts and the strategy gets
+   * until the next macrotask to settle: an aborted DNS lookup settles within the same turn (its sockets close
+   * synchronously and the rest is promise continuations), so a partial SRV answer still arrives; a strategy that
+   * ignores the signal is abandoned and the poll fails with KINDRED_ERR_DISCOVERY_DEADLINE.
+   */
+  async #listWithDeadline(): Promise<Peer[]> {
+    const controller = new AbortController();
+    const listed = this.strategy.list({ signal: controller.signal, logger: this.#log });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        setImmediate(() =>
+          reject(
+            new KindredError(
+              DISCOVERY_ERROR_CODES.DEADLINE,
+              `discovery poll of ${this.strategy.name} did not finish within ${this.#pollDeadlineMs} ms and was abandoned; check the DNS servers answer quickly (or raise pollDeadlineMs)`,
+              { details: { strategy: this.strategy.name, pollDeadlineMs: this.#pollDeadlineMs } },
+            ),
+          ),
+        );
+      }, this.#pollDeadlineMs);
+    });
+    listed.catch(() => {}); // settled late, after the deadline won: nobody awaits it any more
+    try {
+      return await Promise.race([listed, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #pollOnce(): Promise<PollOutcome> {
     let found: Peer[];
     try {
-      found = await this.strategy.list();
+      found = await this.#listWithDeadline();
     } catch (err) {
       const error =
         err instanceof KindredError

@@ -6,6 +6,8 @@ export const DISCOVERY_ERROR_CODES = Object.freeze({
   BAD_OPTION: 'KINDRED_ERR_DISCOVERY_BAD_OPTION',
   /** A strategy failed with something other than a KindredError (a bug in a custom strategy). */
   FAILED: 'KINDRED_ERR_DISCOVERY_FAILED',
+  /** A poll's strategy did not finish within `pollDeadlineMs`; it was aborted and the last good peer set is kept. */
+  DEADLINE: 'KINDRED_ERR_DISCOVERY_DEADLINE',
   /** waitStable gave up (timeout or abort) before the bootstrap guard was satisfied. */
   NOT_STABLE: 'KINDRED_ERR_DISCOVERY_NOT_STABLE',
 });

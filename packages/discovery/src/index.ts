@@ -22,6 +22,7 @@ export {
   type DnsStrategyOptions,
   dnsA,
   dnsSrv,
+  type ListContext,
   parseStaticPeer,
   type Strategy,
   sortPeers,

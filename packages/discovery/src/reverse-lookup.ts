@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Resolver, type SrvTarget } from '@kindred/dns';
+import { type KindredError, Resolver, type SrvTarget } from '@kindred/dns';
 
 /** The answer of {@link reverseLookup}. */
 export interface ReverseLookupResult {
@@ -9,6 +9,8 @@ export interface ReverseLookupResult {
   readonly fqdn: string;
   /** The SRV targets at `fqdn`, in answer order, each with the addresses the Additional section gave. */
   readonly targets: readonly SrvTarget[];
+  /** Set when the SRV lookup's deadline cut target address lookups short (see `SrvResolution.partial`). */
+  readonly partial?: KindredError;
 }
 
 /**
@@ -18,20 +20,27 @@ export interface ReverseLookupResult {
  * CoreDNS's `endpoint_pod_names`, a dashed IP without it.
  *
  * Unlike the seed (IPv4 only, via gethostbyname), the first step accepts A or AAAA answers, so IPv6-only clusters
- * work too. Throws a KindredError with a `KINDRED_ERR_DNS_*` code when either step fails.
+ * work too. Throws a KindredError with a `KINDRED_ERR_DNS_*` code when either step fails. `signal` aborts both steps
+ * (KINDRED_ERR_DNS_DEADLINE; during the target address lookups, a partial result instead).
  *
  * @example
  * const { fqdn, targets } = await reverseLookup('_discovery._tcp.web-headless');
  */
 export async function reverseLookup(
   query: string,
-  options: { resolver?: Resolver } = {},
+  options: { resolver?: Resolver; signal?: AbortSignal } = {},
 ): Promise<ReverseLookupResult> {
   const resolver = options.resolver ?? new Resolver();
-  const { fqdn } = await resolver.lookupHost(query);
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const { fqdn } = await resolver.lookupHost(query, signal);
   // The trailing dot: the FQDN is absolute, as inet_res:resolve treats it (no second trip through the search list).
-  const srv = await resolver.resolveSrv(`${fqdn}.`);
-  return { query, fqdn, targets: srv.targets };
+  const srv = await resolver.resolveSrv(`${fqdn}.`, signal);
+  return {
+    query,
+    fqdn,
+    targets: srv.targets,
+    ...(srv.partial === undefined ? {} : { partial: srv.partial }),
+  };
 }
 
 /**

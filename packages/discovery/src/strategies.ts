@@ -1,17 +1,29 @@
 import { isIP } from 'node:net';
 import { KindredError, Resolver } from '@kindred/dns';
 import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
+import type { Logger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
 import { DISCOVERY_ERROR_CODES } from './errors.js';
 import type { Peer } from './peer.js';
 import { reverseLookup } from './reverse-lookup.js';
+
+/** What the poller hands a strategy for one {@link Strategy.list} call. */
+export interface ListContext {
+  /**
+   * Aborted when the poll's deadline passes. A strategy should stop its work then and settle at once: with what it
+   * has (the DNS strategies return a partial SRV answer) or by rejecting; one that ignores it is abandoned.
+   */
+  readonly signal?: AbortSignal;
+  /** Where to report a partial answer (the poller's `{ component: 'discovery' }` logger). */
+  readonly logger?: Logger;
+}
 
 /** A way to find peers. Every strategy answers the same question: who is there right now? */
 export interface Strategy {
   /** What it asks, for logs and `kindred discover` (`dns-srv:_discovery._tcp.web-headless`). */
   readonly name: string;
   /** The peers found now, sorted by node name. Rejects (with a KindredError) when the source cannot be asked. */
-  list(): Promise<Peer[]>;
+  list(context?: ListContext): Promise<Peer[]>;
 }
 
 /** Options of the DNS strategies. */
@@ -42,8 +54,18 @@ export function dnsSrv(query: string, options: DnsStrategyOptions = {}): Strateg
   const resolver = options.resolver ?? new Resolver();
   return {
     name: `dns-srv:${query}`,
-    async list() {
-      const { targets } = await reverseLookup(query, { resolver });
+    async list(context: ListContext = {}) {
+      const { targets, partial } = await reverseLookup(query, {
+        resolver,
+        ...(context.signal === undefined ? {} : { signal: context.signal }),
+      });
+      if (partial !== undefined) {
+        // Every target is still a peer (it is dialled by name); only some addresses are missing.
+        context.logger?.warn(
+          { strategy: `dns-srv:${query}`, code: partial.code, unresolved: partial.details?.unresolved },
+          `partial SRV answer: ${partial.message}`,
+        );
+      }
       const byNode = new Map<string, Peer>();
       // Lowest priority first, so a target listed twice keeps its preferred port.
       for (const t of [...targets].sort((a, b) => a.priority - b.priority)) {
@@ -69,8 +91,11 @@ export function dnsA(query: string, options: DnsAStrategyOptions = {}): Strategy
   const resolver = options.resolver ?? new Resolver();
   return {
     name: `dns-a:${query}`,
-    async list() {
-      const { addresses } = await resolver.lookupHost(query, { family });
+    async list(context: ListContext = {}) {
+      const { addresses } = await resolver.lookupHost(query, {
+        family,
+        ...(context.signal === undefined ? {} : { signal: context.signal }),
+      });
       return sortPeers(
         [...new Set(addresses)].map((ip) => ({ node: `${basename}@${ip}`, host: ip, port, addresses: [ip] })),
       );

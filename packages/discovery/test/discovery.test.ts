@@ -1,10 +1,11 @@
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import { Writable } from 'node:stream';
-import { KindredError } from '@kindred/dns';
+import { KindredError, Resolver } from '@kindred/dns';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDiscovery } from '../src/discovery.js';
 import type { Peer } from '../src/peer.js';
-import { type Strategy, staticPeers } from '../src/strategies.js';
+import { dnsSrv, type Strategy, staticPeers } from '../src/strategies.js';
 
 // The poller is tested here with a scripted Strategy (our own interface, fed lists or failures in order) and a manual
 // clock, so grace periods and stability are exact. DNS-backed strategies against real BIND are in
@@ -224,8 +225,157 @@ describe('createDiscovery', () => {
     expect(() => createDiscovery({ strategy, jitter: 2 })).toThrow(/jitter/);
     expect(() => createDiscovery({ strategy, graceMs: -1 })).toThrow(/graceMs/);
     expect(() => createDiscovery({ strategy, requiredContactPoints: 0 })).toThrow(/requiredContactPoints/);
+    expect(() => createDiscovery({ strategy, pollDeadlineMs: 0 })).toThrow(/pollDeadlineMs/);
     expect(() => createDiscovery({} as never)).toThrow(
       expect.objectContaining({ code: 'KINDRED_ERR_DISCOVERY_BAD_OPTION' }),
     );
   });
 });
+
+describe('the poll deadline', () => {
+  it('abandons a strategy that ignores its signal: the poll fails with KINDRED_ERR_DISCOVERY_DEADLINE, peers kept', async () => {
+    let signal: AbortSignal | undefined;
+    let calls = 0;
+    const strategy: Strategy = {
+      name: 'hung',
+      list(context) {
+        calls++;
+        if (calls === 1) return Promise.resolve([peer(1)]);
+        signal = context?.signal;
+        return new Promise<Peer[]>(() => {}); // never settles, whatever the signal says
+      },
+    };
+    const d = createDiscovery({ strategy, pollDeadlineMs: 50, graceMs: 0 });
+    const events = recorder(d);
+    await d.poll();
+    const outcome = await d.poll();
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'KINDRED_ERR_DISCOVERY_DEADLINE', details: { pollDeadlineMs: 50 } },
+    });
+    expect(signal?.aborted).toBe(true);
+    expect(d.peers()).toEqual([peer(1)]);
+    expect(events).toEqual(['add app@pod-1', 'error KINDRED_ERR_DISCOVERY_DEADLINE']);
+  });
+
+  it('takes what a strategy that honours the signal returns when aborted (a partial answer)', async () => {
+    const strategy: Strategy = {
+      name: 'partial',
+      list(context) {
+        return new Promise<Peer[]>((resolve) => {
+          context?.signal?.addEventListener('abort', () => resolve([peer(1), peer(2)]), { once: true });
+        });
+      },
+    };
+    const d = createDiscovery({ strategy, pollDeadlineMs: 50 });
+    expect(await d.poll()).toMatchObject({ ok: true, added: [peer(1), peer(2)] });
+  });
+
+  it('defaults below the poll interval', async () => {
+    let seen: AbortSignal | undefined;
+    const strategy: Strategy = {
+      name: 'hung',
+      list(context) {
+        seen = context?.signal;
+        return new Promise<Peer[]>(() => {});
+      },
+    };
+    // pollIntervalMs 30: the default deadline (4 s) is lowered to it, so this poll ends.
+    const d = createDiscovery({ strategy, pollIntervalMs: 30 });
+    expect(await d.poll()).toMatchObject({
+      ok: false,
+      error: { code: 'KINDRED_ERR_DISCOVERY_DEADLINE', details: { pollDeadlineMs: 30 } },
+    });
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('gives dnsSrv peers from a partial SRV answer when target lookups hang (real UDP server on loopback)', async () => {
+    // SRV answers with two targets and no glue; pod-0's A and AAAA are answered, pod-1's never are.
+    const server = createSocket('udp4');
+    server.on('message', (raw: Buffer, from: RemoteInfo) => {
+      const q = parseQuery(raw);
+      let answers: Buffer[] = [];
+      if (q.type === 33) {
+        answers = ['pod-0', 'pod-1'].map((p) => record(q.name, 33, srvData(`${p}.svc.test`, 8585)));
+      } else if (q.name.startsWith('pod-1.')) {
+        return;
+      } else if (q.type === 1) {
+        answers = [record(q.name, 1, Buffer.from([10, 0, 0, 7]))];
+      }
+      server.send(response(raw, answers), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    try {
+      const resolver = new Resolver({
+        nameservers: [`127.0.0.1:${server.address().port}`],
+        search: [],
+        resolvConfPath: '/nonexistent/resolv.conf',
+        hostsPath: '/nonexistent/hosts',
+        timeoutMs: 600_000, // only a deadline can end the hung lookups
+        attempts: 1,
+        srvDeadlineMs: 600_000, // not the resolver's own deadline: the poll's
+      });
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino({ level: 'warn' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+      const d = createDiscovery({
+        // The query's FQDN step: an address lookup of the SRV name itself, answered like CoreDNS does.
+        strategy: dnsSrv('_d._tcp.svc.test.', { resolver, basename: 'app' }),
+        pollDeadlineMs: 300,
+        logger,
+      });
+      const outcome = await d.poll();
+      expect(outcome.ok).toBe(true);
+      expect(d.peers()).toEqual([
+        { node: 'app@pod-0.svc.test', host: 'pod-0.svc.test', port: 8585, addresses: ['10.0.0.7'] },
+        { node: 'app@pod-1.svc.test', host: 'pod-1.svc.test', port: 8585, addresses: [] },
+      ]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          component: 'discovery',
+          code: 'KINDRED_ERR_DNS_DEADLINE',
+          unresolved: ['pod-1.svc.test'],
+        }),
+      );
+    } finally {
+      server.close();
+    }
+  });
+});
+
+// Byte-level DNS for the fake server above (its own few lines: tests do not reach into another package's files).
+function wireName(name: string): Buffer {
+  const labels = name.split('.').filter((l) => l !== '');
+  return Buffer.concat([
+    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0]),
+  ]);
+}
+function record(name: string, type: number, rdata: Buffer): Buffer {
+  const fixed = Buffer.alloc(10);
+  fixed.writeUInt16BE(type, 0);
+  fixed.writeUInt16BE(1, 2);
+  fixed.writeUInt32BE(30, 4);
+  fixed.writeUInt16BE(rdata.length, 8);
+  return Buffer.concat([wireName(name), fixed, rdata]);
+}
+function srvData(target: string, port: number): Buffer {
+  const head = Buffer.alloc(6);
+  head.writeUInt16BE(port, 4);
+  return Buffer.concat([head, wireName(target)]);
+}
+function parseQuery(raw: Buffer): { name: string; type: number; end: number } {
+  const labels: string[] = [];
+  let offset = 12;
+  while (raw[offset]! !== 0) {
+    labels.push(raw.toString('latin1', offset + 1, offset + 1 + raw[offset]!));
+    offset += raw[offset]! + 1;
+  }
+  return { name: labels.join('.'), type: raw.readUInt16BE(offset + 1), end: offset + 5 };
+}
+/** The query turned into a response (QR, RA set) carrying `answers`. */
+function response(raw: Buffer, answers: Buffer[]): Buffer {
+  const head = Buffer.from(raw.subarray(0, parseQuery(raw).end));
+  head.writeUInt16BE(0x8180, 2);
+  head.writeUInt16BE(answers.length, 6);
+  return Buffer.concat([head, ...answers]);
+}

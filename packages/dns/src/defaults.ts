@@ -19,4 +19,11 @@ export const DNS_DEFAULTS = Object.freeze({
   maxCnameChain: 8,
   /** Parallel A/AAAA lookups for SRV targets the Additional section did not cover. */
   srvAddressConcurrency: 16,
+  /**
+   * Overall deadline of one {@link Resolver.resolveSrv} call, SRV query and target address lookups together. One
+   * glibc timeout: enough for a healthy server, not for a retry after a lost datagram. Without it, an answer with
+   * many targets missing from the Additional section whose A queries time out took minutes (targets / concurrency x
+   * timeout x attempts). On the deadline the targets found so far are returned, marked partial.
+   */
+  srvDeadlineMs: 5_000,
 });

@@ -15,8 +15,16 @@ export const DNS_ERROR_CODES = Object.freeze({
   TIMEOUT: 'KINDRED_ERR_DNS_TIMEOUT',
   /** A CNAME chain was longer than `maxCnameChain` or looped. */
   CNAME_CHAIN: 'KINDRED_ERR_DNS_CNAME_CHAIN',
-  /** A server sent a malformed answer over TCP, or an rcode we cannot use (FORMERR, NOTIMP, ...). */
+  /**
+   * No usable answer: a malformed answer (over TCP, or over UDP with no valid one before the timeout: e.g. an A record
+   * that is not 4 bytes, a name running past its record), or an rcode we cannot use (FORMERR, NOTIMP, ...).
+   */
   BAD_RESPONSE: 'KINDRED_ERR_DNS_BAD_RESPONSE',
+  /**
+   * A lookup's overall deadline passed (resolveSrv's `deadlineMs`) or its caller's signal aborted it (a discovery
+   * poll's deadline) before the answer it needs arrived. Also the code of a partial `SrvResolution` (its `partial`).
+   */
+  DEADLINE: 'KINDRED_ERR_DNS_DEADLINE',
   /** A resolver option, resolv.conf, hosts file or query name is unusable. */
   BAD_CONFIG: 'KINDRED_ERR_DNS_BAD_CONFIG',
 });

@@ -21,11 +21,13 @@ export {
   type EffectiveResolverConfig,
   formatServer,
   type HostLookup,
+  type LookupOptions,
   parseNameserver,
   type Resolution,
   Resolver,
   type ResolverOptions,
   type ResolverStats,
+  type SrvLookupOptions,
   type SrvResolution,
   type SrvTarget,
 } from './resolver.js';

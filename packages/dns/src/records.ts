@@ -1,4 +1,4 @@
-import type { WireRecord } from './wire.js';
+import type { WireRecord } from './message.js';
 
 /** Record types the resolver can ask for. */
 export type RecordType = 'A' | 'AAAA' | 'CNAME' | 'SRV' | 'TXT' | 'PTR' | 'NS' | 'SOA';

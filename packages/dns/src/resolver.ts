@@ -1,9 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { type Logger, pino } from 'pino';
 import { DNS_DEFAULTS } from './defaults.js';
 import { DNS_ERROR_CODES, KindredError } from './errors.js';
 import { findHostsEntries, readHosts } from './hosts.js';
+import type { WireMessage } from './message.js';
 import {
   type DnsRecord,
   RECORD_TYPES,
@@ -13,14 +15,7 @@ import {
   toDnsRecord,
 } from './records.js';
 import { type Nameserver, RESOLV_CONF_LIMITS, type ResolvConf, readResolvConf } from './resolv-conf.js';
-import {
-  type ExchangeResult,
-  exchangeTcp,
-  exchangeUdp,
-  sameName,
-  type WireCounters,
-  type WireMessage,
-} from './wire.js';
+import { type ExchangeResult, exchangeTcp, exchangeUdp, sameName, type WireCounters } from './wire.js';
 
 /** Options of {@link Resolver}. Everything not given comes from resolv.conf, then {@link DNS_DEFAULTS}. */
 export interface ResolverOptions {
@@ -44,6 +39,8 @@ export interface ResolverOptions {
   readonly maxCnameChain?: number;
   /** Parallel A/AAAA lookups for SRV targets missing from the Additional section. */
   readonly srvAddressConcurrency?: number;
+  /** Overall deadline of one {@link Resolver.resolveSrv} call, ms (default {@link DNS_DEFAULTS.srvDeadlineMs}). */
+  readonly srvDeadlineMs?: number;
   /** The local hostname: its domain is the search list when resolv.conf has none (default os.hostname()). */
   readonly hostname?: string;
   /** pino logger; the resolver logs through a `{ component: 'dns' }` child. Silent when absent. */
@@ -94,6 +91,25 @@ export interface SrvResolution {
   readonly targets: readonly SrvTarget[];
   /** Smallest TTL of the SRV records, seconds. */
   readonly ttl: number;
+  /**
+   * Set when the deadline (or the caller's signal) cut the target address lookups short: a
+   * `KINDRED_ERR_DNS_DEADLINE` error whose `details.unresolved` lists the targets whose addresses were still being
+   * looked up. Those targets are in `targets` with no addresses (as targets whose lookups failed are): the SRV
+   * answer itself is complete, and a peer is dialled by its target name, so they are still worth knowing.
+   */
+  readonly partial?: KindredError;
+}
+
+/** Per-call options of the lookups. */
+export interface LookupOptions {
+  /** Aborts the lookup: in-flight queries are dropped, their sockets closed; it rejects with KINDRED_ERR_DNS_DEADLINE. */
+  readonly signal?: AbortSignal;
+}
+
+/** Per-call options of {@link Resolver.resolveSrv}. */
+export interface SrvLookupOptions extends LookupOptions {
+  /** Overall deadline of this call, ms (default: the resolver's `srvDeadlineMs`). */
+  readonly deadlineMs?: number;
 }
 
 /** The answer to {@link Resolver.lookupHost}, like getaddrinfo with AI_CANONNAME. */
@@ -113,6 +129,8 @@ export interface ResolverStats {
   tcpFallbacks: number;
   /** Datagrams ignored because their ID or question did not match (or did not decode): possible spoofing. */
   mismatched: number;
+  /** Answers to our ID and question with malformed records (an A record not 4 bytes, ...): ignored over UDP. */
+  malformed: number;
 }
 
 /**
@@ -126,7 +144,7 @@ export interface ResolverStats {
  */
 export class Resolver {
   /** Counters since construction. */
-  readonly stats: ResolverStats = { queries: 0, tcpFallbacks: 0, mismatched: 0 };
+  readonly stats: ResolverStats = { queries: 0, tcpFallbacks: 0, mismatched: 0, malformed: 0 };
   readonly #options: ResolverOptions;
   readonly #nameservers: readonly Nameserver[] | undefined;
   readonly #log: Logger;
@@ -164,22 +182,51 @@ export class Resolver {
    * tried as is first; otherwise each search domain, then the bare name; a trailing dot means the bare name only).
    * Follows CNAMEs up to `maxCnameChain`. Throws a {@link KindredError} with a `KINDRED_ERR_DNS_*` code.
    */
-  async resolve(name: string, type: RecordType): Promise<Resolution> {
+  async resolve(name: string, type: RecordType, opts: LookupOptions = {}): Promise<Resolution> {
     if (!RECORD_TYPES.includes(type)) {
       throw badConfig(`record type ${String(type)} is not supported; use one of ${RECORD_TYPES.join(', ')}`);
     }
     const conf = await this.config();
-    const res = await this.#search(name, type, conf, (fqdn) => this.#queryChasing(fqdn, type, conf));
+    const res = await this.#search(name, type, conf, (fqdn) =>
+      this.#queryChasing(fqdn, type, conf, opts.signal),
+    );
     return { ...res, name };
   }
 
   /**
    * Resolves SRV records for `name` through the search list. Each target's addresses come from the Additional
-   * section; targets missing there get A and AAAA queries of their own. Targets `.` ("no service") are dropped.
+   * section; targets missing there get A and AAAA queries of their own, `srvAddressConcurrency` targets at a time.
+   * Targets `.` ("no service") are dropped.
+   *
+   * The whole call has a deadline (`deadlineMs`, default `srvDeadlineMs`; `signal` aborts it too). If it passes
+   * before the SRV answer, the call rejects with KINDRED_ERR_DNS_DEADLINE: without the SRV records there is nothing
+   * to return. If it passes while target addresses are still being looked up, those lookups are dropped and the
+   * call resolves with every target, the unfinished ones without addresses, and `partial` set (a
+   * KINDRED_ERR_DNS_DEADLINE error naming them, also logged as a warning).
    */
-  async resolveSrv(name: string): Promise<SrvResolution> {
+  async resolveSrv(name: string, opts: SrvLookupOptions = {}): Promise<SrvResolution> {
+    const deadlineMs = opts.deadlineMs ?? this.#options.srvDeadlineMs ?? DNS_DEFAULTS.srvDeadlineMs;
+    checkDeadline(deadlineMs, 'resolveSrv option deadlineMs');
+    const deadline = new AbortController();
+    // One listener per query in flight (2 x srvAddressConcurrency); bounded, so no leak warning is wanted.
+    setMaxListeners(0, deadline.signal);
+    const onAbort = () => deadline.abort();
+    const timer = setTimeout(onAbort, deadlineMs);
+    if (opts.signal?.aborted) deadline.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#resolveSrv(name, deadline.signal, deadlineMs);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #resolveSrv(name: string, signal: AbortSignal, deadlineMs: number): Promise<SrvResolution> {
     const conf = await this.config();
-    const res = await this.#search(name, 'SRV', conf, (fqdn) => this.#queryChasing(fqdn, 'SRV', conf));
+    const res = await this.#search(name, 'SRV', conf, (fqdn) =>
+      this.#queryChasing(fqdn, 'SRV', conf, signal),
+    );
     const glue = new Map<string, { v4: string[]; v6: string[] }>();
     for (const r of res.additionals) {
       if (r.type !== 'A' && r.type !== 'AAAA') continue;
@@ -195,8 +242,10 @@ export class Resolver {
     await mapLimit(
       missing,
       this.#options.srvAddressConcurrency ?? DNS_DEFAULTS.srvAddressConcurrency,
+      signal,
       async (t) => {
-        glue.set(t, await this.#targetAddresses(t, conf));
+        const found = await this.#targetAddresses(t, conf, signal);
+        if (found !== undefined) glue.set(t, found);
       },
     );
     const targets = srvs.map((r) => {
@@ -211,7 +260,18 @@ export class Resolver {
         ttl: r.ttl,
       };
     });
-    return { name, fqdn: res.fqdn, targets, ttl: res.ttl };
+    const unresolved = missing.filter((t) => !glue.has(t));
+    if (unresolved.length === 0) return { name, fqdn: res.fqdn, targets, ttl: res.ttl };
+    const partial = new KindredError(
+      DNS_ERROR_CODES.DEADLINE,
+      `SRV lookup of ${name}: the deadline (${deadlineMs} ms) passed before the addresses of ${unresolved.length} of ${srvs.length} targets were known; they are returned without addresses`,
+      { details: { name, deadlineMs, unresolved, targets: srvs.length } },
+    );
+    this.#log.warn(
+      { query: { name, type: 'SRV' }, code: partial.code, deadlineMs, unresolved: unresolved.length },
+      'SRV target address lookups cut short by the deadline: partial result',
+    );
+    return { name, fqdn: res.fqdn, targets, ttl: res.ttl, partial };
   }
 
   /**
@@ -219,8 +279,12 @@ export class Resolver {
    * first line's first name is the canonical name); then DNS A and/or AAAA through the search list.
    *
    * @param opts.family - 4 (A only), 6 (AAAA only) or 0 (both; the default)
+   * @param opts.signal - aborts the DNS part (KINDRED_ERR_DNS_DEADLINE)
    */
-  async lookupHost(name: string, opts: { family?: 0 | 4 | 6 } = {}): Promise<HostLookup> {
+  async lookupHost(
+    name: string,
+    opts: { family?: 0 | 4 | 6; signal?: AbortSignal } = {},
+  ): Promise<HostLookup> {
     const family = opts.family ?? 0;
     if (family !== 0 && family !== 4 && family !== 6)
       throw badConfig(`family must be 0, 4 or 6, got ${family}`);
@@ -246,7 +310,7 @@ export class Resolver {
     const conf = await this.config();
     const types: RecordType[] = family === 4 ? ['A'] : family === 6 ? ['AAAA'] : ['A', 'AAAA'];
     const res = await this.#search(name, types.join('/'), conf, (fqdn) =>
-      this.#addressQuery(fqdn, types, conf),
+      this.#addressQuery(fqdn, types, conf, opts.signal),
     );
     return { name, fqdn: res.canonical, addresses: res.addresses, source: 'dns' };
   }
@@ -289,7 +353,7 @@ export class Resolver {
         return await tryName(bare);
       } catch (err) {
         const e = asKindred(err);
-        if (trailingDot) throw withTried(e, name, what, tried);
+        if (trailingDot || e.code === DNS_ERROR_CODES.DEADLINE) throw withTried(e, name, what, tried);
         saved = e;
         triedAsIs = true;
       }
@@ -300,6 +364,7 @@ export class Resolver {
           return await tryName(`${bare}.${domain}`);
         } catch (err) {
           last = asKindred(err);
+          if (last.code === DNS_ERROR_CODES.DEADLINE) throw withTried(last, name, what, tried);
           // glibc gives up on the whole search at once when the servers refuse connections (ECONNREFUSED).
           if (last.details?.allUnreachable === true) throw withTried(last, name, what, tried);
           if (last.code === DNS_ERROR_CODES.NODATA) nodata = last;
@@ -319,13 +384,18 @@ export class Resolver {
   }
 
   /** One absolute name: query, follow CNAMEs in the answer and, if the chain leaves it, query the chain's end. */
-  async #queryChasing(fqdn: string, type: RecordType, conf: EffectiveResolverConfig): Promise<Resolution> {
+  async #queryChasing(
+    fqdn: string,
+    type: RecordType,
+    conf: EffectiveResolverConfig,
+    signal: AbortSignal | undefined,
+  ): Promise<Resolution> {
     const maxChain = this.#options.maxCnameChain ?? DNS_DEFAULTS.maxCnameChain;
     const cnames: DnsRecord[] = [];
     const seen = new Set<string>([fqdn.toLowerCase()]);
     let current = fqdn;
     for (;;) {
-      const { message, server } = await this.#exchange(current, type, conf);
+      const { message, server } = await this.#exchange(current, type, conf, signal);
       if (message.rcode === 'NXDOMAIN') {
         throw new KindredError(
           DNS_ERROR_CODES.NXDOMAIN,
@@ -390,8 +460,9 @@ export class Resolver {
     fqdn: string,
     types: RecordType[],
     conf: EffectiveResolverConfig,
+    signal: AbortSignal | undefined,
   ): Promise<{ canonical: string; addresses: string[] }> {
-    const results = await Promise.allSettled(types.map((t) => this.#queryChasing(fqdn, t, conf)));
+    const results = await Promise.allSettled(types.map((t) => this.#queryChasing(fqdn, t, conf, signal)));
     const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     if (ok.length > 0) {
       return {
@@ -402,25 +473,32 @@ export class Resolver {
     const errors = results.map((r) => asKindred((r as PromiseRejectedResult).reason));
     const nameError = (e: KindredError) =>
       e.code === DNS_ERROR_CODES.NXDOMAIN || e.code === DNS_ERROR_CODES.NODATA;
-    // A real failure (timeout, SERVFAIL, ...) outranks "no such record"; NODATA outranks NXDOMAIN.
+    // The deadline outranks everything (nothing else was waited for); a real failure (timeout, SERVFAIL, ...)
+    // outranks "no such record"; NODATA outranks NXDOMAIN.
     return Promise.reject(
-      errors.find((e) => !nameError(e)) ??
+      errors.find((e) => e.code === DNS_ERROR_CODES.DEADLINE) ??
+        errors.find((e) => !nameError(e)) ??
         errors.find((e) => e.code === DNS_ERROR_CODES.NODATA) ??
         errors[0]!,
     );
   }
 
-  /** Addresses of an SRV target absent from the Additional section; failures leave it without addresses. */
+  /**
+   * Addresses of an SRV target absent from the Additional section; failures leave it without addresses. Undefined
+   * when the deadline cut either query short (the caller reports the target as unresolved, not as address-less).
+   */
   async #targetAddresses(
     target: string,
     conf: EffectiveResolverConfig,
-  ): Promise<{ v4: string[]; v6: string[] }> {
+    signal: AbortSignal,
+  ): Promise<{ v4: string[]; v6: string[] } | undefined> {
     const [v4, v6] = await Promise.all(
       (['A', 'AAAA'] as const).map(async (t) => {
         try {
-          return (await this.#queryChasing(target, t, conf)).answers.map((a) => a.data as string);
+          return (await this.#queryChasing(target, t, conf, signal)).answers.map((a) => a.data as string);
         } catch (err) {
           const e = asKindred(err);
+          if (e.code === DNS_ERROR_CODES.DEADLINE) return undefined;
           if (e.code !== DNS_ERROR_CODES.NXDOMAIN && e.code !== DNS_ERROR_CODES.NODATA) {
             this.#log.warn({ target, type: t, code: e.code }, 'SRV target address lookup failed');
           }
@@ -428,7 +506,8 @@ export class Resolver {
         }
       }),
     );
-    return { v4: v4 ?? [], v6: v6 ?? [] };
+    if (v4 === undefined || v6 === undefined) return undefined;
+    return { v4, v6 };
   }
 
   /**
@@ -439,23 +518,26 @@ export class Resolver {
     name: string,
     type: RecordType,
     conf: EffectiveResolverConfig,
+    signal: AbortSignal | undefined,
   ): Promise<{ message: WireMessage; server: string }> {
     const servers = conf.nameservers;
     const start = conf.rotate ? this.#rotation++ % servers.length : 0;
     const failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[] = [];
-    const counters: WireCounters = { mismatched: 0 };
+    const counters: WireCounters = { mismatched: 0, malformed: 0 };
     try {
       for (let attempt = 0; attempt < conf.attempts; attempt++) {
         for (let i = 0; i < servers.length; i++) {
           const server = servers[(start + i) % servers.length]!;
           const label = formatServer(server);
+          if (signal?.aborted) throw deadlineError(name, type, failures);
           this.stats.queries++;
-          let result = await exchangeUdp(server, name, type, conf.timeoutMs, counters);
+          let result = await exchangeUdp(server, name, type, conf.timeoutMs, counters, signal);
           if (result.kind === 'answer' && result.message.truncated) {
             this.stats.tcpFallbacks++;
             this.stats.queries++;
-            result = await exchangeTcp(server, name, type, conf.timeoutMs);
+            result = await exchangeTcp(server, name, type, conf.timeoutMs, signal);
           }
+          if (result.kind === 'aborted') throw deadlineError(name, type, failures);
           if (result.kind !== 'answer') {
             failures.push({ server: label, result });
             continue;
@@ -467,6 +549,13 @@ export class Resolver {
       }
     } finally {
       this.stats.mismatched += counters.mismatched;
+      this.stats.malformed += counters.malformed;
+      if (counters.malformed > 0) {
+        this.#log.warn(
+          { query: { name, type }, malformed: counters.malformed },
+          'ignored DNS answers with malformed records',
+        );
+      }
       if (counters.mismatched > 0) {
         this.#log.warn(
           { query: { name, type }, ignored: counters.mismatched },
@@ -475,6 +564,24 @@ export class Resolver {
       }
     }
     throw exchangeError(name, type, failures);
+  }
+}
+
+function deadlineError(
+  name: string,
+  type: string,
+  failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[],
+): KindredError {
+  return new KindredError(
+    DNS_ERROR_CODES.DEADLINE,
+    `DNS lookup of ${name} ${type} abandoned: its deadline passed before an answer; check the nameservers in resolv.conf answer quickly, or allow more time`,
+    { details: { name, type, servers: failures.map((f) => `${f.server}: ${f.result.kind}`) } },
+  );
+}
+
+function checkDeadline(ms: unknown, what: string): void {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 3_600_000) {
+    throw badConfig(`${what} must be an integer from 1 to 3600000 (ms), got ${String(ms)}`);
   }
 }
 
@@ -613,6 +720,7 @@ function validateOptions(o: ResolverOptions): ResolverOptions {
   int('attempts', 1, 100);
   int('maxCnameChain', 0, 64);
   int('srvAddressConcurrency', 1, 1024);
+  int('srvDeadlineMs', 1, 3_600_000);
   if (o.nameservers !== undefined && (!Array.isArray(o.nameservers) || o.nameservers.length === 0)) {
     throw badConfig('Resolver option nameservers must be a non-empty array');
   }
@@ -627,14 +735,16 @@ function validateOptions(o: ResolverOptions): ResolverOptions {
   return o;
 }
 
+/** Runs `fn` over `items`, at most `limit` at a time; once `signal` aborts, no further item is started. */
 async function mapLimit<T>(
   items: readonly T[],
   limit: number,
+  signal: AbortSignal,
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal.aborted) {
       const item = items[next++]!;
       await fn(item);
     }

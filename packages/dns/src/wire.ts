@@ -1,78 +1,23 @@
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { isIP, Socket } from 'node:net';
+import { decodeMessage, packet, type WireMessage } from './message.js';
 import type { Nameserver } from './resolv-conf.js';
-
-// dns-packet ships no types; this is the slice of its API we use, typed here so nothing untyped leaks out.
-interface PacketQuestion {
-  name: string;
-  type: string;
-  class?: string;
-}
-interface PacketRecord {
-  name: string;
-  type: string;
-  class?: string;
-  ttl?: number;
-  data?: unknown;
-}
-interface PacketMessage {
-  id?: number;
-  type?: 'query' | 'response';
-  flags?: number;
-  flag_qr?: boolean;
-  flag_tc?: boolean;
-  flag_aa?: boolean;
-  opcode?: string;
-  rcode?: string;
-  questions?: PacketQuestion[];
-  answers?: PacketRecord[];
-  authorities?: PacketRecord[];
-  additionals?: PacketRecord[];
-}
-interface DnsPacketModule {
-  encode(message: PacketMessage): Buffer;
-  decode(buf: Buffer): PacketMessage;
-  streamEncode(message: PacketMessage): Buffer;
-  RECURSION_DESIRED: number;
-}
-const packet = createRequire(import.meta.url)('dns-packet') as DnsPacketModule;
-
-/** A decoded DNS message, reduced to what the resolver needs. */
-export interface WireMessage {
-  readonly id: number;
-  /** The QR bit: a response, not a query (a reflected query must never pass for an answer). */
-  readonly isResponse: boolean;
-  readonly opcode: string;
-  readonly rcode: string;
-  readonly truncated: boolean;
-  readonly authoritative: boolean;
-  readonly question: { readonly name: string; readonly type: string; readonly class: string } | undefined;
-  readonly answers: readonly WireRecord[];
-  readonly authorities: readonly WireRecord[];
-  readonly additionals: readonly WireRecord[];
-}
-
-/** One resource record as dns-packet decodes it (`data` depends on `type`). */
-export interface WireRecord {
-  readonly name: string;
-  readonly type: string;
-  readonly class: string;
-  readonly ttl: number;
-  readonly data: unknown;
-}
 
 /** What one exchange with one server produced. */
 export type ExchangeResult =
   | { readonly kind: 'answer'; readonly message: WireMessage }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'unreachable'; readonly reason: string }
-  | { readonly kind: 'bad-response'; readonly reason: string };
+  | { readonly kind: 'bad-response'; readonly reason: string }
+  /** The caller's signal aborted the exchange (a deadline passed); its socket is closed. */
+  | { readonly kind: 'aborted' };
 
-/** Counters a caller may observe (ignored spoofed/mismatched datagrams etc.). */
+/** Counters a caller may observe (ignored spoofed/mismatched datagrams, malformed answers). */
 export interface WireCounters {
   mismatched: number;
+  /** Answers to our question and ID whose records were malformed ({@link WireMessage.malformed}). */
+  malformed: number;
 }
 
 /** Encodes a recursion-desired query for `name`/`type` with the given ID. */
@@ -83,36 +28,6 @@ export function encodeQuery(id: number, name: string, type: string): Buffer {
     flags: packet.RECURSION_DESIRED,
     questions: [{ name, type, class: 'IN' }],
   });
-}
-
-/** Decodes a DNS message; throws on malformed input. */
-export function decodeMessage(buf: Buffer): WireMessage {
-  const m = packet.decode(buf);
-  const q = m.questions?.[0];
-  const toRecords = (rs: PacketRecord[] | undefined): WireRecord[] =>
-    (rs ?? [])
-      .filter((r) => r.type !== 'OPT')
-      .map((r) => ({ name: r.name, type: r.type, class: r.class ?? 'IN', ttl: r.ttl ?? 0, data: r.data }));
-  return {
-    id: m.id ?? 0,
-    isResponse: m.flag_qr === true,
-    opcode: m.opcode ?? 'QUERY',
-    rcode: m.rcode ?? 'NOERROR',
-    truncated: m.flag_tc === true,
-    authoritative: m.flag_aa === true,
-    question:
-      q === undefined || m.questions?.length !== 1
-        ? undefined
-        : { name: q.name, type: q.type, class: q.class ?? 'IN' },
-    answers: toRecords(m.answers),
-    authorities: toRecords(m.authorities),
-    additionals: toRecords(m.additionals),
-  };
-}
-
-/** Encodes a full message (used by tests and lab fakes to build responses). */
-export function encodeMessage(message: PacketMessage): Buffer {
-  return packet.encode(message);
 }
 
 /** Case-insensitive DNS name equality, ignoring one trailing dot. */
@@ -144,6 +59,9 @@ function matches(message: WireMessage, id: number, name: string, type: string): 
  * ephemeral source port; a random ID. The socket is connected (as glibc does), so the kernel drops datagrams from any
  * other address, and an ICMP port-unreachable ends the exchange early. Responses whose ID or question do not match
  * are counted and ignored; we keep waiting until the timeout, so a spoofed answer cannot displace the real one.
+ * An answer to our ID and question whose records are malformed is treated the same way (counted, and the real
+ * answer still awaited); if none comes, the exchange ends as `bad-response` naming the fault, not as a timeout.
+ * A truncated answer (TC) is returned even when its records are cut short: only its header is used, to go to TCP.
  */
 export function exchangeUdp(
   server: Nameserver,
@@ -151,21 +69,34 @@ export function exchangeUdp(
   type: string,
   timeoutMs: number,
   counters: WireCounters,
+  signal?: AbortSignal,
 ): Promise<ExchangeResult> {
   const id = randomQueryId();
   const query = encodeQuery(id, name, type);
   const family = isIP(server.address.split('%')[0] ?? '') === 6 ? 'udp6' : 'udp4';
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ kind: 'aborted' });
+      return;
+    }
     const socket = createSocket({ type: family });
     let settled = false;
+    let malformed: string | undefined;
     const finish = (result: ExchangeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.close();
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    const onAbort = () => finish({ kind: 'aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () =>
+        finish(malformed === undefined ? { kind: 'timeout' } : { kind: 'bad-response', reason: malformed }),
+      timeoutMs,
+    );
     socket.on('error', (err: NodeJS.ErrnoException) => {
       finish({ kind: 'unreachable', reason: err.code ?? err.message });
     });
@@ -181,6 +112,11 @@ export function exchangeUdp(
         counters.mismatched++;
         return;
       }
+      if (message.malformed !== undefined && !message.truncated) {
+        counters.malformed++;
+        malformed = `malformed answer: ${message.malformed}`;
+        return;
+      }
       finish({ kind: 'answer', message });
     });
     socket.connect(server.port, server.address, () => {
@@ -193,13 +129,14 @@ export function exchangeUdp(
 
 /**
  * One TCP exchange (after a truncated UDP answer): 2-byte length prefix both ways. A connection is to the server we
- * chose, so a mismatching answer here is a broken server, reported as `bad-response`.
+ * chose, so a mismatching or malformed answer here is a broken server, reported as `bad-response`.
  */
 export function exchangeTcp(
   server: Nameserver,
   name: string,
   type: string,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<ExchangeResult> {
   const id = randomQueryId();
   const query = packet.streamEncode({
@@ -209,6 +146,10 @@ export function exchangeTcp(
     questions: [{ name, type, class: 'IN' }],
   });
   return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ kind: 'aborted' });
+      return;
+    }
     const socket = new Socket();
     let settled = false;
     let received = Buffer.alloc(0);
@@ -216,9 +157,12 @@ export function exchangeTcp(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(result);
     };
+    const onAbort = () => finish({ kind: 'aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
     socket.on('error', (err: NodeJS.ErrnoException) =>
       finish({ kind: 'unreachable', reason: err.code ?? err.message }),
@@ -240,6 +184,10 @@ export function exchangeTcp(
       }
       if (!matches(message, id, name, type)) {
         finish({ kind: 'bad-response', reason: 'TCP answer does not match the question or ID' });
+        return;
+      }
+      if (message.malformed !== undefined) {
+        finish({ kind: 'bad-response', reason: `malformed TCP answer: ${message.malformed}` });
         return;
       }
       finish({ kind: 'answer', message });

@@ -4,9 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage } from '../src/message.js';
 import { parseNameserver, Resolver } from '../src/resolver.js';
-import { decodeMessage, encodeMessage } from '../src/wire.js';
+import { parseQuery, rawRecord, rawResponse, srvData, TYPE } from './support.js';
 
 // These tests use tiny in-test DNS servers on loopback. They are deliberate fakes, for behaviour a real server
 // (BIND, tested in test/lab/test/dns-server.integration.test.ts) will not produce on demand: answering with a wrong ID
@@ -308,6 +310,187 @@ describe('Resolver against misbehaving servers', () => {
     const res = await r.resolve('big.test.', 'A');
     expect(res.answers.map((a) => a.data)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
     expect(r.stats.tcpFallbacks).toBe(1);
+  });
+});
+
+describe('Resolver against malformed records (real UDP, crafted bytes)', () => {
+  it('refuses a truncated A record with KINDRED_ERR_DNS_BAD_RESPONSE, never an invalid address', async () => {
+    // The issue's case: an A record whose data is 2 bytes, at the end of the datagram.
+    const srv = await fakeServer((_q, raw) => [
+      rawResponse(parseQuery(raw), { answers: [rawRecord('a.test', TYPE.A, Buffer.from([10, 0]))] }),
+    ]);
+    closers.push(() => srv.socket.close());
+    const r = resolverFor(srv.port);
+    const err = (await r.resolve('a.test.', 'A').catch((e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ code: 'KINDRED_ERR_DNS_BAD_RESPONSE' });
+    expect(err.message).toMatch(
+      /malformed answer: A record a\.test: an IPv4 address is 4 bytes \(RDLENGTH 2\)/,
+    );
+    expect(r.stats.malformed).toBe(1);
+    await expect(r.lookupHost('a.test.', { family: 4 })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_BAD_RESPONSE',
+    });
+  });
+
+  it('keeps waiting after a malformed answer and takes a valid one that follows (a spoofer cannot displace it)', async () => {
+    const srv = await fakeServer((_q, raw) => {
+      const q = parseQuery(raw);
+      return [
+        rawResponse(q, { answers: [rawRecord('a.test', TYPE.AAAA, Buffer.from([10, 0, 0, 1]))] }),
+        rawResponse(q, {
+          answers: [rawRecord('a.test', TYPE.AAAA, Buffer.from('fd000000000000000000000000000009', 'hex'))],
+        }),
+      ];
+    });
+    closers.push(() => srv.socket.close());
+    const r = resolverFor(srv.port, { timeoutMs: 5_000 });
+    const res = await r.resolve('a.test.', 'AAAA');
+    expect(res.answers.map((a) => a.data)).toEqual(['fd00::9']);
+    expect(r.stats.malformed).toBe(1);
+  });
+
+  it('refuses SRV answers whose target name runs past the record, and SRV glue that is not an address', async () => {
+    const target = 'pod-1.svc.test';
+    const srv = await fakeServer((_q, raw) => {
+      const q = parseQuery(raw);
+      const data = srvData(target, 8585);
+      return q.name === 'bad-srv.test'
+        ? [rawResponse(q, { answers: [rawRecord(q.name, TYPE.SRV, data, data.length - 4)] })]
+        : [
+            rawResponse(q, {
+              answers: [rawRecord(q.name, TYPE.SRV, data)],
+              additionals: [rawRecord(target, TYPE.A, Buffer.from([10, 244, 1]))],
+            }),
+          ];
+    });
+    closers.push(() => srv.socket.close());
+    const r = resolverFor(srv.port);
+    await expect(r.resolveSrv('bad-srv.test.')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_BAD_RESPONSE',
+    });
+    await expect(r.resolveSrv('bad-glue.test.')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_BAD_RESPONSE',
+    });
+    expect(r.stats.malformed).toBe(2);
+  });
+
+  it('still goes to TCP on a truncated UDP answer whose records are cut short', async () => {
+    const udp = await fakeServer((_q, raw) => [
+      // TC set, and the datagram ends inside the A record, as a server truncating at the byte limit would send it.
+      rawResponse(
+        parseQuery(raw),
+        { answers: [rawRecord('t.test', TYPE.A, Buffer.from([10]), 4)] },
+        { truncated: true },
+      ),
+    ]);
+    closers.push(() => udp.socket.close());
+    const tcp: Server = createServer((sock) => {
+      sock.once('data', (chunk: Buffer) => {
+        const out = rawResponse(parseQuery(chunk.subarray(2)), {
+          answers: [rawRecord('t.test', TYPE.A, Buffer.from([192, 0, 2, 44]))],
+        });
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(out.length);
+        sock.end(Buffer.concat([len, out]));
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(udp.port, '127.0.0.1', resolve));
+    closers.push(() => tcp.close());
+    const r = resolverFor(udp.port);
+    expect((await r.resolve('t.test.', 'A')).answers.map((a) => a.data)).toEqual(['192.0.2.44']);
+    expect(r.stats.tcpFallbacks).toBe(1);
+  });
+});
+
+describe('Resolver.resolveSrv deadline (real UDP, a server that never answers some queries)', () => {
+  // SRV answers with `count` targets and no glue; A/AAAA for `fast-*` targets are answered, `slow-*` never are.
+  async function srvServer(fast: number, slow: number) {
+    const targets = [
+      ...Array.from({ length: fast }, (_, i) => `fast-${i}.svc.test`),
+      ...Array.from({ length: slow }, (_, i) => `slow-${i}.svc.test`),
+    ];
+    const srv = await fakeServer((_q, raw) => {
+      const q = parseQuery(raw);
+      if (q.type === TYPE.SRV) {
+        return [
+          rawResponse(q, { answers: targets.map((t) => rawRecord(q.name, TYPE.SRV, srvData(t, 8585))) }),
+        ];
+      }
+      if (q.name.startsWith('slow-')) return [];
+      const i = Number(q.name.split('.')[0]!.slice(5));
+      return q.type === TYPE.A
+        ? [rawResponse(q, { answers: [rawRecord(q.name, TYPE.A, Buffer.from([10, 0, 0, i + 1]))] })]
+        : [rawResponse(q)]; // NODATA for AAAA
+    });
+    closers.push(() => srv.socket.close());
+    return srv;
+  }
+
+  it('returns every target on the deadline, the unresolved ones without addresses, marked partial and logged', async () => {
+    const srv = await srvServer(3, 40);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    // Per-query timeout far beyond the deadline: only the deadline can end this call.
+    const r = resolverFor(srv.port, { timeoutMs: 600_000, srvAddressConcurrency: 8, logger });
+    const res = await r.resolveSrv('_d._tcp.svc.test.', { deadlineMs: 400 });
+    expect(res.targets).toHaveLength(43);
+    const fast = res.targets.filter((t) => t.target.startsWith('fast-'));
+    expect(fast.map((t) => t.addresses)).toEqual([['10.0.0.1'], ['10.0.0.2'], ['10.0.0.3']]);
+    expect(
+      res.targets.filter((t) => t.target.startsWith('slow-')).every((t) => t.addresses.length === 0),
+    ).toBe(true);
+    expect(res.partial).toMatchObject({
+      code: 'KINDRED_ERR_DNS_DEADLINE',
+      details: { deadlineMs: 400, targets: 43 },
+    });
+    expect((res.partial!.details!.unresolved as string[]).sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => `slow-${i}.svc.test`).sort(),
+    );
+    const warned = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warned).toContainEqual(
+      expect.objectContaining({ code: 'KINDRED_ERR_DNS_DEADLINE', unresolved: 40, component: 'dns' }),
+    );
+  });
+
+  it('asks at most srvAddressConcurrency targets at a time, and starts none after the deadline', async () => {
+    const srv = await srvServer(0, 50);
+    const r = resolverFor(srv.port, { timeoutMs: 600_000, srvAddressConcurrency: 4 });
+    const res = await r.resolveSrv('_d._tcp.svc.test.', { deadlineMs: 300 });
+    expect(res.partial?.code).toBe('KINDRED_ERR_DNS_DEADLINE');
+    // One SRV query, then A and AAAA for the first 4 targets, all unanswered: nobody else was asked.
+    expect(srv.queries).toHaveLength(1 + 4 * 2);
+  });
+
+  it('rejects with KINDRED_ERR_DNS_DEADLINE when the SRV answer itself does not come in time', async () => {
+    const silent = await fakeServer(() => []);
+    closers.push(() => silent.socket.close());
+    const r = resolverFor(silent.port, { timeoutMs: 600_000, srvDeadlineMs: 200 });
+    await expect(r.resolveSrv('_d._tcp.svc.test.')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_DEADLINE',
+    });
+    // The caller's signal ends it the same way, and so do the other lookups.
+    const controller = new AbortController();
+    const pending = r.lookupHost('svc.test.', { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'KINDRED_ERR_DNS_DEADLINE' });
+    await expect(r.resolve('svc.test', 'A', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_DEADLINE',
+    });
+  });
+
+  it('returns a complete answer without partial when everything resolves in time', async () => {
+    const srv = await srvServer(2, 0);
+    const res = await resolverFor(srv.port).resolveSrv('_d._tcp.svc.test.');
+    expect(res.partial).toBeUndefined();
+    expect(res.targets.map((t) => t.addresses)).toEqual([['10.0.0.1'], ['10.0.0.2']]);
+  });
+
+  it('rejects a bad deadline option, naming it', async () => {
+    expect(() => new Resolver({ srvDeadlineMs: 0 })).toThrow(/srvDeadlineMs/);
+    await expect(new Resolver().resolveSrv('x.test', { deadlineMs: -1 })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_DNS_BAD_CONFIG',
+      message: expect.stringMatching(/deadlineMs/),
+    });
   });
 });
 

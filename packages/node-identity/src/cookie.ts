@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { lstat, open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
@@ -13,7 +13,10 @@ export type CookieSource = 'option' | 'env' | 'file' | 'created';
 export interface LoadedCookie {
   /** The cookie, checked and with its line ending stripped. */
   readonly cookie: string;
-  /** `option` (the `cookie` argument), `env` (`KINDRED_COOKIE`), `file` (read), `created` (file written now). */
+  /**
+   * `option` (the `cookie` argument), `env` (`KINDRED_COOKIE`), `file` (read: `cookieFile` or the home directory's),
+   * `created` (file written now).
+   */
   readonly source: CookieSource;
   /** The cookie file's path when the source is `file` or `created`. */
   readonly path?: string;
@@ -23,6 +26,11 @@ export interface LoadedCookie {
 export interface LoadCookieOptions {
   /** An explicit cookie (the `--cookie` flag); wins over everything. */
   readonly cookie?: string;
+  /**
+   * A cookie file to read (the `--cookie-file` flag); wins over `KINDRED_COOKIE` and the home directory's file. Same
+   * rules as that file, but never created: a missing file is KINDRED_ERR_COOKIE_FILE.
+   */
+  readonly cookieFile?: string;
   /** The environment to read `KINDRED_COOKIE` from; defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
   /** The home directory holding `.kindred.cookie`; defaults to `os.homedir()`. */
@@ -79,10 +87,13 @@ export function makeCookie(length: number = NODE_IDENTITY_DEFAULTS.cookieLength)
 }
 
 /**
- * Finds the node's cookie the way Erlang does: the `cookie` option (`-setcookie`), else `KINDRED_COOKIE`, else
- * `~/.kindred.cookie` (Erlang's `~/.erlang.cookie`). A missing file is created with a random 20-letter cookie and
- * mode 0400; an existing one must be a regular file readable by its owner only. Every value goes through
- * {@link checkCookie}.
+ * Finds the node's cookie the way Erlang does: the `cookie` option (`-setcookie`), else the `cookieFile` option,
+ * else `KINDRED_COOKIE`, else `~/.kindred.cookie` (Erlang's `~/.erlang.cookie`). A missing home file is created with
+ * a random 20-letter cookie and mode 0400. A cookie file is checked as auth.erl checks its file (`read_cookie/1`,
+ * with `file:raw_read_file_info`, which follows symbolic links): the file a path finally points to must be a regular
+ * file whose mode gives group and others nothing (`mode & 0o077 === 0`: 0400 or 0600); a symlink to such a file is
+ * fine, which is what a Kubernetes Secret volume holds (`cookie -> ..data/cookie`, the mode being the Secret's
+ * `defaultMode` on the target). Every value goes through {@link checkCookie}.
  *
  * @throws KindredError `KINDRED_ERR_COOKIE_BAD_CHARACTERS`, `_TOO_SHORT`, `KINDRED_ERR_COOKIE_FILE_MODE`
  *   ("Cookie file X must be accessible by owner only"), `KINDRED_ERR_COOKIE_FILE_TYPE`, `KINDRED_ERR_COOKIE_FILE`.
@@ -90,6 +101,7 @@ export function makeCookie(length: number = NODE_IDENTITY_DEFAULTS.cookieLength)
 export async function loadCookie(options: LoadCookieOptions = {}): Promise<LoadedCookie> {
   if (options.cookie !== undefined)
     return { cookie: checkCookie(options.cookie, '--cookie'), source: 'option' };
+  if (options.cookieFile !== undefined) return readCookieFile(options.cookieFile, false);
   const env = options.env ?? process.env;
   const fromEnv = env[NODE_IDENTITY_ENV.cookie];
   if (fromEnv !== undefined) {
@@ -100,9 +112,10 @@ export async function loadCookie(options: LoadCookieOptions = {}): Promise<Loade
 }
 
 async function readCookieFile(path: string, createIfMissing: boolean): Promise<LoadedCookie> {
-  let info: Awaited<ReturnType<typeof lstat>>;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await lstat(path);
+    // stat, not lstat: auth.erl follows symbolic links, and a Kubernetes Secret volume's files are symlinks.
+    info = await stat(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && createIfMissing) return createCookieFile(path);
     throw fileError(path, 'read', err);

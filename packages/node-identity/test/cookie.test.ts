@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -110,6 +110,49 @@ describe('loadCookie', () => {
     await rm(join(home, '.kindred.cookie'), { recursive: true });
     await writeFile(join(home, '.kindred.cookie'), '\n', { mode: 0o400 });
     expect(await rejectionCode(loadCookie({ env: {}, home }))).toBe('KINDRED_ERR_COOKIE_TOO_SHORT');
+  });
+
+  it('reads --cookie-file (cookieFile) before KINDRED_COOKIE, with the same rules, and never creates it', async () => {
+    const path = join(home, 'my.cookie');
+    await writeFile(path, 'from-file\n', { mode: 0o400 });
+    expect(await loadCookie({ cookieFile: path, env: { KINDRED_COOKIE: 'from-env' }, home })).toEqual({
+      cookie: 'from-file',
+      source: 'file',
+      path,
+    });
+    expect((await loadCookie({ cookie: 'flag', cookieFile: path, env: {} })).cookie).toBe('flag');
+    await chmod(path, 0o440);
+    expect(await rejectionCode(loadCookie({ cookieFile: path, env: {} }))).toBe(
+      'KINDRED_ERR_COOKIE_FILE_MODE',
+    );
+    const missing = join(home, 'missing.cookie');
+    expect(await rejectionCode(loadCookie({ cookieFile: missing, env: {} }))).toBe('KINDRED_ERR_COOKIE_FILE');
+    await expect(stat(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('follows a Kubernetes Secret volume layout (cookie -> ..data/cookie -> ..<timestamp>/cookie), mode on the target', async () => {
+    // What kubelet's atomic writer leaves in a Secret volume directory.
+    const volume = join(home, 'secret-volume');
+    const stamped = join(volume, '..2026_11_29_18_00_00.000000001');
+    await mkdir(stamped, { recursive: true });
+    await writeFile(join(stamped, 'cookie'), 'k8s-cookie', { mode: 0o400 }); // defaultMode: 0400
+    await symlink('..2026_11_29_18_00_00.000000001', join(volume, '..data'));
+    await symlink('..data/cookie', join(volume, 'cookie'));
+    const path = join(volume, 'cookie');
+    expect(await loadCookie({ cookieFile: path, env: {} })).toEqual({
+      cookie: 'k8s-cookie',
+      source: 'file',
+      path,
+    });
+    // The symlinks themselves are 0777; only the target's mode counts. With fsGroup, kubelet adds group read:
+    await chmod(join(stamped, 'cookie'), 0o440);
+    const err = (await loadCookie({ cookieFile: path, env: {} }).catch((e: unknown) => e)) as Error;
+    expect(err).toMatchObject({ code: 'KINDRED_ERR_COOKIE_FILE_MODE' });
+    expect(err.message).toContain(`Cookie file ${path} must be accessible by owner only`);
+    // The same rules for the home file: a symlinked ~/.kindred.cookie is read, not replaced.
+    await chmod(join(stamped, 'cookie'), 0o400);
+    await symlink(path, join(home, '.kindred.cookie'));
+    expect(await loadCookie({ env: {}, home })).toMatchObject({ cookie: 'k8s-cookie', source: 'file' });
   });
 
   it('fails with a coded error when the home directory does not exist', async () => {

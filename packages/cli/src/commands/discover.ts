@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { type DiscoverySpec, isDashedIpTarget, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
-import { isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
+import { DNS_DEFAULTS, isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
 const HELP = `Usage: kindred discover QUERY [--type srv|a|aaaa] [--json] [--nameserver ADDR[:PORT]]...
@@ -21,7 +21,10 @@ Options:
                              srv:    {"query","fqdn","type":"srv","targets":[{"target","port","priority","weight",
                                      "addresses"}]}, targets sorted by name
                              a/aaaa: {"query","fqdn","type":"a","addresses":[...]}
-                           "fqdn" is the name the search list resolved.
+                           "fqdn" is the name the search list resolved. srv adds "partial":{"code","unresolved"}
+                           when the SRV lookup's deadline (${DNS_DEFAULTS.srvDeadlineMs / 1000} s) passed during the targets' own address
+                           lookups: every target is listed, those unresolved without addresses (and a warning is
+                           printed on stderr); before the SRV answer, the deadline is KINDRED_ERR_DNS_DEADLINE (exit 1)
   --nameserver ADDR[:PORT] ask this DNS server instead of resolv.conf's (repeatable; [v6]:PORT for IPv6)
   --resolv-conf PATH       read this file instead of /etc/resolv.conf
   --hosts PATH             read this file instead of /etc/hosts
@@ -40,7 +43,10 @@ Exit codes:
 const TYPES = ['srv', 'a', 'aaaa'] as const;
 
 /** Files and servers {@link createDiscoverCommand} uses instead of the machine's; for tests. */
-export type DiscoverDeps = Pick<ResolverOptions, 'resolvConfPath' | 'hostsPath' | 'hostname'>;
+export type DiscoverDeps = Pick<
+  ResolverOptions,
+  'resolvConfPath' | 'hostsPath' | 'hostname' | 'timeoutMs' | 'srvDeadlineMs'
+>;
 
 /** `kindred discover`: the seed's SRV discovery (or A/AAAA) printed for people or as JSON. */
 export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
@@ -106,8 +112,20 @@ export function createDiscoverCommand(deps: DiscoverDeps = {}): Command {
             weight: t.weight,
             addresses: sortAddresses(t.addresses),
           }));
+        if (res.partial !== undefined) {
+          // The deadline cut target address lookups short: the targets are all there, some without addresses.
+          io.stderr.write(`kindred discover: warning: ${res.partial.message} (${res.partial.code})\n`);
+        }
         if (values.json) {
-          printJson(io, { query, fqdn: res.fqdn, type: 'srv', targets });
+          printJson(io, {
+            query,
+            fqdn: res.fqdn,
+            type: 'srv',
+            targets,
+            ...(res.partial === undefined
+              ? {}
+              : { partial: { code: res.partial.code, unresolved: res.partial.details?.unresolved } }),
+          });
           return EXIT.OK;
         }
         io.stdout.write(`query  ${query}\nfqdn   ${res.fqdn}\n`);

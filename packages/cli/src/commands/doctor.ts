@@ -1,6 +1,7 @@
 import { parseDiscoverySpec } from '@kindred/discovery';
 import { isValidNamePart } from '@kindred/node-identity';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { DOCTOR_CHECKS, type DoctorCheck, isNotChecked } from './doctor/checks.js';
 import { type DoctorInputs, gatherFacts } from './doctor/facts.js';
@@ -40,7 +41,8 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-const HELP = `Usage: kindred doctor [--service QUERY] [--name BASE] [--port N] [--cookie C] [--json]
+const HELP = `Usage: kindred doctor [--service QUERY] [--name BASE] [--port N] [--cookie-file PATH | --cookie C]
+                      [--json]
 
 Runs the seed's checklist inside a pod and says, for each check, what it saw and what to do:
 ${DOCTOR_CHECKS.map((c) => `  ${c.id.padEnd(10)} ${c.title}`).join('\n')}
@@ -50,7 +52,8 @@ Options:
                       ${DOCTOR_DEFAULTS.service})
   --name BASE         node name base (default: KINDRED_NAME, else ${DOCTOR_DEFAULTS.name})
   --port N            the port this node listens on (default: KINDRED_PORT, else ${DOCTOR_DEFAULTS.port})
-  --cookie C          cookie for pinging peers (default: KINDRED_COOKIE, else the cookie file)
+${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
+                      (the cookie is only used to ping peers)
   --json              print {"ok": bool, "checks": [{"id","ok","detail","hint"}]}
   For testing outside a pod:
   --hostname NAME     use NAME as gethostname()
@@ -91,7 +94,7 @@ export const doctorCommand: Command = {
       service: { type: 'string' },
       name: { type: 'string' },
       port: { type: 'string' },
-      cookie: { type: 'string' },
+      ...COOKIE_OPTIONS,
       json: { type: 'boolean', default: false },
       hostname: { type: 'string' },
       'hosts-file': { type: 'string' },
@@ -107,7 +110,7 @@ export const doctorCommand: Command = {
         portOption(io.env.KINDRED_PORT, 'KINDRED_PORT') ??
         DOCTOR_DEFAULTS.port,
       env: io.env,
-      ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
+      ...cookieChoice(values, (warning) => io.stderr.write(`kindred doctor: warning: ${warning}\n`)),
       ...(values.hostname === undefined ? {} : { hostname: values.hostname }),
       ...(values['hosts-file'] === undefined ? {} : { hostsPath: values['hosts-file'] }),
       ...(values['resolv-conf'] === undefined ? {} : { resolvConfPath: values['resolv-conf'] }),

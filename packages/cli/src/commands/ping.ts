@@ -11,20 +11,22 @@ import {
 } from '@kindred/node-identity';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
-const HELP = `Usage: kindred ping NODE [--port P] [--cookie C] [--name BASE | --sname BASE] [--json]
+const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
+                         [--json]
 
 Connects to NODE (name@host) like Erlang's net_adm:ping/1 and prints pong when the handshake succeeds, pang when it
 does not, with the reason. The rules are Erlang's: NODE must be legal in this side's naming mode, the node answering
 at NODE's host must call itself NODE (else pang name_mismatch), and both sides must share the cookie.
 
 Options:
-  --port P       the port NODE listens on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port})
-  --cookie C     the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie)
-  --name BASE    this side's name, long names (default: a unique ping-XXXXXX in the mode NODE implies)
-  --sname BASE   this side's name, short names
-  --json         print {"result": "pong"|"pang", "node", "reason", "message"}
-  -h, --help     this text
+  --port P            the port NODE listens on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port})
+${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
+  --name BASE         this side's name, long names (default: a unique ping-XXXXXX in the mode NODE implies)
+  --sname BASE        this side's name, short names
+  --json              print {"result": "pong"|"pang", "node", "reason", "message"}
+  -h, --help          this text
 
 Reasons for pang: illegal_hostname, illegal_nodename, name_mismatch, bad_cookie, not_allowed, unresolved,
 connect_failed, timeout, bad_version.
@@ -92,7 +94,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         argv,
         {
           port: { type: 'string' },
-          cookie: { type: 'string' },
+          ...COOKIE_OPTIONS,
           name: { type: 'string' },
           sname: { type: 'string' },
           json: { type: 'boolean', default: false },
@@ -103,6 +105,9 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
       }
+      const cookieOptions = cookieChoice(values, (warning) =>
+        io.stderr.write(`kindred ping: warning: ${warning}\n`),
+      );
       const target = positionals[0] as string;
       const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
       const pang = (err: unknown): number => {
@@ -133,10 +138,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         env: { ...io.env, KINDRED_NODE_NAME: '' },
         ...(mode === 'longnames' ? { name: values.name ?? unique } : { sname: values.sname ?? unique }),
       });
-      const { cookie } = await loadCookie({
-        env: io.env,
-        ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
-      });
+      const { cookie } = await loadCookie({ env: io.env, ...cookieOptions });
       const transport = createTransport({
         self: { node: own.node, mode: own.mode },
         cookie,

@@ -1,14 +1,16 @@
 import { Writable } from 'node:stream';
 import { isKindredError } from '@kindred/dns';
+import { loadCookie } from '@kindred/node-identity';
 import { RUNTIME_DEFAULTS, type StartedNode, startNode } from '@kindred/runtime';
 import { type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { pino } from 'pino';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 
-const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie C] [--port P] [--discovery SPEC]
-                     [--ticktime SECONDS] [--json]
+const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie-file PATH | --cookie C] [--port P]
+                     [--discovery SPEC] [--ticktime SECONDS] [--json]
 
 Runs a kindred runtime node (@kindred/runtime's startNode) in the foreground: it listens for other nodes, accepts
 those that share the cookie and whose names check out, connects to the peers discovery finds, joins the full mesh
@@ -18,7 +20,7 @@ process, and prints each nodeup/nodedown. Stop it with Ctrl-C or SIGTERM.
 Options:
   --name BASE          long names: BASE@<hostname -f> (BASE@HOST taken as given)
   --sname BASE         short names: BASE@<hostname up to its first dot>
-  --cookie C           the cookie (default KINDRED_COOKIE, else ~/.kindred.cookie, created when missing)
+${cookieHelp(23, 'KINDRED_COOKIE, else ~/.kindred.cookie, created when missing')}
   --port P             the port to listen on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port}; 0 picks a free one)
   --discovery SPEC     peers to connect to (@kindred/discovery), polled; each peer is dialed on the port discovery
                        gives (the SRV port; without one, this node's own listen port: replicas share a port), and
@@ -77,7 +79,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
       const { values } = parseCommandArgs(argv, {
         name: { type: 'string' },
         sname: { type: 'string' },
-        cookie: { type: 'string' },
+        ...COOKIE_OPTIONS,
         port: { type: 'string' },
         discovery: { type: 'string' },
         ticktime: { type: 'string' },
@@ -100,6 +102,13 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         },
       });
       const logger = pino({ level: io.env.KINDRED_LOG_LEVEL || 'info' }, logStream);
+      // stderr carries pino JSON here, so the warning is a log line like every other.
+      const cookieOptions = cookieChoice(values, (warning) => logger.warn({ option: '--cookie' }, warning));
+      // startNode takes the cookie itself; a --cookie-file is read here, with node-identity's rules.
+      const cookie =
+        cookieOptions.cookieFile === undefined
+          ? cookieOptions.cookie
+          : (await loadCookie({ env: io.env, cookieFile: cookieOptions.cookieFile })).cookie;
       let node: StartedNode;
       try {
         node = await startNode({
@@ -107,7 +116,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           logger,
           ...(values.name === undefined ? {} : { name: values.name }),
           ...(values.sname === undefined ? {} : { sname: values.sname }),
-          ...(values.cookie === undefined ? {} : { cookie: values.cookie }),
+          ...(cookie === undefined ? {} : { cookie }),
           ...(port === undefined ? {} : { port }),
           ...(values.discovery === undefined ? {} : { discovery: values.discovery }),
           transport: {

@@ -254,6 +254,18 @@ describe('kindred doctor (real BIND on loopback)', () => {
     expect(checks.peers?.hint).toContain('KINDRED_COOKIE');
   });
 
+  it('pings peers with the cookie read from cookieFile (--cookie-file), and says what to do when it is refused', async () => {
+    const { cookie: _flag, ...withoutCookie } = inputs;
+    await writeFile(join(dir, 'doctor.cookie'), `${COOKIE}\n`, { mode: 0o400 });
+    const checks = byId(await runDoctor({ ...withoutCookie, cookieFile: join(dir, 'doctor.cookie') }));
+    expect(checks.peers?.ok).toBe(true);
+    await writeFile(join(dir, 'loose.cookie'), COOKIE, { mode: 0o644 });
+    const refused = byId(await runDoctor({ ...withoutCookie, cookieFile: join(dir, 'loose.cookie') }));
+    expect(refused.peers?.ok).toBe(false);
+    expect(refused.peers?.detail).toContain('KINDRED_ERR_COOKIE_FILE_MODE');
+    expect(refused.peers?.hint).toContain('--cookie-file');
+  });
+
   it('says the cluster DNS is down (not that the Service is missing) when no server answers', async () => {
     const closed = await freePort('127.0.0.1');
     const checks = byId(await runDoctor({ ...inputs, nameservers: [`127.0.0.1:${closed}`] }));

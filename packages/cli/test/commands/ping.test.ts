@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPingCommand, pangReason } from '../../src/commands/ping.js';
@@ -33,6 +36,41 @@ describe('kindred ping', () => {
       'p@127.0.0.1',
     ]);
     expect(r).toMatchObject({ code: 0, out: 'pong\n' });
+    // --cookie is visible in ps: it works, with a warning saying what to use instead.
+    expect(r.err).toBe(
+      'kindred ping: warning: --cookie puts the cookie on the command line, where every local user can read it ' +
+        '(ps, /proc/PID/cmdline); use --cookie-file PATH or KINDRED_COOKIE instead\n',
+    );
+  });
+
+  it('pong with --cookie-file through a Kubernetes Secret volume layout, and no warning', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindred-ping-cookie-'));
+    try {
+      // kubelet's atomic writer: cookie -> ..data/cookie, ..data -> ..<timestamp>, defaultMode 0400 on the file.
+      await mkdir(join(dir, '..2026_11_29_00_00_00.1'));
+      await writeFile(join(dir, '..2026_11_29_00_00_00.1', 'cookie'), 'right', { mode: 0o400 });
+      await symlink('..2026_11_29_00_00_00.1', join(dir, '..data'));
+      await symlink('..data/cookie', join(dir, 'cookie'));
+      const args = ['n1@127.0.0.1', '--port', String(port), '--name', 'p@127.0.0.1'];
+      const r = await ping([...args, '--cookie-file', join(dir, 'cookie')]);
+      expect(r).toEqual({ code: 0, out: 'pong\n', err: '' });
+      // A group-readable file (what fsGroup makes of it) is refused with Erlang's message, nothing is dialled.
+      await writeFile(join(dir, 'loose.cookie'), 'right', { mode: 0o440 });
+      const c = captureIO();
+      await expect(
+        createPingCommand().run([...args, '--cookie-file', join(dir, 'loose.cookie')], c),
+      ).rejects.toMatchObject({
+        code: 'KINDRED_ERR_COOKIE_FILE_MODE',
+        message: expect.stringContaining('must be accessible by owner only'),
+      });
+      const both = await main(
+        ['ping', ...args, '--cookie', 'x', '--cookie-file', join(dir, 'cookie')],
+        captureIO(),
+      );
+      expect(both).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('pang name_mismatch when the node there has another name', async () => {

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNode } from '@kindred/runtime';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +66,70 @@ describe('kindred start', () => {
     node.stop('SIGTERM');
     expect(await run).toBe(0);
     expect(node.lines().at(-1)).toEqual({ event: 'stopped', node: 'n1@127.0.0.1', signal: 'SIGTERM' });
+  });
+
+  it('reads --cookie-file, and warns through its log when --cookie is used', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindred-start-cookie-'));
+    try {
+      await writeFile(join(dir, 'cookie'), 'filed\n', { mode: 0o400 });
+      const node = captureIO({ KINDRED_LOG_LEVEL: 'warn' });
+      const run = createStartCommand().run(
+        ['--name', 'f1@127.0.0.1', '--cookie-file', join(dir, 'cookie'), '--port', '0', '--json'],
+        node.io,
+      );
+      const started = await until(() => node.lines().find((l) => l.event === 'started'));
+      // Pinged with the file's cookie (through the flag, which warns: the warning is a pino line on stderr).
+      const pinger = captureIO();
+      const args = ['f1@127.0.0.1', '--port', String(started.port), '--name', 'p@127.0.0.1', '--json'];
+      expect(await createPingCommand().run([...args, '--cookie', 'filed'], pinger.io)).toBe(0);
+      expect(pinger.err.join('')).toMatch(/warning: --cookie puts the cookie on the command line/);
+      node.stop('SIGTERM');
+      expect(await run).toBe(0);
+      expect(node.err.join('')).not.toMatch(/--cookie puts/);
+
+      const flagged = captureIO({ KINDRED_LOG_LEVEL: 'warn' });
+      const run2 = createStartCommand().run(
+        ['--name', 'f2@127.0.0.1', '--cookie', 'k', '--port', '0', '--json'],
+        flagged.io,
+      );
+      await until(() => flagged.lines().find((l) => l.event === 'started'));
+      flagged.stop('SIGTERM');
+      expect(await run2).toBe(0);
+      const logged = flagged.err
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          option: '--cookie',
+          msg: expect.stringMatching(/every local user can read it.*--cookie-file PATH or KINDRED_COOKIE/),
+        }),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with the cookie rule when --cookie-file is group-readable or missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kindred-start-cookie-'));
+    try {
+      await writeFile(join(dir, 'cookie'), 'filed', { mode: 0o640 });
+      for (const [path, code] of [
+        [join(dir, 'cookie'), 'KINDRED_ERR_COOKIE_FILE_MODE'],
+        [join(dir, 'missing'), 'KINDRED_ERR_COOKIE_FILE'],
+      ] as const) {
+        await expect(
+          createStartCommand().run(
+            ['--name', 'f3@127.0.0.1', '--cookie-file', path, '--port', '0'],
+            captureIO().io,
+          ),
+        ).rejects.toMatchObject({ code });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('connects to static discovery peers', async () => {

@@ -214,6 +214,7 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
       const loaded = await loadCookie({
         env: inputs.env ?? process.env,
         ...(inputs.home === undefined ? {} : { home: inputs.home }),
+        ...(inputs.cookieFile === undefined ? {} : { cookieFile: inputs.cookieFile }),
       });
       cookie = loaded.cookie;
     } catch (err) {
@@ -221,7 +222,7 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
         'peers',
         false,
         `no cookie to ping peers with: ${describeError(err)}`,
-        'pass --cookie or set KINDRED_COOKIE',
+        'pass --cookie-file PATH or set KINDRED_COOKIE',
       );
     }
   }
@@ -232,8 +233,15 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
     f.peers.map(async (t) => {
       const node = `${inputs.name}@${stripDot(t.target)}`;
       const address = t.addresses[0];
-      if (address === undefined)
-        return { node, result: { ok: false, reason: `${t.target} has no address` } as PingResult };
+      if (address === undefined) {
+        // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
+        const partial = srvOf(f)?.partial;
+        const cutShort = (partial?.details?.unresolved as string[] | undefined)?.includes(
+          t.target.toLowerCase(),
+        );
+        const why = cutShort ? ` (its address lookup was cut short: ${partial?.code})` : '';
+        return { node, result: { ok: false, reason: `${t.target} has no address${why}` } as PingResult };
+      }
       return { node, result: await ping(node, address, t.port, pingCookie) };
     }),
   );

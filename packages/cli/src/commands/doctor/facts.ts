@@ -25,6 +25,8 @@ export interface DoctorInputs {
   readonly port: number;
   /** The cookie for pinging peers; undefined: KINDRED_COOKIE / the cookie file, as the app finds it. */
   readonly cookie?: string;
+  /** A cookie file to read instead (`--cookie-file`, auth.erl's rules); ignored when `cookie` is given. */
+  readonly cookieFile?: string;
   /** gethostname(); default os.hostname(). */
   readonly hostname?: string;
   /** default /etc/hosts */
