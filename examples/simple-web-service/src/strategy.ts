@@ -1,4 +1,4 @@
-import { type Peer, type Strategy, strategyFromSpec } from '@kindred/discovery';
+import { type ListContext, type Peer, type Strategy, strategyFromSpec } from '@kindred/discovery';
 import type { Resolver } from '@kindred/dns';
 import { KindredError } from '@kindred/runtime';
 
@@ -41,9 +41,11 @@ export function discoveryStrategy(
     get errors() {
       return errors;
     },
-    async list(): Promise<Peer[]> {
+    // The context carries the poll's deadline signal: passed on, a slow DNS answer ends the poll with the peers
+    // that resolved instead of failing it.
+    async list(context?: ListContext): Promise<Peer[]> {
       try {
-        return await inner.list();
+        return await inner.list(context);
       } catch (err) {
         errors += 1;
         throw err;

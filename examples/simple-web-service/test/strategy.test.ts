@@ -48,6 +48,18 @@ describe('discoveryStrategy', () => {
     expect(peers.every((p) => p.port === 8585)).toBe(true);
   });
 
+  it("passes the poll's context on: an already-aborted deadline signal ends the DNS lookup at once", async () => {
+    const s = discoveryStrategy(`dns-srv:_discovery._tcp.${SVC}`, 'app', 1, resolver);
+    const outcome = await s.list({ signal: AbortSignal.abort() }).then(
+      (peers) => ({ peers }),
+      (err: unknown) => ({ err }),
+    );
+    // Either nothing resolved (a coded rejection) or the answer came back partial: never the full three peers.
+    if ('err' in outcome) expect(outcome.err).toMatchObject({ code: expect.stringMatching(/^KINDRED_ERR_/) });
+    else expect(outcome.peers.every((p) => p.addresses.length === 0)).toBe(true);
+    expect(s.runs).toBe(1);
+  });
+
   it('counts a failed lookup (readiness only needs one round, failed or not)', async () => {
     const s = discoveryStrategy('dns-srv:_discovery._tcp.nope', 'app', 1, resolver);
     await expect(s.list()).rejects.toMatchObject({ code: expect.stringMatching(/^KINDRED_ERR_DNS_/) });
