@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { type Pid, pidKey, toPid } from './terms.js';
+import { type Pid, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -13,24 +13,84 @@ export interface PgHost {
   deliver(pid: Pid, msg: unknown): void;
 }
 
+/** Counters of what a scope refused from its peers (`scope.stats()`). */
+export interface PgStats {
+  /** Scope messages from peers that were not a known message shape, or came before the peer's `discover`/`sync`. */
+  droppedMessages: number;
+  /** Entries of a peer's `join`/`leave`/`sync` that were not a pid of that peer (or a `sync` group not shaped `[name, pids]`). */
+  droppedEntries: number;
+}
+
 const MAX_GROUPS_PER_SYNC = 100_000;
+
+/**
+ * One membership: a pid and how many times it joined the group (pg keeps a pid once per join). The same object is
+ * held by the group and, for local pids, by the pid's index of groups, so a change touches it once.
+ */
+interface Membership {
+  readonly pid: Pid;
+  count: number;
+}
+
+/** group -> pid key -> membership. */
+type GroupTable = Map<string, Map<string, Membership>>;
+
+/**
+ * A pid's key within one node's memberships. The node is left out: every key of a table belongs to one node (this
+ * node's for the local table, the peer's for its view), so the key is built once per change from three numbers.
+ */
+function memberKey(p: Pid): string {
+  return `${p.id}.${p.serial}.${p.creation}`;
+}
+
+/** The members of `members`, each as many times as it joined, appended to `out`. */
+function expand(members: Map<string, Membership>, out: Pid[]): Pid[] {
+  for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
+  return out;
+}
+
+/** Adds `pid` to `group` in `table` once; returns its membership. */
+function add(table: GroupTable, group: string, key: string, pid: Pid): Membership {
+  let members = table.get(group);
+  if (members === undefined) {
+    members = new Map();
+    table.set(group, members);
+  }
+  let m = members.get(key);
+  if (m === undefined) {
+    m = { pid, count: 0 };
+    members.set(key, m);
+  }
+  m.count++;
+  return m;
+}
 
 /**
  * A process group scope, with Erlang's `pg` protocol: every node keeps its own members and a copy of every peer's.
  * On nodeup the scope sends `discover`; a `discover` is answered with `sync` (all local memberships) and a
  * `discover` back when the peer was unknown; `join`/`leave` go to every peer; on nodedown the peer's members are
  * dropped; a member that exits leaves all its groups. So every node converges to the same view once connected.
+ *
+ * Cost: members are indexed by pid (per group a map from pid to its join count, per local pid its groups), so a join,
+ * a leave, an exit and every entry of a peer's message cost O(1) amortised, whatever the size of the group; the
+ * leaves of members that exit in one event-loop turn go to peers as one `leave` per group (the same message shape).
  */
 export class PgScope {
   /** The scope's name (also the name its messages are sent to on peers). */
   readonly name: string;
   readonly #host: PgHost;
-  /** group -> local members (a pid may join a group more than once, as in pg). */
-  readonly #local = new Map<string, Pid[]>();
-  /** peer node -> group -> members. */
-  readonly #remote = new Map<string, Map<string, Pid[]>>();
+  /** group -> local members. */
+  readonly #local: GroupTable = new Map();
+  /** Local pid key -> group -> its membership (the same object as in `#local`): the groups an exit leaves. */
+  readonly #joined = new Map<string, Map<string, Membership>>();
+  /** peer node -> its members (a copy of that peer's `#local`). */
+  readonly #remote = new Map<string, GroupTable>();
   /** Peers that run this scope (discovered). */
   readonly #peers = new Set<string>();
+  /** group -> pids of local members that exited and that peers have not been told of yet (one per membership). */
+  readonly #exitLeaves = new Map<string, Pid[]>();
+  #flushTimer: ReturnType<typeof setImmediate> | undefined;
+  readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
   #stopped = false;
 
   /** @internal made by `node.pgScope(name)`. */
@@ -44,10 +104,12 @@ export class PgScope {
     for (const n of this.#host.peers()) this.#host.sendTo(n, { type: 'discover' });
   }
 
-  /** @internal */
+  /** @internal peers still hear the leaves of the members that exited before the stop. */
   _stop(): void {
+    this.#flushExitLeaves();
     this.#stopped = true;
     this.#local.clear();
+    this.#joined.clear();
     this.#remote.clear();
     this.#peers.clear();
   }
@@ -56,16 +118,19 @@ export class PgScope {
   join(group: string, pids: Pid | readonly Pid[]): void {
     const list = this.#localPids(group, pids);
     if (list.length === 0) return;
-    let members = this.#local.get(group);
-    if (!members) {
-      members = [];
-      this.#local.set(group, members);
-    }
     for (const p of list) {
-      members.push(p);
-      this.#host.track(p, this);
+      const key = memberKey(p);
+      const m = add(this.#local, group, key, p);
+      if (m.count > 1) continue;
+      let groups = this.#joined.get(key);
+      if (groups === undefined) {
+        groups = new Map();
+        this.#joined.set(key, groups);
+        this.#host.track(p, this);
+      }
+      groups.set(group, m);
     }
-    for (const n of this.#peers) this.#host.sendTo(n, { type: 'join', group, pids: list });
+    this.#send({ type: 'join', group, pids: list });
   }
 
   /** Removes local process(es) from `group` once each (pg:leave/3); false when none was a member. */
@@ -75,33 +140,41 @@ export class PgScope {
     if (!members) return false;
     const left: Pid[] = [];
     for (const p of list) {
-      const k = pidKey(p);
-      const i = members.findIndex((m) => pidKey(m) === k);
-      if (i >= 0) {
-        members.splice(i, 1);
-        left.push(p);
+      const key = memberKey(p);
+      const m = members.get(key);
+      if (m === undefined) continue;
+      left.push(p);
+      if (--m.count > 0) continue;
+      members.delete(key);
+      const groups = this.#joined.get(key);
+      groups?.delete(group);
+      if (groups?.size === 0) {
+        this.#joined.delete(key);
+        this.#host.untrack(p, this);
       }
     }
-    if (members.length === 0) this.#local.delete(group);
-    for (const p of left) if (!this.#isMemberAnywhere(p)) this.#host.untrack(p, this);
+    if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
-    for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids: left });
+    this.#send({ type: 'leave', group, pids: left });
     return true;
   }
 
   /** Every member of `group` on every node this node is connected to (pg:get_members/2). */
   members(group: string): Pid[] {
-    const out = [...(this.#local.get(group) ?? [])];
+    const out: Pid[] = [];
+    const local = this.#local.get(group);
+    if (local) expand(local, out);
     for (const groups of this.#remote.values()) {
       const m = groups.get(group);
-      if (m) out.push(...m);
+      if (m) expand(m, out);
     }
     return out;
   }
 
   /** Members of `group` on this node (pg:get_local_members/2). */
   localMembers(group: string): Pid[] {
-    return [...(this.#local.get(group) ?? [])];
+    const local = this.#local.get(group);
+    return local ? expand(local, []) : [];
   }
 
   /** Groups with at least one member anywhere (pg:which_groups/1). */
@@ -116,6 +189,11 @@ export class PgScope {
     const members = this.members(group);
     for (const p of members) this.#host.deliver(p, msg);
     return members.length;
+  }
+
+  /** What this scope refused from its peers so far. */
+  stats(): PgStats {
+    return { ...this.#stats };
   }
 
   #localPids(group: string, pids: Pid | readonly Pid[]): Pid[] {
@@ -137,23 +215,49 @@ export class PgScope {
     });
   }
 
-  #isMemberAnywhere(p: Pid): boolean {
-    const k = pidKey(p);
-    for (const m of this.#local.values()) if (m.some((x) => pidKey(x) === k)) return true;
-    return false;
+  /** Sends `msg` to every peer, after the exit leaves still queued, so peers see changes in the order they were made. */
+  #send(msg: unknown): void {
+    this.#flushExitLeaves();
+    for (const n of this.#peers) this.#host.sendTo(n, msg);
   }
 
-  /** @internal a local member exited: it leaves every group of this scope. */
+  #flushExitLeaves(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#exitLeaves.size === 0) return;
+    const leaves = [...this.#exitLeaves];
+    this.#exitLeaves.clear();
+    for (const [group, pids] of leaves) {
+      for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids });
+    }
+  }
+
+  /** @internal a local member exited: it leaves every group of this scope (the node drops its tracking). */
   _processExited(pid: Pid): void {
-    const k = pidKey(pid);
-    for (const [group, members] of this.#local) {
-      const kept = members.filter((m) => pidKey(m) !== k);
-      if (kept.length === members.length) continue;
-      const n = members.length - kept.length;
-      if (kept.length === 0) this.#local.delete(group);
-      else this.#local.set(group, kept);
-      const left = new Array<Pid>(n).fill(pid);
-      for (const node of this.#peers) this.#host.sendTo(node, { type: 'leave', group, pids: left });
+    const key = memberKey(pid);
+    const groups = this.#joined.get(key);
+    if (groups === undefined) return;
+    this.#joined.delete(key);
+    const tell = this.#peers.size > 0 && !this.#stopped;
+    for (const [group, m] of groups) {
+      const members = this.#local.get(group);
+      members?.delete(key);
+      if (members?.size === 0) this.#local.delete(group);
+      if (!tell) continue;
+      // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
+      // message per member, keeps the burst's cost on this node and on every peer linear.
+      let queued = this.#exitLeaves.get(group);
+      if (queued === undefined) {
+        queued = [];
+        this.#exitLeaves.set(group, queued);
+      }
+      for (let i = 0; i < m.count; i++) queued.push(m.pid);
+    }
+    if (tell && this.#flushTimer === undefined && this.#exitLeaves.size > 0) {
+      this.#flushTimer = setImmediate(() => {
+        this.#flushTimer = undefined;
+        this.#flushExitLeaves();
+      });
     }
   }
 
@@ -168,69 +272,90 @@ export class PgScope {
     this.#remote.delete(node);
   }
 
-  /** @internal a scope message from `node`; malformed ones are ignored (a peer cannot crash us). */
+  /**
+   * @internal a scope message from `node`. A peer cannot crash or stall this node: malformed messages and entries
+   * are dropped and counted, never thrown, and a message costs O(1) per entry it carries.
+   */
   _onRemote(node: string, msg: unknown): void {
-    if (this.#stopped || typeof msg !== 'object' || msg === null) return;
+    if (this.#stopped) return;
+    if (typeof msg !== 'object' || msg === null) {
+      this.#stats.droppedMessages++;
+      return;
+    }
     const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown };
     switch (m.type) {
       case 'discover': {
         const fresh = !this.#peers.has(node);
+        // Leaves still queued go first, so they cannot arrive after (and undo) this sync.
+        this.#flushExitLeaves();
         this.#peers.add(node);
-        const groups = [...this.#local].map(([g, pids]) => [g, pids]);
+        const groups: [string, Pid[]][] = [];
+        for (const [g, members] of this.#local) groups.push([g, expand(members, [])]);
         this.#host.sendTo(node, { type: 'sync', groups });
         if (fresh) this.#host.sendTo(node, { type: 'discover' });
         return;
       }
       case 'sync': {
-        if (!Array.isArray(m.groups)) return;
+        if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
-        const view = new Map<string, Pid[]>();
-        for (const e of m.groups.slice(0, MAX_GROUPS_PER_SYNC)) {
-          if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) continue;
-          const pids = this.#remotePids(node, e[1]);
-          if (pids.length > 0) view.set(e[0], pids);
+        const view: GroupTable = new Map();
+        const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
+        this.#stats.droppedEntries += m.groups.length - n;
+        for (let i = 0; i < n; i++) {
+          const e: unknown = m.groups[i];
+          if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) {
+            this.#stats.droppedEntries++;
+            continue;
+          }
+          this.#addRemote(node, view, e[0], e[1]);
         }
         this.#remote.set(node, view);
         return;
       }
       case 'join': {
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) return;
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
         let view = this.#remote.get(node);
         if (!view) {
           view = new Map();
           this.#remote.set(node, view);
         }
-        const pids = this.#remotePids(node, m.pids);
-        const cur = view.get(m.group);
-        if (cur) cur.push(...pids);
-        else if (pids.length > 0) view.set(m.group, pids);
+        this.#addRemote(node, view, m.group, m.pids);
         return;
       }
       case 'leave': {
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) return;
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
         const view = this.#remote.get(node);
-        const cur = view?.get(m.group);
-        if (!view || !cur) return;
-        for (const p of this.#remotePids(node, m.pids)) {
-          const k = pidKey(p);
-          const i = cur.findIndex((x) => pidKey(x) === k);
-          if (i >= 0) cur.splice(i, 1);
+        const members = view?.get(m.group);
+        if (!view || !members) return;
+        for (const x of m.pids) {
+          const p = this.#remotePid(node, x);
+          if (p === undefined) continue;
+          const key = memberKey(p);
+          const found = members.get(key);
+          if (found !== undefined && --found.count === 0) members.delete(key);
         }
-        if (cur.length === 0) view.delete(m.group);
+        if (members.size === 0) view.delete(m.group);
         return;
       }
       default:
-        return;
+        break;
+    }
+    this.#stats.droppedMessages++;
+  }
+
+  /** Adds the pids a peer claims as members of `group` to its view. */
+  #addRemote(node: string, view: GroupTable, group: string, raw: unknown[]): void {
+    for (const x of raw) {
+      const p = this.#remotePid(node, x);
+      if (p !== undefined) add(view, group, memberKey(p), p);
     }
   }
 
-  /** Pids a peer claims as its members; only pids of that peer are accepted. */
-  #remotePids(node: string, raw: unknown[]): Pid[] {
-    const out: Pid[] = [];
-    for (const x of raw) {
-      const p = toPid(x);
-      if (p && p.node === node) out.push(p);
-    }
-    return out;
+  /** A pid a peer claims as its member; only pids of that peer are accepted, anything else is counted. */
+  #remotePid(node: string, x: unknown): Pid | undefined {
+    const p = toPid(x);
+    if (p !== undefined && p.node === node) return p;
+    this.#stats.droppedEntries++;
+    return undefined;
   }
 }
