@@ -22,35 +22,43 @@ export interface PgStats {
 }
 
 const MAX_GROUPS_PER_SYNC = 100_000;
+/** Pids per `leave` sent for exits: under 3 MB even with 255-character node names (8 MiB is the transport's cap). */
+const MAX_PIDS_PER_LEAVE = 10_000;
 
 /**
- * One membership: a pid and how many times it joined the group (pg keeps a pid once per join). The same object is
- * held by the group and, for local pids, by the pid's index of groups, so a change touches it once.
+ * One membership: a pid in a group and how many times it joined it (pg keeps a pid once per join). For local pids
+ * the same object is held by the group and by the pid's index of groups, so a change touches it once.
  */
 interface Membership {
   readonly pid: Pid;
+  readonly group: string;
   count: number;
 }
 
 /** group -> pid key -> membership. */
-type GroupTable = Map<string, Map<string, Membership>>;
+type GroupTable<K> = Map<string, Map<K, Membership>>;
 
 /**
- * A pid's key within one node's memberships. The node is left out: every key of a table belongs to one node (this
- * node's for the local table, the peer's for its view), so the key is built once per change from three numbers.
+ * A local pid's key: the number the node keys its processes by (`serial * 2^28 + id`, exact below 2^53). Creation
+ * and node are left out: a pid joins only while alive, so every local member has this node's name and creation.
  */
-function memberKey(p: Pid): string {
+function localKey(p: Pid): number {
+  return p.serial * 2 ** 28 + p.id;
+}
+
+/** A peer's pid's key within that peer's view (the node is the view's; creation stays: a peer may claim old ones). */
+function remoteKey(p: Pid): string {
   return `${p.id}.${p.serial}.${p.creation}`;
 }
 
 /** The members of `members`, each as many times as it joined, appended to `out`. */
-function expand(members: Map<string, Membership>, out: Pid[]): Pid[] {
+function expand<K>(members: Map<K, Membership>, out: Pid[]): Pid[] {
   for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
   return out;
 }
 
 /** Adds `pid` to `group` in `table` once; returns its membership. */
-function add(table: GroupTable, group: string, key: string, pid: Pid): Membership {
+function add<K>(table: GroupTable<K>, group: string, key: K, pid: Pid): Membership {
   let members = table.get(group);
   if (members === undefined) {
     members = new Map();
@@ -58,12 +66,18 @@ function add(table: GroupTable, group: string, key: string, pid: Pid): Membershi
   }
   let m = members.get(key);
   if (m === undefined) {
-    m = { pid, count: 0 };
+    m = { pid, group, count: 0 };
     members.set(key, m);
   }
   m.count++;
   return m;
 }
+
+/**
+ * The groups one local pid is in: its membership when it is in one group (the common case: a session process in its
+ * room, no Map per pid), a map group -> membership when in more.
+ */
+type PidGroups = Membership | Map<string, Membership>;
 
 /**
  * A process group scope, with Erlang's `pg` protocol: every node keeps its own members and a copy of every peer's.
@@ -80,11 +94,11 @@ export class PgScope {
   readonly name: string;
   readonly #host: PgHost;
   /** group -> local members. */
-  readonly #local: GroupTable = new Map();
-  /** Local pid key -> group -> its membership (the same object as in `#local`): the groups an exit leaves. */
-  readonly #joined = new Map<string, Map<string, Membership>>();
+  readonly #local: GroupTable<number> = new Map();
+  /** Local pid key -> its memberships (the same objects as in `#local`): the groups an exit leaves. */
+  readonly #joined = new Map<number, PidGroups>();
   /** peer node -> its members (a copy of that peer's `#local`). */
-  readonly #remote = new Map<string, GroupTable>();
+  readonly #remote = new Map<string, GroupTable<string>>();
   /** Peers that run this scope (discovered). */
   readonly #peers = new Set<string>();
   /** group -> pids of local members that exited and that peers have not been told of yet (one per membership). */
@@ -119,16 +133,22 @@ export class PgScope {
     const list = this.#localPids(group, pids);
     if (list.length === 0) return;
     for (const p of list) {
-      const key = memberKey(p);
+      const key = localKey(p);
       const m = add(this.#local, group, key, p);
       if (m.count > 1) continue;
-      let groups = this.#joined.get(key);
+      const groups = this.#joined.get(key);
       if (groups === undefined) {
-        groups = new Map();
-        this.#joined.set(key, groups);
+        this.#joined.set(key, m);
         this.#host.track(p, this);
-      }
-      groups.set(group, m);
+      } else if (groups instanceof Map) groups.set(group, m);
+      else
+        this.#joined.set(
+          key,
+          new Map([
+            [groups.group, groups],
+            [group, m],
+          ]),
+        );
     }
     this.#send({ type: 'join', group, pids: list });
   }
@@ -140,18 +160,19 @@ export class PgScope {
     if (!members) return false;
     const left: Pid[] = [];
     for (const p of list) {
-      const key = memberKey(p);
+      const key = localKey(p);
       const m = members.get(key);
       if (m === undefined) continue;
       left.push(p);
       if (--m.count > 0) continue;
       members.delete(key);
       const groups = this.#joined.get(key);
-      groups?.delete(group);
-      if (groups?.size === 0) {
-        this.#joined.delete(key);
-        this.#host.untrack(p, this);
+      if (groups instanceof Map) {
+        groups.delete(group);
+        if (groups.size > 0) continue;
       }
+      this.#joined.delete(key);
+      this.#host.untrack(p, this);
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
@@ -227,38 +248,43 @@ export class PgScope {
     if (this.#exitLeaves.size === 0) return;
     const leaves = [...this.#exitLeaves];
     this.#exitLeaves.clear();
-    for (const [group, pids] of leaves) {
-      for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids });
+    for (const [group, all] of leaves) {
+      // In pieces, so that no message nears the transport's maxMessageBytes (pids of 255-character node names).
+      for (let i = 0; i < all.length; i += MAX_PIDS_PER_LEAVE) {
+        const pids = all.length <= MAX_PIDS_PER_LEAVE ? all : all.slice(i, i + MAX_PIDS_PER_LEAVE);
+        for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids });
+      }
     }
   }
 
   /** @internal a local member exited: it leaves every group of this scope (the node drops its tracking). */
   _processExited(pid: Pid): void {
-    const key = memberKey(pid);
+    const key = localKey(pid);
     const groups = this.#joined.get(key);
     if (groups === undefined) return;
     this.#joined.delete(key);
-    const tell = this.#peers.size > 0 && !this.#stopped;
-    for (const [group, m] of groups) {
-      const members = this.#local.get(group);
-      members?.delete(key);
-      if (members?.size === 0) this.#local.delete(group);
-      if (!tell) continue;
-      // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
-      // message per member, keeps the burst's cost on this node and on every peer linear.
-      let queued = this.#exitLeaves.get(group);
-      if (queued === undefined) {
-        queued = [];
-        this.#exitLeaves.set(group, queued);
-      }
-      for (let i = 0; i < m.count; i++) queued.push(m.pid);
+    if (groups instanceof Map) for (const m of groups.values()) this.#exitLeave(key, m);
+    else this.#exitLeave(key, groups);
+  }
+
+  /** Membership `m` of the local pid keyed `key` ends with its process; peers hear of it at the end of this turn. */
+  #exitLeave(key: number, m: Membership): void {
+    const members = this.#local.get(m.group);
+    members?.delete(key);
+    if (members?.size === 0) this.#local.delete(m.group);
+    if (this.#peers.size === 0 || this.#stopped) return;
+    // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
+    // message per member, keeps the burst's cost on this node and on every peer linear.
+    let queued = this.#exitLeaves.get(m.group);
+    if (queued === undefined) {
+      queued = [];
+      this.#exitLeaves.set(m.group, queued);
     }
-    if (tell && this.#flushTimer === undefined && this.#exitLeaves.size > 0) {
-      this.#flushTimer = setImmediate(() => {
-        this.#flushTimer = undefined;
-        this.#flushExitLeaves();
-      });
-    }
+    for (let i = 0; i < m.count; i++) queued.push(m.pid);
+    this.#flushTimer ??= setImmediate(() => {
+      this.#flushTimer = undefined;
+      this.#flushExitLeaves();
+    });
   }
 
   /** @internal */
@@ -298,7 +324,7 @@ export class PgScope {
       case 'sync': {
         if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
-        const view: GroupTable = new Map();
+        const view: GroupTable<string> = new Map();
         const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
         this.#stats.droppedEntries += m.groups.length - n;
         for (let i = 0; i < n; i++) {
@@ -330,7 +356,7 @@ export class PgScope {
         for (const x of m.pids) {
           const p = this.#remotePid(node, x);
           if (p === undefined) continue;
-          const key = memberKey(p);
+          const key = remoteKey(p);
           const found = members.get(key);
           if (found !== undefined && --found.count === 0) members.delete(key);
         }
@@ -344,10 +370,10 @@ export class PgScope {
   }
 
   /** Adds the pids a peer claims as members of `group` to its view. */
-  #addRemote(node: string, view: GroupTable, group: string, raw: unknown[]): void {
+  #addRemote(node: string, view: GroupTable<string>, group: string, raw: unknown[]): void {
     for (const x of raw) {
       const p = this.#remotePid(node, x);
-      if (p !== undefined) add(view, group, memberKey(p), p);
+      if (p !== undefined) add(view, group, remoteKey(p), p);
     }
   }
 
