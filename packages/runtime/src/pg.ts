@@ -22,8 +22,18 @@ export interface PgStats {
 }
 
 const MAX_GROUPS_PER_SYNC = 100_000;
-/** Pids per `leave` sent for exits: under 3 MB even with 255-character node names (8 MiB is the transport's cap). */
-const MAX_PIDS_PER_LEAVE = 10_000;
+/**
+ * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
+ * under 1.5 MB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
+ * peer takes a few ms, so a burst of exits never holds the loop for long between I/O.
+ */
+const EXIT_LEAVE_PIDS = 5000;
+
+/** A `leave` for exited members, not sent yet. */
+interface PendingLeave {
+  readonly group: string;
+  readonly pids: Pid[];
+}
 
 /**
  * One membership: a pid in a group and how many times it joined it (pg keeps a pid once per join). For local pids
@@ -101,8 +111,12 @@ export class PgScope {
   readonly #remote = new Map<string, GroupTable<string>>();
   /** Peers that run this scope (discovered). */
   readonly #peers = new Set<string>();
-  /** group -> pids of local members that exited and that peers have not been told of yet (one per membership). */
-  readonly #exitLeaves = new Map<string, Pid[]>();
+  /** Leaves for members that exited and that peers have not been told of yet, oldest first (a pid once per join). */
+  readonly #exitLeaves: (PendingLeave | undefined)[] = [];
+  /** Index of the oldest entry of `#exitLeaves` not sent yet. */
+  #exitLeavesSent = 0;
+  /** group -> its newest entry of `#exitLeaves` while that one has room for more pids. */
+  readonly #openLeaves = new Map<string, PendingLeave>();
   #flushTimer: ReturnType<typeof setImmediate> | undefined;
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
   #stopped = false;
@@ -122,6 +136,7 @@ export class PgScope {
   _stop(): void {
     this.#flushExitLeaves();
     this.#stopped = true;
+    this.#openLeaves.clear();
     this.#local.clear();
     this.#joined.clear();
     this.#remote.clear();
@@ -242,19 +257,36 @@ export class PgScope {
     for (const n of this.#peers) this.#host.sendTo(n, msg);
   }
 
+  /** Sends every pending exit leave now (before any other message of this scope, so peers see changes in order). */
   #flushExitLeaves(): void {
+    this.#sendExitLeaves(Number.POSITIVE_INFINITY);
+  }
+
+  /** Sends pending exit leaves, oldest first, until `budget` pids went out; schedules the rest for the next turn. */
+  #sendExitLeaves(budget: number): void {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#exitLeaves.size === 0) return;
-    const leaves = [...this.#exitLeaves];
-    this.#exitLeaves.clear();
-    for (const [group, all] of leaves) {
-      // In pieces, so that no message nears the transport's maxMessageBytes (pids of 255-character node names).
-      for (let i = 0; i < all.length; i += MAX_PIDS_PER_LEAVE) {
-        const pids = all.length <= MAX_PIDS_PER_LEAVE ? all : all.slice(i, i + MAX_PIDS_PER_LEAVE);
-        for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids });
-      }
+    const queue = this.#exitLeaves;
+    for (let sent = 0; this.#exitLeavesSent < queue.length && sent < budget; ) {
+      const leave = queue[this.#exitLeavesSent]!;
+      queue[this.#exitLeavesSent++] = undefined;
+      if (this.#openLeaves.get(leave.group) === leave) this.#openLeaves.delete(leave.group);
+      for (const n of this.#peers)
+        this.#host.sendTo(n, { type: 'leave', group: leave.group, pids: leave.pids });
+      sent += leave.pids.length;
     }
+    if (this.#exitLeavesSent < queue.length) this.#scheduleExitLeaves();
+    else {
+      queue.length = 0;
+      this.#exitLeavesSent = 0;
+    }
+  }
+
+  #scheduleExitLeaves(): void {
+    this.#flushTimer ??= setImmediate(() => {
+      this.#flushTimer = undefined;
+      this.#sendExitLeaves(EXIT_LEAVE_PIDS);
+    });
   }
 
   /** @internal a local member exited: it leaves every group of this scope (the node drops its tracking). */
@@ -275,16 +307,17 @@ export class PgScope {
     if (this.#peers.size === 0 || this.#stopped) return;
     // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
     // message per member, keeps the burst's cost on this node and on every peer linear.
-    let queued = this.#exitLeaves.get(m.group);
-    if (queued === undefined) {
-      queued = [];
-      this.#exitLeaves.set(m.group, queued);
+    for (let i = 0; i < m.count; i++) {
+      let leave = this.#openLeaves.get(m.group);
+      if (leave === undefined) {
+        leave = { group: m.group, pids: [] };
+        this.#exitLeaves.push(leave);
+        this.#openLeaves.set(m.group, leave);
+      }
+      leave.pids.push(m.pid);
+      if (leave.pids.length === EXIT_LEAVE_PIDS) this.#openLeaves.delete(m.group);
     }
-    for (let i = 0; i < m.count; i++) queued.push(m.pid);
-    this.#flushTimer ??= setImmediate(() => {
-      this.#flushTimer = undefined;
-      this.#flushExitLeaves();
-    });
+    this.#scheduleExitLeaves();
   }
 
   /** @internal */
