@@ -24,10 +24,11 @@ export interface PgStats {
 const MAX_GROUPS_PER_SYNC = 100_000;
 /**
  * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
- * under 1.5 MB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
- * peer takes a few ms, so a burst of exits never holds the loop for long between I/O.
+ * under 600 KB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
+ * peer takes about a millisecond, so a burst of exits never holds the loop for long between I/O (the first turn runs
+ * right after the burst, before any I/O: it adds to the burst's stall).
  */
-const EXIT_LEAVE_PIDS = 5000;
+const EXIT_LEAVE_PIDS = 2000;
 
 /** A `leave` for exited members, not sent yet. */
 interface PendingLeave {

@@ -260,7 +260,7 @@ describe('PgScope leaves on the wire', () => {
     ]);
   });
 
-  it('splits a burst of exits into leaves of at most 5,000 pids, and stop() still tells peers', async () => {
+  it('splits a burst of exits into leaves of at most 2,000 pids, and stop() still tells peers', async () => {
     const a = mk('a');
     const evil = net.endpoint('evil@mem');
     const got = listen(evil);
@@ -274,9 +274,9 @@ describe('PgScope leaves on the wire', () => {
     await until(() => got.some((m) => isDeepStrictEqual(m, { type: 'join', group: 'h', pids: [q] })));
     got.length = 0;
     for (const p of pids) a.exit(p, 'kill');
-    await until(() => got.length === 3);
+    await until(() => got.length === 6);
     const sizes = got.map((m) => (m as { pids: unknown[] }).pids.length);
-    expect(sizes).toEqual([5000, 5000, 1]);
+    expect(sizes).toEqual([2000, 2000, 2000, 2000, 2000, 1]);
     expect(got.flatMap((m) => (m as { pids: Pid[] }).pids)).toEqual(pids);
     got.length = 0;
     await a.stop();
