@@ -54,12 +54,31 @@ type GroupTable<K> = Map<string, Map<K, Membership>>;
  * and node are left out: a pid joins only while alive, so every local member has this node's name and creation.
  */
 function localKey(p: Pid): number {
-  return p.serial * 2 ** 28 + p.id;
+  return p.serial * PID_IDS + p.id;
 }
 
-/** A peer's pid's key within that peer's view (the node is the view's; creation stays: a peer may claim old ones). */
-function remoteKey(p: Pid): string {
-  return `${p.id}.${p.serial}.${p.creation}`;
+/** Pid ids a node makes are below this (28 bits, as in Erlang); the wire allows 32. */
+const PID_IDS = 2 ** 28;
+/** Serials below this keep `serial * 2^28 + id` exact (below 2^53); the wire allows 32 bits. */
+const EXACT_SERIALS = 2 ** 25;
+
+/** A copy of one peer's memberships. */
+class PeerView {
+  readonly groups: GroupTable<number | string> = new Map();
+  /** The creation of the first pid seen: the peer's, normally every pid it sends has it. */
+  #creation: number | undefined;
+
+  /**
+   * A pid's key in this view: the number the peer keys its processes by when the pid has the view's creation (no
+   * string built per entry of a message), else a string of all three numbers (a peer may claim pids of an older
+   * incarnation, or ids and serials that do not fit the number). The node is left out: every pid of a view is of
+   * that peer.
+   */
+  key(p: Pid): number | string {
+    this.#creation ??= p.creation;
+    if (p.creation === this.#creation && p.id < PID_IDS && p.serial < EXACT_SERIALS) return localKey(p);
+    return `${p.id}.${p.serial}.${p.creation}`;
+  }
 }
 
 /** The members of `members`, each as many times as it joined, appended to `out`. */
@@ -109,7 +128,7 @@ export class PgScope {
   /** Local pid key -> its memberships (the same objects as in `#local`): the groups an exit leaves. */
   readonly #joined = new Map<number, PidGroups>();
   /** peer node -> its members (a copy of that peer's `#local`). */
-  readonly #remote = new Map<string, GroupTable<string>>();
+  readonly #remote = new Map<string, PeerView>();
   /** Peers that run this scope (discovered). */
   readonly #peers = new Set<string>();
   /** Leaves for members that exited and that peers have not been told of yet, oldest first (a pid once per join). */
@@ -201,8 +220,8 @@ export class PgScope {
     const out: Pid[] = [];
     const local = this.#local.get(group);
     if (local) expand(local, out);
-    for (const groups of this.#remote.values()) {
-      const m = groups.get(group);
+    for (const view of this.#remote.values()) {
+      const m = view.groups.get(group);
       if (m) expand(m, out);
     }
     return out;
@@ -217,7 +236,7 @@ export class PgScope {
   /** Groups with at least one member anywhere (pg:which_groups/1). */
   groups(): string[] {
     const set = new Set(this.#local.keys());
-    for (const groups of this.#remote.values()) for (const g of groups.keys()) set.add(g);
+    for (const view of this.#remote.values()) for (const g of view.groups.keys()) set.add(g);
     return [...set];
   }
 
@@ -358,7 +377,7 @@ export class PgScope {
       case 'sync': {
         if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
-        const view: GroupTable<string> = new Map();
+        const view = new PeerView();
         const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
         this.#stats.droppedEntries += m.groups.length - n;
         for (let i = 0; i < n; i++) {
@@ -376,7 +395,7 @@ export class PgScope {
         if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
         let view = this.#remote.get(node);
         if (!view) {
-          view = new Map();
+          view = new PeerView();
           this.#remote.set(node, view);
         }
         this.#addRemote(node, view, m.group, m.pids);
@@ -385,16 +404,16 @@ export class PgScope {
       case 'leave': {
         if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
         const view = this.#remote.get(node);
-        const members = view?.get(m.group);
+        const members = view?.groups.get(m.group);
         if (!view || !members) return;
         for (const x of m.pids) {
           const p = this.#remotePid(node, x);
           if (p === undefined) continue;
-          const key = remoteKey(p);
+          const key = view.key(p);
           const found = members.get(key);
           if (found !== undefined && --found.count === 0) members.delete(key);
         }
-        if (members.size === 0) view.delete(m.group);
+        if (members.size === 0) view.groups.delete(m.group);
         return;
       }
       default:
@@ -404,10 +423,10 @@ export class PgScope {
   }
 
   /** Adds the pids a peer claims as members of `group` to its view. */
-  #addRemote(node: string, view: GroupTable<string>, group: string, raw: unknown[]): void {
+  #addRemote(node: string, view: PeerView, group: string, raw: unknown[]): void {
     for (const x of raw) {
       const p = this.#remotePid(node, x);
-      if (p !== undefined) add(view, group, remoteKey(p), p);
+      if (p !== undefined) add(view.groups, group, view.key(p), p);
     }
   }
 

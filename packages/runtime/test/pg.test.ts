@@ -196,6 +196,31 @@ describe('PgScope and a hostile peer', () => {
     expect(a.pg.members('big')).toHaveLength(2);
   });
 
+  it('keeps pids of the peer that differ only in creation, or in ids and serials beyond 28 and 25 bits, apart', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover' }));
+    const max = 0xffffffff;
+    const pids = [
+      new Pid('evil@mem', 5, 0, 1),
+      new Pid('evil@mem', 5, 0, 2),
+      new Pid('evil@mem', 2 ** 28, 0, 1),
+      new Pid('evil@mem', 0, 1, 1),
+      new Pid('evil@mem', 5, 2 ** 25, 1),
+      new Pid('evil@mem', 5, 2 ** 25 + 1, 1),
+      new Pid('evil@mem', max, max, 1),
+      new Pid('evil@mem', max, max, max),
+    ];
+    evil.send(a.name, frame({ type: 'join', group: 'g', pids }));
+    await until(() => a.pg.members('g').length === pids.length);
+    for (const [i, p] of pids.entries()) {
+      evil.send(a.name, frame({ type: 'leave', group: 'g', pids: [p] }));
+      await until(() => a.pg.members('g').length === pids.length - i - 1);
+      expect(a.pg.members('g')).toEqual(pids.slice(i + 1));
+    }
+  });
+
   it('counts malformed messages and a join from a peer that has not discovered the scope', async () => {
     const a = mk('a');
     const evil = net.endpoint('evil@mem');
