@@ -236,6 +236,13 @@ async function main() {
       ],
       ['exits (kill), no pg', 'exitsKillNoPg', () => exitsRun(node, peerProc, n, undefined, 'kill')],
     ];
+    // A warm-up at a tenth of the sizes, not measured, so the first measured run does not pay for compiling.
+    const w = Math.max(1, Math.round(n / 10));
+    await exitsRun(node, peerProc, w, 'warm-r', 'return');
+    await exitsRun(node, peerProc, w, undefined, 'return');
+    await exitsRun(node, peerProc, w, 'warm-k', 'kill');
+    await exitsRun(node, peerProc, w, undefined, 'kill');
+    await peerPairRun(node, peerName, peerProc, Math.max(1, Math.round(m / 10)));
     for (let r = 0; r < runs; r++) {
       for (const [label, key, run] of scenarios) {
         const e = await run();

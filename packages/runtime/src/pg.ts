@@ -117,7 +117,8 @@ type PidGroups = Membership | Map<string, Membership>;
  *
  * Cost: members are indexed by pid (per group a map from pid to its join count, per local pid its groups), so a join,
  * a leave, an exit and every entry of a peer's message cost O(1) amortised, whatever the size of the group; the
- * leaves of members that exit in one event-loop turn go to peers as one `leave` per group (the same message shape).
+ * leaves of members that exit in one event-loop turn go to peers batched per group (the same `leave` message, at most
+ * 2,000 pids each, 2,000 pids per turn, all before the scope's next message).
  */
 export class PgScope {
   /** The scope's name (also the name its messages are sent to on peers). */
