@@ -19,6 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -41,6 +43,10 @@ const runtime = await import(
   opts.runtime ? pathToFileURL(resolve(opts.runtime, 'dist/index.js')).href : '@kindred/runtime'
 );
 const tick = () => new Promise((r) => setImmediate(r));
+// A full collection before each measured window, so that one scenario's garbage (20,000 killed processes' errors)
+// is not collected inside the next one's window: each figure is the cost of its own burst.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The child: a node that answers `count <group>` and sends raw `join`/`leave` scope messages on command. */
@@ -105,6 +111,7 @@ async function withStallMonitor(f) {
     if (now - last > max) max = now - last;
     last = now;
   }, 1);
+  collect();
   await sleep(20);
   max = 0;
   const result = await f();
