@@ -23,7 +23,7 @@ export {
   type Timeout,
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
-export { PgScope } from './pg.js';
+export { PgScope, type PgStats } from './pg.js';
 export type { MessageHandler, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
 export { type StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {

@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { type Pid, pidKey, toPid } from './terms.js';
+import { type Pid, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -13,24 +13,133 @@ export interface PgHost {
   deliver(pid: Pid, msg: unknown): void;
 }
 
+/** Counters of what a scope refused from its peers (`scope.stats()`). */
+export interface PgStats {
+  /** Scope messages from peers that were not a known message shape, or came before the peer's `discover`/`sync`. */
+  droppedMessages: number;
+  /** Entries of a peer's `join`/`leave`/`sync` that were not a pid of that peer (or a `sync` group not shaped `[name, pids]`). */
+  droppedEntries: number;
+}
+
 const MAX_GROUPS_PER_SYNC = 100_000;
+/**
+ * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
+ * under 600 KB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
+ * peer takes about a millisecond, so a burst of exits never holds the loop for long between I/O (the first turn runs
+ * right after the burst, before any I/O: it adds to the burst's stall).
+ */
+const EXIT_LEAVE_PIDS = 2000;
+
+/** A `leave` for exited members, not sent yet. */
+interface PendingLeave {
+  readonly group: string;
+  readonly pids: Pid[];
+}
+
+/**
+ * One membership: a pid in a group and how many times it joined it (pg keeps a pid once per join). For local pids
+ * the same object is held by the group and by the pid's index of groups, so a change touches it once.
+ */
+interface Membership {
+  readonly pid: Pid;
+  readonly group: string;
+  count: number;
+}
+
+/** group -> pid key -> membership. */
+type GroupTable<K> = Map<string, Map<K, Membership>>;
+
+/**
+ * A local pid's key: the number the node keys its processes by (`serial * 2^28 + id`, exact below 2^53). Creation
+ * and node are left out: a pid joins only while alive, so every local member has this node's name and creation.
+ */
+function localKey(p: Pid): number {
+  return p.serial * PID_IDS + p.id;
+}
+
+/** Pid ids a node makes are below this (28 bits, as in Erlang); the wire allows 32. */
+const PID_IDS = 2 ** 28;
+/** Serials below this keep `serial * 2^28 + id` exact (below 2^53); the wire allows 32 bits. */
+const EXACT_SERIALS = 2 ** 25;
+
+/** A copy of one peer's memberships. */
+class PeerView {
+  readonly groups: GroupTable<number | string> = new Map();
+  /** The creation of the first pid seen: the peer's, normally every pid it sends has it. */
+  #creation: number | undefined;
+
+  /**
+   * A pid's key in this view: the number the peer keys its processes by when the pid has the view's creation (no
+   * string built per entry of a message), else a string of all three numbers (a peer may claim pids of an older
+   * incarnation, or ids and serials that do not fit the number). The node is left out: every pid of a view is of
+   * that peer.
+   */
+  key(p: Pid): number | string {
+    this.#creation ??= p.creation;
+    if (p.creation === this.#creation && p.id < PID_IDS && p.serial < EXACT_SERIALS) return localKey(p);
+    return `${p.id}.${p.serial}.${p.creation}`;
+  }
+}
+
+/** The members of `members`, each as many times as it joined, appended to `out`. */
+function expand<K>(members: Map<K, Membership>, out: Pid[]): Pid[] {
+  for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
+  return out;
+}
+
+/** Adds `pid` to `group` in `table` once; returns its membership. */
+function add<K>(table: GroupTable<K>, group: string, key: K, pid: Pid): Membership {
+  let members = table.get(group);
+  if (members === undefined) {
+    members = new Map();
+    table.set(group, members);
+  }
+  let m = members.get(key);
+  if (m === undefined) {
+    m = { pid, group, count: 0 };
+    members.set(key, m);
+  }
+  m.count++;
+  return m;
+}
+
+/**
+ * The groups one local pid is in: its membership when it is in one group (the common case: a session process in its
+ * room, no Map per pid), a map group -> membership when in more.
+ */
+type PidGroups = Membership | Map<string, Membership>;
 
 /**
  * A process group scope, with Erlang's `pg` protocol: every node keeps its own members and a copy of every peer's.
  * On nodeup the scope sends `discover`; a `discover` is answered with `sync` (all local memberships) and a
  * `discover` back when the peer was unknown; `join`/`leave` go to every peer; on nodedown the peer's members are
  * dropped; a member that exits leaves all its groups. So every node converges to the same view once connected.
+ *
+ * Cost: members are indexed by pid (per group a map from pid to its join count, per local pid its groups), so a join,
+ * a leave, an exit and every entry of a peer's message cost O(1) amortised, whatever the size of the group; the
+ * leaves of members that exit in one event-loop turn go to peers batched per group (the same `leave` message, at most
+ * 2,000 pids each, 2,000 pids per turn, all before the scope's next message).
  */
 export class PgScope {
   /** The scope's name (also the name its messages are sent to on peers). */
   readonly name: string;
   readonly #host: PgHost;
-  /** group -> local members (a pid may join a group more than once, as in pg). */
-  readonly #local = new Map<string, Pid[]>();
-  /** peer node -> group -> members. */
-  readonly #remote = new Map<string, Map<string, Pid[]>>();
+  /** group -> local members. */
+  readonly #local: GroupTable<number> = new Map();
+  /** Local pid key -> its memberships (the same objects as in `#local`): the groups an exit leaves. */
+  readonly #joined = new Map<number, PidGroups>();
+  /** peer node -> its members (a copy of that peer's `#local`). */
+  readonly #remote = new Map<string, PeerView>();
   /** Peers that run this scope (discovered). */
   readonly #peers = new Set<string>();
+  /** Leaves for members that exited and that peers have not been told of yet, oldest first (a pid once per join). */
+  readonly #exitLeaves: (PendingLeave | undefined)[] = [];
+  /** Index of the oldest entry of `#exitLeaves` not sent yet. */
+  #exitLeavesSent = 0;
+  /** group -> its newest entry of `#exitLeaves` while that one has room for more pids. */
+  readonly #openLeaves = new Map<string, PendingLeave>();
+  #flushTimer: ReturnType<typeof setImmediate> | undefined;
+  readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
   #stopped = false;
 
   /** @internal made by `node.pgScope(name)`. */
@@ -44,10 +153,13 @@ export class PgScope {
     for (const n of this.#host.peers()) this.#host.sendTo(n, { type: 'discover' });
   }
 
-  /** @internal */
+  /** @internal peers still hear the leaves of the members that exited before the stop. */
   _stop(): void {
+    this.#flushExitLeaves();
     this.#stopped = true;
+    this.#openLeaves.clear();
     this.#local.clear();
+    this.#joined.clear();
     this.#remote.clear();
     this.#peers.clear();
   }
@@ -56,16 +168,25 @@ export class PgScope {
   join(group: string, pids: Pid | readonly Pid[]): void {
     const list = this.#localPids(group, pids);
     if (list.length === 0) return;
-    let members = this.#local.get(group);
-    if (!members) {
-      members = [];
-      this.#local.set(group, members);
-    }
     for (const p of list) {
-      members.push(p);
-      this.#host.track(p, this);
+      const key = localKey(p);
+      const m = add(this.#local, group, key, p);
+      if (m.count > 1) continue;
+      const groups = this.#joined.get(key);
+      if (groups === undefined) {
+        this.#joined.set(key, m);
+        this.#host.track(p, this);
+      } else if (groups instanceof Map) groups.set(group, m);
+      else
+        this.#joined.set(
+          key,
+          new Map([
+            [groups.group, groups],
+            [group, m],
+          ]),
+        );
     }
-    for (const n of this.#peers) this.#host.sendTo(n, { type: 'join', group, pids: list });
+    this.#send({ type: 'join', group, pids: list });
   }
 
   /** Removes local process(es) from `group` once each (pg:leave/3); false when none was a member. */
@@ -75,39 +196,48 @@ export class PgScope {
     if (!members) return false;
     const left: Pid[] = [];
     for (const p of list) {
-      const k = pidKey(p);
-      const i = members.findIndex((m) => pidKey(m) === k);
-      if (i >= 0) {
-        members.splice(i, 1);
-        left.push(p);
+      const key = localKey(p);
+      const m = members.get(key);
+      if (m === undefined) continue;
+      left.push(p);
+      if (--m.count > 0) continue;
+      members.delete(key);
+      const groups = this.#joined.get(key);
+      if (groups instanceof Map) {
+        groups.delete(group);
+        if (groups.size > 0) continue;
       }
+      this.#joined.delete(key);
+      this.#host.untrack(p, this);
     }
-    if (members.length === 0) this.#local.delete(group);
-    for (const p of left) if (!this.#isMemberAnywhere(p)) this.#host.untrack(p, this);
+    if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
-    for (const n of this.#peers) this.#host.sendTo(n, { type: 'leave', group, pids: left });
+    this.#send({ type: 'leave', group, pids: left });
     return true;
   }
 
   /** Every member of `group` on every node this node is connected to (pg:get_members/2). */
   members(group: string): Pid[] {
-    const out = [...(this.#local.get(group) ?? [])];
-    for (const groups of this.#remote.values()) {
-      const m = groups.get(group);
-      if (m) out.push(...m);
+    const out: Pid[] = [];
+    const local = this.#local.get(group);
+    if (local) expand(local, out);
+    for (const view of this.#remote.values()) {
+      const m = view.groups.get(group);
+      if (m) expand(m, out);
     }
     return out;
   }
 
   /** Members of `group` on this node (pg:get_local_members/2). */
   localMembers(group: string): Pid[] {
-    return [...(this.#local.get(group) ?? [])];
+    const local = this.#local.get(group);
+    return local ? expand(local, []) : [];
   }
 
   /** Groups with at least one member anywhere (pg:which_groups/1). */
   groups(): string[] {
     const set = new Set(this.#local.keys());
-    for (const groups of this.#remote.values()) for (const g of groups.keys()) set.add(g);
+    for (const view of this.#remote.values()) for (const g of view.groups.keys()) set.add(g);
     return [...set];
   }
 
@@ -116,6 +246,11 @@ export class PgScope {
     const members = this.members(group);
     for (const p of members) this.#host.deliver(p, msg);
     return members.length;
+  }
+
+  /** What this scope refused from its peers so far. */
+  stats(): PgStats {
+    return { ...this.#stats };
   }
 
   #localPids(group: string, pids: Pid | readonly Pid[]): Pid[] {
@@ -137,24 +272,73 @@ export class PgScope {
     });
   }
 
-  #isMemberAnywhere(p: Pid): boolean {
-    const k = pidKey(p);
-    for (const m of this.#local.values()) if (m.some((x) => pidKey(x) === k)) return true;
-    return false;
+  /** Sends `msg` to every peer, after the exit leaves still queued, so peers see changes in the order they were made. */
+  #send(msg: unknown): void {
+    this.#flushExitLeaves();
+    for (const n of this.#peers) this.#host.sendTo(n, msg);
   }
 
-  /** @internal a local member exited: it leaves every group of this scope. */
-  _processExited(pid: Pid): void {
-    const k = pidKey(pid);
-    for (const [group, members] of this.#local) {
-      const kept = members.filter((m) => pidKey(m) !== k);
-      if (kept.length === members.length) continue;
-      const n = members.length - kept.length;
-      if (kept.length === 0) this.#local.delete(group);
-      else this.#local.set(group, kept);
-      const left = new Array<Pid>(n).fill(pid);
-      for (const node of this.#peers) this.#host.sendTo(node, { type: 'leave', group, pids: left });
+  /** Sends every pending exit leave now (before any other message of this scope, so peers see changes in order). */
+  #flushExitLeaves(): void {
+    this.#sendExitLeaves(Number.POSITIVE_INFINITY);
+  }
+
+  /** Sends pending exit leaves, oldest first, until `budget` pids went out; schedules the rest for the next turn. */
+  #sendExitLeaves(budget: number): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const queue = this.#exitLeaves;
+    for (let sent = 0; this.#exitLeavesSent < queue.length && sent < budget; ) {
+      const leave = queue[this.#exitLeavesSent]!;
+      queue[this.#exitLeavesSent++] = undefined;
+      if (this.#openLeaves.get(leave.group) === leave) this.#openLeaves.delete(leave.group);
+      for (const n of this.#peers)
+        this.#host.sendTo(n, { type: 'leave', group: leave.group, pids: leave.pids });
+      sent += leave.pids.length;
     }
+    if (this.#exitLeavesSent < queue.length) this.#scheduleExitLeaves();
+    else {
+      queue.length = 0;
+      this.#exitLeavesSent = 0;
+    }
+  }
+
+  #scheduleExitLeaves(): void {
+    this.#flushTimer ??= setImmediate(() => {
+      this.#flushTimer = undefined;
+      this.#sendExitLeaves(EXIT_LEAVE_PIDS);
+    });
+  }
+
+  /** @internal a local member exited: it leaves every group of this scope (the node drops its tracking). */
+  _processExited(pid: Pid): void {
+    const key = localKey(pid);
+    const groups = this.#joined.get(key);
+    if (groups === undefined) return;
+    this.#joined.delete(key);
+    if (groups instanceof Map) for (const m of groups.values()) this.#exitLeave(key, m);
+    else this.#exitLeave(key, groups);
+  }
+
+  /** Membership `m` of the local pid keyed `key` ends with its process; peers hear of it at the end of this turn. */
+  #exitLeave(key: number, m: Membership): void {
+    const members = this.#local.get(m.group);
+    members?.delete(key);
+    if (members?.size === 0) this.#local.delete(m.group);
+    if (this.#peers.size === 0 || this.#stopped) return;
+    // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
+    // message per member, keeps the burst's cost on this node and on every peer linear.
+    for (let i = 0; i < m.count; i++) {
+      let leave = this.#openLeaves.get(m.group);
+      if (leave === undefined) {
+        leave = { group: m.group, pids: [] };
+        this.#exitLeaves.push(leave);
+        this.#openLeaves.set(m.group, leave);
+      }
+      leave.pids.push(m.pid);
+      if (leave.pids.length === EXIT_LEAVE_PIDS) this.#openLeaves.delete(m.group);
+    }
+    this.#scheduleExitLeaves();
   }
 
   /** @internal */
@@ -168,69 +352,90 @@ export class PgScope {
     this.#remote.delete(node);
   }
 
-  /** @internal a scope message from `node`; malformed ones are ignored (a peer cannot crash us). */
+  /**
+   * @internal a scope message from `node`. A peer cannot crash or stall this node: malformed messages and entries
+   * are dropped and counted, never thrown, and a message costs O(1) per entry it carries.
+   */
   _onRemote(node: string, msg: unknown): void {
-    if (this.#stopped || typeof msg !== 'object' || msg === null) return;
+    if (this.#stopped) return;
+    if (typeof msg !== 'object' || msg === null) {
+      this.#stats.droppedMessages++;
+      return;
+    }
     const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown };
     switch (m.type) {
       case 'discover': {
         const fresh = !this.#peers.has(node);
+        // Leaves still queued go first, so they cannot arrive after (and undo) this sync.
+        this.#flushExitLeaves();
         this.#peers.add(node);
-        const groups = [...this.#local].map(([g, pids]) => [g, pids]);
+        const groups: [string, Pid[]][] = [];
+        for (const [g, members] of this.#local) groups.push([g, expand(members, [])]);
         this.#host.sendTo(node, { type: 'sync', groups });
         if (fresh) this.#host.sendTo(node, { type: 'discover' });
         return;
       }
       case 'sync': {
-        if (!Array.isArray(m.groups)) return;
+        if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
-        const view = new Map<string, Pid[]>();
-        for (const e of m.groups.slice(0, MAX_GROUPS_PER_SYNC)) {
-          if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) continue;
-          const pids = this.#remotePids(node, e[1]);
-          if (pids.length > 0) view.set(e[0], pids);
+        const view = new PeerView();
+        const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
+        this.#stats.droppedEntries += m.groups.length - n;
+        for (let i = 0; i < n; i++) {
+          const e: unknown = m.groups[i];
+          if (!Array.isArray(e) || typeof e[0] !== 'string' || !Array.isArray(e[1])) {
+            this.#stats.droppedEntries++;
+            continue;
+          }
+          this.#addRemote(node, view, e[0], e[1]);
         }
         this.#remote.set(node, view);
         return;
       }
       case 'join': {
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) return;
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
         let view = this.#remote.get(node);
         if (!view) {
-          view = new Map();
+          view = new PeerView();
           this.#remote.set(node, view);
         }
-        const pids = this.#remotePids(node, m.pids);
-        const cur = view.get(m.group);
-        if (cur) cur.push(...pids);
-        else if (pids.length > 0) view.set(m.group, pids);
+        this.#addRemote(node, view, m.group, m.pids);
         return;
       }
       case 'leave': {
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) return;
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
         const view = this.#remote.get(node);
-        const cur = view?.get(m.group);
-        if (!view || !cur) return;
-        for (const p of this.#remotePids(node, m.pids)) {
-          const k = pidKey(p);
-          const i = cur.findIndex((x) => pidKey(x) === k);
-          if (i >= 0) cur.splice(i, 1);
+        const members = view?.groups.get(m.group);
+        if (!view || !members) return;
+        for (const x of m.pids) {
+          const p = this.#remotePid(node, x);
+          if (p === undefined) continue;
+          const key = view.key(p);
+          const found = members.get(key);
+          if (found !== undefined && --found.count === 0) members.delete(key);
         }
-        if (cur.length === 0) view.delete(m.group);
+        if (members.size === 0) view.groups.delete(m.group);
         return;
       }
       default:
-        return;
+        break;
+    }
+    this.#stats.droppedMessages++;
+  }
+
+  /** Adds the pids a peer claims as members of `group` to its view. */
+  #addRemote(node: string, view: PeerView, group: string, raw: unknown[]): void {
+    for (const x of raw) {
+      const p = this.#remotePid(node, x);
+      if (p !== undefined) add(view.groups, group, view.key(p), p);
     }
   }
 
-  /** Pids a peer claims as its members; only pids of that peer are accepted. */
-  #remotePids(node: string, raw: unknown[]): Pid[] {
-    const out: Pid[] = [];
-    for (const x of raw) {
-      const p = toPid(x);
-      if (p && p.node === node) out.push(p);
-    }
-    return out;
+  /** A pid a peer claims as its member; only pids of that peer are accepted, anything else is counted. */
+  #remotePid(node: string, x: unknown): Pid | undefined {
+    const p = toPid(x);
+    if (p !== undefined && p.node === node) return p;
+    this.#stats.droppedEntries++;
+    return undefined;
   }
 }

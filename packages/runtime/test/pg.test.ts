@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNode, type KNode, MemoryNetwork, Pid, RUNTIME_ERRORS } from '../src/index.js';
 
@@ -74,5 +76,236 @@ describe('PgScope', () => {
     expect(a.pg.members('g')).toEqual([new Pid('evil@mem', 5, 0, 1)]);
     evil.kill();
     await until(() => a.pg.members('g').length === 0);
+  });
+});
+
+describe('PgScope indexes (a reference model)', () => {
+  type Cmd =
+    | { t: 'join' | 'leave'; g: number; slots: number[] }
+    | { t: 'exit'; slots: number[] }
+    | { t: 'yield' };
+  const slots = fc.array(fc.nat(3), { minLength: 1, maxLength: 4 });
+  const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+    fc.record({ t: fc.constant('join' as const), g: fc.nat(2), slots }),
+    fc.record({ t: fc.constant('leave' as const), g: fc.nat(2), slots }),
+    fc.record({ t: fc.constant('exit' as const), slots }),
+    fc.constant({ t: 'yield' as const }),
+  );
+  const bag = (pids: readonly Pid[]) => pids.map(String).sort();
+
+  it('joins, leaves and exits match a list-per-group model, here and on a peer', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(cmd, { maxLength: 40 }), async (cmds) => {
+        net = new MemoryNetwork();
+        const a = mk('a');
+        const b = mk('b');
+        await a.connect(b.name);
+        const pool = [idle(a), idle(a), idle(a), idle(a)];
+        // The reference: Erlang pg's own representation, a list per group with a pid once per join.
+        const model = new Map<string, Pid[]>();
+        const removeOnce = (g: string, p: Pid): boolean => {
+          const list = model.get(g) ?? [];
+          const i = list.findIndex((x) => String(x) === String(p));
+          if (i < 0) return false;
+          list.splice(i, 1);
+          if (list.length === 0) model.delete(g);
+          return true;
+        };
+        for (const c of cmds) {
+          if (c.t === 'yield') {
+            await new Promise((r) => setImmediate(r));
+            continue;
+          }
+          if (c.t === 'exit') {
+            // In one synchronous loop, as a burst of exits comes.
+            for (const s of c.slots) {
+              const p = pool[s]!;
+              if (!a.isAlive(p)) continue;
+              a.exit(p, 'kill');
+              for (const [g, list] of model) {
+                const kept = list.filter((x) => String(x) !== String(p));
+                if (kept.length === 0) model.delete(g);
+                else model.set(g, kept);
+              }
+              pool[s] = idle(a);
+            }
+            continue;
+          }
+          const g = `g${c.g}`;
+          const pids = c.slots.map((s) => pool[s]!);
+          if (c.t === 'join') {
+            a.pg.join(g, pids);
+            model.set(g, [...(model.get(g) ?? []), ...pids]);
+          } else {
+            let any = false;
+            for (const p of pids) any = removeOnce(g, p) || any;
+            expect(a.pg.leave(g, pids)).toBe(any);
+          }
+          for (const name of ['g0', 'g1', 'g2']) {
+            expect(bag(a.pg.localMembers(name))).toEqual(bag(model.get(name) ?? []));
+            expect(bag(a.pg.members(name))).toEqual(bag(model.get(name) ?? []));
+          }
+          expect(a.pg.groups().sort()).toEqual([...model.keys()].sort());
+        }
+        // The peer's copy converges to the same multisets (joins, leaves and batched exit leaves, in order).
+        const same = () =>
+          ['g0', 'g1', 'g2'].every(
+            (name) => bag(b.pg.members(name)).join() === bag(model.get(name) ?? []).join(),
+          ) && b.pg.groups().sort().join() === [...model.keys()].sort().join();
+        await until(same);
+        expect(b.pg.stats()).toEqual({ droppedMessages: 0, droppedEntries: 0 });
+        for (const n of nodes.splice(0)) await n.stop();
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('PgScope and a hostile peer', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
+  const evilPid = (id: number) => new Pid('evil@mem', id, 0, 1);
+
+  it('takes a huge join and leave in any order, keeping only pids of the sender and counting the rest', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover' }));
+    const junk = ['x', 7, null, {}, [1, 2], new Pid(a.name, 1, 0, a.creation), new Pid('third@mem', 1, 0, 1)];
+    const n = 30_000;
+    const entries: unknown[] = [];
+    for (let i = 1; i <= n; i++) {
+      entries.push(evilPid(i));
+      if (i % 1000 === 0) entries.push(...junk);
+    }
+    const junkCount = (n / 1000) * junk.length;
+    // A pid joins as many times as it is listed, and must leave as many times.
+    entries.push(evilPid(1), evilPid(1));
+    evil.send(a.name, frame({ type: 'join', group: 'big', pids: entries }));
+    await until(() => a.pg.members('big').length === n + 2);
+    expect(a.pg.stats()).toEqual({ droppedMessages: 0, droppedEntries: junkCount });
+    evil.send(
+      a.name,
+      frame({ type: 'leave', group: 'big', pids: [evilPid(1), ...entries.slice(0, -2).reverse()] }),
+    );
+    await until(() => a.pg.members('big').length === 1);
+    expect(a.pg.members('big')).toEqual([evilPid(1)]);
+    expect(a.pg.stats()).toEqual({ droppedMessages: 0, droppedEntries: 2 * junkCount });
+    // The node still works.
+    const p = idle(a);
+    a.pg.join('big', p);
+    expect(a.pg.members('big')).toHaveLength(2);
+  });
+
+  it('keeps pids of the peer that differ only in creation, or in ids and serials beyond 28 and 25 bits, apart', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover' }));
+    const max = 0xffffffff;
+    const pids = [
+      new Pid('evil@mem', 5, 0, 1),
+      new Pid('evil@mem', 5, 0, 2),
+      new Pid('evil@mem', 2 ** 28, 0, 1),
+      new Pid('evil@mem', 0, 1, 1),
+      new Pid('evil@mem', 5, 2 ** 25, 1),
+      new Pid('evil@mem', 5, 2 ** 25 + 1, 1),
+      new Pid('evil@mem', max, max, 1),
+      new Pid('evil@mem', max, max, max),
+    ];
+    evil.send(a.name, frame({ type: 'join', group: 'g', pids }));
+    await until(() => a.pg.members('g').length === pids.length);
+    for (const [i, p] of pids.entries()) {
+      evil.send(a.name, frame({ type: 'leave', group: 'g', pids: [p] }));
+      await until(() => a.pg.members('g').length === pids.length - i - 1);
+      expect(a.pg.members('g')).toEqual(pids.slice(i + 1));
+    }
+  });
+
+  it('counts malformed messages and a join from a peer that has not discovered the scope', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'join', group: 'g', pids: [evilPid(1)] }));
+    evil.send(a.name, frame(null));
+    evil.send(a.name, frame('discover'));
+    evil.send(a.name, frame({ type: 'nope' }));
+    evil.send(a.name, frame({ type: 'leave', group: 'g', pids: 'all' }));
+    evil.send(a.name, frame({ type: 'sync', groups: [['g', [evilPid(2), 'y']], 'z', ['h', 5], ['', []]] }));
+    await until(() => a.pg.members('g').length === 1);
+    expect(a.pg.members('g')).toEqual([evilPid(2)]);
+    expect(a.pg.groups()).toEqual(['g']);
+    expect(a.pg.stats()).toEqual({ droppedMessages: 5, droppedEntries: 3 });
+  });
+});
+
+describe('PgScope leaves on the wire', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
+  /** The pg messages a peer endpoint receives from `a`. */
+  function listen(evil: ReturnType<MemoryNetwork['endpoint']>): unknown[] {
+    const got: unknown[] = [];
+    evil.on('message', (_from: string, f: unknown) => {
+      const [ctl, msg] = f as [unknown[], unknown];
+      if (ctl[3] === 'pg') got.push(msg);
+    });
+    return got;
+  }
+
+  it('members exiting in one turn leave in one message per group, each pid once per join', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    const got = listen(evil);
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover' }));
+    await until(() => got.some((m) => (m as { type: string }).type === 'sync'));
+    const [p, q, r] = [idle(a), idle(a), idle(a)];
+    a.pg.join('g', p);
+    a.pg.join('g', [q, q]);
+    a.pg.join('h', q);
+    a.pg.join('h', r);
+    await until(() => got.some((m) => isDeepStrictEqual(m, { type: 'join', group: 'h', pids: [r] })));
+    got.length = 0;
+    a.exit(p, 'kill');
+    a.exit(q, 'kill');
+    await until(() => got.length === 2);
+    expect(got).toEqual([
+      { type: 'leave', group: 'g', pids: [p, q, q] },
+      { type: 'leave', group: 'h', pids: [q] },
+    ]);
+    expect(a.pg.members('g')).toEqual([]);
+    expect(a.pg.members('h')).toEqual([r]);
+    // A join after exits goes out after their leaves.
+    const s = idle(a);
+    got.length = 0;
+    a.exit(r, 'kill');
+    a.pg.join('h', s);
+    await until(() => got.length === 2);
+    expect(got).toEqual([
+      { type: 'leave', group: 'h', pids: [r] },
+      { type: 'join', group: 'h', pids: [s] },
+    ]);
+  });
+
+  it('splits a burst of exits into leaves of at most 2,000 pids, and stop() still tells peers', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    const got = listen(evil);
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover' }));
+    await until(() => got.length > 0);
+    const pids = Array.from({ length: 10_001 }, () => idle(a));
+    a.pg.join('g', pids);
+    const q = idle(a);
+    a.pg.join('h', q);
+    await until(() => got.some((m) => isDeepStrictEqual(m, { type: 'join', group: 'h', pids: [q] })));
+    got.length = 0;
+    for (const p of pids) a.exit(p, 'kill');
+    await until(() => got.length === 6);
+    const sizes = got.map((m) => (m as { pids: unknown[] }).pids.length);
+    expect(sizes).toEqual([2000, 2000, 2000, 2000, 2000, 1]);
+    expect(got.flatMap((m) => (m as { pids: Pid[] }).pids)).toEqual(pids);
+    got.length = 0;
+    await a.stop();
+    await until(() => got.length === 1);
+    expect(got).toEqual([{ type: 'leave', group: 'h', pids: [q] }]);
   });
 });
