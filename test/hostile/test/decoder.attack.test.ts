@@ -31,7 +31,9 @@ const BUILTIN_EXTENSIONS: readonly (readonly [string, Buffer])[] = [
   ['0x72 record definition', cat(extHeader(0x72, 1), Buffer.of(0x40), arrayHeader(1), str('a'), str('v'))],
   ['0x69 structured-clone id', cat(ext(0x69, Buffer.alloc(4)), arrayHeader(0))],
   ['0x70 structured-clone pointer', ext(0x70, Buffer.alloc(4))],
-  ['0x00 undefined', ext(0x00, Buffer.of(0))],
+  // `d4 00 00` (msgpackr's undefined) is the one 0x00 form docs/protocol.md allows; any other body is refused.
+  ['0x00 with a body other than 00', ext(0x00, Buffer.of(1))],
+  ['0x00 with a 4-byte body', ext(0x00, Buffer.alloc(4))],
   ['an unknown extension 0x11', ext(0x11, Buffer.alloc(4))],
   ['0xc1 (never used)', neverUsed()],
 ];
