@@ -32,19 +32,22 @@ export interface Command {
   run(argv: string[], io: CommandIO): Promise<number>;
 }
 
-/** Error codes of @kindred/cli; each is listed in docs/errors.md. */
-export const CLI_ERROR_CODES = Object.freeze({
+/** Error codes of @kindred/cli, key = code minus `KINDRED_ERR_`; each is listed in docs/errors.md. */
+export const CLI_ERRORS = Object.freeze({
   /** The command line is wrong (unknown option, missing or extra argument, bad value); exit 2. */
   USAGE: 'KINDRED_ERR_USAGE',
   /** `kindred doctor` got no answer from a discovered peer within its ping timeout. */
   DOCTOR_PING_TIMEOUT: 'KINDRED_ERR_DOCTOR_PING_TIMEOUT',
 });
 
+/** @deprecated the catalogue's former name; use {@link CLI_ERRORS} (the same object). */
+export const CLI_ERROR_CODES = CLI_ERRORS;
+
 /** A usage error: printed with the command's usage hint, exit code 2. */
 export class UsageError extends KindredError {
   /** @param message - what is wrong with the command line */
   constructor(message: string) {
-    super(CLI_ERROR_CODES.USAGE, message);
+    super(CLI_ERRORS.USAGE, message);
     this.name = 'UsageError';
   }
 }

@@ -1,5 +1,6 @@
 export {
   CLI_ERROR_CODES,
+  CLI_ERRORS,
   type Command,
   type CommandIO,
   EXIT,

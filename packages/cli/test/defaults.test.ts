@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { describe, expect, it } from 'vitest';
-import { CLI_ERROR_CODES, UsageError } from '../src/command.js';
+import { CLI_ERRORS, UsageError } from '../src/command.js';
 import { DOCTOR_CHECKS, DOCTOR_DEFAULTS, doctorCommand } from '../src/commands/doctor.js';
 import { CLI_DEFAULTS } from '../src/defaults.js';
 
@@ -21,12 +21,12 @@ describe('CLI_DEFAULTS', () => {
   });
 });
 
-describe('CLI_ERROR_CODES', () => {
+describe('CLI_ERRORS', () => {
   it('is frozen, used by UsageError, and each code is a @kindred/cli row of docs/errors.md', () => {
-    expect(Object.isFrozen(CLI_ERROR_CODES)).toBe(true);
-    expect(new UsageError('x').code).toBe(CLI_ERROR_CODES.USAGE);
+    expect(Object.isFrozen(CLI_ERRORS)).toBe(true);
+    expect(new UsageError('x').code).toBe(CLI_ERRORS.USAGE);
     const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
-    for (const code of Object.values(CLI_ERROR_CODES)) {
+    for (const code of Object.values(CLI_ERRORS)) {
       const rows = doc.split('\n').filter((l) => l.startsWith(`| \`${code}\` |`));
       expect(rows, code).toHaveLength(1);
       expect(rows[0]).toContain('@kindred/cli');

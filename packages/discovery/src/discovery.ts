@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { KindredError } from '@kindred/dns';
 import { type Logger, pino } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
-import { DISCOVERY_ERROR_CODES } from './errors.js';
+import { DISCOVERY_ERRORS } from './errors.js';
 import { type Peer, samePeer } from './peer.js';
 import type { Strategy } from './strategies.js';
 
@@ -188,7 +188,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
         cleanup();
         reject(
           new KindredError(
-            DISCOVERY_ERROR_CODES.NOT_STABLE,
+            DISCOVERY_ERRORS.DISCOVERY_NOT_STABLE,
             `discovery did not settle (${why}): found ${this.#discovered.length} of the ${this.#requiredContactPoints} required contact points; check the service has enough ready (or published not-ready) pods`,
             {
               details: { found: this.#discovered.map((p) => p.node), required: this.#requiredContactPoints },
@@ -231,7 +231,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
         setImmediate(() =>
           reject(
             new KindredError(
-              DISCOVERY_ERROR_CODES.DEADLINE,
+              DISCOVERY_ERRORS.DISCOVERY_DEADLINE,
               `discovery poll of ${this.strategy.name} did not finish within ${this.#pollDeadlineMs} ms and was abandoned; check the DNS servers answer quickly (or raise pollDeadlineMs)`,
               { details: { strategy: this.strategy.name, pollDeadlineMs: this.#pollDeadlineMs } },
             ),
@@ -256,7 +256,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
         err instanceof KindredError
           ? err
           : new KindredError(
-              DISCOVERY_ERROR_CODES.FAILED,
+              DISCOVERY_ERRORS.DISCOVERY_FAILED,
               `discovery failed: ${(err as Error)?.message ?? err}`,
               {
                 cause: err,
@@ -372,5 +372,5 @@ function number(
 }
 
 function badOption(message: string): KindredError {
-  return new KindredError(DISCOVERY_ERROR_CODES.BAD_OPTION, message);
+  return new KindredError(DISCOVERY_ERRORS.DISCOVERY_BAD_OPTION, message);
 }

@@ -13,7 +13,7 @@ export {
   type DiscoveryOptions,
   type PollOutcome,
 } from './discovery.js';
-export { DISCOVERY_ERROR_CODES } from './errors.js';
+export { DISCOVERY_ERROR_CODES, DISCOVERY_ERRORS } from './errors.js';
 export { type Peer, samePeer } from './peer.js';
 export { isDashedIpTarget, type ReverseLookupResult, reverseLookup } from './reverse-lookup.js';
 export { type DiscoverySpec, parseDiscoverySpec, strategyFromSpec } from './spec.js';

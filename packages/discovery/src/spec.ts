@@ -1,5 +1,5 @@
 import { KindredError, type Resolver } from '@kindred/dns';
-import { DISCOVERY_ERROR_CODES } from './errors.js';
+import { DISCOVERY_ERRORS } from './errors.js';
 import type { Peer } from './peer.js';
 import { dnsA, dnsSrv, parseStaticPeer, type Strategy, staticPeers } from './strategies.js';
 
@@ -55,5 +55,5 @@ export function strategyFromSpec(
 }
 
 function badSpec(message: string): KindredError {
-  return new KindredError(DISCOVERY_ERROR_CODES.BAD_SPEC, message);
+  return new KindredError(DISCOVERY_ERRORS.DISCOVERY_BAD_SPEC, message);
 }

@@ -3,7 +3,7 @@ import { KindredError, Resolver } from '@kindred/dns';
 import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
 import type { Logger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
-import { DISCOVERY_ERROR_CODES } from './errors.js';
+import { DISCOVERY_ERRORS } from './errors.js';
 import type { Peer } from './peer.js';
 import { reverseLookup } from './reverse-lookup.js';
 
@@ -177,9 +177,9 @@ function checkPort(port: number, option: string): number {
 }
 
 function badSpec(message: string): KindredError {
-  return new KindredError(DISCOVERY_ERROR_CODES.BAD_SPEC, message);
+  return new KindredError(DISCOVERY_ERRORS.DISCOVERY_BAD_SPEC, message);
 }
 
 function badOption(message: string): KindredError {
-  return new KindredError(DISCOVERY_ERROR_CODES.BAD_OPTION, message);
+  return new KindredError(DISCOVERY_ERRORS.DISCOVERY_BAD_OPTION, message);
 }

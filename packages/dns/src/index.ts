@@ -1,5 +1,5 @@
 export { DNS_DEFAULTS } from './defaults.js';
-export { DNS_ERROR_CODES, isKindredError, KindredError } from './errors.js';
+export { DNS_ERROR_CODES, DNS_ERRORS, isKindredError, KindredError } from './errors.js';
 export { findHostsEntries, type HostsEntry, parseHosts, readHosts } from './hosts.js';
 export {
   type DnsRecord,

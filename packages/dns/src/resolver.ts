@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { type Logger, pino } from 'pino';
 import { DNS_DEFAULTS } from './defaults.js';
-import { DNS_ERROR_CODES, KindredError } from './errors.js';
+import { DNS_ERRORS, KindredError } from './errors.js';
 import { findHostsEntries, readHosts } from './hosts.js';
 import type { WireMessage } from './message.js';
 import {
@@ -263,7 +263,7 @@ export class Resolver {
     const unresolved = missing.filter((t) => !glue.has(t));
     if (unresolved.length === 0) return { name, fqdn: res.fqdn, targets, ttl: res.ttl };
     const partial = new KindredError(
-      DNS_ERROR_CODES.DEADLINE,
+      DNS_ERRORS.DNS_DEADLINE,
       `SRV lookup of ${name}: the deadline (${deadlineMs} ms) passed before the addresses of ${unresolved.length} of ${srvs.length} targets were known; they are returned without addresses`,
       { details: { name, deadlineMs, unresolved, targets: srvs.length } },
     );
@@ -292,7 +292,7 @@ export class Resolver {
     if (literal !== 0) {
       if (family !== 0 && literal !== family) {
         throw new KindredError(
-          DNS_ERROR_CODES.NODATA,
+          DNS_ERRORS.DNS_NODATA,
           `${name} is an IPv${literal} address, not IPv${family}`,
           {
             details: { name, family },
@@ -353,7 +353,7 @@ export class Resolver {
         return await tryName(bare);
       } catch (err) {
         const e = asKindred(err);
-        if (trailingDot || e.code === DNS_ERROR_CODES.DEADLINE) throw withTried(e, name, what, tried);
+        if (trailingDot || e.code === DNS_ERRORS.DNS_DEADLINE) throw withTried(e, name, what, tried);
         saved = e;
         triedAsIs = true;
       }
@@ -364,12 +364,12 @@ export class Resolver {
           return await tryName(`${bare}.${domain}`);
         } catch (err) {
           last = asKindred(err);
-          if (last.code === DNS_ERROR_CODES.DEADLINE) throw withTried(last, name, what, tried);
+          if (last.code === DNS_ERRORS.DNS_DEADLINE) throw withTried(last, name, what, tried);
           // glibc gives up on the whole search at once when the servers refuse connections (ECONNREFUSED).
           if (last.details?.allUnreachable === true) throw withTried(last, name, what, tried);
-          if (last.code === DNS_ERROR_CODES.NODATA) nodata = last;
-          else if (last.code === DNS_ERROR_CODES.SERVFAIL) servfail = last;
-          else if (last.code !== DNS_ERROR_CODES.NXDOMAIN) break; // timeout, refused, ...: glibc stops searching
+          if (last.code === DNS_ERRORS.DNS_NODATA) nodata = last;
+          else if (last.code === DNS_ERRORS.DNS_SERVFAIL) servfail = last;
+          else if (last.code !== DNS_ERRORS.DNS_NXDOMAIN) break; // timeout, refused, ...: glibc stops searching
         }
       }
       if (!triedAsIs) {
@@ -398,7 +398,7 @@ export class Resolver {
       const { message, server } = await this.#exchange(current, type, conf, signal);
       if (message.rcode === 'NXDOMAIN') {
         throw new KindredError(
-          DNS_ERROR_CODES.NXDOMAIN,
+          DNS_ERRORS.DNS_NXDOMAIN,
           `${current} does not exist (NXDOMAIN from ${server})`,
           {
             details: { name: current, type, server, negativeTtl: negativeTtl(message) },
@@ -414,7 +414,7 @@ export class Resolver {
         const target = cname.data as string;
         if (cnames.length >= maxChain || seen.has(target.toLowerCase())) {
           throw new KindredError(
-            DNS_ERROR_CODES.CNAME_CHAIN,
+            DNS_ERRORS.DNS_CNAME_CHAIN,
             `CNAME chain from ${fqdn} is longer than ${maxChain} or loops (at ${target}); fix the DNS records`,
             { details: { name: fqdn, chain: [...cnames.map((c) => c.name), target] } },
           );
@@ -446,7 +446,7 @@ export class Resolver {
         continue;
       }
       throw new KindredError(
-        DNS_ERROR_CODES.NODATA,
+        DNS_ERRORS.DNS_NODATA,
         `${current} has no ${type} record (NODATA from ${server})`,
         {
           details: { name: current, type, server, negativeTtl: negativeTtl(message) },
@@ -472,13 +472,13 @@ export class Resolver {
     }
     const errors = results.map((r) => asKindred((r as PromiseRejectedResult).reason));
     const nameError = (e: KindredError) =>
-      e.code === DNS_ERROR_CODES.NXDOMAIN || e.code === DNS_ERROR_CODES.NODATA;
+      e.code === DNS_ERRORS.DNS_NXDOMAIN || e.code === DNS_ERRORS.DNS_NODATA;
     // The deadline outranks everything (nothing else was waited for); a real failure (timeout, SERVFAIL, ...)
     // outranks "no such record"; NODATA outranks NXDOMAIN.
     return Promise.reject(
-      errors.find((e) => e.code === DNS_ERROR_CODES.DEADLINE) ??
+      errors.find((e) => e.code === DNS_ERRORS.DNS_DEADLINE) ??
         errors.find((e) => !nameError(e)) ??
-        errors.find((e) => e.code === DNS_ERROR_CODES.NODATA) ??
+        errors.find((e) => e.code === DNS_ERRORS.DNS_NODATA) ??
         errors[0]!,
     );
   }
@@ -498,8 +498,8 @@ export class Resolver {
           return (await this.#queryChasing(target, t, conf, signal)).answers.map((a) => a.data as string);
         } catch (err) {
           const e = asKindred(err);
-          if (e.code === DNS_ERROR_CODES.DEADLINE) return undefined;
-          if (e.code !== DNS_ERROR_CODES.NXDOMAIN && e.code !== DNS_ERROR_CODES.NODATA) {
+          if (e.code === DNS_ERRORS.DNS_DEADLINE) return undefined;
+          if (e.code !== DNS_ERRORS.DNS_NXDOMAIN && e.code !== DNS_ERRORS.DNS_NODATA) {
             this.#log.warn({ target, type: t, code: e.code }, 'SRV target address lookup failed');
           }
           return [];
@@ -573,7 +573,7 @@ function deadlineError(
   failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[],
 ): KindredError {
   return new KindredError(
-    DNS_ERROR_CODES.DEADLINE,
+    DNS_ERRORS.DNS_DEADLINE,
     `DNS lookup of ${name} ${type} abandoned: its deadline passed before an answer; check the nameservers in resolv.conf answer quickly, or allow more time`,
     { details: { name, type, servers: failures.map((f) => `${f.server}: ${f.result.kind}`) } },
   );
@@ -601,27 +601,27 @@ function exchangeError(
   const rcodes = failures.flatMap((f) => (f.result.kind === 'rcode' ? [f.result.rcode] : []));
   if (rcodes.includes('SERVFAIL')) {
     return new KindredError(
-      DNS_ERROR_CODES.SERVFAIL,
+      DNS_ERRORS.DNS_SERVFAIL,
       `DNS server failure (SERVFAIL) for ${name} ${type}; the server could not answer (not synced yet, or a broken zone): retry later`,
       { details },
     );
   }
   if (rcodes.includes('REFUSED')) {
     return new KindredError(
-      DNS_ERROR_CODES.REFUSED,
+      DNS_ERRORS.DNS_REFUSED,
       `DNS server refused ${name} ${type} (REFUSED); check the nameserver in resolv.conf serves this zone`,
       { details },
     );
   }
   if (rcodes.length > 0 || failures.some((f) => f.result.kind === 'bad-response')) {
     return new KindredError(
-      DNS_ERROR_CODES.BAD_RESPONSE,
+      DNS_ERRORS.DNS_BAD_RESPONSE,
       `no usable DNS answer for ${name} ${type} (${summary.join('; ')})`,
       { details },
     );
   }
   return new KindredError(
-    DNS_ERROR_CODES.TIMEOUT,
+    DNS_ERRORS.DNS_TIMEOUT,
     `no DNS server answered ${name} ${type} (${summary.join('; ')}); check the nameservers in resolv.conf are up`,
     { details },
   );
@@ -636,9 +636,9 @@ function withTried(err: KindredError, name: string, what: string, tried: string[
   if (err.details?.tried !== undefined) return err;
   const triedText = tried.length > 1 ? ` (tried ${tried.join(', ')})` : '';
   const message =
-    err.code === DNS_ERROR_CODES.NXDOMAIN
+    err.code === DNS_ERRORS.DNS_NXDOMAIN
       ? `${name} does not exist${triedText}; check the name, the namespace and the search list in resolv.conf`
-      : err.code === DNS_ERROR_CODES.NODATA
+      : err.code === DNS_ERRORS.DNS_NODATA
         ? `${name} has no ${what} record${triedText}`
         : `${err.message}${triedText}`;
   return new KindredError(err.code, message, { cause: err, details: { ...err.details, query: name, tried } });
@@ -647,7 +647,7 @@ function withTried(err: KindredError, name: string, what: string, tried: string[
 function asKindred(err: unknown): KindredError {
   if (err instanceof KindredError) return err;
   return new KindredError(
-    DNS_ERROR_CODES.BAD_RESPONSE,
+    DNS_ERRORS.DNS_BAD_RESPONSE,
     `DNS lookup failed: ${(err as Error)?.message ?? err}`,
     {
       cause: err,
@@ -656,7 +656,7 @@ function asKindred(err: unknown): KindredError {
 }
 
 function badConfig(message: string): KindredError {
-  return new KindredError(DNS_ERROR_CODES.BAD_CONFIG, message);
+  return new KindredError(DNS_ERRORS.DNS_BAD_CONFIG, message);
 }
 
 function checkQueryName(bare: string, original: string): void {

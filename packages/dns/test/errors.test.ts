@@ -26,18 +26,30 @@ const SOURCE_DIRS = ['packages', 'examples', 'test', 'deploy'];
 const CODE_LITERAL = /['"`](KINDRED_ERR_[A-Z0-9_]*[A-Z0-9])['"`]/g;
 const ROW = /^\| `(KINDRED_ERR_[A-Z0-9_]+)` \|/;
 
+/** Files under `dir`, never descending into dependencies, builds or scratch directories (.something). */
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const name = entry.name;
+    // node_modules holds workspace links back into the tree (a package and its dev dependency may link each other),
+    // so a walk that entered it would never end.
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (entry.isDirectory()) walk(path, out);
+    else if (entry.isFile()) out.push(path);
+  }
+}
+
 function sourceFiles(): string[] {
   const files: string[] = [];
   for (const top of SOURCE_DIRS) {
-    for (const rel of readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })) {
-      const parts = rel.split(sep);
-      // Not dependencies, builds or scratch directories (.something) that may hold stale copies.
-      if (parts.some((p) => p === 'node_modules' || p === 'dist' || p.startsWith('.'))) continue;
+    const all: string[] = [];
+    walk(join(ROOT, top), all);
+    for (const file of all) {
+      const rel = relative(join(ROOT, top), file);
       // Sources only: a test may use made-up codes (like KINDRED_ERR_X above).
-      if (top !== 'deploy' && !parts.includes('src')) continue;
-      if (/\.(ts|mts|mjs|js)$/.test(rel) && !rel.endsWith('.d.ts') && !rel.endsWith('.d.mts')) {
-        files.push(join(ROOT, top, rel));
-      }
+      if (top !== 'deploy' && !rel.split(sep).includes('src')) continue;
+      if (/\.(ts|mts|mjs|js)$/.test(rel) && !rel.endsWith('.d.ts') && !rel.endsWith('.d.mts'))
+        files.push(file);
     }
   }
   return files;

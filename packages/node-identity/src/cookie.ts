@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
-import { NODE_IDENTITY_ERROR_CODES } from './errors.js';
+import { NODE_IDENTITY_ERRORS } from './errors.js';
 
 /** Where a cookie came from. */
 export type CookieSource = 'option' | 'env' | 'file' | 'created';
@@ -59,7 +59,7 @@ export function checkCookie(text: string, origin: string): string {
     const c = text[i];
     if (c !== '\n' && c !== '\r' && c !== ' ') {
       throw new KindredError(
-        NODE_IDENTITY_ERROR_CODES.COOKIE_BAD_CHARACTERS,
+        NODE_IDENTITY_ERRORS.COOKIE_BAD_CHARACTERS,
         `Bad characters in cookie from ${origin}: a cookie is printable ASCII (32-126) on one line; ` +
           `character ${JSON.stringify(c)} at position ${i} is not allowed`,
         { details: { origin, position: i } },
@@ -68,7 +68,7 @@ export function checkCookie(text: string, origin: string): string {
   }
   if (end === 0) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.COOKIE_TOO_SHORT,
+      NODE_IDENTITY_ERRORS.COOKIE_TOO_SHORT,
       `Too short cookie string from ${origin}: the cookie is empty; put at least one printable character in it`,
       { details: { origin } },
     );
@@ -122,14 +122,14 @@ async function readCookieFile(path: string, createIfMissing: boolean): Promise<L
   }
   if (!info.isFile()) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.COOKIE_FILE_TYPE,
+      NODE_IDENTITY_ERRORS.COOKIE_FILE_TYPE,
       `Cookie file ${path} is not a regular file; remove it or set ${NODE_IDENTITY_ENV.cookie}`,
       { details: { path } },
     );
   }
   if ((info.mode & 0o077) !== 0) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.COOKIE_FILE_MODE,
+      NODE_IDENTITY_ERRORS.COOKIE_FILE_MODE,
       `Cookie file ${path} must be accessible by owner only; run: chmod 400 ${path}`,
       { details: { path, mode: `0${(info.mode & 0o777).toString(8)}` } },
     );
@@ -162,7 +162,7 @@ async function createCookieFile(path: string): Promise<LoadedCookie> {
 
 function fileError(path: string, action: 'read' | 'create', err: unknown): KindredError {
   return new KindredError(
-    NODE_IDENTITY_ERROR_CODES.COOKIE_FILE,
+    NODE_IDENTITY_ERRORS.COOKIE_FILE,
     `cannot ${action} cookie file ${path}: ${(err as Error).message}; fix its permissions or set ${NODE_IDENTITY_ENV.cookie}`,
     { cause: err, details: { path } },
   );

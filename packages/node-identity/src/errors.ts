@@ -1,5 +1,5 @@
 /** Error codes of @kindred/node-identity; each is listed in docs/errors.md. Match on these, not on messages. */
-export const NODE_IDENTITY_ERROR_CODES = Object.freeze({
+export const NODE_IDENTITY_ERRORS = Object.freeze({
   /** A node name has no `@` (Erlang: "** Nodename X illegal, no '@' character **"). */
   NODE_NAME_NO_AT: 'KINDRED_ERR_NODE_NAME_NO_AT',
   /** The name part is not `[0-9A-Za-z_-]+` (Erlang: "Invalid node name!"). */
@@ -29,3 +29,6 @@ export const NODE_IDENTITY_ERROR_CODES = Object.freeze({
   /** The cookie file can't be read or created. */
   COOKIE_FILE: 'KINDRED_ERR_COOKIE_FILE',
 });
+
+/** @deprecated the catalogue's former name; use {@link NODE_IDENTITY_ERRORS} (the same object). */
+export const NODE_IDENTITY_ERROR_CODES = NODE_IDENTITY_ERRORS;

@@ -12,7 +12,7 @@ export {
   makeCookie,
 } from './cookie.js';
 export { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
-export { NODE_IDENTITY_ERROR_CODES } from './errors.js';
+export { NODE_IDENTITY_ERROR_CODES, NODE_IDENTITY_ERRORS } from './errors.js';
 export {
   checkDialable,
   formatNodeName,

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { KindredError } from '@kindred/dns';
 import { NODE_IDENTITY_DEFAULTS } from './defaults.js';
-import { NODE_IDENTITY_ERROR_CODES } from './errors.js';
+import { NODE_IDENTITY_ERRORS } from './errors.js';
 
 /**
  * How a node names hosts, as Erlang's `-name` / `-sname`: `longnames` wants fully qualified hosts (or IP literals),
@@ -54,7 +54,7 @@ export function parseNodeName(text: string): NodeName {
   const at = text.indexOf('@');
   if (at === -1) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.NODE_NAME_NO_AT,
+      NODE_IDENTITY_ERRORS.NODE_NAME_NO_AT,
       `** Nodename ${text} illegal, no '@' character **; write a node name as name@host (e.g. app@host.example.com)`,
       { details: { node: text } },
     );
@@ -81,7 +81,7 @@ function checkLength(text: string): void {
   // Erlang's limit is on characters of the atom, not bytes; every legal character here is one UTF-16 unit.
   if (text.length > NODE_IDENTITY_DEFAULTS.maxNodeNameLength) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.NODE_NAME_TOO_LONG,
+      NODE_IDENTITY_ERRORS.NODE_NAME_TOO_LONG,
       `node name is ${text.length} characters long; a node name is an Erlang atom and may have at most ` +
         `${NODE_IDENTITY_DEFAULTS.maxNodeNameLength}: use a shorter name or host`,
       { details: { length: text.length, max: NODE_IDENTITY_DEFAULTS.maxNodeNameLength } },
@@ -92,7 +92,7 @@ function checkLength(text: string): void {
 function checkParts(node: NodeName, text: string): void {
   if (!isValidNamePart(node.name)) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_NAME,
+      NODE_IDENTITY_ERRORS.NODE_NAME_INVALID_NAME,
       `Invalid node name! The part before '@' in ${JSON.stringify(text)} must be letters, digits, '_' or '-' ` +
         '(at least one)',
       { details: { node: text, name: node.name } },
@@ -100,7 +100,7 @@ function checkParts(node: NodeName, text: string): void {
   }
   if (!isValidHostPart(node.host)) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_HOST,
+      NODE_IDENTITY_ERRORS.NODE_NAME_INVALID_HOST,
       `invalid node name: ${JSON.stringify(text)}; the part after '@' must be a host name or IP literal ` +
         '(characters 0x21-0xFF, no second @, not empty)',
       { details: { node: text, host: node.host } },
@@ -158,7 +158,7 @@ export function checkDialable(node: NodeName | string, mode: NamingMode): void {
 
 function illegalHostname(host: string, mode: NamingMode, first: string): KindredError {
   return new KindredError(
-    NODE_IDENTITY_ERROR_CODES.ILLEGAL_HOSTNAME,
+    NODE_IDENTITY_ERRORS.ILLEGAL_HOSTNAME,
     `${first}\n** Hostname ${host} is illegal **`,
     {
       details: {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import {
-  DNS_ERROR_CODES,
+  DNS_ERRORS,
   findHostsEntries,
   KindredError,
   Resolver,
@@ -11,7 +11,7 @@ import {
 } from '@kindred/dns';
 import type { Logger } from 'pino';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
-import { NODE_IDENTITY_ERROR_CODES } from './errors.js';
+import { NODE_IDENTITY_ERRORS } from './errors.js';
 import {
   formatNodeName,
   isValidNamePart,
@@ -106,7 +106,7 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
   const env = options.env ?? process.env;
   if (options.name !== undefined && options.sname !== undefined) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.OWN_NAME_OPTIONS,
+      NODE_IDENTITY_ERRORS.OWN_NAME_OPTIONS,
       'give either a long name (--name) or a short name (--sname), not both',
     );
   }
@@ -133,7 +133,7 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 
   if (base === undefined || flagMode === undefined) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.OWN_NAME_OPTIONS,
+      NODE_IDENTITY_ERRORS.OWN_NAME_OPTIONS,
       `no node name: give --name BASE (long names) or --sname BASE (short names), or set ${NODE_IDENTITY_ENV.nodeName}`,
     );
   }
@@ -163,7 +163,7 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 function checkBase(base: string): void {
   if (!isValidNamePart(base)) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_NAME,
+      NODE_IDENTITY_ERRORS.NODE_NAME_INVALID_NAME,
       `Invalid node name! ${JSON.stringify(base)} must be letters, digits, '_' or '-' (at least one)`,
       { details: { name: base } },
     );
@@ -179,7 +179,7 @@ function finish(
 ): OwnName {
   if (mode === 'shortnames' && node.host.includes('.')) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.ILLEGAL_OWN_NAME,
+      NODE_IDENTITY_ERRORS.ILLEGAL_OWN_NAME,
       `Can't set short node name! The host ${JSON.stringify(node.host)} (${detail}) has a dot; ` +
         'use --name for long names or give a host without a dot',
       { details: { host: node.host, mode, source } },
@@ -269,7 +269,7 @@ export async function resolvConfDomain(path: string): Promise<string | undefined
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new KindredError(
-      DNS_ERROR_CODES.BAD_CONFIG,
+      DNS_ERRORS.DNS_BAD_CONFIG,
       `cannot read resolver configuration ${path}: ${(err as Error).message}; check the file's permissions`,
       { cause: err, details: { path } },
     );
@@ -285,7 +285,7 @@ export async function resolvConfDomain(path: string): Promise<string | undefined
 
 function noFqdn(hostname: string, why: string): KindredError {
   return new KindredError(
-    NODE_IDENTITY_ERROR_CODES.ILLEGAL_OWN_NAME,
+    NODE_IDENTITY_ERRORS.ILLEGAL_OWN_NAME,
     `Can't set long node name! No fully qualified name for hostname ${JSON.stringify(hostname)} (${why}). ` +
       `Add "<address> <fqdn> ${hostname}" to /etc/hosts, set ${NODE_IDENTITY_ENV.nodeName}=name@fqdn, ` +
       'or use short names (--sname)',
@@ -322,7 +322,7 @@ async function kubernetesHost(
   ].filter((v) => v !== undefined);
   if (missing.length > 0) {
     throw new KindredError(
-      NODE_IDENTITY_ERROR_CODES.KUBERNETES_ENV,
+      NODE_IDENTITY_ERRORS.KUBERNETES_ENV,
       `${NODE_IDENTITY_ENV.subdomain} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not; ` +
         'set them from the downward API (fieldRef metadata.name / metadata.namespace)',
       { details: { missing } },
@@ -335,7 +335,7 @@ async function kubernetesHost(
   ] as const) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(variable) || variable.length > 63) {
       throw new KindredError(
-        NODE_IDENTITY_ERROR_CODES.KUBERNETES_ENV,
+        NODE_IDENTITY_ERRORS.KUBERNETES_ENV,
         `${label}=${JSON.stringify(variable)} is not a DNS label (lower-case letters, digits and '-', at most 63)`,
         { details: { variable: label } },
       );
@@ -350,7 +350,7 @@ async function kubernetesHost(
     from = `the search list of ${path}`;
     if (domain === undefined) {
       throw new KindredError(
-        NODE_IDENTITY_ERROR_CODES.CLUSTER_DOMAIN_UNKNOWN,
+        NODE_IDENTITY_ERRORS.CLUSTER_DOMAIN_UNKNOWN,
         `cannot tell the cluster domain: ${path} has no search entry "${namespace}.svc.<domain>" ` +
           `(search: ${conf.search.join(' ') || 'none'}); set ${NODE_IDENTITY_ENV.clusterDomain}`,
         { details: { path, search: conf.search, namespace } },

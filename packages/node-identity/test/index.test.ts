@@ -30,9 +30,9 @@ describe('@kindred/node-identity public API', () => {
   });
 
   it('exports its error codes in one frozen object, each listed as @kindred/node-identity in docs/errors.md', () => {
-    expect(Object.isFrozen(identity.NODE_IDENTITY_ERROR_CODES)).toBe(true);
+    expect(Object.isFrozen(identity.NODE_IDENTITY_ERRORS)).toBe(true);
     const doc = readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
-    for (const code of Object.values(identity.NODE_IDENTITY_ERROR_CODES)) {
+    for (const code of Object.values(identity.NODE_IDENTITY_ERRORS)) {
       const rows = doc.split('\n').filter((l) => l.startsWith(`| \`${code}\` |`));
       expect(rows, code).toHaveLength(1);
       expect(rows[0]).toContain('| @kindred/node-identity |');

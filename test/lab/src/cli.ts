@@ -7,6 +7,7 @@ import { KindredError } from '@kindred/dns';
 import { callControl, currentFile, readRunState, runPaths } from './control.js';
 import type { DaemonOptions } from './daemon.js';
 import { LAB_DEFAULTS } from './defaults.js';
+import { LAB_ERRORS } from './errors.js';
 import { APP_MAIN, type LabStatus } from './lab.js';
 import { assertLabPrerequisites, LabNetwork, newRunId } from './netns.js';
 
@@ -61,7 +62,7 @@ async function currentId(explicit: string | undefined): Promise<string> {
   if (explicit) return explicit;
   const id = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
   if (!id) {
-    throw new KindredError('KINDRED_ERR_LAB_NOT_RUNNING', "no lab is up: start one with 'pnpm lab up'");
+    throw new KindredError(LAB_ERRORS.LAB_NOT_RUNNING, "no lab is up: start one with 'pnpm lab up'");
   }
   return id;
 }
@@ -154,7 +155,7 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
   await assertLabPrerequisites();
   if (!command && !existsSync(APP_MAIN)) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_NO_APP',
+      LAB_ERRORS.LAB_NO_APP,
       `the app is not built (${APP_MAIN} is missing): run 'pnpm run build' first, or give --command`,
     );
   }
@@ -163,7 +164,7 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     const state = await readRunState(existing);
     if (state && alive(state.pid)) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_EXISTS',
+        LAB_ERRORS.LAB_EXISTS,
         `a lab is already up (id ${existing}): use it, or remove it with 'pnpm lab down' first`,
       );
     }
@@ -202,7 +203,7 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     await rm(paths.stateFile, { force: true });
     await rm(currentFile(), { force: true });
     return new KindredError(
-      'KINDRED_ERR_LAB_START_FAILED',
+      LAB_ERRORS.LAB_START_FAILED,
       `the lab did not come up (${why}); its log ends:\n${log}`,
     );
   };
@@ -262,7 +263,7 @@ async function execInPod(id: string, pod: string, argv: string[]): Promise<numbe
   const p = status.pods.find((x) => x.name === pod);
   if (!p) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_NO_SUCH_POD',
+      LAB_ERRORS.LAB_NO_SUCH_POD,
       `no pod named '${pod}' in lab ${id}; pods: ${status.pods.map((x) => x.name).join(', ') || '(none)'}`,
     );
   }
@@ -418,7 +419,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const pod = needPod();
       const file = `${runPaths(await currentId(id)).logDir}/${pod}.log`;
       if (!existsSync(file))
-        throw new KindredError('KINDRED_ERR_LAB_NO_SUCH_POD', `no log for pod '${pod}' (${file})`);
+        throw new KindredError(LAB_ERRORS.LAB_NO_SUCH_POD, `no log for pod '${pod}' (${file})`);
       io.out(await readFile(file, 'utf8'));
       return EXIT.OK;
     }

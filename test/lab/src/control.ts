@@ -4,6 +4,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
+import { LAB_ERRORS } from './errors.js';
 
 /** Files of a lab run started by the CLI. */
 export interface RunPaths {
@@ -93,14 +94,14 @@ export function serveControl(socketPath: string, handler: ControlHandler): Promi
         request = JSON.parse(line) as ControlRequest;
       } catch {
         socket.end(
-          `${JSON.stringify({ ok: false, error: { code: 'KINDRED_ERR_LAB_BAD_OPTION', message: 'bad request' } })}\n`,
+          `${JSON.stringify({ ok: false, error: { code: LAB_ERRORS.LAB_BAD_OPTION, message: 'bad request' } })}\n`,
         );
         return;
       }
       handler(request).then(
         (result) => socket.end(`${JSON.stringify({ ok: true, result })}\n`),
         (err: unknown) => {
-          const code = err instanceof KindredError ? err.code : 'KINDRED_ERR_LAB_COMMAND_FAILED';
+          const code = err instanceof KindredError ? err.code : LAB_ERRORS.LAB_COMMAND_FAILED;
           const message = err instanceof Error ? err.message : String(err);
           socket.end(`${JSON.stringify({ ok: false, error: { code, message } })}\n`);
         },
@@ -129,7 +130,7 @@ export function callControl(
       socket.destroy();
       reject(
         new KindredError(
-          'KINDRED_ERR_LAB_TIMEOUT',
+          LAB_ERRORS.LAB_TIMEOUT,
           `the lab daemon did not answer '${request.cmd}' within ${timeoutMs} ms`,
         ),
       );
@@ -143,7 +144,7 @@ export function callControl(
       clearTimeout(timer);
       reject(
         new KindredError(
-          'KINDRED_ERR_LAB_NOT_RUNNING',
+          LAB_ERRORS.LAB_NOT_RUNNING,
           `no lab daemon answers on ${socketPath} (${err.code ?? err.message}): start one with 'pnpm lab up', or clean up with 'pnpm lab down'`,
         ),
       );
@@ -160,14 +161,14 @@ export function callControl(
         else
           reject(
             new KindredError(
-              reply.error?.code ?? 'KINDRED_ERR_LAB_COMMAND_FAILED',
+              reply.error?.code ?? LAB_ERRORS.LAB_COMMAND_FAILED,
               reply.error?.message ?? 'failed',
             ),
           );
       } catch {
         reject(
           new KindredError(
-            'KINDRED_ERR_LAB_NOT_RUNNING',
+            LAB_ERRORS.LAB_NOT_RUNNING,
             'the lab daemon closed the connection without an answer',
           ),
         );

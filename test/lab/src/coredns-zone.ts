@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { KindredError } from '@kindred/dns';
+import { LAB_ERRORS } from './errors.js';
 
 /** One port of a Service. */
 export interface CorednsPort {
@@ -232,5 +233,5 @@ function checkIp(ip: string): void {
 }
 
 function zoneError(message: string): KindredError {
-  return new KindredError('KINDRED_ERR_LAB_BAD_OPTION', `corednsZone: ${message}`);
+  return new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `corednsZone: ${message}`);
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { KindredError } from '@kindred/dns';
 import { currentFile, runPaths, serveControl } from './control.js';
+import { LAB_ERRORS } from './errors.js';
 import { Lab, type LabOptions } from './lab.js';
 
 /** The options `pnpm lab up` hands to the daemon (JSON-serialisable {@link LabOptions}). */
@@ -10,16 +11,13 @@ export type DaemonOptions = Omit<LabOptions, 'id' | 'logDir' | 'keepLogs'>;
 function onOff(value: unknown, name: string): boolean {
   if (value === 'on' || value === true) return true;
   if (value === 'off' || value === false) return false;
-  throw new KindredError(
-    'KINDRED_ERR_LAB_BAD_OPTION',
-    `${name} must be 'on' or 'off', got '${String(value)}'`,
-  );
+  throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `${name} must be 'on' or 'off', got '${String(value)}'`);
 }
 
 function podArg(args: Readonly<Record<string, unknown>> | undefined): string {
   const pod = args?.pod;
   if (typeof pod !== 'string' || pod === '')
-    throw new KindredError('KINDRED_ERR_LAB_BAD_OPTION', 'a pod name is needed');
+    throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, 'a pod name is needed');
   return pod;
 }
 
@@ -83,7 +81,7 @@ export async function runDaemon(id: string, options: DaemonOptions): Promise<voi
         setImmediate(() => void shutdown().then(() => process.exit(0)));
         return {};
       default:
-        throw new KindredError('KINDRED_ERR_LAB_BAD_OPTION', `unknown lab command '${cmd}'`);
+        throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `unknown lab command '${cmd}'`);
     }
   });
   writeFileSync(

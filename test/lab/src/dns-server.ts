@@ -5,6 +5,7 @@ import { createServer, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
+import { LAB_ERRORS } from './errors.js';
 
 /** One zone BIND serves as primary. */
 export interface DnsZone {
@@ -364,8 +365,7 @@ function escapeRegExp(s: string): string {
 
 /** Validates {@link DnsServerOptions} before anything starts; KINDRED_ERR_LAB_BAD_OPTION names the option. */
 function checkOptions(options: DnsServerOptions): void {
-  const bad = (message: string) =>
-    new KindredError('KINDRED_ERR_LAB_BAD_OPTION', `startDnsServer: ${message}`);
+  const bad = (message: string) => new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `startDnsServer: ${message}`);
   if (!Array.isArray(options?.zones) || options.zones.length === 0)
     throw bad('option zones needs at least one zone');
   for (const [i, zone] of options.zones.entries()) {
@@ -397,5 +397,5 @@ function checkOptions(options: DnsServerOptions): void {
 }
 
 function labError(message: string): KindredError {
-  return new KindredError('KINDRED_ERR_LAB_DNS_SERVER', message);
+  return new KindredError(LAB_ERRORS.LAB_DNS_SERVER, message);
 }

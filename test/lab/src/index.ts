@@ -21,6 +21,7 @@ export {
   freeDnsPort,
   startDnsServer,
 } from './dns-server.js';
+export { LAB_ERRORS } from './errors.js';
 export {
   type HostAlias,
   type KubeletHostsOptions,

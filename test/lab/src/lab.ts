@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
+import { LAB_ERRORS } from './errors.js';
 import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
 import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
 import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
@@ -254,14 +255,14 @@ export class Lab extends EventEmitter {
     const replicas = options.replicas ?? LAB_DEFAULTS.replicas;
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
     const positive = (value: number | undefined, option: string) => {
       if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
         throw new KindredError(
-          'KINDRED_ERR_LAB_BAD_OPTION',
+          LAB_ERRORS.LAB_BAD_OPTION,
           `${option} must be a positive number of milliseconds, got ${value}`,
         );
       }
@@ -270,12 +271,12 @@ export class Lab extends EventEmitter {
     positive(options.terminationGracePeriodMs, 'terminationGracePeriodMs');
     if (options.command !== undefined && options.command.length === 0) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         'command must name a program (an empty argv was given)',
       );
     }
     if (options.cookie !== undefined && options.cookie === '') {
-      throw new KindredError('KINDRED_ERR_LAB_BAD_OPTION', 'cookie must not be empty');
+      throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, 'cookie must not be empty');
     }
     for (const [file, pkg] of [
       ['/usr/sbin/named', 'bind9'],
@@ -283,7 +284,7 @@ export class Lab extends EventEmitter {
     ] as const) {
       if (!existsSync(file)) {
         throw new KindredError(
-          'KINDRED_ERR_LAB_TOOL_MISSING',
+          LAB_ERRORS.LAB_TOOL_MISSING,
           `the lab's DNS needs ${file}: install it (apt-get install ${pkg}, or npm run setup)`,
           { details: { tool: file } },
         );
@@ -342,7 +343,7 @@ export class Lab extends EventEmitter {
       if (!used.has(ip)) return ip;
     }
     throw new KindredError(
-      'KINDRED_ERR_LAB_BAD_OPTION',
+      LAB_ERRORS.LAB_BAD_OPTION,
       'no free pod address left in the lab (at most 250 pods)',
     );
   }
@@ -588,7 +589,7 @@ export class Lab extends EventEmitter {
     const pod = this.podMap.get(name);
     if (!pod) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_NO_SUCH_POD',
+        LAB_ERRORS.LAB_NO_SUCH_POD,
         `no pod named '${name}': see 'pnpm lab status' for the pods`,
         { details: { pod: name, pods: [...this.podMap.keys()] } },
       );
@@ -641,7 +642,7 @@ export class Lab extends EventEmitter {
   async scale(replicas: number): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
@@ -744,7 +745,7 @@ export class Lab extends EventEmitter {
       }
       if (Date.now() > deadline) {
         throw new KindredError(
-          'KINDRED_ERR_LAB_TIMEOUT',
+          LAB_ERRORS.LAB_TIMEOUT,
           `timed out after ${timeoutMs} ms waiting for ${what}`,
           {
             cause: lastError,

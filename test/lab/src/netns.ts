@@ -5,6 +5,7 @@ import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
+import { LAB_ERRORS } from './errors.js';
 import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
 
 /** The result of a command run to completion. */
@@ -127,7 +128,7 @@ const HOSTNAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9
 export function labNames(id: string): LabNames {
   if (!RUN_ID_PATTERN.test(id)) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_BAD_OPTION',
+      LAB_ERRORS.LAB_BAD_OPTION,
       `id must be 4 to 8 lowercase letters or digits, got '${id}'`,
     );
   }
@@ -186,7 +187,7 @@ async function ip(...args: string[]): Promise<string> {
   const result = await run('ip', args);
   if (result.code !== 0) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_COMMAND_FAILED',
+      LAB_ERRORS.LAB_COMMAND_FAILED,
       `'ip ${args.join(' ')}' failed: ${result.stderr.trim() || `exit ${result.code}`}`,
       { details: { args, code: result.code } },
     );
@@ -213,7 +214,7 @@ function commandExists(cmd: string, args: string[]): Promise<boolean> {
 export async function assertLabPrerequisites(): Promise<void> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_NOT_ROOT',
+      LAB_ERRORS.LAB_NOT_ROOT,
       'the pod lab creates network namespaces and must run as root: run it again with sudo (or as root)',
     );
   }
@@ -224,7 +225,7 @@ export async function assertLabPrerequisites(): Promise<void> {
   for (const [cmd, args, pkg] of tools) {
     if (!(await commandExists(cmd, args))) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_TOOL_MISSING',
+        LAB_ERRORS.LAB_TOOL_MISSING,
         `the pod lab needs '${cmd}', which is not on PATH: install it (apt-get install ${pkg})`,
         { details: { tool: cmd } },
       );
@@ -237,7 +238,7 @@ function parseCidr(cidr: string, option: string, maxPrefix = 30): { base: number
   const prefix = Number(len);
   if (!addr || !isIPv4(addr) || !Number.isInteger(prefix) || prefix < 8 || prefix > maxPrefix) {
     throw new KindredError(
-      'KINDRED_ERR_LAB_BAD_OPTION',
+      LAB_ERRORS.LAB_BAD_OPTION,
       `${option} must be an IPv4 CIDR like 10.244.0.0/16, got '${cidr}'`,
     );
   }
@@ -332,7 +333,7 @@ export class LabHost {
    * exec` also bind-mounts /etc/netns/<ns>/hosts and resolv.conf over /etc's. The final exec keeps the pid.
    */
   command(argv: readonly string[]): string[] {
-    if (argv.length === 0) throw new KindredError('KINDRED_ERR_LAB_BAD_OPTION', 'argv must name a command');
+    if (argv.length === 0) throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, 'argv must name a command');
     return [
       'ip',
       'netns',
@@ -484,13 +485,13 @@ export class LabNetwork {
     const bridgeAddress = options.bridgeAddress ?? LAB_DEFAULTS.bridgeAddress;
     if (!isIPv4(bridgeAddress) || !inSubnet(bridgeAddress, subnet)) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         `bridgeAddress must be an IPv4 address in ${podSubnet}`,
       );
     }
     if ((await listNetns(names.netnsPrefix)).length > 0) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_EXISTS',
+        LAB_ERRORS.LAB_EXISTS,
         `a lab network with id '${id}' already exists: remove it with LabNetwork.destroyById('${id}') or use another id`,
         { details: { id } },
       );
@@ -562,13 +563,13 @@ export class LabNetwork {
     const { hostname, address } = options;
     if (hostname.length > 63 || !HOSTNAME_PATTERN.test(hostname)) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         `hostname must be lowercase letters, digits, '-' and '.', at most 63 characters, got '${hostname}'`,
       );
     }
     if (!isIPv4(address) || !inSubnet(address, this.subnet)) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_BAD_OPTION',
+        LAB_ERRORS.LAB_BAD_OPTION,
         `address must be an IPv4 address in ${this.podSubnet}, got '${address}'`,
       );
     }
@@ -576,15 +577,12 @@ export class LabNetwork {
       parseCidr(extra.includes('/') ? extra : `${extra}/32`, 'extraAddresses', 32);
     if (this.hostMap.has(hostname) || this.names.netns(hostname) === this.names.router) {
       throw new KindredError(
-        'KINDRED_ERR_LAB_EXISTS',
+        LAB_ERRORS.LAB_EXISTS,
         `a host named '${hostname}' already exists in lab ${this.id}`,
       );
     }
     if ([...this.hostMap.values()].some((h) => h.address === address)) {
-      throw new KindredError(
-        'KINDRED_ERR_LAB_EXISTS',
-        `address ${address} is already used in lab ${this.id}`,
-      );
+      throw new KindredError(LAB_ERRORS.LAB_EXISTS, `address ${address} is already used in lab ${this.id}`);
     }
     const index = this.nextIndex++;
     const state: LabHostState = {

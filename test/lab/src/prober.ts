@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { KindredError } from '@kindred/dns';
+import { LAB_ERRORS } from './errors.js';
 import type { LabNetwork } from './netns.js';
 
 /** An HTTP answer fetched from inside the lab. */
@@ -72,7 +73,7 @@ export class Prober {
       this.pending.delete(msg.id);
       if (msg.error !== undefined) {
         p.reject(
-          new KindredError('KINDRED_ERR_LAB_PROBE_FAILED', `probe failed: ${msg.error}`, {
+          new KindredError(LAB_ERRORS.LAB_PROBE_FAILED, `probe failed: ${msg.error}`, {
             details: { reason: msg.error },
           }),
         );
@@ -86,13 +87,13 @@ export class Prober {
 
   private failAll(reason: string): void {
     this.closed = true;
-    for (const p of this.pending.values()) p.reject(new KindredError('KINDRED_ERR_LAB_PROBE_FAILED', reason));
+    for (const p of this.pending.values()) p.reject(new KindredError(LAB_ERRORS.LAB_PROBE_FAILED, reason));
     this.pending.clear();
   }
 
   private request(body: Record<string, unknown>): Promise<ProbeResponse> {
     if (this.closed)
-      return Promise.reject(new KindredError('KINDRED_ERR_LAB_PROBE_FAILED', 'the prober is closed'));
+      return Promise.reject(new KindredError(LAB_ERRORS.LAB_PROBE_FAILED, 'the prober is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

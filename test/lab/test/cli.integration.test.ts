@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ERRORS } from '../src/errors.js';
 import { assertLabPrerequisites, LabNetwork, REPO_ROOT } from '../src/index.js';
 
 // Drives the built CLI (test/lab/bin/lab.js -> dist/cli.js; `npm test` builds first) as a user would, in its own
@@ -86,7 +87,7 @@ describe('pnpm lab (CLI)', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('must run as root: run it again with sudo');
-    expect(r.stderr).toContain('KINDRED_ERR_LAB_NOT_ROOT');
+    expect(r.stderr).toContain(LAB_ERRORS.LAB_NOT_ROOT);
     expect(r.stderr).not.toContain('    at ');
   });
 

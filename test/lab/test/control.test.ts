@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callControl, labStateDir, runPaths, serveControl } from '../src/control.js';
+import { LAB_ERRORS } from '../src/errors.js';
 
 describe('lab control socket', () => {
   let dir: string;
@@ -16,7 +17,7 @@ describe('lab control socket', () => {
     socket = join(dir, 'control.sock');
     server = await serveControl(socket, async ({ cmd, args }) => {
       if (cmd === 'echo') return args;
-      throw new KindredError('KINDRED_ERR_LAB_NO_SUCH_POD', `no pod named '${String(args?.pod)}'`);
+      throw new KindredError(LAB_ERRORS.LAB_NO_SUCH_POD, `no pod named '${String(args?.pod)}'`);
     });
   });
 
@@ -31,14 +32,14 @@ describe('lab control socket', () => {
 
   it("carries the daemon's error code back", async () => {
     await expect(callControl(socket, { cmd: 'kill', args: { pod: 'p' } })).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_NO_SUCH_POD',
+      code: LAB_ERRORS.LAB_NO_SUCH_POD,
       message: "no pod named 'p'",
     });
   });
 
   it('says what to do when no daemon answers', async () => {
     await expect(callControl(join(dir, 'nobody.sock'), { cmd: 'status' })).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_NOT_RUNNING',
+      code: LAB_ERRORS.LAB_NOT_RUNNING,
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CorednsModel, corednsEndpointName, corednsZone, dashedIp } from '../src/coredns-zone.js';
+import { LAB_ERRORS } from '../src/errors.js';
 
 const svc = (endpointPodNames: boolean, extra: Partial<CorednsModel> = {}): CorednsModel => ({
   endpointPodNames,
@@ -165,7 +166,7 @@ describe('corednsZone', () => {
         endpointPodNames: false,
         services: [{ namespace: 'Bad_NS', name: 's', headless: true, ports: [], endpoints: [] }],
       }),
-    ).toThrow(expect.objectContaining({ code: 'KINDRED_ERR_LAB_BAD_OPTION' }));
+    ).toThrow(expect.objectContaining({ code: LAB_ERRORS.LAB_BAD_OPTION }));
     expect(() =>
       corednsZone({
         endpointPodNames: false,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DNS_SERVER_DEFAULTS, type DnsServerOptions, startDnsServer } from '../src/dns-server.js';
+import { LAB_ERRORS } from '../src/errors.js';
 
 // Option validation happens before BIND is started, so these need neither root nor a port; the server itself is
 // tested against a real BIND in dns-server.integration.test.ts.
@@ -26,7 +27,7 @@ describe('startDnsServer options', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err, named).toMatchObject({ code: 'KINDRED_ERR_LAB_BAD_OPTION' });
+      expect(err, named).toMatchObject({ code: LAB_ERRORS.LAB_BAD_OPTION });
       expect((err as Error).message, named).toContain(named);
     }
   });

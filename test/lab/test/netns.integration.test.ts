@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ERRORS } from '../src/errors.js';
 import {
   assertLabPrerequisites,
   kubeletHostsFile,
@@ -126,12 +127,12 @@ describe('LabNetwork (real network namespaces)', () => {
 
   it('rejects bad hosts with a code', async () => {
     await expect(net.addHost({ hostname: 'Bad_Name', address: '10.244.1.50' })).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_BAD_OPTION',
+      code: LAB_ERRORS.LAB_BAD_OPTION,
     });
     await expect(net.addHost({ hostname: 'outside', address: '192.168.1.1' })).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_BAD_OPTION',
+      code: LAB_ERRORS.LAB_BAD_OPTION,
     });
-    await expect(LabNetwork.create({ id: net.id })).rejects.toMatchObject({ code: 'KINDRED_ERR_LAB_EXISTS' });
+    await expect(LabNetwork.create({ id: net.id })).rejects.toMatchObject({ code: LAB_ERRORS.LAB_EXISTS });
   });
 
   it('destroy kills every process and leaves nothing of the run, also for a crashed run reattached by id', async () => {

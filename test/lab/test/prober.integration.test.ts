@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_ERRORS } from '../src/errors.js';
 import { assertLabPrerequisites, LabNetwork, Prober } from '../src/index.js';
 
 // The prober runs in the router namespace and reaches hosts over the bridge, as kubelet probes pods from the node.
@@ -35,7 +36,7 @@ describe('Prober (from the router namespace)', () => {
   it('connects over TCP, and rejects with a code and the reason for a closed port', async () => {
     await prober.tcp('10.244.1.2', 8080);
     await expect(prober.tcp('10.244.1.2', 9)).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_PROBE_FAILED',
+      code: LAB_ERRORS.LAB_PROBE_FAILED,
       details: { reason: 'ECONNREFUSED' },
     });
   });
@@ -43,7 +44,7 @@ describe('Prober (from the router namespace)', () => {
   it('times out on a partitioned host', async () => {
     await net.host('web')!.setLink(false);
     await expect(prober.get('10.244.1.2', 8080, '/readyz', 500)).rejects.toMatchObject({
-      code: 'KINDRED_ERR_LAB_PROBE_FAILED',
+      code: LAB_ERRORS.LAB_PROBE_FAILED,
     });
     await net.host('web')!.setLink(true);
     expect((await prober.get('10.244.1.2', 8080, '/readyz')).status).toBe(200);

@@ -3,7 +3,7 @@ import { isDashedIpTarget } from '@kindred/discovery';
 import { isKindredError, KindredError, stripDot } from '@kindred/dns';
 import { loadCookie } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
-import { CLI_ERROR_CODES } from '../../command.js';
+import { CLI_ERRORS } from '../../command.js';
 import { CLI_DEFAULTS } from '../../defaults.js';
 import { type DoctorFacts, fqdnOf, type PingResult, parseServiceQuery, srvOf } from './facts.js';
 import {
@@ -188,7 +188,7 @@ async function transportPing(
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new KindredError(CLI_ERROR_CODES.DOCTOR_PING_TIMEOUT, `no answer in ${timeoutMs} ms`)),
+        () => reject(new KindredError(CLI_ERRORS.DOCTOR_PING_TIMEOUT, `no answer in ${timeoutMs} ms`)),
         timeoutMs,
       );
     });

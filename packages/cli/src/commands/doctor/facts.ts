@@ -1,7 +1,7 @@
 import { networkInterfaces, hostname as osHostname } from 'node:os';
 import { isDashedIpTarget } from '@kindred/discovery';
 import {
-  DNS_ERROR_CODES,
+  DNS_ERRORS,
   isKindredError,
   Resolver,
   type SrvResolution,
@@ -135,7 +135,7 @@ async function resolveAddresses(
   if (answered.length === 0) {
     const aError = (a as PromiseRejectedResult).reason;
     const aaaaError = (aaaa as PromiseRejectedResult).reason;
-    throw isKindredError(aError, DNS_ERROR_CODES.NODATA) ? aaaaError : aError;
+    throw isKindredError(aError, DNS_ERRORS.DNS_NODATA) ? aaaaError : aError;
   }
   const addresses = answered.flatMap((res) =>
     res.answers.flatMap((r) => (r.type === 'A' || r.type === 'AAAA' ? [r.data] : [])),

@@ -1,4 +1,4 @@
-import { DNS_ERROR_CODES, isKindredError } from '@kindred/dns';
+import { DNS_ERRORS, isKindredError } from '@kindred/dns';
 
 /**
  * The operator texts of `kindred doctor`: what to do when a check fails. Kept apart from the checks so they read
@@ -26,9 +26,9 @@ export const COREFILE_EDIT = [
 ].join('\n');
 
 const DNS_DOWN_CODES: ReadonlySet<string> = new Set([
-  DNS_ERROR_CODES.TIMEOUT,
-  DNS_ERROR_CODES.SERVFAIL,
-  DNS_ERROR_CODES.REFUSED,
+  DNS_ERRORS.DNS_TIMEOUT,
+  DNS_ERRORS.DNS_SERVFAIL,
+  DNS_ERRORS.DNS_REFUSED,
 ]);
 
 /** The hint when the cluster DNS itself does not answer, rather than not knowing a name. */
