@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isPort } from '@kindred/interface';
 import { isValidNamePart } from '@kindred/node-identity';
 import { KindredError } from '@kindred/runtime';
 import { APP_DEFAULTS } from './defaults.js';
@@ -44,7 +45,7 @@ function port(env: NodeJS.ProcessEnv, variable: string, fallback: number, allowZ
   const raw = env[variable];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n > 65_535 || (n === 0 && !allowZero)) {
+  if (!/^\d+$/.test(raw) || !isPort(n, { allowZero })) {
     throw badConfig(
       variable,
       `must be a TCP port number, 1-65535${allowZero ? ' (0: any free port)' : ''}`,

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { KindredError, Resolver } from '@kindred/dns';
+import { isPort } from '@kindred/interface';
 import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
 import type { Logger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
@@ -146,7 +147,7 @@ export function parseStaticPeer(text: string, defaultPort: number = DISCOVERY_DE
       `static peer "${text}": the host "${host}" is not a legal node host (no spaces, no second '@')`,
     );
   }
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+  if (!isPort(port)) {
     throw badSpec(`static peer "${text}": port ${port} is not 1-65535`);
   }
   return { node: `${name}@${host}`, host, port, addresses: isIP(host) === 0 ? [] : [host] };
@@ -171,8 +172,7 @@ function checkQuery(query: string): void {
 }
 
 function checkPort(port: number, option: string): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw badOption(`${option} must be 1-65535, got ${port}`);
+  if (!isPort(port)) throw badOption(`${option} must be 1-65535, got ${port}`);
   return port;
 }
 

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
+import { isPort } from '@kindred/interface';
 import { type Logger, pino } from 'pino';
 import { DNS_DEFAULTS } from './defaults.js';
 import { DNS_ERRORS, KindredError } from './errors.js';
@@ -692,8 +693,7 @@ export function parseNameserver(text: string, what = 'nameserver'): Nameserver {
 function portOf(text: string | undefined, what: string): number {
   if (text === undefined) return DNS_DEFAULTS.port;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw badConfig(`${what}: port ${text} is not 1-65535`);
+  if (!isPort(port)) throw badConfig(`${what}: port ${text} is not 1-65535`);
   return port;
 }
 
@@ -702,8 +702,7 @@ function checkNameserver(n: { address: string; port?: number }, what: string): N
     throw badConfig(`${what}: "${String(n.address)}" is not an IPv4 or IPv6 address`);
   }
   const port = n.port ?? DNS_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw badConfig(`${what}: port ${port} is not 1-65535`);
+  if (!isPort(port)) throw badConfig(`${what}: port ${port} is not 1-65535`);
   return { address: n.address, port };
 }
 

@@ -55,12 +55,16 @@ export function checkPositiveInt(ctx: CheckContext, v: unknown): number {
   return checkInt(ctx, v, 1);
 }
 
+/** True for a TCP/UDP port number: an integer 1-65535, or 0 as well when `allowZero` (an OS-chosen listen port). */
+export function isPort(v: unknown, opts: { allowZero?: boolean } = {}): v is number {
+  return (
+    typeof v === 'number' && Number.isInteger(v) && v >= (opts.allowZero === true ? 0 : 1) && v <= 65_535
+  );
+}
+
 /** A TCP/UDP port a node listens on or dials: 1-65535, or 0 as well when `allowZero` (an OS-chosen listen port). */
 export function checkPort(ctx: CheckContext, v: unknown, opts: { allowZero?: boolean } = {}): number {
-  const min = opts.allowZero === true ? 0 : 1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 65_535) {
-    throw badOption(ctx, `a port number ${min}-65535`, v);
-  }
+  if (!isPort(v, opts)) throw badOption(ctx, `a port number ${opts.allowZero === true ? 0 : 1}-65535`, v);
   return v;
 }
 

@@ -13,6 +13,7 @@ export {
   checkPort,
   checkPositiveInt,
   describeValue,
+  isPort,
   parsePort,
 } from './checks.js';
 export { isKindredError, KindredError } from './errors.js';

@@ -7,6 +7,7 @@ import {
   checkPort,
   checkPositiveInt,
   describeValue,
+  isPort,
   parsePort,
 } from '../src/checks.js';
 import { isKindredError } from '../src/errors.js';
@@ -33,6 +34,16 @@ describe('option checks', () => {
       expect(r.code).toBe('KINDRED_ERR_TEST_OPTION');
       expect(r.message).toMatch(/^--port must be a port number 1-65535, got /);
     }
+  });
+
+  it('isPort is the one port-range rule (1-65535, 0 with allowZero)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -70_000, max: 70_000 }), fc.double(), fc.string()), (v) => {
+        const whole = typeof v === 'number' && Number.isInteger(v);
+        expect(isPort(v)).toBe(whole && v >= 1 && v <= 65_535);
+        expect(isPort(v, { allowZero: true })).toBe(whole && v >= 0 && v <= 65_535);
+      }),
+    );
   });
 
   it('parsePort takes digits only', () => {

@@ -5,6 +5,7 @@ import { createServer, isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
+import { isPort } from '@kindred/interface';
 import { LAB_ERRORS } from './errors.js';
 
 /** One zone BIND serves as primary. */
@@ -388,8 +389,7 @@ function checkOptions(options: DnsServerOptions): void {
       throw bad(
         `option listen[${i}].address must be an IPv4 or IPv6 address, got ${JSON.stringify(l?.address)}`,
       );
-    if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65_535)
-      throw bad(`option listen[${i}].port must be 1-65535, got ${String(l.port)}`);
+    if (!isPort(l.port)) throw bad(`option listen[${i}].port must be 1-65535, got ${String(l.port)}`);
   }
   const t = options.readyTimeoutMs;
   if (t !== undefined && (!Number.isInteger(t) || t <= 0))

@@ -1,4 +1,5 @@
 import { parseDiscoverySpec } from '@kindred/discovery';
+import { isPort } from '@kindred/interface';
 import { isValidNamePart } from '@kindred/node-identity';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
@@ -30,7 +31,7 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
       `--name (or KINDRED_NAME) must be a node name base of letters, digits, '_' and '-', got ${JSON.stringify(inputs.name)}`,
     );
   }
-  if (!Number.isInteger(inputs.port) || inputs.port < 1 || inputs.port > 65_535) {
+  if (!isPort(inputs.port)) {
     throw new UsageError(
       `--port (or KINDRED_PORT) must be a port number 1-65535, got ${String(inputs.port)}`,
     );
@@ -67,7 +68,7 @@ Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
 function portOption(raw: string | undefined, from: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 65_535)
+  if (!/^\d+$/.test(raw) || !isPort(n))
     throw new UsageError(`${from} must be a port number 1-65535, got '${raw}'`);
   return n;
 }
