@@ -1,23 +1,12 @@
+// The CLI's command tests capture IO through @kindred/test-support's captureIO; typed here as the CLI's CommandIO,
+// so a change to CommandIO that the shared helper no longer fits fails to compile.
+import { type CapturedIO as Captured, captureIO as capture } from '@kindred/test-support';
 import type { CommandIO } from '../src/command.js';
 
 /** A {@link CommandIO} that records what a command writes, for in-process command tests. */
-export interface CapturedIO extends CommandIO {
-  /** Everything written to stdout so far. */
-  out(): string;
-  /** Everything written to stderr so far. */
-  err(): string;
-}
+export type CapturedIO = Captured & CommandIO;
 
-/** An IO with the given environment whose stop signal never fires; read the output with `out()` and `err()`. */
+/** An IO with the given environment whose stop signal fires only on `stop()`; read the output with `out()`/`err()`. */
 export function captureIO(env: NodeJS.ProcessEnv = {}): CapturedIO {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out: () => out.join(''),
-    err: () => err.join(''),
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    stopSignal: new Promise(() => {}),
-  };
+  return capture(env);
 }

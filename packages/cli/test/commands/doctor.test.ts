@@ -1,7 +1,6 @@
 // `kindred doctor` against a real BIND 9 on loopback serving what CoreDNS's kubernetes plugin would, with a pod's
 // /etc/hosts and resolv.conf as kubelet writes them, and real kindred transports standing in for the peers.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,6 +12,7 @@ import {
   kubeletHostsFile,
   startDnsServer,
 } from '@kindred/lab';
+import { freePort } from '@kindred/test-support';
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorInputs, type DoctorReport, isNotChecked, runDoctor } from '../../src/commands/doctor.js';
@@ -30,15 +30,6 @@ const PODS = [
   { name: 'simple-web-service-7d4b9c-ccccc', ip: '127.0.0.3' },
 ] as const;
 const SELF = PODS[0];
-
-async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function model(
   endpointPodNames: boolean,
