@@ -1,6 +1,6 @@
-import { createSocket, type RemoteInfo } from 'node:dgram';
 import { Writable } from 'node:stream';
 import { KindredError, Resolver } from '@kindred/dns';
+import { rawRecord, srvData, startRawDnsServer } from '@kindred/test-support';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDiscovery } from '../src/discovery.js';
@@ -291,23 +291,16 @@ describe('the poll deadline', () => {
 
   it('gives dnsSrv peers from a partial SRV answer when target lookups hang (real UDP server on loopback)', async () => {
     // SRV answers with two targets and no glue; pod-0's A and AAAA are answered, pod-1's never are.
-    const server = createSocket('udp4');
-    server.on('message', (raw: Buffer, from: RemoteInfo) => {
-      const q = parseQuery(raw);
-      let answers: Buffer[] = [];
-      if (q.type === 33) {
-        answers = ['pod-0', 'pod-1'].map((p) => record(q.name, 33, srvData(`${p}.svc.test`, 8585)));
-      } else if (q.name.startsWith('pod-1.')) {
-        return;
-      } else if (q.type === 1) {
-        answers = [record(q.name, 1, Buffer.from([10, 0, 0, 7]))];
-      }
-      server.send(response(raw, answers), from.port, from.address);
+    const server = await startRawDnsServer((q) => {
+      if (q.type === 33)
+        return ['pod-0', 'pod-1'].map((p) => rawRecord(q.name, 33, srvData(`${p}.svc.test`, 8585)));
+      if (q.name.startsWith('pod-1.')) return undefined;
+      if (q.type === 1) return [rawRecord(q.name, 1, Buffer.from([10, 0, 0, 7]))];
+      return [];
     });
-    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
     try {
       const resolver = new Resolver({
-        nameservers: [`127.0.0.1:${server.address().port}`],
+        nameservers: [`127.0.0.1:${server.port}`],
         search: [],
         resolvConfPath: '/nonexistent/resolv.conf',
         hostsPath: '/nonexistent/hosts',
@@ -341,41 +334,3 @@ describe('the poll deadline', () => {
     }
   });
 });
-
-// Byte-level DNS for the fake server above (its own few lines: tests do not reach into another package's files).
-function wireName(name: string): Buffer {
-  const labels = name.split('.').filter((l) => l !== '');
-  return Buffer.concat([
-    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-    Buffer.from([0]),
-  ]);
-}
-function record(name: string, type: number, rdata: Buffer): Buffer {
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(type, 0);
-  fixed.writeUInt16BE(1, 2);
-  fixed.writeUInt32BE(30, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([wireName(name), fixed, rdata]);
-}
-function srvData(target: string, port: number): Buffer {
-  const head = Buffer.alloc(6);
-  head.writeUInt16BE(port, 4);
-  return Buffer.concat([head, wireName(target)]);
-}
-function parseQuery(raw: Buffer): { name: string; type: number; end: number } {
-  const labels: string[] = [];
-  let offset = 12;
-  while (raw[offset]! !== 0) {
-    labels.push(raw.toString('latin1', offset + 1, offset + 1 + raw[offset]!));
-    offset += raw[offset]! + 1;
-  }
-  return { name: labels.join('.'), type: raw.readUInt16BE(offset + 1), end: offset + 5 };
-}
-/** The query turned into a response (QR, RA set) carrying `answers`. */
-function response(raw: Buffer, answers: Buffer[]): Buffer {
-  const head = Buffer.from(raw.subarray(0, parseQuery(raw).end));
-  head.writeUInt16BE(0x8180, 2);
-  head.writeUInt16BE(answers.length, 6);
-  return Buffer.concat([head, ...answers]);
-}

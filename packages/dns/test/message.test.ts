@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
+import { rawRecord, rawResponse, srvData, TYPE, wireName } from '@kindred/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../src/message.js';
-import { rawRecord, rawResponse, srvData, TYPE, wireName } from './support.js';
 
 const q = (type: number) => ({ id: 0x1234, name: 'svc.test', type });
 

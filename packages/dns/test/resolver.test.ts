@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseQuery, rawRecord, rawResponse, srvData, TYPE } from '@kindred/test-support';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../src/message.js';
 import { parseNameserver, Resolver } from '../src/resolver.js';
-import { parseQuery, rawRecord, rawResponse, srvData, TYPE } from './support.js';
 
 // These tests use tiny in-test DNS servers on loopback. They are deliberate fakes, for behaviour a real server
 // (BIND, tested in test/lab/test/dns-server.integration.test.ts) will not produce on demand: answering with a wrong ID

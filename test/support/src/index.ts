@@ -1,8 +1,19 @@
 /**
  * @packageDocumentation
  * Helpers every kindred test suite shares (private workspace package): {@link until} / {@link eventually} for
- * polling, {@link freePort}, and {@link captureIO} for running CLI commands in-process.
+ * polling, {@link freePort}, {@link captureIO} for running CLI commands in-process, and byte-level DNS
+ * builders with a raw UDP DNS server ({@link startRawDnsServer}) for answers no real server would send.
  */
+export {
+  parseQuery,
+  type RawDnsServer,
+  rawRecord,
+  rawResponse,
+  srvData,
+  startRawDnsServer,
+  TYPE,
+  wireName,
+} from './dns-wire.js';
 export { type CapturedIO, captureIO } from './io.js';
 export { eventually, type PollOptions, until } from './poll.js';
 export { freePort } from './ports.js';

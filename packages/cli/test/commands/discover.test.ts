@@ -1,4 +1,3 @@
-import { createSocket, type RemoteInfo } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import {
   headlessServiceModel,
   startDnsServer,
 } from '@kindred/lab';
+import { rawRecord, srvData, startRawDnsServer } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportFailure } from '../../src/command.js';
 import { createDiscoverCommand } from '../../src/commands/discover.js';
@@ -158,20 +158,13 @@ describe('kindred discover', () => {
 
   it('warns on stderr and marks the JSON partial when the SRV deadline cuts target lookups short', async () => {
     // A raw fake on loopback: SRV with two glue-less targets; only pod-a's A query is ever answered.
-    const fake = createSocket('udp4');
-    fake.on('message', (raw: Buffer, from: RemoteInfo) => {
-      const q = rawQuestion(raw);
-      let answers: Buffer[] = [];
+    const fake = await startRawDnsServer((q) => {
       if (q.type === 33)
-        answers = ['pod-a.t.test', 'pod-b.t.test'].map((t) => rawRr(q.name, 33, srvRdata(t)));
-      else if (q.name.startsWith('pod-b.')) return;
-      else if (q.type === 1) answers = [rawRr(q.name, 1, Buffer.from([10, 9, 9, 9]))];
-      const head = Buffer.from(raw.subarray(0, q.end));
-      head.writeUInt16BE(0x8180, 2);
-      head.writeUInt16BE(answers.length, 6);
-      fake.send(Buffer.concat([head, ...answers]), from.port, from.address);
+        return ['pod-a.t.test', 'pod-b.t.test'].map((t) => rawRecord(q.name, 33, srvData(t, 8585)));
+      if (q.name.startsWith('pod-b.')) return undefined;
+      if (q.type === 1) return [rawRecord(q.name, 1, Buffer.from([10, 9, 9, 9]))];
+      return [];
     });
-    await new Promise<void>((resolve) => fake.bind(0, '127.0.0.1', resolve));
     try {
       const io = captureIO();
       const command = createDiscoverCommand({
@@ -180,7 +173,7 @@ describe('kindred discover', () => {
         timeoutMs: 600_000,
         srvDeadlineMs: 300,
       });
-      const args = ['_d._tcp.t.test.', '--json', '--nameserver', `127.0.0.1:${fake.address().port}`];
+      const args = ['_d._tcp.t.test.', '--json', '--nameserver', `127.0.0.1:${fake.port}`];
       expect(await command.run(args, io)).toBe(0);
       expect(JSON.parse(io.out())).toMatchObject({
         targets: [
@@ -201,34 +194,3 @@ describe('kindred discover', () => {
     expect(createDiscoverCommand().help).toMatch(/Exit codes:/);
   });
 });
-
-// Byte-level DNS for the raw fake above: a name, a record, SRV data, and the question of a query.
-function rawName(name: string): Buffer {
-  const labels = name.split('.').filter((l) => l !== '');
-  return Buffer.concat([
-    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-    Buffer.from([0]),
-  ]);
-}
-function rawRr(name: string, type: number, rdata: Buffer): Buffer {
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(type, 0);
-  fixed.writeUInt16BE(1, 2);
-  fixed.writeUInt32BE(30, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([rawName(name), fixed, rdata]);
-}
-function srvRdata(target: string): Buffer {
-  const head = Buffer.alloc(6);
-  head.writeUInt16BE(8585, 4);
-  return Buffer.concat([head, rawName(target)]);
-}
-function rawQuestion(raw: Buffer): { name: string; type: number; end: number } {
-  const labels: string[] = [];
-  let offset = 12;
-  while (raw[offset]! !== 0) {
-    labels.push(raw.toString('latin1', offset + 1, offset + 1 + raw[offset]!));
-    offset += raw[offset]! + 1;
-  }
-  return { name: labels.join('.'), type: raw.readUInt16BE(offset + 1), end: offset + 5 };
-}

@@ -1,3 +1,5 @@
+import { createSocket, type RemoteInfo } from 'node:dgram';
+
 // Byte-level DNS builders for tests: responses whose records say exactly what the test wants, including lengths that
 // no encoder would write (an A record of 2 bytes, a name running past its RDLENGTH).
 
@@ -71,4 +73,30 @@ export function parseQuery(raw: Buffer): { id: number; name: string; type: numbe
     offset += len + 1;
   }
   return { id: raw.readUInt16BE(0), name: labels.join('.'), type: raw.readUInt16BE(offset + 1) };
+}
+
+/** A raw DNS server on a UDP port of 127.0.0.1, answering each query with what `answer` returns (nothing: no answer). */
+export interface RawDnsServer {
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
+  close(): void;
+}
+
+/**
+ * Starts a {@link RawDnsServer}: `answer` gets each query's ID, name and type and the raw query, and returns the
+ * answer records (sent as {@link rawResponse}), raw response bytes, or undefined to stay silent.
+ */
+export async function startRawDnsServer(
+  answer: (query: { id: number; name: string; type: number }, raw: Buffer) => Buffer[] | Buffer | undefined,
+): Promise<RawDnsServer> {
+  const socket = createSocket('udp4');
+  socket.on('message', (raw: Buffer, from: RemoteInfo) => {
+    const query = parseQuery(raw);
+    const out = answer(query, raw);
+    if (out === undefined) return;
+    const bytes = Buffer.isBuffer(out) ? out : rawResponse(query, { answers: out });
+    socket.send(bytes, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => socket.close() };
 }
