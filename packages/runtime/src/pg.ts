@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { type Pid, toPid } from './terms.js';
+import { isLocalPidShape, localPidKey, type Pid, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -50,17 +50,11 @@ interface Membership {
 type GroupTable<K> = Map<string, Map<K, Membership>>;
 
 /**
- * A local pid's key: the number the node keys its processes by (`serial * 2^28 + id`, exact below 2^53). Creation
- * and node are left out: a pid joins only while alive, so every local member has this node's name and creation.
+ * A local pid's key: the number the node keys its processes by ({@link localPidKey}, `serial * 2^28 + id`). Creation
+ * and node are left out: a pid joins only while alive, so every local member has this node's name and creation (and
+ * an id and serial this node made: {@link isLocalPidShape}).
  */
-function localKey(p: Pid): number {
-  return p.serial * PID_IDS + p.id;
-}
-
-/** Pid ids a node makes are below this (28 bits, as in Erlang); the wire allows 32. */
-const PID_IDS = 2 ** 28;
-/** Serials below this keep `serial * 2^28 + id` exact (below 2^53); the wire allows 32 bits. */
-const EXACT_SERIALS = 2 ** 25;
+const localKey = localPidKey;
 
 /** A copy of one peer's memberships. */
 class PeerView {
@@ -76,7 +70,7 @@ class PeerView {
    */
   key(p: Pid): number | string {
     this.#creation ??= p.creation;
-    if (p.creation === this.#creation && p.id < PID_IDS && p.serial < EXACT_SERIALS) return localKey(p);
+    if (p.creation === this.#creation && isLocalPidShape(p)) return localKey(p);
     return `${p.id}.${p.serial}.${p.creation}`;
   }
 }
