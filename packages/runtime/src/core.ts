@@ -22,7 +22,7 @@ import type { Distribution } from './distribution.js';
 import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { crashReason, type Dest, isReplyMessage, type NodeEvent } from './messages.js';
-import type { PgScope } from './pg.js';
+import type { PgControl, PgScope } from './pg.js';
 import { Proc, type ProcessHost } from './process.js';
 import {
   isLocalPidShape,
@@ -164,6 +164,8 @@ export class Core implements ProcessHost {
   readonly names = new Map<string, Proc>();
   readonly system = new Map<string, SystemHandler>();
   readonly scopes = new Map<string, PgScope>();
+  /** How the node drives each scope (pg.ts's PgControl). */
+  readonly pgControls = new Map<PgScope, PgControl>();
   readonly stats: NodeStats = {
     processes: 0,
     spawned: 0,

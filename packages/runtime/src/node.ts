@@ -14,7 +14,7 @@ import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type DownMessage, isDownMessage, type NodeEvent } from './messages.js';
 import { Peers } from './peers.js';
-import { PgScope } from './pg.js';
+import { type PgControl, PgScope } from './pg.js';
 import { scopesOf } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
@@ -361,6 +361,7 @@ export class KNode implements NodeApi {
       );
     }
     const peers = this.#peers;
+    let control!: PgControl;
     s = new PgScope(name, {
       self: this.name,
       isLocalAlive: (pid) => core.local(pid) !== undefined,
@@ -372,12 +373,15 @@ export class KNode implements NodeApi {
       sendTo: (node, msg) => peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', name], msg]),
       peers: () => peers.visible(),
       deliver: (pid, msg) => core.send(core.systemPid, pid, msg),
+      attach: (c) => {
+        control = c;
+      },
     });
-    const scope = s;
-    core.scopes.set(name, scope);
-    core.system.set(name, (from, _pid, msg) => scope._onRemote(from, msg));
-    scope._start();
-    return scope;
+    core.scopes.set(name, s);
+    core.pgControls.set(s, control);
+    core.system.set(name, (from, _pid, msg) => control.onRemote(from, msg));
+    control.start();
+    return s;
   }
 
   /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
@@ -430,7 +434,7 @@ export class KNode implements NodeApi {
     for (const p of [...core.procs.values()]) this.#signals.terminate(p, 'shutdown');
     core.stopped = true;
     this.#sched.clear();
-    for (const s of core.scopes.values()) s._stop();
+    for (const c of core.pgControls.values()) c.stop();
     const dist = core.dist;
     if (dist) {
       dist.off('message', this.#listeners.message);

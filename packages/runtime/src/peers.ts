@@ -427,7 +427,7 @@ export class Peers implements PeersPart {
         { type: 'peers', port: this.#core.opts.listenPort ?? null, nodes: known },
       ]);
     }
-    for (const s of this.#core.scopes.values()) s._nodeup(node);
+    for (const c of this.#core.pgControls.values()) c.nodeup(node);
     this.#core.signals.emitNode({ type: 'nodeup', node });
   }
 
@@ -498,7 +498,7 @@ export class Peers implements PeersPart {
     }
     this.#core.rpc.nodeDown(node);
     if (!was || was.hidden || this.#core.stopped) return;
-    for (const s of this.#core.scopes.values()) s._nodedown(node);
+    for (const c of this.#core.pgControls.values()) c.nodedown(node);
     this.#core.signals.emitNode({ type: 'nodedown', node, reason: reason ?? 'connection_closed' });
   }
 

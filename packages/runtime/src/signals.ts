@@ -154,7 +154,7 @@ export class Signals implements SignalsPart {
     p.calls = undefined;
     if (p.nodeWatch) this.#nodeWatchers.delete(p);
     if (p.scopes) {
-      for (const s of p.scopes) s._processExited(p.self);
+      for (const s of p.scopes) core.pgControls.get(s)?.processExited(p.self);
       p.scopes = undefined;
     }
     if (p.monitors) {
