@@ -15,7 +15,7 @@ import type { DownMessage } from './messages.js';
 import type { PeerBudget, Proc } from './process.js';
 import { type Pid, pidKey, type Ref, refKey } from './terms.js';
 
-/** What is remembered of a node this node dialled without success, or learned from gossip (bounded, see #dials). */
+/** Backoff and gossip of a node dialled without success or learned from gossip (bounded: maxRememberedNodes). */
 interface DialState {
   /** Failed dials in a row (0: none yet). */
   failures: number;
@@ -26,14 +26,37 @@ interface DialState {
   portUntil: number;
 }
 
-/** Per connected (or once connected) remote node: what must be undone when it goes down. */
-interface PeerRecord {
+/** The links and monitors that cross to one node: what must be undone when it goes down. */
+interface PeerSignals {
   /** Links between local processes and processes on that node: key `${localKey}|${remotePidKey}`. */
   links: Map<string, PeerLink>;
   /** Monitors held by local processes on processes of that node. */
   outMonitors: Map<string, Proc>;
   /** Monitors held by processes of that node on local processes. */
   inMonitors: Map<string, Proc>;
+}
+
+/**
+ * Everything this node knows of one remote node (net_kernel's `#connection{}`): whether it is up, the frames waiting
+ * for it, how to dial it, what its messages cost, and the signals tied to it. A record lives while any part is set
+ * ({@link Peers.#gc} drops it when none is).
+ */
+interface PeerRecord {
+  readonly node: string;
+  /** Set while connected (`hidden`: the connection is hidden). */
+  up: { readonly hidden: boolean } | undefined;
+  /** Frames waiting for the connection an automatic dial sets up (auto-connect). */
+  pending: unknown[][] | undefined;
+  /** An automatic dial is in progress. */
+  dialing: boolean;
+  /** The port it listens on, trusted: it said so, discovery found it, or connect() was given it. Kept. */
+  port: number | undefined;
+  /** Backoff after failed dials and a port from gossip (remembered for at most maxRememberedNodes nodes). */
+  dial: DialState | undefined;
+  /** Bytes of its messages waiting in mailboxes (kept while any wait, or while it is cut). */
+  budget: PeerBudget | undefined;
+  /** Links and monitors across to it (until nodedown). */
+  signals: PeerSignals | undefined;
 }
 
 const isPort = (v: unknown): v is number =>
@@ -49,19 +72,12 @@ function isNodeName(v: unknown): v is string {
 /** @internal See the module comment. */
 export class Peers implements PeersPart {
   readonly #core: Core;
-  readonly #nodeState = new Map<string, PeerRecord>();
-  readonly #connected = new Map<string, { hidden: boolean }>();
-  readonly #pending = new Map<string, unknown[][]>();
-  /** Ports of nodes that were connected, discovered or given to connect(): trusted, kept. */
-  readonly #ports = new Map<string, number>();
-  /** Nodes that did not answer a dial, or whose port came from gossip: at most maxRememberedNodes, oldest first. */
-  readonly #dials = new Map<string, DialState>();
-  /** Automatic dials in progress. */
-  readonly #dialing = new Set<string>();
+  /** One record per remote node this node knows something of. */
+  readonly #peers = new Map<string, PeerRecord>();
+  /** Nodes with a `dial` state, oldest first (at most maxRememberedNodes). */
+  readonly #remembered = new Set<string>();
   #dialTokens = 0;
   #dialTokensAt = 0;
-  /** Budgets of peers with messages in mailboxes or a connection; see PeerBudget. */
-  readonly #budgets = new Map<string, PeerBudget>();
   readonly #queued = { bytes: 0 };
   /** The budget of the last peer a message came from (a peer sends many in a row). */
   #lastBudget: PeerBudget | undefined = undefined;
@@ -73,46 +89,91 @@ export class Peers implements PeersPart {
   }
 
   isConnected(node: string): boolean {
-    return this.#connected.has(node);
+    return this.#peers.get(node)?.up !== undefined;
+  }
+
+  /** The record of `node`, made when absent. */
+  #peer(node: string): PeerRecord {
+    let r = this.#peers.get(node);
+    if (r === undefined) {
+      r = {
+        node,
+        up: undefined,
+        pending: undefined,
+        dialing: false,
+        port: undefined,
+        dial: undefined,
+        budget: undefined,
+        signals: undefined,
+      };
+      this.#peers.set(node, r);
+    }
+    return r;
+  }
+
+  /** Drops the record of a node this node holds nothing of any more. */
+  #gc(r: PeerRecord): void {
+    if (
+      r.up === undefined &&
+      r.pending === undefined &&
+      !r.dialing &&
+      r.port === undefined &&
+      r.dial === undefined &&
+      r.budget === undefined &&
+      r.signals === undefined
+    ) {
+      this.#peers.delete(r.node);
+    }
+  }
+
+  #signalsOf(node: string): PeerSignals {
+    const r = this.#peer(node);
+    r.signals ??= { links: new Map(), outMonitors: new Map(), inMonitors: new Map() };
+    return r.signals;
   }
 
   links(node: string): Map<string, PeerLink> {
-    return this.#state(node).links;
+    return this.#signalsOf(node).links;
   }
 
   outMonitors(node: string): Map<string, Proc> {
-    return this.#state(node).outMonitors;
+    return this.#signalsOf(node).outMonitors;
   }
 
   inMonitors(node: string): Map<string, Proc> {
-    return this.#state(node).inMonitors;
+    return this.#signalsOf(node).inMonitors;
   }
 
-  record(node: string): PeerRecord | undefined {
-    return this.#nodeState.get(node);
+  record(node: string): PeerSignals | undefined {
+    return this.#peers.get(node)?.signals;
   }
 
   /** Counters for stats(). */
   counts(): { queuedBytes: number; rememberedNodes: number; remoteLinks: number; remoteMonitors: number } {
     let remoteLinks = 0;
     let remoteMonitors = 0;
-    for (const st of this.#nodeState.values()) {
+    for (const r of this.#peers.values()) {
+      const st = r.signals;
+      if (st === undefined) continue;
       remoteLinks += st.links.size;
       remoteMonitors += st.outMonitors.size + st.inMonitors.size;
     }
     return {
       queuedBytes: this.#queued.bytes,
-      rememberedNodes: this.#dials.size,
+      rememberedNodes: this.#remembered.size,
       remoteLinks,
       remoteMonitors,
     };
   }
 
-  /** Forgets every peer (stop). */
+  /** Forgets every connection, pending frame and signal (stop); ports, backoff and budgets stay, as before. */
   clear(): void {
-    this.#pending.clear();
-    this.#connected.clear();
-    this.#nodeState.clear();
+    for (const r of [...this.#peers.values()]) {
+      r.up = undefined;
+      r.pending = undefined;
+      r.signals = undefined;
+      this.#gc(r);
+    }
   }
 
   /**
@@ -164,28 +225,26 @@ export class Peers implements PeersPart {
   }
 
   #budgetOf(node: string): PeerBudget {
-    let b = this.#budgets.get(node);
+    const r = this.#peer(node);
+    let b = r.budget;
     if (b === undefined) {
       b = { node, bytes: 0, total: this.#queued, cut: false };
-      this.#budgets.set(node, b);
+      r.budget = b;
     }
     this.#lastBudget = b;
     return b;
   }
 
-  /** Connected visible nodes (Erlang's nodes()). */
-  nodes(): string[] {
-    return this.visible();
-  }
-
   /** Connected hidden nodes (nodes(hidden)). */
   hidden(): string[] {
-    return [...this.#connected].filter(([, i]) => i.hidden).map(([n]) => n);
+    const out: string[] = [];
+    for (const r of this.#peers.values()) if (r.up?.hidden === true) out.push(r.node);
+    return out;
   }
 
   visible(): string[] {
     const out: string[] = [];
-    for (const [n, i] of this.#connected) if (!i.hidden) out.push(n);
+    for (const r of this.#peers.values()) if (r.up?.hidden === false) out.push(r.node);
     return out;
   }
 
@@ -195,25 +254,15 @@ export class Peers implements PeersPart {
    */
   async connect(node: string, opts?: { port?: number; address?: string }): Promise<void> {
     if (!this.#core.dist) throw this.#notDistributed();
-    if (opts?.port !== undefined) this.#ports.set(node, opts.port);
-    if (this.#connected.has(node)) return;
+    if (opts?.port !== undefined) this.#peer(node).port = opts.port;
+    if (this.isConnected(node)) return;
     const port = opts?.port ?? this.#portOf(node);
     try {
       await this.#core.dist.connect(node, port === undefined ? opts : { ...opts, port });
     } catch (err) {
-      if (!this.#connected.has(node)) this.#dialFailed(node);
+      if (!this.isConnected(node)) this.#dialFailed(node);
       throw err;
     }
-  }
-
-  /** Drops the connection to `node`. */
-  disconnect(node: string): void {
-    this.#core.dist?.disconnect(node);
-  }
-
-  /** Remembers the port `node` listens on (discovery, connect with a port), for connect_all and auto-connect. */
-  setPort(node: string, port: number): void {
-    this.#ports.set(node, port);
   }
 
   #notDistributed(): KindredError {
@@ -223,37 +272,30 @@ export class Peers implements PeersPart {
     );
   }
 
-  #state(node: string): PeerRecord {
-    let s = this.#nodeState.get(node);
-    if (!s) {
-      s = { links: new Map(), outMonitors: new Map(), inMonitors: new Map() };
-      this.#nodeState.set(node, s);
-    }
-    return s;
-  }
-
   /** Sends a frame to `node`, setting up the connection first when needed (Erlang's auto-connect). */
   sendControl(node: string, frame: unknown[]): void {
     if (node === this.#core.name) return;
-    if (this.#connected.has(node)) {
+    const r = this.#peers.get(node);
+    if (r?.up !== undefined) {
       this.#core.dist!.send(node, frame);
       return;
     }
     if (!this.#core.dist || this.#core.stopping) {
       this.#failFrame(node, frame);
+      if (r !== undefined) this.#gc(r);
       return;
     }
-    let q = this.#pending.get(node);
+    let q = r?.pending;
     if (q === undefined) {
       // A node in backoff (or over the dial rate) is unreachable for now: the frame is dropped, as Erlang drops a
       // send to a node it cannot connect to, and a link or monitor it carried breaks with noconnection.
-      if (!this.#dialing.has(node) && !this.#mayDial(node)) {
+      if (r?.dialing !== true && !this.#mayDial(node)) {
         this.#failFrame(node, frame);
         this.#forgetUnreached(node);
         return;
       }
       q = [];
-      this.#pending.set(node, q);
+      this.#peer(node).pending = q;
       this.#dial(node);
     }
     if (q.length >= this.#core.opts.maxPendingPerNode) {
@@ -265,35 +307,49 @@ export class Peers implements PeersPart {
 
   /** Nothing may stay behind for a node that was never reached. */
   #forgetUnreached(node: string): void {
-    const st = this.#nodeState.get(node);
-    if (st && !this.#connected.has(node) && st.links.size + st.outMonitors.size + st.inMonitors.size === 0) {
-      this.#nodeState.delete(node);
+    const r = this.#peers.get(node);
+    if (r === undefined) return;
+    const st = r.signals;
+    if (st && r.up === undefined && st.links.size + st.outMonitors.size + st.inMonitors.size === 0) {
+      r.signals = undefined;
     }
+    this.#gc(r);
   }
 
   /** The port to dial `node` on: a trusted one, else one learned from gossip that has not expired. */
   #portOf(node: string): number | undefined {
-    const trusted = this.#ports.get(node);
-    if (trusted !== undefined) return trusted;
-    const d = this.#dials.get(node);
+    const r = this.#peers.get(node);
+    if (r?.port !== undefined) return r.port;
+    const d = r?.dial;
     if (d?.port === undefined) return undefined;
     if (Date.now() < d.portUntil) return d.port;
     d.port = undefined;
     return undefined;
   }
 
-  /** The remembered state of `node`, made when absent (the oldest entry is forgotten when the map is full). */
+  /** The dial state of `node`, made when absent (the oldest one is forgotten when maxRememberedNodes are kept). */
   #dialState(node: string): DialState {
-    let d = this.#dials.get(node);
+    const r = this.#peer(node);
+    let d = r.dial;
     if (d === undefined) {
-      if (this.#dials.size >= this.#core.opts.maxRememberedNodes) {
-        const oldest = this.#dials.keys().next().value;
-        if (oldest !== undefined) this.#dials.delete(oldest);
+      if (this.#remembered.size >= this.#core.opts.maxRememberedNodes) {
+        const oldest = this.#remembered.values().next().value;
+        if (oldest !== undefined) this.#forgetDial(oldest);
       }
       d = { failures: 0, retryAt: 0, port: undefined, portUntil: 0 };
-      this.#dials.set(node, d);
+      r.dial = d;
+      this.#remembered.add(node);
     }
     return d;
+  }
+
+  /** Forgets the backoff and gossiped port of `node`. */
+  #forgetDial(node: string): void {
+    if (!this.#remembered.delete(node)) return;
+    const r = this.#peers.get(node);
+    if (r === undefined) return;
+    r.dial = undefined;
+    this.#gc(r);
   }
 
   /**
@@ -302,7 +358,7 @@ export class Peers implements PeersPart {
    */
   #mayDial(node: string): boolean {
     const now = Date.now();
-    const d = this.#dials.get(node);
+    const d = this.#peers.get(node)?.dial;
     if (d !== undefined && now < d.retryAt) {
       this.#core.stats.dialsSkipped++;
       return false;
@@ -320,19 +376,29 @@ export class Peers implements PeersPart {
 
   /** An automatic dial (auto-connect or connect_all); frames pending for `node` fail if it does. */
   #dial(node: string): void {
-    if (this.#dialing.has(node)) return;
-    this.#dialing.add(node);
+    const r = this.#peer(node);
+    if (r.dialing) return;
+    r.dialing = true;
     const port = this.#portOf(node);
+    // The record is looked up again when the dial ends: it may have been dropped and made anew meanwhile.
+    const done = (): PeerRecord | undefined => {
+      const now = this.#peers.get(node);
+      if (now !== undefined) now.dialing = false;
+      return now;
+    };
     this.#core.dist!.connect(node, port === undefined ? undefined : { port }).then(
       () => {
-        this.#dialing.delete(node);
+        const now = done();
         // nodeup flushed the frames; if the connection is already gone again, they cannot go.
-        if (!this.#connected.has(node)) this.#failPending(node);
+        if (now !== undefined && now.up === undefined) {
+          this.#failPending(node);
+          this.#gc(now);
+        }
       },
       (err: unknown) => {
-        this.#dialing.delete(node);
+        const now = done();
         this.#core.log.debug({ peer: { node }, err }, 'automatic connect failed');
-        if (this.#connected.has(node)) return;
+        if (now?.up !== undefined) return;
         this.#dialFailed(node);
         this.#failPending(node);
         this.#forgetUnreached(node);
@@ -341,8 +407,9 @@ export class Peers implements PeersPart {
   }
 
   #failPending(node: string): void {
-    const lost = this.#pending.get(node);
-    this.#pending.delete(node);
+    const r = this.#peers.get(node);
+    const lost = r?.pending;
+    if (r !== undefined) r.pending = undefined;
     if (lost) for (const f of lost) this.#failFrame(node, f);
   }
 
@@ -381,7 +448,7 @@ export class Peers implements PeersPart {
       const p = this.#core.local(c[1] as Pid);
       const remote = c[2] as Pid;
       if (p) {
-        this.#nodeState.get(node)?.links.delete(`${p.key}|${pidKey(remote)}`);
+        this.record(node)?.links.delete(`${p.key}|${pidKey(remote)}`);
         this.#core.signals.signal(p, remote, 'noconnection', true);
       }
     } else if (c[0] === OP.SPAWN_REQUEST) {
@@ -389,8 +456,9 @@ export class Peers implements PeersPart {
     } else if (c[0] === OP.MONITOR_P) {
       const ref = c[3] as Ref;
       const k = refKey(ref);
-      const p = this.#nodeState.get(node)?.outMonitors.get(k);
-      this.#nodeState.get(node)?.outMonitors.delete(k);
+      const st = this.record(node);
+      const p = st?.outMonitors.get(k);
+      st?.outMonitors.delete(k);
       const m = p?.monitors?.get(k);
       if (p && m) {
         p.monitors!.delete(k);
@@ -408,20 +476,23 @@ export class Peers implements PeersPart {
     if (this.#core.stopped) return;
     // On a hidden node every connection is hidden (erl: nodes() is [] there, nodes(hidden) lists the peers).
     const hidden = info?.hidden === true || this.#core.hidden;
-    this.#connected.set(node, { hidden });
+    const r = this.#peer(node);
+    r.up = { hidden };
     // It answered: no backoff, and what gossip said of it is replaced by what it says itself.
-    this.#dials.delete(node);
-    const b = this.#budgets.get(node);
-    if (b !== undefined) b.cut = false;
-    if (isPort(info?.port)) this.#ports.set(node, info.port);
-    const q = this.#pending.get(node);
-    this.#pending.delete(node);
+    if (r.dial !== undefined) {
+      r.dial = undefined;
+      this.#remembered.delete(node);
+    }
+    if (r.budget !== undefined) r.budget.cut = false;
+    if (isPort(info?.port)) r.port = info.port;
+    const q = r.pending;
+    r.pending = undefined;
     if (q) for (const f of q) this.sendQuiet(node, f);
     if (hidden) return;
     if (!this.#core.hidden && this.#core.opts.connectAll) {
       const known = this.visible()
         .filter((n) => n !== node)
-        .map((n) => [n, this.#ports.get(n) ?? null]);
+        .map((n) => [n, this.#peers.get(n)?.port ?? null]);
       this.sendQuiet(node, [
         [OP.REG_SEND, this.#core.systemPid, '', SYSTEM_NAMES.net],
         { type: 'peers', port: this.#core.opts.listenPort ?? null, nodes: known },
@@ -441,7 +512,7 @@ export class Peers implements PeersPart {
     const m = msg as { type?: unknown; port?: unknown; nodes?: unknown };
     if (typeof m !== 'object' || m === null) throw new Error('kindred_net: not a map');
     if (m.type !== 'peers' || this.#core.hidden || !this.#core.opts.connectAll || !this.#core.dist) return;
-    if (isPort(m.port)) this.#ports.set(from, m.port);
+    if (isPort(m.port)) this.#peer(from).port = m.port;
     if (!Array.isArray(m.nodes)) return;
     const n = m.nodes.length;
     const max = this.#core.opts.maxNamesPerNetMessage;
@@ -454,29 +525,36 @@ export class Peers implements PeersPart {
         continue;
       }
       const node = e[0];
-      if (node === this.#core.name || this.#connected.has(node) || this.#dialing.has(node)) continue;
-      if (isPort(e[1]) && !this.#ports.has(node)) {
+      const r = this.#peers.get(node);
+      if (node === this.#core.name || r?.up !== undefined || r?.dialing === true) continue;
+      if (isPort(e[1]) && r?.port === undefined) {
         const d = this.#dialState(node);
         d.port = e[1];
         d.portUntil = now + this.#core.opts.learnedPortTtlMs;
       }
-      if (this.#pending.has(node) || !this.#mayDial(node)) continue;
+      if (r?.pending !== undefined || !this.#mayDial(node)) continue;
       this.#dial(node);
     }
   }
 
   onNodedown(node: string, reason?: unknown): void {
-    const was = this.#connected.get(node);
-    this.#connected.delete(node);
+    const r = this.#peers.get(node);
+    const was = r?.up;
+    let st: PeerSignals | undefined;
+    if (r !== undefined) {
+      r.up = undefined;
+      st = r.signals;
+      r.signals = undefined;
+    }
     // A budget stays while messages of that peer wait in mailboxes (a reconnection must not start from zero), and
     // while the peer is cut (frames the transport had already decoded still arrive: they must stay dropped); the
     // budgets of other peers that are gone are dropped.
-    for (const [n, b] of this.#budgets) {
-      if (b.bytes === 0 && !b.cut && !this.#connected.has(n)) this.#budgets.delete(n);
+    for (const o of [...this.#peers.values()]) {
+      const b = o.budget;
+      if (b !== undefined && b.bytes === 0 && !b.cut && o.up === undefined) o.budget = undefined;
+      if (o !== r) this.#gc(o);
     }
     this.#lastBudget = undefined;
-    const st = this.#nodeState.get(node);
-    this.#nodeState.delete(node);
     if (st) {
       // Undo everything tied to that node before signalling anyone, so no cleanup sends a signal back to it.
       for (const [k, p] of st.inMonitors) p.monitoredBy?.delete(k);
@@ -497,6 +575,7 @@ export class Peers implements PeersPart {
       }
     }
     this.#core.rpc.nodeDown(node);
+    if (r !== undefined) this.#gc(r);
     if (!was || was.hidden || this.#core.stopped) return;
     for (const c of this.#core.pgControls.values()) c.nodedown(node);
     this.#core.signals.emitNode({ type: 'nodedown', node, reason: reason ?? 'connection_closed' });
