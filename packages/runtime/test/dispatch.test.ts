@@ -11,6 +11,7 @@ class FakeDistribution extends EventEmitter implements Distribution {
   }
   async connect(): Promise<void> {}
   disconnect(): void {}
+  async close(): Promise<void> {}
   nodes(): string[] {
     return [];
   }
