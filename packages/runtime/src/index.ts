@@ -1,4 +1,12 @@
 export { isKindredError, KindredError } from '@kindred/dns';
+export type {
+  MessageHandler,
+  NodeApi,
+  Pattern,
+  ProcessContext,
+  ProcessFn,
+  SpawnOptions,
+} from './api.js';
 export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
 export type { Distribution } from './distribution.js';
@@ -24,8 +32,7 @@ export {
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
 export { PgScope, type PgStats } from './pg.js';
-export type { MessageHandler, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './process.js';
-export { type StartedNode, type StartNodeOptions, startNode } from './start-node.js';
+export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
   isPid,
   isRef,

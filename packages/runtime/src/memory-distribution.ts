@@ -30,26 +30,20 @@ export class MemoryNetwork {
         `Node ${node} already exists in this network.`,
       );
     }
-    const e = new MemoryEndpoint(this, node, opts.hidden === true);
+    const e = new MemoryEndpoint(this.#endpoints, node, opts.hidden === true);
     this.#endpoints.set(node, e);
     return e;
   }
 
-  /** @internal */
-  _get(node: string): MemoryEndpoint | undefined {
-    return this.#endpoints.get(node);
-  }
-
-  /** @internal */
-  _remove(node: string): void {
-    this.#endpoints.delete(node);
-  }
-
   /** Cuts the connection between two nodes, as a network failure would (both see nodedown `reason`). */
   partition(a: string, b: string, reason: unknown = 'connection_closed'): void {
-    this.#endpoints.get(a)?._drop(b, reason, true);
+    const e = this.#endpoints.get(a);
+    if (e) drop(e, b, reason, true);
   }
 }
+
+/** Cuts `e`'s link to `node` (set by MemoryEndpoint's static block: the network reaches a private method). */
+let drop: (e: MemoryEndpoint, node: string, reason: unknown, both: boolean) => void;
 
 interface Link {
   readonly peer: MemoryEndpoint;
@@ -62,12 +56,17 @@ interface Link {
 export class MemoryEndpoint extends EventEmitter implements Distribution {
   readonly node: string;
   readonly hidden: boolean;
-  readonly #net: MemoryNetwork;
+  /** The network's endpoints, by node. */
+  readonly #net: Map<string, MemoryEndpoint>;
   readonly #links = new Map<string, Link>();
   #closed = false;
 
-  /** @internal use {@link MemoryNetwork.endpoint}. */
-  constructor(net: MemoryNetwork, node: string, hidden: boolean) {
+  static {
+    drop = (e, node, reason, both) => e.#drop(node, reason, both);
+  }
+
+  /** Use {@link MemoryNetwork.endpoint}. */
+  constructor(net: Map<string, MemoryEndpoint>, node: string, hidden: boolean) {
     super();
     this.#net = net;
     this.node = node;
@@ -96,7 +95,7 @@ export class MemoryEndpoint extends EventEmitter implements Distribution {
   async connect(node: string): Promise<void> {
     if (this.#closed) throw new KindredError('KINDRED_ERR_NODE_STOPPED', 'endpoint closed');
     if (this.#links.has(node)) return;
-    const peer = this.#net._get(node);
+    const peer = this.#net.get(node);
     if (!peer || node === this.node) {
       throw new KindredError('KINDRED_ERR_CONNECT_FAILED', `pang: no node ${node} in this memory network`);
     }
@@ -113,19 +112,19 @@ export class MemoryEndpoint extends EventEmitter implements Distribution {
     peer.emit('nodeup', this.node, { hidden: this.hidden });
   }
 
-  /** @internal */
-  _drop(node: string, reason: unknown, both: boolean): void {
+  #drop(node: string, reason: unknown, both: boolean): void {
     const l = this.#links.get(node);
     if (!l) return;
     l.open = false;
     this.#links.delete(node);
-    if (both) l.peer._drop(this.node, reason, false);
+    if (both) l.peer.#drop(this.node, reason, false);
     this.emit('nodedown', node, reason);
   }
 
   disconnect(node: string): void {
-    this._drop(node, 'disconnect', false);
-    this.#net._get(node)?._drop(this.node, 'connection_closed', false);
+    this.#drop(node, 'disconnect', false);
+    const peer = this.#net.get(node);
+    if (peer) peer.#drop(this.node, 'connection_closed', false);
   }
 
   nodes(): string[] {
@@ -138,9 +137,9 @@ export class MemoryEndpoint extends EventEmitter implements Distribution {
     for (const [n, l] of [...this.#links]) {
       l.open = false;
       this.#links.delete(n);
-      l.peer._drop(this.node, reason, false);
+      l.peer.#drop(this.node, reason, false);
     }
-    this.#net._remove(this.node);
+    this.#net.delete(this.node);
   }
 
   async close(): Promise<void> {

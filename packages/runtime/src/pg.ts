@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { type Pid, toPid } from './terms.js';
+import { isLocalPidShape, localPidKey, type Pid, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -11,6 +11,22 @@ export interface PgHost {
   sendTo(node: string, msg: unknown): void;
   peers(): string[];
   deliver(pid: Pid, msg: unknown): void;
+  /** Receives, once, from the scope's constructor, the handle the node drives the scope with. */
+  attach(control: PgControl): void;
+}
+
+/** What the node calls on a scope it started (given to {@link PgHost.attach}; not part of the scope's API). */
+export interface PgControl {
+  /** Asks every peer for its members. */
+  start(): void;
+  /** Stops; peers still hear the leaves of the members that exited before. */
+  stop(): void;
+  /** A local member exited. */
+  processExited(pid: Pid): void;
+  nodeup(node: string): void;
+  nodedown(node: string): void;
+  /** A scope message from `node`. */
+  onRemote(node: string, msg: unknown): void;
 }
 
 /** Counters of what a scope refused from its peers (`scope.stats()`). */
@@ -50,17 +66,11 @@ interface Membership {
 type GroupTable<K> = Map<string, Map<K, Membership>>;
 
 /**
- * A local pid's key: the number the node keys its processes by (`serial * 2^28 + id`, exact below 2^53). Creation
- * and node are left out: a pid joins only while alive, so every local member has this node's name and creation.
+ * A local pid's key: the number the node keys its processes by ({@link localPidKey}, `serial * 2^28 + id`). Creation
+ * and node are left out: a pid joins only while alive, so every local member has this node's name and creation (and
+ * an id and serial this node made: {@link isLocalPidShape}).
  */
-function localKey(p: Pid): number {
-  return p.serial * PID_IDS + p.id;
-}
-
-/** Pid ids a node makes are below this (28 bits, as in Erlang); the wire allows 32. */
-const PID_IDS = 2 ** 28;
-/** Serials below this keep `serial * 2^28 + id` exact (below 2^53); the wire allows 32 bits. */
-const EXACT_SERIALS = 2 ** 25;
+const localKey = localPidKey;
 
 /** A copy of one peer's memberships. */
 class PeerView {
@@ -76,7 +86,7 @@ class PeerView {
    */
   key(p: Pid): number | string {
     this.#creation ??= p.creation;
-    if (p.creation === this.#creation && p.id < PID_IDS && p.serial < EXACT_SERIALS) return localKey(p);
+    if (p.creation === this.#creation && isLocalPidShape(p)) return localKey(p);
     return `${p.id}.${p.serial}.${p.creation}`;
   }
 }
@@ -142,19 +152,27 @@ export class PgScope {
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
   #stopped = false;
 
-  /** @internal made by `node.pgScope(name)`. */
+  /** made by `node.pgScope(name)`. */
   constructor(name: string, host: PgHost) {
     this.name = name;
     this.#host = host;
+    host.attach({
+      start: () => this.#start(),
+      stop: () => this.#stop(),
+      processExited: (pid) => this.#processExited(pid),
+      nodeup: (node) => this.#nodeup(node),
+      nodedown: (node) => this.#nodedown(node),
+      onRemote: (node, msg) => this.#onRemote(node, msg),
+    });
   }
 
-  /** @internal */
-  _start(): void {
+  /** See PgControl. */
+  #start(): void {
     for (const n of this.#host.peers()) this.#host.sendTo(n, { type: 'discover' });
   }
 
-  /** @internal peers still hear the leaves of the members that exited before the stop. */
-  _stop(): void {
+  /** peers still hear the leaves of the members that exited before the stop. */
+  #stop(): void {
     this.#flushExitLeaves();
     this.#stopped = true;
     this.#openLeaves.clear();
@@ -310,8 +328,8 @@ export class PgScope {
     });
   }
 
-  /** @internal a local member exited: it leaves every group of this scope (the node drops its tracking). */
-  _processExited(pid: Pid): void {
+  /** a local member exited: it leaves every group of this scope (the node drops its tracking). */
+  #processExited(pid: Pid): void {
     const key = localKey(pid);
     const groups = this.#joined.get(key);
     if (groups === undefined) return;
@@ -341,22 +359,22 @@ export class PgScope {
     this.#scheduleExitLeaves();
   }
 
-  /** @internal */
-  _nodeup(node: string): void {
+  /** See PgControl. */
+  #nodeup(node: string): void {
     if (!this.#stopped) this.#host.sendTo(node, { type: 'discover' });
   }
 
-  /** @internal */
-  _nodedown(node: string): void {
+  /** See PgControl. */
+  #nodedown(node: string): void {
     this.#peers.delete(node);
     this.#remote.delete(node);
   }
 
   /**
-   * @internal a scope message from `node`. A peer cannot crash or stall this node: malformed messages and entries
+   * A scope message from `node`. A peer cannot crash or stall this node: malformed messages and entries
    * are dropped and counted, never thrown, and a message costs O(1) per entry it carries.
    */
-  _onRemote(node: string, msg: unknown): void {
+  #onRemote(node: string, msg: unknown): void {
     if (this.#stopped) return;
     if (typeof msg !== 'object' || msg === null) {
       this.#stats.droppedMessages++;

@@ -1,76 +1,453 @@
-import type { Dest, From, Timeout } from './messages.js';
-import type { KNode } from './node.js';
-import type { Pid, Ref } from './terms.js';
+/**
+ * A process: its mailbox (`receive`, `take`), the bookkeeping made on first use ({@link ProcExt}) and the
+ * {@link ProcessContext} its function gets. Everything a process asks of its node goes through {@link ProcessHost},
+ * declared here (as pg.ts's `PgHost`), so this file imports nothing from the node.
+ */
+import { KindredError } from '@kindred/dns';
+import type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
+import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
+import type { PgScope } from './pg.js';
+import { isPid, localPidKey, type Pid, type Ref, refEquals, toPid, toRef } from './terms.js';
 
-/** A message filter for selective receive; messages it rejects stay in the mailbox, in order. */
-export type Pattern<T = unknown> = ((msg: unknown) => msg is T) | ((msg: unknown) => boolean);
+export type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 
-/** The body of a process. It returns (exit reason `normal`) or throws (a crash, see `CrashReason`). */
-export type ProcessFn = (ctx: ProcessContext) => unknown;
-
-/** The body of a process made with `spawnHandler`: called once per message, in order. */
-export type MessageHandler = (msg: unknown, ctx: ProcessContext) => unknown;
-
-/** Options of `spawn`. */
-export interface SpawnOptions {
-  /** Register the new process under this name (fails like `register` if taken). */
-  readonly name?: string;
-  /** Start with exits trapped (as if its first act were `ctx.trapExit(true)`). */
-  readonly trapExit?: boolean;
-  /** Mailbox cap of this process; default the node's `maxMailboxSize`. */
-  readonly maxMailboxSize?: number;
-  /** Cap in estimated bytes of unread messages from other nodes; default the node's `maxMailboxBytes`. */
-  readonly maxMailboxBytes?: number;
+/**
+ * @internal What a process needs from its node: spawning, signals, sending, calls. Implemented by the node's core;
+ * a process never sees the node's internals.
+ */
+export interface ProcessHost {
+  /** The node's public face, `ctx.node`. */
+  readonly api: NodeApi;
+  spawn(fn: ProcessFn, opts?: SpawnOptions): Proc;
+  spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Proc;
+  send(from: Pid, dest: Dest, msg: unknown): void;
+  link(p: Proc, to: Pid): void;
+  unlink(p: Proc, to: Pid): void;
+  monitor(p: Proc, dest: Dest): Ref;
+  demonitor(p: Proc, ref: Ref): void;
+  exitSignal(from: Pid, to: Pid, reason: unknown): void;
+  terminate(p: Proc, reason: unknown): void;
+  register(name: string, pid: Pid): void;
+  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown>;
+  watchNodes(p: Proc, flag: boolean): void;
+  makeRef(): Ref;
+  /** The function of `p` returned (`threw` false) or threw `err`. */
+  ended(p: Proc, err: unknown, threw: boolean): void;
 }
 
-/** What a process sees of itself and the runtime: the first argument of its function. */
-export interface ProcessContext {
-  /** This process's pid. */
-  readonly self: Pid;
-  /** The node this process runs on. */
-  readonly node: KNode;
+/** @internal A process's outgoing monitor. */
+export interface MonitorOut {
+  readonly ref: Ref;
+  /** A local target process, or undefined for a remote one. */
+  readonly target: Proc | undefined;
+  /** The node of a remote target. */
+  readonly node: string | undefined;
+  /** What the DOWN message names. */
+  readonly item: Pid | { readonly name: string; readonly node: string };
+}
+
+/** @internal A monitor held on a local process by some watcher (local or remote). */
+export interface MonitorIn {
+  readonly ref: Ref;
+  readonly watcher: Pid;
+}
+
+/**
+ * @internal Estimated bytes of one peer's messages waiting in this node's mailboxes. Each queued remote message
+ * keeps a reference to its peer's budget, so the bytes are given back to the right peer when it leaves the mailbox.
+ */
+export interface PeerBudget {
+  readonly node: string;
+  bytes: number;
+  /** The node-wide total, shared by every budget. */
+  readonly total: { bytes: number };
+  /** Set when the peer went over its budget and was disconnected; cleared at its next nodeup. */
+  cut: boolean;
+}
+
+/** @internal Gives `bytes` back to a peer's budget and the node's total. */
+export function release(b: PeerBudget, bytes: number): void {
+  b.bytes -= bytes;
+  b.total.bytes -= bytes;
+}
+
+/**
+ * Rejections for processes that ended, one per string reason (`killed`, `shutdown`, `noconnection`, ...), shared:
+ * building an Error (its stack) for each of 20,000 killed processes stalled the node. Reasons that are not strings
+ * get their own error. Bounded: at most EXIT_REJECTIONS reasons are kept.
+ */
+const exitRejections = new Map<string, Promise<never>>();
+const EXIT_REJECTIONS = 64;
+
+/** @internal A handled rejected promise with a {@link ProcessExitedError} for `reason` (built without a stack). */
+export function exitedRejection(reason: unknown): Promise<never> {
+  if (typeof reason !== 'string' || reason.length > 255) return quietRejection(exitedError(reason));
+  let r = exitRejections.get(reason);
+  if (r === undefined) {
+    if (exitRejections.size >= EXIT_REJECTIONS) exitRejections.clear();
+    r = quietRejection(exitedError(reason));
+    exitRejections.set(reason, r);
+  }
+  return r;
+}
+
+/** A ProcessExitedError without a captured stack (the stack would name the runtime's cleanup, not user code). */
+function exitedError(reason: unknown): ProcessExitedError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ProcessExitedError(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * One process: the mailbox, the signal bookkeeping and the context its function gets. Everything beyond the
+ * mailbox fields is created on first use, so an idle process costs a few hundred bytes (see bench).
+ */
+export class ProcExt {
+  links: Map<string, Pid> | undefined = undefined;
+  monitors: Map<string, MonitorOut> | undefined = undefined;
+  monitoredBy: Map<string, MonitorIn> | undefined = undefined;
+  name: string | undefined = undefined;
+  scopes: Set<PgScope> | undefined = undefined;
+  calls: Set<string> | undefined = undefined;
+  cap: number | undefined = undefined;
+  byteCap: number | undefined = undefined;
   /**
-   * The first message of the mailbox that `pattern` accepts (any message without a pattern); waits for one.
-   * With `timeoutMs`, resolves to `TIMEOUT` when none arrived in time (`Infinity`: no timeout, Erlang's
-   * `after infinity`). Messages not matched stay, in order.
+   * What the remote messages in `mq` cost, aligned with it: `[budget, bytes]` at `2 * i` for message `i` (`[, 0]` for
+   * a local one). Made when the first measured message is queued; dropped when the process ends.
    */
+  mc: Array<PeerBudget | number | undefined> | undefined = undefined;
+  /** Sum of the bytes in `mc`. (Both here, not in Proc: most processes never hold a remote message.) */
+  mb = 0;
+  nodeWatch = false;
+  exitReason: unknown = undefined;
+}
+
+/** A rejected promise whose rejection is handled (a process that never awaits it must not crash the node). */
+export function quietRejection(err: Error): Promise<never> {
+  const r = Promise.reject(err);
+  r.catch(() => {});
+  return r;
+}
+
+let captured: ((m: unknown) => void) | undefined;
+function captureResolve(resolve: (m: unknown) => void): void {
+  captured = resolve;
+}
+
+/** @internal A process of a node: see the module comment. */
+export class Proc implements ProcessContext {
+  readonly self: Pid;
+  readonly host: ProcessHost;
+  alive = true;
+  trapping = false;
+  mq: unknown[] | undefined = undefined;
+  mqHead = 0;
+  /** The pending receive: its resolve function, pattern and timer (inline: an idle process is always waiting). */
+  wRes: ((m: unknown) => void) | undefined = undefined;
+  wPat: Pattern | undefined = undefined;
+  wTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
+  h: MessageHandler | undefined = undefined;
+  busy = false;
+  /** Rarely used state, made on first use. */
+  x: ProcExt | undefined = undefined;
+
+  constructor(host: ProcessHost, self: Pid) {
+    this.host = host;
+    this.self = self;
+  }
+
+  /** The node this process runs on (read through the host: no field per process). */
+  get node(): NodeApi {
+    return this.host.api;
+  }
+
+  /** The process table key (computed, not stored: one field less per process). */
+  get key(): number {
+    return localPidKey(this.self);
+  }
+
+  ext(): ProcExt {
+    if (this.x === undefined) this.x = new ProcExt();
+    return this.x;
+  }
+  get links(): Map<string, Pid> | undefined {
+    return this.x?.links;
+  }
+  set links(v: Map<string, Pid> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().links = v;
+  }
+  get monitors(): Map<string, MonitorOut> | undefined {
+    return this.x?.monitors;
+  }
+  set monitors(v: Map<string, MonitorOut> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().monitors = v;
+  }
+  get monitoredBy(): Map<string, MonitorIn> | undefined {
+    return this.x?.monitoredBy;
+  }
+  set monitoredBy(v: Map<string, MonitorIn> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().monitoredBy = v;
+  }
+  get name(): string | undefined {
+    return this.x?.name;
+  }
+  set name(v: string | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().name = v;
+  }
+  get scopes(): Set<PgScope> | undefined {
+    return this.x?.scopes;
+  }
+  set scopes(v: Set<PgScope> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().scopes = v;
+  }
+  get calls(): Set<string> | undefined {
+    return this.x?.calls;
+  }
+  set calls(v: Set<string> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().calls = v;
+  }
+  get nodeWatch(): boolean {
+    return this.x?.nodeWatch === true;
+  }
+  set nodeWatch(v: boolean) {
+    if (v || this.x !== undefined) this.ext().nodeWatch = v;
+  }
+  get exitReason(): unknown {
+    return this.x?.exitReason;
+  }
+  set exitReason(v: unknown) {
+    this.ext().exitReason = v;
+  }
+
   receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
-  /** Sends `msg` to `dest` (a message to a dead process or an unknown name is dropped, as in Erlang). */
-  send(dest: Dest, msg: unknown): void;
-  /**
-   * Links this process to `pid`: when either exits, the other gets an exit signal. Linking to a dead process sends
-   * this one an exit signal `noproc` (OTP 23+), so unless it traps exits it ends here.
-   */
-  link(pid: Pid): void;
-  /** Removes the link to `pid`. */
-  unlink(pid: Pid): void;
-  /** Monitors `dest`; a DOWN message with the returned ref arrives when it exits (at once, `noproc`, if dead). */
-  monitor(dest: Dest): Ref;
-  /** Removes a monitor; with `flush`, also removes its DOWN message from the mailbox. */
-  demonitor(ref: Ref, opts?: { flush?: boolean }): void;
-  /** Turns exit signals into `{ type: 'EXIT', from, reason }` messages (except the untrappable `kill`). */
-  trapExit(flag: boolean): void;
-  /** Ends this process with `reason` (it never returns: it throws to unwind the function). */
-  exit(reason: unknown): never;
-  /** Sends an exit signal with `reason` to `pid` (Erlang's exit/2; `kill` cannot be trapped). */
-  exit(pid: Pid, reason: unknown): void;
-  /** Spawns a process; `link`/`monitor` link or monitor it atomically (spawn_link, spawn_monitor). */
-  spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid;
-  /** Spawns a handler process (see `KNode.spawnHandler`); `link` links it atomically. */
-  spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid;
-  /** Spawns a process and monitors it (spawn_monitor). */
-  spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref };
-  /** Registers this process under `name`. */
-  register(name: string): void;
-  /** Request/reply guarded by a monitor, like gen_server:call (`timeoutMs` may be `Infinity`). */
-  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R>;
-  /** Answers a call received as a `CallMessage`. */
-  reply(from: From, reply: unknown): void;
-  /** Subscribes this process to `{ type: 'nodeup' | 'nodedown', node, reason? }` messages (net_kernel:monitor_nodes). */
-  monitorNodes(flag: boolean): void;
-  /** A new unique reference. */
-  makeRef(): Ref;
-  /** Messages waiting in the mailbox. */
-  mailboxSize(): number;
+  receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
+    if (timeoutMs === Number.POSITIVE_INFINITY) timeoutMs = undefined; // Erlang's `after infinity`
+    if (!this.alive) return exitedRejection(this.exitReason);
+    if (this.wRes !== undefined) {
+      return Promise.reject(
+        new KindredError(
+          RUNTIME_ERRORS.RECEIVE_PENDING,
+          'A receive of this process is still pending; await it before calling receive again.',
+        ),
+      );
+    }
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', timeoutMs));
+    }
+    const q = this.mq;
+    if (q !== undefined) {
+      const n = q.length;
+      if (pattern === undefined) {
+        if (this.mqHead < n) return Promise.resolve(this.take(this.mqHead));
+      } else {
+        for (let i = this.mqHead; i < n; i++) {
+          if (pattern(q[i])) return Promise.resolve(this.take(i));
+        }
+      }
+    }
+    if (timeoutMs === 0) return Promise.resolve(TIMEOUT);
+    // Only resolve is kept: a killed process's receive is resolved with a rejected promise, which rejects it.
+    // One shared executor hands resolve over (no closure and context per receive).
+    const pr = new Promise<unknown>(captureResolve);
+    const res = captured as (m: unknown) => void;
+    captured = undefined;
+    this.wRes = res;
+    this.wPat = pattern;
+    if (timeoutMs !== undefined) {
+      this.wTimer = setTimeout(() => {
+        if (this.wRes === res) {
+          this.wRes = undefined;
+          this.wPat = undefined;
+          this.wTimer = undefined;
+          res(TIMEOUT);
+        }
+      }, timeoutMs);
+    }
+    return pr;
+  }
+
+  /** Removes and returns the message at index i. */
+  take(i: number): unknown {
+    const q = this.mq!;
+    const m = q[i];
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
+    if (c !== undefined) {
+      const bytes = c[2 * i + 1] as number;
+      if (bytes !== 0) {
+        x!.mb -= bytes;
+        release(c[2 * i] as PeerBudget, bytes);
+      }
+    }
+    if (i === this.mqHead) {
+      q[i] = undefined;
+      if (c !== undefined) {
+        c[2 * i] = undefined;
+        c[2 * i + 1] = 0;
+      }
+      this.mqHead++;
+      if (this.mqHead === q.length) {
+        q.length = 0;
+        this.mqHead = 0;
+        // Kept (emptied), not dropped: a process that gets remote messages gets them in bursts.
+        if (c !== undefined) c.length = 0;
+      } else if (this.mqHead >= 1024 && this.mqHead * 2 >= q.length) {
+        q.splice(0, this.mqHead);
+        c?.splice(0, 2 * this.mqHead);
+        this.mqHead = 0;
+      }
+    } else {
+      q.splice(i, 1);
+      c?.splice(2 * i, 2);
+    }
+    return m;
+  }
+
+  /** Gives back the bytes of every message still in the mailbox (the process ended). */
+  releaseAll(): void {
+    const x = this.x;
+    const c = x === undefined ? undefined : x.mc;
+    if (c === undefined) return;
+    for (let j = 2 * this.mqHead; j < c.length; j += 2) {
+      const bytes = c[j + 1] as number;
+      if (bytes !== 0) release(c[j] as PeerBudget, bytes);
+    }
+    x!.mc = undefined;
+    x!.mb = 0;
+  }
+
+  mailboxSize(): number {
+    return this.mq === undefined ? 0 : this.mq.length - this.mqHead;
+  }
+
+  send(dest: Dest, msg: unknown): void {
+    this.host.send(this.self, dest, msg);
+  }
+
+  link(pid: Pid): void {
+    this.host.link(this, pid);
+    if (!this.alive) throw new ProcessExitedError(this.exitReason);
+  }
+
+  unlink(pid: Pid): void {
+    this.host.unlink(this, pid);
+  }
+
+  monitor(dest: Dest): Ref {
+    return this.host.monitor(this, dest);
+  }
+
+  demonitor(ref: Ref, opts?: { flush?: boolean }): void {
+    this.host.demonitor(this, ref);
+    if (opts?.flush && this.mq !== undefined) {
+      const q = this.mq;
+      for (let i = this.mqHead; i < q.length; i++) {
+        const m = q[i];
+        if (isDownMessage(m) && refEquals(m.ref, ref)) {
+          this.take(i);
+          break;
+        }
+      }
+    }
+  }
+
+  trapExit(flag: boolean): void {
+    this.trapping = flag === true;
+  }
+
+  exit(reasonOrPid: unknown, reason?: unknown): never {
+    if (reason !== undefined || isPid(reasonOrPid)) {
+      const pid = toPid(reasonOrPid);
+      if (!pid) throw new KindredError(RUNTIME_ERRORS.BAD_DEST, 'exit(pid, reason) needs a pid.');
+      this.host.exitSignal(this.self, pid, reason);
+      return undefined as never;
+    }
+    this.host.terminate(this, reasonOrPid);
+    throw new ProcessExitedError(reasonOrPid);
+  }
+
+  spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid {
+    const p = this.host.spawn(fn, opts);
+    if (opts?.link) this.host.link(this, p.self);
+    return p.self;
+  }
+
+  spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid {
+    const p = this.host.spawnHandler(handler, opts);
+    if (opts?.link) this.host.link(this, p.self);
+    return p.self;
+  }
+
+  spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref } {
+    const p = this.host.spawn(fn, opts);
+    return { pid: p.self, ref: this.host.monitor(this, p.self) };
+  }
+
+  register(name: string): void {
+    this.host.register(name, this.self);
+  }
+
+  async call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
+    return this.host.call(this, dest, request, timeoutMs) as Promise<R>;
+  }
+
+  reply(from: From, reply: unknown): void {
+    const f = from as Partial<From> | null | undefined;
+    if (typeof f !== 'object' || f === null || toRef(f.ref) === undefined) {
+      throw new KindredError(
+        RUNTIME_ERRORS.BAD_DEST,
+        'reply(from, value) needs the `from` of a call message.',
+      );
+    }
+    this.host.send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
+  }
+
+  monitorNodes(flag: boolean): void {
+    this.host.watchNodes(this, flag === true);
+  }
+
+  makeRef(): Ref {
+    return this.host.makeRef();
+  }
+}
+
+/** The process's links, made on first use. */
+export function linksOf(p: Proc): Map<string, Pid> {
+  if (p.links === undefined) p.links = new Map();
+  return p.links;
+}
+/** The process's outgoing monitors, made on first use. */
+export function monitorsOf(p: Proc): Map<string, MonitorOut> {
+  if (p.monitors === undefined) p.monitors = new Map();
+  return p.monitors;
+}
+/** The monitors held on the process, made on first use. */
+export function monitoredByOf(p: Proc): Map<string, MonitorIn> {
+  if (p.monitoredBy === undefined) p.monitoredBy = new Map();
+  return p.monitoredBy;
+}
+/** The pg scopes the process joined groups of, made on first use. */
+export function scopesOf(p: Proc): Set<PgScope> {
+  if (p.scopes === undefined) p.scopes = new Set();
+  return p.scopes;
+}
+/** The refs of the calls the process waits on, made on first use. */
+export function callsOf(p: Proc): Set<string> {
+  if (p.calls === undefined) p.calls = new Set();
+  return p.calls;
+}
+
+// Bound functions are smaller than a pair of closures over the process (measured: ~60 bytes per process less).
+export function procReturned(this: Proc): void {
+  this.host.ended(this, undefined, false);
+}
+export function procThrew(this: Proc, err: unknown): void {
+  this.host.ended(this, err, true);
 }

@@ -14,26 +14,7 @@ import { badOption } from './errors.js';
 import { KNode, type NodeOptions } from './node.js';
 
 /** Options of {@link startNode}. */
-export interface StartNodeOptions
-  extends Pick<
-    NodeOptions,
-    | 'hidden'
-    | 'connectAll'
-    | 'maxMailboxSize'
-    | 'maxMailboxBytes'
-    | 'maxQueuedBytesPerPeer'
-    | 'maxQueuedBytes'
-    | 'maxNamesPerNetMessage'
-    | 'dialBackoffInitialMs'
-    | 'dialBackoffMaxMs'
-    | 'maxDialsPerSecond'
-    | 'maxRememberedNodes'
-    | 'learnedPortTtlMs'
-    | 'callTimeoutMs'
-    | 'rpcTimeoutMs'
-    | 'maxPendingPerNode'
-    | 'creation'
-  > {
+export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_KEYS)[number]> {
   /** Long name: a base (`app`, host from `hostname -f`) or a whole `app@host`. Exclusive with `sname`. */
   readonly name?: string;
   /** Short name: a base (`app`, host = hostname up to the first dot) or `app@host`. */
@@ -58,14 +39,28 @@ export interface StartNodeOptions
   readonly logger?: Logger;
 }
 
-/** A node started by {@link startNode}: a {@link KNode} plus the parts it owns. */
-export interface StartedNode extends KNode {
+/**
+ * A node started by {@link startNode}: a {@link KNode} that owns its transport, its discovery poller and the timer
+ * that redials discovered peers (all closed by `stop()`).
+ */
+export class StartedNode extends KNode {
   /** The port the node listens on. */
   readonly port: number;
   /** The transport (for stats). */
   readonly transport: Transport;
   /** The discovery poller, when a `discovery` option was given. */
   readonly discovery: Discovery | undefined;
+
+  /** Use {@link startNode}. */
+  constructor(
+    options: NodeOptions,
+    parts: { port: number; transport: Transport; discovery: Discovery | undefined },
+  ) {
+    super(options);
+    this.port = parts.port;
+    this.transport = parts.transport;
+    this.discovery = parts.discovery;
+  }
 }
 
 /**
@@ -104,55 +99,52 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
   });
   const { port } = await transport.listen();
 
+  // The parts are built before the node (discovery is started after it, once its events have a node to act on).
   let discovery: Discovery | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
-  let node: KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
+  let node: StartedNode;
   try {
-    node = new KNode({
-      name: own.node,
-      distribution: transport,
-      listenPort: port,
-      ...pick(options),
-      ...(logger === undefined ? {} : { logger }),
-      onStop: async () => {
-        if (timer !== undefined) clearInterval(timer);
-        discovery?.stop();
-        await transport.close();
-      },
-    }) as KNode & { port: number; transport: Transport; discovery: Discovery | undefined };
-  } catch (err) {
-    // A bad runtime option: the listener opened above must not outlive the failed start.
-    await transport.close();
-    throw err;
-  }
-  Object.defineProperties(node, {
-    port: { value: port, enumerable: true },
-    transport: { value: transport, enumerable: true },
-  });
-
-  if (options.discovery !== undefined) {
-    let strategy: Strategy;
-    try {
-      strategy =
+    if (options.discovery !== undefined) {
+      const strategy =
         typeof options.discovery === 'string'
           ? // Replicas of one app listen on the same port (no EPMD), so peers whose records carry no port
             // (A records, static entries without `:PORT`) are dialed on this node's own listen port.
             strategyFromSpec(options.discovery, { basename: own.name, port })
           : options.discovery;
-    } catch (err) {
-      await node.stop();
-      throw err;
+      discovery = createDiscovery({
+        ...options.discoveryOptions,
+        strategy,
+        self: own.node,
+        ...(logger === undefined ? {} : { logger }),
+      });
     }
-    discovery = createDiscovery({
-      ...options.discoveryOptions,
-      strategy,
-      self: own.node,
-      ...(logger === undefined ? {} : { logger }),
-    });
+    node = new StartedNode(
+      {
+        name: own.node,
+        distribution: transport,
+        listenPort: port,
+        ...pick(options),
+        ...(logger === undefined ? {} : { logger }),
+        onStop: async () => {
+          if (timer !== undefined) clearInterval(timer);
+          discovery?.stop();
+          await transport.close();
+        },
+      },
+      { port, transport, discovery },
+    );
+  } catch (err) {
+    // A bad runtime option or discovery spec: the listener opened above must not outlive the failed start.
+    discovery?.stop();
+    await transport.close();
+    throw err;
+  }
+
+  if (discovery !== undefined) {
+    const d = discovery;
     const dial = (peer: Peer): void => {
       if (peer.node === own.node || node.stopped) return;
-      node.notePort(peer.node, peer.port);
-      if (node.nodes().includes(peer.node) || node.hiddenNodes().includes(peer.node)) return;
+      // connect() remembers the port (for connect_all and auto-connect) and returns at once when connected.
       const address = peer.addresses[0];
       node
         .connect(peer.node, address === undefined ? { port: peer.port } : { port: peer.port, address })
@@ -160,39 +152,39 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
           logger?.debug({ peer: { node: peer.node }, err }, 'could not connect to a discovered peer');
         });
     };
-    discovery.on('add', dial);
-    discovery.on('error', (err) => logger?.warn({ err }, 'discovery failed; keeping the last known peers'));
-    discovery.start();
+    d.on('add', dial);
+    d.on('error', (err) => logger?.warn({ err }, 'discovery failed; keeping the last known peers'));
+    d.start();
     timer = setInterval(() => {
-      for (const p of discovery?.peers() ?? []) dial(p);
+      for (const p of d.peers()) dial(p);
     }, reconnectMs);
     timer.unref();
   }
-  Object.defineProperty(node, 'discovery', { value: discovery, enumerable: true });
   return node;
 }
 
+/** The options of {@link StartNodeOptions} that go to the node as they are. */
+const NODE_OPTION_KEYS = [
+  'hidden',
+  'connectAll',
+  'maxMailboxSize',
+  'maxMailboxBytes',
+  'maxQueuedBytesPerPeer',
+  'maxQueuedBytes',
+  'maxNamesPerNetMessage',
+  'dialBackoffInitialMs',
+  'dialBackoffMaxMs',
+  'maxDialsPerSecond',
+  'maxRememberedNodes',
+  'learnedPortTtlMs',
+  'callTimeoutMs',
+  'rpcTimeoutMs',
+  'maxPendingPerNode',
+  'creation',
+] as const satisfies readonly (keyof NodeOptions)[];
+
 function pick(o: StartNodeOptions): Partial<NodeOptions> {
   const out: Record<string, unknown> = {};
-  for (const k of [
-    'hidden',
-    'connectAll',
-    'maxMailboxSize',
-    'maxMailboxBytes',
-    'maxQueuedBytesPerPeer',
-    'maxQueuedBytes',
-    'maxNamesPerNetMessage',
-    'dialBackoffInitialMs',
-    'dialBackoffMaxMs',
-    'maxDialsPerSecond',
-    'maxRememberedNodes',
-    'learnedPortTtlMs',
-    'callTimeoutMs',
-    'rpcTimeoutMs',
-    'maxPendingPerNode',
-    'creation',
-  ] as const) {
-    if (o[k] !== undefined) out[k] = o[k];
-  }
+  for (const k of NODE_OPTION_KEYS) if (o[k] !== undefined) out[k] = o[k];
   return out as Partial<NodeOptions>;
 }

@@ -254,3 +254,26 @@ export function refWords(n: number): [number, number, number] {
   const hi = Math.floor(n / TWO_18);
   return [n % TWO_18, hi % TWO_32, Math.floor(hi / TWO_32)];
 }
+
+/**
+ * @internal Ids of the pids a node makes are below this (28 bits, as in Erlang); the wire carries 32-bit ids and
+ * serials, and a pid from a peer may use them all.
+ */
+export const LOCAL_PID_IDS = 2 ** 28;
+
+/**
+ * @internal The number a node keys its own processes by, `serial * 2^28 + id` (exact: a node makes fewer than 2^53
+ * pids). Only for pids this node made or may have made: see {@link isLocalPidShape}.
+ */
+export function localPidKey(p: Pid): number {
+  return p.serial * LOCAL_PID_IDS + p.id;
+}
+
+/**
+ * @internal Whether `p`'s id and serial are ones this node could have made (id below 2^28, key exact). A pid with a
+ * larger id (legal on the wire) is never one of this node's, and its key would collide with one that is
+ * (id 2^28 serial 0 and id 0 serial 1 both give 2^28).
+ */
+export function isLocalPidShape(p: Pid): boolean {
+  return p.id < LOCAL_PID_IDS && p.serial < 2 ** 25;
+}
