@@ -26,10 +26,13 @@ export function describeValue(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** Throws the context's code saying the option must be `expected`. */
+/**
+ * The error for a refused option: the context's code, a message saying what the option must be, and
+ * `details: { option }` (the option as the caller wrote it; what it must be is in the message).
+ */
 export function badOption(ctx: CheckContext, expected: string, got: unknown): KindredError {
   return new KindredError(ctx.code, `${ctx.option} must be ${expected}, got ${describeValue(got)}`, {
-    details: { option: ctx.option, expected },
+    details: { option: ctx.option },
   });
 }
 

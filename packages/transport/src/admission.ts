@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import { LogLimiter } from './log-limiter.js';
 import { normalizeAddress } from './peer-address.js';
 

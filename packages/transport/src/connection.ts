@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import { MAC_TAG_BYTES } from './constants.js';
 import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
 import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
-import { closeQuietly, MAC_TAG_BYTES } from './handshake.js';
 import { FrameTagKey } from './hmac.js';
 import { CLOSE, type SessionKeys } from './protocol.js';
+import { closeQuietly } from './ws-util.js';
 
 /**
  * Frames up to this size are copied with their MAC tag into one WebSocket message; larger ones go as two fragments.
@@ -157,7 +158,7 @@ export class Connection {
       this.full = true;
       this.stats.queueFullRejections++;
       throw transportError(
-        TRANSPORT_ERRORS.QUEUE_FULL,
+        TRANSPORT_ERRORS.SEND_QUEUE_FULL,
         `the send queue to ${this.node} is full (maxQueueBytes ${this.limits.maxQueueBytes}): the peer reads slower than this node writes; retry after the 'drain' event`,
         { node: this.node, queuedBytes: this.queueBytes + this.inflightBytes },
       );

@@ -1,4 +1,4 @@
-import { KindredError } from '@kindred/dns';
+import { KindredError } from '@kindred/interface';
 import { TRANSPORT_ERRORS } from './errors.js';
 
 /**

@@ -1,11 +1,11 @@
-import type { KindredError } from '@kindred/dns';
+import type { KindredError } from '@kindred/interface';
 import type { WebSocket } from 'ws';
-import { TRANSPORT_ERRORS, transportError } from './errors.js';
+import { MAC_TAG_BYTES } from './constants.js';
+import { transportError } from './errors.js';
+import { type FailureReason, failureError, failureOfClose, HANDSHAKE_FAILURES } from './failures.js';
 import {
   type AcceptStatus,
   type ChallengeMsg,
-  CLOSE,
-  closeReasonOf,
   computeDigest,
   decodeHandshake,
   deriveSessionKeys,
@@ -20,19 +20,16 @@ import {
   type RefuseStatus,
   type SessionKeys,
 } from './protocol.js';
+import { closeQuietly, setMaxPayload } from './ws-util.js';
 
-/** Bytes of the MAC tag after each frame's payload when frameIntegrity is on (docs/protocol.md). */
-export const MAC_TAG_BYTES = 16;
+export { MAC_TAG_BYTES } from './constants.js';
 
 /** True when the INTEGRITY bit of two flags values differs. */
-const integrityDiffers = (a: number, b: number): boolean => ((a ^ b) & FLAGS.INTEGRITY) !== 0;
+export const integrityDiffers = (a: number, b: number): boolean => ((a ^ b) & FLAGS.INTEGRITY) !== 0;
 
-function integrityMismatch(node: string, local: number): KindredError {
-  return transportError(
-    TRANSPORT_ERRORS.INTEGRITY_MISMATCH,
-    `node ${node} has frameIntegrity ${(local & FLAGS.INTEGRITY) === 0}, this node ${(local & FLAGS.INTEGRITY) !== 0}: set frameIntegrity the same on every node`,
-    { node },
-  );
+/** The message of an integrity mismatch with `node`, this node's flags being `local`. */
+export function integrityMismatchMessage(node: string, local: number): string {
+  return `node ${node} has frameIntegrity ${(local & FLAGS.INTEGRITY) === 0}, this node ${(local & FLAGS.INTEGRITY) !== 0}: set frameIntegrity the same on every node`;
 }
 
 /** What both ends of a handshake need. */
@@ -91,13 +88,9 @@ abstract class Handshake {
   ) {
     this.timer = setTimeout(() => {
       this.fail(
-        CLOSE.SETUP_TIMEOUT,
         'setup_timeout',
-        transportError(
-          TRANSPORT_ERRORS.SETUP_TIMEOUT,
-          `the handshake did not finish within ${params.setupTimeoutMs} ms (net_setuptime); is the peer overloaded?`,
-          this.peerDetails(),
-        ),
+        `the handshake did not finish within ${params.setupTimeoutMs} ms (net_setuptime); is the peer overloaded?`,
+        this.peerDetails(),
       );
     }, params.setupTimeoutMs);
     this.timer.unref();
@@ -113,7 +106,14 @@ abstract class Handshake {
 
   protected abstract peerDetails(): Record<string, unknown>;
   protected abstract step(data: Buffer): void;
-  protected abstract closedByPeer(code: number, reason: string): HandshakeFailure;
+  /** The message for a close received during the handshake, whose failure `failureOfClose` looked up. */
+  protected abstract closedMessage(
+    failure: { reason: string; code: string },
+    code: number,
+    reason: string,
+  ): string;
+  /** The peer's name for the failure record, once known. */
+  protected abstract peerName(): string | undefined;
 
   private detach(): void {
     clearTimeout(this.timer);
@@ -127,51 +127,68 @@ abstract class Handshake {
     const buf = rawData(data);
     if (!isBinary || buf === null) {
       this.fail(
-        CLOSE.PROTOCOL_ERROR,
         'protocol_error',
-        this.protocolError('a text message during the handshake'),
+        this.protocolMessage('a text message during the handshake'),
+        this.peerDetails(),
       );
       return;
     }
     try {
       this.step(buf);
     } catch (err) {
-      if (err instanceof HandshakeDecodeError) {
-        this.fail(err.close, err.close.reason, this.protocolError(err.message));
-      } else {
-        this.fail(CLOSE.PROTOCOL_ERROR, 'protocol_error', this.protocolError(String(err)));
-      }
+      const decodeError = err instanceof HandshakeDecodeError;
+      const reason = (decodeError ? err.close.reason : 'protocol_error') as FailureReason;
+      this.fail(
+        reason in HANDSHAKE_FAILURES ? reason : 'protocol_error',
+        this.protocolMessage(decodeError ? err.message : String(err)),
+        this.peerDetails(),
+      );
     }
   }
 
-  protected protocolError(what: string): KindredError {
-    return transportError(
-      TRANSPORT_ERRORS.CONNECT_FAILED,
-      `the peer broke the kindred handshake (${what}); is it a kindred node of the same version?`,
-      this.peerDetails(),
-    );
+  protected protocolMessage(what: string): string {
+    return `the peer broke the kindred handshake (${what}); is it a kindred node of the same version?`;
   }
 
+  /** The peer closed before the end: the close code is looked up in the failure table. */
   private closed(code: number, reason: string): void {
     if (this.finished) return;
-    const failure = this.closedByPeer(code, reason);
-    this.finish(failure);
+    const failure = failureOfClose(code);
+    const peer = this.peerName();
+    this.finish({
+      reason: failure.reason,
+      ...(peer === undefined ? {} : { peer }),
+      error: transportError(failure.code, this.closedMessage(failure, code, reason), {
+        reason: failure.reason,
+        ...this.peerDetails(),
+        code,
+        ...(reason === '' ? {} : { closeReason: reason }),
+        ...(this.lastError === undefined ? {} : { cause: this.lastError.message }),
+      }),
+    });
   }
 
   protected send(buf: Buffer): void {
     this.ws.send(buf, { binary: true });
   }
 
-  /** Ends the handshake with a close code; the connection is closed. */
+  /**
+   * Ends the handshake with the failure `reason`: the close and the error code come from HANDSHAKE_FAILURES; the
+   * error's `details.reason` is `reason` unless `details` gives a finer one.
+   */
   protected fail(
-    close: { code: number; reason: string },
-    reason: string,
-    error: KindredError,
+    reason: FailureReason,
+    message: string,
+    details: Record<string, unknown>,
     peer?: string,
   ): void {
     if (this.finished) return;
-    closeQuietly(this.ws, close);
-    this.finish({ error, reason, ...(peer === undefined ? {} : { peer }) });
+    closeQuietly(this.ws, HANDSHAKE_FAILURES[reason].close);
+    this.finish({
+      error: failureError(reason, message, details),
+      reason,
+      ...(peer === undefined ? {} : { peer }),
+    });
   }
 
   protected finish(failure: HandshakeFailure | null, result?: HandshakeResult): void {
@@ -204,38 +221,22 @@ abstract class Handshake {
     };
   }
 
-  /** Abandons the handshake from outside (simultaneous connect lost, transport closing). */
-  abort(close: { code: number; reason: string }, reason: string, error: KindredError): void {
-    this.fail(close, reason, error);
+  /** Abandons the handshake from outside (simultaneous connect lost, superseded, first message late, shutdown). */
+  abort(reason: FailureReason, message: string, details: Record<string, unknown> = {}): void {
+    this.fail(reason, message, { ...this.peerDetails(), ...details });
   }
 }
 
-/**
- * Sets the largest WebSocket message `ws` accepts from now on. Before authentication a peer may send only handshake
- * messages, so the listener lowers the limit to HANDSHAKE_LIMITS.maxMessageBytes and raises it to maxMessageBytes
- * once the peer proved the cookie: unauthenticated peers then cannot make it buffer megabytes each. ws takes
- * maxPayload per server, not per connection, so this sets its receiver's field (ws 8); without that field the
- * server-wide maxPayload still holds.
- */
-export function setMaxPayload(ws: WebSocket, bytes: number): void {
-  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } | null })._receiver;
-  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
-}
-
-/** Closes a WebSocket with a code, and makes sure the socket goes even if the peer never answers the close. */
-export function closeQuietly(ws: WebSocket, close: { code: number; reason: string }): void {
-  try {
-    if (ws.readyState === ws.CONNECTING) {
-      ws.terminate();
-      return;
-    }
-    ws.close(close.code, close.reason);
-    const t = setTimeout(() => ws.terminate(), 2_000);
-    t.unref();
-  } catch {
-    ws.terminate();
-  }
-}
+/** What the initiator says when the acceptor closed during the handshake, by failure reason. */
+const INITIATOR_CLOSED: Record<string, (node: string) => string> = {
+  bad_cookie: (node) =>
+    `node ${node} rejected this node's challenge reply: the cookies differ; give both nodes the same cookie`,
+  not_allowed: (node) => `node ${node} refused this node`,
+  nok: (node) => `node ${node} chose another connection`,
+  bad_version: (node) =>
+    `node ${node} does not speak kindred protocol ${PROTOCOL_VERSION}; run the same kindred version on both`,
+  setup_timeout: (node) => `node ${node} timed out the handshake`,
+};
 
 /**
  * The dialing side: sends NAME, checks that the acceptor is the node it dialed (Erlang's name-matching rule), proves
@@ -258,7 +259,7 @@ export class InitiatorHandshake extends Handshake {
     ws.once('open', () => {
       if (this.finished) return;
       if (ws.protocol !== '' && !ws.protocol.startsWith('kindred-dist.')) {
-        this.fail(CLOSE.BAD_VERSION, 'bad_version', this.protocolError(`subprotocol ${ws.protocol}`));
+        this.fail('bad_version', this.protocolMessage(`subprotocol ${ws.protocol}`), this.peerDetails());
         return;
       }
       setMaxPayload(ws, HANDSHAKE_LIMITS.maxMessageBytes);
@@ -276,6 +277,10 @@ export class InitiatorHandshake extends Handshake {
 
   protected peerDetails(): Record<string, unknown> {
     return { node: this.dialed };
+  }
+
+  protected peerName(): string | undefined {
+    return this.dialed;
   }
 
   protected step(data: Buffer): void {
@@ -301,13 +306,9 @@ export class InitiatorHandshake extends Handshake {
       });
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
-          CLOSE.BAD_COOKIE,
           'bad_cookie',
-          transportError(
-            TRANSPORT_ERRORS.BAD_COOKIE,
-            `node ${this.dialed} answered with an invalid challenge ack: the cookies differ; give both nodes the same cookie`,
-            { node: this.dialed },
-          ),
+          `node ${this.dialed} answered with an invalid challenge ack: the cookies differ; give both nodes the same cookie`,
+          { node: this.dialed },
           this.dialed,
         );
         return;
@@ -330,49 +331,40 @@ export class InitiatorHandshake extends Handshake {
   }
 
   private refused(status: RefuseStatus, reason: string): void {
+    const node = this.dialed;
     if (status === 'not_allowed' && reason === 'integrity_mismatch') {
-      this.fail(CLOSE.NOT_ALLOWED, 'integrity_mismatch', integrityMismatch(this.dialed, this.params.flags));
+      this.fail('integrity_mismatch', integrityMismatchMessage(node, this.params.flags), { node });
       return;
     }
     if (status === 'nok') {
-      this.fail(
-        CLOSE.NOK,
-        'nok',
-        transportError(
-          TRANSPORT_ERRORS.CONNECT_FAILED,
-          `node ${this.dialed} already has a connection with this node in progress (${reason})`,
-          { node: this.dialed, status, reason },
-        ),
-      );
+      this.fail('nok', `node ${node} already has a connection with this node in progress (${reason})`, {
+        node,
+        status,
+        reason,
+      });
       return;
     }
     this.fail(
-      CLOSE.NOT_ALLOWED,
       'not_allowed',
-      transportError(
-        TRANSPORT_ERRORS.NOT_ALLOWED,
-        `node ${this.dialed} refused this node (${reason}); check the allow list and that this node's host name resolves to its address`,
-        { node: this.dialed, status, reason },
-      ),
+      `node ${node} refused this node (${reason}); check the allow list and that this node's host name resolves to its address`,
+      { node, status, reason },
     );
   }
 
   private challenged(msg: ChallengeMsg): void {
     if (msg.name !== this.dialed) {
       this.fail(
-        CLOSE.NAME_MISMATCH,
         'name_mismatch',
-        transportError(
-          TRANSPORT_ERRORS.NAME_MISMATCH,
-          `dialed ${this.dialed} but the node there is ${msg.name}; dial it by the name it gives itself (hostname -f)`,
-          { node: this.dialed, actual: msg.name },
-        ),
+        `dialed ${this.dialed} but the node there is ${msg.name}; dial it by the name it gives itself (hostname -f)`,
+        { node: this.dialed, actual: msg.name },
         this.dialed,
       );
       return;
     }
     if (integrityDiffers(msg.flags, this.params.flags)) {
-      this.fail(CLOSE.NOT_ALLOWED, 'integrity_mismatch', integrityMismatch(this.dialed, this.params.flags));
+      this.fail('integrity_mismatch', integrityMismatchMessage(this.dialed, this.params.flags), {
+        node: this.dialed,
+      });
       return;
     }
     this.peerChallenge = msg.challenge;
@@ -391,65 +383,13 @@ export class InitiatorHandshake extends Handshake {
     this.state = 'ack';
   }
 
-  protected closedByPeer(code: number, reason: string): HandshakeFailure {
+  protected closedMessage(failure: { reason: string }, code: number, reason: string): string {
     const node = this.dialed;
-    const known = closeReasonOf(code);
-    switch (known) {
-      case 'bad_cookie':
-        return {
-          reason: 'bad_cookie',
-          peer: node,
-          error: transportError(
-            TRANSPORT_ERRORS.BAD_COOKIE,
-            `node ${node} rejected this node's challenge reply: the cookies differ; give both nodes the same cookie`,
-            { node },
-          ),
-        };
-      case 'not_allowed':
-        return {
-          reason: 'not_allowed',
-          error: transportError(TRANSPORT_ERRORS.NOT_ALLOWED, `node ${node} refused this node`, { node }),
-        };
-      case 'nok':
-        return {
-          reason: 'nok',
-          error: transportError(TRANSPORT_ERRORS.CONNECT_FAILED, `node ${node} chose another connection`, {
-            node,
-          }),
-        };
-      case 'bad_version':
-        return {
-          reason: 'bad_version',
-          error: transportError(
-            TRANSPORT_ERRORS.BAD_VERSION,
-            `node ${node} does not speak kindred protocol ${PROTOCOL_VERSION}; run the same kindred version on both`,
-            { node },
-          ),
-        };
-      case 'setup_timeout':
-        return {
-          reason: 'setup_timeout',
-          error: transportError(TRANSPORT_ERRORS.SETUP_TIMEOUT, `node ${node} timed out the handshake`, {
-            node,
-          }),
-        };
-      default:
-        return {
-          reason: known ?? 'connection_closed',
-          error: transportError(
-            TRANSPORT_ERRORS.CONNECT_FAILED,
-            this.lastError !== undefined
-              ? `cannot connect to ${node}: ${this.lastError.message}; is a kindred node listening there, with a certificate this node trusts?`
-              : `the connection to ${node} closed during the handshake (code ${code}${reason ? `, ${reason}` : ''}); is a kindred node listening there?`,
-            {
-              node,
-              code,
-              reason,
-              ...(this.lastError === undefined ? {} : { cause: this.lastError.message }),
-            },
-          ),
-        };
-    }
+    const known = INITIATOR_CLOSED[failure.reason];
+    if (known !== undefined) return known(node);
+    return this.lastError !== undefined
+      ? `cannot connect to ${node}: ${this.lastError.message}; is a kindred node listening there, with a certificate this node trusts?`
+      : `the connection to ${node} closed during the handshake (code ${code}${reason ? `, ${reason}` : ''}); is a kindred node listening there?`;
   }
 }
 
@@ -458,16 +398,17 @@ export type AcceptDecision =
   | { readonly accept: AcceptStatus }
   | { readonly refuse: RefuseStatus; readonly reason: string };
 
+/** A refusal: the STATUS sent to the initiator and its reason. */
+export type Refusal = { readonly refuse: RefuseStatus; readonly reason: string };
+
 /** The acceptor's checks after the initiator proved the cookie (the host check): null to go on, or a refusal. */
-export type VerifyAuthenticated = (
-  peer: NameMsg,
-  remoteAddress: string,
-) => Promise<{ readonly refuse: RefuseStatus; readonly reason: string } | null>;
+export type VerifyAuthenticated = (peer: NameMsg, remoteAddress: string) => Promise<Refusal | null>;
 
 /**
- * The listening side: reads NAME, asks the transport whether to accept this initiator (name rules, allow list,
- * duplicates), sends its CHALLENGE, checks REPLY in constant time, then runs `verify` (the host check: only for an
- * initiator that proved the cookie, so an unauthenticated peer costs no DNS query) and answers with ACK or refuses.
+ * The listening side: reads NAME, asks the transport whether to accept this initiator (its accept policy: integrity
+ * flag, name rules, allow list; then duplicates), sends its CHALLENGE, checks REPLY in constant time, then runs
+ * `verify` (the host check: only for an initiator that proved the cookie, so an unauthenticated peer costs no DNS
+ * query) and answers with ACK or refuses.
  */
 export class AcceptorHandshake extends Handshake {
   private state: 'name' | 'deciding' | 'reply' | 'verifying' = 'name';
@@ -496,18 +437,14 @@ export class AcceptorHandshake extends Handshake {
     return { address: this.remoteAddress, ...(this.peer ? { node: this.peer.name } : {}) };
   }
 
+  protected peerName(): string | undefined {
+    return this.peer?.name;
+  }
+
   protected step(data: Buffer): void {
     const msg = decodeHandshake(data);
     if (this.state === 'name' && msg.tag === 'n') {
       this.peer = msg;
-      if (integrityDiffers(msg.flags, this.params.flags)) {
-        // Before any check of the initiator (no DNS for a peer that could never connect).
-        this.refuse(
-          { refuse: 'not_allowed', reason: 'integrity_mismatch' },
-          integrityMismatch(msg.name, this.params.flags).message,
-        );
-        return;
-      }
       this.state = 'deciding';
       this.decide(msg, this.remoteAddress).then(
         (decision) => this.decided(decision),
@@ -532,13 +469,9 @@ export class AcceptorHandshake extends Handshake {
       });
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
-          CLOSE.BAD_COOKIE,
           'bad_cookie',
-          transportError(
-            TRANSPORT_ERRORS.BAD_COOKIE,
-            `Connection attempt from node ${peer.name} rejected. Invalid challenge reply.`,
-            { node: peer.name, address: this.remoteAddress },
-          ),
+          `Connection attempt from node ${peer.name} rejected. Invalid challenge reply.`,
+          { node: peer.name, address: this.remoteAddress },
           peer.name,
         );
         return;
@@ -602,7 +535,8 @@ export class AcceptorHandshake extends Handshake {
     this.state = 'reply';
   }
 
-  private refuse(decision: { refuse: RefuseStatus; reason: string }, why: string | undefined): void {
+  /** Sends STATUS, then closes: 4006 nok or 4004 not_allowed; the refusal's own reason goes in `details.reason`. */
+  private refuse(decision: Refusal, why: string | undefined): void {
     if (this.finished) return;
     const peer = this.peer as NameMsg;
     try {
@@ -610,31 +544,20 @@ export class AcceptorHandshake extends Handshake {
     } catch {
       // the socket is already gone; the close below still counts the failure
     }
-    const close = decision.refuse === 'nok' ? CLOSE.NOK : CLOSE.NOT_ALLOWED;
-    const code = decision.refuse === 'nok' ? TRANSPORT_ERRORS.CONNECT_FAILED : TRANSPORT_ERRORS.NOT_ALLOWED;
+    const message =
+      why ??
+      (decision.reason === 'integrity_mismatch'
+        ? integrityMismatchMessage(peer.name, this.params.flags)
+        : `Connection attempt from node ${peer.name} refused (${decision.reason})`);
     this.fail(
-      close,
-      decision.refuse === 'nok' ? 'nok' : 'not_allowed',
-      transportError(code, why ?? `Connection attempt from node ${peer.name} refused (${decision.reason})`, {
-        node: peer.name,
-        address: this.remoteAddress,
-        reason: decision.reason,
-      }),
+      decision.refuse,
+      message,
+      { node: peer.name, address: this.remoteAddress, reason: decision.reason },
       peer.name,
     );
   }
 
-  protected closedByPeer(code: number, reason: string): HandshakeFailure {
-    const known = closeReasonOf(code);
-    const peer = this.peer?.name;
-    return {
-      reason: known ?? 'connection_closed',
-      ...(peer === undefined ? {} : { peer }),
-      error: transportError(
-        TRANSPORT_ERRORS.CONNECT_FAILED,
-        `the initiator closed the connection during the handshake (code ${code}${reason ? `, ${reason}` : ''})`,
-        { ...this.peerDetails(), code },
-      ),
-    };
+  protected closedMessage(_failure: { reason: string }, code: number, reason: string): string {
+    return `the initiator closed the connection during the handshake (code ${code}${reason ? `, ${reason}` : ''})`;
   }
 }
