@@ -4,12 +4,13 @@ import {
   checkDialable,
   loadCookie,
   type NamingMode,
+  NODE_IDENTITY_ERROR_CODES,
   namingModeOf,
   parseNodeName,
   type ResolveOwnNameOptions,
   resolveOwnName,
 } from '@kindred/node-identity';
-import { createTransport, type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
+import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, TRANSPORT_ERRORS } from '@kindred/transport';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
@@ -28,8 +29,9 @@ ${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
   --json              print {"result": "pong"|"pang", "node", "reason", "message"}
   -h, --help          this text
 
-Reasons for pang: illegal_hostname, illegal_nodename, name_mismatch, bad_cookie, not_allowed, unresolved,
-connect_failed, timeout, bad_version.
+Reasons for pang: illegal_hostname, illegal_nodename, name_mismatch, bad_cookie, not_allowed,
+integrity_mismatch, unresolved, setup_timeout, bad_version, connect_failed. For not_allowed, --json adds the
+refusing node's own reason as "refusal" (disallowed, illegal_name, host_mismatch, host_unresolved, ...).
 
 Exit codes:
   0  pong
@@ -37,28 +39,50 @@ Exit codes:
   2  usage error
 `;
 
-/** The pang reason for an error from connect(). */
+/** The pang reasons the transport puts on its errors (`details.reason`) that ping reports as they are. */
+const TRANSPORT_PANG_REASONS: ReadonlySet<string> = new Set([
+  'name_mismatch',
+  'bad_cookie',
+  'integrity_mismatch',
+  'setup_timeout',
+  'bad_version',
+  'unresolved',
+]);
+
+/** Node-name errors: the name itself is malformed (Erlang's "illegal nodename"). */
+const NODE_NAME_CODES: ReadonlySet<string> = new Set([
+  NODE_IDENTITY_ERROR_CODES.NODE_NAME_NO_AT,
+  NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_NAME,
+  NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_HOST,
+  NODE_IDENTITY_ERROR_CODES.NODE_NAME_TOO_LONG,
+]);
+
+/**
+ * The pang reason for an error from connect(): a name this side refuses to dial (illegal_hostname,
+ * illegal_nodename), a refusal by the node (not_allowed, its own reason in {@link refusalReason}), else the reason the
+ * transport put on the error (`details.reason`) when it is one of ping's, else connect_failed.
+ */
 export function pangReason(err: unknown): string {
-  const code = isKindredError(err) ? err.code : '';
-  switch (code) {
-    case 'KINDRED_ERR_ILLEGAL_HOSTNAME':
-      return 'illegal_hostname';
-    case 'KINDRED_ERR_NAME_MISMATCH':
-      return 'name_mismatch';
-    case 'KINDRED_ERR_BAD_COOKIE':
-      return 'bad_cookie';
-    case 'KINDRED_ERR_NOT_ALLOWED':
-      return 'not_allowed';
-    case 'KINDRED_ERR_SETUP_TIMEOUT':
-      return 'timeout';
-    case 'KINDRED_ERR_PROTOCOL_VERSION':
-      return 'bad_version';
-    default:
-      if (code.startsWith('KINDRED_ERR_NODE_NAME_')) return 'illegal_nodename';
-      if (code.startsWith('KINDRED_ERR_DNS_')) return 'unresolved';
-      return 'connect_failed';
-  }
+  if (!isKindredError(err)) return 'connect_failed';
+  if (err.code === NODE_IDENTITY_ERROR_CODES.ILLEGAL_HOSTNAME) return 'illegal_hostname';
+  if (NODE_NAME_CODES.has(err.code)) return 'illegal_nodename';
+  if (err.code === TRANSPORT_ERRORS.NOT_ALLOWED) return 'not_allowed';
+  const reason = err.details?.reason;
+  return typeof reason === 'string' && TRANSPORT_PANG_REASONS.has(reason) ? reason : 'connect_failed';
 }
+
+/** For a not_allowed pang, the refusing node's own reason (disallowed, host_mismatch, ...), when it sent one. */
+export function refusalReason(err: unknown): string | undefined {
+  if (!isKindredError(err) || err.code !== TRANSPORT_ERRORS.NOT_ALLOWED) return undefined;
+  const reason = err.details?.reason;
+  return typeof reason === 'string' && reason !== 'not_allowed' ? reason : undefined;
+}
+
+/** What to do, by pang reason, when the error's own message does not already say it. */
+const PANG_HINTS: Readonly<Record<string, string>> = {
+  integrity_mismatch:
+    'the node has frameIntegrity off and kindred ping has it on (the default): set frameIntegrity the same on every node',
+};
 
 /** What {@link createPingCommand} can be given instead of the real machine; for tests. */
 export interface PingDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'hostsPath' | 'resolvConfPath'> {
@@ -112,11 +136,23 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
       const pang = (err: unknown): number => {
         const reason = pangReason(err);
+        const refusal = refusalReason(err);
         const message = err instanceof Error ? err.message : String(err);
-        if (values.json) printJson(io, { result: 'pang', node: target, reason, message });
-        else io.stdout.write('pang\n');
+        if (values.json) {
+          printJson(io, {
+            result: 'pang',
+            node: target,
+            reason,
+            ...(refusal === undefined ? {} : { refusal }),
+            message,
+          });
+        } else io.stdout.write('pang\n');
         // Erlang's own log lines (illegal hostname, ...) are printed as they are; then the reason.
-        io.stderr.write(`${message}\nkindred ping: pang (${reason})\n`);
+        const hint = PANG_HINTS[reason];
+        io.stderr.write(
+          `${message}\nkindred ping: pang (${reason}${refusal === undefined ? '' : `: ${refusal}`})\n` +
+            (hint === undefined ? '' : `kindred ping: ${hint}\n`),
+        );
         return EXIT.FAILED;
       };
       let mode: NamingMode;

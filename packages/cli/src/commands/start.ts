@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { DISCOVERY_ERROR_CODES } from '@kindred/discovery';
 import { isKindredError } from '@kindred/dns';
 import { loadCookie } from '@kindred/node-identity';
 import { RUNTIME_DEFAULTS, type StartedNode, startNode } from '@kindred/runtime';
@@ -125,7 +126,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           },
         });
       } catch (err) {
-        if (isKindredError(err, 'KINDRED_ERR_DISCOVERY_BAD_SPEC')) throw new UsageError(err.message);
+        if (isKindredError(err, DISCOVERY_ERROR_CODES.BAD_SPEC)) throw new UsageError(err.message);
         throw err;
       }
       const emit = (event: Record<string, unknown>, text: string) => {

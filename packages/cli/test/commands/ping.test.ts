@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTransport, type Transport } from '@kindred/transport';
+import { createTransport, KindredError, TRANSPORT_ERRORS, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPingCommand, pangReason } from '../../src/commands/ping.js';
+import { createPingCommand, pangReason, refusalReason } from '../../src/commands/ping.js';
 import { main } from '../../src/main.js';
 import { captureIO } from '../support.js';
 
@@ -141,6 +141,48 @@ describe('kindred ping', () => {
     expect(await main(['ping'], c)).toBe(2);
     expect(await main(['ping', 'a@b.c', '--port', 'x'], c)).toBe(2);
     expect(await main(['ping', 'a@b.c', '--name', 'x', '--sname', 'y'], c)).toBe(2);
+  });
+
+  it('pang integrity_mismatch, with what to do, when the node has frameIntegrity off', async () => {
+    const off = createTransport({
+      self: { node: 'off@127.0.0.1' },
+      cookie: 'right',
+      port: 0,
+      host: '127.0.0.1',
+      frameIntegrity: false,
+    });
+    const offPort = (await off.listen()).port;
+    try {
+      const r = await ping([
+        'off@127.0.0.1',
+        '--port',
+        String(offPort),
+        '--cookie',
+        'right',
+        '--name',
+        'p@127.0.0.1',
+        '--json',
+      ]);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out)).toMatchObject({ result: 'pang', reason: 'integrity_mismatch' });
+      expect(r.err).toContain('set frameIntegrity the same on every node');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it("takes the transport's own reason from the error, and the refusing node's reason for not_allowed", () => {
+    const err = (code: string, reason?: string) =>
+      new KindredError(code, 'x', reason === undefined ? {} : { details: { reason } });
+    expect(pangReason(err(TRANSPORT_ERRORS.SETUP_TIMEOUT, 'setup_timeout'))).toBe('setup_timeout');
+    expect(pangReason(err(TRANSPORT_ERRORS.INTEGRITY_MISMATCH, 'integrity_mismatch'))).toBe(
+      'integrity_mismatch',
+    );
+    expect(pangReason(err('KINDRED_ERR_DNS_NXDOMAIN', 'unresolved'))).toBe('unresolved');
+    expect(pangReason(err(TRANSPORT_ERRORS.CONNECT_FAILED, 'protocol_error'))).toBe('connect_failed');
+    const refused = err(TRANSPORT_ERRORS.NOT_ALLOWED, 'host_unresolved');
+    expect([pangReason(refused), refusalReason(refused)]).toEqual(['not_allowed', 'host_unresolved']);
+    expect(refusalReason(err(TRANSPORT_ERRORS.BAD_COOKIE, 'bad_cookie'))).toBeUndefined();
   });
 
   it('maps error codes to reasons', () => {

@@ -5,6 +5,7 @@ import { loadCookie } from '@kindred/node-identity';
 import { createTransport } from '@kindred/transport';
 import { CLI_ERRORS } from '../../command.js';
 import { CLI_DEFAULTS } from '../../defaults.js';
+import { pangReason, refusalReason } from '../ping.js';
 import { type DoctorFacts, fqdnOf, type PingResult, parseServiceQuery, srvOf } from './facts.js';
 import {
   COREFILE_EDIT,
@@ -195,7 +196,12 @@ async function transportPing(
     await Promise.race([transport.connect(node, { address, port }), timeout]);
     return { ok: true };
   } catch (err) {
-    return { ok: false, reason: describeError(err) };
+    if (isKindredError(err, CLI_ERROR_CODES.DOCTOR_PING_TIMEOUT))
+      return { ok: false, reason: describeError(err) };
+    // The transport's own pang reason first (bad_cookie, name_mismatch, not_allowed: host_unresolved, ...).
+    const refusal = refusalReason(err);
+    const reason = `${pangReason(err)}${refusal === undefined ? '' : `: ${refusal}`}`;
+    return { ok: false, reason: `${reason}: ${describeError(err)}` };
   } finally {
     clearTimeout(timer);
     await transport.close().catch(() => {});
