@@ -98,20 +98,21 @@ function wrappedSocket(socket: object): object | undefined {
  * given back exactly once (the socket's close, its upgrade, or the handshake's end).
  */
 export class Admission {
-  private readonly rawBySource = new Map<string, number>();
-  private rawTotal = 0;
-  private readonly pendingBySource = new Map<string, number>();
-  private pendingTotal = 0;
-  private readonly slots = new WeakMap<object, RawSlot>();
-  private readonly refused: Record<string, number> = {};
-  private readonly limiter: LogLimiter;
+  readonly #rawBySource = new Map<string, number>();
+  #rawTotal = 0;
+  readonly #pendingBySource = new Map<string, number>();
+  #pendingTotal = 0;
+  readonly #slots = new WeakMap<object, RawSlot>();
+  readonly #refused: Record<string, number> = {};
+  readonly #limiter: LogLimiter;
 
-  constructor(
-    private readonly limits: AdmissionLimits,
-    private readonly log: Logger,
-    now: () => number = Date.now,
-  ) {
-    this.limiter = new LogLimiter(limits.edgeLogIntervalMs, 64, now);
+  readonly #limits: AdmissionLimits;
+  readonly #log: Logger;
+
+  constructor(limits: AdmissionLimits, log: Logger, now: () => number = Date.now) {
+    this.#limits = limits;
+    this.#log = log;
+    this.#limiter = new LogLimiter(limits.edgeLogIntervalMs, 64, now);
   }
 
   /**
@@ -121,44 +122,44 @@ export class Admission {
   admitSocket(socket: Socket): boolean {
     const address = normalizeAddress(socket.remoteAddress ?? '');
     let reason: keyof typeof REFUSALS | undefined;
-    if ((this.rawBySource.get(address) ?? 0) >= this.limits.maxRawConnectionsPerSource)
+    if ((this.#rawBySource.get(address) ?? 0) >= this.#limits.maxRawConnectionsPerSource)
       reason = 'raw_per_source';
-    else if (this.rawTotal >= this.limits.maxRawConnections) reason = 'raw_total';
+    else if (this.#rawTotal >= this.#limits.maxRawConnections) reason = 'raw_total';
     if (reason !== undefined) {
-      this.refuse(reason, address);
+      this.#refuse(reason, address);
       socket.destroy();
       return false;
     }
-    increment(this.rawBySource, address);
-    this.rawTotal++;
+    increment(this.#rawBySource, address);
+    this.#rawTotal++;
     const timer = setTimeout(() => {
       if (slot.released) return;
-      this.refuse('upgrade_timeout', address);
+      this.#refuse('upgrade_timeout', address);
       socket.destroy();
-    }, this.limits.upgradeTimeoutMs);
+    }, this.#limits.upgradeTimeoutMs);
     timer.unref();
     const slot: RawSlot = { address, timer, released: false };
-    this.slots.set(socket, slot);
-    socket.once('close', () => this.release(slot));
+    this.#slots.set(socket, slot);
+    socket.once('close', () => this.#release(slot));
     return true;
   }
 
   /** The upgrade request arrived on `socket` (under TLS, the TLS socket): its slot is given back. */
   upgraded(socket: object): void {
-    let slot = this.slots.get(socket);
+    let slot = this.#slots.get(socket);
     if (slot === undefined) {
       const parent = wrappedSocket(socket);
-      if (parent !== undefined) slot = this.slots.get(parent);
+      if (parent !== undefined) slot = this.#slots.get(parent);
     }
-    if (slot !== undefined) this.release(slot);
+    if (slot !== undefined) this.#release(slot);
   }
 
-  private release(slot: RawSlot): void {
+  #release(slot: RawSlot): void {
     if (slot.released) return;
     slot.released = true;
     clearTimeout(slot.timer);
-    decrement(this.rawBySource, slot.address);
-    this.rawTotal--;
+    decrement(this.#rawBySource, slot.address);
+    this.#rawTotal--;
   }
 
   /**
@@ -168,27 +169,27 @@ export class Admission {
   admitHandshake(address: string): (() => void) | undefined {
     const key = normalizeAddress(address);
     let reason: keyof typeof REFUSALS | undefined;
-    if ((this.pendingBySource.get(key) ?? 0) >= this.limits.maxPendingHandshakesPerSource)
+    if ((this.#pendingBySource.get(key) ?? 0) >= this.#limits.maxPendingHandshakesPerSource)
       reason = 'handshakes_per_source';
-    else if (this.pendingTotal >= this.limits.maxPendingHandshakes) reason = 'handshakes_total';
+    else if (this.#pendingTotal >= this.#limits.maxPendingHandshakes) reason = 'handshakes_total';
     if (reason !== undefined) {
-      this.refuse(reason, key);
+      this.#refuse(reason, key);
       return undefined;
     }
-    increment(this.pendingBySource, key);
-    this.pendingTotal++;
+    increment(this.#pendingBySource, key);
+    this.#pendingTotal++;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      decrement(this.pendingBySource, key);
-      this.pendingTotal--;
+      decrement(this.#pendingBySource, key);
+      this.#pendingTotal--;
     };
   }
 
   /** The initiator at `address` sent nothing within firstMessageTimeoutMs of its upgrade. */
   firstMessageTimedOut(address: string): void {
-    this.refuse('first_message_timeout', normalizeAddress(address));
+    this.#refuse('first_message_timeout', normalizeAddress(address));
   }
 
   /**
@@ -198,42 +199,42 @@ export class Admission {
   listenerError(err: NodeJS.ErrnoException): void {
     const accept = err.syscall === 'accept' || err.code === 'EMFILE' || err.code === 'ENFILE';
     const key = accept ? 'accept_error' : 'listener_error';
-    if (accept) this.count('accept_error');
-    const suppressed = this.limiter.take(key);
+    if (accept) this.#count('accept_error');
+    const suppressed = this.#limiter.take(key);
     if (suppressed === undefined) return;
     if (accept) {
-      this.log.error(
+      this.#log.error(
         { err, suppressed },
         `accepting a connection failed (${err.code ?? err.message}): out of file descriptors? raise the process's limit (ulimit -n) or lower maxRawConnections and maxPendingHandshakes`,
       );
     } else {
-      this.log.error({ err, suppressed }, 'listener error');
+      this.#log.error({ err, suppressed }, 'listener error');
     }
   }
 
   /** Counters for the transport's stats(). */
   stats(): EdgeStats {
     return {
-      rawConnections: this.rawTotal,
-      pendingHandshakes: this.pendingTotal,
-      refusals: { ...this.refused },
+      rawConnections: this.#rawTotal,
+      pendingHandshakes: this.#pendingTotal,
+      refusals: { ...this.#refused },
     };
   }
 
-  private count(reason: RefusalReason): void {
-    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+  #count(reason: RefusalReason): void {
+    this.#refused[reason] = (this.#refused[reason] ?? 0) + 1;
   }
 
-  private refuse(reason: keyof typeof REFUSALS, address: string): void {
-    this.count(reason);
-    const suppressed = this.limiter.take(reason);
+  #refuse(reason: keyof typeof REFUSALS, address: string): void {
+    this.#count(reason);
+    const suppressed = this.#limiter.take(reason);
     if (suppressed === undefined) return;
     const how = REFUSALS[reason];
-    const limit = { option: how.option, value: this.limitOf(how.option) };
-    this.log[how.level]({ peer: { address }, limit, suppressed, reason }, how.msg);
+    const limit = { option: how.option, value: this.#limitOf(how.option) };
+    this.#log[how.level]({ peer: { address }, limit, suppressed, reason }, how.msg);
   }
 
-  private limitOf(option: string): number | undefined {
-    return (this.limits as unknown as Record<string, number | undefined>)[option];
+  #limitOf(option: string): number | undefined {
+    return (this.#limits as unknown as Record<string, number | undefined>)[option];
   }
 }

@@ -72,31 +72,34 @@ function rawData(data: unknown): Buffer | null {
 
 abstract class Handshake {
   protected finished = false;
-  private readonly timer: NodeJS.Timeout;
-  private readonly onMessage = (data: unknown, isBinary: boolean) => this.receive(data, isBinary);
-  private readonly onClose = (code: number, reason: Buffer) => this.closed(code, reason.toString('utf8'));
+  readonly #timer: NodeJS.Timeout;
+  readonly #onMessage = (data: unknown, isBinary: boolean) => this.#receive(data, isBinary);
+  readonly #onClose = (code: number, reason: Buffer) => this.#closed(code, reason.toString('utf8'));
   /** The socket's last error (ECONNREFUSED, a certificate error), for the failure message. */
   protected lastError: Error | undefined;
-  private readonly onError = (err: Error) => {
+  readonly #onError = (err: Error) => {
     this.lastError = err;
   };
+
+  readonly #done: Done;
 
   constructor(
     protected readonly ws: WebSocket,
     protected readonly params: HandshakeParams,
-    private readonly done: Done,
+    done: Done,
   ) {
-    this.timer = setTimeout(() => {
+    this.#done = done;
+    this.#timer = setTimeout(() => {
       this.fail(
         'setup_timeout',
         `the handshake did not finish within ${params.setupTimeoutMs} ms (net_setuptime); is the peer overloaded?`,
         this.peerDetails(),
       );
     }, params.setupTimeoutMs);
-    this.timer.unref();
-    ws.on('message', this.onMessage);
-    ws.on('close', this.onClose);
-    ws.on('error', this.onError);
+    this.#timer.unref();
+    ws.on('message', this.#onMessage);
+    ws.on('close', this.#onClose);
+    ws.on('error', this.#onError);
   }
 
   /** True once the handshake succeeded or failed. */
@@ -115,14 +118,14 @@ abstract class Handshake {
   /** The peer's name for the failure record, once known. */
   protected abstract peerName(): string | undefined;
 
-  private detach(): void {
-    clearTimeout(this.timer);
-    this.ws.off('message', this.onMessage);
-    this.ws.off('close', this.onClose);
-    this.ws.off('error', this.onError);
+  #detach(): void {
+    clearTimeout(this.#timer);
+    this.ws.off('message', this.#onMessage);
+    this.ws.off('close', this.#onClose);
+    this.ws.off('error', this.#onError);
   }
 
-  private receive(data: unknown, isBinary: boolean): void {
+  #receive(data: unknown, isBinary: boolean): void {
     if (this.finished) return;
     const buf = rawData(data);
     if (!isBinary || buf === null) {
@@ -151,7 +154,7 @@ abstract class Handshake {
   }
 
   /** The peer closed before the end: the close code is looked up in the failure table. */
-  private closed(code: number, reason: string): void {
+  #closed(code: number, reason: string): void {
     if (this.finished) return;
     const failure = failureOfClose(code);
     const peer = this.peerName();
@@ -194,12 +197,12 @@ abstract class Handshake {
   protected finish(failure: HandshakeFailure | null, result?: HandshakeResult): void {
     if (this.finished) return;
     this.finished = true;
-    this.detach();
+    this.#detach();
     if (failure === null) {
       const tag = (this.params.flags & FLAGS.INTEGRITY) !== 0 ? MAC_TAG_BYTES : 0;
       setMaxPayload(this.ws, this.params.maxMessageBytes + tag);
     }
-    this.done(failure, result);
+    this.#done(failure, result);
   }
 
   /** `{ keys }` for the result when this side has frameIntegrity (the peer's flag was checked to match). */
@@ -243,19 +246,17 @@ const INITIATOR_CLOSED: Record<string, (node: string) => string> = {
  * the cookie with REPLY and checks the acceptor's ACK.
  */
 export class InitiatorHandshake extends Handshake {
-  private readonly challenge = newChallenge();
-  private state: 'open' | 'challenge' | 'ack' = 'open';
-  private peerChallenge: Buffer | undefined;
-  private peerStatus: AcceptStatus = 'ok';
-  private peerFlags = 0;
+  readonly #challenge = newChallenge();
+  #state: 'open' | 'challenge' | 'ack' = 'open';
+  #peerChallenge: Buffer | undefined;
+  #peerStatus: AcceptStatus = 'ok';
+  #peerFlags = 0;
 
-  constructor(
-    ws: WebSocket,
-    private readonly dialed: string,
-    params: HandshakeParams,
-    done: Done,
-  ) {
+  readonly #dialed: string;
+
+  constructor(ws: WebSocket, dialed: string, params: HandshakeParams, done: Done) {
     super(ws, params, done);
+    this.#dialed = dialed;
     ws.once('open', () => {
       if (this.finished) return;
       if (ws.protocol !== '' && !ws.protocol.startsWith('kindred-dist.')) {
@@ -267,62 +268,62 @@ export class InitiatorHandshake extends Handshake {
         tag: 'n',
         version: PROTOCOL_VERSION,
         name: params.self,
-        challenge: this.challenge,
+        challenge: this.#challenge,
         flags: params.flags,
       };
       this.send(encodeHandshake(name));
-      this.state = 'challenge';
+      this.#state = 'challenge';
     });
   }
 
   protected peerDetails(): Record<string, unknown> {
-    return { node: this.dialed };
+    return { node: this.#dialed };
   }
 
   protected peerName(): string | undefined {
-    return this.dialed;
+    return this.#dialed;
   }
 
   protected step(data: Buffer): void {
     const msg = decodeHandshake(data);
     // A refusal comes instead of CHALLENGE (name rules, allow list, duplicates) or instead of ACK (host check).
-    if ((this.state === 'challenge' || this.state === 'ack') && msg.tag === 's') {
-      this.refused(msg.status, msg.reason);
+    if ((this.#state === 'challenge' || this.#state === 'ack') && msg.tag === 's') {
+      this.#refused(msg.status, msg.reason);
       return;
     }
-    if (this.state === 'challenge' && msg.tag === 'c') {
-      this.challenged(msg);
+    if (this.#state === 'challenge' && msg.tag === 'c') {
+      this.#challenged(msg);
       return;
     }
-    if (this.state === 'ack' && msg.tag === 'a') {
+    if (this.#state === 'ack' && msg.tag === 'a') {
       const expected = computeDigest(this.params.cookie, {
         role: 'ack',
         initiator: this.params.self,
-        acceptor: this.dialed,
-        initiatorChallenge: this.challenge,
-        acceptorChallenge: this.peerChallenge as Buffer,
+        acceptor: this.#dialed,
+        initiatorChallenge: this.#challenge,
+        acceptorChallenge: this.#peerChallenge as Buffer,
         initiatorFlags: this.params.flags,
-        acceptorFlags: this.peerFlags,
+        acceptorFlags: this.#peerFlags,
       });
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
           'bad_cookie',
-          `node ${this.dialed} answered with an invalid challenge ack: the cookies differ; give both nodes the same cookie`,
-          { node: this.dialed },
-          this.dialed,
+          `node ${this.#dialed} answered with an invalid challenge ack: the cookies differ; give both nodes the same cookie`,
+          { node: this.#dialed },
+          this.#dialed,
         );
         return;
       }
       this.finish(null, {
-        name: this.dialed,
-        flags: this.peerFlags,
-        status: this.peerStatus,
+        name: this.#dialed,
+        flags: this.#peerFlags,
+        status: this.#peerStatus,
         ...this.sessionKeys(
           'initiator',
           this.params.self,
-          this.dialed,
-          this.challenge,
-          this.peerChallenge as Buffer,
+          this.#dialed,
+          this.#challenge,
+          this.#peerChallenge as Buffer,
         ),
       });
       return;
@@ -330,8 +331,8 @@ export class InitiatorHandshake extends Handshake {
     throw new HandshakeDecodeError(`unexpected '${msg.tag}' message`);
   }
 
-  private refused(status: RefuseStatus, reason: string): void {
-    const node = this.dialed;
+  #refused(status: RefuseStatus, reason: string): void {
+    const node = this.#dialed;
     if (status === 'not_allowed' && reason === 'integrity_mismatch') {
       this.fail('integrity_mismatch', integrityMismatchMessage(node, this.params.flags), { node });
       return;
@@ -351,40 +352,40 @@ export class InitiatorHandshake extends Handshake {
     );
   }
 
-  private challenged(msg: ChallengeMsg): void {
-    if (msg.name !== this.dialed) {
+  #challenged(msg: ChallengeMsg): void {
+    if (msg.name !== this.#dialed) {
       this.fail(
         'name_mismatch',
-        `dialed ${this.dialed} but the node there is ${msg.name}; dial it by the name it gives itself (hostname -f)`,
-        { node: this.dialed, actual: msg.name },
-        this.dialed,
+        `dialed ${this.#dialed} but the node there is ${msg.name}; dial it by the name it gives itself (hostname -f)`,
+        { node: this.#dialed, actual: msg.name },
+        this.#dialed,
       );
       return;
     }
     if (integrityDiffers(msg.flags, this.params.flags)) {
-      this.fail('integrity_mismatch', integrityMismatchMessage(this.dialed, this.params.flags), {
-        node: this.dialed,
+      this.fail('integrity_mismatch', integrityMismatchMessage(this.#dialed, this.params.flags), {
+        node: this.#dialed,
       });
       return;
     }
-    this.peerChallenge = msg.challenge;
-    this.peerStatus = msg.status;
-    this.peerFlags = msg.flags;
+    this.#peerChallenge = msg.challenge;
+    this.#peerStatus = msg.status;
+    this.#peerFlags = msg.flags;
     const digest = computeDigest(this.params.cookie, {
       role: 'reply',
       initiator: this.params.self,
-      acceptor: this.dialed,
-      initiatorChallenge: this.challenge,
+      acceptor: this.#dialed,
+      initiatorChallenge: this.#challenge,
       acceptorChallenge: msg.challenge,
       initiatorFlags: this.params.flags,
       acceptorFlags: msg.flags,
     });
     this.send(encodeHandshake({ tag: 'r', digest }));
-    this.state = 'ack';
+    this.#state = 'ack';
   }
 
   protected closedMessage(failure: { reason: string }, code: number, reason: string): string {
-    const node = this.dialed;
+    const node = this.#dialed;
     const known = INITIATOR_CLOSED[failure.reason];
     if (known !== undefined) return known(node);
     return this.lastError !== undefined
@@ -411,59 +412,66 @@ export type VerifyAuthenticated = (peer: NameMsg, remoteAddress: string) => Prom
  * query) and answers with ACK or refuses.
  */
 export class AcceptorHandshake extends Handshake {
-  private state: 'name' | 'deciding' | 'reply' | 'verifying' = 'name';
-  private peer: NameMsg | undefined;
-  private readonly challenge = newChallenge();
-  private status: AcceptStatus = 'ok';
+  #state: 'name' | 'deciding' | 'reply' | 'verifying' = 'name';
+  #peer: NameMsg | undefined;
+  readonly #challenge = newChallenge();
+  #status: AcceptStatus = 'ok';
+
+  readonly #remoteAddress: string;
+  readonly #decide: (peer: NameMsg, remoteAddress: string) => Promise<AcceptDecision>;
+  readonly #verify: VerifyAuthenticated | undefined;
 
   constructor(
     ws: WebSocket,
-    private readonly remoteAddress: string,
+    remoteAddress: string,
     params: HandshakeParams,
-    private readonly decide: (peer: NameMsg, remoteAddress: string) => Promise<AcceptDecision>,
+    decide: (peer: NameMsg, remoteAddress: string) => Promise<AcceptDecision>,
     done: Done,
-    private readonly verify?: VerifyAuthenticated,
+    verify?: VerifyAuthenticated,
   ) {
     super(ws, params, done);
+    this.#remoteAddress = remoteAddress;
+    this.#decide = decide;
+    this.#verify = verify;
     setMaxPayload(ws, HANDSHAKE_LIMITS.maxMessageBytes);
   }
 
   /** The name the initiator claims, once NAME arrived. */
   get claimedName(): string | undefined {
-    return this.peer?.name;
+    return this.#peer?.name;
   }
 
   protected peerDetails(): Record<string, unknown> {
-    return { address: this.remoteAddress, ...(this.peer ? { node: this.peer.name } : {}) };
+    return { address: this.#remoteAddress, ...(this.#peer ? { node: this.#peer.name } : {}) };
   }
 
   protected peerName(): string | undefined {
-    return this.peer?.name;
+    return this.#peer?.name;
   }
 
   protected step(data: Buffer): void {
     const msg = decodeHandshake(data);
-    if (this.state === 'name' && msg.tag === 'n') {
-      this.peer = msg;
-      this.state = 'deciding';
-      this.decide(msg, this.remoteAddress).then(
-        (decision) => this.decided(decision),
+    if (this.#state === 'name' && msg.tag === 'n') {
+      this.#peer = msg;
+      this.#state = 'deciding';
+      this.#decide(msg, this.#remoteAddress).then(
+        (decision) => this.#decided(decision),
         (err: unknown) =>
-          this.refuse(
+          this.#refuse(
             { refuse: 'not_allowed', reason: 'check_failed' },
             `the acceptor's check failed: ${String(err)}`,
           ),
       );
       return;
     }
-    if (this.state === 'reply' && msg.tag === 'r') {
-      const peer = this.peer as NameMsg;
+    if (this.#state === 'reply' && msg.tag === 'r') {
+      const peer = this.#peer as NameMsg;
       const expected = computeDigest(this.params.cookie, {
         role: 'reply',
         initiator: peer.name,
         acceptor: this.params.self,
         initiatorChallenge: peer.challenge,
-        acceptorChallenge: this.challenge,
+        acceptorChallenge: this.#challenge,
         initiatorFlags: peer.flags,
         acceptorFlags: this.params.flags,
       });
@@ -471,39 +479,39 @@ export class AcceptorHandshake extends Handshake {
         this.fail(
           'bad_cookie',
           `Connection attempt from node ${peer.name} rejected. Invalid challenge reply.`,
-          { node: peer.name, address: this.remoteAddress },
+          { node: peer.name, address: this.#remoteAddress },
           peer.name,
         );
         return;
       }
-      if (this.verify === undefined) {
-        this.acknowledge();
+      if (this.#verify === undefined) {
+        this.#acknowledge();
         return;
       }
-      this.state = 'verifying';
-      this.verify(peer, this.remoteAddress).then(
-        (refusal) => (refusal === null ? this.acknowledge() : this.refuse(refusal, undefined)),
+      this.#state = 'verifying';
+      this.#verify(peer, this.#remoteAddress).then(
+        (refusal) => (refusal === null ? this.#acknowledge() : this.#refuse(refusal, undefined)),
         (err: unknown) =>
-          this.refuse(
+          this.#refuse(
             { refuse: 'not_allowed', reason: 'check_failed' },
             `the acceptor's check failed: ${String(err)}`,
           ),
       );
       return;
     }
-    throw new HandshakeDecodeError(`unexpected '${msg.tag}' message in state ${this.state}`);
+    throw new HandshakeDecodeError(`unexpected '${msg.tag}' message in state ${this.#state}`);
   }
 
   /** The initiator proved the cookie and passed the checks: ACK, and the connection is up. */
-  private acknowledge(): void {
+  #acknowledge(): void {
     if (this.finished) return;
-    const peer = this.peer as NameMsg;
+    const peer = this.#peer as NameMsg;
     const ack = computeDigest(this.params.cookie, {
       role: 'ack',
       initiator: peer.name,
       acceptor: this.params.self,
       initiatorChallenge: peer.challenge,
-      acceptorChallenge: this.challenge,
+      acceptorChallenge: this.#challenge,
       initiatorFlags: peer.flags,
       acceptorFlags: this.params.flags,
     });
@@ -511,34 +519,34 @@ export class AcceptorHandshake extends Handshake {
     this.finish(null, {
       name: peer.name,
       flags: peer.flags,
-      status: this.status,
-      ...this.sessionKeys('acceptor', peer.name, this.params.self, peer.challenge, this.challenge),
+      status: this.#status,
+      ...this.sessionKeys('acceptor', peer.name, this.params.self, peer.challenge, this.#challenge),
     });
   }
 
-  private decided(decision: AcceptDecision): void {
+  #decided(decision: AcceptDecision): void {
     if (this.finished) return;
     if ('refuse' in decision) {
-      this.refuse(decision, undefined);
+      this.#refuse(decision, undefined);
       return;
     }
-    this.status = decision.accept;
+    this.#status = decision.accept;
     this.send(
       encodeHandshake({
         tag: 'c',
         status: decision.accept,
         name: this.params.self,
-        challenge: this.challenge,
+        challenge: this.#challenge,
         flags: this.params.flags,
       }),
     );
-    this.state = 'reply';
+    this.#state = 'reply';
   }
 
   /** Sends STATUS, then closes: 4006 nok or 4004 not_allowed; the refusal's own reason goes in `details.reason`. */
-  private refuse(decision: Refusal, why: string | undefined): void {
+  #refuse(decision: Refusal, why: string | undefined): void {
     if (this.finished) return;
-    const peer = this.peer as NameMsg;
+    const peer = this.#peer as NameMsg;
     try {
       this.send(encodeHandshake({ tag: 's', status: decision.refuse, reason: decision.reason }));
     } catch {
@@ -552,12 +560,12 @@ export class AcceptorHandshake extends Handshake {
     this.fail(
       decision.refuse,
       message,
-      { node: peer.name, address: this.remoteAddress, reason: decision.reason },
+      { node: peer.name, address: this.#remoteAddress, reason: decision.reason },
       peer.name,
     );
   }
 
-  protected closedMessage(_failure: { reason: string }, code: number, reason: string): string {
-    return `the initiator closed the connection during the handshake (code ${code}${reason ? `, ${reason}` : ''})`;
+  protected closedMessage(failure: { reason: string }, code: number, reason: string): string {
+    return `the initiator closed the connection during the handshake (code ${code}, ${reason || failure.reason})`;
   }
 }

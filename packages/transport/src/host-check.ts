@@ -29,20 +29,28 @@ type Lookup = { readonly addresses: readonly string[] } | { readonly error: stri
  * after the initiator proved the cookie, so an unauthenticated peer makes no DNS query.
  */
 export class HostCheck {
-  private readonly cache = new Map<string, { readonly expires: number; readonly lookup: Lookup }>();
-  private readonly inflight = new Map<string, Promise<Lookup>>();
-  private lookups = 0;
-  private cached = 0;
+  readonly #cache = new Map<string, { readonly expires: number; readonly lookup: Lookup }>();
+  readonly #inflight = new Map<string, Promise<Lookup>>();
+  #lookups = 0;
+  #cached = 0;
+
+  readonly #resolver: HostResolver;
+  readonly #limits: { readonly ttlMs: number; readonly maxEntries: number };
+  readonly #now: () => number;
 
   constructor(
-    private readonly resolver: HostResolver,
-    private readonly limits: { readonly ttlMs: number; readonly maxEntries: number },
-    private readonly now: () => number = Date.now,
-  ) {}
+    resolver: HostResolver,
+    limits: { readonly ttlMs: number; readonly maxEntries: number },
+    now: () => number = Date.now,
+  ) {
+    this.#resolver = resolver;
+    this.#limits = limits;
+    this.#now = now;
+  }
 
   /** Does `host` resolve to `remoteAddress` (or, for a loopback connection, to an address of this machine)? */
   async verify(host: string, remoteAddress: string): Promise<HostVerdict> {
-    const lookup = isIP(host) !== 0 ? { addresses: [host] } : await this.lookup(host);
+    const lookup = isIP(host) !== 0 ? { addresses: [host] } : await this.#lookup(host);
     if ('error' in lookup) return { ok: false, reason: 'host_unresolved', error: lookup.error };
     if (!hostMatchesAddress(lookup.addresses, remoteAddress)) {
       return { ok: false, reason: 'host_mismatch', addresses: lookup.addresses };
@@ -52,28 +60,28 @@ export class HostCheck {
 
   /** Counters for the transport's stats(). */
   stats(): HostCheckStats {
-    return { lookups: this.lookups, cached: this.cached };
+    return { lookups: this.#lookups, cached: this.#cached };
   }
 
-  private lookup(host: string): Promise<Lookup> {
+  #lookup(host: string): Promise<Lookup> {
     const key = host.toLowerCase();
-    const hit = this.cache.get(key);
+    const hit = this.#cache.get(key);
     if (hit !== undefined) {
-      if (hit.expires > this.now()) {
-        this.cached++;
+      if (hit.expires > this.#now()) {
+        this.#cached++;
         return Promise.resolve(hit.lookup);
       }
-      this.cache.delete(key);
+      this.#cache.delete(key);
     }
-    const pending = this.inflight.get(key);
+    const pending = this.#inflight.get(key);
     if (pending !== undefined) {
-      this.cached++;
+      this.#cached++;
       return pending;
     }
-    this.lookups++;
+    this.#lookups++;
     let started: Promise<{ readonly addresses: readonly string[] }>;
     try {
-      started = this.resolver.lookupHost(host);
+      started = this.#resolver.lookupHost(host);
     } catch (err) {
       started = Promise.reject(err);
     }
@@ -83,21 +91,21 @@ export class HostCheck {
         (err: unknown): Lookup => ({ error: err instanceof Error ? err.message : String(err) }),
       )
       .then((lookup) => {
-        this.inflight.delete(key);
-        this.store(key, lookup);
+        this.#inflight.delete(key);
+        this.#store(key, lookup);
         return lookup;
       });
-    this.inflight.set(key, p);
+    this.#inflight.set(key, p);
     return p;
   }
 
-  private store(key: string, lookup: Lookup): void {
-    this.cache.set(key, { expires: this.now() + this.limits.ttlMs, lookup });
+  #store(key: string, lookup: Lookup): void {
+    this.#cache.set(key, { expires: this.#now() + this.#limits.ttlMs, lookup });
     // Map order is insertion order: past the bound, the entry stored longest ago goes.
-    while (this.cache.size > this.limits.maxEntries) {
-      const oldest = this.cache.keys().next().value;
+    while (this.#cache.size > this.#limits.maxEntries) {
+      const oldest = this.#cache.keys().next().value;
       if (oldest === undefined) break;
-      this.cache.delete(oldest);
+      this.#cache.delete(oldest);
     }
   }
 }

@@ -35,18 +35,22 @@ export class Listener {
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
 
-  constructor(
-    private readonly opts: ResolvedTransportOptions,
-    private readonly admission: Admission,
-    private readonly hooks: ListenerHooks,
-  ) {}
+  readonly #opts: ResolvedTransportOptions;
+  readonly #admission: Admission;
+  readonly #hooks: ListenerHooks;
+
+  constructor(opts: ResolvedTransportOptions, admission: Admission, hooks: ListenerHooks) {
+    this.#opts = opts;
+    this.#admission = admission;
+    this.#hooks = hooks;
+  }
 
   /** Binds the server; resolves with the bound port. Rejects with KINDRED_ERR_CONNECT_FAILED when it cannot. */
   async listen(): Promise<number> {
     if (this.#server !== undefined) {
       throw transportError(TRANSPORT_ERRORS.TRANSPORT_OPTION, 'listen() was already called');
     }
-    const { opts } = this;
+    const opts = this.#opts;
     const tls = opts.tls;
     const server = tls
       ? createHttpsServer({
@@ -63,7 +67,7 @@ export class Listener {
     server.headersTimeout = opts.upgradeTimeoutMs;
     server.requestTimeout = opts.upgradeTimeoutMs;
     server.on('connection', (socket: Socket) => {
-      this.admission.admitSocket(socket);
+      this.#admission.admitSocket(socket);
     });
     server.on('request', (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
@@ -72,11 +76,11 @@ export class Listener {
       );
     });
     server.on('clientError', (_err, socket) => {
-      this.hooks.count('http_error');
+      this.#hooks.count('http_error');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
       socket.destroy();
     });
-    server.on('tlsClientError', () => this.hooks.count('tls_error'));
+    server.on('tlsClientError', () => this.#hooks.count('tls_error'));
     const wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -111,17 +115,17 @@ export class Listener {
         err,
       );
     }
-    server.on('error', (err: NodeJS.ErrnoException) => this.admission.listenerError(err));
+    server.on('error', (err: NodeJS.ErrnoException) => this.#admission.listenerError(err));
     return port;
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {});
-    this.admission.upgraded(socket);
+    this.#admission.upgraded(socket);
     const wss = this.#wss;
     const path = (req.url ?? '').split('?')[0];
-    if (wss === undefined || this.hooks.isClosed() || path !== TRANSPORT_DEFAULTS.path) {
-      this.hooks.count('bad_path');
+    if (wss === undefined || this.#hooks.isClosed() || path !== TRANSPORT_DEFAULTS.path) {
+      this.#hooks.count('bad_path');
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -132,18 +136,18 @@ export class Listener {
   #incoming(ws: WebSocket, req: IncomingMessage): void {
     ws.on('error', () => {});
     if (ws.protocol !== SUBPROTOCOL) {
-      this.hooks.count('bad_version');
+      this.#hooks.count('bad_version');
       closeQuietly(ws, CLOSE.BAD_VERSION);
       return;
     }
     const address = normalizeAddress(req.socket.remoteAddress ?? '');
-    const release = this.admission.admitHandshake(address);
+    const release = this.#admission.admitHandshake(address);
     if (release === undefined) {
-      this.hooks.count('overloaded');
+      this.#hooks.count('overloaded');
       closeQuietly(ws, CLOSE.OVERLOADED);
       return;
     }
-    this.hooks.accepted(ws, address, release);
+    this.#hooks.accepted(ws, address, release);
   }
 
   /** Ends every WebSocket at once and closes the server. */
