@@ -4,7 +4,7 @@ import {
   checkDialable,
   loadCookie,
   type NamingMode,
-  NODE_IDENTITY_ERROR_CODES,
+  NODE_IDENTITY_ERRORS,
   namingModeOf,
   parseNodeName,
   type ResolveOwnNameOptions,
@@ -51,10 +51,10 @@ const TRANSPORT_PANG_REASONS: ReadonlySet<string> = new Set([
 
 /** Node-name errors: the name itself is malformed (Erlang's "illegal nodename"). */
 const NODE_NAME_CODES: ReadonlySet<string> = new Set([
-  NODE_IDENTITY_ERROR_CODES.NODE_NAME_NO_AT,
-  NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_NAME,
-  NODE_IDENTITY_ERROR_CODES.NODE_NAME_INVALID_HOST,
-  NODE_IDENTITY_ERROR_CODES.NODE_NAME_TOO_LONG,
+  NODE_IDENTITY_ERRORS.NODE_NAME_NO_AT,
+  NODE_IDENTITY_ERRORS.NODE_NAME_INVALID_NAME,
+  NODE_IDENTITY_ERRORS.NODE_NAME_INVALID_HOST,
+  NODE_IDENTITY_ERRORS.NODE_NAME_TOO_LONG,
 ]);
 
 /**
@@ -64,7 +64,7 @@ const NODE_NAME_CODES: ReadonlySet<string> = new Set([
  */
 export function pangReason(err: unknown): string {
   if (!isKindredError(err)) return 'connect_failed';
-  if (err.code === NODE_IDENTITY_ERROR_CODES.ILLEGAL_HOSTNAME) return 'illegal_hostname';
+  if (err.code === NODE_IDENTITY_ERRORS.ILLEGAL_HOSTNAME) return 'illegal_hostname';
   if (NODE_NAME_CODES.has(err.code)) return 'illegal_nodename';
   if (err.code === TRANSPORT_ERRORS.NOT_ALLOWED) return 'not_allowed';
   const reason = err.details?.reason;

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { DISCOVERY_ERROR_CODES } from '@kindred/discovery';
+import { DISCOVERY_ERRORS } from '@kindred/discovery';
 import { isKindredError } from '@kindred/dns';
 import { loadCookie } from '@kindred/node-identity';
 import { RUNTIME_DEFAULTS, type StartedNode, startNode } from '@kindred/runtime';
@@ -126,7 +126,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           },
         });
       } catch (err) {
-        if (isKindredError(err, DISCOVERY_ERROR_CODES.BAD_SPEC)) throw new UsageError(err.message);
+        if (isKindredError(err, DISCOVERY_ERRORS.DISCOVERY_BAD_SPEC)) throw new UsageError(err.message);
         throw err;
       }
       const emit = (event: Record<string, unknown>, text: string) => {

@@ -196,8 +196,7 @@ async function transportPing(
     await Promise.race([transport.connect(node, { address, port }), timeout]);
     return { ok: true };
   } catch (err) {
-    if (isKindredError(err, CLI_ERROR_CODES.DOCTOR_PING_TIMEOUT))
-      return { ok: false, reason: describeError(err) };
+    if (isKindredError(err, CLI_ERRORS.DOCTOR_PING_TIMEOUT)) return { ok: false, reason: describeError(err) };
     // The transport's own pang reason first (bad_cookie, name_mismatch, not_allowed: host_unresolved, ...).
     const refusal = refusalReason(err);
     const reason = `${pangReason(err)}${refusal === undefined ? '' : `: ${refusal}`}`;
