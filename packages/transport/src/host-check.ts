@@ -1,4 +1,7 @@
 import { isIP } from 'node:net';
+import type { Logger } from '@kindred/interface';
+import { parseNodeName } from '@kindred/node-identity';
+import { LogLimiter } from './log-limiter.js';
 import { hostMatchesAddress } from './peer-address.js';
 
 /** Resolves a host name to addresses; `@kindred/dns`'s Resolver is one. */
@@ -107,5 +110,59 @@ export class HostCheck {
       if (oldest === undefined) break;
       this.#cache.delete(oldest);
     }
+  }
+}
+
+/** Erlang-style quoting of a node name in log lines. */
+const quoted = (node: string): string => `'${node}'`;
+
+/**
+ * The host check as the acceptor runs it (kindred's addition, under long names): the initiator's host must resolve
+ * to the connection's address. The handshake calls it only after the REPLY digest was verified, so a peer without
+ * the cookie makes this node send no DNS query; lookups are cached per host ({@link HostCheck}). A refusal is
+ * logged once per host per `logIntervalMs`.
+ */
+export class InitiatorHostCheck {
+  readonly #check: HostCheck;
+  readonly #limiter: LogLimiter;
+  readonly #log: Logger;
+
+  constructor(
+    resolver: HostResolver,
+    limits: { readonly ttlMs: number; readonly maxEntries: number; readonly logIntervalMs: number },
+    log: Logger,
+  ) {
+    this.#check = new HostCheck(resolver, limits);
+    this.#limiter = new LogLimiter(limits.logIntervalMs, limits.maxEntries);
+    this.#log = log;
+  }
+
+  /** Null when `name`'s host accounts for `remote`, else the refusal to send (STATUS not_allowed). */
+  async verify(
+    name: string,
+    remote: string,
+  ): Promise<{ readonly refuse: 'not_allowed'; readonly reason: string } | null> {
+    const host = parseNodeName(name).host;
+    const verdict = await this.#check.verify(host, remote);
+    if (verdict.ok) return null;
+    const suppressed = this.#limiter.take(host.toLowerCase());
+    if (suppressed !== undefined) {
+      const unresolved = verdict.reason === 'host_unresolved';
+      this.#log.warn(
+        {
+          peer: { name, address: remote, ...(unresolved ? {} : { resolved: verdict.addresses }) },
+          suppressed,
+        },
+        unresolved
+          ? `Connection attempt from node ${quoted(name)} refused: its host does not resolve (${verdict.error})`
+          : `Connection attempt from node ${quoted(name)} refused: its host resolves to ${verdict.addresses.join(', ')}, not to ${remote}`,
+      );
+    }
+    return { refuse: 'not_allowed', reason: verdict.reason };
+  }
+
+  /** Counters for the transport's stats(). */
+  stats(): HostCheckStats {
+    return this.#check.stats();
   }
 }

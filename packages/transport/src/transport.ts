@@ -14,11 +14,9 @@ import {
   type HandshakeParams,
   type HandshakeResult,
   InitiatorHandshake,
-  type Refusal,
 } from './handshake.js';
-import { HostCheck } from './host-check.js';
+import { InitiatorHostCheck } from './host-check.js';
 import { Listener } from './listener.js';
-import { LogLimiter } from './log-limiter.js';
 import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
 import { PeerTable } from './peer-table.js';
 import { CLOSE, FLAGS, type NameMsg } from './protocol.js';
@@ -47,9 +45,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   readonly #opts: ResolvedTransportOptions;
   readonly #log: Logger;
   readonly #admission: Admission;
-  readonly #hostCheck: HostCheck;
-  /** One host-check refusal line per host per edgeLogIntervalMs. */
-  readonly #hostLog: LogLimiter;
+  readonly #hostCheck: InitiatorHostCheck;
   readonly #params: HandshakeParams;
   readonly #listener: Listener;
   readonly #peers: PeerTable<InitiatorHandshake, AcceptorHandshake, Connection, NodeInfo>;
@@ -77,11 +73,15 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     this.#log = opts.log;
     this.#peers = new PeerTable(this.node);
     this.#admission = new Admission(opts, this.#log);
-    this.#hostCheck = new HostCheck(opts.resolver, {
-      ttlMs: opts.hostCheckCacheTtlMs,
-      maxEntries: opts.hostCheckCacheMaxEntries,
-    });
-    this.#hostLog = new LogLimiter(opts.edgeLogIntervalMs, opts.hostCheckCacheMaxEntries);
+    this.#hostCheck = new InitiatorHostCheck(
+      opts.resolver,
+      {
+        ttlMs: opts.hostCheckCacheTtlMs,
+        maxEntries: opts.hostCheckCacheMaxEntries,
+        logIntervalMs: opts.edgeLogIntervalMs,
+      },
+      this.#log,
+    );
     this.#params = {
       self: this.node,
       cookie: opts.cookie,
@@ -103,7 +103,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     return { port };
   }
 
-  // Accepting: the handshake, the accept policy, the host check after the cookie proof.
+  // Accepting: the handshake, the accept policy, the host check after the cookie proof (InitiatorHostCheck).
 
   #accept(ws: WebSocket, address: string, release: () => void): void {
     const { firstMessageTimeoutMs } = this.#opts;
@@ -126,7 +126,10 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
         release();
         this.#incomingDone(hs, ws, address, failure, result);
       },
-      (peer, remote) => this.#verifyHost(peer, remote),
+      async (peer, remote) =>
+        this.#opts.verifyPeerHost && this.mode === 'longnames'
+          ? this.#hostCheck.verify(peer.name, remote)
+          : null,
     );
     this.#handshaking.add(hs);
     ws.once('message', () => clearTimeout(firstMessage));
@@ -156,33 +159,6 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     // The initiator may have gone while the checks ran; registering it now would block its next attempt.
     if (hs.isFinished) return { refuse: 'nok', reason: 'gone' };
     return this.#peers.claim(peer.name, hs);
-  }
-
-  /**
-   * The host check (kindred's addition, under long names): the initiator's host must resolve to the connection's
-   * address. It runs only after the REPLY digest was verified, so a peer without the cookie makes this node send no
-   * DNS query; lookups are cached per host (HostCheck). A refusal is logged once per host per edgeLogIntervalMs.
-   */
-  async #verifyHost(peer: NameMsg, remote: string): Promise<Refusal | null> {
-    if (!this.#opts.verifyPeerHost || this.mode !== 'longnames') return null;
-    const name = peer.name;
-    const host = parseNodeName(name).host;
-    const verdict = await this.#hostCheck.verify(host, remote);
-    if (verdict.ok) return null;
-    const suppressed = this.#hostLog.take(host.toLowerCase());
-    if (suppressed !== undefined) {
-      const unresolved = verdict.reason === 'host_unresolved';
-      this.#log.warn(
-        {
-          peer: { name, address: remote, ...(unresolved ? {} : { resolved: verdict.addresses }) },
-          suppressed,
-        },
-        unresolved
-          ? `Connection attempt from node ${quoted(name)} refused: its host does not resolve (${verdict.error})`
-          : `Connection attempt from node ${quoted(name)} refused: its host resolves to ${verdict.addresses.join(', ')}, not to ${remote}`,
-      );
-    }
-    return { refuse: 'not_allowed', reason: verdict.reason };
   }
 
   #incomingDone(
