@@ -135,8 +135,10 @@ export interface Transport extends EventEmitter<TransportEvents> {
   listen(): Promise<{ port: number }>;
   /**
    * Connects to `node` (pong) or rejects with a KindredError (pang): KINDRED_ERR_ILLEGAL_HOSTNAME,
-   * _NAME_MISMATCH, _BAD_COOKIE, _NOT_ALLOWED, _SETUP_TIMEOUT, _CONNECT_FAILED, a DNS code. Resolves at once when
-   * already connected or when `node` is this node.
+   * _NAME_MISMATCH, _BAD_COOKIE, _NOT_ALLOWED, _INTEGRITY_MISMATCH, _SETUP_TIMEOUT, _PROTOCOL_VERSION,
+   * _CONNECT_FAILED, a DNS code. The error's `details.reason` is the transport's own reason (`bad_cookie`,
+   * `name_mismatch`, `setup_timeout`, `unresolved`, ...; for _NOT_ALLOWED the acceptor's: `disallowed`,
+   * `host_mismatch`, ...). Resolves at once when already connected or when `node` is this node.
    */
   connect(node: string, opts?: { port?: number; address?: string }): Promise<void>;
   /** Queues one message to a connected node, FIFO. Throws _NOT_CONNECTED, _MESSAGE_TOO_LARGE, _SEND_QUEUE_FULL. */
