@@ -69,6 +69,6 @@ export const hintPort = (portName: string, port: number): string =>
 /** What each pang reason of a peer ping means. */
 export const HINT_PEERS =
   'a bad_cookie reason: every replica needs the same KINDRED_COOKIE (one Secret); name_mismatch: the peer ' +
-  'runs under another name than its SRV target (see srv-self); a timeout: the peer is not listening on the ' +
+  'runs under another name than its SRV target (see srv-self); setup_timeout or no answer in time: the peer is not listening on the ' +
   "SRV port or a NetworkPolicy blocks it; host_unresolved: the peer cannot resolve this node's FQDN to its " +
   'address (see fqdn-dns)';
