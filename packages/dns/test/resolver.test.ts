@@ -279,12 +279,6 @@ describe('Resolver against misbehaving servers', () => {
   });
 
   it('falls back to TCP when the UDP answer is truncated', async () => {
-    const udp = await fakeServer((q) => {
-      const buf = response(q);
-      buf.writeUInt16BE(buf.readUInt16BE(2) | (1 << 9), 2); // TC bit, no answers
-      return [buf];
-    });
-    closers.push(() => udp.socket.close());
     // The TCP side on the same port: a real TCP listener speaking DNS's 2-byte length framing.
     const tcp: Server = createServer((sock) => {
       let buf = Buffer.alloc(0);
@@ -304,8 +298,26 @@ describe('Resolver against misbehaving servers', () => {
         sock.end(Buffer.concat([len, out]));
       });
     });
-    await new Promise<void>((resolve) => tcp.listen(udp.port, '127.0.0.1', resolve));
     closers.push(() => tcp.close());
+    // The OS picks the UDP port; its TCP twin may be taken by another process on a busy machine: then try another.
+    let udp: Awaited<ReturnType<typeof fakeServer>> | undefined;
+    for (let attempt = 0; udp === undefined; attempt++) {
+      const candidate = await fakeServer((q) => {
+        const buf = response(q);
+        buf.writeUInt16BE(buf.readUInt16BE(2) | (1 << 9), 2); // TC bit, no answers
+        return [buf];
+      });
+      const listening = await new Promise<boolean>((resolve) => {
+        tcp.once('error', () => resolve(false));
+        tcp.listen(candidate.port, '127.0.0.1', () => resolve(true));
+      });
+      if (listening) udp = candidate;
+      else {
+        candidate.socket.close();
+        if (attempt >= 10) throw new Error('no UDP port whose TCP twin is free');
+      }
+    }
+    closers.push(() => udp.socket.close());
     const r = resolverFor(udp.port);
     const res = await r.resolve('big.test.', 'A');
     expect(res.answers.map((a) => a.data)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
