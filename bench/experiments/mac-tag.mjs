@@ -5,7 +5,7 @@
 // Each extra module must export FrameTagKey (e.g. a copy of an older dist/hmac.js) and is measured the same way.
 import { createHmac, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { FrameTagKey } from '../../packages/transport/dist/hmac.js';
+import { FrameTagKey } from '../../packages/transport/dist/frame-tag.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const extra = process.argv.slice(3);
@@ -24,7 +24,7 @@ impls.createHmac = {
   },
 };
 const sizes = [0, 100, 120, 200, 239, 240, 300, 1024, 4096, 16384, 65536];
-const results = {};
+const results = Object.fromEntries(Object.keys(impls).map((k) => [k, {}]));
 let sink = 0;
 for (let r = 0; r < rounds; r++) {
   for (const n of sizes) {
@@ -35,7 +35,7 @@ for (let r = 0; r < rounds; r++) {
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < iters; i++) sink ^= impl.tag(i, p)[0];
       const ns = Number(process.hrtime.bigint() - t0) / iters;
-      ((results[name] ??= {})[n] ??= []).push(ns);
+      results[name][n] = [...(results[name][n] ?? []), ns];
     }
   }
 }

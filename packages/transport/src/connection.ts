@@ -1,9 +1,9 @@
 import type { WebSocket } from 'ws';
 import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
+import { FrameTagKey } from './frame-tag.js';
 import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
 import { closeQuietly, MAC_TAG_BYTES } from './handshake.js';
-import { FrameTagKey } from './hmac.js';
 import { CLOSE, type SessionKeys } from './protocol.js';
 
 /**
@@ -358,9 +358,9 @@ export class Connection {
 }
 
 /**
- * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is the first 16
- * bytes of HMAC-SHA256(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and
- * ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
+ * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is keyed
+ * BLAKE2s-128(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and ticks) one
+ * side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {
   private readonly sendKey: FrameTagKey;

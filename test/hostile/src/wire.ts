@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { blake2s } from '@noble/hashes/blake2.js';
 import { arrayHeader, cat, ext, int, str } from './msgpack.js';
 
 /**
@@ -125,10 +126,11 @@ const V2: WireProfile = {
       );
     return { i2a: key('i2a'), a2i: key('a2i') };
   },
+  // docs/protocol.md, "Frame integrity": keyed BLAKE2s with a 16-byte output (RFC 7693) of u64be(seq) || payload.
   tag: (key, seq, payload) => {
     const s = Buffer.alloc(8);
     s.writeBigUInt64BE(seq, 0);
-    return createHmac('sha256', key).update(s).update(payload).digest().subarray(0, 16);
+    return Buffer.from(blake2s(cat(s, payload), { key, dkLen: 16 }));
   },
   ref: (node, words, creation) => {
     const name = Buffer.from(node, 'utf8');
