@@ -358,9 +358,9 @@ export class Connection {
 }
 
 /**
- * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is keyed
- * BLAKE2s-128(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and ticks) one
- * side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
+ * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is a MAC under
+ * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128, HMAC-SHA256 past 1 KiB: see
+ * ./frame-tag.ts), the sequence counting every message (frames and ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {
   private readonly sendKey: FrameTagKey;

@@ -1,20 +1,30 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { blake2s } from '@noble/hashes/blake2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameTagKey } from '../src/frame-tag.js';
+import { FrameTagKey, SMALL_MAX_BYTES } from '../src/frame-tag.js';
 
-/** docs/protocol.md's tag, by an independent implementation (@noble/hashes, audited). */
+/** docs/protocol.md's tag, with BLAKE2s from an independent implementation (@noble/hashes, audited). */
 function reference(key: Uint8Array, seq: number, payload: Uint8Array): Buffer {
   const s = Buffer.alloc(8);
   s.writeBigUInt64BE(BigInt(seq));
-  return Buffer.from(blake2s(Buffer.concat([s, payload]), { key, dkLen: 16 }));
+  const sub = (label: string) => createHmac('sha256', key).update(label).digest();
+  if (payload.length <= 1024) {
+    return Buffer.from(
+      blake2s(Buffer.concat([s, payload]), { key: sub('kindred-dist-2 frame tag small'), dkLen: 16 }),
+    );
+  }
+  return createHmac('sha256', sub('kindred-dist-2 frame tag large'))
+    .update(s)
+    .update(payload)
+    .digest()
+    .subarray(0, 16);
 }
 
 const SEQS = [0, 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 77, 2 ** 53 - 1];
 
 describe('frame tags', () => {
-  it('equal keyed BLAKE2s-128 of u64 BE seq || payload, on random keys, seqs and payloads', () => {
+  it('equal the documented tag (BLAKE2s-128 up to 1024 bytes, HMAC-SHA256 past), random keys, seqs, payloads', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -37,10 +47,10 @@ describe('frame tags', () => {
     );
   });
 
-  it('sign() writes the same bytes at any offset, for every length 0..600 and some large ones, any seq', () => {
+  it('sign() writes the same bytes at any offset, for every length 0..1099 and some large ones, any seq', () => {
     const key = randomBytes(32);
     const k = new FrameTagKey(key);
-    const lengths = [...Array.from({ length: 601 }, (_, n) => n), 1023, 1024, 4096, 16_384, 65_536 + 5];
+    const lengths = [...Array.from({ length: 1100 }, (_, n) => n), 4096, 16_384, 65_536 + 5];
     for (const n of lengths) {
       for (const seq of [SEQS[n % SEQS.length] as number, n]) {
         const p = randomBytes(n);
@@ -57,7 +67,21 @@ describe('frame tags', () => {
   it('verify() accepts the tag, and refuses any other bit of the tag, payload or seq', () => {
     const key = randomBytes(32);
     const k = new FrameTagKey(key);
-    for (const n of [0, 1, 55, 56, 57, 119, 120, 121, 189, 1000, 5000]) {
+    for (const n of [
+      0,
+      1,
+      55,
+      56,
+      57,
+      119,
+      120,
+      121,
+      189,
+      1000,
+      SMALL_MAX_BYTES,
+      SMALL_MAX_BYTES + 1,
+      5000,
+    ]) {
       const p = randomBytes(n);
       const message = Buffer.concat([p, reference(key, 9, p)]);
       expect(k.verify(9, p, message, n)).toBe(true);
@@ -90,11 +114,10 @@ describe('frame tags', () => {
     expect(first).toEqual(reference(a, 1, p));
   });
 
-  it("gives docs/protocol.md's test vector", () => {
-    const key = Uint8Array.from({ length: 32 }, (_, i) => i);
-    expect(new FrameTagKey(key).tag(1, Buffer.from('abc')).toString('hex')).toBe(
-      '5401016378a8facbee80ca5a936decf8',
-    );
+  it("gives docs/protocol.md's test vectors", () => {
+    const k = new FrameTagKey(Uint8Array.from({ length: 32 }, (_, i) => i));
+    expect(k.tag(1, Buffer.from('abc')).toString('hex')).toBe('e315ed4265c0859fd8569157ea09ac66');
+    expect(k.tag(1, Buffer.alloc(2000, 0x61)).toString('hex')).toBe('012e36c792d19fd85b8ca1c6d40aa48b');
   });
 
   it('refuses keys that are not 32 bytes', () => {
