@@ -1,10 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { MAC_TAG_BYTES } from './constants.js';
 import type { ScanLimits } from './decoder.js';
 import { TRANSPORT_ERRORS, transportError } from './errors.js';
+import { FrameTagKey } from './frame-tag.js';
 import { decodeFrame, FrameBuffer, frameLimits, TICK_FRAME } from './framing.js';
-import { FrameTagKey } from './hmac.js';
 import { CLOSE, type SessionKeys } from './protocol.js';
 import { closeQuietly } from './ws-util.js';
 
@@ -234,15 +233,16 @@ export class Connection {
       this.ws.send(frame, { binary: true }, cb);
       return;
     }
-    const tag = mac.seal(frame);
     const n = frame.length;
     if (n <= COPY_WITH_TAG_BYTES) {
       const out = Buffer.allocUnsafe(n + MAC_TAG_BYTES);
-      frame.copy(out, 0);
-      tag.copy(out, n);
+      out.set(frame, 0);
+      mac.seal(frame, out, n);
       this.ws.send(out, { binary: true }, cb);
       return;
     }
+    const tag = Buffer.allocUnsafe(MAC_TAG_BYTES);
+    mac.seal(frame, tag, 0);
     const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
     this.ws.send(frame, { binary: true, fin: false });
@@ -327,7 +327,11 @@ export class Connection {
     if (!this.sentSinceTick && this.head === this.queue.length && this.out.pending === 0) {
       this.stats.ticksOut++;
       if (this.mac === undefined) this.ws.send(TICK_FRAME, { binary: true });
-      else this.ws.send(this.mac.seal(TICK_FRAME), { binary: true });
+      else {
+        const tag = Buffer.allocUnsafe(MAC_TAG_BYTES);
+        this.mac.seal(TICK_FRAME, tag, 0);
+        this.ws.send(tag, { binary: true });
+      }
     }
     this.sentSinceTick = false;
   }
@@ -355,9 +359,9 @@ export class Connection {
 }
 
 /**
- * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is the first 16
- * bytes of HMAC-SHA256(K_dir, u64 BE sequence number || payload), the sequence counting every message (frames and
- * ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
+ * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is a MAC under
+ * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128, HMAC-SHA256 past 1 KiB: see
+ * ./frame-tag.ts), the sequence counting every message (frames and ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {
   private readonly sendKey: FrameTagKey;
@@ -370,17 +374,19 @@ class FrameMac {
     this.receiveKey = new FrameTagKey(keys.receive);
   }
 
-  /** The tag of the next message this side sends. */
-  seal(payload: Buffer): Buffer {
-    return this.sendKey.tag(this.sendSeq++, payload);
+  /** Writes the tag of the next message this side sends into `out[at..at+16)`. */
+  seal(payload: Buffer, out: Buffer, at: number): void {
+    this.sendKey.sign(this.sendSeq++, payload, out, at);
   }
 
-  /** The payload of a received message, or undefined when it is shorter than a tag or its tag is wrong. */
+  /**
+   * The payload of a received message, or undefined when it is shorter than a tag or its tag is wrong (compared in
+   * constant time, without allocating).
+   */
   open(message: Buffer): Buffer | undefined {
     const n = message.length - MAC_TAG_BYTES;
     if (n < 0) return undefined;
     const payload = message.subarray(0, n);
-    const expected = this.receiveKey.tag(this.receiveSeq++, payload);
-    return timingSafeEqual(expected, message.subarray(n)) ? payload : undefined;
+    return this.receiveKey.verify(this.receiveSeq++, payload, message, n) ? payload : undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { blake2s } from '@noble/hashes/blake2.js';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import {
@@ -97,7 +98,17 @@ export function rawMac(ws: WebSocket): RawMac {
 function tag16(key: Buffer, seq: number, payload: Buffer): Buffer {
   const s = Buffer.alloc(8);
   s.writeBigUInt64BE(BigInt(seq));
-  return createHmac('sha256', key).update(s).update(payload).digest().subarray(0, 16);
+  const sub = (label: string) => createHmac('sha256', key).update(label).digest();
+  if (payload.length <= 1024) {
+    return Buffer.from(
+      blake2s(Buffer.concat([s, payload]), { key: sub('kindred-dist-2 frame tag small'), dkLen: 16 }),
+    );
+  }
+  return createHmac('sha256', sub('kindred-dist-2 frame tag large'))
+    .update(s)
+    .update(payload)
+    .digest()
+    .subarray(0, 16);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { blake2s } from '@noble/hashes/blake2.js';
 import { arrayHeader, cat, ext, int, str } from './msgpack.js';
 
 /**
@@ -125,10 +126,20 @@ const V2: WireProfile = {
       );
     return { i2a: key('i2a'), a2i: key('a2i') };
   },
+  // docs/protocol.md, "Frame integrity": keyed BLAKE2s-128 (RFC 7693) of u64be(seq) || payload under K_small for
+  // payloads up to 1024 bytes, HMAC-SHA256 under K_large (truncated to 16 bytes) for longer ones.
   tag: (key, seq, payload) => {
     const s = Buffer.alloc(8);
     s.writeBigUInt64BE(seq, 0);
-    return createHmac('sha256', key).update(s).update(payload).digest().subarray(0, 16);
+    const sub = (label: string) => createHmac('sha256', key).update(label).digest();
+    if (payload.length <= 1024) {
+      return Buffer.from(blake2s(cat(s, payload), { key: sub('kindred-dist-2 frame tag small'), dkLen: 16 }));
+    }
+    return createHmac('sha256', sub('kindred-dist-2 frame tag large'))
+      .update(s)
+      .update(payload)
+      .digest()
+      .subarray(0, 16);
   },
   ref: (node, words, creation) => {
     const name = Buffer.from(node, 'utf8');
