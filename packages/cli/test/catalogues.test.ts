@@ -5,6 +5,7 @@ import { DISCOVERY_ERRORS } from '@kindred/discovery';
 import { DNS_ERRORS } from '@kindred/dns';
 import { LAB_ERRORS } from '@kindred/lab';
 import { NODE_IDENTITY_ERRORS } from '@kindred/node-identity';
+import { RUNTIME_ERRORS } from '@kindred/runtime';
 import { TRANSPORT_ERRORS } from '@kindred/transport';
 import { describe, expect, it } from 'vitest';
 import { CLI_ERRORS } from '../src/command.js';
@@ -14,6 +15,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, string>>> = {
   NODE_IDENTITY_ERRORS,
   DISCOVERY_ERRORS,
   TRANSPORT_ERRORS,
+  RUNTIME_ERRORS,
   CLI_ERRORS,
   LAB_ERRORS,
 };

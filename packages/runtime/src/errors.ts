@@ -4,7 +4,7 @@ import { Pid, Ref } from './terms.js';
 /** Stable codes of the errors the runtime throws; each is listed in docs/errors.md. */
 export const RUNTIME_ERRORS = Object.freeze({
   /** An option has the wrong type or range; the message names it. */
-  BAD_OPTION: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
+  RUNTIME_BAD_OPTION: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
   /** A destination is not a pid, a registered name or `{ name, node }`. */
   BAD_DEST: 'KINDRED_ERR_BAD_DEST',
   /** A registered name is not a non-empty string, or is reserved by the runtime. */
@@ -52,7 +52,7 @@ export class ProcessExitedError extends KindredError {
 /** Makes a {@link KindredError} for an invalid runtime option. */
 export function badOption(option: string, expected: string, got: unknown): KindredError {
   return new KindredError(
-    RUNTIME_ERRORS.BAD_OPTION,
+    RUNTIME_ERRORS.RUNTIME_BAD_OPTION,
     `Option ${option} must be ${expected} (got ${formatTerm(got)}).`,
     {
       details: { option },

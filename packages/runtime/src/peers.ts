@@ -267,7 +267,7 @@ export class Peers implements PeersPart {
 
   #notDistributed(): KindredError {
     return new KindredError(
-      RUNTIME_ERRORS.BAD_OPTION,
+      RUNTIME_ERRORS.RUNTIME_BAD_OPTION,
       'This node is not distributed; start it with startNode().',
     );
   }

@@ -86,7 +86,10 @@ describe('runtime errors and defaults', () => {
 
   it('badOption names the option and prints the value safely', () => {
     const e = badOption('maxMailboxBytes', 'an integer >= 1', 10n);
-    expect(e).toMatchObject({ code: RUNTIME_ERRORS.BAD_OPTION, details: { option: 'maxMailboxBytes' } });
+    expect(e).toMatchObject({
+      code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION,
+      details: { option: 'maxMailboxBytes' },
+    });
     expect(e.message).toContain('10n');
   });
 });

@@ -72,7 +72,7 @@ describe('options', () => {
       createNode({ name: 'a@h', maxMailboxSize: 0 });
       expect.unreachable();
     } catch (e) {
-      expect(isKindredError(e, RUNTIME_ERRORS.BAD_OPTION)).toBe(true);
+      expect(isKindredError(e, RUNTIME_ERRORS.RUNTIME_BAD_OPTION)).toBe(true);
       expect(String(e)).toMatch(/maxMailboxSize/);
     }
   });
@@ -694,7 +694,7 @@ describe('a peer cannot exhaust memory, dial storms, rex, spoofed signals, unpri
     await settle();
     expect(b.stats().queuedBytes).toBe(0);
     expect(() => b.spawn(() => {}, { maxMailboxBytes: 0 })).toThrow(
-      expect.objectContaining({ code: RUNTIME_ERRORS.BAD_OPTION }),
+      expect.objectContaining({ code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION }),
     );
   });
 

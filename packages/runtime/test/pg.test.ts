@@ -33,7 +33,9 @@ describe('PgScope', () => {
     expect(() => a.pg.join('g', new Pid(a.name, 999_999, 0, a.creation))).toThrow(
       expect.objectContaining({ code: RUNTIME_ERRORS.NOPROC }),
     );
-    expect(() => a.pg.join('', p)).toThrow(expect.objectContaining({ code: RUNTIME_ERRORS.BAD_OPTION }));
+    expect(() => a.pg.join('', p)).toThrow(
+      expect.objectContaining({ code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION }),
+    );
     a.pg.join('g', p);
     a.pg.join('g', p);
     expect(a.pg.members('g')).toHaveLength(2);
