@@ -1,52 +1,20 @@
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import { isPort } from '@kindred/interface';
 import { type Logger, pino } from 'pino';
 import { DNS_DEFAULTS } from './defaults.js';
 import { DNS_ERRORS, KindredError } from './errors.js';
+import { asKindred, badConfig, deadlineError, exchangeError, negativeTtl, withTried } from './failures.js';
 import { findHostsEntries, readHosts } from './hosts.js';
 import type { WireMessage } from './message.js';
-import {
-  type DnsRecord,
-  RECORD_TYPES,
-  type RecordType,
-  type SoaData,
-  stripDot,
-  toDnsRecord,
-} from './records.js';
-import { type Nameserver, RESOLV_CONF_LIMITS, type ResolvConf, readResolvConf } from './resolv-conf.js';
+import { checkNameserver, formatServer, parseNameserver } from './nameserver.js';
+import { checkDeadline, type ResolverOptions, validateOptions } from './options.js';
+import { type DnsRecord, RECORD_TYPES, type RecordType, stripDot, toDnsRecord } from './records.js';
+import { type Nameserver, type ResolvConf, readResolvConf } from './resolv-conf.js';
 import { type ExchangeResult, exchangeTcp, exchangeUdp, sameName, type WireCounters } from './wire.js';
 
-/** Options of {@link Resolver}. Everything not given comes from resolv.conf, then {@link DNS_DEFAULTS}. */
-export interface ResolverOptions {
-  /** resolv.conf to read (default /etc/resolv.conf); a missing file means glibc's defaults. */
-  readonly resolvConfPath?: string;
-  /** hosts file for {@link Resolver.lookupHost} and {@link Resolver.canonicalName} (default /etc/hosts). */
-  readonly hostsPath?: string;
-  /** Servers to ask instead of resolv.conf's: `{address, port}` or `'10.0.0.1'`, `'127.0.0.1:5353'`, `'[::1]:53'`. */
-  readonly nameservers?: readonly (string | { readonly address: string; readonly port?: number })[];
-  /** Search list instead of resolv.conf's. */
-  readonly search?: readonly string[];
-  /** ndots instead of resolv.conf's (0..15). */
-  readonly ndots?: number;
-  /** Per-server, per-try wait instead of resolv.conf's `timeout` (ms, > 0). */
-  readonly timeoutMs?: number;
-  /** Rounds over the server list instead of resolv.conf's `attempts` (>= 1). */
-  readonly attempts?: number;
-  /** Rotate the starting server between queries, instead of resolv.conf's `rotate`. */
-  readonly rotate?: boolean;
-  /** Longest CNAME chain followed (default {@link DNS_DEFAULTS.maxCnameChain}). */
-  readonly maxCnameChain?: number;
-  /** Parallel A/AAAA lookups for SRV targets missing from the Additional section. */
-  readonly srvAddressConcurrency?: number;
-  /** Overall deadline of one {@link Resolver.resolveSrv} call, ms (default {@link DNS_DEFAULTS.srvDeadlineMs}). */
-  readonly srvDeadlineMs?: number;
-  /** The local hostname: its domain is the search list when resolv.conf has none (default os.hostname()). */
-  readonly hostname?: string;
-  /** pino logger; the resolver logs through a `{ component: 'dns' }` child. Silent when absent. */
-  readonly logger?: Logger;
-}
+export { formatServer, parseNameserver } from './nameserver.js';
+export type { ResolverOptions } from './options.js';
 
 /** The configuration one lookup used: resolv.conf merged with the options (the fields mean what they mean there). */
 export type EffectiveResolverConfig = Omit<ResolvConf, 'otherOptions'>;
@@ -568,170 +536,12 @@ export class Resolver {
   }
 }
 
-function deadlineError(
-  name: string,
-  type: string,
-  failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[],
-): KindredError {
-  return new KindredError(
-    DNS_ERRORS.DNS_DEADLINE,
-    `DNS lookup of ${name} ${type} abandoned: its deadline passed before an answer; check the nameservers in resolv.conf answer quickly, or allow more time`,
-    { details: { name, type, servers: failures.map((f) => `${f.server}: ${f.result.kind}`) } },
-  );
-}
-
-function checkDeadline(ms: unknown, what: string): void {
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 1 || ms > 3_600_000) {
-    throw badConfig(`${what} must be an integer from 1 to 3600000 (ms), got ${String(ms)}`);
-  }
-}
-
-function exchangeError(
-  name: string,
-  type: string,
-  failures: { server: string; result: ExchangeResult | { kind: 'rcode'; rcode: string } }[],
-): KindredError {
-  const summary = failures.map((f) => {
-    const r = f.result;
-    const what = r.kind === 'rcode' ? r.rcode : r.kind === 'answer' ? 'answer' : r.kind;
-    const reason = r.kind === 'unreachable' || r.kind === 'bad-response' ? ` (${r.reason})` : '';
-    return `${f.server}: ${what}${reason}`;
-  });
-  const allUnreachable = failures.length > 0 && failures.every((f) => f.result.kind === 'unreachable');
-  const details = { name, type, servers: summary, allUnreachable };
-  const rcodes = failures.flatMap((f) => (f.result.kind === 'rcode' ? [f.result.rcode] : []));
-  if (rcodes.includes('SERVFAIL')) {
-    return new KindredError(
-      DNS_ERRORS.DNS_SERVFAIL,
-      `DNS server failure (SERVFAIL) for ${name} ${type}; the server could not answer (not synced yet, or a broken zone): retry later`,
-      { details },
-    );
-  }
-  if (rcodes.includes('REFUSED')) {
-    return new KindredError(
-      DNS_ERRORS.DNS_REFUSED,
-      `DNS server refused ${name} ${type} (REFUSED); check the nameserver in resolv.conf serves this zone`,
-      { details },
-    );
-  }
-  if (rcodes.length > 0 || failures.some((f) => f.result.kind === 'bad-response')) {
-    return new KindredError(
-      DNS_ERRORS.DNS_BAD_RESPONSE,
-      `no usable DNS answer for ${name} ${type} (${summary.join('; ')})`,
-      { details },
-    );
-  }
-  return new KindredError(
-    DNS_ERRORS.DNS_TIMEOUT,
-    `no DNS server answered ${name} ${type} (${summary.join('; ')}); check the nameservers in resolv.conf are up`,
-    { details },
-  );
-}
-
-function negativeTtl(message: WireMessage): number | undefined {
-  const soa = message.authorities.map(toDnsRecord).find((r) => r?.type === 'SOA');
-  return soa === undefined ? undefined : Math.min(soa.ttl, (soa.data as SoaData).minimum);
-}
-
-function withTried(err: KindredError, name: string, what: string, tried: string[]): KindredError {
-  if (err.details?.tried !== undefined) return err;
-  const triedText = tried.length > 1 ? ` (tried ${tried.join(', ')})` : '';
-  const message =
-    err.code === DNS_ERRORS.DNS_NXDOMAIN
-      ? `${name} does not exist${triedText}; check the name, the namespace and the search list in resolv.conf`
-      : err.code === DNS_ERRORS.DNS_NODATA
-        ? `${name} has no ${what} record${triedText}`
-        : `${err.message}${triedText}`;
-  return new KindredError(err.code, message, { cause: err, details: { ...err.details, query: name, tried } });
-}
-
-function asKindred(err: unknown): KindredError {
-  if (err instanceof KindredError) return err;
-  return new KindredError(
-    DNS_ERRORS.DNS_BAD_RESPONSE,
-    `DNS lookup failed: ${(err as Error)?.message ?? err}`,
-    {
-      cause: err,
-    },
-  );
-}
-
-function badConfig(message: string): KindredError {
-  return new KindredError(DNS_ERRORS.DNS_BAD_CONFIG, message);
-}
-
 function checkQueryName(bare: string, original: string): void {
   if (bare === '' || bare.length > 253 || bare.split('.').some((l) => l === '' || l.length > 63)) {
     throw badConfig(
       `"${original}" is not a valid DNS name (empty label, label over 63 or name over 253 characters)`,
     );
   }
-}
-
-/** `address:port` for IPv4, `[address]:port` for IPv6. */
-export function formatServer(server: Nameserver): string {
-  return server.address.includes(':')
-    ? `[${server.address}]:${server.port}`
-    : `${server.address}:${server.port}`;
-}
-
-/**
- * Parses `10.0.0.1`, `10.0.0.1:5353`, `::1`, `[::1]:5353` into a {@link Nameserver} (port 53 when absent).
- * Throws KINDRED_ERR_DNS_BAD_CONFIG naming `what` on anything else.
- */
-export function parseNameserver(text: string, what = 'nameserver'): Nameserver {
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (bracket !== null)
-    return checkNameserver({ address: bracket[1]!, port: portOf(bracket[2], what) }, what);
-  if (isIP(text.split('%')[0] ?? '') !== 0) return checkNameserver({ address: text }, what);
-  const hostPort = /^([^:]+):(\d+)$/.exec(text);
-  if (hostPort !== null)
-    return checkNameserver({ address: hostPort[1]!, port: portOf(hostPort[2], what) }, what);
-  throw badConfig(`${what}: "${text}" is not an IP address, ADDR:PORT or [IPv6]:PORT`);
-}
-
-function portOf(text: string | undefined, what: string): number {
-  if (text === undefined) return DNS_DEFAULTS.port;
-  const port = Number(text);
-  if (!isPort(port)) throw badConfig(`${what}: port ${text} is not 1-65535`);
-  return port;
-}
-
-function checkNameserver(n: { address: string; port?: number }, what: string): Nameserver {
-  if (typeof n.address !== 'string' || isIP(n.address.split('%')[0] ?? '') === 0) {
-    throw badConfig(`${what}: "${String(n.address)}" is not an IPv4 or IPv6 address`);
-  }
-  const port = n.port ?? DNS_DEFAULTS.port;
-  if (!isPort(port)) throw badConfig(`${what}: port ${port} is not 1-65535`);
-  return { address: n.address, port };
-}
-
-function validateOptions(o: ResolverOptions): ResolverOptions {
-  const int = (key: keyof ResolverOptions, min: number, max: number) => {
-    const v = o[key];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw badConfig(`Resolver option ${key} must be an integer from ${min} to ${max}, got ${String(v)}`);
-    }
-  };
-  int('ndots', 0, RESOLV_CONF_LIMITS.maxNdots);
-  int('timeoutMs', 1, 600_000);
-  int('attempts', 1, 100);
-  int('maxCnameChain', 0, 64);
-  int('srvAddressConcurrency', 1, 1024);
-  int('srvDeadlineMs', 1, 3_600_000);
-  if (o.nameservers !== undefined && (!Array.isArray(o.nameservers) || o.nameservers.length === 0)) {
-    throw badConfig('Resolver option nameservers must be a non-empty array');
-  }
-  if (o.search !== undefined && (!Array.isArray(o.search) || o.search.some((s) => typeof s !== 'string'))) {
-    throw badConfig('Resolver option search must be an array of domain names');
-  }
-  for (const key of ['resolvConfPath', 'hostsPath', 'hostname'] as const) {
-    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) {
-      throw badConfig(`Resolver option ${key} must be a non-empty string`);
-    }
-  }
-  return o;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time; once `signal` aborts, no further item is started. */
