@@ -1,3 +1,4 @@
+export { isKindredError, KindredError } from '@kindred/interface';
 export {
   CLI_ERROR_CODES,
   CLI_ERRORS,

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { until as poll } from '@kindred/test-support';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNode, type KNode, MemoryNetwork, Pid, RUNTIME_ERRORS } from '../src/index.js';
@@ -15,12 +16,8 @@ afterEach(async () => {
   net = new MemoryNetwork();
 });
 const idle = (n: KNode) => n.spawn(async (ctx) => ctx.receive());
-async function until(f: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function until(f: () => boolean, ms = 2000): Promise<boolean> {
+  return poll(f, { timeoutMs: ms, intervalMs: 5 });
 }
 
 describe('PgScope', () => {

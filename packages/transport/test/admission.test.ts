@@ -1,4 +1,5 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
+import { until as poll } from '@kindred/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Admission, type AdmissionLimits } from '../src/admission.js';
@@ -67,12 +68,8 @@ function wsFrom(port: number, localAddress: string): Promise<WebSocket> {
 }
 
 /** Polls `fn` until it returns true (the listener sees a close a little after the client does). */
-async function until(what: string, fn: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (fn()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function until(what: string, fn: () => boolean): Promise<boolean> {
+  return poll(fn, { what, timeoutMs: 5_000 });
 }
 
 describe('Admission', () => {

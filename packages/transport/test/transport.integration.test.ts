@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertLabPrerequisites, type LabHost, LabNetwork } from '@kindred/lab';
+import { until as poll } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The seed's experiment, reproduced in real network + UTS namespaces (the lab) with the built kindred CLI and a real
@@ -41,13 +42,8 @@ function stop(child: ChildProcess | undefined): void {
   if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
-async function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function until(what: string, fn: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
+  return poll(fn, { what, timeoutMs: ms, intervalMs: 100 });
 }
 
 describe('the seed experiment: hostname imacpro, /etc/hosts "127.0.1.1 imacpro.home imacpro"', () => {

@@ -5,38 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNode } from '@kindred/runtime';
+import { captureIO as capture, until as poll } from '@kindred/test-support';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIO } from '../../src/command.js';
 import { createPingCommand } from '../../src/commands/ping.js';
 import { createStartCommand } from '../../src/commands/start.js';
+import type { CapturedIO } from '../support.js';
 
+/** A captured IO for a long-running command: `io` to pass it, its output, its JSON lines, and `stop` for the signal. */
 function captureIO(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let stop!: (signal: string) => void;
-  const io: CommandIO = {
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    env,
-    stopSignal: new Promise<string>((resolve) => {
-      stop = resolve;
-    }),
-  };
-  const lines = () =>
-    out
-      .join('')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { io, out, err, lines, stop: (s: string) => stop(s) };
+  const io: CapturedIO = capture(env);
+  return { io, err: () => io.err(), lines: () => io.lines(), stop: (s: string) => io.stop(s) };
 }
 
-async function until<T>(fn: () => T | undefined): Promise<T> {
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Polls until `fn` gives a value (no deadline of its own: the test's timeout bounds it). */
+function until<T>(fn: () => T | undefined): Promise<T> {
+  return poll(fn, { timeoutMs: 60_000 });
 }
 
 describe('kindred start', () => {
@@ -82,10 +65,10 @@ describe('kindred start', () => {
       const pinger = captureIO();
       const args = ['f1@127.0.0.1', '--port', String(started.port), '--name', 'p@127.0.0.1', '--json'];
       expect(await createPingCommand().run([...args, '--cookie', 'filed'], pinger.io)).toBe(0);
-      expect(pinger.err.join('')).toMatch(/warning: --cookie puts the cookie on the command line/);
+      expect(pinger.err()).toMatch(/warning: --cookie puts the cookie on the command line/);
       node.stop('SIGTERM');
       expect(await run).toBe(0);
-      expect(node.err.join('')).not.toMatch(/--cookie puts/);
+      expect(node.err()).not.toMatch(/--cookie puts/);
 
       const flagged = captureIO({ KINDRED_LOG_LEVEL: 'warn' });
       const run2 = createStartCommand().run(
@@ -95,8 +78,8 @@ describe('kindred start', () => {
       await until(() => flagged.lines().find((l) => l.event === 'started'));
       flagged.stop('SIGTERM');
       expect(await run2).toBe(0);
-      const logged = flagged.err
-        .join('')
+      const logged = flagged
+        .err()
         .split('\n')
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
