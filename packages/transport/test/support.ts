@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { pino } from 'pino';
@@ -104,11 +104,15 @@ function tag16(key: Buffer, seq: number, payload: Buffer): Buffer {
       blake2s(Buffer.concat([s, payload]), { key: sub('kindred-dist-2 frame tag small'), dkLen: 16 }),
     );
   }
-  return createHmac('sha256', sub('kindred-dist-2 frame tag large'))
-    .update(s)
-    .update(payload)
-    .digest()
-    .subarray(0, 16);
+  // Longer payloads: the Poly1305 tag of ChaCha20-Poly1305 (RFC 8439) with the payload as associated data, nothing
+  // to encrypt, and the nonce 00 00 00 00 || u64be(seq).
+  const nonce = Buffer.concat([Buffer.alloc(4), s]);
+  const aead = createCipheriv('chacha20-poly1305', sub('kindred-dist-2 frame tag large'), nonce, {
+    authTagLength: 16,
+  });
+  aead.setAAD(payload, { plaintextLength: 0 });
+  aead.final();
+  return aead.getAuthTag();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createHmac } from 'node:crypto';
 import { blake2s } from '@noble/hashes/blake2.js';
 import { arrayHeader, cat, ext, int, str } from './msgpack.js';
 
@@ -127,7 +127,8 @@ const V2: WireProfile = {
     return { i2a: key('i2a'), a2i: key('a2i') };
   },
   // docs/protocol.md, "Frame integrity": keyed BLAKE2s-128 (RFC 7693) of u64be(seq) || payload under K_small for
-  // payloads up to 1024 bytes, HMAC-SHA256 under K_large (truncated to 16 bytes) for longer ones.
+  // payloads up to 1024 bytes; for longer ones the Poly1305 tag of ChaCha20-Poly1305 under K_large with the payload as
+  // associated data and the nonce 00000000 || u64be(seq).
   tag: (key, seq, payload) => {
     const s = Buffer.alloc(8);
     s.writeBigUInt64BE(seq, 0);
@@ -135,11 +136,13 @@ const V2: WireProfile = {
     if (payload.length <= 1024) {
       return Buffer.from(blake2s(cat(s, payload), { key: sub('kindred-dist-2 frame tag small'), dkLen: 16 }));
     }
-    return createHmac('sha256', sub('kindred-dist-2 frame tag large'))
-      .update(s)
-      .update(payload)
-      .digest()
-      .subarray(0, 16);
+    const nonce = Buffer.concat([Buffer.alloc(4), s]);
+    const aead = createCipheriv('chacha20-poly1305', sub('kindred-dist-2 frame tag large'), nonce, {
+      authTagLength: 16,
+    });
+    aead.setAAD(payload, { plaintextLength: 0 });
+    aead.final();
+    return aead.getAuthTag();
   },
   ref: (node, words, creation) => {
     const name = Buffer.from(node, 'utf8');
