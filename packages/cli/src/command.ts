@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { KindredError } from '@kindred/dns';
+import { isPort } from '@kindred/interface';
 
 /** Exit codes every kindred command uses. */
 export const EXIT = Object.freeze({
@@ -65,6 +66,25 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * A port given as a flag or an environment variable (`what` names it: `--port`, `KINDRED_PORT`): digits only, 1-65535
+ * (0 as well with `allowZero`: an OS-chosen listen port). Undefined when absent or empty; a {@link UsageError} else.
+ */
+export function parsePortArg(
+  text: string | undefined,
+  what: string,
+  opts: { allowZero?: boolean } = {},
+): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !isPort(n, opts)) {
+    throw new UsageError(
+      `${what} must be a port number ${opts.allowZero === true ? 0 : 1}-65535, got '${text}'`,
+    );
+  }
+  return n;
 }
 
 /** Writes one JSON document on its own line. */

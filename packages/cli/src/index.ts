@@ -7,6 +7,7 @@ export {
   EXIT,
   type FailureLabels,
   parseCommandArgs,
+  parsePortArg,
   printJson,
   reportFailure,
   UsageError,

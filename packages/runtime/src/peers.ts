@@ -5,6 +5,7 @@
  * @internal
  */
 import { KindredError } from '@kindred/dns';
+import { isPort } from '@kindred/interface';
 import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
 import { OP } from './control.js';
 import type { Core, PeerLink, PeersPart } from './core.js';
@@ -58,9 +59,6 @@ interface PeerRecord {
   /** Links and monitors across to it (until nodedown). */
   signals: PeerSignals | undefined;
 }
-
-const isPort = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
 
 /** A legal node name, `name@host` (Erlang's rules, @kindred/node-identity), as connect_all accepts from peers. */
 function isNodeName(v: unknown): v is string {

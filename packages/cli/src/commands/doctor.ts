@@ -1,7 +1,15 @@
 import { parseDiscoverySpec } from '@kindred/discovery';
 import { isPort } from '@kindred/interface';
 import { isValidNamePart } from '@kindred/node-identity';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  parsePortArg,
+  printJson,
+  UsageError,
+} from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { DOCTOR_CHECKS, type DoctorCheck, isNotChecked } from './doctor/checks.js';
@@ -65,14 +73,6 @@ ${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
 Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
 `;
 
-function portOption(raw: string | undefined, from: string): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !isPort(n))
-    throw new UsageError(`${from} must be a port number 1-65535, got '${raw}'`);
-  return n;
-}
-
 /** The SRV query of a `dns-srv:` KINDRED_DISCOVERY (parsed as `kindred start` parses it); undefined otherwise. */
 function discoveryQuery(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -107,8 +107,8 @@ export const doctorCommand: Command = {
       service,
       name: values.name ?? (io.env.KINDRED_NAME || DOCTOR_DEFAULTS.name),
       port:
-        portOption(values.port, '--port') ??
-        portOption(io.env.KINDRED_PORT, 'KINDRED_PORT') ??
+        parsePortArg(values.port, '--port') ??
+        parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT') ??
         DOCTOR_DEFAULTS.port,
       env: io.env,
       ...cookieChoice(values, (warning) => io.stderr.write(`kindred doctor: warning: ${warning}\n`)),

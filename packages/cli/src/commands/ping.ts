@@ -11,7 +11,15 @@ import {
   resolveOwnName,
 } from '@kindred/node-identity';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, TRANSPORT_ERRORS } from '@kindred/transport';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  parsePortArg,
+  printJson,
+  UsageError,
+} from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
@@ -90,14 +98,6 @@ export interface PingDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'host
   readonly resolver?: HostResolver;
 }
 
-function parsePort(text: string | undefined, what: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new UsageError(`${what} must be a port 1-65535, got '${text}'`);
-  return n;
-}
-
 function identityDeps(deps: { hostname?: string; hostsPath?: string; resolvConfPath?: string }) {
   const { hostname, hostsPath, resolvConfPath } = deps;
   return {
@@ -133,7 +133,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         io.stderr.write(`kindred ping: warning: ${warning}\n`),
       );
       const target = positionals[0] as string;
-      const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
+      const port = parsePortArg(values.port, '--port') ?? parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT');
       const pang = (err: unknown): number => {
         const reason = pangReason(err);
         const refusal = refusalReason(err);

@@ -5,7 +5,15 @@ import { loadCookie } from '@kindred/node-identity';
 import { RUNTIME_DEFAULTS, type StartedNode, startNode } from '@kindred/runtime';
 import { type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
 import { pino } from 'pino';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  parsePortArg,
+  printJson,
+  UsageError,
+} from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
@@ -50,14 +58,6 @@ export interface StartDeps {
   readonly resolver?: HostResolver;
 }
 
-function parsePort(text: string | undefined, what: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`${what} must be a port 0-65535, got '${text}'`);
-  return n;
-}
-
 /** Seconds as Erlang takes net_ticktime: a whole number >= 1. */
 function parseTicktime(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -94,7 +94,9 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
         );
       }
-      const port = parsePort(values.port, '--port') ?? parsePort(io.env.KINDRED_PORT, 'KINDRED_PORT');
+      const port =
+        parsePortArg(values.port, '--port', { allowZero: true }) ??
+        parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT', { allowZero: true });
       const ticktime = parseTicktime(values.ticktime);
       const logStream = new Writable({
         write(chunk, _enc, cb) {
