@@ -95,7 +95,11 @@ export function rawMac(ws: WebSocket): RawMac {
   return m;
 }
 
-function tag16(key: Buffer, seq: number, payload: Buffer): Buffer {
+/**
+ * docs/protocol.md's frame tag written from the document, with BLAKE2s from an independent implementation
+ * (@noble/hashes, audited) and Poly1305 from node:crypto: what src/frame-tag.ts must equal, and what a raw peer sends.
+ */
+export function referenceTag(key: Uint8Array, seq: number, payload: Uint8Array): Buffer {
   const s = Buffer.alloc(8);
   s.writeBigUInt64BE(BigInt(seq));
   const sub = (label: string) => createHmac('sha256', key).update(label).digest();
@@ -158,11 +162,14 @@ export async function rawHandshake(
     let sendSeq = 0;
     let receiveSeq = 0;
     rawMacs.set(ws, {
-      seal: (payload) => Buffer.concat([payload, tag16(keys.send, sendSeq++, payload)]),
+      seal: (payload) => Buffer.concat([payload, referenceTag(keys.send, sendSeq++, payload)]),
       open: (message) => {
         const payload = message.subarray(0, message.length - 16);
         if (
-          !timingSafeEqual(tag16(keys.receive, receiveSeq++, payload), message.subarray(message.length - 16))
+          !timingSafeEqual(
+            referenceTag(keys.receive, receiveSeq++, payload),
+            message.subarray(message.length - 16),
+          )
         ) {
           throw new Error('bad MAC from the node');
         }
