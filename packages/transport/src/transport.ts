@@ -23,15 +23,6 @@ import { CLOSE, FLAGS, type NameMsg } from './protocol.js';
 import type { NodeInfo, Transport, TransportEvents, TransportOptions, TransportStats } from './types.js';
 import { closeQuietly } from './ws-util.js';
 
-export type {
-  NodeInfo,
-  Transport,
-  TransportEvents,
-  TransportOptions,
-  TransportStats,
-  TransportTlsOptions,
-} from './types.js';
-
 /** Erlang-style quoting of a node name in log lines. */
 const quoted = (node: string): string => `'${node}'`;
 

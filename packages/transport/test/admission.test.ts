@@ -5,7 +5,8 @@ import { WebSocket } from 'ws';
 import { Admission, type AdmissionLimits } from '../src/admission.js';
 import { TRANSPORT_DEFAULTS } from '../src/defaults.js';
 import { SUBPROTOCOL } from '../src/protocol.js';
-import { createTransport, type Transport } from '../src/transport.js';
+import { createTransport } from '../src/transport.js';
+import type { Transport } from '../src/types.js';
 import { captureLogger, closeCode, startNode } from './support.js';
 
 // Linux routes all of 127.0.0.0/8 to lo: binding a socket's local address to 127.0.0.2 makes it a second source.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DECODE_LIMITS } from '../src/decoder.js';
 import { decodeFrame, encodeMessage } from '../src/framing.js';
-import type { Transport } from '../src/transport.js';
+import type { Transport } from '../src/types.js';
 import { closeCode, nextMessage, once, rawHandshake, rawMac, startNode } from './support.js';
 
 const open: Transport[] = [];

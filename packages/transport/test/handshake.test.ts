@@ -6,7 +6,7 @@ import { Packr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { encodeHandshake, FLAGS, PROTOCOL_VERSION } from '../src/protocol.js';
-import type { Transport } from '../src/transport.js';
+import type { Transport } from '../src/types.js';
 import { closeCode, rawHandshake, rawSocket, startNode } from './support.js';
 
 // A listener under attack: random bytes on the TCP port, random WebSocket messages, and well-formed but wrong

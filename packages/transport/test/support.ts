@@ -13,7 +13,8 @@ import {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from '../src/protocol.js';
-import { createTransport, type Transport, type TransportOptions } from '../src/transport.js';
+import { createTransport } from '../src/transport.js';
+import type { Transport, TransportOptions } from '../src/types.js';
 
 /** A pino logger writing JSON lines into `lines`, to assert on log messages. */
 export function captureLogger(): { logger: pino.Logger; lines: () => Array<{ msg: string; level: number }> } {

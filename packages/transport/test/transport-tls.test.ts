@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Transport, TransportTlsOptions } from '../src/transport.js';
+import type { Transport, TransportTlsOptions } from '../src/types.js';
 import { once, startNode } from './support.js';
 
 // Certificates made here with the openssl CLI: a CA, node certificates it signs (IP SAN 127.0.0.1, server and

@@ -8,8 +8,8 @@ import {
   newChallenge,
   PROTOCOL_VERSION,
 } from '../src/protocol.js';
-import type { Transport } from '../src/transport.js';
 import { createTransport } from '../src/transport.js';
+import type { Transport } from '../src/types.js';
 import {
   captureLogger,
   closeCode,
