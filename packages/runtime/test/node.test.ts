@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isKindredError, KindredError } from '@kindred/dns';
+import { until as poll, settle } from '@kindred/test-support';
 import fc from 'fast-check';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -667,16 +668,7 @@ describe('a peer cannot exhaust memory, dial storms, rex, spoofed signals, unpri
     node.spawn(async (ctx) => {
       await ctx.receive((m) => m === 'never');
     }, opts);
-  const settle = async (n = 5) => {
-    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-  };
-  const until = async (f: () => boolean, ms = 3000): Promise<void> => {
-    const end = Date.now() + ms;
-    while (!f()) {
-      if (Date.now() > end) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
+  const until = (f: () => boolean): Promise<boolean> => poll(f, { timeoutMs: 3000, intervalMs: 5 });
   const BIG = 'x'.repeat(1000);
   /** What the memory network charges for `msg` sent to `to`: the packed SEND frame plus its fixed overhead. */
   const cost = (to: Pid, msg: unknown) =>

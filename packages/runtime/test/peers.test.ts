@@ -1,4 +1,4 @@
-import { until } from '@kindred/test-support';
+import { settle, until } from '@kindred/test-support';
 import fc from 'fast-check';
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,9 +11,8 @@ import {
   MemoryNetwork,
   type NodeEvent,
   OP,
-  type Pid,
-  type ProcessContext,
 } from '../src/index.js';
+import { recorder } from './support.js';
 
 const POLL = { timeoutMs: 2_000, intervalMs: 5 };
 
@@ -36,20 +35,6 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.stop();
   net = new MemoryNetwork();
 });
-
-const settle = async (n = 5) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
-
-/** A process that records what it receives. */
-function recorder(node: KNode, setup?: (ctx: ProcessContext) => void): { pid: Pid; got: unknown[] } {
-  const got: unknown[] = [];
-  const pid = node.spawn(async (ctx) => {
-    setup?.(ctx);
-    for (;;) got.push(await ctx.receive());
-  });
-  return { pid, got };
-}
 
 describe('peers and dispatch over the memory network', () => {
   it('auto-connects on first send, like Erlang', async () => {

@@ -15,5 +15,5 @@ export {
   wireName,
 } from './dns-wire.js';
 export { type CapturedIO, captureIO } from './io.js';
-export { eventually, type PollOptions, until } from './poll.js';
+export { eventually, type PollOptions, settle, until } from './poll.js';
 export { freePort } from './ports.js';

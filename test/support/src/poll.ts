@@ -44,3 +44,8 @@ export async function eventually(
     return false;
   }
 }
+
+/** Lets `turns` event-loop turns pass (setImmediate each): what was scheduled by now has run. */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, until } from '../src/poll.js';
+import { eventually, settle, until } from '../src/poll.js';
 
 describe('until', () => {
   it('resolves with the first value that is not false/undefined/null', async () => {
@@ -27,5 +27,19 @@ describe('eventually', () => {
     let n = 0;
     expect(await eventually(() => ++n > 2)).toBe(true);
     expect(await eventually(() => false, { timeoutMs: 20 })).toBe(false);
+  });
+});
+
+describe('settle', () => {
+  it('lets the given number of event-loop turns pass', async () => {
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (turns < 100) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await settle(3);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(turns).toBeLessThanOrEqual(4);
   });
 });

@@ -4,7 +4,7 @@
  * (compliance/memory.test.ts) and the real transport on loopback (compliance/transport.test.ts); Erlang's wire will
  * be the third. The model is libp2p's interface-compliance-tests.
  */
-import { until } from '@kindred/test-support';
+import { settle, until } from '@kindred/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   type DownMessage,
@@ -13,10 +13,10 @@ import {
   isDownMessage,
   type KNode,
   Pid,
-  type ProcessContext,
   pidEquals,
   RUNTIME_ERRORS,
 } from '../../src/index.js';
+import { recorder } from '../support.js';
 
 /** What the suite needs of a distribution: nodes on it and a way to connect, reach and cut them. */
 export interface DistributionHarness {
@@ -32,20 +32,6 @@ export interface DistributionHarness {
   ghost(a: KNode): Promise<string>;
   /** Polling bounds for this distribution. */
   readonly poll: { timeoutMs: number; intervalMs: number };
-}
-
-const settle = async (n = 5) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
-
-/** A process that records what it receives. */
-function recorder(node: KNode, setup?: (ctx: ProcessContext) => void): { pid: Pid; got: unknown[] } {
-  const got: unknown[] = [];
-  const pid = node.spawn(async (ctx) => {
-    setup?.(ctx);
-    for (;;) got.push(await ctx.receive());
-  });
-  return { pid, got };
 }
 
 /**
