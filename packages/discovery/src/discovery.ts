@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { KindredError } from '@kindred/dns';
-import { type Logger, pino } from 'pino';
+import { childLogger, type Logger } from '@kindred/interface';
+import type { Logger as PinoLogger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
 import { DISCOVERY_ERRORS } from './errors.js';
 import { type Peer, samePeer } from './peer.js';
@@ -28,7 +29,7 @@ export interface DiscoveryOptions {
   /** This node's name: counted as a contact point when discovered, never reported as a peer. */
   readonly self?: string;
   /** pino logger; discovery logs through a `{ component: 'discovery' }` child. Silent when absent. */
-  readonly logger?: Logger;
+  readonly logger?: PinoLogger;
   /** Milliseconds clock, for tests (default Date.now). */
   readonly clock?: () => number;
 }
@@ -129,7 +130,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       1,
     );
     this.#self = options.self;
-    this.#log = options.logger?.child({ component: 'discovery' }) ?? pino({ enabled: false });
+    this.#log = childLogger(options.logger, { component: 'discovery' });
     this.#clock = options.clock ?? Date.now;
   }
 

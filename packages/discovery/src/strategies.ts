@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { KindredError, Resolver } from '@kindred/dns';
+import type { Logger } from '@kindred/interface';
 import { isPort } from '@kindred/interface';
 import { isValidHostPart, isValidNamePart } from '@kindred/node-identity';
-import type { Logger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
 import { DISCOVERY_ERRORS } from './errors.js';
 import type { Peer } from './peer.js';

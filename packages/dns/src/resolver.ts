@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import { type Logger, pino } from 'pino';
+import { childLogger, type Logger } from '@kindred/interface';
 import { DNS_DEFAULTS } from './defaults.js';
 import { DNS_ERRORS, KindredError } from './errors.js';
 import { asKindred, badConfig, deadlineError, exchangeError, negativeTtl, withTried } from './failures.js';
@@ -127,7 +127,7 @@ export class Resolver {
         ? parseNameserver(n, `nameservers[${i}]`)
         : checkNameserver(n, `nameservers[${i}]`),
     );
-    this.#log = options.logger?.child({ component: 'dns' }) ?? pino({ enabled: false });
+    this.#log = childLogger(options.logger, { component: 'dns' });
   }
 
   /** Reads resolv.conf and merges the options: the configuration the next lookup will use. */

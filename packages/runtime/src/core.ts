@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import type {
   MessageHandler,
   NodeApi,

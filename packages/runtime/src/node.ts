@@ -5,7 +5,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
-import pino, { type Logger } from 'pino';
+import { childLogger } from '@kindred/interface';
+import type { Logger } from 'pino';
 import type { MessageHandler, NodeApi, NodeStats, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
@@ -138,7 +139,7 @@ export class KNode implements NodeApi {
     this.name = options.name;
     this.creation = creation;
     this.hidden = hidden;
-    const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'runtime' });
+    const log = childLogger(options.logger, { component: 'runtime' });
     const core = new Core(this, { name: this.name, creation, hidden }, opts, log, options.distribution);
     this.#core = core;
     this.#sched = core.sched = new Scheduler(core);
