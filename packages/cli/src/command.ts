@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { KindredError } from '@kindred/dns';
-import { isPort } from '@kindred/interface';
+import { parsePort } from '@kindred/interface';
 
 /** Exit codes every kindred command uses. */
 export const EXIT = Object.freeze({
@@ -78,13 +78,12 @@ export function parsePortArg(
   opts: { allowZero?: boolean } = {},
 ): number | undefined {
   if (text === undefined || text === '') return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !isPort(n, opts)) {
-    throw new UsageError(
-      `${what} must be a port number ${opts.allowZero === true ? 0 : 1}-65535, got '${text}'`,
-    );
+  try {
+    return parsePort({ option: what, code: CLI_ERRORS.USAGE }, text, opts);
+  } catch (err) {
+    // The shared rule and wording, as a UsageError: a bad flag or variable exits 2.
+    throw new UsageError((err as Error).message);
   }
-  return n;
 }
 
 /** Writes one JSON document on its own line. */

@@ -11,7 +11,7 @@ describe('parsePortArg', () => {
       expect(() => parsePortArg(bad, '--port')).toThrow(
         expect.objectContaining({
           code: CLI_ERRORS.USAGE,
-          message: `--port must be a port number 1-65535, got '${bad}'`,
+          message: `--port must be a port number 1-65535, got ${JSON.stringify(bad)}`,
         }),
       );
     }

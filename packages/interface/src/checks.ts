@@ -71,11 +71,14 @@ export function checkPort(ctx: CheckContext, v: unknown, opts: { allowZero?: boo
   return v;
 }
 
-/** A port given as text (a flag or an environment variable): digits only, then {@link checkPort}. */
+/** A port given as text (a flag or an environment variable): digits only, in {@link isPort}'s range. */
 export function parsePort(ctx: CheckContext, raw: string, opts: { allowZero?: boolean } = {}): number {
-  if (!/^\d{1,5}$/.test(raw))
+  const n = Number(raw);
+  // The text as given in the refusal, whichever rule it broke.
+  if (!/^\d{1,5}$/.test(raw) || !isPort(n, opts)) {
     throw badOption(ctx, `a port number ${opts.allowZero === true ? 0 : 1}-65535`, raw);
-  return checkPort(ctx, Number(raw), opts);
+  }
+  return n;
 }
 
 /** A boolean. */
