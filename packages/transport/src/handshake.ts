@@ -456,25 +456,13 @@ export class AcceptorHandshake extends Handshake {
       this.#state = 'deciding';
       this.#decide(msg, this.#remoteAddress).then(
         (decision) => this.#decided(decision),
-        (err: unknown) =>
-          this.#refuse(
-            { refuse: 'not_allowed', reason: 'check_failed' },
-            `the acceptor's check failed: ${String(err)}`,
-          ),
+        (err: unknown) => this.#checkFailed(err),
       );
       return;
     }
     if (this.#state === 'reply' && msg.tag === 'r') {
       const peer = this.#peer as NameMsg;
-      const expected = computeDigest(this.params.cookie, {
-        role: 'reply',
-        initiator: peer.name,
-        acceptor: this.params.self,
-        initiatorChallenge: peer.challenge,
-        acceptorChallenge: this.#challenge,
-        initiatorFlags: peer.flags,
-        acceptorFlags: this.params.flags,
-      });
+      const expected = this.#digest('reply', peer);
       if (!digestsEqual(msg.digest, expected)) {
         this.fail(
           'bad_cookie',
@@ -491,23 +479,17 @@ export class AcceptorHandshake extends Handshake {
       this.#state = 'verifying';
       this.#verify(peer, this.#remoteAddress).then(
         (refusal) => (refusal === null ? this.#acknowledge() : this.#refuse(refusal, undefined)),
-        (err: unknown) =>
-          this.#refuse(
-            { refuse: 'not_allowed', reason: 'check_failed' },
-            `the acceptor's check failed: ${String(err)}`,
-          ),
+        (err: unknown) => this.#checkFailed(err),
       );
       return;
     }
     throw new HandshakeDecodeError(`unexpected '${msg.tag}' message in state ${this.#state}`);
   }
 
-  /** The initiator proved the cookie and passed the checks: ACK, and the connection is up. */
-  #acknowledge(): void {
-    if (this.finished) return;
-    const peer = this.#peer as NameMsg;
-    const ack = computeDigest(this.params.cookie, {
-      role: 'ack',
+  /** The digest of `role` for this handshake with `peer` (docs/protocol.md: both names, challenges and flags). */
+  #digest(role: 'reply' | 'ack', peer: NameMsg): Buffer {
+    return computeDigest(this.params.cookie, {
+      role,
       initiator: peer.name,
       acceptor: this.params.self,
       initiatorChallenge: peer.challenge,
@@ -515,6 +497,21 @@ export class AcceptorHandshake extends Handshake {
       initiatorFlags: peer.flags,
       acceptorFlags: this.params.flags,
     });
+  }
+
+  /** A check (the accept policy, the host check) threw: refused as not_allowed, reason check_failed. */
+  #checkFailed(err: unknown): void {
+    this.#refuse(
+      { refuse: 'not_allowed', reason: 'check_failed' },
+      `the acceptor's check failed: ${String(err)}`,
+    );
+  }
+
+  /** The initiator proved the cookie and passed the checks: ACK, and the connection is up. */
+  #acknowledge(): void {
+    if (this.finished) return;
+    const peer = this.#peer as NameMsg;
+    const ack = this.#digest('ack', peer);
     this.send(encodeHandshake({ tag: 'a', digest: ack }));
     this.finish(null, {
       name: peer.name,
