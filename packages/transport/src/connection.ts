@@ -360,7 +360,7 @@ export class Connection {
 
 /**
  * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is a MAC under
- * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128, HMAC-SHA256 past 1 KiB: see
+ * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128 up to 1 KiB, the Poly1305 tag of ChaCha20-Poly1305 past it: see
  * ./frame-tag.ts), the sequence counting every message (frames and ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {
