@@ -48,6 +48,8 @@ export interface BeamConnectionStats {
   ticksOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Atom cache references read in `131 68` headers (new entries and hits). */
+  atomCacheRefsIn: number;
 }
 
 const OPTION = (option: string) => ({ option, code: BEAM_NET_ERRORS.BEAM_NET_OPTION });
@@ -76,6 +78,7 @@ export class BeamConnection<T = unknown> extends EventEmitter {
     ticksOut: 0,
     bytesIn: 0,
     bytesOut: 0,
+    atomCacheRefsIn: 0,
   };
   readonly #socket: Socket;
   readonly #codec: TermCodec<T>;
@@ -236,6 +239,7 @@ export class BeamConnection<T = unknown> extends EventEmitter {
       );
     }
     const { refs, end } = readDistHeader(f, 2, this.#atomCache);
+    this.stats.atomCacheRefsIn += refs.length;
     return this.#decodeTerms(f, end, refs, false);
   }
 

@@ -1,0 +1,129 @@
+// The endpoint against real erl 25 (Debian's erlang-base) and a private epmd: ping both ways, visibility, sends
+// both ways, ticks, frozen peers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@kindred/test-support';
+import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
+import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
+import { JsNode } from '../helpers/js-node.js';
+import { atom, Pid, Tuple, tuple } from '../helpers/mini-codec.js';
+
+const id = runId();
+const cookie = `c_${id}`;
+let epmd: { port: number; proc: Proc; env: NodeJS.ProcessEnv };
+const cleanup: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  epmd = await startEpmd();
+});
+afterAll(async () => {
+  for (const f of cleanup.reverse()) await f().catch(() => {});
+  await epmd.proc.stop();
+});
+
+async function jsNode(name: string, extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {}): Promise<JsNode> {
+  const node = new JsNode({ name, cookie, epmdPort: epmd.port, listenHost: '127.0.0.1', ...extra });
+  cleanup.push(() => node.close());
+  return node.start();
+}
+
+async function erl(name: string, extra: string[] = [], c = cookie): Promise<Erl> {
+  const e = await Erl.start(name, c, epmd.env, extra);
+  cleanup.push(() => e.stop());
+  return e;
+}
+
+describe('BeamEndpoint with real erl', () => {
+  it('(a) erl pings the JS acceptor: pong, and the JS node is in nodes()', async () => {
+    const js = await jsNode(`jsa_${id}@127.0.0.1`);
+    const e = await erl(`ea_${id}@127.0.0.1`);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    expect(await e.eval('nodes()')).toBe(`['${js.name}']`);
+    expect(await e.eval('nodes(hidden)')).toBe('[]');
+    expect(js.endpoint.nodes()).toEqual([e.name]);
+  });
+
+  it('(a) a hidden JS node is in nodes(hidden) only', async () => {
+    const js = await jsNode(`jsh_${id}@127.0.0.1`, { hidden: true });
+    const e = await erl(`eh_${id}@127.0.0.1`);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    expect(await e.eval('nodes()')).toBe('[]');
+    expect(await e.eval('nodes(hidden)')).toBe(`['${js.name}']`);
+  });
+
+  it('(b) the JS initiator connects to erl, erl lists it in nodes(), and net_kernel answers is_auth', async () => {
+    const js = await jsNode(`jsb_${id}@127.0.0.1`);
+    const e = await erl(`eb_${id}@127.0.0.1`);
+    const conn = await js.endpoint.connect(e.name);
+    expect(conn.peerName).toBe(e.name);
+    expect((conn.flags & DFLAG.UNLINK_ID) !== 0n).toBe(true);
+    expect(await e.eval('nodes()')).toBe(`['${js.name}']`);
+    // ping from JS: {'$gen_call', {Pid, Ref}, {is_auth, Me}} to net_kernel -> {Ref, yes}
+    const from = js.pid();
+    const ref = js.ref();
+    js.regSend(e.name, from, 'net_kernel', tuple(atom('$gen_call'), tuple(from, ref), tuple(atom('is_auth'), atom(js.name))));
+    const reply = await until(() => js.received.find((r) => r.to instanceof Pid && r.to.id === from.id));
+    expect(reply.msg).toBeInstanceOf(Tuple);
+    expect(((reply.msg as Tuple).items[1] as { name: string }).name).toBe('yes');
+  });
+
+  it('(f) REG_SEND from erl to a JS registered name arrives; SEND from JS to an erl pid arrives', async () => {
+    const js = await jsNode(`jsf_${id}@127.0.0.1`);
+    const e = await erl(`ef_${id}@127.0.0.1`);
+    expect(await e.eval(`{echo, '${js.name}'} ! {self(), hello, 42, <<"bin">>, [1,2,3]}`)).toMatch(/hello/);
+    const got = await until(() => js.messagesTo('echo')[0]);
+    const msg = got.msg as Tuple;
+    expect(msg.items[0]).toBeInstanceOf(Pid);
+    expect(msg.items[1]).toEqual(atom('hello'));
+    expect(msg.items[2]).toBe(42);
+    expect(msg.items[3]).toEqual(Buffer.from('bin'));
+    expect(msg.items[4]).toEqual([1, 2, 3]);
+    // erl's shell process (the one evaluating) waits for a message from JS.
+    const erlPid = msg.items[0] as Pid;
+    js.send(e.name, erlPid, tuple(atom('echo'), atom('hello'), 7));
+    expect(await e.eval('receive M -> M after 5000 -> none end')).toBe('{echo,hello,7}');
+  });
+
+  it('(f) the 131 68 layout with the atom cache: erl sends cached atoms, both directions work', async () => {
+    const js = await jsNode(`jsc_${id}@127.0.0.1`, { flags: KINDRED_DIST_FLAGS | DFLAG.DIST_HDR_ATOM_CACHE });
+    const e = await erl(`ec_${id}@127.0.0.1`);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    const conn = js.endpoint.connection(e.name);
+    expect(conn !== undefined && (conn.flags & DFLAG.DIST_HDR_ATOM_CACHE) !== 0n).toBe(true);
+    await e.eval(`[{echo, '${js.name}'} ! {self(), N, some_atom} || N <- [1,2,3]]`);
+    await until(() => js.messagesTo('echo').length === 3);
+    for (const r of js.messagesTo('echo')) expect((r.msg as Tuple).items[2]).toEqual(atom('some_atom'));
+    expect(conn?.stats.atomCacheRefsIn).toBeGreaterThan(0);
+    const erlPid = (js.messagesTo('echo')[0]?.msg as Tuple).items[0] as Pid;
+    js.send(e.name, erlPid, tuple(atom('back'), 1));
+    expect(await e.eval('receive M -> M after 5000 -> none end')).toBe('{back,1}');
+  });
+
+  it('(e) with net_ticktime 4 an idle link survives 12 s, both ways', async () => {
+    const js = await jsNode(`jst_${id}@127.0.0.1`, { ticktimeMs: 4_000 });
+    const e = await erl(`et_${id}@127.0.0.1`, ['-kernel', 'net_ticktime', '4']);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    // erl watches the link for 12 s: a nodedown would arrive as a message.
+    const watched = await e.eval(
+      `monitor_node('${js.name}', true), receive {nodedown, _} -> nodedown after 12000 -> up end`,
+      30_000,
+    );
+    expect(watched).toBe('up');
+    expect(js.nodedowns).toEqual([]);
+    const conn = js.endpoint.connection(e.name);
+    expect(conn?.stats.ticksIn).toBeGreaterThan(0);
+    expect(conn?.stats.ticksOut).toBeGreaterThan(0);
+  });
+
+  it('(e) a SIGSTOPped erl is dropped with net_tick_timeout', async () => {
+    const js = await jsNode(`jss_${id}@127.0.0.1`, { ticktimeMs: 4_000 });
+    const e = await erl(`es_${id}@127.0.0.1`, ['-kernel', 'net_ticktime', '4']);
+    await js.endpoint.connect(e.name);
+    e.proc.signal('SIGSTOP');
+    try {
+      await until(() => js.nodedowns.length > 0, { timeoutMs: 20_000 });
+    } finally {
+      e.proc.signal('SIGCONT');
+    }
+    expect(js.nodedowns[0]).toEqual({ node: e.name, reason: 'net_tick_timeout', code: BEAM_NET_ERRORS.BEAM_TICK_TIMEOUT });
+  });
+});
