@@ -80,8 +80,20 @@ export async function initiateHandshake(
     const ourChallenge = newChallenge();
     socket.write(packet2(encodeChallengeReply(ourChallenge, genDigest(challenge.challenge, self.cookie))));
 
-    // recv_challenge_ack
-    const ackBody = await next();
+    // recv_challenge_ack. An OTP acceptor answers a right digest with the ack unconditionally and closes on a
+    // wrong one (logging "Invalid challenge reply."), so a close here means the cookies differ.
+    let ackBody: Buffer;
+    try {
+      ackBody = await next();
+    } catch (err) {
+      if ((err as { details?: { reason?: string } }).details?.reason !== 'connection_closed') throw err;
+      throw handshakeError(
+        'bad_cookie',
+        `${dialed} closed the connection after our challenge reply: the cookies differ; give both nodes the same cookie`,
+        { ...peer, observed: 'connection_closed' },
+        err,
+      );
+    }
     const ack = parse('challenge ack', () => decodeChallengeAck(ackBody));
     if (!digestMatches(ack, genDigest(ourChallenge, self.cookie))) {
       throw handshakeError(
