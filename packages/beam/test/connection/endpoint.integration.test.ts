@@ -1,9 +1,11 @@
 // The endpoint against real erl 25 (Debian's erlang-base) and a private epmd: ping both ways, visibility, sends
 // both ways, ticks, frozen peers.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@kindred/test-support';
 import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
 import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
+import { fixedNode, freePort } from '../helpers/pair.js';
 import { JsNode } from '../helpers/js-node.js';
 import { atom, Pid, Tuple, tuple } from '../helpers/mini-codec.js';
 
@@ -125,5 +127,63 @@ describe('BeamEndpoint with real erl', () => {
       e.proc.signal('SIGCONT');
     }
     expect(js.nodedowns[0]).toEqual({ node: e.name, reason: 'net_tick_timeout', code: BEAM_NET_ERRORS.BEAM_TICK_TIMEOUT });
+  });
+
+  it('(g) garbage, truncated handshakes and huge lengths close those sockets; erl still gets pong', async () => {
+    const js = await jsNode(`jsg_${id}@127.0.0.1`);
+    const e = await erl(`eg_${id}@127.0.0.1`);
+    const failures: { code: string; details?: { reason?: string } }[] = [];
+    js.endpoint.on('handshakeFailed', (err) => failures.push(err));
+    const send = async (bytes: Buffer): Promise<void> => {
+      const s = connect({ host: '127.0.0.1', port: js.endpoint.port });
+      s.on('error', () => {});
+      await new Promise((resolve) => s.once('connect', resolve));
+      s.end(bytes);
+      await new Promise((resolve) => s.once('close', resolve));
+    };
+    await send(Buffer.from('GET / HTTP/1.1\r\n\r\n')); // a length of 0x4745: too large
+    await send(Buffer.from([0x00, 0x05, 0x4e, 1, 2])); // a truncated name message
+    await send(Buffer.from([0xff, 0xff, 0x4e])); // a huge declared length
+    await send(Buffer.from([0x00, 0x03, 0x6e, 0x00, 0x05])); // an old 'n' name
+    await until(() => failures.length === 4);
+    expect(failures.map((f) => f.details?.reason).sort()).toEqual(['connection_closed', 'protocol_error', 'too_large', 'too_large']);
+    for (const f of failures) expect(f.code).toBe(BEAM_NET_ERRORS.BEAM_HANDSHAKE);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+  });
+
+  it('epmd-less: erl -erl_epmd_port and a JS node in fixed mode ping each other', async () => {
+    const port = await freePort('127.0.0.3');
+    const js = await fixedNode(`jsl_${id}`, port, { cookie });
+    cleanup.push(() => js.close());
+    const e = await Erl.start(`el_${id}@127.0.0.3`, cookie, { ...process.env, ERL_EPMD_PORT: String(await freePort()) }, [
+      '-erl_epmd_port',
+      String(port),
+      '-kernel',
+      'inet_dist_use_interface',
+      '{127,0,0,3}',
+    ]);
+    cleanup.push(() => e.stop());
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    js.endpoint.connection(e.name)?.close();
+    await until(() => js.endpoint.nodes().length === 0);
+    const conn = await js.endpoint.connect(e.name);
+    expect(conn.peerName).toBe(e.name);
+    expect(await e.eval('nodes()')).toBe(`['${js.name}']`);
+  });
+
+  it('the embedded epmd answers erl\'s PORT_PLEASE2 for the JS node', async () => {
+    const js = new (await import('../helpers/js-node.js')).JsNode({
+      name: `jse_${id}@127.0.0.2`,
+      cookie,
+      epmdPort: epmd.port,
+      discovery: { mode: 'embedded', host: '127.0.0.2' },
+      listenHost: '127.0.0.2',
+    });
+    cleanup.push(() => js.close());
+    await js.start();
+    expect(js.endpoint.epmdResponderPort).toBe(epmd.port);
+    const e = await erl(`ee_${id}@127.0.0.1`);
+    expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+    expect(await e.eval(`erl_epmd:names("127.0.0.2") =:= {ok, [{"jse_${id}", ${js.endpoint.port}}]}`)).toBe('true');
   });
 });
