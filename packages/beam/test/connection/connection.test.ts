@@ -1,10 +1,10 @@
 // BeamConnection on real loopback sockets between two JS endpoints (epmd-less): messages both ways in both layouts,
 // clean close with a reason, bounded sends, and what a hostile peer's bytes after a good handshake do.
 import { connect, type Socket } from 'node:net';
+import { SILENT_LOGGER } from '@kindred/interface';
+import { until } from '@kindred/test-support';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '@kindred/test-support';
-import { SILENT_LOGGER } from '@kindred/interface';
 import {
   BEAM_NET_ERRORS,
   type BeamConnection,
@@ -66,7 +66,9 @@ describe('BeamConnection', () => {
     const got = await until(() => b.messagesTo('inbox')[0]);
     expect(got.msg).toEqual(tuple(atom('hi'), 1, [2, 3]));
     b.send(a.name, from, atom('back'));
-    const back = await until(() => a.received.find((r) => r.msg instanceof Object && 'name' in (r.msg as object)));
+    const back = await until(() =>
+      a.received.find((r) => r.msg instanceof Object && 'name' in (r.msg as object)),
+    );
     expect(back.msg).toEqual(atom('back'));
   });
 
@@ -82,7 +84,9 @@ describe('BeamConnection', () => {
     const [a, b] = await pair();
     const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
     conn.send(tuple(1, a.pid(), b.pid()));
-    const c = await until(() => b.controls.find((x) => x.control instanceof Tuple && x.control.items[0] === 1));
+    const c = await until(() =>
+      b.controls.find((x) => x.control instanceof Tuple && x.control.items[0] === 1),
+    );
     expect(c.payload).toBeUndefined();
   });
 
@@ -94,7 +98,9 @@ describe('BeamConnection', () => {
     await until(() => b.nodedowns.length === 1);
     expect(b.nodedowns[0]).toMatchObject({ node: a.name, reason: 'connection_closed' });
     expect(a.nodedowns[0]).toMatchObject({ node: b.name, reason: 'normal' });
-    expect(() => conn.send(atom('late'))).toThrow(expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_CLOSED }));
+    expect(() => conn.send(atom('late'))).toThrow(
+      expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_CLOSED }),
+    );
   });
 
   it('refuses a message over maxFrameBytes and keeps the connection', async () => {
@@ -129,7 +135,11 @@ describe('BeamConnection', () => {
     await until(() => b.endpoint.nodes().length === 1);
     socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
     await until(() => b.nodedowns.length === 1);
-    expect(b.nodedowns[0]).toEqual({ node: 'x@127.0.0.99', reason: 'too_large', code: BEAM_NET_ERRORS.BEAM_FRAME });
+    expect(b.nodedowns[0]).toEqual({
+      node: 'x@127.0.0.99',
+      reason: 'too_large',
+      code: BEAM_NET_ERRORS.BEAM_FRAME,
+    });
     socket.destroy();
     const a = await fixedNode('a', port);
     nodes.push(a);

@@ -1,13 +1,13 @@
 // The endpoint against real erl 25 (Debian's erlang-base) and a private epmd: ping both ways, visibility, sends
 // both ways, ticks, frozen peers.
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@kindred/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
 import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
-import { fixedNode, freePort } from '../helpers/pair.js';
 import { JsNode } from '../helpers/js-node.js';
 import { atom, Pid, Tuple, tuple } from '../helpers/mini-codec.js';
+import { fixedNode, freePort } from '../helpers/pair.js';
 
 const id = runId();
 const cookie = `c_${id}`;
@@ -22,7 +22,10 @@ afterAll(async () => {
   await epmd.proc.stop();
 });
 
-async function jsNode(name: string, extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {}): Promise<JsNode> {
+async function jsNode(
+  name: string,
+  extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {},
+): Promise<JsNode> {
   const node = new JsNode({ name, cookie, epmdPort: epmd.port, listenHost: '127.0.0.1', ...extra });
   cleanup.push(() => node.close());
   return node.start();
@@ -62,7 +65,12 @@ describe('BeamEndpoint with real erl', () => {
     // ping from JS: {'$gen_call', {Pid, Ref}, {is_auth, Me}} to net_kernel -> {Ref, yes}
     const from = js.pid();
     const ref = js.ref();
-    js.regSend(e.name, from, 'net_kernel', tuple(atom('$gen_call'), tuple(from, ref), tuple(atom('is_auth'), atom(js.name))));
+    js.regSend(
+      e.name,
+      from,
+      'net_kernel',
+      tuple(atom('$gen_call'), tuple(from, ref), tuple(atom('is_auth'), atom(js.name))),
+    );
     const reply = await until(() => js.received.find((r) => r.to instanceof Pid && r.to.id === from.id));
     expect(reply.msg).toBeInstanceOf(Tuple);
     expect(((reply.msg as Tuple).items[1] as { name: string }).name).toBe('yes');
@@ -95,8 +103,8 @@ describe('BeamEndpoint with real erl', () => {
     await until(() => js.messagesTo('echo').length === 3);
     for (const r of js.messagesTo('echo')) expect((r.msg as Tuple).items[2]).toEqual(atom('some_atom'));
     expect(conn?.stats.atomCacheRefsIn).toBeGreaterThan(0);
-    const erlPid = (js.messagesTo('echo')[0]?.msg as Tuple).items[0] as Pid;
-    js.send(e.name, erlPid, tuple(atom('back'), 1));
+    const first = js.messagesTo('echo')[0]?.msg as Tuple;
+    js.send(e.name, first.items[0] as Pid, tuple(atom('back'), 1));
     expect(await e.eval('receive M -> M after 5000 -> none end')).toBe('{back,1}');
   });
 
@@ -126,7 +134,11 @@ describe('BeamEndpoint with real erl', () => {
     } finally {
       e.proc.signal('SIGCONT');
     }
-    expect(js.nodedowns[0]).toEqual({ node: e.name, reason: 'net_tick_timeout', code: BEAM_NET_ERRORS.BEAM_TICK_TIMEOUT });
+    expect(js.nodedowns[0]).toEqual({
+      node: e.name,
+      reason: 'net_tick_timeout',
+      code: BEAM_NET_ERRORS.BEAM_TICK_TIMEOUT,
+    });
   });
 
   it('(g) garbage, truncated handshakes and huge lengths close those sockets; erl still gets pong', async () => {
@@ -146,7 +158,12 @@ describe('BeamEndpoint with real erl', () => {
     await send(Buffer.from([0xff, 0xff, 0x4e])); // a huge declared length
     await send(Buffer.from([0x00, 0x03, 0x6e, 0x00, 0x05])); // an old 'n' name
     await until(() => failures.length === 4);
-    expect(failures.map((f) => f.details?.reason).sort()).toEqual(['connection_closed', 'protocol_error', 'too_large', 'too_large']);
+    expect(failures.map((f) => f.details?.reason).sort()).toEqual([
+      'connection_closed',
+      'protocol_error',
+      'too_large',
+      'too_large',
+    ]);
     for (const f of failures) expect(f.code).toBe(BEAM_NET_ERRORS.BEAM_HANDSHAKE);
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
   });
@@ -155,13 +172,12 @@ describe('BeamEndpoint with real erl', () => {
     const port = await freePort('127.0.0.3');
     const js = await fixedNode(`jsl_${id}`, port, { cookie });
     cleanup.push(() => js.close());
-    const e = await Erl.start(`el_${id}@127.0.0.3`, cookie, { ...process.env, ERL_EPMD_PORT: String(await freePort()) }, [
-      '-erl_epmd_port',
-      String(port),
-      '-kernel',
-      'inet_dist_use_interface',
-      '{127,0,0,3}',
-    ]);
+    const e = await Erl.start(
+      `el_${id}@127.0.0.3`,
+      cookie,
+      { ...process.env, ERL_EPMD_PORT: String(await freePort()) },
+      ['-erl_epmd_port', String(port), '-kernel', 'inet_dist_use_interface', '{127,0,0,3}'],
+    );
     cleanup.push(() => e.stop());
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
     js.endpoint.connection(e.name)?.close();
@@ -171,7 +187,7 @@ describe('BeamEndpoint with real erl', () => {
     expect(await e.eval('nodes()')).toBe(`['${js.name}']`);
   });
 
-  it('the embedded epmd answers erl\'s PORT_PLEASE2 for the JS node', async () => {
+  it("the embedded epmd answers erl's PORT_PLEASE2 for the JS node", async () => {
     const js = new (await import('../helpers/js-node.js')).JsNode({
       name: `jse_${id}@127.0.0.2`,
       cookie,
@@ -184,6 +200,8 @@ describe('BeamEndpoint with real erl', () => {
     expect(js.endpoint.epmdResponderPort).toBe(epmd.port);
     const e = await erl(`ee_${id}@127.0.0.1`);
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
-    expect(await e.eval(`erl_epmd:names("127.0.0.2") =:= {ok, [{"jse_${id}", ${js.endpoint.port}}]}`)).toBe('true');
+    expect(await e.eval(`erl_epmd:names("127.0.0.2") =:= {ok, [{"jse_${id}", ${js.endpoint.port}}]}`)).toBe(
+      'true',
+    );
   });
 });

@@ -1,7 +1,8 @@
 // EpmdClient against the real epmd binary (Debian's erlang-base) on a private port: ALIVE2 with the held socket,
 // PORT_PLEASE2, NAMES, a taken name, unregistering by closing, and re-registration after epmd restarts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { until } from '@kindred/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEAM_NET_ERRORS, EPMD_NODE_TYPE, EpmdClient } from '../../src/index.js';
 import { type Proc, runId, startEpmd } from '../helpers/erl.js';
 
@@ -21,7 +22,13 @@ describe('EpmdClient with the real epmd', () => {
     const reg = await client.register({ name: `r_${id}`, port: 45_678 });
     expect(reg.creation).toBeGreaterThan(3);
     const info = await client.portPlease('127.0.0.1', `r_${id}`);
-    expect(info).toMatchObject({ name: `r_${id}`, port: 45_678, nodeType: EPMD_NODE_TYPE.normal, highestVersion: 6, lowestVersion: 6 });
+    expect(info).toMatchObject({
+      name: `r_${id}`,
+      port: 45_678,
+      nodeType: EPMD_NODE_TYPE.normal,
+      highestVersion: 6,
+      lowestVersion: 6,
+    });
     const names = await client.names('127.0.0.1');
     expect(names.epmdPort).toBe(epmd.port);
     expect(names.names).toContainEqual({ name: `r_${id}`, port: 45_678 });
@@ -113,5 +120,8 @@ async function startEpmdOn(port: number): Promise<Proc> {
 it('unreachable epmd is KINDRED_ERR_EPMD unreachable', async () => {
   const { freePort } = await import('@kindred/test-support');
   const client = new EpmdClient({ port: await freePort() });
-  await expect(client.names('127.0.0.1')).rejects.toMatchObject({ code: BEAM_NET_ERRORS.EPMD, details: { reason: 'unreachable' } });
+  await expect(client.names('127.0.0.1')).rejects.toMatchObject({
+    code: BEAM_NET_ERRORS.EPMD,
+    details: { reason: 'unreachable' },
+  });
 });

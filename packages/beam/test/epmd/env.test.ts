@@ -9,7 +9,10 @@ describe('epmdPortFromEnv', () => {
   });
   it('refuses a value that is not a port, naming the variable', () => {
     expect(() => epmdPortFromEnv({ ERL_EPMD_PORT: 'x' })).toThrow(
-      expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_NET_OPTION, details: { option: 'ERL_EPMD_PORT' } }),
+      expect.objectContaining({
+        code: BEAM_NET_ERRORS.BEAM_NET_OPTION,
+        details: { option: 'ERL_EPMD_PORT' },
+      }),
     );
   });
 });
@@ -20,6 +23,8 @@ describe('fixedPortResolver (epmd-less)', () => {
     expect(r.mode).toBe('fixed');
     expect(await r.portOf({ name: 'a', host: 'h1.example' })).toBe(45_000);
     expect(await r.portOf({ name: 'b', host: '10.0.0.1' })).toBe(45_000);
-    expect(() => fixedPortResolver(0)).toThrow(expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_NET_OPTION }));
+    expect(() => fixedPortResolver(0)).toThrow(
+      expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_NET_OPTION }),
+    );
   });
 });

@@ -50,7 +50,10 @@ describe('EPMD wire format', () => {
 
   it('ALIVE2_X_RESP and the old ALIVE2_RESP decode', () => {
     expect(decodeAlive2Response(Buffer.from('760100000063', 'hex'))).toEqual({ result: 1, creation: 99 });
-    expect(decodeAlive2Response(encodeAlive2Response(0, 0xdeadbeef))).toEqual({ result: 0, creation: 0xdeadbeef });
+    expect(decodeAlive2Response(encodeAlive2Response(0, 0xdeadbeef))).toEqual({
+      result: 0,
+      creation: 0xdeadbeef,
+    });
     expect(decodeAlive2Response(Buffer.from('7900', 'hex'))).toBeUndefined();
     expect(decodeAlive2Response(Buffer.from('79000007', 'hex'))).toEqual({ result: 0, creation: 7 });
     expect(() => decodeAlive2Response(Buffer.from([1]))).toThrow();

@@ -8,7 +8,9 @@ afterEach(async () => {
   for (const r of open.splice(0)) await r.close();
 });
 
-async function responder(extra: Partial<ConstructorParameters<typeof EpmdResponder>[0]> = {}): Promise<EpmdResponder> {
+async function responder(
+  extra: Partial<ConstructorParameters<typeof EpmdResponder>[0]> = {},
+): Promise<EpmdResponder> {
   const r = new EpmdResponder({ name: 'me', nodePort: 4_370, port: 0, host: '127.0.0.1', ...extra });
   open.push(r);
   await r.listen();
@@ -31,7 +33,11 @@ describe('EpmdResponder', () => {
   it('answers PORT_PLEASE2 for its node and 119 1 for any other name', async () => {
     const r = await responder();
     const client = new EpmdClient({ port: r.port });
-    expect(await client.portPlease('127.0.0.1', 'me')).toMatchObject({ name: 'me', port: 4_370, nodeType: EPMD_NODE_TYPE.normal });
+    expect(await client.portPlease('127.0.0.1', 'me')).toMatchObject({
+      name: 'me',
+      port: 4_370,
+      nodeType: EPMD_NODE_TYPE.normal,
+    });
     expect(await client.portPlease('127.0.0.1', 'other')).toBeUndefined();
     expect(r.counts.portPlease).toBe(2);
   });
@@ -46,7 +52,9 @@ describe('EpmdResponder', () => {
 
   it('refuses ALIVE2 from another node (result 1)', async () => {
     const r = await responder();
-    await expect(new EpmdClient({ port: r.port }).register({ name: 'intruder', port: 1 })).rejects.toMatchObject({
+    await expect(
+      new EpmdClient({ port: r.port }).register({ name: 'intruder', port: 1 }),
+    ).rejects.toMatchObject({
       code: BEAM_NET_ERRORS.EPMD,
       details: { reason: 'taken' },
     });
@@ -54,7 +62,8 @@ describe('EpmdResponder', () => {
 
   it('closes on KILL, STOP, DUMP, unknown tags and oversized requests without answering', async () => {
     const r = await responder({ maxRequestBytes: 64 });
-    for (const tag of [107, 115, 100, 1]) expect(await raw(r.port, Buffer.from([0, 1, tag]))).toEqual(Buffer.alloc(0));
+    for (const tag of [107, 115, 100, 1])
+      expect(await raw(r.port, Buffer.from([0, 1, tag]))).toEqual(Buffer.alloc(0));
     expect(await raw(r.port, Buffer.from([0x10, 0x00, 122]))).toEqual(Buffer.alloc(0));
     expect(r.counts.refused).toBe(5);
   });
@@ -68,7 +77,10 @@ describe('EpmdResponder', () => {
   it('refuses a busy port with KINDRED_ERR_EPMD listen_failed', async () => {
     const r = await responder();
     const again = new EpmdResponder({ name: 'me', nodePort: 1, port: r.port, host: '127.0.0.1' });
-    await expect(again.listen()).rejects.toMatchObject({ code: BEAM_NET_ERRORS.EPMD, details: { reason: 'listen_failed' } });
+    await expect(again.listen()).rejects.toMatchObject({
+      code: BEAM_NET_ERRORS.EPMD,
+      details: { reason: 'listen_failed' },
+    });
   });
 
   it('checks its options', () => {

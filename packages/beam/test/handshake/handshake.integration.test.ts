@@ -1,7 +1,8 @@
 // The handshake's refusals against real erl 25: wrong cookie both ways, a name that is not the one dialed, name
 // legality, a missing mandatory flag. Each with what erl prints and what kindred reports.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { NODE_IDENTITY_ERRORS } from '@kindred/node-identity';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
 import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
 import { JsNode, memoryLogger } from '../helpers/js-node.js';
@@ -19,7 +20,10 @@ afterAll(async () => {
   await epmd.proc.stop();
 });
 
-async function jsNode(name: string, extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {}): Promise<JsNode> {
+async function jsNode(
+  name: string,
+  extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {},
+): Promise<JsNode> {
   const node = new JsNode({ name, cookie, epmdPort: epmd.port, listenHost: '127.0.0.1', ...extra });
   cleanup.push(() => node.close());
   return node.start();
@@ -32,7 +36,7 @@ async function erl(name: string, c = cookie): Promise<Erl> {
 }
 
 describe('the handshake against real erl', () => {
-  it('(c) wrong cookie, erl dials: pang, and the JS acceptor logs erl\'s line', async () => {
+  it("(c) wrong cookie, erl dials: pang, and the JS acceptor logs erl's line", async () => {
     const logger = memoryLogger();
     const js = await jsNode(`jwc_${id}@127.0.0.1`, { logger });
     const e = await erl(`ewc_${id}@127.0.0.1`, `other_${id}`);
@@ -81,7 +85,7 @@ describe('the handshake against real erl', () => {
     await e.proc.waitFor(/Hostname localhost is illegal/);
   });
 
-  it('a JS node without BIG_CREATION is refused by erl with erl\'s message, both ways', async () => {
+  it("a JS node without BIG_CREATION is refused by erl with erl's message, both ways", async () => {
     const flags = KINDRED_DIST_FLAGS & ~DFLAG.BIG_CREATION & ~DFLAG.MANDATORY_25_DIGEST;
     const js = await jsNode(`jmf_${id}@127.0.0.1`, { flags });
     const e = await erl(`emf_${id}@127.0.0.1`);

@@ -107,7 +107,12 @@ export class Erl {
   }
 
   /** Starts `erl -name <name>` with the cookie, ERL_EPMD_PORT from `env`, and `extra` arguments. */
-  static async start(name: string, cookie: string, env: NodeJS.ProcessEnv, extra: string[] = []): Promise<Erl> {
+  static async start(
+    name: string,
+    cookie: string,
+    env: NodeJS.ProcessEnv,
+    extra: string[] = [],
+  ): Promise<Erl> {
     const nameFlag = name.split('@')[1]?.includes('.') === true ? '-name' : '-sname';
     const proc = new Proc(
       'erl',

@@ -43,7 +43,19 @@ export class Float {
 export class Opaque {
   constructor(readonly bytes: Buffer) {}
 }
-export type Term = number | bigint | Atom | Tuple | Term[] | Pid | Ref | Buffer | Improper | MapTerm | Float | Opaque;
+export type Term =
+  | number
+  | bigint
+  | Atom
+  | Tuple
+  | Term[]
+  | Pid
+  | Ref
+  | Buffer
+  | Improper
+  | MapTerm
+  | Float
+  | Opaque;
 
 export const atom = (name: string): Atom => new Atom(name);
 export const tuple = (...items: Term[]): Tuple => new Tuple(...items);
@@ -77,7 +89,10 @@ function decodeAt(b: Buffer, o: number, cache: readonly string[]): { term: Term;
       let v = 0n;
       for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b.readUInt8(o + i));
       const value = sign === 0 ? v : -v;
-      const term = value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+      const term =
+        value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(value)
+          : value;
       return { term, end: o + n };
     }
     case 70:
@@ -170,7 +185,10 @@ function decodeAt(b: Buffer, o: number, cache: readonly string[]): { term: Term;
       const { name } = atomAt();
       need(12);
       void start;
-      return { term: new Pid(name, b.readUInt32BE(o), b.readUInt32BE(o + 4), b.readUInt32BE(o + 8)), end: o + 12 };
+      return {
+        term: new Pid(name, b.readUInt32BE(o), b.readUInt32BE(o + 4), b.readUInt32BE(o + 8)),
+        end: o + 12,
+      };
     }
     case 89:
     case 120: {
@@ -269,7 +287,9 @@ function encodeTerm(t: Term, out: Buffer[]): void {
   } else if (t instanceof Ref) {
     const b = Buffer.alloc(4 + 4 * t.ids.length);
     b.writeUInt32BE(t.creation, 0);
-    t.ids.forEach((id, i) => b.writeUInt32BE(id, 4 + 4 * i));
+    t.ids.forEach((id, i) => {
+      b.writeUInt32BE(id, 4 + 4 * i);
+    });
     out.push(Buffer.from([90, t.ids.length >> 8, t.ids.length & 255]), atomBytes(t.node), b);
   } else if (t instanceof MapTerm) {
     const h = Buffer.alloc(5);
