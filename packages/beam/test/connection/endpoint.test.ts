@@ -111,6 +111,25 @@ describe('BeamEndpoint', () => {
     });
   });
 
+  it('a short-name node refuses dotted hosts before dialing', async () => {
+    const e = new BeamEndpoint({
+      name: 's@myhost',
+      cookie: 'c',
+      codec: miniCodec,
+      discovery: { mode: 'fixed', port: await freePort() },
+      listenHost: '127.0.0.1',
+    });
+    await e.start();
+    try {
+      expect(e.mode).toBe('shortnames');
+      await expect(e.connect('b@h.example')).rejects.toMatchObject({
+        code: NODE_IDENTITY_ERRORS.ILLEGAL_HOSTNAME,
+      });
+    } finally {
+      await e.close();
+    }
+  });
+
   it('checks its options and refuses FRAGMENTS', () => {
     const base = { name: 'a@h.example', cookie: 'c', codec: miniCodec };
     expect(() => new BeamEndpoint({ ...base, flags: KINDRED_DIST_FLAGS | DFLAG.FRAGMENTS })).toThrow(
