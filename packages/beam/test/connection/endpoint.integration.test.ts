@@ -1,9 +1,17 @@
 // The endpoint against real erl 25 (Debian's erlang-base) and a private epmd: ping both ways, visibility, sends
 // both ways, ticks, frozen peers.
 import { connect } from 'node:net';
+import { SILENT_LOGGER } from '@kindred/interface';
 import { until } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
+import {
+  BEAM_NET_ERRORS,
+  DFLAG,
+  type HandshakeSelf,
+  initiateHandshake,
+  KINDRED_DIST_FLAGS,
+  MANDATORY_FLAGS_25,
+} from '../../src/index.js';
 import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
 import { JsNode } from '../helpers/js-node.js';
 import { atom, Pid, Tuple, tuple } from '../helpers/mini-codec.js';
@@ -35,6 +43,19 @@ async function erl(name: string, extra: string[] = [], c = cookie): Promise<Erl>
   const e = await Erl.start(name, c, epmd.env, extra);
   cleanup.push(() => e.stop());
   return e;
+}
+
+/** A raw peer `x@127.0.0.99` for writing bytes after a real handshake. */
+function rawSelf(): HandshakeSelf {
+  return {
+    name: 'x@127.0.0.99',
+    cookie,
+    creation: 42,
+    flags: KINDRED_DIST_FLAGS | DFLAG.PUBLISHED,
+    requiredFlags: MANDATORY_FLAGS_25,
+    setupTimeoutMs: 5_000,
+    logger: SILENT_LOGGER,
+  };
 }
 
 describe('BeamEndpoint with real erl', () => {
@@ -165,7 +186,38 @@ describe('BeamEndpoint with real erl', () => {
       'too_large',
     ]);
     for (const f of failures) expect(f.code).toBe(BEAM_NET_ERRORS.BEAM_HANDSHAKE);
+    // After a good handshake: a huge declared length, then a frame that is not the negotiated layout.
+    for (const junk of [Buffer.from([0xff, 0xff, 0xff, 0xff]), Buffer.from([0, 0, 0, 2, 131, 68])]) {
+      const downs = js.nodedowns.length;
+      const s = connect({ host: '127.0.0.1', port: js.endpoint.port });
+      s.on('error', () => {});
+      await new Promise((resolve) => s.once('connect', resolve));
+      await initiateHandshake(s, rawSelf(), js.name);
+      s.resume();
+      s.write(junk);
+      await until(() => js.nodedowns.length > downs);
+      expect(js.nodedowns[downs]).toMatchObject({ node: 'x@127.0.0.99', code: BEAM_NET_ERRORS.BEAM_FRAME });
+      s.destroy();
+    }
+    expect(js.nodedowns.map((d) => d.reason)).toEqual(['too_large', 'frame_error']);
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
+  });
+
+  it('simultaneous connects between erl and the JS node leave one connection', async () => {
+    const js = await jsNode(`jsx_${id}@127.0.0.1`);
+    const e = await erl(`ex_${id}@127.0.0.1`);
+    for (let round = 0; round < 3; round++) {
+      const [conn, erlSide] = await Promise.all([
+        js.endpoint.connect(e.name),
+        e.eval(`net_kernel:connect_node('${js.name}')`),
+      ]);
+      expect(erlSide).toBe('true');
+      await until(() => js.endpoint.connection(e.name) === conn);
+      expect(await e.eval('nodes()')).toBe(`['${js.name}']`);
+      expect(js.endpoint.nodes()).toEqual([e.name]);
+      expect(await e.eval(`erlang:disconnect_node('${js.name}')`)).toBe('true');
+      await until(() => js.endpoint.nodes().length === 0);
+    }
   });
 
   it('epmd-less: erl -erl_epmd_port and a JS node in fixed mode ping each other', async () => {
