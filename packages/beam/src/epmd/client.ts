@@ -57,14 +57,19 @@ export class EpmdRegistration extends EventEmitter {
   #socket: Socket;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
-  readonly #client: EpmdClient;
-  readonly #options: EpmdRegisterOptions;
+  readonly #registerAgain: () => Promise<{ socket: Socket }>;
+  readonly #reconnectIntervalMs: number;
 
-  /** @internal */
-  constructor(client: EpmdClient, options: EpmdRegisterOptions, socket: Socket, creation: number) {
+  /** @internal made by {@link EpmdClient.register} */
+  constructor(
+    registerAgain: () => Promise<{ socket: Socket }>,
+    reconnectIntervalMs: number,
+    socket: Socket,
+    creation: number,
+  ) {
     super();
-    this.#client = client;
-    this.#options = options;
+    this.#registerAgain = registerAgain;
+    this.#reconnectIntervalMs = reconnectIntervalMs;
     this.creation = creation;
     this.#socket = socket;
     this.#watch(socket);
@@ -88,7 +93,7 @@ export class EpmdRegistration extends EventEmitter {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;
-      this.#client.alive2(this.#options).then(
+      this.#registerAgain().then(
         ({ socket }) => {
           if (this.#closed) {
             socket.destroy();
@@ -100,7 +105,7 @@ export class EpmdRegistration extends EventEmitter {
         },
         () => this.#schedule(),
       );
-    }, this.#client.reconnectIntervalMs);
+    }, this.#reconnectIntervalMs);
     this.#timer.unref();
   }
 
@@ -119,8 +124,7 @@ export class EpmdRegistration extends EventEmitter {
 export class EpmdClient {
   /** EPMD's port this client uses on every host. */
   readonly port: number;
-  /** @internal */
-  readonly reconnectIntervalMs: number;
+  readonly #reconnectIntervalMs: number;
   readonly #timeoutMs: number;
   readonly #log: Logger;
 
@@ -130,7 +134,7 @@ export class EpmdClient {
       OPTION('requestTimeoutMs'),
       options.requestTimeoutMs ?? EPMD_DEFAULTS.requestTimeoutMs,
     );
-    this.reconnectIntervalMs = checkPositiveInt(
+    this.#reconnectIntervalMs = checkPositiveInt(
       OPTION('reconnectIntervalMs'),
       options.reconnectIntervalMs ?? EPMD_DEFAULTS.reconnectIntervalMs,
     );
@@ -146,13 +150,13 @@ export class EpmdClient {
   async register(options: EpmdRegisterOptions): Promise<EpmdRegistration> {
     checkNonEmptyString(OPTION('name'), options.name);
     checkPort(OPTION('port'), options.port);
-    const { socket, creation } = await this.alive2(options);
+    const { socket, creation } = await this.#alive2(options);
     this.#log.debug({ name: options.name, creation }, 'registered with epmd');
-    return new EpmdRegistration(this, options, socket, creation);
+    return new EpmdRegistration(() => this.#alive2(options), this.#reconnectIntervalMs, socket, creation);
   }
 
-  /** @internal one ALIVE2 exchange; resolves with the still-open socket. */
-  async alive2(options: EpmdRegisterOptions): Promise<{ socket: Socket; creation: number }> {
+  /** One ALIVE2 exchange; resolves with the still-open socket. */
+  async #alive2(options: EpmdRegisterOptions): Promise<{ socket: Socket; creation: number }> {
     const info: EpmdNodeInfo = {
       name: options.name,
       port: options.port,

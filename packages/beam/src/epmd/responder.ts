@@ -58,8 +58,7 @@ export class EpmdResponder {
   readonly #maxConnections: number;
   readonly #sockets = new Set<Socket>();
   readonly #log: Logger;
-  /** Requests answered or refused, by outcome, for tests and diagnostics. */
-  readonly counts = { portPlease: 0, names: 0, refused: 0 };
+  readonly #counts = { portPlease: 0, names: 0, refused: 0 };
 
   constructor(options: EpmdResponderOptions) {
     checkNonEmptyString(OPTION('name'), options.name);
@@ -90,6 +89,11 @@ export class EpmdResponder {
       options.maxConnections ?? EPMD_DEFAULTS.responderMaxConnections,
     );
     this.#log = childLogger(options.logger, { component: 'epmd-responder' });
+  }
+
+  /** Requests answered (PORT_PLEASE2, NAMES) and connections refused so far. */
+  stats(): { portPlease: number; names: number; refused: number } {
+    return { ...this.#counts };
   }
 
   /** The port the responder listens on (the bound one after {@link EpmdResponder.listen}). */
@@ -128,7 +132,7 @@ export class EpmdResponder {
 
   #accept(socket: Socket): void {
     if (this.#sockets.size >= this.#maxConnections) {
-      this.counts.refused++;
+      this.#counts.refused++;
       socket.destroy();
       return;
     }
@@ -158,18 +162,18 @@ export class EpmdResponder {
   #answer(socket: Socket, tag: number, body: Buffer): void {
     switch (tag) {
       case EPMD_TAG.PORT_PLEASE2_REQ: {
-        this.counts.portPlease++;
+        this.#counts.portPlease++;
         const name = body.toString('utf8');
         socket.end(encodePort2Response(name === this.#info.name ? this.#info : undefined));
         return;
       }
       case EPMD_TAG.NAMES_REQ:
-        this.counts.names++;
+        this.#counts.names++;
         socket.end(encodeNamesResponse(this.#port, [{ name: this.#info.name, port: this.#info.port }]));
         return;
       case EPMD_TAG.ALIVE2_REQ:
         // Another node on this host tries to register: this epmd serves one node only.
-        this.counts.refused++;
+        this.#counts.refused++;
         socket.end(encodeAlive2Response(1, 0));
         return;
       default:
@@ -179,7 +183,7 @@ export class EpmdResponder {
   }
 
   #refuse(socket: Socket, reason: string): void {
-    this.counts.refused++;
+    this.#counts.refused++;
     this.#log.debug({ reason, peer: { address: socket.remoteAddress } }, 'embedded epmd refused a request');
     socket.destroy();
   }

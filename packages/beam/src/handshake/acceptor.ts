@@ -86,6 +86,9 @@ export async function acceptHandshake(
     }
     const status = decide(name.name, name.flags);
     socket.write(packet2(encodeStatus(status)));
+    if (status === 'not_allowed') {
+      self.logger.error(peer, `** Connection attempt from disallowed node '${name.name}' ** `);
+    }
     if (status === 'nok' || status === 'not_allowed') {
       throw handshakeError(status, `refused ${name.name} with ${status}`, peer);
     }

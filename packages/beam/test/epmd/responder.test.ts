@@ -39,7 +39,7 @@ describe('EpmdResponder', () => {
       nodeType: EPMD_NODE_TYPE.normal,
     });
     expect(await client.portPlease('127.0.0.1', 'other')).toBeUndefined();
-    expect(r.counts.portPlease).toBe(2);
+    expect(r.stats().portPlease).toBe(2);
   });
 
   it('answers NAMES with its own port and node, as erl_epmd expects', async () => {
@@ -65,13 +65,13 @@ describe('EpmdResponder', () => {
     for (const tag of [107, 115, 100, 1])
       expect(await raw(r.port, Buffer.from([0, 1, tag]))).toEqual(Buffer.alloc(0));
     expect(await raw(r.port, Buffer.from([0x10, 0x00, 122]))).toEqual(Buffer.alloc(0));
-    expect(r.counts.refused).toBe(5);
+    expect(r.stats().refused).toBe(5);
   });
 
   it('closes a connection that sends nothing within requestTimeoutMs', async () => {
     const r = await responder({ requestTimeoutMs: 50 });
     expect(await raw(r.port, Buffer.alloc(0), false)).toEqual(Buffer.alloc(0));
-    expect(r.counts.refused).toBe(1);
+    expect(r.stats().refused).toBe(1);
   });
 
   it('refuses a busy port with KINDRED_ERR_EPMD listen_failed', async () => {

@@ -75,9 +75,14 @@ describe('acceptHandshake', () => {
 
   it('the decision is sent as the status: nok and not_allowed fail both sides', async () => {
     for (const status of ['nok', 'not_allowed'] as const) {
-      const [ra, rb] = await run({}, {}, () => status);
+      const logger = memoryLogger();
+      const [ra, rb] = await run({}, { logger }, () => status);
       expect(ra).toMatchObject({ status: 'rejected', reason: { details: { reason: status } } });
       expect(rb).toMatchObject({ status: 'rejected', reason: { details: { reason: status } } });
+      // erl logs a disallowed node, not a lost tie.
+      expect(logger.lines.map((l) => l.msg)).toEqual(
+        status === 'not_allowed' ? ["** Connection attempt from disallowed node 'a@h.example' ** "] : [],
+      );
     }
   });
 
