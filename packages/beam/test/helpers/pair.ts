@@ -1,5 +1,5 @@
-// Two JS endpoints on loopback, epmd-less (each dials the other on its fixed port is impossible on one address, so
-// the tests give each endpoint its own loopback address and one shared port).
+// JS endpoints on loopback, epmd-less: every node listens on the same port, so each gets its own loopback address
+// (127.0.0.N) and its name says which.
 import { freePort } from '@kindred/test-support';
 import { JsNode } from './js-node.js';
 
