@@ -20,7 +20,6 @@ export interface EncodeCallOptions {
   headroom?: number;
 }
 
-const MAX_U32 = 0xffff_ffff;
 const I32_MIN = -0x8000_0000;
 const I32_MAX = 0x7fff_ffff;
 
@@ -211,10 +210,11 @@ export class TermEncoder {
       return;
     }
     if (v instanceof Port) {
-      // erts writes V4_PORT_EXT only when the id needs more than 32 bits.
+      // erts (OTP 25) writes V4_PORT_EXT once the id needs more than 28 bits (the old port-number width), not 32:
+      // checked against erl, where a NEW_PORT_EXT id of 0x10000000 comes back as V4_PORT_EXT.
       if (v.id < 0n || v.id > 0xffff_ffff_ffff_ffffn)
         throw this.#fail('a port id is an unsigned 64-bit integer', v.id);
-      const wide = v.id > BigInt(MAX_U32);
+      const wide = v.id > 0x0fff_ffffn;
       this.#u8(wide ? T.V4_PORT : T.NEW_PORT);
       this.#atom(v.node);
       this.#ensure(8);
