@@ -42,6 +42,7 @@ export interface DecodeCallOptions {
   atomCache?: ReadonlyArray<Atom | undefined>;
 }
 
+const ATOM_SLOTS = 256;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
@@ -52,6 +53,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 export class TermDecoder {
   readonly #options: ResolvedDecoderOptions;
   readonly #atoms = new Map<string, Atom>();
+  readonly #slotBytes: (Buffer | undefined)[] = new Array(ATOM_SLOTS);
+  readonly #slotAtoms: (Atom | undefined)[] = new Array(ATOM_SLOTS);
   #buf: Buffer = Buffer.alloc(0);
   #pos = 0;
   #end = 0;
@@ -395,11 +398,28 @@ export class TermDecoder {
     this.#need(len);
     const start = this.#pos;
     const stop = start + len;
+    // Hot path: the same few ASCII atoms (node names, keys, tags) repeat in every message. A direct-mapped cache
+    // keyed by their bytes returns the Atom without making a string or hashing one.
     let ascii = true;
+    let h = len;
     for (let i = start; i < stop; i++) {
-      if (buf[i]! > 0x7f) {
+      const b = buf[i]!;
+      if (b > 0x7f) {
         ascii = false;
         break;
+      }
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    const slot = h & (ATOM_SLOTS - 1);
+    if (ascii) {
+      const key = this.#slotBytes[slot];
+      if (key !== undefined && key.length === len) {
+        let i = 0;
+        while (i < len && key[i] === buf[start + i]) i++;
+        if (i === len) {
+          this.#pos = stop;
+          return this.#slotAtoms[slot]!;
+        }
       }
     }
     let name: string;
@@ -415,15 +435,18 @@ export class TermDecoder {
       name = buf.toString('utf8', start, stop);
     }
     this.#pos = stop;
-    let a = this.#atoms.get(name);
-    if (a !== undefined) return a;
-    a = internedAtom(name);
-    if (a !== undefined) return a;
-    if (this.#atoms.size >= this.#options.maxAtoms) {
-      throw this.#limit('maxAtoms', `a new atom after ${this.#atoms.size} distinct ones`);
+    let a = this.#atoms.get(name) ?? internedAtom(name);
+    if (a === undefined) {
+      if (this.#atoms.size >= this.#options.maxAtoms) {
+        throw this.#limit('maxAtoms', `a new atom after ${this.#atoms.size} distinct ones`);
+      }
+      a = new Atom(name);
+      this.#atoms.set(name, a);
     }
-    a = new Atom(name);
-    this.#atoms.set(name, a);
+    if (ascii) {
+      this.#slotBytes[slot] = Buffer.from(buf.subarray(start, stop));
+      this.#slotAtoms[slot] = a;
+    }
     return a;
   }
 

@@ -20,6 +20,7 @@ export interface EncodeCallOptions {
   headroom?: number;
 }
 
+const KEY_CACHE_SIZE = 4096;
 const I32_MIN = -0x8000_0000;
 const I32_MAX = 0x7fff_ffff;
 
@@ -34,6 +35,7 @@ const atomBytes = new WeakMap<Atom, Buffer>();
 export class TermEncoder {
   readonly #maxDepth: number;
   readonly #atomKeys: boolean;
+  readonly #keyBytes = new Map<string, Buffer>();
   #buf: Buffer = Buffer.allocUnsafe(256);
   #pos = 0;
 
@@ -305,9 +307,25 @@ export class TermEncoder {
 
   #string(s: string): void {
     this.#ensure(5 + s.length * 3);
-    this.#buf[this.#pos] = T.BINARY;
-    const n = this.#buf.write(s, this.#pos + 5, 'utf8');
-    this.#buf.writeUInt32BE(n, this.#pos + 1);
+    const buf = this.#buf;
+    buf[this.#pos] = T.BINARY;
+    // Short ASCII strings by hand: cheaper than a call into the native UTF-8 writer.
+    if (s.length <= 32) {
+      let i = 0;
+      const at = this.#pos + 5;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === s.length) {
+        buf.writeUInt32BE(i, this.#pos + 1);
+        this.#pos = at + i;
+        return;
+      }
+    }
+    const n = buf.write(s, this.#pos + 5, 'utf8');
+    buf.writeUInt32BE(n, this.#pos + 1);
     this.#pos += 5 + n;
   }
 
@@ -329,7 +347,15 @@ export class TermEncoder {
   }
 
   #atomName(name: string): void {
-    this.#atomBytes(this.#atomUtf8(name));
+    // Object keys repeat from message to message; keep their bytes, in a table bounded so that keys from data
+    // (ids as keys) cannot grow it without end.
+    let bytes = this.#keyBytes.get(name);
+    if (bytes === undefined) {
+      bytes = this.#atomUtf8(name);
+      if (this.#keyBytes.size >= KEY_CACHE_SIZE) this.#keyBytes.clear();
+      this.#keyBytes.set(name, bytes);
+    }
+    this.#atomBytes(bytes);
   }
 
   #atomUtf8(name: string): Buffer {

@@ -87,13 +87,16 @@ function mapFromTerm(m: ErlMap, go: (t: Term) => unknown, utf8: boolean): unknow
   if (asObject && new Set(keys).size === keys.length) {
     const obj: Record<string, unknown> = {};
     m.entries.forEach(([, v], i) => {
-      // defineProperty, so a key named __proto__ is an own property and never a prototype change.
-      Object.defineProperty(obj, keys[i]!, {
-        value: go(v),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const key = keys[i]!;
+      // A key named __proto__ must be an own property, never a prototype change.
+      if (key === '__proto__') {
+        Object.defineProperty(obj, key, {
+          value: go(v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else obj[key] = go(v);
     });
     return obj;
   }
