@@ -1,4 +1,4 @@
-import { badOption, checkInt, describeValue, type KindredError } from '@kindred/interface';
+import { badOption, checkInt, describeValue, KindredError } from '@kindred/interface';
 import { BEAM_ERRORS, beamError } from '../errors.js';
 import { ETF_DEFAULTS } from './defaults.js';
 import * as T from './tags.js';
@@ -74,9 +74,21 @@ export class TermEncoder {
     this.#ensure(headroom);
     this.#buf.fill(0, 0, headroom);
     this.#pos = headroom;
-    for (const value of values) {
-      if (options.versioned !== false) this.#u8(T.VERSION);
-      this.#term(value, 0);
+    try {
+      for (const value of values) {
+        if (options.versioned !== false) this.#u8(T.VERSION);
+        this.#term(value, 0);
+      }
+    } catch (cause) {
+      if (cause instanceof KindredError) throw cause;
+      // A hand-built term with a field out of range (a negative pid id, a 33-bit creation) fails in a Buffer write.
+      throw new KindredError(
+        BEAM_ERRORS.ETF_ENCODE,
+        `ETF encode: a field is out of range: ${String(cause)}`,
+        {
+          cause,
+        },
+      );
     }
     const out = Buffer.allocUnsafe(this.#pos);
     this.#buf.copy(out, 0, 0, this.#pos);
@@ -102,6 +114,8 @@ export class TermEncoder {
   }
 
   #u32(v: number): void {
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff))
+      throw this.#fail('not an unsigned 32-bit field', v);
     this.#ensure(4);
     this.#buf.writeUInt32BE(v, this.#pos);
     this.#pos += 4;
@@ -245,7 +259,7 @@ export class TermEncoder {
       this.#atom(v.fn);
       this.#ensure(2);
       this.#buf[this.#pos++] = T.SMALL_INTEGER;
-      this.#buf[this.#pos++] = v.arity & 0xff;
+      this.#buf.writeUInt8(v.arity, this.#pos++);
       return;
     }
     if (v instanceof Fun) {

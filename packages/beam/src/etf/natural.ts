@@ -2,6 +2,7 @@
 // It is deliberately lossy where JS has no distinction to offer: 1.0 becomes 1, a charlist stays an array of numbers.
 import { isUtf8 } from 'node:buffer';
 import { BEAM_ERRORS, beamError } from '../errors.js';
+import { ETF_DEFAULTS } from './defaults.js';
 import {
   Atom,
   BitBinary,
@@ -115,7 +116,23 @@ function mapFromTerm(m: ErlMap, go: (t: Term) => unknown, utf8: boolean): unknow
  */
 export function toTerm(value: unknown, options: ToTermOptions = {}): Term {
   const atomKeys = options.objectKeys !== 'binary';
+  let depth = 0;
   const go = (v: unknown): Term => {
+    if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) {
+      if (++depth > ETF_DEFAULTS.maxDepth) {
+        throw beamError(BEAM_ERRORS.ETF_LIMIT, `toTerm: nesting deeper than ${ETF_DEFAULTS.maxDepth}`, {
+          limit: 'maxDepth',
+        });
+      }
+      try {
+        return convert(v);
+      } finally {
+        depth--;
+      }
+    }
+    return convert(v);
+  };
+  const convert = (v: unknown): Term => {
     switch (typeof v) {
       case 'number':
         if (Number.isInteger(v)) return Number.isSafeInteger(v) ? v + 0 : BigInt(v);

@@ -13,6 +13,7 @@ import {
   encodeTerm,
   Float,
   type Fun,
+  fromTerm,
   ImproperList,
   Pid,
   Port,
@@ -383,6 +384,8 @@ describe('fuzz: untrusted bytes only ever raise KindredError', () => {
       fc.property(exactTerm, (t) => {
         const b = encodeTerm(t);
         expect(encodeTerm(decodeTerm(b)).equals(b)).toBe(true);
+        // the natural view of any decoded term exists and encodes back to an equal term where JS can tell
+        expect(() => fromTerm(decodeTerm(b))).not.toThrow();
       }),
       { numRuns: 1000 },
     );

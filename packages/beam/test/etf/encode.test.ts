@@ -207,6 +207,18 @@ describe('values with no Erlang term', () => {
   ])('%s: KINDRED_ERR_ETF_ENCODE', (_, v) => {
     expect(code(() => encodeTerm(v))).toBe(BEAM_ERRORS.ETF_ENCODE);
   });
+  it('hand-built terms with fields out of range: KINDRED_ERR_ETF_ENCODE', () => {
+    const n = atom('n@h');
+    for (const t of [
+      new Pid(n, -1, 0, 0),
+      new Pid(n, 0, 0, 2 ** 32),
+      new Ref(n, 0, [1.5]),
+      new Export(n, n, 256),
+      new Port(n, 1n, -1),
+    ]) {
+      expect(code(() => encodeTerm(t))).toBe(BEAM_ERRORS.ETF_ENCODE);
+    }
+  });
   it('a cycle ends at maxDepth with KINDRED_ERR_ETF_LIMIT', () => {
     const a: unknown[] = [];
     a.push(a);

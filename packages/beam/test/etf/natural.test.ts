@@ -118,6 +118,12 @@ describe('toTerm: JS -> Erlang (README table)', () => {
     }
   });
 
+  it('a cyclic value ends at maxDepth with KINDRED_ERR_ETF_LIMIT', () => {
+    const o: Record<string, unknown> = {};
+    o.self = o;
+    expect(() => toTerm(o)).toThrow(expect.objectContaining({ code: BEAM_ERRORS.ETF_LIMIT }));
+  });
+
   it('encodeTerm(v) and encodeTerm(toTerm(v)) are the same bytes', () => {
     const v = {
       a: [1, 1.5, 'x', true, null, undefined, 2n ** 70n, new Tuple([pid, ref])],
