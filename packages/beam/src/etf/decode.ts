@@ -435,6 +435,15 @@ export class TermDecoder {
       name = buf.toString('utf8', start, stop);
     }
     this.#pos = stop;
+    const a = this.#intern(name);
+    if (ascii) {
+      this.#slotBytes[slot] = Buffer.from(buf.subarray(start, stop));
+      this.#slotAtoms[slot] = a;
+    }
+    return a;
+  }
+
+  #intern(name: string): Atom {
     let a = this.#atoms.get(name) ?? internedAtom(name);
     if (a === undefined) {
       if (this.#atoms.size >= this.#options.maxAtoms) {
@@ -443,11 +452,22 @@ export class TermDecoder {
       a = new Atom(name);
       this.#atoms.set(name, a);
     }
-    if (ascii) {
-      this.#slotBytes[slot] = Buffer.from(buf.subarray(start, stop));
-      this.#slotAtoms[slot] = a;
-    }
     return a;
+  }
+
+  /**
+   * The atom `name` from this decoder's bounded table, creating it if needed: for atom text a peer sends outside a
+   * term (the distribution header's atom cache entries), so it counts against the same `maxAtoms`.
+   *
+   * @throws KindredError `KINDRED_ERR_ETF_DECODE` for more than 255 characters, `KINDRED_ERR_ETF_LIMIT` past maxAtoms
+   */
+  atom(name: string): Atom {
+    let chars = 0;
+    for (const _ of name) chars++;
+    if (chars > 255) {
+      throw beamError(BEAM_ERRORS.ETF_DECODE, `ETF decode: an atom of ${chars} characters (255 allowed)`);
+    }
+    return this.#intern(name);
   }
 
   #tuple(n: number, depth: number): Tuple {

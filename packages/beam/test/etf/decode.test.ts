@@ -306,6 +306,11 @@ describe('limits (KINDRED_ERR_ETF_LIMIT, details.limit names it)', () => {
     expect(limit(() => d.decode(bytes(131, a8('flood_100'))))).toBe('maxAtoms');
     expect((d.decode(bytes(131, a8('flood_7'))).term as Atom).name).toBe('flood_7');
     expect(d.atomCount).toBe(100);
+    // atom text from outside a term (a distribution header's cache entries) counts against the same cap
+    expect(d.atom('flood_3').name).toBe('flood_3');
+    expect(limit(() => d.atom('header_atom'))).toBe('maxAtoms');
+    expect(code(() => new TermDecoder().atom('x'.repeat(256)))).toBe(BEAM_ERRORS.ETF_DECODE);
+    expect(new TermDecoder().atom('日'.repeat(255)).name).toHaveLength(255);
   });
 
   it('maxBigIntBytes', () => {
