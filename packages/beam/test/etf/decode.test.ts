@@ -228,6 +228,12 @@ describe('offsets and framing', () => {
     expect(d.decode(bytes(97, 1, 97, 2), r.end, { versioned: false }).term).toBe(2);
   });
 
+  it('reads plain Uint8Arrays and views at an offset into a larger buffer', () => {
+    expect(decodeTerm(new Uint8Array([131, 97, 1]))).toBe(1);
+    const backing = new Uint8Array([9, 9, 131, 109, 0, 0, 0, 1, 5, 9]);
+    expect(decodeTerm(backing.subarray(2, 9))).toEqual(Buffer.from([5]));
+  });
+
   it('decodeTerm refuses bytes after the term and a missing version', () => {
     expect(code(() => decodeTerm(bytes(131, 106, 0)))).toBe(BEAM_ERRORS.ETF_DECODE);
     expect(code(() => decodeTerm(bytes(106)))).toBe(BEAM_ERRORS.ETF_DECODE);
