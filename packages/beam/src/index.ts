@@ -46,3 +46,37 @@ export {
 export { initiateHandshake } from './handshake/initiator.js';
 export type { HandshakeStatus } from './handshake/messages.js';
 export type { HandshakeResult, HandshakeSelf } from './handshake/types.js';
+export { BEAM_ERRORS } from './errors.js';
+export {
+  Atom,
+  atom,
+  BitBinary,
+  charlist,
+  type DecodeCallOptions,
+  type DecodeResult,
+  decodeTerm,
+  type EncodeCallOptions,
+  ErlMap,
+  ETF_DEFAULTS,
+  Export,
+  encodeTerm,
+  Float,
+  type FromTermOptions,
+  Fun,
+  fromTerm,
+  ImproperList,
+  isAtom,
+  Pid,
+  Port,
+  Ref,
+  type Term,
+  TermDecoder,
+  type TermDecoderOptions,
+  TermEncoder,
+  type TermEncoderOptions,
+  type ToTermOptions,
+  Tuple,
+  termEquals,
+  toTerm,
+  tuple,
+} from './etf/index.js';
