@@ -29,24 +29,8 @@ export { epmdPortFromEnv } from './epmd/env.js';
 export { type BeamPortResolver, epmdPortResolver, fixedPortResolver } from './epmd/port-resolver.js';
 export { EPMD_NODE_TYPE, type EpmdName, type EpmdNodeInfo } from './epmd/protocol.js';
 export { EpmdResponder, type EpmdResponderOptions } from './epmd/responder.js';
-export { BEAM_NET_ERRORS } from './errors-net.js';
-export { type AcceptDecision, acceptHandshake, isAcceptableNodeName } from './handshake/acceptor.js';
-export { BEAM_HANDSHAKE_DEFAULTS } from './handshake/defaults.js';
-export { genDigest } from './handshake/digest.js';
-export { BEAM_HANDSHAKE_FAILURES, type BeamHandshakeFailure } from './handshake/failures.js';
-export {
-  DFLAG,
-  type DistFlagName,
-  expandMandatory25,
-  KINDRED_DIST_FLAGS,
-  MANDATORY_FLAGS_25,
-  MANDATORY_FLAGS_26,
-  missingFlags,
-} from './handshake/flags.js';
-export { initiateHandshake } from './handshake/initiator.js';
-export type { HandshakeStatus } from './handshake/messages.js';
-export type { HandshakeResult, HandshakeSelf } from './handshake/types.js';
 export { BEAM_ERRORS } from './errors.js';
+export { BEAM_NET_ERRORS } from './errors-net.js';
 export {
   Atom,
   atom,
@@ -80,3 +64,19 @@ export {
   toTerm,
   tuple,
 } from './etf/index.js';
+export { type AcceptDecision, acceptHandshake, isAcceptableNodeName } from './handshake/acceptor.js';
+export { BEAM_HANDSHAKE_DEFAULTS } from './handshake/defaults.js';
+export { genDigest } from './handshake/digest.js';
+export { BEAM_HANDSHAKE_FAILURES, type BeamHandshakeFailure } from './handshake/failures.js';
+export {
+  DFLAG,
+  type DistFlagName,
+  expandMandatory25,
+  KINDRED_DIST_FLAGS,
+  MANDATORY_FLAGS_25,
+  MANDATORY_FLAGS_26,
+  missingFlags,
+} from './handshake/flags.js';
+export { initiateHandshake } from './handshake/initiator.js';
+export type { HandshakeStatus } from './handshake/messages.js';
+export type { HandshakeResult, HandshakeSelf } from './handshake/types.js';
