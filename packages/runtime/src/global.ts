@@ -467,14 +467,14 @@ export class GlobalNames {
       { name, claims: list.map(String), kept: keep === undefined ? null : String(keep) },
       'global name conflict resolved',
     );
-    for (const p of [...list]) {
-      if (keep !== undefined && pidEquals(p, keep)) continue;
-      if (p.node === self) this.#disown(name, p);
-      else {
-        this.#removeClaim(name, p);
-        this.#host.sendTo(p.node, { type: 'resolve', name, pid: p });
-      }
+    const losers = list.filter((p) => keep === undefined || !pidEquals(p, keep));
+    // Remote losers first: their node accepts a `resolve` only while this node's claim is still on the name there.
+    for (const p of losers) {
+      if (p.node === self) continue;
+      this.#removeClaim(name, p);
+      this.#host.sendTo(p.node, { type: 'resolve', name, pid: p });
     }
+    for (const p of losers) if (p.node === self) this.#disown(name, p);
   }
 
   /** global:random_exit_name/3: keeps one of the two at random, exits the other. */
@@ -525,7 +525,8 @@ export class GlobalNames {
     switch (m.type) {
       case 'lock': {
         if (!isGlobalName(name) || !Number.isSafeInteger(m.id)) break;
-        const granted = !this.#stopped && this.#grant(name, node, m.id as number);
+        // A stopped node holds no names and takes no part: it never blocks the others.
+        const granted = this.#stopped || this.#grant(name, node, m.id as number);
         this.#host.sendTo(node, { type: 'lock_reply', id: m.id, granted, taken: this.#names.has(name) });
         return;
       }
