@@ -161,9 +161,11 @@ export class Singleton {
     this.#host.global
       .registerNameWith(this.name, () => this.#spec.start(), { resolve: this.#spec.resolve })
       .then(
-        () => {
+        (pid) => {
           this.#failures = 0;
           this.#starting = false;
+          // The guard is checked again: members may have gone while the lock was being taken.
+          if (pid !== undefined && (this.#stopped || !this.#quorate())) this.#host.exit(pid, 'shutdown');
           if (this.#again) this.#maybeStart();
         },
         (err: unknown) => {
