@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { Resolver } from '@kindred/dns';
-import { KindredError, type StartedNode, startNode } from '@kindred/runtime';
+import { isCallMessage, KindredError, type Pid, type StartedNode, startNode } from '@kindred/runtime';
 import type { Logger } from 'pino';
 import type { ClusterEvent, ClusterStats, ClusterView } from './cluster-view.js';
 import type { AppConfig } from './config.js';
@@ -111,6 +111,18 @@ export async function startCluster(
     if (events.length > APP_DEFAULTS.recentEvents) events.shift();
   });
 
+  // The cluster singleton: every pod declares it, one runs it; it answers calls with the node it runs on.
+  let instance: Pid | undefined;
+  node.singleton(APP_DEFAULTS.singletonName, {
+    start: () => {
+      instance = node.spawnHandler((msg, ctx) => {
+        if (isCallMessage(msg)) ctx.reply(msg.from, node.name);
+      });
+      log.info({ singleton: APP_DEFAULTS.singletonName }, 'singleton started here');
+      return instance;
+    },
+  });
+
   let stopping = false;
   let stopped: Promise<void> | undefined;
   return {
@@ -121,6 +133,19 @@ export async function startCluster(
     discovered: () => strategy.runs > 0,
     stopping: () => stopping,
     recentEvents: () => [...events],
+    singleton: () => {
+      const names: Record<string, string> = {};
+      for (const n of node.global.registeredNames()) {
+        const pid = node.global.whereisName(n);
+        if (pid !== undefined) names[n] = pid.node;
+      }
+      return {
+        name: APP_DEFAULTS.singletonName,
+        where: node.global.whereisName(APP_DEFAULTS.singletonName)?.node ?? null,
+        running: instance !== undefined && node.isAlive(instance),
+        names,
+      };
+    },
     stats(): ClusterStats {
       const live = livePeers();
       return {

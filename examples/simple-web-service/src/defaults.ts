@@ -22,4 +22,6 @@ export const APP_DEFAULTS = Object.freeze({
   shutdownTimeoutMs: 10_000,
   /** How many node up/down events GET /nodes keeps for the page. */
   recentEvents: 20,
+  /** The cluster singleton every pod declares (one instance runs in the cluster; GET /singleton says where). */
+  singletonName: 'simple-web-service-leader',
 });
