@@ -3,8 +3,9 @@
  * (`NodeApi`), as processes see it (`ctx.node`) and as `KNode` implements it. Declared apart from the
  * node so a process needs no import of the node's implementation (ergo's `gen.Node`).
  */
-import type { Dest, DownMessage, From, NodeEvent, Timeout } from './messages.js';
+
 import type { GlobalNames } from './global.js';
+import type { Dest, DownMessage, From, NodeEvent, Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
 import type { Singleton, SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';

@@ -461,7 +461,8 @@ export class GlobalNames {
       } catch (err) {
         this.#host.warn({ err, name }, 'global resolve function threw: both registrations dropped');
       }
-      keep = chosen !== undefined && (pidEquals(chosen, keep) || pidEquals(chosen, other)) ? chosen : undefined;
+      keep =
+        chosen !== undefined && (pidEquals(chosen, keep) || pidEquals(chosen, other)) ? chosen : undefined;
     }
     this.#host.warn(
       { name, claims: list.map(String), kept: keep === undefined ? null : String(keep) },

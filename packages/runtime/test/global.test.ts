@@ -76,9 +76,9 @@ describe('GlobalNames', () => {
     await expect(a.global.registerName('x', new Pid(a.name, 99_999, 0, a.creation))).rejects.toMatchObject({
       code: RUNTIME_ERRORS.NOPROC,
     });
-    await expect(
-      a.global.registerName('x', idle(a), { resolve: 1 as never }),
-    ).rejects.toMatchObject({ code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION });
+    await expect(a.global.registerName('x', idle(a), { resolve: 1 as never })).rejects.toMatchObject({
+      code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION,
+    });
     expect(() => a.register('kindred_global', idle(a))).toThrow(
       expect.objectContaining({ code: RUNTIME_ERRORS.BAD_NAME }),
     );

@@ -9,8 +9,8 @@ import {
   MemoryNetwork,
   type PgEvent,
   Pid,
-  RUNTIME_ERRORS,
   type Ref,
+  RUNTIME_ERRORS,
   refEquals,
 } from '../src/index.js';
 import { recorder } from './support.js';
@@ -322,7 +322,9 @@ describe('PgScope leaves on the wire', () => {
 
 describe('PgScope membership monitors (pg:monitor_scope/1, pg:monitor/2)', () => {
   const events = (got: unknown[], ref: Ref) =>
-    got.filter((m): m is PgEvent => isPgEvent(m) && refEquals(m.ref, ref)).map((m) => [m.event, m.group, m.pids]);
+    got
+      .filter((m): m is PgEvent => isPgEvent(m) && refEquals(m.ref, ref))
+      .map((m) => [m.event, m.group, m.pids]);
 
   it('returns the current groups, then reports local joins, leaves and exits', async () => {
     const a = mk('a');
