@@ -1,4 +1,5 @@
 import { until as poll } from '@kindred/test-support';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createNode,
@@ -204,5 +205,56 @@ describe('GlobalNames', () => {
     expect(a.global.registeredNames()).toEqual(['z']);
     expect(a.global.stats()).toMatchObject({ droppedMessages: 3, droppedEntries: 5 });
     expect(a.stats().badControl).toBe(0);
+  });
+
+  it('survives any message a peer sends to kindred_global, and registers only that peer’s own pids', async () => {
+    const a = mk('a');
+    const evil = net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    await until(() => a.nodes().length === 1);
+    const pid = fc.oneof(
+      fc.constant(new Pid('evil@mem', 1, 0, 1)),
+      fc.constant(new Pid('c@mem', 1, 0, 1)),
+      fc.constant(new Pid(a.name, 1, 0, a.creation)),
+      fc.anything(),
+    );
+    const msg = fc.oneof(
+      fc.anything(),
+      fc.record({
+        type: fc.constantFrom(
+          'lock',
+          'lock_reply',
+          'unlock',
+          'register',
+          'unregister',
+          'sync',
+          'resolve',
+          'release',
+        ),
+        name: fc.oneof(fc.string({ maxLength: 3 }), fc.anything()),
+        id: fc.oneof(fc.integer(), fc.anything()),
+        pid,
+        names: fc.oneof(
+          fc.array(fc.tuple(fc.string({ maxLength: 3 }), pid), { maxLength: 4 }),
+          fc.anything(),
+        ),
+        granted: fc.anything(),
+        taken: fc.anything(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(msg, { maxLength: 20 }), async (batch) => {
+        for (const m of batch) evil.send(a.name, [[OP.REG_SEND, '', '', 'kindred_global'], m]);
+        await new Promise((r) => setImmediate(r));
+        for (const n of a.global.registeredNames()) expect(a.global.whereisName(n)!.node).toBe('evil@mem');
+      }),
+      { numRuns: 200 },
+    );
+    expect(a.stats().badControl).toBe(0);
+    // Still works once the peer (which answers no lock request: it runs no name service) is gone, and what it
+    // registered went with it.
+    net.partition(a.name, evil.node);
+    expect(a.global.registeredNames()).toEqual([]);
+    expect(await a.global.registerName('after', idle(a))).toBe(true);
   });
 });
