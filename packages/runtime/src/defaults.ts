@@ -52,7 +52,10 @@ export const RUNTIME_DEFAULTS = Object.freeze({
    * answer before their nodedown) before it fails with `KINDRED_ERR_GLOBAL_LOCK_TIMEOUT`.
    */
   globalLockTimeoutMs: 30_000,
-  /** Singletons: first wait before starting an instance again after its start function threw (doubles, max 30 s). */
+  /**
+   * Singletons: first wait before this node starts an instance again after its start function threw, or after an
+   * instance it started ended within this long (doubles per failure, at most 30 s).
+   */
   singletonRetryMs: 1_000,
   /**
    * Singletons with the `majority` guard: a member not seen for this long (down, or gone for good) stops counting

@@ -57,6 +57,8 @@ export class Singleton {
   #again = false;
   #failures = 0;
   #stopped = false;
+  /** When this node last started the instance (0: the instance, if any, is not this node's). */
+  #startedAt = 0;
 
   /** Made by `node.singleton(name, spec)`. */
   constructor(host: SingletonHost, name: string, spec: SingletonSpec) {
@@ -72,7 +74,7 @@ export class Singleton {
     for (const n of host.nodes()) this.#members.set(n, undefined);
     this.#unsubscribe.push(
       host.global.onChange((c) => {
-        if (c.name === name && c.pid === undefined) this.#maybeStart();
+        if (c.name === name && c.pid === undefined) this.#freed();
       }),
       host.monitorNodes((e) => this.#onNode(e)),
     );
@@ -138,6 +140,27 @@ export class Singleton {
     this.#maybeStart();
   }
 
+  /**
+   * The name is free. An instance this node started that ended sooner than `singletonRetryMs` after its start counts
+   * as a failed start: this node waits (doubling) before starting it again, so an instance that crashes at once does
+   * not restart in a hot loop (other nodes may start it meanwhile, each under the same rule).
+   */
+  #freed(): void {
+    const startedAt = this.#startedAt;
+    this.#startedAt = 0;
+    if (startedAt !== 0 && Date.now() - startedAt < RUNTIME_DEFAULTS.singletonRetryMs) {
+      this.#failures++;
+      this.#later(this.#backoff());
+      return;
+    }
+    if (startedAt !== 0) this.#failures = 0;
+    this.#maybeStart();
+  }
+
+  #backoff(): number {
+    return Math.min(30_000, RUNTIME_DEFAULTS.singletonRetryMs * 2 ** Math.min(this.#failures - 1, 15));
+  }
+
   #later(ms: number): void {
     if (this.#stopped) return;
     const t = setTimeout(() => {
@@ -162,8 +185,8 @@ export class Singleton {
       .registerNameWith(this.name, () => this.#spec.start(), { resolve: this.#spec.resolve })
       .then(
         (pid) => {
-          this.#failures = 0;
           this.#starting = false;
+          if (pid !== undefined) this.#startedAt = Date.now();
           // The guard is checked again: members may have gone while the lock was being taken.
           if (pid !== undefined && (this.#stopped || !this.#quorate())) this.#host.exit(pid, 'shutdown');
           if (this.#again) this.#maybeStart();
@@ -174,7 +197,7 @@ export class Singleton {
             return;
           this.#failures++;
           this.#host.warn({ err, singleton: this.name }, 'singleton start failed; retrying');
-          this.#later(Math.min(30_000, RUNTIME_DEFAULTS.singletonRetryMs * 2 ** (this.#failures - 1)));
+          this.#later(this.#backoff());
         },
       );
   }

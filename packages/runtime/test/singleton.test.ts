@@ -1,5 +1,5 @@
 import { until as poll } from '@kindred/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createNode,
   isCallMessage,
@@ -156,5 +156,40 @@ describe('Singleton', () => {
     expect(() => a.singleton('x', { start: () => a.spawn(() => {}), majority: 1 as never })).toThrow(
       expect.objectContaining({ code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION }),
     );
+  });
+
+  it('an instance that ends at once is started again after a doubling wait, not in a loop', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const a = mk('a');
+      let starts = 0;
+      a.singleton('flaky', {
+        start: () => {
+          starts++;
+          return a.spawn(() => {});
+        },
+      });
+      const settle = async () => {
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      };
+      await vi.advanceTimersByTimeAsync(0);
+      await settle();
+      expect(starts).toBe(1);
+      await vi.advanceTimersByTimeAsync(999);
+      await settle();
+      expect(starts).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await settle();
+      expect(starts).toBe(2);
+      // The second quick end doubles the wait to 2 s.
+      await vi.advanceTimersByTimeAsync(1_999);
+      await settle();
+      expect(starts).toBe(2);
+      await vi.advanceTimersByTimeAsync(1);
+      await settle();
+      expect(starts).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
