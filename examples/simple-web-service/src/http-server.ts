@@ -28,7 +28,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /**
- * The app's HTTP handler: GET / (the page), /nodes, /healthz, /readyz, /metrics. Everything else is 404, and
+ * The app's HTTP handler: GET / (the page), /nodes, /singleton, /healthz, /readyz, /metrics. Everything else is 404, and
  * methods other than GET/HEAD are 405.
  */
 export function handleRequest(view: ClusterView, req: IncomingMessage, res: ServerResponse): void {
@@ -45,6 +45,11 @@ export function handleRequest(view: ClusterView, req: IncomingMessage, res: Serv
     case '/nodes': {
       const body: NodesBody = { self: view.self, nodes: view.nodes(), events: view.recentEvents() };
       json(res, 200, body);
+      return;
+    }
+    case '/singleton': {
+      if (view.singleton === undefined) break;
+      json(res, 200, { self: view.self, ...view.singleton() });
       return;
     }
     case '/healthz':
@@ -65,11 +70,12 @@ export function handleRequest(view: ClusterView, req: IncomingMessage, res: Serv
       );
       return;
     default:
-      json(res, 404, {
-        error: `no route ${path}`,
-        routes: ['/', '/nodes', '/healthz', '/readyz', '/metrics'],
-      });
+      break;
   }
+  json(res, 404, {
+    error: `no route ${path}`,
+    routes: ['/', '/nodes', '/healthz', '/readyz', '/metrics', ...(view.singleton ? ['/singleton'] : [])],
+  });
 }
 
 /** Creates (but does not start) the app's HTTP server. */

@@ -3,8 +3,11 @@
  * (`NodeApi`), as processes see it (`ctx.node`) and as `KNode` implements it. Declared apart from the
  * node so a process needs no import of the node's implementation (ergo's `gen.Node`).
  */
+
+import type { GlobalNames } from './global.js';
 import type { Dest, DownMessage, From, NodeEvent, Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
+import type { Singleton, SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';
 
 /** A message filter for selective receive; messages it rejects stay in the mailbox, in order. */
@@ -129,6 +132,8 @@ export interface NodeApi {
   readonly hidden: boolean;
   /** The default pg scope (`pg`). */
   readonly pg: PgScope;
+  /** Cluster-wide names (Erlang's `global`). */
+  readonly global: GlobalNames;
   /** True once the node was stopped. */
   readonly stopped: boolean;
   /** Spawns a process running `fn(ctx)`. */
@@ -179,6 +184,8 @@ export interface NodeApi {
   rpc<R = unknown>(node: string, handler: string, args?: readonly unknown[], timeoutMs?: number): Promise<R>;
   /** The pg scope `name`, started on first use. */
   pgScope(name: string): PgScope;
+  /** Runs one instance of `name` in the cluster (call it on every node). */
+  singleton(name: string, spec: SingletonSpec): Singleton;
   /** Sends `msg` to every member of `group`. */
   broadcast(group: string, msg: unknown, scope?: string): number;
   /** Connected visible nodes. */

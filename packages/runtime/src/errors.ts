@@ -33,6 +33,10 @@ export const RUNTIME_ERRORS = Object.freeze({
   RECEIVE_PENDING: 'KINDRED_ERR_RECEIVE_PENDING',
   /** The node was stopped. */
   NODE_STOPPED: 'KINDRED_ERR_NODE_STOPPED',
+  /** No process is registered under the global name (`sendName`, `node.global.call`). */
+  GLOBAL_NOT_REGISTERED: 'KINDRED_ERR_GLOBAL_NOT_REGISTERED',
+  /** The cluster-wide lock on a global name could not be taken within `globalLockTimeoutMs`. */
+  GLOBAL_LOCK_TIMEOUT: 'KINDRED_ERR_GLOBAL_LOCK_TIMEOUT',
 });
 
 /** Thrown inside a process whose life has ended (killed, exited, or its node stopped) to unwind its function. */

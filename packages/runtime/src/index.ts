@@ -11,6 +11,14 @@ export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
 export type { Distribution } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+export {
+  type GlobalChange,
+  GlobalNames,
+  type GlobalRegisterOptions,
+  type GlobalResolve,
+  type GlobalStats,
+  globalNameConflict,
+} from './global.js';
 export { MEMORY_MESSAGE_OVERHEAD_BYTES, MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
 export {
   type CallMessage,
@@ -31,7 +39,8 @@ export {
   type Timeout,
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
-export { PgScope, type PgStats } from './pg.js';
+export { isPgEvent, type PgEvent, PgScope, type PgStats } from './pg.js';
+export { Singleton, type SingletonSpec } from './singleton.js';
 export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
   isPid,

@@ -13,6 +13,7 @@ import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { type GlobalControl, GlobalNames } from './global.js';
 import { type Dest, type DownMessage, isDownMessage, type NodeEvent } from './messages.js';
 import { Peers } from './peers.js';
 import { type PgControl, PgScope } from './pg.js';
@@ -20,6 +21,7 @@ import { scopesOf } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
 import { Signals } from './signals.js';
+import { Singleton, type SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';
 import { refEquals } from './terms.js';
 
@@ -84,8 +86,12 @@ export class KNode implements NodeApi {
   readonly hidden: boolean;
   /** The default pg scope (`pg`). */
   readonly pg: PgScope;
+  /** Cluster-wide names (Erlang's `global`): see {@link GlobalNames}. */
+  readonly global: GlobalNames;
 
   readonly #core: Core;
+  readonly #global: GlobalControl;
+  readonly #singletons = new Map<string, Singleton>();
   readonly #signals: Signals;
   readonly #peers: Peers;
   readonly #rpc: Rpc;
@@ -149,6 +155,33 @@ export class KNode implements NodeApi {
     this.#onStop = options.onStop;
     core.system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#peers.onNetMessage(from, msg));
     this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
+    let globalControl!: GlobalControl;
+    this.global = new GlobalNames({
+      self: this.name,
+      isLocalAlive: (pid) => core.local(pid) !== undefined,
+      sendTo: (node, msg) =>
+        this.#peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', SYSTEM_NAMES.global], msg]),
+      peers: () => this.#peers.visible(),
+      watch: (pid, onExit) => {
+        const m = this.monitor(pid);
+        void m.down.then(onExit);
+        return m.cancel;
+      },
+      exit: (pid, reason) => this.exit(pid, reason),
+      send: (pid, msg) => this.send(pid, msg),
+      call: (pid, request, timeoutMs) => this.call(pid, request, timeoutMs),
+      stoppedError: deadError,
+      warn: (obj, msg) => log.warn(obj, msg),
+      attach: (c) => {
+        globalControl = c;
+      },
+    });
+    this.#global = globalControl;
+    core.system.set(SYSTEM_NAMES.global, (from, _pid, msg) => globalControl.onRemote(from, msg));
+    this.#signals.onNodeEvent((e) => {
+      if (e.type === 'nodeup') globalControl.nodeup(e.node);
+      else globalControl.nodedown(e.node);
+    });
     const peers = this.#peers;
     this.#listeners = {
       message: (node, m, bytes) => peers.onMessage(node, m, bytes),
@@ -374,6 +407,7 @@ export class KNode implements NodeApi {
       sendTo: (node, msg) => peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', name], msg]),
       peers: () => peers.visible(),
       deliver: (pid, msg) => core.send(core.systemPid, pid, msg),
+      makeRef: () => core.makeRef(),
       attach: (c) => {
         control = c;
       },
@@ -388,6 +422,42 @@ export class KNode implements NodeApi {
   /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
   broadcast(group: string, msg: unknown, scope?: string): number {
     return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
+  }
+
+  // ---------------------------------------------------------------- singletons
+
+  /**
+   * Runs one instance of `name` in the cluster: call it with the same name and spec on every node (see
+   * {@link Singleton}). The instance is registered under the global name `name`; reach it with
+   * `node.global.sendName(name, msg)` or `node.global.call(name, request)`. A second singleton of the same name on
+   * this node throws `KINDRED_ERR_NAME_TAKEN`; `singleton.stop()` hands over to another node.
+   */
+  singleton(name: string, spec: SingletonSpec): Singleton {
+    if (this.#core.stopped) throw deadError();
+    if (this.#singletons.has(name)) {
+      throw new KindredError(
+        RUNTIME_ERRORS.NAME_TAKEN,
+        `A singleton named ${formatTerm(name)} already runs on this node; stop it first.`,
+      );
+    }
+    const log = this.#core.log;
+    const s = new Singleton(
+      {
+        self: this.name,
+        global: this.global,
+        nodes: () => this.nodes(),
+        monitorNodes: (h) => this.monitorNodes(h),
+        exit: (pid, reason) => this.exit(pid, reason),
+        warn: (obj, msg) => log.warn(obj, msg),
+        stopped: () => {
+          if (this.#singletons.get(name) === s) this.#singletons.delete(name);
+        },
+      },
+      name,
+      spec,
+    );
+    this.#singletons.set(name, s);
+    return s;
   }
 
   // ---------------------------------------------------------------- distribution
@@ -432,6 +502,10 @@ export class KNode implements NodeApi {
     if (core.stopped) return;
     // Processes end first so connected peers hear `shutdown`; no new connections are made for it.
     core.stopping = true;
+    // Singletons stop being managed, and peers hear that this node's global names are gone, before the processes
+    // end: a clean leave frees them at once.
+    for (const s of [...this.#singletons.values()]) s.stop();
+    this.#global.stop();
     for (const p of [...core.procs.values()]) this.#signals.terminate(p, 'shutdown');
     core.stopped = true;
     this.#sched.clear();
