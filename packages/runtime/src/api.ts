@@ -94,7 +94,7 @@ export interface ProcessContext {
    * Request/reply guarded by a monitor, like gen_server:call (`timeoutMs` may be `Infinity`). With a
    * {@link ServerRef} the reply is typed by the request.
    */
-  call<C extends CallSpec, Q extends C['request']>(
+  call<C extends CallSpec, const Q extends C['request']>(
     dest: ServerRef<C>,
     request: Q,
     opts?: number | CallOptions,
@@ -203,7 +203,7 @@ export interface NodeApi {
   /** A new reference. */
   makeRef(): Ref;
   /** Request/reply from outside any process. */
-  call<C extends CallSpec, Q extends C['request']>(
+  call<C extends CallSpec, const Q extends C['request']>(
     dest: ServerRef<C>,
     request: Q,
     opts?: number | CallOptions,

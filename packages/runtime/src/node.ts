@@ -27,6 +27,7 @@ import { type PgControl, PgScope } from './pg.js';
 import { scopesOf } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
+import type { CallSpec, ReplyTo, ServerRef } from './server-ref.js';
 import { Signals } from './signals.js';
 import type { Pid, Ref } from './terms.js';
 import { refEquals } from './terms.js';
@@ -309,8 +310,13 @@ export class KNode implements NodeApi {
    * Request/reply from outside any process: runs the call in a short-lived process of its own (`from.pid`), which
    * exits with `{ callAbandoned: 'aborted' | 'timeout' }` when the call is given up (see {@link CallOptions}).
    */
-  // biome-ignore lint/suspicious/noExplicitAny: the implementation of NodeApi.call's two overloads
-  call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<any> {
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
     return this.#rpc.call(undefined, dest, request, opts);
   }
 

@@ -17,6 +17,7 @@ import type {
 import { abortedError, badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
+import type { CallSpec, ReplyTo, ServerRef } from './server-ref.js';
 import { isPid, localPidKey, type Pid, type Ref, refEquals, toPid, toRef } from './terms.js';
 
 export type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
@@ -437,8 +438,13 @@ export class Proc implements ProcessContext {
     this.host.register(name, this.self);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: the implementation of ProcessContext.call's two overloads
-  async call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<any> {
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  async call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
     return this.host.call(this, dest, request, opts);
   }
 

@@ -53,7 +53,7 @@ const counter: ServerBehaviour<number, { n: number; waiting?: From }, CounterCal
         return { stop: 'normal', reply: 'bye', state: s };
     }
   },
-  handleCast(msg, s) {
+  handleCast(msg) {
     if (msg.op === 'crash') throw new Error('cast crash');
     return { state: { n: 0 } };
   },
@@ -104,7 +104,7 @@ describe('server (gen_server)', () => {
     expect(events).toEqual([`terminate:${JSON.stringify({ error: 'Error', message: 'cast crash' })}`]);
   });
 
-  it("init returning { stop } or throwing fails the start with a coded error; the process exits with the reason", async () => {
+  it('init returning { stop } or throwing fails the start with a coded error; the process exits with the reason', async () => {
     const a = mk();
     const stopping: ServerBehaviour<void, never> = { init: () => ({ stop: 'no_config' }) };
     await expect(startServer(a, stopping, undefined)).rejects.toMatchObject({
@@ -150,7 +150,9 @@ describe('server (gen_server)', () => {
       },
       { trapExit: true },
     );
-    const { down } = a.monitor(a.spawn(async (ctx) => void (await startServer(ctx, bad, undefined).catch(() => ctx.receive()))));
+    const { down } = a.monitor(
+      a.spawn(async (ctx) => void (await startServer(ctx, bad, undefined).catch(() => ctx.receive()))),
+    );
     expect((await down).reason).toBe('bad');
     while (seen.length < 2) await tick();
     expect(seen[0]).toBe(RUNTIME_ERRORS.SERVER_START_FAILED);

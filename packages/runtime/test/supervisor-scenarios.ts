@@ -36,9 +36,33 @@ const ALL3 = (restart: RestartType) =>
   ['a', 'b', 'c'].map((id) => ({ id, restart, shutdown: 1000 as ShutdownSpec }));
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'one_for_one restarts the child alone', strategy: 'one_for_one', intensity: 10, periodS: 60, children: ALL3('permanent'), steps: [['kill', 'b']] },
-  { name: 'one_for_all stops the others in reverse order, starts all in order', strategy: 'one_for_all', intensity: 10, periodS: 60, children: ALL3('permanent'), steps: [['kill', 'b']] },
-  { name: 'rest_for_one stops those after, starts them again in order', strategy: 'rest_for_one', intensity: 10, periodS: 60, children: ALL3('permanent'), steps: [['kill', 'b'], ['kill', 'a']] },
+  {
+    name: 'one_for_one restarts the child alone',
+    strategy: 'one_for_one',
+    intensity: 10,
+    periodS: 60,
+    children: ALL3('permanent'),
+    steps: [['kill', 'b']],
+  },
+  {
+    name: 'one_for_all stops the others in reverse order, starts all in order',
+    strategy: 'one_for_all',
+    intensity: 10,
+    periodS: 60,
+    children: ALL3('permanent'),
+    steps: [['kill', 'b']],
+  },
+  {
+    name: 'rest_for_one stops those after, starts them again in order',
+    strategy: 'rest_for_one',
+    intensity: 10,
+    periodS: 60,
+    children: ALL3('permanent'),
+    steps: [
+      ['kill', 'b'],
+      ['kill', 'a'],
+    ],
+  },
   {
     name: 'transient: normal, shutdown and {shutdown, _} are not restarted; a crash is',
     strategy: 'one_for_one',
@@ -50,7 +74,12 @@ export const SCENARIOS: readonly Scenario[] = [
       { id: 'c', restart: 'transient', shutdown: 1000 },
       { id: 'd', restart: 'transient', shutdown: 1000 },
     ],
-    steps: [['exit', 'a', 'normal'], ['exit', 'b', 'shutdown'], ['exit', 'c', { shutdown: 'done' }], ['exit', 'd', 'failed']],
+    steps: [
+      ['exit', 'a', 'normal'],
+      ['exit', 'b', 'shutdown'],
+      ['exit', 'c', { shutdown: 'done' }],
+      ['exit', 'd', 'failed'],
+    ],
   },
   {
     name: 'permanent restarts after a normal exit; temporary never, and leaves the children',
@@ -61,7 +90,10 @@ export const SCENARIOS: readonly Scenario[] = [
       { id: 'p', restart: 'permanent', shutdown: 1000 },
       { id: 't', restart: 'temporary', shutdown: 1000 },
     ],
-    steps: [['exit', 'p', 'normal'], ['kill', 't']],
+    steps: [
+      ['exit', 'p', 'normal'],
+      ['kill', 't'],
+    ],
   },
   {
     name: 'one_for_all drops a temporary sibling it stopped',
@@ -81,7 +113,12 @@ export const SCENARIOS: readonly Scenario[] = [
     intensity: 2,
     periodS: 60,
     children: ALL3('permanent'),
-    steps: [['kill', 'a'], ['kill', 'c'], ['kill', 'a'], ['kill', 'b']],
+    steps: [
+      ['kill', 'a'],
+      ['kill', 'c'],
+      ['kill', 'a'],
+      ['kill', 'b'],
+    ],
   },
   {
     name: 'intensity 0: the first crash ends the supervisor; brutal_kill children are killed',
@@ -100,12 +137,18 @@ export const SCENARIOS: readonly Scenario[] = [
 /** OTP's `~p` of a reason. */
 export function formatReason(r: unknown): string {
   if (typeof r === 'string') return r;
-  if (typeof r === 'object' && r !== null && 'shutdown' in r) return `{shutdown,${String((r as Reason & object).shutdown)}}`;
+  if (typeof r === 'object' && r !== null && 'shutdown' in r)
+    return `{shutdown,${String((r as Reason & object).shutdown)}}`;
   return JSON.stringify(r);
 }
 
 /** A worker that logs its start and, trapping exits, its stop; `{ exit: r }` makes it exit with `r`. */
-export function loggingWorker(log: string[], id: string, restart: RestartType, shutdown: ShutdownSpec): ChildSpec {
+export function loggingWorker(
+  log: string[],
+  id: string,
+  restart: RestartType,
+  shutdown: ShutdownSpec,
+): ChildSpec {
   return {
     id,
     restart,
@@ -120,7 +163,8 @@ export function loggingWorker(log: string[], id: string, restart: RestartType, s
               log.push(`stop:${id}:${formatReason(m.reason)}`);
               return w.exit(m.reason);
             }
-            if (typeof m === 'object' && m !== null && 'exit' in m) return w.exit((m as { exit: unknown }).exit);
+            if (typeof m === 'object' && m !== null && 'exit' in m)
+              return w.exit((m as { exit: unknown }).exit);
           }
         },
         { link: true, trapExit: true },
@@ -157,11 +201,14 @@ export async function runKindred(s: Scenario): Promise<string[]> {
           }
           const final: string[] = [];
           if (node.isAlive(sup)) {
-            const ids = (await whichChildren(ctx, sup).catch(() => [])).filter((r) => r.pid instanceof Pid).map((r) => r.id);
-            final.push(`final:${ids.sort().join(",")}`);
+            const ids = (await whichChildren(ctx, sup).catch(() => []))
+              .filter((r) => r.pid instanceof Pid)
+              .map((r) => r.id);
+            final.push(`final:${ids.sort().join(',')}`);
           }
           const ex = await ctx.receive((m) => isExitMessage(m) && pidEquals(m.from, sup), 0);
-          const supExit = ex === TIMEOUT ? [] : [`sup_exit:${formatReason((ex as { reason: unknown }).reason)}`];
+          const supExit =
+            ex === TIMEOUT ? [] : [`sup_exit:${formatReason((ex as { reason: unknown }).reason)}`];
           resolve([...log, ...supExit, ...final]);
         },
         { trapExit: true },
