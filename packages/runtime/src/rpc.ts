@@ -18,7 +18,7 @@ import {
   isReplyMessage,
   TIMEOUT,
 } from './messages.js';
-import { callsOf, type Proc } from './process.js';
+import { callsOf, exitedRejection, type Proc } from './process.js';
 import { type Pid, type Ref, refEquals, refKey, toPid, toRef } from './terms.js';
 
 function spawnFailed(node: string, name: string, reason: string): KindredError {
@@ -110,6 +110,7 @@ export class Rpc implements RpcPart {
     }
     if (p !== undefined && signal === undefined) return this.#callFrom(p, dest, request, t, undefined);
     if (signal?.aborted) throw abortedError(signal);
+    if (p !== undefined && !p.alive) return exitedRejection(p.exitReason);
     const core = this.#core;
     const timeoutMs = t;
     return new Promise<unknown>((resolve, reject) => {

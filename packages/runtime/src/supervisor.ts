@@ -107,7 +107,7 @@ const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_o
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 
 /** Checks one child spec and fills in its defaults. */
-export function resolveChild(c: ChildSpec): ResolvedChild {
+function resolveChild(c: ChildSpec): ResolvedChild {
   if (typeof c !== 'object' || c === null)
     throw badSpec('A child spec must be an object { id, start, ... }.');
   if (typeof c.id !== 'string' || c.id.length === 0) throw badSpec('A child spec needs an `id` string.');
@@ -558,7 +558,7 @@ function awaitDown(ctx: ProcessContext, ref: Ref, ms?: number): Promise<unknown>
  * OTP's shutdown/2: monitor the child, unlink it (taking an EXIT it already sent), then `kill` (brutal_kill) or
  * `shutdown` and `kill` after the timeout; returns the reason it exited with.
  */
-export async function shutdownChild(ctx: ProcessContext, pid: Pid, how: ShutdownSpec): Promise<unknown> {
+async function shutdownChild(ctx: ProcessContext, pid: Pid, how: ShutdownSpec): Promise<unknown> {
   const ref = ctx.monitor(pid);
   ctx.unlink(pid);
   const early = await ctx.receive((m) => isExitMessage(m) && pidEquals(m.from, pid), 0);

@@ -32,7 +32,10 @@ describe('README', () => {
   });
 
   it('its supervised-server example runs as written and prints what the README says', () => {
-    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/runtime'], { cwd: root, stdio: 'inherit' });
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/runtime'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
     const i = blocks.findIndex((b) => b[1] === 'js' && b[2]!.includes('startSupervisor'));

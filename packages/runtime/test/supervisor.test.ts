@@ -7,6 +7,7 @@ import {
   isExitMessage,
   isNormalExit,
   type KNode,
+  MemoryNetwork,
   Pid,
   type ProcessContext,
   pidEquals,
@@ -16,6 +17,7 @@ import {
   startChild,
   startServer,
   startSupervisor,
+  stopServer,
   terminateChild,
   whichChildren,
 } from '../src/index.js';
@@ -398,6 +400,34 @@ describe('supervisor: start and the child calls', () => {
     a.exit(sup, 'shutdown');
     await down;
     expect([a.isAlive(p3), a.isAlive(p4)]).toEqual([false, false]);
+  });
+
+  it('answers from another node; stopServer stops it with the reason after its children', async () => {
+    const net = new MemoryNetwork();
+    const a = createNode({ name: 'a@h', distribution: net.endpoint('a@h') });
+    const b = createNode({ name: 'b@h', distribution: net.endpoint('b@h') });
+    nodes.push(a, b);
+    const log: string[] = [];
+    const template: ChildSpec = {
+      id: 'conn',
+      start: ((ctx: ProcessContext, n: number) => {
+        log.push(`start:${n}`);
+        return ctx.spawn(async (w) => void (await w.receive()), { link: true });
+      }) as ChildSpec['start'],
+    };
+    const sup = await startSupervisor(
+      b,
+      { strategy: 'simple_one_for_one', children: [template] },
+      { name: 'conns' },
+    );
+    await a.connect(b.name);
+    const remote = { name: 'conns', node: b.name };
+    const pid = await startChild(a, remote, [7]);
+    expect(pid?.node).toBe(b.name);
+    expect(await countChildren(a, remote)).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 1 });
+    expect(log).toEqual(['start:7']);
+    await stopServer(a, remote, 'shutdown');
+    expect([b.isAlive(sup), b.isAlive(pid!)]).toEqual([false, false]);
   });
 
   it("isNormalExit: normal, shutdown and { shutdown: _ } (OTP's rule)", () => {
