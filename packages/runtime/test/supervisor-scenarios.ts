@@ -27,7 +27,13 @@ export interface Scenario {
   readonly intensity: number;
   /** Seconds (OTP's unit); kindred gets it in ms. */
   readonly periodS: number;
-  readonly children: ReadonlyArray<{ id: string; restart: RestartType; shutdown: ShutdownSpec }>;
+  readonly children: ReadonlyArray<{
+    id: string;
+    restart: RestartType;
+    shutdown: ShutdownSpec;
+    /** `stubborn`: logs an exit signal and carries on, so its shutdown timeout kills it. Default `polite`. */
+    mode?: 'polite' | 'stubborn';
+  }>;
   /** Kill a child (exit(P, kill)) or make it exit with a reason, one at a time. */
   readonly steps: ReadonlyArray<readonly ['kill', string] | readonly ['exit', string, Reason]>;
 }
@@ -132,6 +138,32 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
     steps: [['exit', 'c', 'failed']],
   },
+  {
+    name: 'rest_for_one starts again a transient child after it that had exited normally',
+    strategy: 'rest_for_one',
+    intensity: 10,
+    periodS: 60,
+    children: [
+      { id: 'a', restart: 'permanent', shutdown: 1000 },
+      { id: 'b', restart: 'transient', shutdown: 1000 },
+      { id: 'c', restart: 'permanent', shutdown: 1000 },
+    ],
+    steps: [
+      ['exit', 'b', 'normal'],
+      ['kill', 'a'],
+    ],
+  },
+  {
+    name: 'a child that ignores shutdown is killed after its timeout, then restarted with the others',
+    strategy: 'one_for_all',
+    intensity: 10,
+    periodS: 60,
+    children: [
+      { id: 'a', restart: 'permanent', shutdown: 50, mode: 'stubborn' },
+      { id: 'b', restart: 'permanent', shutdown: 1000 },
+    ],
+    steps: [['kill', 'b']],
+  },
 ];
 
 /** OTP's `~p` of a reason. */
@@ -148,6 +180,7 @@ export function loggingWorker(
   id: string,
   restart: RestartType,
   shutdown: ShutdownSpec,
+  mode: 'polite' | 'stubborn' = 'polite',
 ): ChildSpec {
   return {
     id,
@@ -159,7 +192,8 @@ export function loggingWorker(
         async (w) => {
           for (;;) {
             const m = await w.receive();
-            if (isExitMessage(m)) {
+            if (isExitMessage(m) && mode === 'stubborn') log.push(`ignore:${id}:${formatReason(m.reason)}`);
+            else if (isExitMessage(m)) {
               log.push(`stop:${id}:${formatReason(m.reason)}`);
               return w.exit(m.reason);
             }
@@ -185,7 +219,7 @@ export async function runKindred(s: Scenario): Promise<string[]> {
             strategy: s.strategy,
             intensity: s.intensity,
             periodMs: s.periodS * 1000,
-            children: s.children.map((c) => loggingWorker(log, c.id, c.restart, c.shutdown)),
+            children: s.children.map((c) => loggingWorker(log, c.id, c.restart, c.shutdown, c.mode)),
           });
           for (const step of s.steps) {
             if (!node.isAlive(sup)) break;
@@ -223,7 +257,9 @@ export async function runKindred(s: Scenario): Promise<string[]> {
 /** The scenario as the Erlang term kso:run/1 takes. */
 export function toErlang(s: Scenario): string {
   const reason = (r: Reason): string => (typeof r === 'string' ? r : `{shutdown,${r.shutdown}}`);
-  const children = s.children.map((c) => `{${c.id},${c.restart},${c.shutdown}}`).join(',');
+  const children = s.children
+    .map((c) => `{${c.id},${c.restart},${c.shutdown},${c.mode ?? 'polite'}}`)
+    .join(',');
   const steps = s.steps
     .map((st) => (st[0] === 'kill' ? `{kill,${st[1]}}` : `{exit,${st[1]},${reason(st[2])}}`))
     .join(',');

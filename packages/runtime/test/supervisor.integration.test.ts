@@ -31,7 +31,7 @@ async function runErlang(s: Scenario): Promise<string[]> {
     ['-noshell', '-kernel', 'logger_level', 'none', '-pa', dir, '-eval', `kso:run(${toErlang(s)}), halt().`],
     { timeout: 30_000 },
   );
-  return stdout.split('\n').filter((l) => /^(start|stop|sup_exit|final):/.test(l));
+  return stdout.split('\n').filter((l) => /^(start|stop|ignore|sup_exit|final):/.test(l));
 }
 
 describe('supervisor scenarios: kindred and erl print the same events', () => {

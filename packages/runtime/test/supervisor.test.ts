@@ -114,6 +114,24 @@ const OTP_EVENTS: Record<string, string[]> = {
     'stop:b:shutdown',
     'sup_exit:shutdown',
   ],
+  'rest_for_one starts again a transient child after it that had exited normally': [
+    'start:a',
+    'start:b',
+    'start:c',
+    'stop:c:shutdown',
+    'start:a',
+    'start:b',
+    'start:c',
+    'final:a,b,c',
+  ],
+  'a child that ignores shutdown is killed after its timeout, then restarted with the others': [
+    'start:a',
+    'start:b',
+    'ignore:a:shutdown',
+    'start:a',
+    'start:b',
+    'final:a,b',
+  ],
 };
 
 describe('supervisor: the scenarios OTP was run on', () => {
