@@ -5,7 +5,7 @@
  */
 import type { Dest, DownMessage, From, NodeEvent, Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
-import type { CallSpec, ReplyTo, ServerRef } from './server-ref.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import type { Pid, Ref } from './terms.js';
 
 /** Options of `receive`. */
@@ -99,7 +99,7 @@ export interface ProcessContext {
     request: Q,
     opts?: number | CallOptions,
   ): Promise<ReplyTo<C, Q>>;
-  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
   /**
    * Sends `msg` to `dest` after `ms` milliseconds (erlang:send_after/3); returns the timer's ref. The timer is
    * cancelled when this process exits.
@@ -208,7 +208,7 @@ export interface NodeApi {
     request: Q,
     opts?: number | CallOptions,
   ): Promise<ReplyTo<C, Q>>;
-  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
   /** Sends `msg` to `dest` after `ms` ms; the timer ends with the node, or with `dest` when it is a local pid. */
   sendAfter(dest: Dest, msg: unknown, ms: number): Ref;
   /** Cancels a timer: the ms it had left, or false. */

@@ -46,7 +46,7 @@ export {
   startServer,
   stopServer,
 } from './server.js';
-export { type CallSpec, type ReplyTo, type ServerRef, serverRef } from './server-ref.js';
+export { type CallSpec, type PlainDest, type ReplyTo, type ServerRef, serverRef } from './server-ref.js';
 export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
   type ChildCounts,

@@ -27,7 +27,7 @@ import { type PgControl, PgScope } from './pg.js';
 import { scopesOf } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
-import type { CallSpec, ReplyTo, ServerRef } from './server-ref.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import { Signals } from './signals.js';
 import type { Pid, Ref } from './terms.js';
 import { refEquals } from './terms.js';
@@ -315,7 +315,7 @@ export class KNode implements NodeApi {
     request: Q,
     opts?: number | CallOptions,
   ): Promise<ReplyTo<C, Q>>;
-  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
   call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
     return this.#rpc.call(undefined, dest, request, opts);
   }

@@ -17,7 +17,7 @@ import type {
 import { abortedError, badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
-import type { CallSpec, ReplyTo, ServerRef } from './server-ref.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import { isPid, localPidKey, type Pid, type Ref, refEquals, toPid, toRef } from './terms.js';
 
 export type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
@@ -443,7 +443,7 @@ export class Proc implements ProcessContext {
     request: Q,
     opts?: number | CallOptions,
   ): Promise<ReplyTo<C, Q>>;
-  call<R = unknown>(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
   async call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
     return this.host.call(this, dest, request, opts);
   }

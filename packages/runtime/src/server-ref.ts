@@ -39,6 +39,12 @@ export type ServerRef<C extends CallSpec = CallSpec, K = unknown> = Dest & {
   readonly [serverCasts]: K;
 };
 
+/**
+ * A destination that is not a {@link ServerRef}: the untyped `call` takes these, so a request a server does not
+ * declare is a type error rather than an untyped call.
+ */
+export type PlainDest = Dest & { readonly [serverCalls]?: never };
+
 /** The destination `dest` typed as a server accepting calls `C` and casts `K` (no check is made at run time). */
 export function serverRef<C extends CallSpec, K = unknown>(dest: Dest): ServerRef<C, K> {
   return dest as ServerRef<C, K>;

@@ -79,6 +79,11 @@ describe('server (gen_server)', () => {
     const got = await a.call(ref, { op: 'add', n: 2 });
     expectTypeOf(got).toEqualTypeOf<number>();
     expect(got).toBe(7);
+    // A request the server does not declare is a type error, not an untyped call (checked by the test typecheck).
+    const undeclared = () =>
+      // @ts-expect-error: { op: 'nope' } is not a request of CounterCalls
+      a.call(ref, { op: 'nope' });
+    expect(typeof undeclared).toBe('function');
     const name = await a.call(ref, { op: 'name' });
     expectTypeOf(name).toEqualTypeOf<string>();
     expect(name).toBe(a.name);
