@@ -43,6 +43,8 @@ export class Timers implements TimersPart {
     const core = this.#core;
     core.checkDest(dest);
     const ref = core.makeRef();
+    // A process that has exited sets no timer (its code may run on until its next receive).
+    if (owner !== undefined && !owner.alive) return ref;
     const k = refKey(ref);
     const handle = setTimeout(() => {
       this.#forget(k);

@@ -78,6 +78,24 @@ describe('sendAfter / cancelTimer (erlang:send_after/3, cancel_timer/1)', () => 
     expect(timeouts()).toBe(before);
   });
 
+  it('a process that has exited (its code running on) sets no timer', async () => {
+    const a = mk();
+    const before = timeouts();
+    let go: (() => void) | undefined;
+    const out = new Promise<unknown>((resolve) => {
+      const pid = a.spawn(async (ctx) => {
+        await new Promise<void>((r) => (go = r)); // awaiting something other than receive
+        resolve(ctx.cancelTimer(ctx.sendAfter(ctx.self, 'x', 60_000)));
+      });
+      void pid;
+    });
+    while (go === undefined) await new Promise((r) => setImmediate(r));
+    a.exit(a.processes().at(-1)!, 'kill');
+    go();
+    expect(await out).toBe(false);
+    expect(timeouts()).toBe(before);
+  });
+
   it('refuses a bad delay or destination with a coded error', () => {
     const a = mk();
     for (const ms of [-1, 1.5, Number.NaN, 2 ** 31]) {
