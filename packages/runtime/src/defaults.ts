@@ -45,6 +45,12 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   pgScope: 'pg',
   /** startNode: how often discovered peers that are not connected are dialled again. */
   reconnectIntervalMs: 2_000,
+  /** Supervisors: restarts allowed within `supervisorPeriodMs` before the supervisor gives up (OTP's default 1). */
+  supervisorIntensity: 1,
+  /** Supervisors: the window of `supervisorIntensity`, in ms (OTP's default period, 5 s). */
+  supervisorPeriodMs: 5_000,
+  /** Supervisors: how long a worker child gets to exit after `shutdown` before it is killed (OTP's 5000). */
+  workerShutdownMs: 5_000,
   /** Registered name of the process serving `rpc` (Erlang's `rex`). */
   rpcServerName: 'rex',
   /**

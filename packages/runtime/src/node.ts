@@ -7,7 +7,15 @@ import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
 import { childLogger } from '@kindred/interface';
 import type { Logger } from 'pino';
-import type { MessageHandler, NodeApi, NodeStats, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
+import type {
+  CallOptions,
+  MessageHandler,
+  NodeApi,
+  NodeStats,
+  ProcessContext,
+  ProcessFn,
+  SpawnOptions,
+} from './api.js';
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
@@ -20,10 +28,12 @@ import { type PgControl, PgScope } from './pg.js';
 import { scopesOf } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import { Signals } from './signals.js';
 import { Singleton, type SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';
 import { refEquals } from './terms.js';
+import { Timers } from './timers.js';
 
 export type { NodeStats } from './api.js';
 
@@ -95,6 +105,7 @@ export class KNode implements NodeApi {
   readonly #signals: Signals;
   readonly #peers: Peers;
   readonly #rpc: Rpc;
+  readonly #timers: Timers;
   readonly #sched: Scheduler;
   readonly #onStop: (() => Promise<void> | void) | undefined;
   readonly #listeners: {
@@ -152,6 +163,7 @@ export class KNode implements NodeApi {
     this.#signals = core.signals = new Signals(core);
     this.#peers = core.peers = new Peers(core);
     this.#rpc = core.rpc = new Rpc(core);
+    this.#timers = core.timers = new Timers(core);
     this.#onStop = options.onStop;
     core.system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#peers.onNetMessage(from, msg));
     this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
@@ -327,17 +339,33 @@ export class KNode implements NodeApi {
     return this.#core.makeRef();
   }
 
-  /** Request/reply from outside any process: runs the call in a short-lived process. */
-  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.spawn(async (ctx) => {
-        try {
-          resolve(await ctx.call<R>(dest, request, timeoutMs));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
+  /**
+   * Request/reply from outside any process: runs the call in a short-lived process of its own (`from.pid`), which
+   * exits with `{ callAbandoned: 'aborted' | 'timeout' }` when the call is given up (see {@link CallOptions}).
+   */
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    return this.#rpc.call(undefined, dest, request, opts);
+  }
+
+  /**
+   * Sends `msg` to `dest` after `ms` milliseconds (erlang:send_after/3) and returns the timer's ref. The timer is
+   * cancelled when `dest`, if a local pid, exits, and when the node stops.
+   */
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
+    const core = this.#core;
+    if (core.stopped) throw deadError();
+    return this.#timers.sendAfter(core.localOf(dest), core.systemPid, dest, msg, ms);
+  }
+
+  /** Cancels a timer of this node: the ms it had left, or false when it fired already or never existed. */
+  cancelTimer(ref: Ref): number | false {
+    return this.#timers.cancel(ref);
   }
 
   /**
@@ -375,9 +403,9 @@ export class KNode implements NodeApi {
     node: string,
     handler: string,
     args: readonly unknown[] = [],
-    timeoutMs?: number,
+    opts?: number | CallOptions,
   ): Promise<R> {
-    return this.#rpc.rpc<R>(node, handler, args, timeoutMs);
+    return this.#rpc.rpc<R>(node, handler, args, opts);
   }
 
   // ---------------------------------------------------------------- pg
@@ -509,6 +537,7 @@ export class KNode implements NodeApi {
     for (const p of [...core.procs.values()]) this.#signals.terminate(p, 'shutdown');
     core.stopped = true;
     this.#sched.clear();
+    this.#timers.clear();
     for (const c of core.pgControls.values()) c.stop();
     const dist = core.dist;
     if (dist) {
