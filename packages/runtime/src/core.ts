@@ -18,6 +18,7 @@ import type {
   SpawnOptions,
 } from './api.js';
 import { OP } from './control.js';
+import { type CrashSink, crashReport, emitCrashReport } from './crash-report.js';
 import type { Distribution } from './distribution.js';
 import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
@@ -54,6 +55,8 @@ export interface ResolvedNodeOptions {
   maxPendingPerNode: number;
   connectAll: boolean;
   listenPort: number | undefined;
+  /** Where crash reports go (crash-report.ts). */
+  crashReports: CrashSink;
 }
 
 /** @internal Handlers for names the runtime answers itself (pg scopes, the mesh): `(fromNode, from, message)`. */
@@ -136,7 +139,7 @@ export interface RpcPart {
   nodeDown(node: string): void;
   /** A body exposed with exposeSpawn. */
   spawnable(name: string): ((ctx: ProcessContext, ...args: unknown[]) => unknown) | undefined;
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown>;
+  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number, parent?: string): Promise<unknown>;
 }
 
 /** @internal A registered name: a string of 1-255 characters. */
@@ -189,6 +192,8 @@ export class Core implements ProcessHost {
   signals!: SignalsPart;
   peers!: PeersPart;
   rpc!: RpcPart;
+  /** When the node was made, ms since the epoch (uptime). */
+  readonly startedAt = Date.now();
   stopped = false;
   stopping = false;
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */
@@ -218,6 +223,7 @@ export class Core implements ProcessHost {
   spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
     if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
     const p = this.#newProc(opts);
+    p.fn = fn;
     this.sched.start(p, fn);
     return p;
   }
@@ -266,11 +272,10 @@ export class Core implements ProcessHost {
       if (err instanceof ProcessExitedError) reason = err.reason;
       else {
         reason = crashReason(err);
-        // A thrown value may be anything a peer sent (a BigInt, a deep object): logged as a bounded text.
-        this.log.warn(
-          { process: p.self.toString(), err: err instanceof Error ? err : formatTerm(err) },
-          'process crashed',
-        );
+        // Reported once: `ended` runs once per process (p.alive is checked above).
+        if (this.opts.crashReports !== 'off') {
+          emitCrashReport(this.opts.crashReports, this.log, crashReport(this.name, p.self, p.name, err, reason));
+        }
       }
     }
     this.signals.terminate(p, reason);

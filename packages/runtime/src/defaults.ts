@@ -47,10 +47,19 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   reconnectIntervalMs: 2_000,
   /** Registered name of the process serving `rpc` (Erlang's `rex`). */
   rpcServerName: 'rex',
+  /**
+   * Report a process whose code threw (pid, name, reason, stack) once, through the node's logger at error level, or
+   * on stderr without one (OTP logs a crash report by default).
+   */
+  crashReports: true,
+  /** Processes an observe snapshot lists at most (the rest are counted). */
+  observeMaxProcesses: 1_000,
 });
 
 /** The names the runtime itself answers on every node: reserved, `register` refuses them. */
 export const SYSTEM_NAMES = Object.freeze({
   /** Mesh messages (connect_all), like the node-list exchange Erlang's global does. */
   net: 'kindred_net',
+  /** Observe requests (`node.observe(peer)`, `kindred observe`): see observer.ts. */
+  observe: 'kindred_observe',
 });

@@ -8,8 +8,22 @@ export type {
   SpawnOptions,
 } from './api.js';
 export { OP, OP_NAMES } from './control.js';
+export {
+  type CallTraceContext,
+  childTraceparent,
+  currentTraceparent,
+  DIAGNOSTICS_CHANNELS,
+  isTraceparent,
+  type NodedownEvent,
+  type NodeupEvent,
+  type RpcTraceContext,
+  type SendTraceContext,
+  type SpawnOnTraceContext,
+  traceIdOf,
+  withTraceContext,
+} from './diagnostics.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
-export type { Distribution } from './distribution.js';
+export type { Distribution, DistributionPeerStats } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 export { MEMORY_MESSAGE_OVERHEAD_BYTES, MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
 export {
@@ -31,6 +45,15 @@ export {
   type Timeout,
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
+export {
+  type GroupSnapshot,
+  type NodeSnapshot,
+  OBSERVE_LIST_MAX,
+  OBSERVE_MAX_PROCESSES,
+  type ObserveOptions,
+  type PeerSnapshot,
+  type ProcessSnapshot,
+} from './observer.js';
 export { PgScope, type PgStats } from './pg.js';
 export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {

@@ -3,6 +3,7 @@
  * {@link ProcessContext} its function gets. Everything a process asks of its node goes through {@link ProcessHost},
  * declared here (as pg.ts's `PgHost`), so this file imports nothing from the node.
  */
+import { sendTrace } from './diagnostics.js';
 import { KindredError } from '@kindred/dns';
 import type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
@@ -154,6 +155,8 @@ export class Proc implements ProcessContext {
   /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
   h: MessageHandler | undefined = undefined;
   busy = false;
+  /** The function of a spawned process (for observe: its current function). */
+  fn: ProcessFn | undefined = undefined;
   /** Rarely used state, made on first use. */
   x: ProcExt | undefined = undefined;
 
@@ -328,7 +331,8 @@ export class Proc implements ProcessContext {
   }
 
   send(dest: Dest, msg: unknown): void {
-    this.host.send(this.self, dest, msg);
+    if (sendTrace.hasSubscribers) tracedSend(this.host, this.self, dest, msg);
+    else this.host.send(this.self, dest, msg);
   }
 
   link(pid: Pid): void {
@@ -442,6 +446,11 @@ export function scopesOf(p: Proc): Set<PgScope> {
 export function callsOf(p: Proc): Set<string> {
   if (p.calls === undefined) p.calls = new Set();
   return p.calls;
+}
+
+/** @internal A send published on `kindred:send` (only called when someone subscribed). */
+export function tracedSend(host: ProcessHost, from: Pid, dest: Dest, msg: unknown): void {
+  sendTrace.traceSync(() => host.send(from, dest, msg), { node: host.api.name, from, dest, message: msg });
 }
 
 // Bound functions are smaller than a pair of closures over the process (measured: ~60 bytes per process less).

@@ -8,6 +8,18 @@ import type { ProcessContext } from './api.js';
 import { OP } from './control.js';
 import { type Core, isName, type RpcPart } from './core.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
+import {
+  type CallTraceContext,
+  callTrace,
+  childTraceparent,
+  currentTraceparent,
+  isTraceparent,
+  type RpcTraceContext,
+  rpcTrace,
+  type SpawnOnTraceContext,
+  spawnOnTrace,
+  withTraceContext,
+} from './diagnostics.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import {
   type CallMessage,
@@ -86,21 +98,47 @@ export class Rpc implements RpcPart {
     this.#requests.clear();
   }
 
-  /** A call from process p (gen_server:call): guarded by a monitor, answered by the reply with its ref. */
-  async call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
+  /**
+   * A call from process p (gen_server:call): guarded by a monitor, answered by the reply with its ref. `parent` is the
+   * trace context of the caller when it is not the current one (`node.call` runs the call in a process of its own).
+   * Traced on `kindred:call`; the call carries a child of the current trace context, if there is one.
+   */
+  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number, parent?: string): Promise<unknown> {
     const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
     if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
-      throw badOption('timeoutMs', 'a number >= 0 or Infinity', t);
+      return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', t));
     }
+    const from = parent ?? currentTraceparent();
+    if (!callTrace.hasSubscribers) {
+      return this.#call(p, dest, request, t, from === undefined ? undefined : childTraceparent(from));
+    }
+    const ctx: CallTraceContext = {
+      node: this.#core.name,
+      dest,
+      request,
+      timeoutMs: t,
+      parent: from,
+      traceparent: childTraceparent(from),
+    };
+    return callTrace.tracePromise(
+      () => this.#call(p, dest, request, t, isTraceparent(ctx.traceparent) ? ctx.traceparent : undefined),
+      ctx,
+    );
+  }
+
+  async #call(p: Proc, dest: Dest, request: unknown, t: number, traceparent: string | undefined): Promise<unknown> {
     const ref = this.#core.signals.monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);
     try {
-      this.#core.send(p.self, dest, {
-        type: '$gen_call',
-        from: { pid: p.self, ref },
-        request,
-      } satisfies CallMessage);
+      // `traceparent` only when there is one: an untraced call is the same map as before it existed.
+      this.#core.send(
+        p.self,
+        dest,
+        (traceparent === undefined
+          ? { type: '$gen_call', from: { pid: p.self, ref }, request }
+          : { type: '$gen_call', from: { pid: p.self, ref }, request, traceparent }) satisfies CallMessage,
+      );
       const m = await p.receive(
         (x) => (isReplyMessage(x) || isDownMessage(x)) && refEquals((x as { ref: Ref }).ref, ref),
         t,
@@ -154,6 +192,12 @@ export class Rpc implements RpcPart {
    * body, `noconnection` when the node is lost, `timeout`).
    */
   spawnOn(node: string, name: string, args: readonly unknown[] = [], timeoutMs?: number): Promise<Pid> {
+    if (!spawnOnTrace.hasSubscribers) return this.#spawnOn(node, name, args, timeoutMs);
+    const ctx: SpawnOnTraceContext = { node: this.#core.name, target: node, name, args };
+    return spawnOnTrace.tracePromise(() => this.#spawnOn(node, name, args, timeoutMs), ctx);
+  }
+
+  #spawnOn(node: string, name: string, args: readonly unknown[], timeoutMs: number | undefined): Promise<Pid> {
     const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
     if (node === this.#core.name) {
       const fn = this.#spawnables.get(name);
@@ -204,11 +248,34 @@ export class Rpc implements RpcPart {
   }
 
   /** Calls handler `handler` exposed by `node` with `args` (Erlang's rpc:call through the `rex` server). */
-  async rpc<R = unknown>(
+  rpc<R = unknown>(
     node: string,
     handler: string,
     args: readonly unknown[] = [],
     timeoutMs?: number,
+  ): Promise<R> {
+    if (!rpcTrace.hasSubscribers) return this.#rpc<R>(node, handler, args, timeoutMs);
+    const parent = currentTraceparent();
+    const ctx: RpcTraceContext = {
+      node: this.#core.name,
+      target: node,
+      handler,
+      args,
+      parent,
+      traceparent: childTraceparent(parent),
+    };
+    // The rpc's span is the current context of its call, so the call is its child.
+    return rpcTrace.tracePromise(
+      () => withTraceContext(ctx.traceparent, () => this.#rpc<R>(node, handler, args, timeoutMs)),
+      ctx,
+    );
+  }
+
+  async #rpc<R>(
+    node: string,
+    handler: string,
+    args: readonly unknown[],
+    timeoutMs: number | undefined,
   ): Promise<R> {
     const reply = (await this.#core.api.call(
       { name: RUNTIME_DEFAULTS.rpcServerName, node },
@@ -257,9 +324,12 @@ export class Rpc implements RpcPart {
             continue;
           }
           const args = Array.isArray(request.args) ? request.args : [];
+          // A peer's traceparent is used only when valid; the handler runs in it, so its calls continue the trace.
+          const trace = isTraceparent(m.traceparent) ? m.traceparent : undefined;
           ctx.spawn(async (w) => {
             try {
-              w.reply(from, { ok: true, value: await (fn as (...a: unknown[]) => unknown)(...args) });
+              const run = (fn as (...a: unknown[]) => unknown).bind(undefined, ...args);
+              w.reply(from, { ok: true, value: await withTraceContext(trace, run) });
             } catch (err) {
               w.reply(from, { ok: false, error: crashReason(err) });
             }
