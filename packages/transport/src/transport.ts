@@ -43,6 +43,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   /** Incoming handshakes in progress, before and after they named themselves. */
   readonly #handshaking = new Set<AcceptorHandshake>();
   readonly #failures: Record<string, number> = {};
+  /** Dials refused by the peer's host (ECONNREFUSED): not handshake failures, counted apart. */
+  #connectionsRefused = 0;
   #completed = 0;
   #macFailures = 0;
   #closed = false;
@@ -238,7 +240,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   }
 
   #outgoingFailed(node: string, f: HandshakeFailure): void {
-    this.#count(f.reason);
+    if (f.reason === 'connection_refused') this.#connectionsRefused++;
+    else this.#count(f.reason);
     if (f.reason === 'simultaneous' || f.reason === 'nok') {
       // The other direction's connection is the one that survives; the waiter waits for it (or its timer).
       if (this.#peers.connection(node) !== undefined) this.#peers.settle(node);
@@ -321,6 +324,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     return {
       peers,
       handshakeFailures: { ...this.#failures },
+      connectionsRefused: this.#connectionsRefused,
       handshakesCompleted: this.#completed,
       pendingHandshakes: this.#handshaking.size + this.#peers.dials().length,
       edge: this.#admission.stats(),
