@@ -93,6 +93,13 @@ export interface NodeInfo {
 export interface TransportStats {
   /** Per connected peer. */
   readonly peers: Record<string, PeerStats & { direction: 'in' | 'out' }>;
+  /** Traffic of every connection since the transport started, closed ones included: never goes down. */
+  readonly totals: {
+    readonly messagesIn: number;
+    readonly messagesOut: number;
+    readonly bytesIn: number;
+    readonly bytesOut: number;
+  };
   /** Failed handshakes by reason (bad_cookie, not_allowed, name_mismatch, nok, setup_timeout, protocol_error, ...). */
   readonly handshakeFailures: Record<string, number>;
   /**

@@ -517,4 +517,21 @@ describe('stats for metrics', () => {
     expect(seen).toBeGreaterThanOrEqual(before);
     expect(seen).toBeLessThanOrEqual(Date.now());
   });
+
+  it('keeps the traffic of closed connections in totals', async () => {
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const got = once(b.t, 'message');
+    a.t.send('b@127.0.0.1', 'hello');
+    await got;
+    const live = a.t.stats();
+    expect(live.totals.messagesOut).toBe(1);
+    expect(live.totals.bytesOut).toBe(live.peers['b@127.0.0.1']?.bytesOut);
+    const down = once(a.t, 'nodedown');
+    a.t.disconnect('b@127.0.0.1');
+    await down;
+    expect(a.t.stats().peers).toEqual({});
+    expect(a.t.stats().totals).toEqual(live.totals);
+  });
 });
