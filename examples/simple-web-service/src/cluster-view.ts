@@ -1,3 +1,5 @@
+import type { NodeSnapshot } from '@kindred/runtime';
+
 /** Counters the app exports on /metrics, read from the node's transport and discovery. */
 export interface ClusterStats {
   /** Connections that completed the handshake (both directions) since start. */
@@ -39,4 +41,11 @@ export interface ClusterView {
   stats(): ClusterStats;
   /** The last node up/down events, oldest first. */
   recentEvents(): readonly ClusterEvent[];
+  /**
+   * The Prometheus text of the app's registry (@kindred/metrics, prom-client's default metrics, the app's own), for
+   * /metrics. A view without it (a test's) gets the counters of {@link ClusterView.stats} rendered by metrics.ts.
+   */
+  metrics?(): Promise<string>;
+  /** A look inside this node (`node.observe()`), for /observe; absent: /observe is 404. */
+  observe?(): Promise<NodeSnapshot>;
 }
