@@ -28,7 +28,11 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /** Sends what `body` resolves to, or a 500 when it rejects (the request's error is the server's to log). */
-function later(res: ServerResponse, body: Promise<[number, string, string]>, onError: (err: unknown) => void): void {
+function later(
+  res: ServerResponse,
+  body: Promise<[number, string, string]>,
+  onError: (err: unknown) => void,
+): void {
   body.then(
     ([status, type, text]) => send(res, status, type, text),
     (err: unknown) => {
@@ -78,18 +82,25 @@ export function handleRequest(
       const type = 'text/plain; version=0.0.4; charset=utf-8';
       if (view.metrics === undefined) {
         send(res, 200, type, renderMetrics(view.self, view.nodes().length + 1, view.stats()));
-      } else later(res, view.metrics().then((text) => [200, type, text]), onError);
+      } else
+        later(
+          res,
+          view.metrics().then((text) => [200, type, text]),
+          onError,
+        );
       return;
     }
     case '/observe':
       // The same data as `kindred observe NODE --json` (its shape: packages/cli/README.md).
       if (view.observe === undefined) json(res, 404, { error: 'this view has no observe' });
       else {
-        const body = view.observe().then((snap): [number, string, string] => [
-          200,
-          'application/json; charset=utf-8',
-          `${JSON.stringify(snap)}\n`,
-        ]);
+        const body = view
+          .observe()
+          .then((snap): [number, string, string] => [
+            200,
+            'application/json; charset=utf-8',
+            `${JSON.stringify(snap)}\n`,
+          ]);
         later(res, body, onError);
       }
       return;

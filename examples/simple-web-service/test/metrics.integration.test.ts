@@ -3,7 +3,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { APP_MAIN, type AppProc, eventually, freePort, getJson, spawnApp, stopProc } from './helpers/procs.js';
+import {
+  APP_MAIN,
+  type AppProc,
+  eventually,
+  freePort,
+  getJson,
+  spawnApp,
+  stopProc,
+} from './helpers/procs.js';
 
 describe('simple-web-service /metrics', () => {
   const procs: AppProc[] = [];
@@ -24,7 +32,8 @@ describe('simple-web-service /metrics', () => {
     const b = spawnApp('m2', ports[1]!.kindred, ports[1]!.http, spec);
     procs.push(a, b);
     const meshed = await eventually(
-      async () => (await getJson<{ nodes: string[] }>(a.httpPort, '/nodes'))?.body.nodes.includes(b.node) === true,
+      async () =>
+        (await getJson<{ nodes: string[] }>(a.httpPort, '/nodes'))?.body.nodes.includes(b.node) === true,
       20_000,
     );
     expect(meshed, a.log.slice(-2000)).toBe(true);
@@ -49,10 +58,11 @@ describe('simple-web-service /metrics', () => {
     expect(check.status).toBe(0);
 
     // The same node seen from inside, as JSON.
-    const observed = await getJson<{ node: string; registered: Array<{ name: string }>; peers: Array<{ node: string }> }>(
-      a.httpPort,
-      '/observe',
-    );
+    const observed = await getJson<{
+      node: string;
+      registered: Array<{ name: string }>;
+      peers: Array<{ node: string }>;
+    }>(a.httpPort, '/observe');
     expect(observed?.status).toBe(200);
     expect(observed?.body.node).toBe(a.node);
     expect(observed?.body.registered.map((r) => r.name)).toContain('rex');

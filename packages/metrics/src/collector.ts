@@ -16,7 +16,7 @@ import {
   type RpcTraceContext,
 } from '@kindred/runtime';
 import type { TransportStats } from '@kindred/transport';
-import { Counter, Gauge, Histogram, type Registry, register as defaultRegistry } from 'prom-client';
+import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry } from 'prom-client';
 import { METRICS_DEFAULTS } from './defaults.js';
 import { METRICS_ERRORS } from './errors.js';
 
@@ -106,10 +106,18 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
   if (typeof node !== 'object' || node === null || typeof node.stats !== 'function') {
     throw badOption(opt('node'), 'a kindred node (startNode or createNode)', node);
   }
-  const prefix = options.prefix === undefined ? METRICS_DEFAULTS.prefix : checkNonEmptyString(opt('prefix'), options.prefix);
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw badOption(opt('prefix'), 'a Prometheus name prefix', prefix);
+  const prefix =
+    options.prefix === undefined
+      ? METRICS_DEFAULTS.prefix
+      : checkNonEmptyString(opt('prefix'), options.prefix);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))
+    throw badOption(opt('prefix'), 'a Prometheus name prefix', prefix);
   const buckets = options.latencyBucketsSeconds ?? METRICS_DEFAULTS.latencyBucketsSeconds;
-  if (!Array.isArray(buckets) || buckets.length === 0 || !buckets.every((b) => typeof b === 'number' && b > 0)) {
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    !buckets.every((b) => typeof b === 'number' && b > 0)
+  ) {
     throw badOption(opt('latencyBucketsSeconds'), 'a non-empty array of numbers > 0', buckets);
   }
   const registry = options.registry ?? defaultRegistry;
@@ -135,23 +143,43 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
     'Processes killed with mailbox_overflow (maxMailboxSize or maxMailboxBytes).',
     () => node.stats().mailboxOverflows,
   );
-  gauge('mailbox_queued_bytes', 'Estimated bytes of remote messages waiting in mailboxes.', () => node.stats().queuedBytes);
+  gauge(
+    'mailbox_queued_bytes',
+    'Estimated bytes of remote messages waiting in mailboxes.',
+    () => node.stats().queuedBytes,
+  );
   counter(
     'dropped_messages_total',
     'Messages to other nodes dropped: no connection, its queue full, or the node in dial backoff.',
     () => node.stats().droppedRemote,
   );
-  counter('bad_control_messages_total', 'Malformed messages from peers, ignored.', () => node.stats().badControl);
-  counter('spoofed_signals_total', 'Signals from a peer naming a sender not its own, dropped.', () => node.stats().spoofedSignals);
+  counter(
+    'bad_control_messages_total',
+    'Malformed messages from peers, ignored.',
+    () => node.stats().badControl,
+  );
+  counter(
+    'spoofed_signals_total',
+    'Signals from a peer naming a sender not its own, dropped.',
+    () => node.stats().spoofedSignals,
+  );
   counter(
     'peer_overflows_total',
     'Peers disconnected because their unread messages went over maxQueuedBytesPerPeer or maxQueuedBytes.',
     () => node.stats().peerOverflows,
   );
   counter('dial_failures_total', 'Dials to other nodes that failed.', () => node.stats().dialFailures);
-  counter('dials_skipped_total', 'Automatic dials not started (backoff, dial rate).', () => node.stats().dialsSkipped);
+  counter(
+    'dials_skipped_total',
+    'Automatic dials not started (backoff, dial rate).',
+    () => node.stats().dialsSkipped,
+  );
   counter('rex_restarts_total', 'Restarts of the rpc server rex.', () => node.stats().rexRestarts);
-  gauge('cluster_nodes', 'Nodes in the cluster as this node sees it, itself included.', () => node.nodes().length + 1);
+  gauge(
+    'cluster_nodes',
+    'Nodes in the cluster as this node sees it, itself included.',
+    () => node.nodes().length + 1,
+  );
   gauge('hidden_peers', 'Connected hidden nodes (kindred observe, ping).', () => node.hiddenNodes().length);
 
   // The transport: per-peer traffic, handshakes.
@@ -180,11 +208,36 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
       );
       names.push(n(name));
     };
-    perPeer('counter', 'peer_messages_in_total', 'Messages received from this peer on its current connection.', (s) => s.messagesIn);
-    perPeer('counter', 'peer_messages_out_total', 'Messages sent to this peer on its current connection.', (s) => s.messagesOut);
-    perPeer('counter', 'peer_bytes_in_total', 'Bytes received from this peer on its current connection.', (s) => s.bytesIn);
-    perPeer('counter', 'peer_bytes_out_total', 'Bytes sent to this peer on its current connection.', (s) => s.bytesOut);
-    perPeer('gauge', 'peer_queued_bytes', 'Bytes queued to this peer, not yet written.', (s) => s.queuedBytes);
+    perPeer(
+      'counter',
+      'peer_messages_in_total',
+      'Messages received from this peer on its current connection.',
+      (s) => s.messagesIn,
+    );
+    perPeer(
+      'counter',
+      'peer_messages_out_total',
+      'Messages sent to this peer on its current connection.',
+      (s) => s.messagesOut,
+    );
+    perPeer(
+      'counter',
+      'peer_bytes_in_total',
+      'Bytes received from this peer on its current connection.',
+      (s) => s.bytesIn,
+    );
+    perPeer(
+      'counter',
+      'peer_bytes_out_total',
+      'Bytes sent to this peer on its current connection.',
+      (s) => s.bytesOut,
+    );
+    perPeer(
+      'gauge',
+      'peer_queued_bytes',
+      'Bytes queued to this peer, not yet written.',
+      (s) => s.queuedBytes,
+    );
     perPeer(
       'gauge',
       'peer_last_seen_timestamp_seconds',
@@ -196,7 +249,11 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
       n('handshake_failures_total'),
       'Failed handshakes, by reason (a dial refused by the host is kindred_connections_refused_total, not here).',
       ['node', 'reason'],
-      () => Object.entries(transport.stats().handshakeFailures).map(([reason, v]): [Labels, number] => [{ ...self, reason }, v]),
+      () =>
+        Object.entries(transport.stats().handshakeFailures).map(([reason, v]): [Labels, number] => [
+          { ...self, reason },
+          v,
+        ]),
     );
     names.push(n('handshake_failures_total'));
     counter(
@@ -204,14 +261,26 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
       'Dials refused by the host (ECONNREFUSED: nothing listening, e.g. a node restarting); not handshake failures.',
       () => transport.stats().connectionsRefused ?? 0,
     );
-    counter('handshakes_completed_total', 'Handshakes that ended in a connection.', () => transport.stats().handshakesCompleted);
-    counter('mac_failures_total', 'Connections closed for a frame with a wrong MAC (4011 bad_mac).', () => transport.stats().macFailures);
+    counter(
+      'handshakes_completed_total',
+      'Handshakes that ended in a connection.',
+      () => transport.stats().handshakesCompleted,
+    );
+    counter(
+      'mac_failures_total',
+      'Connections closed for a frame with a wrong MAC (4011 bad_mac).',
+      () => transport.stats().macFailures,
+    );
     readCounter(
       registry,
       n('edge_refusals_total'),
       'Connections refused or dropped before authentication, by reason.',
       ['node', 'reason'],
-      () => Object.entries(transport.stats().edge.refusals).map(([reason, v]): [Labels, number] => [{ ...self, reason }, v]),
+      () =>
+        Object.entries(transport.stats().edge.refusals).map(([reason, v]): [Labels, number] => [
+          { ...self, reason },
+          v,
+        ]),
     );
     names.push(n('edge_refusals_total'));
   }
@@ -220,7 +289,11 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
   const discovery = node.discovery;
   if (discovery !== undefined) {
     counter('discovery_runs_total', 'Discovery polls finished.', () => discovery.stats().polls);
-    counter('discovery_errors_total', 'Discovery polls that failed (the last peers were kept).', () => discovery.stats().failedPolls);
+    counter(
+      'discovery_errors_total',
+      'Discovery polls that failed (the last peers were kept).',
+      () => discovery.stats().failedPolls,
+    );
     gauge('discovery_peers', 'Peers discovery knows now.', () => discovery.stats().peers);
   }
 
@@ -238,8 +311,17 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
     registers: [registry],
   });
   const histogram = (name: string, help: string) =>
-    new Histogram({ name: n(name), help, labelNames: ['node', 'outcome'], buckets: [...buckets], registers: [registry] });
-  const callSeconds = histogram('call_duration_seconds', 'Duration of call (gen_server:call), by outcome (ok or the error code).');
+    new Histogram({
+      name: n(name),
+      help,
+      labelNames: ['node', 'outcome'],
+      buckets: [...buckets],
+      registers: [registry],
+    });
+  const callSeconds = histogram(
+    'call_duration_seconds',
+    'Duration of call (gen_server:call), by outcome (ok or the error code).',
+  );
   const rpcSeconds = histogram('rpc_duration_seconds', 'Duration of rpc, by outcome (ok or the error code).');
   names.push(n('nodeup_total'), n('nodedown_total'), n('call_duration_seconds'), n('rpc_duration_seconds'));
 
@@ -249,7 +331,8 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
   };
   const onNodedown = (m: unknown) => {
     const e = m as NodedownEvent;
-    if (e.node === node.name) nodedowns.inc({ ...self, reason: typeof e.reason === 'string' ? e.reason.slice(0, 64) : 'other' });
+    if (e.node === node.name)
+      nodedowns.inc({ ...self, reason: typeof e.reason === 'string' ? e.reason.slice(0, 64) : 'other' });
   };
   subscribe(DIAGNOSTICS_CHANNELS.nodeup, onNodeup);
   subscribe(DIAGNOSTICS_CHANNELS.nodedown, onNodedown);

@@ -5,6 +5,11 @@
  * overflows, dropped and bad control messages, call and rpc latency histograms, discovery.
  */
 export { isKindredError, KindredError } from '@kindred/interface';
-export { createKindredMetrics, type KindredMetrics, type KindredMetricsOptions, type MeasuredNode } from './collector.js';
+export {
+  createKindredMetrics,
+  type KindredMetrics,
+  type KindredMetricsOptions,
+  type MeasuredNode,
+} from './collector.js';
 export { METRICS_DEFAULTS } from './defaults.js';
 export { METRICS_ERRORS } from './errors.js';

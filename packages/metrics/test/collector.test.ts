@@ -1,5 +1,5 @@
-import { until } from '@kindred/test-support';
 import { isCallMessage, type StartedNode, startNode } from '@kindred/runtime';
+import { until } from '@kindred/test-support';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKindredMetrics, type KindredMetrics } from '../src/index.js';
@@ -13,7 +13,13 @@ afterEach(async () => {
 });
 
 async function start(name: string, extra: Parameters<typeof startNode>[0] = {}): Promise<StartedNode> {
-  const n = await startNode({ name: `${name}@127.0.0.1`, cookie: 'metrics-cookie', port: 0, host: '127.0.0.1', ...extra });
+  const n = await startNode({
+    name: `${name}@127.0.0.1`,
+    cookie: 'metrics-cookie',
+    port: 0,
+    host: '127.0.0.1',
+    ...extra,
+  });
   started.push(n);
   return n;
 }
@@ -22,7 +28,8 @@ async function start(name: string, extra: Parameters<typeof startNode>[0] = {}):
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.split(' ').pop());
   }
   return undefined;
 }
@@ -50,7 +57,9 @@ describe('createKindredMetrics', () => {
     await a.connect(b.name, { port: b.port });
     expect(await a.call({ name: 'svc', node: b.name }, 'hi')).toBe('hi');
     expect(await a.rpc(b.name, 'echo', [1])).toBe(1);
-    await expect(a.call({ name: 'nobody', node: b.name }, 'x')).rejects.toMatchObject({ code: 'KINDRED_ERR_CALL_EXIT' });
+    await expect(a.call({ name: 'nobody', node: b.name }, 'x')).rejects.toMatchObject({
+      code: 'KINDRED_ERR_CALL_EXIT',
+    });
     // A mailbox overflow, and a dial refused by a host where nothing listens (not a handshake failure).
     const tiny = a.spawn((ctx) => ctx.receive((x) => x === 'never'), { maxMailboxSize: 1 });
     a.send(tiny, 1);
@@ -72,7 +81,9 @@ describe('createKindredMetrics', () => {
     expect(sample(text, 'kindred_nodeup_total', { ...self, hidden: 'false' })).toBe(1);
     expect(sample(text, 'kindred_nodedown_total', { ...self, reason: 'connection_closed' })).toBe(1);
     expect(sample(text, 'kindred_call_duration_seconds_count', { ...self, outcome: 'ok' })).toBe(2); // the rpc's call too
-    expect(sample(text, 'kindred_call_duration_seconds_count', { ...self, outcome: 'KINDRED_ERR_CALL_EXIT' })).toBe(1);
+    expect(
+      sample(text, 'kindred_call_duration_seconds_count', { ...self, outcome: 'KINDRED_ERR_CALL_EXIT' }),
+    ).toBe(1);
     expect(sample(text, 'kindred_rpc_duration_seconds_count', { ...self, outcome: 'ok' })).toBe(1);
     // The peer is gone: its traffic stays in the totals.
     expect(sample(text, 'kindred_messages_out_total', self)).toBeGreaterThan(0);
@@ -84,12 +95,18 @@ describe('createKindredMetrics', () => {
 
   it('exports per-peer figures while connected, and discovery figures', async () => {
     const b = await start('pb');
-    const a = await start('pa', { discovery: `static:${b.name}:${b.port}`, discoveryOptions: { pollIntervalMs: 100 } });
+    const a = await start('pa', {
+      discovery: `static:${b.name}:${b.port}`,
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
     const registry = new Registry();
     collectors.push(createKindredMetrics({ node: a, registry, prefix: 'app_kindred_' }));
     await until(() => a.nodes().includes(b.name), POLL);
     a.send({ name: 'nobody', node: b.name }, 'x');
-    await until(async () => (sample(await registry.metrics(), 'app_kindred_discovery_runs_total') ?? 0) > 0, POLL);
+    await until(
+      async () => (sample(await registry.metrics(), 'app_kindred_discovery_runs_total') ?? 0) > 0,
+      POLL,
+    );
     const text = await registry.metrics();
     const peer = { node: a.name, peer: b.name, direction: 'out' };
     expect(sample(text, 'app_kindred_peer_messages_out_total', peer)).toBeGreaterThan(0);

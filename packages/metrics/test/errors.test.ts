@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { METRICS_DEFAULTS, METRICS_ERRORS } from '../src/index.js';
 
-const errorsMd = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../docs/errors.md'), 'utf8');
+const errorsMd = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), '../../../docs/errors.md'),
+  'utf8',
+);
 
 describe('metrics errors and defaults', () => {
   it('every metrics code is listed exactly once in docs/errors.md, as @kindred/metrics', () => {

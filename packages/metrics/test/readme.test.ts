@@ -13,7 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('README', () => {
   it('its example runs as written and prints what the README says', () => {
-    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/metrics'], { cwd: root, stdio: 'inherit' });
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/metrics'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
     const code = blocks.find((b) => b[1] === 'js')?.[2];

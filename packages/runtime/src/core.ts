@@ -274,7 +274,11 @@ export class Core implements ProcessHost {
         reason = crashReason(err);
         // Reported once: `ended` runs once per process (p.alive is checked above).
         if (this.opts.crashReports !== 'off') {
-          emitCrashReport(this.opts.crashReports, this.log, crashReport(this.name, p.self, p.name, err, reason));
+          emitCrashReport(
+            this.opts.crashReports,
+            this.log,
+            crashReport(this.name, p.self, p.name, err, reason),
+          );
         }
       }
     }

@@ -26,7 +26,13 @@ export interface CrashReport {
 export type CrashSink = 'logger' | 'stderr' | 'off';
 
 /** @internal The report of `pid` (registered as `name`) that threw `err`, ending with `reason`. */
-export function crashReport(node: string, pid: Pid, name: string | undefined, err: unknown, reason: unknown): CrashReport {
+export function crashReport(
+  node: string,
+  pid: Pid,
+  name: string | undefined,
+  err: unknown,
+  reason: unknown,
+): CrashReport {
   return {
     node,
     pid: pid.toString(),

@@ -106,7 +106,9 @@ export const callTrace = diagnostics.tracingChannel<string, CallTraceContext>(DI
 /** @internal */
 export const rpcTrace = diagnostics.tracingChannel<string, RpcTraceContext>(DIAGNOSTICS_CHANNELS.rpc);
 /** @internal */
-export const spawnOnTrace = diagnostics.tracingChannel<string, SpawnOnTraceContext>(DIAGNOSTICS_CHANNELS.spawnOn);
+export const spawnOnTrace = diagnostics.tracingChannel<string, SpawnOnTraceContext>(
+  DIAGNOSTICS_CHANNELS.spawnOn,
+);
 /** @internal */
 export const nodeupChannel = diagnostics.channel(DIAGNOSTICS_CHANNELS.nodeup);
 /** @internal */
@@ -134,7 +136,8 @@ export function traceIdOf(traceparent: string): string {
 /** A child of `parent` (same trace id and flags, a new span id), or the root of a new sampled trace. */
 export function childTraceparent(parent?: string): string {
   const span = randomBytes(8).toString('hex');
-  if (parent !== undefined && isTraceparent(parent)) return `00-${traceIdOf(parent)}-${span}-${parent.slice(53)}`;
+  if (parent !== undefined && isTraceparent(parent))
+    return `00-${traceIdOf(parent)}-${span}-${parent.slice(53)}`;
   return `00-${randomBytes(16).toString('hex')}-${span}-01`;
 }
 

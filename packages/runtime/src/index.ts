@@ -8,6 +8,7 @@ export type {
   SpawnOptions,
 } from './api.js';
 export { OP, OP_NAMES } from './control.js';
+export { RUNTIME_DEFAULTS } from './defaults.js';
 export {
   type CallTraceContext,
   childTraceparent,
@@ -22,7 +23,6 @@ export {
   traceIdOf,
   withTraceContext,
 } from './diagnostics.js';
-export { RUNTIME_DEFAULTS } from './defaults.js';
 export type { Distribution, DistributionPeerStats } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 export { MEMORY_MESSAGE_OVERHEAD_BYTES, MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';

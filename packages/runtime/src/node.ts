@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { MessageHandler, NodeApi, NodeStats, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
+import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import {
   currentTraceparent,
   type NodedownEvent,
@@ -18,7 +19,6 @@ import {
   nodeupChannel,
   sendTrace,
 } from './diagnostics.js';
-import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type DownMessage, isDownMessage, type NodeEvent, TIMEOUT } from './messages.js';
@@ -26,8 +26,8 @@ import {
   answerObserve,
   maxProcessesOf,
   type NodeSnapshot,
-  type ObserveOptions,
   OBSERVE_REPLY,
+  type ObserveOptions,
   snapshot,
   snapshotOfReply,
 } from './observer.js';
@@ -183,7 +183,11 @@ export class KNode implements NodeApi {
       nodeup: (node, info) => {
         peers.onNodeup(node, info);
         if (nodeupChannel.hasSubscribers) {
-          nodeupChannel.publish({ node: self, peer: node, hidden: info?.hidden === true } satisfies NodeupEvent);
+          nodeupChannel.publish({
+            node: self,
+            peer: node,
+            hidden: info?.hidden === true,
+          } satisfies NodeupEvent);
         }
       },
       nodedown: (node, reason) => {

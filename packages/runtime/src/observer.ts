@@ -11,8 +11,8 @@
 import { KindredError } from '@kindred/dns';
 import type { NodeStats } from './api.js';
 import type { Core } from './core.js';
-import type { DistributionPeerStats } from './distribution.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
+import type { DistributionPeerStats } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import type { Proc } from './process.js';
 import { type Pid, toRef } from './terms.js';
@@ -111,7 +111,8 @@ function processSnapshot(p: Proc): ProcessSnapshot {
   const monitors = p.monitors;
   const by = p.monitoredBy;
   const fn = p.h ?? p.fn;
-  const status = p.h !== undefined ? (p.busy ? 'runnable' : 'waiting') : p.wRes !== undefined ? 'waiting' : 'runnable';
+  const status =
+    p.h !== undefined ? (p.busy ? 'runnable' : 'waiting') : p.wRes !== undefined ? 'waiting' : 'runnable';
   return {
     pid: p.self.toString(),
     name: p.name ?? null,
@@ -228,7 +229,11 @@ function badRequest(message: string): { code: string; message: string } {
 
 /** @internal The snapshot in an observer's reply, or the error it stands for. */
 export function snapshotOfReply(node: string, reply: unknown): NodeSnapshot {
-  const r = reply as { ok?: unknown; snapshot?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+  const r = reply as {
+    ok?: unknown;
+    snapshot?: unknown;
+    error?: { code?: unknown; message?: unknown };
+  } | null;
   if (typeof r === 'object' && r !== null && r.ok === true && isSnapshot(r.snapshot)) return r.snapshot;
   const e = typeof r?.error === 'object' && r.error !== null ? r.error : {};
   throw new KindredError(

@@ -3,9 +3,10 @@
  * {@link ProcessContext} its function gets. Everything a process asks of its node goes through {@link ProcessHost},
  * declared here (as pg.ts's `PgHost`), so this file imports nothing from the node.
  */
-import { sendTrace } from './diagnostics.js';
+
 import { KindredError } from '@kindred/dns';
 import type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
+import { sendTrace } from './diagnostics.js';
 import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';

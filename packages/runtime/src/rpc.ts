@@ -126,7 +126,13 @@ export class Rpc implements RpcPart {
     );
   }
 
-  async #call(p: Proc, dest: Dest, request: unknown, t: number, traceparent: string | undefined): Promise<unknown> {
+  async #call(
+    p: Proc,
+    dest: Dest,
+    request: unknown,
+    t: number,
+    traceparent: string | undefined,
+  ): Promise<unknown> {
     const ref = this.#core.signals.monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);
@@ -197,7 +203,12 @@ export class Rpc implements RpcPart {
     return spawnOnTrace.tracePromise(() => this.#spawnOn(node, name, args, timeoutMs), ctx);
   }
 
-  #spawnOn(node: string, name: string, args: readonly unknown[], timeoutMs: number | undefined): Promise<Pid> {
+  #spawnOn(
+    node: string,
+    name: string,
+    args: readonly unknown[],
+    timeoutMs: number | undefined,
+  ): Promise<Pid> {
     const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
     if (node === this.#core.name) {
       const fn = this.#spawnables.get(name);

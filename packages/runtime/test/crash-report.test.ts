@@ -110,7 +110,10 @@ describe('crash reports', () => {
   });
 
   it('formats a report as OTP lays it out, with a bounded reason', () => {
-    const r = crashReport('n@h', new Pid('n@h', 5, 0, 1), undefined, 42n, { error: 'throw', value: 'x'.repeat(5000) });
+    const r = crashReport('n@h', new Pid('n@h', 5, 0, 1), undefined, 42n, {
+      error: 'throw',
+      value: 'x'.repeat(5000),
+    });
     expect(r.stack).toBeUndefined();
     expect(r.reason.length).toBeLessThanOrEqual(1001);
     const text = formatCrashReport(r, new Date(0));

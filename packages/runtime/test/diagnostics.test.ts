@@ -34,7 +34,11 @@ async function start(name: string): Promise<StartedNode> {
 
 const noop = () => {};
 /** Subscribes `start` to a TracingChannel (the other four events as no-ops) until the test ends. */
-function onStart<T extends object>(name: string, start: (ctx: T) => void, asyncEnd: (ctx: T) => void = noop): void {
+function onStart<T extends object>(
+  name: string,
+  start: (ctx: T) => void,
+  asyncEnd: (ctx: T) => void = noop,
+): void {
   const handlers = { start, end: noop, asyncStart: noop, asyncEnd, error: noop };
   const ch = tracingChannel<string, T>(name);
   ch.subscribe(handlers as never);
@@ -135,7 +139,12 @@ describe('tracing channels', () => {
     expect(got[0]).toEqual({ carried: mine, current: mine });
     // A message shaped like a call with garbage in traceparent: the handler runs with no context.
     node.spawn((ctx) => {
-      ctx.send(svc, { type: '$gen_call', from: { pid: ctx.self, ref: ctx.makeRef() }, request: 1, traceparent: 'nope' });
+      ctx.send(svc, {
+        type: '$gen_call',
+        from: { pid: ctx.self, ref: ctx.makeRef() },
+        request: 1,
+        traceparent: 'nope',
+      });
     });
     await until(() => got.length === 2, { timeoutMs: 5_000, intervalMs: 10 });
     expect(got[1]).toEqual({ carried: 'nope', current: undefined });
@@ -151,7 +160,9 @@ describe('tracing channels', () => {
     const sends: SendTraceContext[] = [];
     const spawns: unknown[] = [];
     onStart<SendTraceContext>(DIAGNOSTICS_CHANNELS.send, (ctx) => sends.push(ctx));
-    onStart<{ target: string; result?: unknown }>(DIAGNOSTICS_CHANNELS.spawnOn, noop, (ctx) => spawns.push(ctx));
+    onStart<{ target: string; result?: unknown }>(DIAGNOSTICS_CHANNELS.spawnOn, noop, (ctx) =>
+      spawns.push(ctx),
+    );
     const ups: NodeupEvent[] = [];
     const downs: unknown[] = [];
     const up = (m: unknown) => ups.push(m as NodeupEvent);

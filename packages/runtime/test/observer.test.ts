@@ -60,7 +60,11 @@ describe('observe', () => {
       links: [member1.toString()],
       linkCount: 1,
     });
-    expect(byPid.get(member1.toString())).toMatchObject({ kind: 'handler', function: 'member', status: 'waiting' });
+    expect(byPid.get(member1.toString())).toMatchObject({
+      kind: 'handler',
+      function: 'member',
+      status: 'waiting',
+    });
     expect(s.registered).toContainEqual({ name: 'inbox', pid: inbox.toString() });
     expect(s.groups).toContainEqual({
       scope: 'pg',
@@ -80,7 +84,11 @@ describe('observe', () => {
     const node = createNode({ name: 'obb@mem' });
     nodes.push(node);
     const hub = node.spawnHandler(() => {});
-    for (let i = 0; i < OBSERVE_LIST_MAX + 5; i++) node.link(node.spawn((ctx) => ctx.receive()), hub);
+    for (let i = 0; i < OBSERVE_LIST_MAX + 5; i++)
+      node.link(
+        node.spawn((ctx) => ctx.receive()),
+        hub,
+      );
     const h = (await node.observe()).processes.find((p) => p.pid === hub.toString())!;
     expect(h.links).toHaveLength(OBSERVE_LIST_MAX);
     expect(h.linkCount).toBe(OBSERVE_LIST_MAX + 5);
@@ -89,7 +97,11 @@ describe('observe', () => {
   it('answers a hidden node over the network, and counts a malformed request as a bad control message', async () => {
     const net = new MemoryNetwork();
     const target = createNode({ name: 'ot@mem', distribution: net.endpoint('ot@mem') });
-    const probe = createNode({ name: 'op@mem', hidden: true, distribution: net.endpoint('op@mem', { hidden: true }) });
+    const probe = createNode({
+      name: 'op@mem',
+      hidden: true,
+      distribution: net.endpoint('op@mem', { hidden: true }),
+    });
     nodes.push(target, probe);
     const { inbox } = populate(target);
     await probe.connect('ot@mem');
@@ -128,7 +140,12 @@ describe('observe', () => {
     await a.connect(b.name, { port: b.port });
     const s = await b.observe(a.name);
     expect(s.peers).toEqual([
-      expect.objectContaining({ node: b.name, hidden: false, direction: 'out', lastInAt: expect.any(Number) }),
+      expect.objectContaining({
+        node: b.name,
+        hidden: false,
+        direction: 'out',
+        lastInAt: expect.any(Number),
+      }),
     ]);
     expect(s.peers[0]!.bytesOut).toBeGreaterThan(0);
   });

@@ -8,9 +8,23 @@ import {
   parseNodeName,
   resolveOwnName,
 } from '@kindred/node-identity';
-import { createNode, type KNode, type NodeSnapshot, OBSERVE_MAX_PROCESSES, RUNTIME_ERRORS } from '@kindred/runtime';
+import {
+  createNode,
+  type KNode,
+  type NodeSnapshot,
+  OBSERVE_MAX_PROCESSES,
+  RUNTIME_ERRORS,
+} from '@kindred/runtime';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS } from '@kindred/transport';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, parsePortArg, printJson, UsageError } from '../command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  parseCommandArgs,
+  parsePortArg,
+  printJson,
+  UsageError,
+} from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
 import { pangReason } from './ping.js';
@@ -46,7 +60,9 @@ function positiveNumber(text: string | undefined, flag: string, int: boolean, ma
   if (text === undefined) return undefined;
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v <= 0 || v > max || (int && !Number.isInteger(v))) {
-    throw new UsageError(`${flag} must be ${int ? 'an integer' : 'a number'} > 0${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `${flag} must be ${int ? 'an integer' : 'a number'} > 0${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got ${JSON.stringify(text)}`,
+    );
   }
   return v;
 }
@@ -62,14 +78,22 @@ const duration = (ms: number): string => {
   const s = Math.floor(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 };
 
 /** Columns left-aligned to their widest cell (the last one not padded). */
 function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, (r[i] as string).length);
+  }
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 /** The snapshot as text, top-like: a header, the processes with the fullest mailboxes first, names, groups, peers. */
@@ -92,27 +116,34 @@ export function renderSnapshot(s: NodeSnapshot): string {
       ]),
     ]),
   ];
-  if (s.processes.length < s.processCount) out.push(`(${s.processCount - s.processes.length} more processes not listed)`);
+  if (s.processes.length < s.processCount)
+    out.push(`(${s.processCount - s.processes.length} more processes not listed)`);
   out.push('', 'REGISTERED', ...s.registered.map((r) => `  ${r.name}  ${r.pid}`));
   out.push('', 'GROUPS');
   for (const g of s.groups) out.push(`  ${g.scope}/${g.group}  ${g.memberCount}: ${g.members.join(' ')}`);
-  out.push('', table([
-    ['PEER', 'DIR', 'HIDDEN', 'BYTES_IN', 'BYTES_OUT', 'QUEUED', 'LAST_SEEN'],
-    ...s.peers.map((p) => [
-      p.node,
-      p.direction ?? '-',
-      p.hidden ? 'yes' : 'no',
-      bytes(p.bytesIn),
-      bytes(p.bytesOut),
-      bytes(p.queuedBytes),
-      p.lastInAt === null ? '-' : `${duration(Math.max(0, s.at - p.lastInAt))} ago`,
+  out.push(
+    '',
+    table([
+      ['PEER', 'DIR', 'HIDDEN', 'BYTES_IN', 'BYTES_OUT', 'QUEUED', 'LAST_SEEN'],
+      ...s.peers.map((p) => [
+        p.node,
+        p.direction ?? '-',
+        p.hidden ? 'yes' : 'no',
+        bytes(p.bytesIn),
+        bytes(p.bytesOut),
+        bytes(p.queuedBytes),
+        p.lastInAt === null ? '-' : `${duration(Math.max(0, s.at - p.lastInAt))} ago`,
+      ]),
     ]),
-  ]));
+  );
   return `${out.join('\n')}\n`;
 }
 
 /** Codes of a node reached that gave no snapshot. */
-const NO_ANSWER_CODES: ReadonlySet<string> = new Set([RUNTIME_ERRORS.CALL_TIMEOUT, RUNTIME_ERRORS.OBSERVE_FAILED]);
+const NO_ANSWER_CODES: ReadonlySet<string> = new Set([
+  RUNTIME_ERRORS.CALL_TIMEOUT,
+  RUNTIME_ERRORS.OBSERVE_FAILED,
+]);
 
 /** What {@link createObserveCommand} can be given instead of the real machine; for tests. */
 export interface ObserveDeps {
@@ -135,7 +166,8 @@ const sleepUnlessStopped = (ms: number, stop: Promise<string>): Promise<void> =>
 export function createObserveCommand(deps: ObserveDeps = {}): Command {
   return {
     name: 'observe',
-    summary: 'look inside a running node like Erlang observer: processes, names, pg groups, peers (top-like or --json)',
+    summary:
+      'look inside a running node like Erlang observer: processes, names, pg groups, peers (top-like or --json)',
     help: HELP,
     async run(argv: string[], io: CommandIO): Promise<number> {
       const { values, positionals } = parseCommandArgs(
@@ -157,13 +189,15 @@ export function createObserveCommand(deps: ObserveDeps = {}): Command {
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
       }
-      const intervalS = positiveNumber(values.interval, '--interval', false) ?? CLI_DEFAULTS.observe.intervalSeconds;
+      const intervalS =
+        positiveNumber(values.interval, '--interval', false) ?? CLI_DEFAULTS.observe.intervalSeconds;
       const countArg = positiveNumber(values.count, '--count', true);
       const maxProcesses =
         positiveNumber(values['max-processes'], '--max-processes', true, OBSERVE_MAX_PROCESSES) ??
         CLI_DEFAULTS.observe.maxProcesses;
       const timeoutMs = positiveNumber(values.timeout, '--timeout', true) ?? CLI_DEFAULTS.observe.timeoutMs;
-      if (values.json && countArg !== undefined) throw new UsageError('--json prints once; --count does not apply');
+      if (values.json && countArg !== undefined)
+        throw new UsageError('--json prints once; --count does not apply');
       const cookieOptions = cookieChoice(values, (w) => io.stderr.write(`kindred observe: warning: ${w}\n`));
       const target = positionals[0] as string;
       const port = parsePortArg(values.port, '--port') ?? parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT');
@@ -175,14 +209,21 @@ export function createObserveCommand(deps: ObserveDeps = {}): Command {
         // Unreachable: the reason kindred ping gives (pang); reached but no snapshot: no_answer.
         const answered = isKindredError(err) && NO_ANSWER_CODES.has(err.code);
         const reason = answered ? 'no_answer' : pangReason(err);
-        io.stderr.write(`kindred observe: cannot observe ${target}: ${message}${code}\nkindred observe: ${reason}\n`);
+        io.stderr.write(
+          `kindred observe: cannot observe ${target}: ${message}${code}\nkindred observe: ${reason}\n`,
+        );
         return EXIT.FAILED;
       };
 
       let mode: NamingMode;
       try {
         parseNodeName(target);
-        mode = values.name !== undefined ? 'longnames' : values.sname !== undefined ? 'shortnames' : namingModeOf(target);
+        mode =
+          values.name !== undefined
+            ? 'longnames'
+            : values.sname !== undefined
+              ? 'shortnames'
+              : namingModeOf(target);
         checkDialable(target, mode);
       } catch (err) {
         return failed(err);

@@ -23,7 +23,8 @@ describe('kindred observe against a lab pod', () => {
 
   beforeAll(async () => {
     await assertLabPrerequisites();
-    if (!existsSync(builtMain)) throw new Error(`${builtMain} is missing: build first with node_modules/.bin/tsc -b`);
+    if (!existsSync(builtMain))
+      throw new Error(`${builtMain} is missing: build first with node_modules/.bin/tsc -b`);
     net = await LabNetwork.create();
     const hosts =
       '127.0.0.1\tlocalhost\n10.244.1.2\tpod-a.web.default.svc.cluster.local pod-a\n10.244.1.3\tpod-b.web.default.svc.cluster.local pod-b\n';
@@ -52,7 +53,9 @@ describe('kindred observe against a lab pod', () => {
   });
 
   it('--json lists the registered process with 3 queued messages, the pg group of 2 and the monitor; exit 0', async () => {
-    const r = await b.exec([process.execPath, kindredBin, 'observe', A, '--port', PORT, '--json'], { env: ENV });
+    const r = await b.exec([process.execPath, kindredBin, 'observe', A, '--port', PORT, '--json'], {
+      env: ENV,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const snap = JSON.parse(r.stdout) as NodeSnapshot;
@@ -61,14 +64,18 @@ describe('kindred observe against a lab pod', () => {
     expect(inbox).toMatchObject({ mailbox: 3, function: 'inbox', monitoredByCount: 1 });
     expect(snap.processes.find((p) => p.function === 'watcher')?.monitors).toEqual([inbox?.pid]);
     expect(snap.registered).toContainEqual({ name: 'inbox', pid: inbox?.pid });
-    expect(snap.groups).toContainEqual(expect.objectContaining({ scope: 'pg', group: 'workers', memberCount: 2 }));
+    expect(snap.groups).toContainEqual(
+      expect.objectContaining({ scope: 'pg', group: 'workers', memberCount: 2 }),
+    );
     expect(snap.peers).toEqual([
       expect.objectContaining({ hidden: true, direction: 'in', lastInAt: expect.any(Number) }),
     ]);
   });
 
   it('prints the table once when piped, with --count 1; exit 0', async () => {
-    const r = await b.exec([process.execPath, kindredBin, 'observe', A, '--port', PORT, '--count', '1'], { env: ENV });
+    const r = await b.exec([process.execPath, kindredBin, 'observe', A, '--port', PORT, '--count', '1'], {
+      env: ENV,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${A.replace(/\./g, '\\.')} {2}up `));
     expect(r.stdout).toMatch(/ inbox +inbox +waiting +3 +0 +0 +1\n/);

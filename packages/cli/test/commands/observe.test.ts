@@ -1,5 +1,5 @@
-import { captureIO } from '@kindred/test-support';
 import { type KNode, type NodeSnapshot, type StartedNode, startNode } from '@kindred/runtime';
+import { captureIO } from '@kindred/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createObserveCommand, renderSnapshot } from '../../src/commands/observe.js';
 
@@ -49,7 +49,9 @@ describe('kindred observe', () => {
       monitoredByCount: 1,
     });
     expect(snap?.processes.find((p) => p.function === 'watcher')?.monitorCount).toBe(1);
-    expect(snap?.groups).toContainEqual(expect.objectContaining({ scope: 'pg', group: 'workers', memberCount: 2 }));
+    expect(snap?.groups).toContainEqual(
+      expect.objectContaining({ scope: 'pg', group: 'workers', memberCount: 2 }),
+    );
     expect(snap?.peers).toEqual([expect.objectContaining({ hidden: true, direction: 'in' })]);
     expect(node.nodes()).toEqual([]);
     expect(io.err()).toBe('');
@@ -57,7 +59,15 @@ describe('kindred observe', () => {
 
   it('prints a top-like table --count times, the fullest mailbox first', async () => {
     const node = await populated();
-    const { io, done } = run(['target@127.0.0.1', '--port', String(node.port), '--count', '2', '--interval', '0.01']);
+    const { io, done } = run([
+      'target@127.0.0.1',
+      '--port',
+      String(node.port),
+      '--count',
+      '2',
+      '--interval',
+      '0.01',
+    ]);
     expect(await done).toBe(0);
     const screens = io.out().split(/\n(?=target@127\.0\.0\.1 {2}up )/);
     expect(screens).toHaveLength(2);
@@ -65,8 +75,12 @@ describe('kindred observe', () => {
     expect(lines[0]).toMatch(/^target@127\.0\.0\.1 {2}up \d+s {2}processes \d+/);
     expect(lines[2]).toMatch(/^PID +NAME +FUNCTION +STATUS +MAILBOX +LINKS +MONITORS +MONITORED_BY$/);
     expect(lines[3]).toMatch(/ inbox +inbox +waiting +3 +0 +0 +1$/);
-    expect(screens[0]).toMatch(/\n {2}pg\/workers {2}2: <target@127\.0\.0\.1\.\d+\.0> <target@127\.0\.0\.1\.\d+\.0>\n/);
-    expect(screens[0]).toMatch(/\nPEER +DIR +HIDDEN +BYTES_IN +BYTES_OUT +QUEUED +LAST_SEEN\nobserve-test@127\.0\.0\.1 +in +yes /);
+    expect(screens[0]).toMatch(
+      /\n {2}pg\/workers {2}2: <target@127\.0\.0\.1\.\d+\.0> <target@127\.0\.0\.1\.\d+\.0>\n/,
+    );
+    expect(screens[0]).toMatch(
+      /\nPEER +DIR +HIDDEN +BYTES_IN +BYTES_OUT +QUEUED +LAST_SEEN\nobserve-test@127\.0\.0\.1 +in +yes /,
+    );
   });
 
   it('refreshes until stopped', async () => {
@@ -80,7 +94,9 @@ describe('kindred observe', () => {
       },
     });
     const stdout = Object.assign(io.stdout, { isTTY: true });
-    expect(await cmd.run(['target@127.0.0.1', '--port', String(node.port), ...ME], { ...io, stdout })).toBe(0);
+    expect(await cmd.run(['target@127.0.0.1', '--port', String(node.port), ...ME], { ...io, stdout })).toBe(
+      0,
+    );
     expect(io.out().split('\x1b[H\x1b[2J')).toHaveLength(4); // three screens, each after a clear
   });
 
@@ -93,7 +109,13 @@ describe('kindred observe', () => {
     const wrongName = run(['other@127.0.0.1', '--port', port]);
     expect(await wrongName.done).toBe(1);
     expect(wrongName.io.err()).toContain('kindred observe: name_mismatch');
-    for (const argv of [[], ['a@h', 'b@h'], ['a@h', '--interval', '0'], ['a@h', '--max-processes', '100000'], ['a@h', '--json', '--count', '2']]) {
+    for (const argv of [
+      [],
+      ['a@h', 'b@h'],
+      ['a@h', '--interval', '0'],
+      ['a@h', '--max-processes', '100000'],
+      ['a@h', '--json', '--count', '2'],
+    ]) {
       await expect(run(argv).done).rejects.toMatchObject({ code: 'KINDRED_ERR_USAGE' });
     }
   });
