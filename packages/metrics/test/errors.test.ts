@@ -18,6 +18,10 @@ describe('metrics errors and defaults', () => {
     }
   });
 
+  it('keys its codes as every catalogue does (packages/cli/test/catalogues.test.ts): code minus KINDRED_ERR_', () => {
+    for (const [key, code] of Object.entries(METRICS_ERRORS)) expect(code, key).toBe(`KINDRED_ERR_${key}`);
+  });
+
   it('defaults and the catalogue are frozen', () => {
     expect(Object.isFrozen(METRICS_DEFAULTS)).toBe(true);
     expect(Object.isFrozen(METRICS_DEFAULTS.latencyBucketsSeconds)).toBe(true);

@@ -8,7 +8,7 @@
  * so it stays far under the transport's message cap.
  * @internal
  */
-import { KindredError } from '@kindred/dns';
+import { isKindredError, KindredError } from '@kindred/dns';
 import type { NodeStats } from './api.js';
 import type { Core } from './core.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
@@ -21,6 +21,10 @@ import { type Pid, toRef } from './terms.js';
 export const OBSERVE_LIST_MAX = 32;
 /** The largest `maxProcesses` a request may ask for. */
 export const OBSERVE_MAX_PROCESSES = 10_000;
+/** Registered names listed at most. */
+const OBSERVE_MAX_ENTRIES = 10_000;
+/** pg groups listed at most. */
+const OBSERVE_MAX_GROUPS = 1_000;
 
 /** What to observe. */
 export interface ObserveOptions {
@@ -90,6 +94,7 @@ export interface NodeSnapshot {
   /** Live processes in all; `processes` lists at most `maxProcesses` of them (oldest first). */
   readonly processCount: number;
   readonly processes: readonly ProcessSnapshot[];
+  /** Registered names (at most 10,000; `stats.registered` counts them all). pg groups: at most 1,000. */
   readonly registered: readonly { readonly name: string; readonly pid: string }[];
   readonly groups: readonly GroupSnapshot[];
   readonly peers: readonly PeerSnapshot[];
@@ -97,10 +102,10 @@ export interface NodeSnapshot {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function capped<T>(items: Iterable<T>, fmt: (t: T) => string): string[] {
-  const out: string[] = [];
+function capped<T, R = string>(items: Iterable<T>, fmt: (t: T) => R, max: number = OBSERVE_LIST_MAX): R[] {
+  const out: R[] = [];
   for (const t of items) {
-    if (out.length >= OBSERVE_LIST_MAX) break;
+    if (out.length >= max) break;
     out.push(fmt(t));
   }
   return out;
@@ -156,7 +161,7 @@ export function snapshot(core: Core, opts?: ObserveOptions): NodeSnapshot {
   const groups: GroupSnapshot[] = [];
   for (const [scope, s] of core.scopes) {
     for (const group of s.groups()) {
-      if (groups.length >= RUNTIME_DEFAULTS.observeMaxProcesses) break;
+      if (groups.length >= OBSERVE_MAX_GROUPS) break;
       const members = s.members(group);
       groups.push({
         scope,
@@ -190,7 +195,7 @@ export function snapshot(core: Core, opts?: ObserveOptions): NodeSnapshot {
     stats: core.api.stats(),
     processCount: core.procs.size,
     processes,
-    registered: [...core.names].map(([name, p]) => ({ name, pid: p.self.toString() })),
+    registered: capped(core.names, ([name, p]) => ({ name, pid: p.self.toString() }), OBSERVE_MAX_ENTRIES),
     groups,
     peers: [
       ...core.peers.visible().map((n) => peer(n, false)),
@@ -220,7 +225,18 @@ export function answerObserve(core: Core, fromNode: string, from: Pid | undefine
   } catch (err) {
     reply = { ok: false, error: badRequest((err as Error).message) };
   }
-  core.send(core.systemPid, from, { type: OBSERVE_REPLY, ref, reply });
+  try {
+    core.send(core.systemPid, from, { type: OBSERVE_REPLY, ref, reply });
+  } catch (err) {
+    // Over the transport's message cap (10,000 processes with full lists can be): a small answer saying so.
+    const code = isKindredError(err) ? err.code : 'error';
+    const message = `the snapshot could not be sent (${code}); ask for fewer processes (maxProcesses)`;
+    core.send(core.systemPid, from, {
+      type: OBSERVE_REPLY,
+      ref,
+      reply: { ok: false, error: { code, message } },
+    });
+  }
 }
 
 function badRequest(message: string): { code: string; message: string } {

@@ -132,6 +132,24 @@ describe('observe', () => {
     });
   });
 
+  it('answers with an error, not silence, when the snapshot is over the message cap', async () => {
+    const opts = { cookie: 'obs-cookie', port: 0, host: '127.0.0.1' };
+    const big: StartedNode = await startNode({
+      name: 'obig@127.0.0.1',
+      ...opts,
+      transport: { maxMessageBytes: 4096 },
+    });
+    const probe: StartedNode = await startNode({ name: 'oprobe@127.0.0.1', ...opts, hidden: true });
+    nodes.push(big, probe);
+    for (let i = 0; i < 100; i++) big.spawnHandler(() => {});
+    await probe.connect(big.name, { port: big.port });
+    await expect(probe.observe(big.name)).rejects.toMatchObject({
+      code: 'KINDRED_ERR_OBSERVE_FAILED',
+      details: { code: 'KINDRED_ERR_MESSAGE_TOO_LARGE' },
+    });
+    expect((await probe.observe(big.name, { maxProcesses: 5 })).processes).toHaveLength(5);
+  });
+
   it('gives peers with direction and traffic over the real transport', async () => {
     const opts = { cookie: 'obs-cookie', port: 0, host: '127.0.0.1' };
     const a: StartedNode = await startNode({ name: 'oa@127.0.0.1', ...opts });
