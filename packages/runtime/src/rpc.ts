@@ -316,7 +316,8 @@ export class Rpc implements RpcPart {
   startRex(): void {
     const handlers = this.#handlers;
     this.#rex = this.#core.spawn(
-      async (ctx) => {
+      // Named, so observe shows its current function as `rex`.
+      async function rex(ctx) {
         for (;;) {
           const m = (await ctx.receive()) as CallMessage<{ handler?: unknown; args?: unknown }>;
           if (m?.type !== '$gen_call') continue;
