@@ -1,3 +1,5 @@
+import type { NodeSnapshot } from '@kindred/runtime';
+
 /** Counters the app exports on /metrics, read from the node's transport and discovery. */
 export interface ClusterStats {
   /** Connections that completed the handshake (both directions) since start. */
@@ -53,4 +55,11 @@ export interface ClusterView {
   recentEvents(): readonly ClusterEvent[];
   /** The cluster singleton's state here (absent: the app runs none, GET /singleton is 404). */
   singleton?(): SingletonView;
+  /**
+   * The Prometheus text of the app's registry (@kindred/metrics, prom-client's default metrics, the app's own), for
+   * /metrics. A view without it (a test's) gets the counters of {@link ClusterView.stats} rendered by metrics.ts.
+   */
+  metrics?(): Promise<string>;
+  /** A look inside this node (`node.observe()`), for /observe; absent: /observe is 404. */
+  observe?(): Promise<NodeSnapshot>;
 }

@@ -19,6 +19,7 @@ import type {
   SpawnOptions,
 } from './api.js';
 import { OP } from './control.js';
+import { type CrashSink, crashReport, emitCrashReport } from './crash-report.js';
 import type { Distribution } from './distribution.js';
 import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
@@ -55,6 +56,8 @@ export interface ResolvedNodeOptions {
   maxPendingPerNode: number;
   connectAll: boolean;
   listenPort: number | undefined;
+  /** Where crash reports go (crash-report.ts). */
+  crashReports: CrashSink;
 }
 
 /** @internal Handlers for names the runtime answers itself (pg scopes, the mesh): `(fromNode, from, message)`. */
@@ -214,6 +217,8 @@ export class Core implements ProcessHost {
   peers!: PeersPart;
   rpc!: RpcPart;
   timers!: TimersPart;
+  /** When the node was made, ms since the epoch (uptime). */
+  readonly startedAt = Date.now();
   stopped = false;
   stopping = false;
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */
@@ -243,6 +248,7 @@ export class Core implements ProcessHost {
   spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
     if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
     const p = this.#newProc(opts);
+    p.fn = fn;
     this.sched.start(p, fn);
     return p;
   }
@@ -291,11 +297,14 @@ export class Core implements ProcessHost {
       if (err instanceof ProcessExitedError) reason = err.reason;
       else {
         reason = crashReason(err);
-        // A thrown value may be anything a peer sent (a BigInt, a deep object): logged as a bounded text.
-        this.log.warn(
-          { process: p.self.toString(), err: err instanceof Error ? err : formatTerm(err) },
-          'process crashed',
-        );
+        // Reported once: `ended` runs once per process (p.alive is checked above).
+        if (this.opts.crashReports !== 'off') {
+          emitCrashReport(
+            this.opts.crashReports,
+            this.log,
+            crashReport(this.name, p.self, p.name, err, reason),
+          );
+        }
       }
     }
     this.signals.terminate(p, reason);

@@ -68,6 +68,13 @@ export const RUNTIME_DEFAULTS = Object.freeze({
    * among the last known members.
    */
   singletonForgetMs: 5 * 60 * 1000,
+  /**
+   * Report a process whose code threw (pid, name, reason, stack) once, through the node's logger at error level, or
+   * on stderr without one (OTP logs a crash report by default).
+   */
+  crashReports: true,
+  /** Processes an observe snapshot lists at most (the rest are counted). */
+  observeMaxProcesses: 1_000,
 });
 
 /** The names the runtime itself answers on every node: reserved, `register` refuses them. */
@@ -76,4 +83,6 @@ export const SYSTEM_NAMES = Object.freeze({
   net: 'kindred_net',
   /** Cluster-wide names (node.global), like Erlang's global_name_server. */
   global: 'kindred_global',
+  /** Observe requests (`node.observe(peer)`, `kindred observe`): see observer.ts. */
+  observe: 'kindred_observe',
 });

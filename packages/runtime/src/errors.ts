@@ -31,6 +31,10 @@ export const RUNTIME_ERRORS = Object.freeze({
   PROCESS_EXITED: 'KINDRED_ERR_PROCESS_EXITED',
   /** A process called `receive` while another `receive` of its own was still pending. */
   RECEIVE_PENDING: 'KINDRED_ERR_RECEIVE_PENDING',
+  /** An observe request was not `{ type: 'observe', maxProcesses? }` with a valid maxProcesses (the observer's answer). */
+  OBSERVE_BAD_REQUEST: 'KINDRED_ERR_OBSERVE_BAD_REQUEST',
+  /** `observe(node)` got no snapshot from the node: its observer refused the request, or answered garbage. */
+  OBSERVE_FAILED: 'KINDRED_ERR_OBSERVE_FAILED',
   /** The node was stopped. */
   NODE_STOPPED: 'KINDRED_ERR_NODE_STOPPED',
   /** No process is registered under the global name (`sendName`, `node.global.call`). */

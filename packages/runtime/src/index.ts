@@ -11,7 +11,21 @@ export type {
 } from './api.js';
 export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
-export type { Distribution } from './distribution.js';
+export {
+  type CallTraceContext,
+  childTraceparent,
+  currentTraceparent,
+  DIAGNOSTICS_CHANNELS,
+  isTraceparent,
+  type NodedownEvent,
+  type NodeupEvent,
+  type RpcTraceContext,
+  type SendTraceContext,
+  type SpawnOnTraceContext,
+  traceIdOf,
+  withTraceContext,
+} from './diagnostics.js';
+export type { Distribution, DistributionPeerStats } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 export {
   type GlobalChange,
@@ -41,6 +55,15 @@ export {
   type Timeout,
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
+export {
+  type GroupSnapshot,
+  type NodeSnapshot,
+  OBSERVE_LIST_MAX,
+  OBSERVE_MAX_PROCESSES,
+  type ObserveOptions,
+  type PeerSnapshot,
+  type ProcessSnapshot,
+} from './observer.js';
 export { isPgEvent, type PgEvent, PgScope, type PgStats } from './pg.js';
 export {
   type CallResult,

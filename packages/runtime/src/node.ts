@@ -19,13 +19,29 @@ import type {
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
+import {
+  type NodedownEvent,
+  type NodeupEvent,
+  nodedownChannel,
+  nodeupChannel,
+  sendTrace,
+} from './diagnostics.js';
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import { type GlobalControl, GlobalNames } from './global.js';
-import { type Dest, type DownMessage, isDownMessage, type NodeEvent } from './messages.js';
+import { type Dest, type DownMessage, isDownMessage, type NodeEvent, TIMEOUT } from './messages.js';
+import {
+  answerObserve,
+  maxProcessesOf,
+  type NodeSnapshot,
+  OBSERVE_REPLY,
+  type ObserveOptions,
+  snapshot,
+  snapshotOfReply,
+} from './observer.js';
 import { Peers } from './peers.js';
 import { type PgControl, PgScope } from './pg.js';
-import { scopesOf } from './process.js';
+import { scopesOf, tracedSend } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
 import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
@@ -77,8 +93,13 @@ export interface NodeOptions {
   readonly maxPendingPerNode?: number;
   /** The port this node listens on, told to peers so connect_all can dial it. */
   readonly listenPort?: number;
-  /** pino logger; silent when absent. */
+  /** pino logger; silent when absent (but crash reports then go to stderr, see `crashReports`). */
   readonly logger?: Logger;
+  /**
+   * Report each process whose code threw (pid, registered name, reason, stack) once: through `logger` at error level,
+   * or on stderr when no logger was given. Default {@link RUNTIME_DEFAULTS.crashReports}.
+   */
+  readonly crashReports?: boolean;
   /** Called at the end of `stop()` (startNode closes discovery and the transport here). */
   readonly onStop?: () => Promise<void> | void;
 }
@@ -152,6 +173,11 @@ export class KNode implements NodeApi {
       maxPendingPerNode: posInt('maxPendingPerNode', RUNTIME_DEFAULTS.maxPendingPerNode, 0),
       connectAll: bool('connectAll', RUNTIME_DEFAULTS.connectAll),
       listenPort: options.listenPort === undefined ? undefined : posInt('listenPort', 0),
+      crashReports: !bool('crashReports', RUNTIME_DEFAULTS.crashReports)
+        ? 'off'
+        : options.logger === undefined
+          ? 'stderr'
+          : 'logger',
     };
     this.name = options.name;
     this.creation = creation;
@@ -195,10 +221,29 @@ export class KNode implements NodeApi {
       else globalControl.nodedown(e.node);
     });
     const peers = this.#peers;
+    const self = this.name;
     this.#listeners = {
       message: (node, m, bytes) => peers.onMessage(node, m, bytes),
-      nodeup: (node, info) => peers.onNodeup(node, info),
-      nodedown: (node, reason) => peers.onNodedown(node, reason),
+      nodeup: (node, info) => {
+        peers.onNodeup(node, info);
+        if (nodeupChannel.hasSubscribers) {
+          nodeupChannel.publish({
+            node: self,
+            peer: node,
+            hidden: info?.hidden === true,
+          } satisfies NodeupEvent);
+        }
+      },
+      nodedown: (node, reason) => {
+        peers.onNodedown(node, reason);
+        if (nodedownChannel.hasSubscribers) {
+          nodedownChannel.publish({
+            node: self,
+            peer: node,
+            reason: reason ?? 'connection_closed',
+          } satisfies NodedownEvent);
+        }
+      },
     };
     const dist = core.dist;
     if (dist) {
@@ -207,6 +252,7 @@ export class KNode implements NodeApi {
       dist.on('nodedown', this.#listeners.nodedown);
     }
     this.#rpc.startRex();
+    core.system.set(SYSTEM_NAMES.observe, (from, pid, msg) => answerObserve(core, from, pid, msg));
   }
 
   // ---------------------------------------------------------------- processes
@@ -255,7 +301,8 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
   send(dest: Dest, msg: unknown): void {
-    this.#core.send(this.#core.systemPid, dest, msg);
+    if (sendTrace.hasSubscribers) tracedSend(this.#core, this.#core.systemPid, dest, msg);
+    else this.#core.send(this.#core.systemPid, dest, msg);
   }
 
   // ---------------------------------------------------------------- registry
@@ -512,6 +559,47 @@ export class KNode implements NodeApi {
   /** Drops the connection to `node`. */
   disconnect(node: string): void {
     this.#core.dist?.disconnect(node);
+  }
+
+  // ---------------------------------------------------------------- observe
+
+  /**
+   * A look inside a node (Erlang's observer): its processes (pid, name, mailbox, links, monitors, current function),
+   * registered names, pg groups and peers with their traffic. Without `node` (or with this node's name), this node's,
+   * at once; otherwise asked of `node` (its system name `kindred_observe`), rejecting with `KINDRED_ERR_CALL_TIMEOUT`
+   * when no answer came within `timeoutMs` (default the node's `callTimeoutMs`) or `KINDRED_ERR_OBSERVE_FAILED`. A
+   * hidden node can observe a node without joining its cluster (`kindred observe`).
+   */
+  async observe(node?: string, opts?: ObserveOptions & { timeoutMs?: number }): Promise<NodeSnapshot> {
+    const core = this.#core;
+    if (core.stopped) throw deadError();
+    const maxProcesses = maxProcessesOf(opts);
+    if (node === undefined || node === this.name) return snapshot(core, { maxProcesses });
+    if (!isName(node)) throw badOption('node', 'a node name', node);
+    const t = opts?.timeoutMs ?? core.opts.callTimeoutMs;
+    if (!(Number.isFinite(t) && t >= 0)) throw badOption('timeoutMs', 'a number >= 0', t);
+    const reply = await new Promise<unknown>((resolve, reject) => {
+      this.spawn(async (ctx) => {
+        const ref = ctx.makeRef();
+        ctx.send({ name: SYSTEM_NAMES.observe, node }, { type: 'observe', ref, maxProcesses });
+        const m = await ctx.receive(
+          (x) =>
+            typeof x === 'object' &&
+            x !== null &&
+            (x as { type?: unknown }).type === OBSERVE_REPLY &&
+            refEquals((x as { ref: Ref }).ref, ref),
+          t,
+        );
+        if (m === TIMEOUT) {
+          reject(
+            new KindredError(RUNTIME_ERRORS.CALL_TIMEOUT, `No observe answer from ${node} within ${t} ms.`, {
+              details: { timeoutMs: t, node },
+            }),
+          );
+        } else resolve((m as { reply: unknown }).reply);
+      });
+    });
+    return snapshotOfReply(node, reply);
   }
 
   // ---------------------------------------------------------------- stop

@@ -3,6 +3,7 @@
  * {@link ProcessContext} its function gets. Everything a process asks of its node goes through {@link ProcessHost},
  * declared here (as pg.ts's `PgHost`), so this file imports nothing from the node.
  */
+
 import { KindredError } from '@kindred/dns';
 import type {
   CallOptions,
@@ -14,6 +15,7 @@ import type {
   ReceiveOptions,
   SpawnOptions,
 } from './api.js';
+import { sendTrace } from './diagnostics.js';
 import { abortedError, badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
@@ -168,6 +170,8 @@ export class Proc implements ProcessContext {
   /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
   h: MessageHandler | undefined = undefined;
   busy = false;
+  /** The function of a spawned process (for observe: its current function). */
+  fn: ProcessFn | undefined = undefined;
   /** Rarely used state, made on first use. */
   x: ProcExt | undefined = undefined;
 
@@ -372,7 +376,8 @@ export class Proc implements ProcessContext {
   }
 
   send(dest: Dest, msg: unknown): void {
-    this.host.send(this.self, dest, msg);
+    if (sendTrace.hasSubscribers) tracedSend(this.host, this.self, dest, msg);
+    else this.host.send(this.self, dest, msg);
   }
 
   link(pid: Pid): void {
@@ -500,6 +505,11 @@ export function scopesOf(p: Proc): Set<PgScope> {
 export function callsOf(p: Proc): Set<string> {
   if (p.calls === undefined) p.calls = new Set();
   return p.calls;
+}
+
+/** @internal A send published on `kindred:send` (only called when someone subscribed). */
+export function tracedSend(host: ProcessHost, from: Pid, dest: Dest, msg: unknown): void {
+  sendTrace.traceSync(() => host.send(from, dest, msg), { node: host.api.name, from, dest, message: msg });
 }
 
 // Bound functions are smaller than a pair of closures over the process (measured: ~60 bytes per process less).
