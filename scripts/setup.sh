@@ -16,6 +16,7 @@ declare -A need=(
   [nsenter]=util-linux
   [pgrep]=procps
   [hostname]=hostname
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -32,6 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { say "apt-get install failed"; exit 1; }
 fi
 
+# prometheus is there for its promtool (the metrics tests run `promtool check metrics`); about 19 MB to download,
+# 96 MB installed. Its package may start a system Prometheus on port 9090 where systemd runs; no test uses it.
 # BIND's package may start a system named on port 53 of the host; the lab runs its own servers inside namespaces,
 # and the resolver tests use their own ports, so a system one is left alone.
 

@@ -181,6 +181,7 @@ const NODE_OPTION_KEYS = [
   'rpcTimeoutMs',
   'maxPendingPerNode',
   'creation',
+  'crashReports',
 ] as const satisfies readonly (keyof NodeOptions)[];
 
 function pick(o: StartNodeOptions): Partial<NodeOptions> {

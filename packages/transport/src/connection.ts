@@ -35,6 +35,12 @@ export interface PeerStats {
   queueFullRejections: number;
   /** Frames refused for a wrong or missing MAC (each closes the connection with 4011 bad_mac). */
   macFailures: number;
+  /**
+   * When this side last saw the peer alive, ms since the epoch: the connection's start, then the tick check (every
+   * ticktime / tickIntensity) that found a frame or tick received since the previous check. Read at the check, not
+   * per frame, so the receive path pays nothing for it; it lags by at most one tick period.
+   */
+  lastInAt: number;
 }
 
 /** The limits a connection enforces. */
@@ -76,6 +82,7 @@ export class Connection {
     queuedBytes: 0,
     queueFullRejections: 0,
     macFailures: 0,
+    lastInAt: Date.now(),
   };
   /** Runs of encoded messages (frames or parts of one) waiting to be written, in order, before {@link out}'s bytes. */
   private queue: Buffer[] = [];
@@ -320,6 +327,7 @@ export class Connection {
     if (this.receivedSinceTick) {
       this.receivedSinceTick = false;
       this.missedTicks = 0;
+      this.stats.lastInAt = Date.now();
     } else if (++this.missedTicks >= this.limits.tickIntensity - 1) {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;

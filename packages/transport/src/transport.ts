@@ -43,6 +43,10 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   /** Incoming handshakes in progress, before and after they named themselves. */
   readonly #handshaking = new Set<AcceptorHandshake>();
   readonly #failures: Record<string, number> = {};
+  /** Dials refused by the peer's host (ECONNREFUSED): not handshake failures, counted apart. */
+  #connectionsRefused = 0;
+  /** Traffic of the connections that closed, so `stats().totals` never goes down. */
+  readonly #closedTotals = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
   #completed = 0;
   #macFailures = 0;
   #closed = false;
@@ -238,7 +242,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   }
 
   #outgoingFailed(node: string, f: HandshakeFailure): void {
-    this.#count(f.reason);
+    if (f.reason === 'connection_refused') this.#connectionsRefused++;
+    else this.#count(f.reason);
     if (f.reason === 'simultaneous' || f.reason === 'nok') {
       // The other direction's connection is the one that survives; the waiter waits for it (or its timer).
       if (this.#peers.connection(node) !== undefined) this.#peers.settle(node);
@@ -277,6 +282,11 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
 
   #connectionClosed(conn: Connection, reason: string): void {
     if (!this.#peers.down(conn.node, conn)) return;
+    const t = this.#closedTotals;
+    t.messagesIn += conn.stats.messagesIn;
+    t.messagesOut += conn.stats.messagesOut;
+    t.bytesIn += conn.stats.bytesIn;
+    t.bytesOut += conn.stats.bytesOut;
     this.#log.info({ peer: { name: conn.node }, reason }, 'nodedown');
     if (reason === 'net_tick_timeout') {
       this.#log.warn(
@@ -315,12 +325,19 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
 
   stats(): TransportStats {
     const peers: Record<string, PeerStats & { direction: 'in' | 'out' }> = {};
+    const totals = { ...this.#closedTotals };
     for (const [node, conn, info] of this.#peers.connections()) {
       peers[node] = { ...conn.stats, direction: info.direction };
+      totals.messagesIn += conn.stats.messagesIn;
+      totals.messagesOut += conn.stats.messagesOut;
+      totals.bytesIn += conn.stats.bytesIn;
+      totals.bytesOut += conn.stats.bytesOut;
     }
     return {
       peers,
+      totals,
       handshakeFailures: { ...this.#failures },
+      connectionsRefused: this.#connectionsRefused,
       handshakesCompleted: this.#completed,
       pendingHandshakes: this.#handshaking.size + this.#peers.dials().length,
       edge: this.#admission.stats(),

@@ -491,3 +491,47 @@ describe('backpressure', () => {
     ws.terminate();
   });
 });
+
+describe('stats for metrics', () => {
+  it('counts a dial refused by the host apart from handshake failures, reason connection_refused', async () => {
+    const a = await node('a@127.0.0.1');
+    // A port that was just free: nothing listens there, so the dial is refused (ECONNREFUSED).
+    const b = await node('b@127.0.0.1');
+    const port = b.port;
+    await b.t.close();
+    const err = await a.t.connect('b@127.0.0.1', { port }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'KINDRED_ERR_CONNECT_FAILED',
+      details: { reason: 'connection_refused' },
+    });
+    expect(a.t.stats().connectionsRefused).toBe(1);
+    expect(a.t.stats().handshakeFailures).toEqual({});
+  });
+
+  it('gives each peer the time it was last seen alive (lastInAt)', async () => {
+    const before = Date.now();
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const seen = a.t.stats().peers['b@127.0.0.1']?.lastInAt;
+    expect(seen).toBeGreaterThanOrEqual(before);
+    expect(seen).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('keeps the traffic of closed connections in totals', async () => {
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const got = once(b.t, 'message');
+    a.t.send('b@127.0.0.1', 'hello');
+    await got;
+    const live = a.t.stats();
+    expect(live.totals.messagesOut).toBe(1);
+    expect(live.totals.bytesOut).toBe(live.peers['b@127.0.0.1']?.bytesOut);
+    const down = once(a.t, 'nodedown');
+    a.t.disconnect('b@127.0.0.1');
+    await down;
+    expect(a.t.stats().peers).toEqual({});
+    expect(a.t.stats().totals).toEqual(live.totals);
+  });
+});
