@@ -13,7 +13,12 @@ export interface RunningCluster extends ClusterView {
   readonly node: StartedNode;
   /** The port peers dial (the bound one when KINDRED_PORT was 0). */
   readonly port: number;
-  /** Leaves the cluster: stops discovery, ends every process, closes every connection (peers see nodedown). */
+  /** Turns readiness off (/readyz 503) while still a member: the drain before {@link RunningCluster.stop}. */
+  drain(): void;
+  /**
+   * Leaves the cluster on purpose (readiness off too): stops discovery, ends every process, closes every connection;
+   * peers see nodedown reason `shutdown` and do not dial this node again while DNS still lists it.
+   */
   stop(): Promise<void>;
 }
 
@@ -133,10 +138,13 @@ export async function startCluster(
         discoveryErrors: strategy.errors,
       };
     },
+    drain() {
+      stopping = true;
+    },
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        await node.stop();
+        await node.leave();
         log.info({ node: node.name }, 'left the cluster');
       })();
       return stopped;

@@ -30,6 +30,8 @@ export interface AppConfig {
   readonly httpHost: string;
   /** pino level (LOG_LEVEL). */
   readonly logLevel: string;
+  /** After SIGTERM, serve this long with readiness off before leaving (KINDRED_DRAIN_MS). */
+  readonly drainMs: number;
 }
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -100,6 +102,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       );
     }
   }
+  const rawDrain = env.KINDRED_DRAIN_MS;
+  let drainMs: number = APP_DEFAULTS.drainMs;
+  if (rawDrain !== undefined && rawDrain !== '') {
+    drainMs = Number(rawDrain);
+    if (!/^\d+$/.test(rawDrain) || drainMs > 600_000) {
+      throw badConfig(
+        'KINDRED_DRAIN_MS',
+        'must be a whole number of milliseconds from 0 to 600000 (keep it under terminationGracePeriodSeconds)',
+        rawDrain,
+      );
+    }
+  }
   const logLevel = env.LOG_LEVEL || APP_DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) {
     throw badConfig('LOG_LEVEL', `must be one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
@@ -125,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     httpPort: port(env, 'PORT', APP_DEFAULTS.httpPort, true),
     httpHost,
     logLevel,
+    drainMs,
   });
 }

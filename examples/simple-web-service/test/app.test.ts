@@ -67,6 +67,40 @@ describe('simple-web-service: 3 processes, static discovery', () => {
     expect(metrics).toMatch(new RegExp(`kindred_disconnects_total\\{node="${a.node}"\\} [1-9]`));
   });
 
+  it('SIGTERM with KINDRED_DRAIN_MS: readiness off while still serving, then a leave the peers see as shutdown', async () => {
+    const names = ['d1', 'd2'];
+    const ports = await Promise.all(
+      names.map(async () => ({ kindred: await freePort(), http: await freePort() })),
+    );
+    const spec = `static:${names.map((n, i) => `${n}@127.0.0.1:${ports[i]?.kindred}`).join(',')}`;
+    const [d1, d2] = names.map((n, i) =>
+      spawnApp(n, ports[i]?.kindred ?? 0, ports[i]?.http ?? 0, spec, { KINDRED_DRAIN_MS: '3000' }),
+    ) as [AppProc, AppProc];
+    procs.push(d1, d2);
+    expect(await eventually(() => meshIs([d1, d2]), CONVERGE_MS)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => d2.child.once('exit', (code) => resolve(code)));
+    d2.child.kill('SIGTERM');
+    // Draining: /readyz says 503 while the other routes still answer, each telling the client to close.
+    expect(
+      await eventually(async () => (await getJson(d2.httpPort, '/readyz'))?.status === 503, CONVERGE_MS),
+    ).toBe(true);
+    const during = await fetch(`http://127.0.0.1:${d2.httpPort}/nodes`);
+    expect(during.status).toBe(200);
+    expect(during.headers.get('connection')).toBe('close');
+    expect(((await during.json()) as NodesBody).nodes).toEqual([d1.node]);
+    // Then it leaves: d1 sees nodedown with the leave reason, and d2 exits 0.
+    expect(await exited).toBe(0);
+    expect(
+      await eventually(
+        async () =>
+          (await viewOf(d1))?.events.some(
+            (e) => e.type === 'nodedown' && e.node === d2.node && e.reason === 'shutdown',
+          ) === true,
+        CONVERGE_MS,
+      ),
+    ).toBe(true);
+  });
+
   it('exits 1 with the variable named when the configuration is bad', async () => {
     const p = spawnApp('d', 1, 1, 'static:x@127.0.0.1', { KINDRED_PORT: 'nope' });
     procs.push(p);
