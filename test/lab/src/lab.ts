@@ -188,8 +188,11 @@ function intToIp(n: number): string {
 export class Lab extends EventEmitter {
   /** The network the pods live on. */
   readonly network: LabNetwork;
-  /** The Deployment's pod-template-hash. */
-  readonly templateHash: string;
+  /** The Deployment's current pod-template-hash (a {@link Lab.restart} makes a new one, as a new ReplicaSet would). */
+  get templateHash(): string {
+    return this.hash;
+  }
+  private hash: string;
   /** The cookie every pod gets as KINDRED_COOKIE. */
   readonly cookie: string;
   private readonly opts: {
@@ -224,7 +227,7 @@ export class Lab extends EventEmitter {
   private constructor(network: LabNetwork, options: LabOptions, replicas: number) {
     super();
     this.network = network;
-    this.templateHash = podTemplateHash();
+    this.hash = podTemplateHash();
     this.cookie = options.cookie ?? randomBytes(16).toString('hex');
     this.replicas = replicas;
     this.endpointPodNames = options.endpointPodNames ?? LAB_DEFAULTS.endpointPodNames;
@@ -350,9 +353,9 @@ export class Lab extends EventEmitter {
 
   /** Creates a pod (as a ReplicaSet would) and starts its container. */
   private async createPod(): Promise<Pod> {
-    let name = deploymentPodName(this.opts.deployment, this.templateHash);
+    let name = deploymentPodName(this.opts.deployment, this.hash);
     while (this.podMap.has(name) || this.deleted.includes(name)) {
-      name = deploymentPodName(this.opts.deployment, this.templateHash);
+      name = deploymentPodName(this.opts.deployment, this.hash);
     }
     const ip = this.allocateAddress();
     const host = await this.network.addHost({
@@ -668,6 +671,37 @@ export class Lab extends EventEmitter {
   /** Deletes a pod gracefully (SIGTERM, grace period), like `kubectl delete pod`; a replacement is created. */
   async delete(name: string): Promise<void> {
     await this.deletePod(this.podOrThrow(name), false);
+  }
+
+  /**
+   * A rolling restart, like `kubectl rollout restart` of a Deployment with `maxSurge: 1, maxUnavailable: 0` (as
+   * deploy/kustomize sets): a new pod-template-hash; then for each old pod, oldest first, one new pod is created, and
+   * once it is ready an old pod is deleted gracefully (SIGTERM, grace period) and the next new pod is created without
+   * waiting for it to exit. Resolves with the replaced pods' names once every old pod is gone; throws
+   * KINDRED_ERR_LAB_TIMEOUT when a new pod is not ready within `readyTimeoutMs`.
+   */
+  async restart(readyTimeoutMs: number = LAB_DEFAULTS.waitTimeoutMs): Promise<string[]> {
+    const old = [...this.podMap.values()].filter((p) => !p.deleting);
+    this.hash = podTemplateHash();
+    for (const pod of old) {
+      let created: Pod | undefined;
+      // Through the ReplicaSet queue, so the surge pod is not created beside a reconcile pass.
+      this.reconcileQueue = this.reconcileQueue.then(async () => {
+        if (!this.stopping) created = await this.createPod();
+      });
+      await this.reconcileQueue;
+      await this.publish();
+      const fresh = created;
+      if (fresh === undefined) break;
+      await this.waitFor(
+        `new pod ${fresh.name} to be ready`,
+        () => fresh.ready && !fresh.deleting,
+        readyTimeoutMs,
+      );
+      void this.deletePod(pod, false);
+    }
+    await Promise.all(old.map((p) => p.gone));
+    return old.map((p) => p.name);
   }
 
   /** Cuts the pod off the network (its link on the bridge goes down). */
