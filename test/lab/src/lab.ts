@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
 import { LAB_ERRORS } from './errors.js';
-import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
+import { expandEnvValue, kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
 import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
 import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
 import { type ExecOptions, type ExecResult, type LabHost, LabNetwork } from './netns.js';
@@ -72,7 +72,7 @@ export interface PodStatus {
   readonly ip: string;
   /** `hostname -f` inside the pod. */
   readonly fqdn: string;
-  /** The kindred node name the app takes (`<KINDRED_NAME>@<fqdn>`). */
+  /** The kindred node name the app takes: `<KINDRED_NAME>@<fqdn>`, or `@<KINDRED_HOST>` when set (`ip`: the pod IP). */
   readonly node: string;
   /** Lifecycle phase. */
   readonly phase: PodPhase;
@@ -321,7 +321,7 @@ export class Lab extends EventEmitter {
   }
 
   private podEnv(name: string, ip: string): Record<string, string> {
-    return {
+    const env: Record<string, string> = {
       // The workspace's bin first, as if the image had the kindred CLI on its PATH: `exec POD -- kindred doctor`.
       PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
       POD_NAME: name,
@@ -333,8 +333,10 @@ export class Lab extends EventEmitter {
       KINDRED_DISCOVERY: `dns-srv:_discovery._tcp.${this.opts.service}`,
       PORT: String(LAB_DEFAULTS.httpPort),
       LOG_LEVEL: 'info',
-      ...this.opts.env,
     };
+    // The extra variables come after the Deployment's, and kubelet expands $(VAR) in them (KINDRED_HOST=$(POD_IP)).
+    for (const [key, value] of Object.entries(this.opts.env)) env[key] = expandEnvValue(value, env);
+    return env;
   }
 
   private allocateAddress(): string {
@@ -606,7 +608,7 @@ export class Lab extends EventEmitter {
       name: p.name,
       ip: p.ip,
       fqdn: podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain),
-      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain)}`,
+      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${this.nodeHost(p)}`,
       phase: p.phase,
       ready: p.ready,
       published: this.isPublished(p),
@@ -617,6 +619,14 @@ export class Lab extends EventEmitter {
       env: { ...p.env },
       logFile: p.logFile,
     }));
+  }
+
+  /** The host part of the pod's node name: the app's KINDRED_HOST (`ip`: the pod IP), else the pod's FQDN. */
+  private nodeHost(p: Pod): string {
+    const host = p.env.KINDRED_HOST;
+    if (host === 'ip') return p.ip;
+    if (host !== undefined && host !== '') return host;
+    return podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain);
   }
 
   /** A snapshot of the whole lab. */
