@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       httpHost: '0.0.0.0',
       logLevel: 'info',
       drainMs: 0,
+      tlsDir: undefined,
     });
   });
 
@@ -32,9 +33,11 @@ describe('loadConfig', () => {
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       KINDRED_DRAIN_MS: '2500',
+      KINDRED_TLS_DIR: '/etc/kindred/tls',
     });
     expect(c).toMatchObject({
       drainMs: 2500,
+      tlsDir: '/etc/kindred/tls',
       name: 'web',
       host: 'ip',
       cookie: 'c',
@@ -64,6 +67,7 @@ describe('loadConfig', () => {
     ['HTTP_HOST', '-bad'],
     ['KINDRED_DRAIN_MS', '5s'],
     ['KINDRED_DRAIN_MS', '600001'],
+    ['KINDRED_TLS_DIR', 'relative/tls'],
   ])('refuses %s=%s with KINDRED_ERR_APP_CONFIG naming the variable', (variable, value) => {
     try {
       loadConfig({ [variable]: value });
