@@ -12,7 +12,7 @@ export interface RenderOptions {
   readonly namePrefix?: string;
   readonly nameSuffix?: string;
   readonly namespace?: string;
-  /** Components of the kit (components/NAME) the outer kustomization adds. */
+  /** Components of the kit (components/NAME), added by a kustomization above the naming one. */
   readonly components?: readonly string[];
 }
 /** The path of a kubectl with kustomize v5 (scripts/kubectl.sh). */

@@ -4,7 +4,7 @@
 // `--check` exits 1 when deploy/k8s is not what the kit renders. kubectl comes from scripts/kubectl.sh (KUBECTL=...
 // picks another). Exit codes: 0 done (or up to date), 1 out of date or a step failed, 2 bad command line.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,8 @@ export async function kubectlPath() {
 /**
  * Renders `overlay` (a directory name under overlays/) in a scratch copy of the kit whose cookie file is
  * {@link PLACEHOLDER_COOKIE} (a real cookie of yours is never read). With `namePrefix`/`nameSuffix`/`namespace`,
- * the overlay is used as a base by a kustomization that sets them, as an adopting team's own overlay would.
+ * the overlay is used as a base by a kustomization that sets them, as an adopting team's own overlay would; with
+ * `components`, a kustomization above that adds them (components/tls must see the final names).
  * Resolves to kubectl's output text.
  */
 export async function renderOverlay(overlay, options = {}) {
@@ -47,26 +48,27 @@ export async function renderOverlay(overlay, options = {}) {
     });
     await writeFile(join(dir, 'kit', 'base', 'cookie'), PLACEHOLDER_COOKIE);
     let target = join(dir, 'kit', 'overlays', overlay);
-    const outer = [];
-    for (const key of ['namePrefix', 'nameSuffix', 'namespace']) {
-      if (options[key] !== undefined) outer.push(`${key}: ${JSON.stringify(options[key])}`);
-    }
-    if (options.components !== undefined && options.components.length > 0) {
-      outer.push('components:', ...options.components.map((c) => `  - kit/components/${c}`));
-    }
-    if (outer.length > 0) {
+    const layer = async (name, base, lines) => {
+      const head = ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:'];
+      await mkdir(join(dir, name));
       await writeFile(
-        join(dir, 'kustomization.yaml'),
-        [
-          'apiVersion: kustomize.config.k8s.io/v1beta1',
-          'kind: Kustomization',
-          'resources:',
-          `  - kit/overlays/${overlay}`,
-          ...outer,
-          '',
-        ].join('\n'),
+        join(dir, name, 'kustomization.yaml'),
+        [...head, `  - ${base}`, ...lines, ''].join('\n'),
       );
-      target = dir;
+      return join(dir, name);
+    };
+    const naming = [];
+    for (const key of ['namePrefix', 'nameSuffix', 'namespace']) {
+      if (options[key] !== undefined) naming.push(`${key}: ${JSON.stringify(options[key])}`);
+    }
+    if (naming.length > 0) target = await layer('named', `../kit/overlays/${overlay}`, naming);
+    // Components go in a layer above the naming, as components/tls asks.
+    if (options.components !== undefined && options.components.length > 0) {
+      const base = naming.length > 0 ? '../named' : `../kit/overlays/${overlay}`;
+      target = await layer('top', base, [
+        'components:',
+        ...options.components.map((c) => `  - ../kit/components/${c}`),
+      ]);
     }
     const { stdout } = await run(kubectl, ['kustomize', target], { maxBuffer: 16 << 20 });
     return stdout;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -45,6 +46,7 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   'v1 Secret': Secret,
   'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
+  'cert-manager.io/v1 Certificate': Certificate,
 };
 
 /** kubelet's expansion of $(VAR) in an env value: only variables defined earlier in the list; $$ is a literal $. */
@@ -208,6 +210,34 @@ describe('deploy/kustomize rendered by kubectl kustomize', () => {
       expect(name(r.deployment)).toBe('shop-simple-web-service-v2');
       for (const o of r.objects) expect(at(o, 'metadata', 'namespace')).toBe('team-a');
       expectConsistent(r, mode);
+    });
+  }
+
+  for (const namePrefix of [undefined, 'shop-']) {
+    it(`component tls${namePrefix ? ' above a namePrefix' : ''}: a cert-manager Certificate for the pods' names, mounted where KINDRED_TLS_DIR points`, async () => {
+      const r = await render('fqdn', {
+        kubectl,
+        components: ['tls'],
+        ...(namePrefix === undefined ? {} : { namePrefix }),
+      });
+      expectValid(r.objects);
+      expectConsistent(r, 'fqdn');
+      const cert = r.objects.find((o) => o.kind === 'Certificate') as Obj;
+      const podSpec = at(r.deployment, 'spec', 'template', 'spec') as Obj;
+      // The pods' FQDNs, <pod>.<subdomain>.default.svc.cluster.local, are what peers dial and TLS checks.
+      expect(at(cert, 'spec', 'dnsNames')).toEqual([
+        `*.${String(podSpec.subdomain)}.default.svc.cluster.local`,
+      ]);
+      expect(at(cert, 'spec', 'usages')).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+      const volume = arr(podSpec.volumes).find((v) => v.name === 'tls') as Obj;
+      expect(at(volume, 'secret', 'secretName')).toBe(at(cert, 'spec', 'secretName'));
+      const container = arr(podSpec.containers)[0] as Obj;
+      const mount = arr(container.volumeMounts).find((m) => m.name === 'tls') as Obj;
+      expect(r.seen.get('KINDRED_TLS_DIR')).toBe(mount.mountPath);
+      expect(mount.readOnly).toBe(true);
+      // uid 1000 reads the root-owned files through the group.
+      expect(at(podSpec, 'securityContext', 'fsGroup')).toBe(1000);
+      expect(at(volume, 'secret', 'defaultMode')).toBe(0o440);
     });
   }
 
