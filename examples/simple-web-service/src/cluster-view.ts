@@ -25,6 +25,18 @@ export interface ClusterEvent {
   readonly at: number;
 }
 
+/** The cluster singleton and the global names as one node sees them (GET /singleton). */
+export interface SingletonView {
+  /** The singleton's global name. */
+  readonly name: string;
+  /** The node its instance runs on, as this node sees it (null: none registered now). */
+  readonly where: string | null;
+  /** True while an instance started by this node is alive here. */
+  readonly running: boolean;
+  /** Every global name this node knows, with the node of its owner. */
+  readonly names: Readonly<Record<string, string>>;
+}
+
 /** What the HTTP side needs from the running kindred node; the app adapts a runtime node to it. */
 export interface ClusterView {
   /** This node's name, `name@host`. */
@@ -39,4 +51,6 @@ export interface ClusterView {
   stats(): ClusterStats;
   /** The last node up/down events, oldest first. */
   recentEvents(): readonly ClusterEvent[];
+  /** The cluster singleton's state here (absent: the app runs none, GET /singleton is 404). */
+  singleton?(): SingletonView;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Resolver } from '@kindred/dns';
-import { KindredError, type StartedNode, startNode } from '@kindred/runtime';
+import { isCallMessage, KindredError, type Pid, type StartedNode, startNode } from '@kindred/runtime';
 import type { Logger } from 'pino';
 import type { ClusterEvent, ClusterStats, ClusterView } from './cluster-view.js';
 import type { AppConfig } from './config.js';
@@ -144,8 +144,31 @@ export async function startCluster(
     if (events.length > APP_DEFAULTS.recentEvents) events.shift();
   });
 
+  // The cluster singleton: every pod declares it, one runs it; it answers calls with the node it runs on. It is
+  // declared once this node met the peers discovery found, so a new pod does not start one of its own first.
+  let instance: Pid | undefined;
+  const declareSingleton = async (): Promise<void> => {
+    const deadline = Date.now() + APP_DEFAULTS.singletonJoinWaitMs;
+    while (Date.now() < deadline && !stopping) {
+      const found = (node.discovery?.peers() ?? []).map((p) => p.node).filter((n) => n !== node.name);
+      if (strategy.runs > 0 && found.every((n) => node.nodes().includes(n))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (stopping) return;
+    node.singleton(APP_DEFAULTS.singletonName, {
+      start: () => {
+        instance = node.spawnHandler((msg, ctx) => {
+          if (isCallMessage(msg)) ctx.reply(msg.from, node.name);
+        });
+        log.info({ singleton: APP_DEFAULTS.singletonName }, 'singleton started here');
+        return instance;
+      },
+    });
+  };
+
   let stopping = false;
   let stopped: Promise<void> | undefined;
+  void declareSingleton().catch((err: unknown) => log.warn({ err }, 'could not declare the singleton'));
   return {
     self: node.name,
     node,
@@ -154,6 +177,19 @@ export async function startCluster(
     discovered: () => strategy.runs > 0,
     stopping: () => stopping,
     recentEvents: () => [...events],
+    singleton: () => {
+      const names: Record<string, string> = {};
+      for (const n of node.global.registeredNames()) {
+        const pid = node.global.whereisName(n);
+        if (pid !== undefined) names[n] = pid.node;
+      }
+      return {
+        name: APP_DEFAULTS.singletonName,
+        where: node.global.whereisName(APP_DEFAULTS.singletonName)?.node ?? null,
+        running: instance !== undefined && node.isAlive(instance),
+        names,
+      };
+    },
     stats(): ClusterStats {
       const live = livePeers();
       return {

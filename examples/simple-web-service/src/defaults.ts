@@ -28,4 +28,11 @@ export const APP_DEFAULTS = Object.freeze({
   shutdownTimeoutMs: 10_000,
   /** How many node up/down events GET /nodes keeps for the page. */
   recentEvents: 20,
+  /** The cluster singleton every pod declares (one instance runs in the cluster; GET /singleton says where). */
+  singletonName: 'simple-web-service-leader',
+  /**
+   * The singleton is declared once this node is connected to every peer the first discovery round found (or after
+   * this long): a node that declared it before meeting the cluster would start a second instance until they meet.
+   */
+  singletonJoinWaitMs: 10_000,
 });

@@ -28,7 +28,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /**
- * The app's HTTP handler: GET / (the page), /nodes, /healthz, /readyz, /metrics. Everything else is 404, and
+ * The app's HTTP handler: GET / (the page), /nodes, /singleton, /healthz, /readyz, /metrics. Everything else is 404, and
  * methods other than GET/HEAD are 405.
  */
 export function handleRequest(view: ClusterView, req: IncomingMessage, res: ServerResponse): void {
@@ -50,6 +50,11 @@ export function handleRequest(view: ClusterView, req: IncomingMessage, res: Serv
       json(res, 200, body);
       return;
     }
+    case '/singleton': {
+      if (view.singleton === undefined) break;
+      json(res, 200, { self: view.self, ...view.singleton() });
+      return;
+    }
     case '/healthz':
       // Liveness: the event loop answers. Peers coming and going never make a pod unhealthy.
       json(res, 200, { ok: true });
@@ -68,11 +73,12 @@ export function handleRequest(view: ClusterView, req: IncomingMessage, res: Serv
       );
       return;
     default:
-      json(res, 404, {
-        error: `no route ${path}`,
-        routes: ['/', '/nodes', '/healthz', '/readyz', '/metrics'],
-      });
+      break;
   }
+  json(res, 404, {
+    error: `no route ${path}`,
+    routes: ['/', '/nodes', '/healthz', '/readyz', '/metrics', ...(view.singleton ? ['/singleton'] : [])],
+  });
 }
 
 /** Creates (but does not start) the app's HTTP server. */

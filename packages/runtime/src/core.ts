@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
 import type { Logger } from '@kindred/interface';
 import type {
+  CallOptions,
   MessageHandler,
   NodeApi,
   NodeStats,
@@ -136,11 +137,34 @@ export interface RpcPart {
   nodeDown(node: string): void;
   /** A body exposed with exposeSpawn. */
   spawnable(name: string): ((ctx: ProcessContext, ...args: unknown[]) => unknown) | undefined;
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown>;
+  /** A call from p (or, p undefined, from a process of its own); see {@link CallOptions}. */
+  call(p: Proc | undefined, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown>;
+}
+
+/** @internal What the others call of timers (timers.ts). */
+export interface TimersPart {
+  /** Sends `msg` from `from` to `dest` after `ms`; `owner` (if any) cancels it by exiting. */
+  sendAfter(owner: Proc | undefined, from: Pid, dest: Dest, msg: unknown, ms: number): Ref;
+  /** Cancels a timer: the ms it had left, or false when it fired already or never existed. */
+  cancel(ref: Ref): number | false;
+  /** Cancels the timers `p` owns (p exited). */
+  ownerExited(p: Proc): void;
+  /** Cancels every timer (stop). */
+  clear(): void;
 }
 
 /** @internal A registered name: a string of 1-255 characters. */
 export const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
+
+function badDest(dest: unknown): KindredError {
+  return new KindredError(
+    RUNTIME_ERRORS.BAD_DEST,
+    'send needs a pid, a registered name, or { name, node }.',
+    {
+      details: { dest: typeof dest },
+    },
+  );
+}
 
 /** @internal The error of every call on a stopped node. */
 export function deadError(): KindredError {
@@ -189,6 +213,7 @@ export class Core implements ProcessHost {
   signals!: SignalsPart;
   peers!: PeersPart;
   rpc!: RpcPart;
+  timers!: TimersPart;
   stopped = false;
   stopping = false;
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */
@@ -322,13 +347,15 @@ export class Core implements ProcessHost {
       else this.peers.sendControl(named.node, [[OP.REG_SEND, from, '', named.name], msg]);
       return;
     }
-    throw new KindredError(
-      RUNTIME_ERRORS.BAD_DEST,
-      'send needs a pid, a registered name, or { name, node }.',
-      {
-        details: { dest: typeof dest },
-      },
-    );
+    throw badDest(dest);
+  }
+
+  /** Throws what `send` throws for a destination that is not a pid, a name or `{ name, node }`. */
+  checkDest(dest: Dest): void {
+    if (typeof dest === 'string' || toPid(dest) !== undefined) return;
+    const named = dest as { name?: unknown; node?: unknown };
+    if (typeof dest === 'object' && dest !== null && isName(named.name) && isName(named.node)) return;
+    throw badDest(dest);
   }
 
   /** Puts `msg` in p's mailbox, or hands it to p's pending receive. */
@@ -468,8 +495,14 @@ export class Core implements ProcessHost {
   terminate(p: Proc, reason: unknown): void {
     this.signals.terminate(p, reason);
   }
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
-    return this.rpc.call(p, dest, request, timeoutMs);
+  call(p: Proc, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    return this.rpc.call(p, dest, request, opts);
+  }
+  sendAfter(p: Proc, dest: Dest, msg: unknown, ms: number): Ref {
+    return this.timers.sendAfter(p, p.self, dest, msg, ms);
+  }
+  cancelTimer(ref: Ref): number | false {
+    return this.timers.cancel(ref);
   }
   watchNodes(p: Proc, flag: boolean): void {
     this.signals.watchNodes(p, flag);

@@ -4,11 +4,11 @@
  * @internal
  */
 import { KindredError } from '@kindred/dns';
-import type { ProcessContext } from './api.js';
+import type { CallOptions, ProcessContext } from './api.js';
 import { OP } from './control.js';
 import { type Core, isName, type RpcPart } from './core.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
-import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { abortedError, badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import {
   type CallMessage,
   crashReason,
@@ -18,7 +18,7 @@ import {
   isReplyMessage,
   TIMEOUT,
 } from './messages.js';
-import { callsOf, type Proc } from './process.js';
+import { callsOf, exitedRejection, type Proc } from './process.js';
 import { type Pid, type Ref, refEquals, refKey, toPid, toRef } from './terms.js';
 
 function spawnFailed(node: string, name: string, reason: string): KindredError {
@@ -86,12 +86,60 @@ export class Rpc implements RpcPart {
     this.#requests.clear();
   }
 
-  /** A call from process p (gen_server:call): guarded by a monitor, answered by the reply with its ref. */
-  async call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
-    const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
+  /**
+   * A call from process p, or (p undefined, or a signal given) from a short-lived process of its own, linked to p
+   * while it waits: when the caller gives up (signal aborted, timeout) that process exits with
+   * `{ callAbandoned: 'aborted' | 'timeout' }`, so a callee monitoring `from.pid` learns it (OTP's gen:call
+   * monitors the callee; the callee monitoring its caller is the other half).
+   */
+  async call(
+    p: Proc | undefined,
+    dest: Dest,
+    request: unknown,
+    opts?: number | CallOptions,
+  ): Promise<unknown> {
+    let t: number | undefined;
+    let signal: AbortSignal | undefined;
+    if (typeof opts === 'object' && opts !== null) {
+      t = opts.timeoutMs;
+      signal = opts.signal;
+    } else t = opts;
+    t ??= this.#core.opts.callTimeoutMs;
     if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
       throw badOption('timeoutMs', 'a number >= 0 or Infinity', t);
     }
+    if (p !== undefined && signal === undefined) return this.#callFrom(p, dest, request, t, undefined);
+    if (signal?.aborted) throw abortedError(signal);
+    if (p !== undefined && !p.alive) return exitedRejection(p.exitReason);
+    const core = this.#core;
+    const timeoutMs = t;
+    return new Promise<unknown>((resolve, reject) => {
+      const h: Proc = core.spawn(async () => {
+        try {
+          resolve(await this.#callFrom(h, dest, request, timeoutMs, signal));
+          if (p !== undefined) core.signals.unlink(h, p.self);
+        } catch (err) {
+          reject(err);
+          if (p !== undefined) core.signals.unlink(h, p.self);
+          const code = (err as { code?: unknown }).code;
+          if (code === RUNTIME_ERRORS.ABORTED || code === RUNTIME_ERRORS.CALL_TIMEOUT) {
+            h.exit({ callAbandoned: code === RUNTIME_ERRORS.ABORTED ? 'aborted' : 'timeout' });
+          }
+        }
+      });
+      // The call process dies with its caller, so a callee monitoring it learns that too.
+      if (p !== undefined) core.signals.link(h, p.self);
+    });
+  }
+
+  /** gen_server:call from process p: guarded by a monitor, answered by the reply with its ref. */
+  async #callFrom(
+    p: Proc,
+    dest: Dest,
+    request: unknown,
+    t: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     const ref = this.#core.signals.monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);
@@ -103,7 +151,7 @@ export class Rpc implements RpcPart {
       } satisfies CallMessage);
       const m = await p.receive(
         (x) => (isReplyMessage(x) || isDownMessage(x)) && refEquals((x as { ref: Ref }).ref, ref),
-        t,
+        { timeoutMs: t, signal },
       );
       if (m === TIMEOUT) {
         throw new KindredError(
@@ -208,12 +256,14 @@ export class Rpc implements RpcPart {
     node: string,
     handler: string,
     args: readonly unknown[] = [],
-    timeoutMs?: number,
+    opts?: number | CallOptions,
   ): Promise<R> {
-    const reply = (await this.#core.api.call(
+    const o = typeof opts === 'object' && opts !== null ? opts : { timeoutMs: opts };
+    const reply = (await this.call(
+      undefined,
       { name: RUNTIME_DEFAULTS.rpcServerName, node },
       { handler, args },
-      timeoutMs ?? this.#core.opts.rpcTimeoutMs,
+      { timeoutMs: o.timeoutMs ?? this.#core.opts.rpcTimeoutMs, signal: o.signal },
     )) as { ok: boolean; value?: unknown; error?: { error?: string; message?: string; code?: string } };
     if (reply?.ok) return reply.value as R;
     const e = typeof reply?.error === 'object' && reply.error !== null ? reply.error : {};
