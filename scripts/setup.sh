@@ -33,6 +33,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { say "apt-get install failed"; exit 1; }
 fi
 
+# kubectl 1.32 (Debian 13's, into .cache/kubectl) for rendering the kustomize kit in the tests.
+bash scripts/kubectl.sh >/dev/null || { say "could not get kubectl (scripts/kubectl.sh says why)"; exit 1; }
+
 # prometheus is there for its promtool (the metrics tests run `promtool check metrics`); about 19 MB to download,
 # 96 MB installed. Its package may start a system Prometheus on port 9090 where systemd runs; no test uses it.
 # BIND's package may start a system named on port 53 of the host; the lab runs its own servers inside namespaces,

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { Resolver } from '@kindred/dns';
 import { createKindredMetrics } from '@kindred/metrics';
 import { isCallMessage, KindredError, type Pid, type StartedNode, startNode } from '@kindred/runtime';
@@ -17,7 +19,12 @@ export interface RunningCluster extends ClusterView {
   readonly port: number;
   /** The app's Prometheus registry: @kindred/metrics, Node's process metrics, the app's own counters. */
   readonly registry: Registry;
-  /** Leaves the cluster: stops discovery, ends every process, closes every connection (peers see nodedown). */
+  /** Turns readiness off (/readyz 503) while still a member: the drain before {@link RunningCluster.stop}. */
+  drain(): void;
+  /**
+   * Leaves the cluster on purpose (readiness off too): stops discovery, ends every process, closes every connection;
+   * peers see nodedown reason `shutdown` and do not dial this node again while DNS still lists it.
+   */
   stop(): Promise<void>;
 }
 
@@ -60,6 +67,28 @@ function nodeNameOption(config: AppConfig): string {
 }
 
 /**
+ * The transport's TLS from a mounted TLS Secret (KINDRED_TLS_DIR): its certificate and key, and its CA as the only
+ * one trusted; peers must present a certificate too. A missing file is KINDRED_ERR_APP_CONFIG naming it.
+ */
+async function readTls(
+  dir: string,
+): Promise<{ cert: string; key: string; ca: string; requireClientCert: true }> {
+  const read = async (file: string) => {
+    try {
+      return await readFile(join(dir, file), 'utf8');
+    } catch (err) {
+      throw new KindredError(
+        'KINDRED_ERR_APP_CONFIG',
+        `KINDRED_TLS_DIR: cannot read ${join(dir, file)} (${(err as NodeJS.ErrnoException).code ?? String(err)}): mount a TLS Secret with tls.crt, tls.key and ca.crt there`,
+        { details: { variable: 'KINDRED_TLS_DIR', value: dir, file } },
+      );
+    }
+  };
+  const [cert, key, ca] = await Promise.all([read('tls.crt'), read('tls.key'), read('ca.crt')]);
+  return { cert, key, ca, requireClientCert: true };
+}
+
+/**
  * Joins the cluster with @kindred/runtime's startNode: the own name as `erl -name` finds it (or KINDRED_HOST), the
  * cookie, the listener on KINDRED_PORT, and discovery polling KINDRED_DISCOVERY and dialling every peer found. A failed
  * DNS round keeps the cluster as it is; a peer missing from DNS is dropped from discovery only after the grace period
@@ -79,17 +108,21 @@ export async function startCluster(
     config.kindredPort,
     resolver,
   );
+  const tls = config.tlsDir === undefined ? undefined : await readTls(config.tlsDir);
   const node = await startNode({
     name: nodeNameOption(config),
     ...(config.cookie === undefined ? {} : { cookie: config.cookie }),
     port: config.kindredPort,
     discovery: strategy,
     discoveryOptions: { pollIntervalMs: config.pollIntervalMs },
-    transport: { resolver, ticktimeMs: config.ticktimeMs },
+    transport: { resolver, ticktimeMs: config.ticktimeMs, ...(tls === undefined ? {} : { tls }) },
     env,
     logger,
   });
-  log.info({ node: node.name, port: node.port, discovery: strategy.name }, 'node started');
+  log.info(
+    { node: node.name, port: node.port, discovery: strategy.name, tls: config.tlsDir !== undefined },
+    'node started',
+  );
 
   // One registry for everything /metrics serves: Node's process metrics (event-loop lag, heap, GC), the node's
   // (@kindred/metrics), and the app's own counters of visible peers coming and going.
@@ -192,11 +225,14 @@ export async function startCluster(
     },
     metrics: () => registry.metrics(),
     observe: () => node.observe(),
+    drain() {
+      stopping = true;
+    },
     stop() {
       stopped ??= (async () => {
         stopping = true;
         metrics.close();
-        await node.stop();
+        await node.leave();
         log.info({ node: node.name }, 'left the cluster');
       })();
       return stopped;

@@ -55,6 +55,9 @@ export function handleRequest(
   onError: (err: unknown) => void = () => {},
 ): void {
   const path = (req.url ?? '/').split('?')[0];
+  // Draining: every answer closes its connection, so keep-alive clients (proxies, ingress) reconnect elsewhere
+  // instead of reusing a connection that is about to close under them.
+  if (view.stopping()) res.setHeader('connection', 'close');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     json(res, 405, { error: 'method not allowed' });

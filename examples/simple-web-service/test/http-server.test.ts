@@ -53,7 +53,10 @@ describe('the HTTP routes', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true, nodes: 2 });
     state.stopping = true;
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    const draining = await fetch(`${base}/readyz`);
+    expect(draining.status).toBe(503);
+    // While stopping, every answer closes its connection (keep-alive clients go elsewhere).
+    expect(draining.headers.get('connection')).toBe('close');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     state.stopping = false;
   });

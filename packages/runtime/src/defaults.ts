@@ -45,6 +45,11 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   pgScope: 'pg',
   /** startNode: how often discovered peers that are not connected are dialled again. */
   reconnectIntervalMs: 2_000,
+  /**
+   * startNode: how long discovery leaves alone a peer that left on purpose (nodedown `shutdown`): about a DNS TTL
+   * (30 s on kind/kubeadm) plus the time a terminating pod is still listed. It may dial this node itself.
+   */
+  leaveHoldMs: 60_000,
   /** Supervisors: restarts allowed within `supervisorPeriodMs` before the supervisor gives up (OTP's default 1). */
   supervisorIntensity: 1,
   /** Supervisors: the window of `supervisorIntensity`, in ms (OTP's default period, 5 s). */

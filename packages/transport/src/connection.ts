@@ -119,8 +119,11 @@ export class Connection {
     this.mac = keys === undefined ? undefined : new FrameMac(keys);
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
-    // Erlang's nodedown reason here is connection_closed.
-    ws.on('close', () => this.end('connection_closed', null));
+    // Erlang's nodedown reason here is connection_closed. The one exception is a peer saying it leaves on purpose
+    // (4012): nodedown `shutdown`, so a planned leave is not mistaken for a crash.
+    ws.on('close', (code: number) =>
+      this.end(code === CLOSE.LEAVE.code ? 'shutdown' : 'connection_closed', null),
+    );
     ws.on('error', () => this.end('connection_closed', null));
     const tickMs = Math.max(1, Math.floor(limits.ticktimeMs / limits.tickIntensity));
     this.ticker = setInterval(() => this.tick(), tickMs);

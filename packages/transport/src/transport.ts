@@ -20,7 +20,14 @@ import { Listener } from './listener.js';
 import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
 import { PeerTable } from './peer-table.js';
 import { CLOSE, FLAGS, type NameMsg } from './protocol.js';
-import type { NodeInfo, Transport, TransportEvents, TransportOptions, TransportStats } from './types.js';
+import type {
+  NodeInfo,
+  Transport,
+  TransportCloseOptions,
+  TransportEvents,
+  TransportOptions,
+  TransportStats,
+} from './types.js';
 import { closeQuietly } from './ws-util.js';
 
 /** Erlang-style quoting of a node name in log lines. */
@@ -354,13 +361,14 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     return transportError(TRANSPORT_ERRORS.TRANSPORT_CLOSED, `the transport of ${this.node} is closed`);
   }
 
-  async close(): Promise<void> {
+  async close(options: TransportCloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const message = this.#closedError().message;
     for (const hs of this.#peers.dials()) hs.abort('shutdown', message);
     for (const hs of [...this.#handshaking]) hs.abort('shutdown', message);
-    for (const [, conn] of [...this.#peers.connections()]) conn.close(CLOSE.NORMAL, 'net_kernel_terminated');
+    const close = options.leave === true ? CLOSE.LEAVE : CLOSE.NORMAL;
+    for (const [, conn] of [...this.#peers.connections()]) conn.close(close, 'net_kernel_terminated');
     for (const node of this.#peers.waiting()) this.#peers.settle(node, this.#closedError());
     await this.#listener.close();
   }

@@ -164,6 +164,15 @@ export interface Transport extends EventEmitter<TransportEvents> {
   allNodes(): string[];
   /** Counters. */
   stats(): TransportStats;
-  /** Closes every connection (nodedown `net_kernel_terminated`) and the listener. */
-  close(): Promise<void>;
+  /**
+   * Closes every connection (nodedown `net_kernel_terminated` here) and the listener. Peers see `connection_closed`,
+   * or `shutdown` with `{ leave: true }` (close code 4012: this node leaves on purpose).
+   */
+  close(options?: TransportCloseOptions): Promise<void>;
+}
+
+/** Options of {@link Transport.close}. */
+export interface TransportCloseOptions {
+  /** Tell every peer this is a planned leave (close code 4012, their nodedown reason `shutdown`). Default false. */
+  readonly leave?: boolean;
 }

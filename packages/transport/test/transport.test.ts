@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../src/framing.js';
 import {
+  CLOSE,
   computeDigest,
   decodeHandshake,
   encodeHandshake,
@@ -421,6 +422,22 @@ describe('liveness and shutdown', () => {
     await a.t.close();
     expect(await downA2).toEqual(['c@127.0.0.1', 'net_kernel_terminated']);
     expect(await downC).toEqual(['a@127.0.0.1', 'connection_closed']);
+  });
+
+  it('close({ leave: true }) closes with 4012 and the peers see nodedown shutdown', async () => {
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    const c = await node('c@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    await a.t.connect('c@127.0.0.1', { port: c.port });
+    const downA = once<[string, string]>(a.t, 'nodedown');
+    const downB = once<[string, string]>(b.t, 'nodedown');
+    const downC = once<[string, string]>(c.t, 'nodedown');
+    await a.t.close({ leave: true });
+    expect(await downA).toEqual([expect.stringMatching(/^[bc]@127\.0\.0\.1$/), 'net_kernel_terminated']);
+    expect(await downB).toEqual(['a@127.0.0.1', 'shutdown']);
+    expect(await downC).toEqual(['a@127.0.0.1', 'shutdown']);
+    expect(CLOSE.LEAVE).toEqual({ code: 4012, reason: 'leave' });
   });
 });
 
