@@ -43,7 +43,11 @@ async function fakeWorld(currentContext: string | undefined): Promise<string> {
 
 async function up(dir: string, imageId: string): Promise<{ stderr: string }> {
   await writeFile(join(dir, 'image-id'), imageId);
-  const env = { ...process.env, PATH: `${fakeBin}:${process.env.PATH}`, FAKE_KIND_DIR: dir };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${fakeBin}:${process.env.PATH}`,
+    FAKE_KIND_DIR: dir,
+  };
   delete env.CLUSTER;
   delete env.IMAGE;
   return exec('bash', [upSh], { env });
