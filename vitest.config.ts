@@ -54,7 +54,7 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['deploy/**/test/**/*.docker.test.ts'],
-          testTimeout: 300_000,
+          testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,
         },

@@ -33,25 +33,26 @@ export function debianMirror(): string {
 /**
  * Builds `tag`: Debian 12 minbase from `mirror`, the machine's `node` and npm, the machine's CA bundle (a proxy may
  * re-sign HTTPS: npm inside a build step needs it), and a `node` user with uid 1000, like the official node images.
+ * The root file system is made in a folder under `scratch`, removed after.
  */
 export async function buildNodeBase(
   env: NodeJS.ProcessEnv,
   tag: string,
   log: (l: string) => void,
+  scratch: string = tmpdir(),
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kindred-base-'));
+  const dir = mkdtempSync(join(scratch, 'kindred-base-'));
   try {
     const debian = `${tag}-debian`;
     log(`mmdebstrap bookworm from ${debianMirror()}`);
-    await run('mmdebstrap', [
-      '--quiet',
-      '--variant=minbase',
-      'bookworm',
-      join(dir, 'rootfs.tar'),
-      debianMirror(),
-    ]);
-    await run('docker', ['import', join(dir, 'rootfs.tar'), debian], { env });
-    rmSync(join(dir, 'rootfs.tar'));
+    const rootfs = join(dir, 'rootfs.tar');
+    // TMPDIR: its chroot goes next to the tarball (the engine's tmpfs, when the suite started the engine).
+    const mmEnv = { ...process.env, TMPDIR: dir };
+    await run('mmdebstrap', ['--quiet', '--variant=minbase', 'bookworm', rootfs, debianMirror()], {
+      env: mmEnv,
+    });
+    await run('docker', ['import', rootfs, debian], { env });
+    rmSync(rootfs);
     const ctx = join(dir, 'ctx');
     const node = realpathSync(process.execPath);
     const npm = realpathSync(join(dirname(node), '..', 'lib', 'node_modules', 'npm'));

@@ -100,7 +100,7 @@ describe('deploy/ on a real Docker engine', () => {
 
   describe('images (no registry: a local base image as the NODE_IMAGE build argument)', () => {
     it('builds a Node base image from Debian packages and the machine node', async () => {
-      await buildNodeBase(engine!.env, BASE_IMAGE, log);
+      await buildNodeBase(engine!.env, BASE_IMAGE, log, engine!.root || undefined);
       const out = await docker([
         'run',
         '--rm',
