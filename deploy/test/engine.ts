@@ -2,7 +2,7 @@
 // scratch folder) started by the suite and stopped by it, and a view of the root network namespace taken before it
 // starts, so that stopping it can undo what dockerd changed there (docker0, br-* bridges, its iptables chains and
 // rules, the FORWARD policy, ip_forward) and the suite can assert the machine's network is as it found it.
-// See ../../../shared/reference/docker-here.md (outside the repository) for the facts this rests on.
+// deploy/README.md ("Docker in `npm test`") describes the whole run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ const execFileP = promisify(execFile);
 export async function run(
   cmd: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<string> {
   try {
     const { stdout } = await execFileP(cmd, args, {

@@ -41,6 +41,8 @@ interface NodesView {
 }
 
 let engine: Engine | undefined;
+const TESTCONTAINERS_ENV = ['DOCKER_HOST', 'TESTCONTAINERS_RYUK_DISABLED', 'TESTCONTAINERS_HOST_OVERRIDE'];
+const savedEnv = new Map<string, string | undefined>();
 
 async function docker(args: readonly string[]): Promise<string> {
   if (!engine) throw new Error('no engine');
@@ -84,7 +86,8 @@ describe('deploy/ on a real Docker engine', () => {
     if (skipReason) return;
     engine = await startEngine(log);
     // testcontainers reads the engine and its own switches from the environment.
-    for (const k of ['DOCKER_HOST', 'TESTCONTAINERS_RYUK_DISABLED', 'TESTCONTAINERS_HOST_OVERRIDE']) {
+    for (const k of TESTCONTAINERS_ENV) {
+      savedEnv.set(k, process.env[k]);
       process.env[k] = engine.env[k];
     }
   }, 120_000);
@@ -92,6 +95,10 @@ describe('deploy/ on a real Docker engine', () => {
   // A safety net when a test failed before the last one: the engine stops and the network is restored anyway.
   afterAll(async () => {
     await engine?.stop();
+    for (const [k, v] of savedEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }, 120_000);
 
   beforeEach((ctx) => {
