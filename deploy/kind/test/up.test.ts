@@ -1,9 +1,10 @@
 // deploy/kind/up.sh against stand-ins for docker, kind and kubectl (./fake-bin, first on PATH). Stand-ins only here:
 // kind needs the kindest/node image from a registry and no Kubernetes API server can run on the machines that run
-// these tests, so the script's own logic is what is tested: re-running it after a new build rolls the pods (a new
-// content-addressed tag in the applied Deployment), an unchanged build rolls nothing, every cluster call names the
-// cluster's context, and the kubeconfig's current context is left as the user had it.
+// these tests, so the script's own logic is what is tested: a re-run rolls the pods (the tag stays, so a rollout
+// restart), every cluster call goes through the kind cluster's own kubeconfig, and the user's current context is left
+// as it was. (examples/simple-web-service/test/kind-up.test.ts checks the order of the steps.)
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,8 +42,7 @@ async function fakeWorld(currentContext: string | undefined): Promise<string> {
   return dir;
 }
 
-async function up(dir: string, imageId: string): Promise<{ stderr: string }> {
-  await writeFile(join(dir, 'image-id'), imageId);
+async function up(dir: string): Promise<{ stderr: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${fakeBin}:${process.env.PATH}`,
@@ -50,6 +50,7 @@ async function up(dir: string, imageId: string): Promise<{ stderr: string }> {
   };
   delete env.CLUSTER;
   delete env.IMAGE;
+  delete env.KUBECONFIG;
   return exec('bash', [upSh], { env });
 }
 
@@ -57,54 +58,68 @@ async function lines(dir: string, file: string): Promise<string[]> {
   return (await readFile(join(dir, file), 'utf8').catch(() => '')).split('\n').filter(Boolean);
 }
 
-const ID_A = `a1b2c3d4e5f6${'0'.repeat(52)}`;
-const ID_B = `0f9e8d7c6b5a${'1'.repeat(52)}`;
-
 describe('deploy/kind/up.sh', () => {
   it('parses (bash -n), as does down.sh', async () => {
     await exec('bash', ['-n', upSh]);
     await exec('bash', ['-n', join(kindDir, 'down.sh')]);
   });
 
-  it('rolls the pods on a re-run after a new build, and not after an unchanged one', async () => {
+  it('rolls the pods on every re-run, not on the first deploy', async () => {
     const dir = await fakeWorld('my-prod');
-    await up(dir, ID_A);
+    await up(dir);
     expect(await lines(dir, 'clusters')).toEqual(['kindred']);
-    expect(await lines(dir, 'applied-images')).toEqual(['kindred/simple-web-service:a1b2c3d4e5f6']);
-    expect(await lines(dir, 'loaded')).toEqual(['kindred/simple-web-service:a1b2c3d4e5f6']);
-
-    await up(dir, ID_B); // the source changed: a new image id, so a new tag in the Deployment
-    await up(dir, ID_B); // nothing changed: the same tag, so the Deployment's template is unchanged
+    expect(await lines(dir, 'app-restarts')).toEqual([]);
+    await up(dir);
+    expect(await lines(dir, 'app-restarts')).toHaveLength(1);
+    await up(dir);
+    expect(await lines(dir, 'app-restarts')).toHaveLength(2);
     expect(await lines(dir, 'clusters')).toEqual(['kindred']); // reused, not created again
-    expect(await lines(dir, 'applied-images')).toEqual([
-      'kindred/simple-web-service:a1b2c3d4e5f6',
-      'kindred/simple-web-service:0f9e8d7c6b5a',
-      'kindred/simple-web-service:0f9e8d7c6b5a',
-    ]);
-    // One apply of the Deployment per run: never the file's own `:dev` image first (that would be a second rollout).
+    expect(await lines(dir, 'loaded')).toEqual(Array(3).fill('kindred/simple-web-service:dev'));
+    // The restart comes after the image is loaded and the manifests applied, and before waiting for the rollout.
     const calls = await lines(dir, 'calls');
-    expect(calls.filter((c) => / apply -f \S*deployment\.yaml/.test(c))).toHaveLength(3);
-    expect(calls.some((c) => c.includes('deploy/k8s/deployment.yaml') && c.includes(' apply '))).toBe(false);
+    const last = calls.slice(calls.lastIndexOf('docker info'));
+    const at = (re: RegExp) => last.findIndex((c) => re.test(c));
+    expect(at(/^kind load docker-image /)).toBeLessThan(at(/ kubectl apply /));
+    expect(at(/ kubectl apply /)).toBeLessThan(
+      at(/ kubectl rollout restart deployment\/simple-web-service$/),
+    );
+    expect(at(/ kubectl rollout restart /)).toBeLessThan(
+      at(/ kubectl rollout status deployment\/simple-web-service /),
+    );
   });
 
   it("leaves the user's current context as it was, though kind create cluster switched it", async () => {
     const dir = await fakeWorld('my-prod');
-    const { stderr } = await up(dir, ID_A);
+    const { stderr } = await up(dir);
     expect((await readFile(join(dir, 'current-context'), 'utf8')).trim()).toBe('my-prod');
     expect(stderr).toContain("back to 'my-prod'");
-    // Every call to the cluster names its context; only `config` calls (reading and restoring) go without.
-    const kubectl = (await lines(dir, 'calls')).filter((c) => c.startsWith('kubectl '));
-    expect(kubectl.length).toBeGreaterThan(5);
-    for (const c of kubectl) expect(c).toMatch(/^kubectl (--context kind-kindred |config )/);
-    expect(kubectl.filter((c) => c.startsWith('kubectl config use-context'))).toEqual([
-      'kubectl config use-context my-prod',
+    const kubectl = (await lines(dir, 'calls')).filter((c) => c.includes(' kubectl '));
+    // The user's kubeconfig is only read and put back; every other call had the private one (the stand-in checks
+    // that it names kind-kindred, and fails otherwise), which is gone after the run.
+    const config = kubectl.filter((c) => / kubectl config /.test(c));
+    expect(config.every((c) => c.startsWith('KUBECONFIG= '))).toBe(true);
+    expect(config.filter((c) => / kubectl config (use-context|unset)/.test(c))).toEqual([
+      'KUBECONFIG= kubectl config use-context my-prod',
     ]);
+    const cluster = kubectl.filter((c) => !/ kubectl config /.test(c));
+    expect(cluster.length).toBeGreaterThan(5);
+    const kubeconfigs = new Set(cluster.map((c) => c.slice('KUBECONFIG='.length, c.indexOf(' '))));
+    expect(kubeconfigs.size).toBe(1);
+    const [kubeconfig = ''] = kubeconfigs;
+    expect(kubeconfig).toMatch(/\/kubeconfig$/);
+    expect(existsSync(kubeconfig)).toBe(false);
+
+    // A re-run on the existing cluster does not touch the user's kubeconfig at all.
+    await writeFile(join(dir, 'calls'), '');
+    await up(dir);
+    expect((await lines(dir, 'calls')).filter((c) => / kubectl config /.test(c))).toEqual([]);
+    expect((await readFile(join(dir, 'current-context'), 'utf8')).trim()).toBe('my-prod');
   });
 
   it('leaves no current context when there was none', async () => {
     const dir = await fakeWorld(undefined);
-    await up(dir, ID_A);
-    expect(await lines(dir, 'current-context')).toEqual([]);
-    expect(await lines(dir, 'applied-images')).toEqual(['kindred/simple-web-service:a1b2c3d4e5f6']);
+    const { stderr } = await up(dir);
+    expect(existsSync(join(dir, 'current-context'))).toBe(false);
+    expect(stderr).toContain("back to '<none>'");
   });
 });
