@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings a fresh Debian machine with Node 20 to the point where every kindred command and test runs:
-# Debian packages (erl, BIND 9, dig, iproute2), the pinned pnpm, the workspace's dependencies, and a build.
+# Brings a fresh Debian machine with Node 20 to the point where every kindred command and test runs: Debian
+# packages (erl, BIND 9, dig, iproute2; as root on Linux, a Docker engine and Compose v2 through
+# scripts/setup-docker.sh), the pinned pnpm, the workspace's dependencies, and a build.
 # Idempotent and quiet when there is nothing to do. Exit codes: 0 ready, 1 a step failed (it says which).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +33,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null || { say "apt-get update failed"; exit 1; }
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { say "apt-get install failed"; exit 1; }
 fi
+
+# The docker test project's engine, Compose v2 and base-image tools (root on Linux only; elsewhere it is skipped).
+bash scripts/setup-docker.sh || exit 1
 
 # kubectl 1.32 (Debian 13's, into .cache/kubectl) for rendering the kustomize kit in the tests.
 bash scripts/kubectl.sh >/dev/null || { say "could not get kubectl (scripts/kubectl.sh says why)"; exit 1; }

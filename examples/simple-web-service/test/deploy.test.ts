@@ -148,8 +148,11 @@ describe('deploy/Dockerfile', async () => {
     packageManager: string;
   };
 
-  it('is multi-stage on node:20-slim, pins the workspace pnpm, and runs the app as a non-root user', () => {
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-slim$/m);
+  it('is multi-stage on a supported Node LTS slim image pinned by tag, pins the workspace pnpm, and runs the app as a non-root user', () => {
+    // Node 20 is past its end of life (issue 16): 22 or 24, with the full version in the tag; no `# syntax=` line,
+    // which would make every build pull a front-end image (the docker test project builds with no registry).
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:(22|24)\.\d+\.\d+-(bookworm|trixie)-slim$/m);
+    expect(text).not.toMatch(/^# *syntax *=/m);
     expect(text.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
     expect(text).toContain(`ARG PNPM_VERSION=${rootPkg.packageManager.split('@')[1]}`);
