@@ -24,7 +24,8 @@ const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie-file P
 Runs a kindred runtime node (@kindred/runtime's startNode) in the foreground: it listens for other nodes, accepts
 those that share the cookie and whose names check out, connects to the peers discovery finds, joins the full mesh
 like Erlang's connect_all (connecting to one node connects to every node it knows), answers rpc through its 'rex'
-process, and prints each nodeup/nodedown. Stop it with Ctrl-C or SIGTERM.
+process, and prints each nodeup/nodedown. Stop it with Ctrl-C or SIGTERM: the node leaves the cluster, so its
+peers see nodedown reason shutdown (not connection_closed) and do not dial it again while discovery still lists it.
 
 Options:
   --name BASE          long names: BASE@<hostname -f> (BASE@HOST taken as given)
@@ -148,7 +149,8 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         emit({ event: 'nodedown', node: peer, reason }, `nodedown ${peer} (${reason})`),
       );
       const signal = await io.stopSignal;
-      await node.stop();
+      // A planned stop: peers see a leave (nodedown reason `shutdown`), not a crash.
+      await node.leave();
       emit({ event: 'stopped', node: node.name, signal }, `stopped ${node.name} (${signal})`);
       return EXIT.OK;
     },

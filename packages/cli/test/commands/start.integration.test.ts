@@ -116,10 +116,11 @@ describe('kindred start in two pods on one port', () => {
       direction: 'in',
     });
     nb.child.kill('SIGTERM');
+    // SIGTERM is a planned stop: b leaves, and a sees that as a leave, not as a crash (connection_closed).
     expect(await event(na, 'a to see b leave', (e) => e.event === 'nodedown')).toEqual({
       event: 'nodedown',
       node: B,
-      reason: 'connection_closed',
+      reason: 'shutdown',
     });
     na.child.kill('SIGTERM');
     await event(na, 'a to stop', (e) => e.event === 'stopped');
