@@ -95,19 +95,23 @@ describe('startNode', () => {
   });
 
   it('leave(): the peers see nodedown shutdown, and their discovery does not dial it again while the hold lasts', async () => {
-    const a = await start('la');
-    const b = await start('lb');
+    const a = await start('la', { connectAll: false });
+    // connect_all off on every node here, so only discovery dials: with it on, b2's connection to `eager` would
+    // introduce b2 to `held` (a nodeup ends a hold: b2 is a member again), racing the check below.
+    const b = await start('lb', { connectAll: false });
     const listed = `static:${a.name}:${a.port},${b.name}:${b.port}`;
     // `held` keeps a left peer alone for the default hold; `eager` holds for 1 ms, so it dials again at once.
     const held = await start('lh', {
       discovery: listed,
       reconnectIntervalMs: 20,
+      connectAll: false,
       discoveryOptions: { pollIntervalMs: 100 },
     });
     const eager = await start('le', {
       discovery: listed,
       reconnectIntervalMs: 20,
       leaveHoldMs: 1,
+      connectAll: false,
       discoveryOptions: { pollIntervalMs: 100 },
     });
     await until(() => held.nodes().includes(b.name) && eager.nodes().includes(b.name), POLL);
@@ -119,7 +123,7 @@ describe('startNode', () => {
     await until(() => reasons.length > 0, POLL);
     expect(reasons).toEqual(['shutdown']);
     // The same name comes back on the same port, but does not dial anyone itself: only discovery can reconnect it.
-    const b2 = await start('lb', { port: b.port });
+    const b2 = await start('lb', { port: b.port, connectAll: false });
     await until(() => eager.nodes().includes(b2.name), POLL);
     // `eager` redialled within a few reconnect intervals; `held` had as many and left it alone.
     expect(held.nodes()).not.toContain(b2.name);
