@@ -2,8 +2,11 @@
  * @packageDocumentation
  * Helpers every kindred test suite shares (private workspace package): {@link until} / {@link eventually} for
  * polling, {@link freePort}, {@link captureIO} for running CLI commands in-process, and byte-level DNS
- * builders with a raw UDP DNS server ({@link startRawDnsServer}) for answers no real server would send.
+ * builders with a raw UDP DNS server ({@link startRawDnsServer}) for answers no real server would send, and
+ * {@link makeCa} / {@link makeCert} for TLS certificates made with the openssl CLI.
  */
+
+export { type CertPaths, makeCa, makeCert } from './certs.js';
 export {
   parseQuery,
   type RawDnsServer,
