@@ -3,12 +3,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NodesBody } from '../src/http-server.js';
 import { makeCa, makeSecretDir } from './helpers/certs.js';
 import {
   APP_MAIN,
   type AppProc,
+  appProcs,
   eventually,
   freePort,
   getJson,
@@ -19,10 +20,7 @@ import {
 const CONVERGE_MS = 20_000;
 
 describe('simple-web-service: 3 processes, static discovery', () => {
-  const procs: AppProc[] = [];
-  afterAll(async () => {
-    for (const p of procs) await stopProc(p, 'SIGKILL');
-  });
+  const procs = appProcs();
 
   const viewOf = async (p: AppProc) => (await getJson<NodesBody>(p.httpPort, '/nodes'))?.body;
   const meshIs = async (members: AppProc[]) => {

@@ -10,23 +10,12 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { CorefileError, patchCorefile } from '../../../deploy/coredns/patch-corefile.mjs';
+import { arr, at, type Obj } from './helpers/objects.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const deployDir = join(root, 'deploy');
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-type Obj = Record<string, unknown>;
-// Walks a parsed YAML tree by keys and array indexes; undefined when a step is missing.
-function at(value: unknown, ...path: (string | number)[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Obj)[key as string];
-  }
-  return v;
-}
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
 async function loadManifests(): Promise<Obj[]> {
   const dir = join(deployDir, 'k8s');

@@ -23,20 +23,10 @@ import {
   renderOverlay,
 } from '../../../deploy/kustomize/render.mjs';
 import { APP_DEFAULTS } from '../src/defaults.js';
+import { arr, at, type Obj } from './helpers/objects.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-type Obj = Record<string, unknown>;
-function at(value: unknown, ...path: (string | number)[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Obj)[key as string];
-  }
-  return v;
-}
-const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
 // Kubernetes' schemas for every kind the kit makes: kubernetes-models' validate() runs the API's OpenAPI schema
 // (types, required fields, formats) compiled with ajv.

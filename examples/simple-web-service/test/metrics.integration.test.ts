@@ -2,22 +2,11 @@
 // scripts/setup.sh), with a peer connected so per-peer, event and latency metrics are in it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import {
-  APP_MAIN,
-  type AppProc,
-  eventually,
-  freePort,
-  getJson,
-  spawnApp,
-  stopProc,
-} from './helpers/procs.js';
+import { describe, expect, it } from 'vitest';
+import { APP_MAIN, appProcs, eventually, freePort, getJson, spawnApp } from './helpers/procs.js';
 
 describe('simple-web-service /metrics', () => {
-  const procs: AppProc[] = [];
-  afterAll(async () => {
-    for (const p of procs) await stopProc(p, 'SIGKILL');
-  });
+  const procs = appProcs();
 
   it('passes promtool check metrics, with Node process metrics and the library’s', async () => {
     expect(existsSync(APP_MAIN), `${APP_MAIN} is missing: run 'pnpm run build' first`).toBe(true);

@@ -49,45 +49,205 @@ export interface KindredMetrics {
 }
 
 type Labels = Record<string, string>;
+type Kind = 'counter' | 'gauge';
+type Samples = () => Iterable<[Labels, number]>;
 
-/** A counter whose value is read from the node at scrape time (monotonic by construction of its source). */
-function readCounter(
+/**
+ * A metric read from the node at scrape time (`collect`): a counter (monotonic by construction of its source) or a
+ * gauge, set from `read` on every scrape.
+ */
+function readMetric(
+  kind: Kind,
   registry: Registry,
   name: string,
   help: string,
   labelNames: string[],
-  read: () => Iterable<[Labels, number]>,
-): Counter<string> {
-  return new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, v] of read()) this.inc(labels, v);
-    },
-  });
+  read: Samples,
+): void {
+  const common = { name, help, labelNames, registers: [registry] };
+  if (kind === 'counter') {
+    new Counter({
+      ...common,
+      collect() {
+        this.reset();
+        for (const [labels, v] of read()) this.inc(labels, v);
+      },
+    });
+  } else {
+    new Gauge({
+      ...common,
+      collect() {
+        this.reset();
+        for (const [labels, v] of read()) this.set(labels, v);
+      },
+    });
+  }
 }
 
-function readGauge(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: string[],
-  read: () => Iterable<[Labels, number]>,
-): Gauge<string> {
-  return new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, v] of read()) this.set(labels, v);
-    },
-  });
-}
+/** One metric of a table: its kind, its name after the prefix, its help, and how it is read from its source. */
+type Row<S> = readonly [kind: Kind, name: string, help: string, read: (source: S) => number];
+/** A counter by reason: its name after the prefix, its help, and the counts by reason read from the source. */
+type ReasonRow<S> = readonly [name: string, help: string, read: (source: S) => Record<string, number>];
+
+/** Processes, mailboxes, peers and dials: `node.stats()` and the node's view of the cluster. */
+const NODE_METRICS: readonly Row<MeasuredNode>[] = [
+  ['gauge', 'processes', 'Live processes.', (node) => node.stats().processes],
+  [
+    'counter',
+    'processes_spawned_total',
+    'Processes spawned since the node started.',
+    (node) => node.stats().spawned,
+  ],
+  ['gauge', 'registered_names', 'Registered names.', (node) => node.stats().registered],
+  [
+    'counter',
+    'mailbox_overflows_total',
+    'Processes killed with mailbox_overflow (maxMailboxSize or maxMailboxBytes).',
+    (node) => node.stats().mailboxOverflows,
+  ],
+  [
+    'gauge',
+    'mailbox_queued_bytes',
+    'Estimated bytes of remote messages waiting in mailboxes.',
+    (node) => node.stats().queuedBytes,
+  ],
+  [
+    'counter',
+    'dropped_messages_total',
+    'Messages to other nodes dropped: no connection, its queue full, or the node in dial backoff.',
+    (node) => node.stats().droppedRemote,
+  ],
+  [
+    'counter',
+    'bad_control_messages_total',
+    'Malformed messages from peers, ignored.',
+    (node) => node.stats().badControl,
+  ],
+  [
+    'counter',
+    'spoofed_signals_total',
+    'Signals from a peer naming a sender not its own, dropped.',
+    (node) => node.stats().spoofedSignals,
+  ],
+  [
+    'counter',
+    'peer_overflows_total',
+    'Peers disconnected because their unread messages went over maxQueuedBytesPerPeer or maxQueuedBytes.',
+    (node) => node.stats().peerOverflows,
+  ],
+  [
+    'counter',
+    'dial_failures_total',
+    'Dials to other nodes that failed.',
+    (node) => node.stats().dialFailures,
+  ],
+  [
+    'counter',
+    'dials_skipped_total',
+    'Automatic dials not started (backoff, dial rate).',
+    (node) => node.stats().dialsSkipped,
+  ],
+  ['counter', 'rex_restarts_total', 'Restarts of the rpc server rex.', (node) => node.stats().rexRestarts],
+  [
+    'gauge',
+    'cluster_nodes',
+    'Nodes in the cluster as this node sees it, itself included.',
+    (node) => node.nodes().length + 1,
+  ],
+  [
+    'gauge',
+    'hidden_peers',
+    'Connected hidden nodes (kindred observe, ping).',
+    (node) => node.hiddenNodes().length,
+  ],
+];
+
+/** Transport totals (closed connections included: they never go down) and handshakes. */
+const TRANSPORT_METRICS: readonly Row<TransportStats>[] = [
+  ['counter', 'messages_in_total', 'Messages received from peers.', (s) => s.totals.messagesIn],
+  ['counter', 'messages_out_total', 'Messages sent to peers.', (s) => s.totals.messagesOut],
+  ['counter', 'bytes_in_total', 'Bytes of message frames received from peers.', (s) => s.totals.bytesIn],
+  ['counter', 'bytes_out_total', 'Bytes of messages sent to peers.', (s) => s.totals.bytesOut],
+  [
+    'counter',
+    'connections_refused_total',
+    'Dials refused by the host (ECONNREFUSED: nothing listening, e.g. a node restarting); not handshake failures.',
+    (s) => s.connectionsRefused ?? 0,
+  ],
+  [
+    'counter',
+    'handshakes_completed_total',
+    'Handshakes that ended in a connection.',
+    (s) => s.handshakesCompleted,
+  ],
+  [
+    'counter',
+    'mac_failures_total',
+    'Connections closed for a frame with a wrong MAC (4011 bad_mac).',
+    (s) => s.macFailures,
+  ],
+];
+
+/** Per-peer traffic: counters start over at a reconnection (a new label set). */
+const PEER_METRICS: readonly Row<TransportStats['peers'][string]>[] = [
+  [
+    'counter',
+    'peer_messages_in_total',
+    'Messages received from this peer on its current connection.',
+    (s) => s.messagesIn,
+  ],
+  [
+    'counter',
+    'peer_messages_out_total',
+    'Messages sent to this peer on its current connection.',
+    (s) => s.messagesOut,
+  ],
+  [
+    'counter',
+    'peer_bytes_in_total',
+    'Bytes received from this peer on its current connection.',
+    (s) => s.bytesIn,
+  ],
+  [
+    'counter',
+    'peer_bytes_out_total',
+    'Bytes sent to this peer on its current connection.',
+    (s) => s.bytesOut,
+  ],
+  ['gauge', 'peer_queued_bytes', 'Bytes queued to this peer, not yet written.', (s) => s.queuedBytes],
+  [
+    'gauge',
+    'peer_last_seen_timestamp_seconds',
+    'When this peer was last seen alive (a frame or tick), Unix time.',
+    (s) => (s.lastInAt ?? 0) / 1000,
+  ],
+];
+
+/** Transport counters by reason. */
+const TRANSPORT_REASON_METRICS: readonly ReasonRow<TransportStats>[] = [
+  [
+    'handshake_failures_total',
+    'Failed handshakes, by reason (a dial refused by the host is kindred_connections_refused_total, not here).',
+    (s) => s.handshakeFailures,
+  ],
+  [
+    'edge_refusals_total',
+    'Connections refused or dropped before authentication, by reason.',
+    (s) => s.edge.refusals,
+  ],
+];
+
+/** Discovery polls and what they found. */
+const DISCOVERY_METRICS: readonly Row<DiscoveryStats>[] = [
+  ['counter', 'discovery_runs_total', 'Discovery polls finished.', (s) => s.polls],
+  [
+    'counter',
+    'discovery_errors_total',
+    'Discovery polls that failed (the last peers were kept).',
+    (s) => s.failedPolls,
+  ],
+  ['gauge', 'discovery_peers', 'Peers discovery knows now.', (s) => s.peers],
+];
 
 /** The outcome label of a finished call: `ok`, or the error's stable code (a bounded set), else `error`. */
 function outcomeOf(ctx: { error?: unknown }): string {
@@ -124,178 +284,39 @@ export function createKindredMetrics(options: KindredMetricsOptions): KindredMet
   const self = { node: node.name };
   const n = (s: string) => `${prefix}${s}`;
   const names: string[] = [];
-  const one = (v: number): Iterable<[Labels, number]> => [[self, v]];
-  const counter = (name: string, help: string, read: () => number) => {
-    readCounter(registry, n(name), help, ['node'], () => one(read()));
+  const register = (kind: Kind, name: string, help: string, labelNames: string[], read: Samples) => {
+    readMetric(kind, registry, n(name), help, labelNames, read);
     names.push(n(name));
   };
-  const gauge = (name: string, help: string, read: () => number) => {
-    readGauge(registry, n(name), help, ['node'], () => one(read()));
-    names.push(n(name));
+  /** Registers each row of `rows`, labelled with this node, reading `source()` at scrape time. */
+  const table = <S>(rows: readonly Row<S>[], source: () => S) => {
+    for (const [kind, name, help, read] of rows)
+      register(kind, name, help, ['node'], () => [[self, read(source())]]);
   };
 
-  // Processes and mailboxes (node.stats()).
-  gauge('processes', 'Live processes.', () => node.stats().processes);
-  counter('processes_spawned_total', 'Processes spawned since the node started.', () => node.stats().spawned);
-  gauge('registered_names', 'Registered names.', () => node.stats().registered);
-  counter(
-    'mailbox_overflows_total',
-    'Processes killed with mailbox_overflow (maxMailboxSize or maxMailboxBytes).',
-    () => node.stats().mailboxOverflows,
-  );
-  gauge(
-    'mailbox_queued_bytes',
-    'Estimated bytes of remote messages waiting in mailboxes.',
-    () => node.stats().queuedBytes,
-  );
-  counter(
-    'dropped_messages_total',
-    'Messages to other nodes dropped: no connection, its queue full, or the node in dial backoff.',
-    () => node.stats().droppedRemote,
-  );
-  counter(
-    'bad_control_messages_total',
-    'Malformed messages from peers, ignored.',
-    () => node.stats().badControl,
-  );
-  counter(
-    'spoofed_signals_total',
-    'Signals from a peer naming a sender not its own, dropped.',
-    () => node.stats().spoofedSignals,
-  );
-  counter(
-    'peer_overflows_total',
-    'Peers disconnected because their unread messages went over maxQueuedBytesPerPeer or maxQueuedBytes.',
-    () => node.stats().peerOverflows,
-  );
-  counter('dial_failures_total', 'Dials to other nodes that failed.', () => node.stats().dialFailures);
-  counter(
-    'dials_skipped_total',
-    'Automatic dials not started (backoff, dial rate).',
-    () => node.stats().dialsSkipped,
-  );
-  counter('rex_restarts_total', 'Restarts of the rpc server rex.', () => node.stats().rexRestarts);
-  gauge(
-    'cluster_nodes',
-    'Nodes in the cluster as this node sees it, itself included.',
-    () => node.nodes().length + 1,
-  );
-  gauge('hidden_peers', 'Connected hidden nodes (kindred observe, ping).', () => node.hiddenNodes().length);
-
-  // The transport: per-peer traffic, handshakes.
+  table(NODE_METRICS, () => node);
   const transport = node.transport;
   if (transport !== undefined) {
-    // Per-peer counters start over at a reconnection (a new label set); the totals (closed connections included)
-    // never go down.
-    const peers = () => transport.stats().peers;
-    const totals = () => transport.stats().totals;
-    counter('messages_in_total', 'Messages received from peers.', () => totals().messagesIn);
-    counter('messages_out_total', 'Messages sent to peers.', () => totals().messagesOut);
-    counter('bytes_in_total', 'Bytes of message frames received from peers.', () => totals().bytesIn);
-    counter('bytes_out_total', 'Bytes of messages sent to peers.', () => totals().bytesOut);
-    const perPeer = (
-      kind: 'counter' | 'gauge',
-      name: string,
-      help: string,
-      read: (s: TransportStats['peers'][string]) => number,
-    ) => {
-      const f = kind === 'counter' ? readCounter : readGauge;
-      f(registry, n(name), help, ['node', 'peer', 'direction'], () =>
-        Object.entries(peers()).map(([peer, s]): [Labels, number] => [
+    table(TRANSPORT_METRICS, () => transport.stats());
+    for (const [kind, name, help, read] of PEER_METRICS) {
+      register(kind, name, help, ['node', 'peer', 'direction'], () =>
+        Object.entries(transport.stats().peers).map(([peer, s]): [Labels, number] => [
           { ...self, peer, direction: s.direction },
           read(s),
         ]),
       );
-      names.push(n(name));
-    };
-    perPeer(
-      'counter',
-      'peer_messages_in_total',
-      'Messages received from this peer on its current connection.',
-      (s) => s.messagesIn,
-    );
-    perPeer(
-      'counter',
-      'peer_messages_out_total',
-      'Messages sent to this peer on its current connection.',
-      (s) => s.messagesOut,
-    );
-    perPeer(
-      'counter',
-      'peer_bytes_in_total',
-      'Bytes received from this peer on its current connection.',
-      (s) => s.bytesIn,
-    );
-    perPeer(
-      'counter',
-      'peer_bytes_out_total',
-      'Bytes sent to this peer on its current connection.',
-      (s) => s.bytesOut,
-    );
-    perPeer(
-      'gauge',
-      'peer_queued_bytes',
-      'Bytes queued to this peer, not yet written.',
-      (s) => s.queuedBytes,
-    );
-    perPeer(
-      'gauge',
-      'peer_last_seen_timestamp_seconds',
-      'When this peer was last seen alive (a frame or tick), Unix time.',
-      (s) => (s.lastInAt ?? 0) / 1000,
-    );
-    readCounter(
-      registry,
-      n('handshake_failures_total'),
-      'Failed handshakes, by reason (a dial refused by the host is kindred_connections_refused_total, not here).',
-      ['node', 'reason'],
-      () =>
-        Object.entries(transport.stats().handshakeFailures).map(([reason, v]): [Labels, number] => [
+    }
+    for (const [name, help, read] of TRANSPORT_REASON_METRICS) {
+      register('counter', name, help, ['node', 'reason'], () =>
+        Object.entries(read(transport.stats())).map(([reason, v]): [Labels, number] => [
           { ...self, reason },
           v,
         ]),
-    );
-    names.push(n('handshake_failures_total'));
-    counter(
-      'connections_refused_total',
-      'Dials refused by the host (ECONNREFUSED: nothing listening, e.g. a node restarting); not handshake failures.',
-      () => transport.stats().connectionsRefused ?? 0,
-    );
-    counter(
-      'handshakes_completed_total',
-      'Handshakes that ended in a connection.',
-      () => transport.stats().handshakesCompleted,
-    );
-    counter(
-      'mac_failures_total',
-      'Connections closed for a frame with a wrong MAC (4011 bad_mac).',
-      () => transport.stats().macFailures,
-    );
-    readCounter(
-      registry,
-      n('edge_refusals_total'),
-      'Connections refused or dropped before authentication, by reason.',
-      ['node', 'reason'],
-      () =>
-        Object.entries(transport.stats().edge.refusals).map(([reason, v]): [Labels, number] => [
-          { ...self, reason },
-          v,
-        ]),
-    );
-    names.push(n('edge_refusals_total'));
+      );
+    }
   }
-
-  // Discovery.
   const discovery = node.discovery;
-  if (discovery !== undefined) {
-    counter('discovery_runs_total', 'Discovery polls finished.', () => discovery.stats().polls);
-    counter(
-      'discovery_errors_total',
-      'Discovery polls that failed (the last peers were kept).',
-      () => discovery.stats().failedPolls,
-    );
-    gauge('discovery_peers', 'Peers discovery knows now.', () => discovery.stats().peers);
-  }
+  if (discovery !== undefined) table(DISCOVERY_METRICS, () => discovery.stats());
 
   // Events and latencies, from the diagnostics channels.
   const nodeups = new Counter({

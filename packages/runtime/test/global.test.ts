@@ -1,36 +1,11 @@
-import { until as poll } from '@kindred/test-support';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createNode,
-  globalNameConflict,
-  type KNode,
-  MemoryNetwork,
-  OP,
-  Pid,
-  pidEquals,
-  RUNTIME_ERRORS,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { globalNameConflict, type KNode, OP, Pid, pidEquals, RUNTIME_ERRORS } from '../src/index.js';
+import { idle, memoryCluster, mesh, until } from './support.js';
 
-let net = new MemoryNetwork();
-const nodes: KNode[] = [];
-function mk(name: string): KNode {
-  const n = createNode({ name: `${name}@mem`, distribution: net.endpoint(`${name}@mem`) });
-  nodes.push(n);
-  return n;
-}
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-  net = new MemoryNetwork();
-});
-const idle = (n: KNode) => n.spawn(async (ctx) => ctx.receive());
-function until(f: () => boolean, ms = 5000): Promise<boolean> {
-  return poll(f, { timeoutMs: ms, intervalMs: 5 });
-}
-async function mesh(...ns: KNode[]): Promise<void> {
-  for (const n of ns.slice(1)) await ns[0]!.connect(n.name);
-  await until(() => ns.every((n) => n.nodes().length === ns.length - 1));
-}
+const cluster = memoryCluster();
+const mk = cluster.node;
+
 /** Every node sees `name` registered to `pid` (or free). */
 const agree = (ns: KNode[], name: string, pid: Pid | undefined) =>
   ns.every((n) => {
@@ -134,7 +109,7 @@ describe('GlobalNames', () => {
     await c.global.registerName('x', p);
     await b.global.registerName('y', q);
     await until(() => agree([a, b, c], 'x', p) && agree([a, b, c], 'y', q));
-    net.partition(a.name, c.name);
+    cluster.net.partition(a.name, c.name);
     expect(a.global.whereisName('x')).toBeUndefined();
     expect(pidEquals(b.global.whereisName('x')!, p)).toBe(true);
     await b.stop();
@@ -188,7 +163,7 @@ describe('GlobalNames', () => {
 
   it('drops and counts malformed messages and entries for other nodes’ pids', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     await until(() => a.nodes().length === 1);
     const send = (msg: unknown) => evil.send(a.name, [[OP.REG_SEND, '', '', 'kindred_global'], msg]);
@@ -209,7 +184,7 @@ describe('GlobalNames', () => {
 
   it('survives any message a peer sends to kindred_global, and registers only that peer’s own pids', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     await until(() => a.nodes().length === 1);
     const pid = fc.oneof(
@@ -253,7 +228,7 @@ describe('GlobalNames', () => {
     expect(a.stats().badControl).toBe(0);
     // Still works once the peer (which answers no lock request: it runs no name service) is gone, and what it
     // registered went with it.
-    net.partition(a.name, evil.node);
+    cluster.net.partition(a.name, evil.node);
     expect(a.global.registeredNames()).toEqual([]);
     expect(await a.global.registerName('after', idle(a))).toBe(true);
   });

@@ -1,35 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
-import { until as poll } from '@kindred/test-support';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createNode,
   isPgEvent,
-  type KNode,
-  MemoryNetwork,
+  type MemoryNetwork,
   type PgEvent,
   Pid,
   type Ref,
   RUNTIME_ERRORS,
   refEquals,
 } from '../src/index.js';
-import { recorder } from './support.js';
+import { idle, memoryCluster, recorder, until } from './support.js';
 
-let net = new MemoryNetwork();
-const nodes: KNode[] = [];
-function mk(name: string): KNode {
-  const n = createNode({ name: `${name}@mem`, distribution: net.endpoint(`${name}@mem`) });
-  nodes.push(n);
-  return n;
-}
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-  net = new MemoryNetwork();
-});
-const idle = (n: KNode) => n.spawn(async (ctx) => ctx.receive());
-function until(f: () => boolean, ms = 2000): Promise<boolean> {
-  return poll(f, { timeoutMs: ms, intervalMs: 5 });
-}
+const cluster = memoryCluster();
+const mk = cluster.node;
 
 describe('PgScope', () => {
   it('only local, live processes can join; a pid may join several times and leaves once per leave', () => {
@@ -69,7 +53,7 @@ describe('PgScope', () => {
 
   it('ignores malformed scope messages and pids a peer claims for another node', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     const sys = new Pid('evil@mem', 0, 0, 1);
     const frame = (msg: unknown) => [[6, sys, '', 'pg'], msg];
@@ -106,7 +90,7 @@ describe('PgScope indexes (a reference model)', () => {
   it('joins, leaves and exits match a list-per-group model, here and on a peer', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { maxLength: 40 }), async (cmds) => {
-        net = new MemoryNetwork();
+        await cluster.stop();
         const a = mk('a');
         const b = mk('b');
         await a.connect(b.name);
@@ -164,7 +148,7 @@ describe('PgScope indexes (a reference model)', () => {
           ) && b.pg.groups().sort().join() === [...model.keys()].sort().join();
         await until(same);
         expect(b.pg.stats()).toEqual({ droppedMessages: 0, droppedEntries: 0 });
-        for (const n of nodes.splice(0)) await n.stop();
+        await cluster.stop();
       }),
       { numRuns: 40 },
     );
@@ -177,7 +161,7 @@ describe('PgScope and a hostile peer', () => {
 
   it('takes a huge join and leave in any order, keeping only pids of the sender and counting the rest', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'discover' }));
     const junk = ['x', 7, null, {}, [1, 2], new Pid(a.name, 1, 0, a.creation), new Pid('third@mem', 1, 0, 1)];
@@ -208,7 +192,7 @@ describe('PgScope and a hostile peer', () => {
 
   it('keeps pids of the peer that differ only in creation, or in ids and serials beyond 28 and 25 bits, apart', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'discover' }));
     const max = 0xffffffff;
@@ -233,7 +217,7 @@ describe('PgScope and a hostile peer', () => {
 
   it('counts malformed messages and a join from a peer that has not discovered the scope', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'join', group: 'g', pids: [evilPid(1)] }));
     evil.send(a.name, frame(null));
@@ -262,7 +246,7 @@ describe('PgScope leaves on the wire', () => {
 
   it('members exiting in one turn leave in one message per group, each pid once per join', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     const got = listen(evil);
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'discover' }));
@@ -297,7 +281,7 @@ describe('PgScope leaves on the wire', () => {
 
   it('splits a burst of exits into leaves of at most 2,000 pids, and stop() still tells peers', async () => {
     const a = mk('a');
-    const evil = net.endpoint('evil@mem');
+    const evil = cluster.net.endpoint('evil@mem');
     const got = listen(evil);
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'discover' }));
@@ -397,7 +381,7 @@ describe('PgScope membership monitors (pg:monitor_scope/1, pg:monitor/2)', () =>
     await until(() => w.got.length === 4);
     b.exit(p, 'kill');
     await until(() => w.got.length === 5);
-    net.partition(a.name, b.name);
+    cluster.net.partition(a.name, b.name);
     await until(() => w.got.length === 6);
     expect(events(w.got, ref)).toEqual([
       ['join', 'g', [early]],

@@ -1,38 +1,10 @@
-import { until as poll } from '@kindred/test-support';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createNode,
-  isCallMessage,
-  type KNode,
-  type MemoryEndpoint,
-  MemoryNetwork,
-  type Pid,
-  RUNTIME_ERRORS,
-  type SingletonSpec,
-} from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { isCallMessage, type KNode, type Pid, RUNTIME_ERRORS, type SingletonSpec } from '../src/index.js';
+import { memoryCluster, mesh, until } from './support.js';
 
-let net = new MemoryNetwork();
-const nodes: KNode[] = [];
-const endpoints = new Map<string, MemoryEndpoint>();
-/** A node whose stop() closes its endpoint, as startNode closes its transport (peers see nodedown at once). */
-function mk(name: string): KNode {
-  const endpoint = net.endpoint(`${name}@mem`);
-  endpoints.set(endpoint.node, endpoint);
-  const n = createNode({ name: endpoint.node, distribution: endpoint, onStop: () => endpoint.close() });
-  nodes.push(n);
-  return n;
-}
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-  net = new MemoryNetwork();
-});
-function until(f: () => boolean, ms = 5000): Promise<boolean> {
-  return poll(f, { timeoutMs: ms, intervalMs: 5 });
-}
-async function mesh(...ns: KNode[]): Promise<void> {
-  for (const n of ns.slice(1)) await ns[0]!.connect(n.name);
-  await until(() => ns.every((n) => n.nodes().length === ns.length - 1));
-}
+const cluster = memoryCluster({ closeOnStop: true });
+const mk = cluster.node;
+const endpoints = cluster.endpoints;
 
 /** Instances started on any node; a spec that starts a server answering `where` with its node. */
 function counter(): { spec: (n: KNode, extra?: Partial<SingletonSpec>) => SingletonSpec; live: () => Pid[] } {

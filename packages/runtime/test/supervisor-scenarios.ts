@@ -38,31 +38,35 @@ export interface Scenario {
   readonly steps: ReadonlyArray<readonly ['kill', string] | readonly ['exit', string, Reason]>;
 }
 
-const ALL3 = (restart: RestartType) =>
-  ['a', 'b', 'c'].map((id) => ({ id, restart, shutdown: 1000 as ShutdownSpec }));
+/** A child of a scenario; shutdown 1000 ms unless given. */
+const child = (id: string, restart: RestartType, shutdown: ShutdownSpec = 1000) => ({
+  id,
+  restart,
+  shutdown,
+});
+const ALL3 = (restart: RestartType) => ['a', 'b', 'c'].map((id) => child(id, restart));
+/** Restart limits no scenario reaches unless it means to: 10 restarts in 60 s. */
+const ROOMY = { intensity: 10, periodS: 60 } as const;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'one_for_one restarts the child alone',
     strategy: 'one_for_one',
-    intensity: 10,
-    periodS: 60,
+    ...ROOMY,
     children: ALL3('permanent'),
     steps: [['kill', 'b']],
   },
   {
     name: 'one_for_all stops the others in reverse order, starts all in order',
     strategy: 'one_for_all',
-    intensity: 10,
-    periodS: 60,
+    ...ROOMY,
     children: ALL3('permanent'),
     steps: [['kill', 'b']],
   },
   {
     name: 'rest_for_one stops those after, starts them again in order',
     strategy: 'rest_for_one',
-    intensity: 10,
-    periodS: 60,
+    ...ROOMY,
     children: ALL3('permanent'),
     steps: [
       ['kill', 'b'],
@@ -72,13 +76,12 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'transient: normal, shutdown and {shutdown, _} are not restarted; a crash is',
     strategy: 'one_for_one',
-    intensity: 10,
-    periodS: 60,
+    ...ROOMY,
     children: [
-      { id: 'a', restart: 'transient', shutdown: 1000 },
-      { id: 'b', restart: 'transient', shutdown: 1000 },
-      { id: 'c', restart: 'transient', shutdown: 1000 },
-      { id: 'd', restart: 'transient', shutdown: 1000 },
+      child('a', 'transient'),
+      child('b', 'transient'),
+      child('c', 'transient'),
+      child('d', 'transient'),
     ],
     steps: [
       ['exit', 'a', 'normal'],
@@ -90,12 +93,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'permanent restarts after a normal exit; temporary never, and leaves the children',
     strategy: 'one_for_one',
-    intensity: 10,
-    periodS: 60,
-    children: [
-      { id: 'p', restart: 'permanent', shutdown: 1000 },
-      { id: 't', restart: 'temporary', shutdown: 1000 },
-    ],
+    ...ROOMY,
+    children: [child('p', 'permanent'), child('t', 'temporary')],
     steps: [
       ['exit', 'p', 'normal'],
       ['kill', 't'],
@@ -104,13 +103,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'one_for_all drops a temporary sibling it stopped',
     strategy: 'one_for_all',
-    intensity: 10,
-    periodS: 60,
-    children: [
-      { id: 'a', restart: 'permanent', shutdown: 1000 },
-      { id: 't', restart: 'temporary', shutdown: 1000 },
-      { id: 'c', restart: 'permanent', shutdown: 1000 },
-    ],
+    ...ROOMY,
+    children: [child('a', 'permanent'), child('t', 'temporary'), child('c', 'permanent')],
     steps: [['kill', 'c']],
   },
   {
@@ -132,22 +126,17 @@ export const SCENARIOS: readonly Scenario[] = [
     intensity: 0,
     periodS: 5,
     children: [
-      { id: 'a', restart: 'permanent', shutdown: 'brutal_kill' },
-      { id: 'b', restart: 'permanent', shutdown: 'infinity' },
-      { id: 'c', restart: 'permanent', shutdown: 'brutal_kill' },
+      child('a', 'permanent', 'brutal_kill'),
+      child('b', 'permanent', 'infinity'),
+      child('c', 'permanent', 'brutal_kill'),
     ],
     steps: [['exit', 'c', 'failed']],
   },
   {
     name: 'rest_for_one starts again a transient child after it that had exited normally',
     strategy: 'rest_for_one',
-    intensity: 10,
-    periodS: 60,
-    children: [
-      { id: 'a', restart: 'permanent', shutdown: 1000 },
-      { id: 'b', restart: 'transient', shutdown: 1000 },
-      { id: 'c', restart: 'permanent', shutdown: 1000 },
-    ],
+    ...ROOMY,
+    children: [child('a', 'permanent'), child('b', 'transient'), child('c', 'permanent')],
     steps: [
       ['exit', 'b', 'normal'],
       ['kill', 'a'],
@@ -156,12 +145,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'a child that ignores shutdown is killed after its timeout, then restarted with the others',
     strategy: 'one_for_all',
-    intensity: 10,
-    periodS: 60,
-    children: [
-      { id: 'a', restart: 'permanent', shutdown: 50, mode: 'stubborn' },
-      { id: 'b', restart: 'permanent', shutdown: 1000 },
-    ],
+    ...ROOMY,
+    children: [{ id: 'a', restart: 'permanent', shutdown: 50, mode: 'stubborn' }, child('b', 'permanent')],
     steps: [['kill', 'b']],
   },
 ];

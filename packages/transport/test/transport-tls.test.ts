@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCa, makeCert } from '@kindred/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport, TransportTlsOptions } from '../src/types.js';
 import { once, startNode } from './support.js';
@@ -12,66 +12,9 @@ let dir: string;
 let trusted: { ca: string; a: TransportTlsOptions; b: TransportTlsOptions };
 let rogue: TransportTlsOptions;
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-function makeCa(name: string): void {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${name}`,
-  );
-}
-
-function makeCert(name: string, ca: string): { cert: string; key: string } {
-  writeFileSync(
-    join(dir, `${name}.ext`),
-    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}`,
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-  );
+/** A certificate for 127.0.0.1 signed by the CA `ca`, as PEM. */
+function cert(name: string, ca: string): { cert: string; key: string } {
+  makeCert(dir, name, ca, 'IP:127.0.0.1');
   return {
     cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
     key: readFileSync(join(dir, `${name}.key`), 'utf8'),
@@ -80,11 +23,11 @@ function makeCert(name: string, ca: string): { cert: string; key: string } {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kindred-tls-'));
-  makeCa('ca');
-  makeCa('rogue-ca');
+  makeCa(dir, 'ca');
+  makeCa(dir, 'rogue-ca');
   const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
-  trusted = { ca, a: { ...makeCert('a', 'ca'), ca }, b: { ...makeCert('b', 'ca'), ca } };
-  rogue = { ...makeCert('r', 'rogue-ca'), ca };
+  trusted = { ca, a: { ...cert('a', 'ca'), ca }, b: { ...cert('b', 'ca'), ca } };
+  rogue = { ...cert('r', 'rogue-ca'), ca };
 });
 
 afterAll(() => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab, PodStatus } from '../src/index.js';
-import { livePods, log, type NodesView, startAppLab, waitForFullMesh } from './scenario-helpers.js';
+import { livePods, log, meshedAppLab, type NodesView, waitForFullMesh } from './scenario-helpers.js';
 
 // A rolling restart (kubectl rollout restart, maxSurge 1, maxUnavailable 0) of the example app under steady HTTP load
 // through a stand-in for the app's ClusterIP Service: requests go to the pods that are ready and not terminating, as
@@ -66,29 +66,16 @@ function load(lab: Lab): { stop(): Promise<Outcome> } {
 }
 
 describe('scenario: rolling restart under load', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startAppLab(S, {
-      replicas: 3,
-      endpointPodNames: true,
-      env: { KINDRED_DRAIN_MS: String(DRAIN_MS) },
-    });
-    await waitForFullMesh(lab, S, 30_000);
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
-  });
+  const lab = meshedAppLab(S, { KINDRED_DRAIN_MS: String(DRAIN_MS) });
 
   it('replaces every pod with 0 failed requests, and peers see only leaves (nodedown shutdown)', async () => {
-    const before = livePods(lab);
+    const before = livePods(lab());
     const oldNodes = new Set(before.map((p) => p.node));
-    const traffic = load(lab);
+    const traffic = load(lab());
     const start = Date.now();
-    const replaced = await lab.restart();
+    const replaced = await lab().restart();
     log(S, `rollout restart replaced ${replaced.join(', ')} in ${Date.now() - start} ms`);
-    await waitForFullMesh(lab, S, 30_000);
+    await waitForFullMesh(lab(), S, 30_000);
     // A little more load on the new pods, so their views of the leaves are read too.
     await new Promise((r) => setTimeout(r, 1_000));
     const outcome = await traffic.stop();
@@ -98,7 +85,7 @@ describe('scenario: rolling restart under load', () => {
     );
 
     expect(replaced.sort()).toEqual(before.map((p) => p.name).sort());
-    const after = livePods(lab);
+    const after = livePods(lab());
     expect(after).toHaveLength(3);
     for (const p of after) expect(oldNodes.has(p.node)).toBe(false);
     expect(outcome.ok).toBeGreaterThan(50);

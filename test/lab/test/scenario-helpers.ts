@@ -2,6 +2,7 @@
 // of the cluster through its own HTTP API (GET /nodes -> {"self", "nodes"}), from the node like kubelet's probes.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import {
   APP_MAIN,
   assertLabPrerequisites,
@@ -117,4 +118,23 @@ export async function waitForFullMesh(lab: Lab, scenario: string, timeoutMs: num
       .join(', ')} (${ms} ms)`,
   );
   return ms;
+}
+
+/**
+ * For a scenario suite: a lab of 3 pods of the app (endpoint_pod_names on, `env` added to the pods' environment),
+ * started and meshed before the suite's tests and stopped after them. Returns the lab's getter.
+ */
+export function meshedAppLab(scenario: string, env: Record<string, string> = {}): () => Lab {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = await startAppLab(scenario, { replicas: 3, endpointPodNames: true, env });
+    await waitForFullMesh(lab, scenario, 30_000);
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+  return () => {
+    if (lab === undefined) throw new Error(`${scenario}: the lab is not started`);
+    return lab;
+  };
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Lab, PodStatus } from '../src/index.js';
-import { livePods, log, POLL_INTERVAL_MS, startAppLab, waitForFullMesh } from './scenario-helpers.js';
+import { livePods, log, meshedAppLab, POLL_INTERVAL_MS, waitForFullMesh } from './scenario-helpers.js';
 
 // The cluster singleton of examples/simple-web-service (node.singleton over node.global): one instance in the
 // cluster; SIGKILL its pod and another pod runs it within the ticktime; partition its pod away and heal, and exactly
@@ -55,28 +55,15 @@ function describe1(v: Map<string, SingletonBody | undefined>): string {
 }
 
 describe('scenario: a cluster singleton', () => {
-  let lab: Lab;
-
-  beforeAll(async () => {
-    lab = await startAppLab(S, {
-      replicas: 3,
-      endpointPodNames: true,
-      env: { KINDRED_TICKTIME_MS: String(TICKTIME_MS) },
-    });
-    await waitForFullMesh(lab, S, 30_000);
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
-  });
+  const lab = meshedAppLab(S, { KINDRED_TICKTIME_MS: String(TICKTIME_MS) });
 
   /** Waits until `settled` holds among `pods` (default: every live pod). */
   async function waitSettled(what: string, timeoutMs: number, pods?: () => PodStatus[]): Promise<PodStatus> {
-    const among = pods ?? (() => livePods(lab));
-    return lab
-      .waitFor(what, () => settled(lab, among()), timeoutMs, 200)
+    const among = pods ?? (() => livePods(lab()));
+    return lab()
+      .waitFor(what, () => settled(lab(), among()), timeoutMs, 200)
       .catch(async (err) => {
-        log(S, `not settled: ${describe1(await singletonViews(lab, among()))}`);
+        log(S, `not settled: ${describe1(await singletonViews(lab(), among()))}`);
         throw err;
       });
   }
@@ -85,22 +72,22 @@ describe('scenario: a cluster singleton', () => {
     const owner = await waitSettled('one singleton instance', 10_000);
     log(S, `singleton runs on ${owner.name}`);
     const start = Date.now();
-    const replacement = await lab.kill(owner.name);
+    const replacement = await lab().kill(owner.name);
     log(S, `killed ${owner.name} (SIGKILL); replacement ${replacement}`);
-    const survivors = livePods(lab).filter((p) => p.name !== replacement);
+    const survivors = livePods(lab()).filter((p) => p.name !== replacement);
     const next = await waitSettled('the singleton on a survivor', TICKTIME_MS * 2, () => survivors);
     const ms = Date.now() - start;
     log(S, `singleton runs on ${next.name} ${ms} ms after the kill (ticktime ${TICKTIME_MS} ms)`);
     expect(survivors.map((p) => p.name)).toContain(next.name);
-    await waitForFullMesh(lab, S, 30_000 + POLL_INTERVAL_MS);
+    await waitForFullMesh(lab(), S, 30_000 + POLL_INTERVAL_MS);
     const after = await waitSettled('one instance once the replacement joined', 10_000);
     expect(after.name).toBe(next.name);
   });
 
   it('partition its pod away and heal: exactly one instance and one owner of each name remain', async () => {
     const owner = await waitSettled('one singleton instance', 10_000);
-    const others = livePods(lab).filter((p) => p.name !== owner.name);
-    await lab.partition(owner.name);
+    const others = livePods(lab()).filter((p) => p.name !== owner.name);
+    await lab().partition(owner.name);
     const start = Date.now();
     log(S, `partitioned ${owner.name}, which runs the singleton`);
     // The majority side loses the owner at its tick timeout and starts its own instance (no majority guard in the
@@ -108,17 +95,17 @@ describe('scenario: a cluster singleton', () => {
     const majority = await waitSettled('an instance on the majority side', TICKTIME_MS * 3, () => others);
     log(S, `majority side runs it on ${majority.name} after ${Date.now() - start} ms`);
     // Let the partitioned pod tick out too before the heal, so both sides really diverged.
-    await lab.waitFor(
+    await lab().waitFor(
       'the partitioned side to tick out',
       () => Date.now() - start > TICKTIME_MS * 2,
       TICKTIME_MS * 4,
     );
-    await lab.heal(owner.name);
+    await lab().heal(owner.name);
     const healedAt = Date.now();
-    await waitForFullMesh(lab, S, 3 * POLL_INTERVAL_MS + 10_000);
+    await waitForFullMesh(lab(), S, 3 * POLL_INTERVAL_MS + 10_000);
     const kept = await waitSettled('one instance after the heal', 10_000);
     log(S, `after the heal the singleton runs on ${kept.name} only (${Date.now() - healedAt} ms)`);
-    const v = await singletonViews(lab, livePods(lab));
+    const v = await singletonViews(lab(), livePods(lab()));
     expect([...v.values()].filter((b) => b?.running)).toHaveLength(1);
     for (const b of v.values()) expect(Object.keys(b!.names)).toEqual([b!.name]);
   });
@@ -130,7 +117,7 @@ describe('scenario: a cluster singleton', () => {
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        const v = await singletonViews(lab, lab.pods());
+        const v = await singletonViews(lab(), lab().pods());
         const now = Date.now();
         if ([...v.values()].some((b) => b?.running === true)) {
           longestGapMs = Math.max(longestGapMs, now - last);
@@ -140,14 +127,14 @@ describe('scenario: a cluster singleton', () => {
       }
     })();
     try {
-      for (const pod of livePods(lab)) {
-        await lab.delete(pod.name);
-        await lab.waitFor(
+      for (const pod of livePods(lab())) {
+        await lab().delete(pod.name);
+        await lab().waitFor(
           '3 ready pods',
-          () => livePods(lab).length === 3 && livePods(lab).every((p) => p.ready),
+          () => livePods(lab()).length === 3 && livePods(lab()).every((p) => p.ready),
           30_000,
         );
-        await waitForFullMesh(lab, S, 30_000 + POLL_INTERVAL_MS);
+        await waitForFullMesh(lab(), S, 30_000 + POLL_INTERVAL_MS);
         log(S, `restarted ${pod.name}`);
       }
       await waitSettled('one instance after the rolling restart', 10_000);

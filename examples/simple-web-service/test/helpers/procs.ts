@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort as freePortOn, eventually as pollEventually } from '@kindred/test-support';
+import { afterAll } from 'vitest';
 
 /** The built app; tests that spawn it need `tsc -b` first (npm test builds). */
 export const APP_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -78,4 +79,13 @@ export async function stopProc(p: AppProc, signal: NodeJS.Signals = 'SIGTERM'): 
   const exited = new Promise<number | null>((resolve) => p.child.once('exit', (code) => resolve(code)));
   p.child.kill(signal);
   return exited;
+}
+
+/** A list for the app processes a suite starts: each one still running is SIGKILLed after the suite's tests. */
+export function appProcs(): AppProc[] {
+  const procs: AppProc[] = [];
+  afterAll(async () => {
+    for (const p of procs) await stopProc(p, 'SIGKILL');
+  });
+  return procs;
 }
