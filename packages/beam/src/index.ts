@@ -17,6 +17,7 @@ export {
 } from './connection/connection.js';
 export { BEAM_CONNECTION_DEFAULTS } from './connection/defaults.js';
 export { type BeamDiscoveryMode, BeamEndpoint, type BeamEndpointOptions } from './connection/endpoint.js';
+export { createEtfCodec, type EtfCodecOptions } from './connection/etf-codec.js';
 export type { TermCodec } from './connection/term-codec.js';
 export {
   EpmdClient,

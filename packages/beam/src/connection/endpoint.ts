@@ -21,6 +21,7 @@ import { EpmdClient, type EpmdRegistration } from '../epmd/client.js';
 import { type BeamPortResolver, epmdPortResolver, fixedPortResolver } from '../epmd/port-resolver.js';
 import { EpmdResponder } from '../epmd/responder.js';
 import { BEAM_NET_ERRORS, beamNetError } from '../errors-net.js';
+import type { Term } from '../etf/terms.js';
 import { acceptHandshake } from '../handshake/acceptor.js';
 import { BEAM_HANDSHAKE_DEFAULTS } from '../handshake/defaults.js';
 import { handshakeError } from '../handshake/failures.js';
@@ -41,7 +42,7 @@ export type BeamDiscoveryMode =
   | { readonly mode: 'fixed'; readonly port: number };
 
 /** Options of {@link BeamEndpoint}. */
-export interface BeamEndpointOptions<T> extends BeamConnectionOptions<T> {
+export interface BeamEndpointOptions<T = Term> extends BeamConnectionOptions<T> {
   /** This node's full name, `alive@host` (long or short, as erl's `-name` / `-sname`). */
   readonly name: string;
   readonly cookie: string;
@@ -90,7 +91,7 @@ function randomCreation(): number {
  *
  * Events: `nodeup` (connection), `nodedown` (peerName, reason, error?), `handshakeFailed` (error).
  */
-export class BeamEndpoint<T = unknown> extends EventEmitter {
+export class BeamEndpoint<T = Term> extends EventEmitter {
   /** This node's full name. */
   readonly name: string;
   readonly mode: NamingMode;
