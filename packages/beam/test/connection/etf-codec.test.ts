@@ -14,7 +14,7 @@ import {
 describe('createEtfCodec', () => {
   it('decodes a bare term at an offset and encodes without the version byte', () => {
     const codec = createEtfCodec();
-    const bytes = codec.encode(tuple(2, atom(''), [1, 'x']));
+    const bytes = codec.encode(tuple(2, atom(''), [1, Buffer.from('x')]));
     expect(bytes[0]).not.toBe(131);
     const framed = Buffer.concat([Buffer.from([112, 131]), bytes]);
     const { term, end } = codec.decode(framed, 2, []);
