@@ -20,6 +20,13 @@ export { type BeamDiscoveryMode, BeamEndpoint, type BeamEndpointOptions } from '
 export { createEtfCodec, type EtfCodecOptions } from './connection/etf-codec.js';
 export type { TermCodec } from './connection/term-codec.js';
 export {
+  BeamDistribution,
+  type BeamDistributionOptions,
+  type BeamDistributionStats,
+  type BeamValueAdapter,
+  createBeamDistribution,
+} from './distribution.js';
+export {
   EpmdClient,
   type EpmdClientOptions,
   type EpmdRegisterOptions,

@@ -1,0 +1,362 @@
+import { EventEmitter } from 'node:events';
+import { childLogger, type KindredError, type Logger } from '@kindred/interface';
+import type { BeamConnection } from './connection/connection.js';
+import { BeamEndpoint, type BeamEndpointOptions } from './connection/endpoint.js';
+import { BEAM_NET_ERRORS, beamNetError } from './errors-net.js';
+import { fromTerm, toTerm } from './etf/natural.js';
+import { Atom, atom, ImproperList, isAtom, Pid, Ref, type Term, Tuple } from './etf/terms.js';
+import { DFLAG } from './handshake/flags.js';
+
+/**
+ * How the values of the layer above (the runtime's own `Pid` and `Ref` classes, its wrapped frames) become Erlang
+ * terms and back. `@kindred/beam` does not depend on the runtime: the runtime passes its adapter in. The default
+ * adapter is the identity on this package's own {@link Pid} and {@link Ref}.
+ */
+export interface BeamValueAdapter {
+  /** The Erlang pid or ref `value` stands for, or `undefined` when it is not one. */
+  toErlang(value: unknown): Pid | Ref | undefined;
+  /** The value an Erlang pid becomes. */
+  fromPid(pid: Pid): unknown;
+  /** The value an Erlang reference becomes. */
+  fromRef(ref: Ref): unknown;
+  /** A frame sent in another form than `[control, payload?]` (the runtime's SendFrame), unwrapped; else undefined. */
+  unwrapFrame?(message: unknown): readonly unknown[] | undefined;
+}
+
+/** Options of {@link createBeamDistribution}: the endpoint's (see {@link BeamEndpointOptions}) and the adapter. */
+export interface BeamDistributionOptions extends Omit<BeamEndpointOptions<Term>, 'codec'> {
+  /** How the layer above's pids, refs and frames map to terms; default: this package's own classes. */
+  readonly adapter?: BeamValueAdapter;
+}
+
+/** Counters of a {@link BeamDistribution}. */
+export interface BeamDistributionStats {
+  /** Frames handed to the layer above. */
+  framesIn: number;
+  /** Frames sent. */
+  framesOut: number;
+  /** Control messages with an operation the runtime does not handle (ALIAS_SEND, GROUP_LEADER, UNLINK, ...), dropped. */
+  droppedOps: number;
+  /** Control messages that were not a tuple starting with an integer, dropped. */
+  malformed: number;
+  /** `net_kernel` `is_auth` calls answered `yes` (erl's `net_adm:ping`). */
+  isAuthAnswered: number;
+}
+
+const identityAdapter: BeamValueAdapter = {
+  toErlang: (v) => (v instanceof Pid || v instanceof Ref ? v : undefined),
+  fromPid: (p) => p,
+  fromRef: (r) => r,
+};
+
+/** Operations the runtime handles, with Erlang's numbers (runtime/src/control.ts's `OP`). */
+const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
+const SPAWN_REQUEST = 29;
+const MAX_ATOM_CHARS = 255;
+
+/** A string in a control position: an atom when it can be one (names, reasons), else a binary. */
+function ctlAtom(s: string): Term {
+  return s.length <= MAX_ATOM_CHARS ? new Atom(s) : Buffer.from(s, 'utf8');
+}
+
+/**
+ * The runtime's `Distribution` (packages/runtime/src/distribution.ts) over Erlang's own wire: a {@link BeamEndpoint}
+ * whose frames `[control, payload?]` are translated to Erlang's control tuples and back. In control positions,
+ * runtime strings are atoms (and atoms come back as strings); pids and refs go through the {@link BeamValueAdapter};
+ * a SPAWN_REQUEST's `[M, F, Arity]` is the tuple `{M, F, Arity}`; everything else (payloads, reasons that are not
+ * strings) goes through the natural mapping of README.md. Erlang's trace-token and payload variants (SEND_TT,
+ * PAYLOAD_EXIT, PAYLOAD_MONITOR_P_EXIT, SPAWN_REQUEST_TT, ...) arrive as their base operation; operations the
+ * runtime has no meaning for are dropped and counted, as BEAM drops a message to an inactive alias. `net_kernel`'s
+ * `is_auth` (erl's `net_adm:ping`) is answered `yes` here.
+ *
+ * Events (the runtime's): `message` (node, `[control, payload?]`), `nodeup` (node, `{ hidden }`), `nodedown` (node,
+ * reason: `connection_closed`, `net_tick_timeout`, `disconnect` when closed here, ...).
+ */
+export class BeamDistribution extends EventEmitter {
+  /** The endpoint (connections, EPMD, handshake). */
+  readonly endpoint: BeamEndpoint<Term>;
+  readonly stats: BeamDistributionStats = {
+    framesIn: 0,
+    framesOut: 0,
+    droppedOps: 0,
+    malformed: 0,
+    isAuthAnswered: 0,
+  };
+  readonly #adapter: BeamValueAdapter;
+  readonly #log: Logger;
+
+  /** Use {@link createBeamDistribution} (which also starts it). */
+  constructor(options: BeamDistributionOptions) {
+    super();
+    this.#adapter = options.adapter ?? identityAdapter;
+    this.#log = childLogger(options.logger, { component: 'beam-distribution' });
+    this.endpoint = new BeamEndpoint<Term>(options);
+    this.endpoint.on('nodeup', (c: BeamConnection<Term>) => this.#nodeup(c));
+    this.endpoint.on('nodedown', (node: string, reason: string, error?: KindredError) => {
+      const why = reason === 'normal' ? 'disconnect' : reason;
+      this.#log.debug({ peer: { name: node }, reason: why, err: error }, 'nodedown');
+      this.emit('nodedown', node, why);
+    });
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.endpoint.name;
+  }
+
+  /** This node's creation: the runtime must make its pids with it (erl drops signals to other incarnations). */
+  get creation(): number {
+    return this.endpoint.creation;
+  }
+
+  /** The distribution listen port. */
+  get port(): number {
+    return this.endpoint.port;
+  }
+
+  /** Listens and publishes (see {@link BeamEndpoint.start}). */
+  async start(): Promise<void> {
+    await this.endpoint.start();
+  }
+
+  #nodeup(c: BeamConnection<Term>): void {
+    const hidden = (c.flags & DFLAG.PUBLISHED) === 0n;
+    c.on('message', ({ control, payload }: { control: Term; payload?: Term }) => {
+      let frame: unknown[] | undefined;
+      try {
+        frame = this.#inbound(c, control, payload);
+      } catch (err) {
+        // A term the natural mapping cannot give the runtime: dropped, the connection stays (as a bad message).
+        this.stats.malformed++;
+        this.#log.warn({ peer: { name: c.peerName }, err }, 'dropped a frame that has no runtime form');
+        return;
+      }
+      if (frame === undefined) return;
+      this.stats.framesIn++;
+      this.emit('message', c.peerName, frame);
+    });
+    this.emit('nodeup', c.peerName, { hidden });
+  }
+
+  /** Erlang's control tuple (and payload) as the runtime's frame, or undefined when it is handled or dropped here. */
+  #inbound(c: BeamConnection<Term>, control: Term, payload: Term | undefined): unknown[] | undefined {
+    if (!(control instanceof Tuple) || typeof control.elements[0] !== 'number') {
+      this.stats.malformed++;
+      this.#log.warn({ peer: { name: c.peerName } }, 'dropped a control message that is not {Op, ...}');
+      return undefined;
+    }
+    let e = control.elements;
+    let op = e[0] as number;
+    let msg = payload;
+    switch (op) {
+      case 12: // SEND_TT {12, '', To, Token}
+        e = [2, e[1]!, e[2]!];
+        break;
+      case 13: // EXIT_TT {13, From, To, Token, Reason}
+      case 18: // EXIT2_TT
+        e = [op === 13 ? 3 : 8, e[1]!, e[2]!, e[4]!];
+        break;
+      case 16: // REG_SEND_TT {16, From, '', Name, Token}
+        e = [6, e[1]!, e[2]!, e[3]!];
+        break;
+      case 23: // SEND_SENDER_TT {23, From, To, Token}
+        e = [22, e[1]!, e[2]!];
+        break;
+      case 24: // PAYLOAD_EXIT {24, From, To} + Reason
+      case 25: // PAYLOAD_EXIT_TT {25, From, To, Token} + Reason
+      case 26: // PAYLOAD_EXIT2
+      case 27: // PAYLOAD_EXIT2_TT
+        e = [op <= 25 ? 3 : 8, e[1]!, e[2]!, payload ?? atom('normal')];
+        msg = undefined;
+        break;
+      case 28: // PAYLOAD_MONITOR_P_EXIT {28, FromProc, To, Ref} + Reason
+        e = [21, e[1]!, e[2]!, e[3]!, payload ?? atom('normal')];
+        msg = undefined;
+        break;
+      case 30: // SPAWN_REQUEST_TT: the token is last
+      case 32: // SPAWN_REPLY_TT
+        e = [op - 1, ...e.slice(1, -1)];
+        break;
+      default:
+    }
+    op = e[0] as number;
+    if (!KNOWN_OPS.has(op)) {
+      this.stats.droppedOps++;
+      this.#log.debug(
+        { peer: { name: c.peerName }, op },
+        'dropped a control message the runtime does not handle',
+      );
+      return undefined;
+    }
+    if (op === 6 && isAtom(e[3], 'net_kernel')) {
+      this.#netKernel(c, msg);
+      return undefined;
+    }
+    const ctl: unknown[] = e.map((x, i) => {
+      if (i === 0) return x;
+      if (x instanceof Atom) return x.name;
+      if (op === SPAWN_REQUEST && i === 4 && x instanceof Tuple) {
+        return x.elements.map((y) => (y instanceof Atom ? y.name : this.#fromWire(y)));
+      }
+      return this.#fromWire(x);
+    });
+    return msg === undefined ? [ctl] : [ctl, this.#fromWire(msg)];
+  }
+
+  /** net_kernel: `{'$gen_call', {From, Tag}, {is_auth, Node}}` gets `{Tag, yes}` (what net_adm:ping waits for). */
+  #netKernel(c: BeamConnection<Term>, msg: Term | undefined): void {
+    if (!(msg instanceof Tuple) || !isAtom(msg.elements[0], '$gen_call')) return;
+    const [, from, req] = msg.elements;
+    if (!(from instanceof Tuple) || !(req instanceof Tuple) || !isAtom(req.elements[0], 'is_auth')) return;
+    const [pid, tag] = from.elements;
+    if (!(pid instanceof Pid) || tag === undefined) return;
+    c.send(new Tuple([2, atom(''), pid]), new Tuple([tag, atom('yes')]));
+    this.stats.isAuthAnswered++;
+  }
+
+  /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
+  #fromWire(t: Term): unknown {
+    return this.#adapt(fromTerm(t));
+  }
+
+  #adapt(v: unknown): unknown {
+    if (typeof v !== 'object' || v === null) return v;
+    if (v instanceof Pid) return this.#adapter.fromPid(v);
+    if (v instanceof Ref) return this.#adapter.fromRef(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = this.#adapt(v[i]);
+      return v;
+    }
+    if (v instanceof Tuple) {
+      const els = v.elements as unknown[];
+      for (let i = 0; i < els.length; i++) els[i] = this.#adapt(els[i]);
+      return v;
+    }
+    if (v instanceof ImproperList) {
+      const items = v.items as unknown[];
+      for (let i = 0; i < items.length; i++) items[i] = this.#adapt(items[i]);
+      return v;
+    }
+    if (v instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, x] of v) out.set(this.#adapt(k), this.#adapt(x));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) o[k] = this.#adapt(o[k]);
+    }
+    return v;
+  }
+
+  /** A runtime value as a term: pids and refs through the adapter, the rest by the natural mapping. */
+  #toWire(v: unknown): Term {
+    return toTerm(this.#unadapt(v));
+  }
+
+  #unadapt(v: unknown): unknown {
+    if (typeof v !== 'object' || v === null) return v;
+    const e = this.#adapter.toErlang(v);
+    if (e !== undefined) return e;
+    if (Array.isArray(v)) return v.map((x) => this.#unadapt(x));
+    if (v instanceof Tuple) return new Tuple(v.elements.map((x) => this.#unadapt(x) as Term));
+    if (v instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, x] of v) out.set(this.#unadapt(k), this.#unadapt(x));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = this.#unadapt(x);
+      return out;
+    }
+    return v;
+  }
+
+  /** The runtime's control array as Erlang's control tuple. */
+  #controlTerm(c: readonly unknown[]): Tuple {
+    const op = c[0];
+    return new Tuple(
+      c.map((x, i): Term => {
+        if (i === 0) return x as number;
+        if (typeof x === 'string') return ctlAtom(x);
+        if (op === SPAWN_REQUEST && i === 4 && Array.isArray(x)) {
+          return new Tuple(x.map((y) => (typeof y === 'string' ? ctlAtom(y) : this.#toWire(y))));
+        }
+        return this.#toWire(x);
+      }),
+    );
+  }
+
+  /**
+   * Sends the runtime's frame `[control, payload?]` to `node`.
+   *
+   * @throws KindredError `KINDRED_ERR_BEAM_CLOSED` when not connected; the connection's send errors; the codec's
+   *   `KINDRED_ERR_ETF_ENCODE` for a value with no Erlang term.
+   */
+  send(node: string, message: unknown): void {
+    const frame = this.#adapter.unwrapFrame?.(message) ?? message;
+    if (!Array.isArray(frame) || !Array.isArray(frame[0])) {
+      throw beamNetError(BEAM_NET_ERRORS.BEAM_NET_OPTION, 'a frame is [control, payload?]', {
+        option: 'message',
+      });
+    }
+    const c = this.endpoint.connection(node);
+    if (c === undefined) {
+      throw beamNetError(BEAM_NET_ERRORS.BEAM_CLOSED, `not connected to ${node}`, {
+        reason: 'not_connected',
+        peer: { name: node },
+      });
+    }
+    const control = this.#controlTerm(frame[0] as unknown[]);
+    if (frame.length > 1) c.send(control, this.#toWire(frame[1]));
+    else c.send(control);
+    this.stats.framesOut++;
+  }
+
+  /**
+   * Connects to `node` (erl's `net_kernel:connect_node`); `opts` are kindred-wire hints and are ignored here (EPMD
+   * or the fixed port tells where a node listens). Rejects as the endpoint does (pang).
+   */
+  async connect(node: string, _opts?: { port?: number; address?: string }): Promise<void> {
+    await this.endpoint.connect(node);
+  }
+
+  /** Drops the connection to `node` (erl's `disconnect_node`): a nodedown `disconnect` follows. */
+  disconnect(node: string): void {
+    const c = this.endpoint.connection(node);
+    if (c === undefined) return;
+    c.close('normal');
+  }
+
+  /** Connected visible peers (those that sent PUBLISHED, and only when this node is not hidden). */
+  nodes(): string[] {
+    return this.endpoint
+      .nodes()
+      .filter((n) => ((this.endpoint.connection(n)?.flags ?? 0n) & DFLAG.PUBLISHED) !== 0n);
+  }
+
+  /** Every connected peer, hidden ones included (erl's `nodes(connected)`). */
+  connectedNodes(): string[] {
+    return this.endpoint.nodes();
+  }
+
+  /** Closes every connection, the listener and the EPMD registration or responder. */
+  async close(): Promise<void> {
+    await this.endpoint.close();
+  }
+}
+
+/**
+ * Starts a {@link BeamDistribution}: listens and publishes (EPMD, the embedded responder or epmd-less, as
+ * `discovery` says), so the node is ready for `createNode({ distribution, creation: dist.creation })`.
+ *
+ * @throws KindredError as {@link BeamEndpoint.start}.
+ */
+export async function createBeamDistribution(options: BeamDistributionOptions): Promise<BeamDistribution> {
+  const d = new BeamDistribution(options);
+  await d.start();
+  return d;
+}
