@@ -88,7 +88,7 @@ export async function startCluster(
   let retiredOut = 0;
   const lastSeen = new Map<string, { in: number; out: number }>();
   const livePeers = () => {
-    const peers = node.transport.stats().peers;
+    const peers = node.transport?.stats().peers ?? {};
     for (const [peer, s] of Object.entries(peers))
       lastSeen.set(peer, { in: s.messagesIn, out: s.messagesOut });
     return Object.values(peers);
@@ -162,7 +162,7 @@ export async function startCluster(
       return {
         connects,
         disconnects,
-        handshakeFailures: { ...node.transport.stats().handshakeFailures },
+        handshakeFailures: { ...node.transport?.stats().handshakeFailures },
         messagesIn: retiredIn + live.reduce((n, s) => n + s.messagesIn, 0),
         messagesOut: retiredOut + live.reduce((n, s) => n + s.messagesOut, 0),
         discoveryRuns: strategy.runs,

@@ -69,7 +69,7 @@ function ctlAtom(s: string): Term {
  * runtime has no meaning for are dropped and counted, as BEAM drops a message to an inactive alias. `net_kernel`'s
  * `is_auth` (erl's `net_adm:ping`) is answered `yes` here.
  *
- * Events (the runtime's): `message` (node, `[control, payload?]`), `nodeup` (node, `{ hidden }`), `nodedown` (node,
+ * Events (the runtime's): `message` (node, `[control, payload?]`), `nodeup` (node, `{ hidden, direction }`), `nodedown` (node,
  * reason: `connection_closed`, `net_tick_timeout`, `disconnect` when closed here, ...).
  */
 export class BeamDistribution extends EventEmitter {
@@ -135,7 +135,7 @@ export class BeamDistribution extends EventEmitter {
       this.stats.framesIn++;
       this.emit('message', c.peerName, frame);
     });
-    this.emit('nodeup', c.peerName, { hidden });
+    this.emit('nodeup', c.peerName, { hidden, direction: c.role === 'initiator' ? 'out' : 'in' });
   }
 
   /** Erlang's control tuple (and payload) as the runtime's frame, or undefined when it is handled or dropped here. */

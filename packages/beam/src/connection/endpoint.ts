@@ -60,6 +60,11 @@ export interface BeamEndpointOptions<T = Term> extends BeamConnectionOptions<T> 
   readonly epmdPort?: number;
   /** Address the distribution listener binds; default all interfaces. */
   readonly listenHost?: string;
+  /**
+   * False for a dial-only endpoint (what `kindred ping` needs: in `fixed` mode it must not take the port its target
+   * listens on): no listener, and no EPMD registration or responder. Default true.
+   */
+  readonly listen?: boolean;
   /** Port the distribution listener binds (ignored in `fixed` mode); default 0, the OS picks. */
   readonly listenPort?: number;
   /** Whether a peer may connect (net_kernel:allow/1); refused peers get `not_allowed`. Default: everyone. */
@@ -166,6 +171,19 @@ export class BeamEndpoint<T = Term> extends EventEmitter {
     const discovery = this.#options.discovery ?? { mode: 'epmd' };
     const alive = parseNodeName(this.name).name;
     const listenPort = discovery.mode === 'fixed' ? discovery.port : (this.#options.listenPort ?? 0);
+    if (this.#options.listen === false) {
+      this.#creation = randomCreation();
+      this.#resolver =
+        discovery.mode === 'fixed'
+          ? fixedPortResolver(discovery.port)
+          : epmdPortResolver(
+              new EpmdClient({
+                ...(this.#options.epmdPort === undefined ? {} : { port: this.#options.epmdPort }),
+                ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+              }),
+            );
+      return;
+    }
     const server = createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
