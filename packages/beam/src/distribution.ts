@@ -52,6 +52,7 @@ const identityAdapter: BeamValueAdapter = {
 /** Operations the runtime handles, with Erlang's numbers (runtime/src/control.ts's `OP`). */
 const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
 const SPAWN_REQUEST = 29;
+const NET_KERNEL = 'net_kernel';
 const MAX_ATOM_CHARS = 255;
 
 /** A string in a control position: an atom when it can be one (names, reasons), else a binary. */
@@ -188,10 +189,13 @@ export class BeamDistribution extends EventEmitter {
       );
       return undefined;
     }
-    if (op === 6 && isAtom(e[3], 'net_kernel')) {
+    if (op === 6 && isAtom(e[3], NET_KERNEL)) {
       this.#netKernel(c, msg);
       return undefined;
     }
+    // gen:call monitors {net_kernel, Node} by name before it sends is_auth: the monitor is kept here (it never
+    // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc.
+    if ((op === 19 || op === 20) && isAtom(e[2], NET_KERNEL)) return undefined;
     const ctl: unknown[] = e.map((x, i) => {
       if (i === 0) return x;
       if (x instanceof Atom) return x.name;
