@@ -23,6 +23,18 @@ export interface BeamValueAdapter {
   unwrapFrame?(message: unknown): readonly unknown[] | undefined;
 }
 
+/**
+ * What `rpc:call(Node, M, F, Args)` and `erpc:call` from a BEAM node run here (erpc's SPAWN_REQUEST of
+ * `erpc:execute_call/4`): `{ value }` is returned to the caller, `{ undef: true }` answers as BEAM does for a
+ * function that does not exist (`{badrpc, {'EXIT', {undef, [{M, F, Args, []}]}}}`), `{ error }` raises an error
+ * `{kindred, Message}` in the caller.
+ */
+export type BeamRpcHandler = (
+  module: string,
+  fn: string,
+  args: unknown[],
+) => Promise<{ value: unknown } | { undef: true } | { error: string }>;
+
 /** Options of {@link createBeamDistribution}: the endpoint's (see {@link BeamEndpointOptions}) and the adapter. */
 export interface BeamDistributionOptions extends Omit<BeamEndpointOptions<Term>, 'codec'> {
   /** How the layer above's pids, refs and frames map to terms; default: this package's own classes. */
@@ -41,6 +53,8 @@ export interface BeamDistributionStats {
   malformed: number;
   /** `net_kernel` `is_auth` calls answered `yes` (erl's `net_adm:ping`). */
   isAuthAnswered: number;
+  /** erpc calls (`rpc:call`, `erpc:call` from a BEAM node) run. */
+  erpcCalls: number;
 }
 
 const identityAdapter: BeamValueAdapter = {
@@ -54,6 +68,16 @@ const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
 const SPAWN_REQUEST = 29;
 const NET_KERNEL = 'net_kernel';
 const MAX_ATOM_CHARS = 255;
+
+/** `{erpc, execute_call, 4}`: what rpc:call and erpc:call spawn. */
+function isErpcCall(mfa: Term | undefined): boolean {
+  return (
+    mfa instanceof Tuple &&
+    isAtom(mfa.elements[0], 'erpc') &&
+    isAtom(mfa.elements[1], 'execute_call') &&
+    mfa.elements[2] === 4
+  );
+}
 
 /** A string in a control position: an atom when it can be one (names, reasons), else a binary. */
 function ctlAtom(s: string): Term {
@@ -82,7 +106,10 @@ export class BeamDistribution extends EventEmitter {
     droppedOps: 0,
     malformed: 0,
     isAuthAnswered: 0,
+    erpcCalls: 0,
   };
+  #rpc: BeamRpcHandler | undefined;
+  #erpcIds = 0;
   readonly #adapter: BeamValueAdapter;
   readonly #log: Logger;
 
@@ -113,6 +140,11 @@ export class BeamDistribution extends EventEmitter {
   /** The distribution listen port. */
   get port(): number {
     return this.endpoint.port;
+  }
+
+  /** Sets what `rpc:call`/`erpc:call` from BEAM nodes run; without one every such call is `undef`. */
+  setRpcHandler(handler: BeamRpcHandler | undefined): void {
+    this.#rpc = handler;
   }
 
   /** Listens and publishes (see {@link BeamEndpoint.start}). */
@@ -196,6 +228,10 @@ export class BeamDistribution extends EventEmitter {
     // gen:call monitors {net_kernel, Node} by name before it sends is_auth: the monitor is kept here (it never
     // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc.
     if ((op === 19 || op === 20) && isAtom(e[2], NET_KERNEL)) return undefined;
+    if (op === SPAWN_REQUEST && isErpcCall(e[4])) {
+      this.#erpc(c, e, msg);
+      return undefined;
+    }
     const ctl: unknown[] = e.map((x, i) => {
       if (i === 0) return x;
       if (x instanceof Atom) return x.name;
@@ -216,6 +252,72 @@ export class BeamDistribution extends EventEmitter {
     if (!(pid instanceof Pid) || tag === undefined) return;
     c.send(new Tuple([2, atom(''), pid]), new Tuple([tag, atom('yes')]));
     this.stats.isAuthAnswered++;
+  }
+
+  /**
+   * erpc's server side: `{29, ReqId, From, GL, {erpc, execute_call, 4}, Opts}` + `[Ref, M, F, A]`. Replies
+   * SPAWN_REPLY with a pid of this node that no runtime process can have (serial 8191) and the monitor flag, runs the
+   * handler, then ends the monitor with erpc's result as the reason: `{Ref, return, V}`, or
+   * `{Ref, error, Reason, Stack}`.
+   */
+  #erpc(c: BeamConnection<Term>, e: readonly Term[], payload: Term | undefined): void {
+    const reqId = e[1];
+    const from = e[2];
+    if (!(from instanceof Pid) || reqId === undefined) {
+      this.stats.malformed++;
+      return;
+    }
+    const args = Array.isArray(payload) ? payload : [];
+    const [ref, m, f, a] = args;
+    if (ref === undefined || !(m instanceof Atom) || !(f instanceof Atom) || !Array.isArray(a)) {
+      c.send(new Tuple([31, reqId, from, 0, atom('badarg')]));
+      return;
+    }
+    this.#erpcIds = (this.#erpcIds + 1) & 0x7fff;
+    const pid = new Pid(atom(this.name), this.#erpcIds, 8191, this.creation);
+    c.send(new Tuple([31, reqId, from, 2, pid]));
+    this.stats.erpcCalls++;
+    const done = (reason: Term): void => {
+      if (c.open) c.send(new Tuple([21, pid, from, reqId, reason]));
+    };
+    const undef = (): Tuple => new Tuple([ref, atom('error'), atom('undef'), [new Tuple([m, f, a, []])]]);
+    const handler = this.#rpc;
+    if (handler === undefined) {
+      done(undef());
+      return;
+    }
+    let jsArgs: unknown[];
+    try {
+      jsArgs = a.map((x) => this.#fromWire(x));
+    } catch {
+      done(undef());
+      return;
+    }
+    handler(m.name, f.name, jsArgs).then(
+      (r) => {
+        if ('value' in r) {
+          let v: Term;
+          try {
+            v = this.#toWire(r.value);
+          } catch (err) {
+            done(this.#erpcError(ref, `the result has no Erlang term: ${(err as Error).message}`));
+            return;
+          }
+          done(new Tuple([ref, atom('return'), v]));
+        } else if ('undef' in r) done(undef());
+        else done(this.#erpcError(ref, r.error));
+      },
+      (err: unknown) => done(this.#erpcError(ref, err instanceof Error ? err.message : String(err))),
+    );
+  }
+
+  #erpcError(ref: Term, message: string): Tuple {
+    return new Tuple([
+      ref,
+      atom('error'),
+      new Tuple([atom('kindred'), Buffer.from(message.slice(0, 1000), 'utf8')]),
+      [],
+    ]);
   }
 
   /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */

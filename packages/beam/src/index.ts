@@ -23,6 +23,7 @@ export {
   BeamDistribution,
   type BeamDistributionOptions,
   type BeamDistributionStats,
+  type BeamRpcHandler,
   type BeamValueAdapter,
   createBeamDistribution,
 } from './distribution.js';

@@ -7,13 +7,17 @@ import {
   atom,
   type BeamDistribution,
   type BeamDistributionOptions,
+  type BeamRpcHandler,
   type BeamValueAdapter,
   createBeamDistribution,
   Pid as ErlPid,
   Ref as ErlRef,
 } from '@kindred/beam';
+import { isKindredError } from '@kindred/dns';
 import { OP } from './control.js';
 import { SendFrame } from './envelope.js';
+import { RUNTIME_ERRORS } from './errors.js';
+import type { KNode } from './node.js';
 import { Pid, Ref } from './terms.js';
 
 /** The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`. */
@@ -37,4 +41,20 @@ export function createRuntimeBeamDistribution(
   options: Omit<BeamDistributionOptions, 'adapter'>,
 ): Promise<BeamDistribution> {
   return createBeamDistribution({ ...options, adapter: RUNTIME_BEAM_ADAPTER });
+}
+
+/**
+ * What `rpc:call(Node, M, F, Args)` from a BEAM node runs on `node`: the handler exposed (`node.expose`) as `F` when
+ * `M` is `kindred`, else as `M:F`; a name nothing is exposed under answers `undef`, as BEAM does.
+ */
+export function beamRpcHandler(node: KNode): BeamRpcHandler {
+  return async (module, fn, args) => {
+    const name = module === 'kindred' ? fn : `${module}:${fn}`;
+    try {
+      return { value: await node.rpc(node.name, name, args) };
+    } catch (err) {
+      if (isKindredError(err) && err.code === RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER) return { undef: true };
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  };
 }

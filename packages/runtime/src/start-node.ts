@@ -15,7 +15,7 @@ import {
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
 import type { Logger } from 'pino';
-import { createRuntimeBeamDistribution } from './beam-wire.js';
+import { beamRpcHandler, createRuntimeBeamDistribution } from './beam-wire.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { badOption } from './errors.js';
@@ -202,6 +202,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     throw err;
   }
 
+  beam?.setRpcHandler(beamRpcHandler(node));
   if (discovery !== undefined) {
     const d = discovery;
     const dial = (peer: Peer): void => {

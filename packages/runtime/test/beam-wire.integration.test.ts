@@ -190,6 +190,25 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
     expect((await node.monitor(mon).down).reason).toBe('noproc');
   });
 
+  it("erl's rpc:call and erpc:call run exposed JS functions; unknown ones are undef as in BEAM", async () => {
+    node.expose('mul', (x: number, y: number) => x * y);
+    node.expose('greeter:hello', (who: string) => `hello ${who}`);
+    node.expose('fails', () => {
+      throw new Error('nope');
+    });
+    expect(await erl.eval(`rpc:call('${kname}', kindred, mul, [6, 7])`)).toBe('42');
+    expect(await erl.eval(`erpc:call('${kname}', kindred, mul, [3, 5])`)).toBe('15');
+    expect(await erl.eval(`rpc:call('${kname}', greeter, hello, [<<"erl">>])`)).toBe(
+      '<<104,101,108,108,111,32,101,114,108>>',
+    );
+    expect(await erl.eval(`rpc:call('${kname}', nomod, nofun, [1])`)).toBe(
+      "{badrpc,{'EXIT',{undef,[{nomod,nofun,[1],[]}]}}}",
+    );
+    expect(await erl.eval(`rpc:call('${kname}', kindred, fails, [])`)).toMatch(
+      /^\{badrpc,\{'EXIT',\{\{kindred,<<[0-9,]+>>\},\[\]\}\}\}$/,
+    );
+  });
+
   it('kindred ping --erlang (the built CLI) gets pong from erl, pang for an unknown node', async () => {
     expect(existsSync(CLI), 'build first: bash scripts/pnpm.sh run build').toBe(true);
     const run = promisify(execFile);
