@@ -21,6 +21,14 @@ export interface BeamValueAdapter {
   fromRef(ref: Ref): unknown;
   /** A frame sent in another form than `[control, payload?]` (the runtime's SendFrame), unwrapped; else undefined. */
   unwrapFrame?(message: unknown): readonly unknown[] | undefined;
+  /** The parts of a gen_server call message of the layer above (sent as `{'$gen_call', {Pid, Ref}, Request}`). */
+  callOf?(message: unknown): { pid: unknown; ref: unknown; request: unknown } | undefined;
+  /** The parts of a call's reply message of the layer above (sent as `{Tag, Reply}`). */
+  replyOf?(message: unknown): { ref: unknown; reply: unknown } | undefined;
+  /** The layer above's call message for an Erlang `{'$gen_call', {Pid, Tag}, Request}` (pid and ref adapted). */
+  makeCall?(pid: unknown, ref: unknown, request: unknown): unknown;
+  /** The layer above's reply message for `{Ref, Reply}` answering a call this node sent. */
+  makeReply?(ref: unknown, reply: unknown): unknown;
 }
 
 /**
@@ -66,6 +74,19 @@ const identityAdapter: BeamValueAdapter = {
 /** Operations the runtime handles, with Erlang's numbers (runtime/src/control.ts's `OP`). */
 const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
 const SPAWN_REQUEST = 29;
+/** Calls in flight (refs of calls sent, alias tags of calls received) remembered per distribution, oldest dropped. */
+const MAX_TRACKED_CALLS = 65_536;
+
+const refKey = (r: Ref): string => `${r.node.name}|${r.creation}|${r.ids.join('.')}`;
+
+/** Adds `k` to a bounded insertion-ordered set. */
+function track(set: Set<string>, k: string): void {
+  if (set.size >= MAX_TRACKED_CALLS) {
+    const oldest = set.values().next();
+    if (oldest.done !== true) set.delete(oldest.value);
+  }
+  set.add(k);
+}
 const NET_KERNEL = 'net_kernel';
 const MAX_ATOM_CHARS = 255;
 
@@ -109,6 +130,10 @@ export class BeamDistribution extends EventEmitter {
     erpcCalls: 0,
   };
   #rpc: BeamRpcHandler | undefined;
+  /** Refs of `$gen_call`s this node sent: a `{Ref, Reply}` with one of them is the reply. */
+  readonly #callsOut = new Set<string>();
+  /** Refs of calls received with an alias tag (`[alias|Ref]`, OTP 24+'s gen:call): the reply carries it back. */
+  readonly #aliasTags = new Set<string>();
   #erpcIds = 0;
   readonly #adapter: BeamValueAdapter;
   readonly #log: Logger;
@@ -240,7 +265,7 @@ export class BeamDistribution extends EventEmitter {
       }
       return this.#fromWire(x);
     });
-    return msg === undefined ? [ctl] : [ctl, this.#fromWire(msg)];
+    return msg === undefined ? [ctl] : [ctl, this.#messageFromWire(msg)];
   }
 
   /** net_kernel: `{'$gen_call', {From, Tag}, {is_auth, Node}}` gets `{Tag, yes}` (what net_adm:ping waits for). */
@@ -318,6 +343,60 @@ export class BeamDistribution extends EventEmitter {
       new Tuple([atom('kindred'), Buffer.from(message.slice(0, 1000), 'utf8')]),
       [],
     ]);
+  }
+
+  /**
+   * A message (a payload) from the wire: gen_server's `{'$gen_call', {Pid, Tag}, Request}` and the `{Ref, Reply}`
+   * answering a call this node sent become the layer above's own call and reply messages; the rest is natural.
+   */
+  #messageFromWire(t: Term): unknown {
+    const a = this.#adapter;
+    if (t instanceof Tuple) {
+      const [first, second, third] = t.elements;
+      if (t.elements.length === 3 && isAtom(first, '$gen_call') && second instanceof Tuple && a.makeCall) {
+        const [pid, tag] = second.elements;
+        let ref: Ref | undefined;
+        if (tag instanceof Ref) ref = tag;
+        else if (tag instanceof ImproperList && tag.tail instanceof Ref && isAtom(tag.items[0], 'alias')) {
+          ref = tag.tail;
+          track(this.#aliasTags, refKey(ref));
+        }
+        if (pid instanceof Pid && ref !== undefined && second.elements.length === 2) {
+          return a.makeCall(a.fromPid(pid), a.fromRef(ref), this.#fromWire(third as Term));
+        }
+      }
+      if (
+        t.elements.length === 2 &&
+        first instanceof Ref &&
+        a.makeReply &&
+        this.#callsOut.delete(refKey(first))
+      ) {
+        return a.makeReply(a.fromRef(first), this.#fromWire(second as Term));
+      }
+    }
+    return this.#fromWire(t);
+  }
+
+  /** A message (a payload) to the wire: the layer above's calls and replies in gen_server's shapes. */
+  #messageToWire(v: unknown): Term {
+    const a = this.#adapter;
+    const call = a.callOf?.(v);
+    if (call !== undefined) {
+      const pid = this.#toWire(call.pid);
+      const ref = this.#toWire(call.ref);
+      if (ref instanceof Ref) track(this.#callsOut, refKey(ref));
+      return new Tuple([atom('$gen_call'), new Tuple([pid, ref]), this.#toWire(call.request)]);
+    }
+    const reply = a.replyOf?.(v);
+    if (reply !== undefined) {
+      const ref = this.#toWire(reply.ref);
+      const tag =
+        ref instanceof Ref && this.#aliasTags.delete(refKey(ref))
+          ? new ImproperList([atom('alias')], ref)
+          : ref;
+      return new Tuple([tag, this.#toWire(reply.reply)]);
+    }
+    return this.#toWire(v);
   }
 
   /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
@@ -417,7 +496,7 @@ export class BeamDistribution extends EventEmitter {
       });
     }
     const control = this.#controlTerm(frame[0] as unknown[]);
-    if (frame.length > 1) c.send(control, this.#toWire(frame[1]));
+    if (frame.length > 1) c.send(control, this.#messageToWire(frame[1]));
     else c.send(control);
     this.stats.framesOut++;
   }

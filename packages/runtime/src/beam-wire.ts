@@ -17,10 +17,14 @@ import { isKindredError } from '@kindred/dns';
 import { OP } from './control.js';
 import { SendFrame } from './envelope.js';
 import { RUNTIME_ERRORS } from './errors.js';
+import { type CallMessage, isCallMessage, isReplyMessage, type ReplyMessage } from './messages.js';
 import type { KNode } from './node.js';
 import { Pid, Ref } from './terms.js';
 
-/** The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`. */
+/**
+ * The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`,
+ * its call and reply messages as gen_server's `{'$gen_call', {Pid, Ref}, Request}` and `{Ref, Reply}`.
+ */
 export const RUNTIME_BEAM_ADAPTER: BeamValueAdapter = Object.freeze({
   toErlang(v: unknown): ErlPid | ErlRef | undefined {
     if (v instanceof Pid) return new ErlPid(atom(v.node), v.id, v.serial, v.creation);
@@ -31,6 +35,16 @@ export const RUNTIME_BEAM_ADAPTER: BeamValueAdapter = Object.freeze({
   fromRef: (r: ErlRef): Ref => new Ref(r.node.name, r.creation, r.ids),
   unwrapFrame: (m: unknown): readonly unknown[] | undefined =>
     m instanceof SendFrame ? [[OP.SEND, '', m.to], m.msg] : undefined,
+  // gen_server's shapes: a CallMessage is {'$gen_call', {Pid, Ref}, Request}, a ReplyMessage is {Ref, Reply}.
+  callOf: (m: unknown) =>
+    isCallMessage(m) ? { pid: m.from.pid, ref: m.from.ref, request: m.request } : undefined,
+  replyOf: (m: unknown) => (isReplyMessage(m) ? { ref: m.ref, reply: m.reply } : undefined),
+  makeCall: (pid: unknown, ref: unknown, request: unknown): CallMessage => ({
+    type: '$gen_call',
+    from: { pid: pid as Pid, ref: ref as Ref },
+    request,
+  }),
+  makeReply: (ref: unknown, reply: unknown): ReplyMessage => ({ type: '$gen_reply', ref: ref as Ref, reply }),
 });
 
 /**

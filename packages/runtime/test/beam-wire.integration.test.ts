@@ -9,7 +9,14 @@ import { isAtom, Tuple } from '@kindred/beam';
 import { until } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Erl, type Proc, runId, startEpmd } from '../../beam/test/helpers/erl.js';
-import { type DownMessage, type ExitMessage, Pid, type StartedNode, startNode } from '../src/index.js';
+import {
+  type DownMessage,
+  type ExitMessage,
+  isCallMessage,
+  Pid,
+  type StartedNode,
+  startNode,
+} from '../src/index.js';
 import { recorder } from './support.js';
 
 const POLL = { timeoutMs: 15_000, intervalMs: 20 };
@@ -207,6 +214,23 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
     expect(await erl.eval(`rpc:call('${kname}', kindred, fails, [])`)).toMatch(
       /^\{badrpc,\{'EXIT',\{\{kindred,<<[0-9,]+>>\},\[\]\}\}\}$/,
     );
+  });
+
+  it("gen_server calls both ways: erl's gen_server:call to a kindred process, kindred's call to an erl server", async () => {
+    const srv = node.spawn(async (ctx) => {
+      for (;;) {
+        const m = await ctx.receive();
+        if (isCallMessage(m)) ctx.reply(m.from, { echo: m.request });
+      }
+    });
+    node.register('ksrv', srv);
+    expect(await erl.eval(`gen_server:call({ksrv, '${kname}'}, {hello, 1})`)).toBe('#{echo => {hello,1}}');
+    await erl.eval(
+      "register(esrv, spawn(fun Loop() -> receive {'$gen_call', From, Req} -> gen:reply(From, {echo, Req}), Loop() end end))",
+    );
+    const reply = (await node.call({ name: 'esrv', node: ename }, 'ping')) as Tuple;
+    expect(isAtom(reply.elements[0], 'echo')).toBe(true);
+    expect(reply.elements[1]).toBe('ping');
   });
 
   it('kindred ping --erlang (the built CLI) gets pong from erl, pang for an unknown node', async () => {
