@@ -74,6 +74,35 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
     expect(node.beam?.stats.isAuthAnswered).toBeGreaterThanOrEqual(1);
   });
 
+  it("kindred connects to erl (net_adm:ping's other direction); a hidden kindred node is in nodes(hidden) only", async () => {
+    const visible = await startNode({
+      name: `v${id}@127.0.0.1`,
+      cookie,
+      distribution: 'erlang',
+      erlang: { epmdPort: epmd.port },
+      env: {},
+    });
+    const hidden = await startNode({
+      name: `h${id}@127.0.0.1`,
+      cookie,
+      env: { KINDRED_DISTRIBUTION: 'erlang', ERL_EPMD_PORT: String(epmd.port) },
+      hidden: true,
+    });
+    try {
+      expect(visible.wire).toBe('erlang');
+      await visible.connect(ename);
+      await hidden.connect(ename);
+      expect(visible.nodes()).toContain(ename);
+      expect(hidden.nodes()).toEqual([]);
+      expect(await erl.eval(`lists:member('v${id}@127.0.0.1', nodes())`)).toBe('true');
+      expect(await erl.eval(`lists:member('h${id}@127.0.0.1', nodes())`)).toBe('false');
+      expect(await erl.eval(`lists:member('h${id}@127.0.0.1', nodes(hidden))`)).toBe('true');
+    } finally {
+      await visible.stop();
+      await hidden.stop();
+    }
+  });
+
   it('messages by registered name and by pid, both ways', async () => {
     await erl.eval(`{kbox, '${kname}'} ! {hello, self(), <<"bin">>, [1,2,3], #{a => 1}}`);
     const hello = await boxed(tagged('hello'));
@@ -249,6 +278,28 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
       },
     ).catch((err: { stdout: string; code: number }) => err);
     expect(JSON.parse(pang.stdout)).toMatchObject({ result: 'pang', reason: 'not_registered' });
+  });
+
+  it('kindred start --erlang (the built CLI) registers with epmd and erl pings it', async () => {
+    const sname = `s${id}@127.0.0.1`;
+    const env = {
+      ...process.env,
+      ERL_EPMD_PORT: String(epmd.port),
+      KINDRED_COOKIE: cookie,
+      KINDRED_LOG_LEVEL: 'warn',
+    };
+    const cli = new (await import('../../beam/test/helpers/erl.js')).Proc(
+      'node',
+      [CLI, 'start', '--erlang', '--name', sname, '--json'],
+      env,
+    );
+    try {
+      await cli.waitFor(/"event":"started"/);
+      expect(await erl.eval(`net_adm:ping('${sname}')`)).toBe('pong');
+      await cli.waitFor(new RegExp(`"event":"nodeup","node":"${ename}"`));
+    } finally {
+      await cli.stop();
+    }
   });
 
   it('a SIGKILLed erl: the kindred side gets nodedown, DOWN noconnection and a noconnection exit', async () => {
