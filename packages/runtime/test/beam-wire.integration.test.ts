@@ -152,6 +152,31 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
     await until(async () => (await erl.eval('erlang:process_info(whereis(victim), links)')) !== '[]', POLL);
     node.send(crasher, 'go');
     await until(async () => (await erl.eval('whereis(victim)')) === 'undefined', POLL);
+
+    // unlink from the kindred side: UNLINK_ID, which erl acknowledges, and the link is gone on erl's side too.
+    await erl.eval(
+      `register(keeper, spawn(fun() -> receive _ -> ok end end)), {kbox, '${kname}'} ! {keeper, whereis(keeper)}`,
+    );
+    const keeper = pidAt(await boxed(tagged('keeper')));
+    const unlinker = node.spawn(async (ctx) => {
+      ctx.link(keeper);
+      await ctx.receive();
+      ctx.unlink(keeper);
+      await ctx.receive();
+      throw new Error('after unlinking');
+    });
+    await until(
+      async () => (await erl.eval('erlang:process_info(whereis(keeper), links)')) !== '{links,[]}',
+      POLL,
+    );
+    node.send(unlinker, 'unlink');
+    await until(
+      async () => (await erl.eval('erlang:process_info(whereis(keeper), links)')) === '{links,[]}',
+      POLL,
+    );
+    node.send(unlinker, 'crash');
+    await until(() => !node.isAlive(unlinker), POLL);
+    expect(await erl.eval('is_process_alive(whereis(keeper))')).toBe('true');
   });
 
   it('exit/2 both ways, kill untrappable; unlink (UNLINK_ID) keeps the erl process alive', async () => {
@@ -297,6 +322,12 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
       await cli.waitFor(/"event":"started"/);
       expect(await erl.eval(`net_adm:ping('${sname}')`)).toBe('pong');
       await cli.waitFor(new RegExp(`"event":"nodeup","node":"${ename}"`));
+      // erl monitors the node's rex by name; a SIGKILL of the kindred node gives DOWN noconnection.
+      await erl.eval(
+        `spawn(fun() -> R = monitor(process, {rex, '${sname}'}), receive {'DOWN', R, process, _, Why} -> persistent_term:put(why, Why) end end)`,
+      );
+      cli.signal('SIGKILL');
+      await until(async () => (await erl.eval('persistent_term:get(why, none)')) === 'noconnection', POLL);
     } finally {
       await cli.stop();
     }
