@@ -115,7 +115,7 @@ function ctlAtom(s: string): Term {
  * runtime has no meaning for are dropped and counted, as BEAM drops a message to an inactive alias. `net_kernel`'s
  * `is_auth` (erl's `net_adm:ping`) is answered `yes` here.
  *
- * Events (the runtime's): `message` (node, `[control, payload?]`), `nodeup` (node, `{ hidden, direction }`), `nodedown` (node,
+ * Events (the runtime's): `message` (node, `[control, payload?]`, the frame's wire bytes), `nodeup` (node, `{ hidden, direction }`), `nodedown` (node,
  * reason: `connection_closed`, `net_tick_timeout`, `disconnect` when closed here, ...).
  */
 export class BeamDistribution extends EventEmitter {
@@ -179,7 +179,7 @@ export class BeamDistribution extends EventEmitter {
 
   #nodeup(c: BeamConnection<Term>): void {
     const hidden = (c.flags & DFLAG.PUBLISHED) === 0n;
-    c.on('message', ({ control, payload }: { control: Term; payload?: Term }) => {
+    c.on('message', ({ control, payload, bytes }: { control: Term; payload?: Term; bytes: number }) => {
       let frame: unknown[] | undefined;
       try {
         frame = this.#inbound(c, control, payload);
@@ -191,7 +191,8 @@ export class BeamDistribution extends EventEmitter {
       }
       if (frame === undefined) return;
       this.stats.framesIn++;
-      this.emit('message', c.peerName, frame);
+      // The runtime charges this to the mailbox the message waits in (maxMailboxBytes, maxQueuedBytesPerPeer).
+      this.emit('message', c.peerName, frame, bytes);
     });
     this.emit('nodeup', c.peerName, { hidden, direction: c.role === 'initiator' ? 'out' : 'in' });
   }

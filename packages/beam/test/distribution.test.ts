@@ -25,7 +25,12 @@ afterEach(async () => {
 let host = 200;
 
 /** A BeamDistribution (this package's own pids and refs) and a raw JS node connected to it, epmd-less. */
-async function setup(): Promise<{ dist: BeamDistribution; js: JsNode; frames: [string, unknown[]][] }> {
+async function setup(): Promise<{
+  dist: BeamDistribution;
+  js: JsNode;
+  frames: [string, unknown[]][];
+  sizes: number[];
+}> {
   const port = await freePort();
   const h = `127.0.0.${host++}`;
   const dist = await createBeamDistribution({
@@ -36,17 +41,21 @@ async function setup(): Promise<{ dist: BeamDistribution; js: JsNode; frames: [s
   });
   closers.push(() => dist.close());
   const frames: [string, unknown[]][] = [];
-  dist.on('message', (node: string, frame: unknown[]) => frames.push([node, frame]));
+  const sizes: number[] = [];
+  dist.on('message', (node: string, frame: unknown[], bytes: number) => {
+    frames.push([node, frame]);
+    sizes.push(bytes);
+  });
   const js = await fixedNode('j', port);
   closers.push(() => js.close());
   await js.endpoint.connect(dist.name);
   await until(() => dist.nodes().includes(js.name), POLL);
-  return { dist, js, frames };
+  return { dist, js, frames, sizes };
 }
 
 describe('BeamDistribution', () => {
   it("maps Erlang's control tuples to the runtime's frames: atoms to strings, payload variants to base ops", async () => {
-    const { dist, js, frames } = await setup();
+    const { dist, js, frames, sizes } = await setup();
     const c = js.endpoint.connection(dist.name)!;
     const from = js.pid();
     const to = new Pid(atom(dist.name), 5, 0, dist.creation);
@@ -77,6 +86,12 @@ describe('BeamDistribution', () => {
       [1, 2],
     ]);
     expect(frames.every(([n]) => n === js.name)).toBe(true);
+    // Each frame's wire size goes with it, for the runtime's mailbox byte limits.
+    expect(sizes.every((b) => b > 10)).toBe(true);
+    const big = Buffer.alloc(10_000, 1);
+    c.send(tuple(2, atom(''), to), big);
+    await until(() => frames.length === 8, POLL);
+    expect(sizes[7]).toBeGreaterThan(10_000);
   });
 
   it('drops and counts what the runtime does not handle, and keeps the connection', async () => {

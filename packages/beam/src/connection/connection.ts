@@ -35,6 +35,8 @@ export interface BeamConnectionOptions<T = Term> {
 export interface BeamMessage<T> {
   readonly control: T;
   readonly payload?: T;
+  /** The frame's size on the wire (bytes after the length prefix). */
+  readonly bytes: number;
 }
 
 /** Why a connection closed: `normal` (closed here), `connection_closed` (by the peer or the network),
@@ -271,10 +273,10 @@ export class BeamConnection<T = Term> extends EventEmitter {
     };
     if (offset >= f.length) throw new Error('frame has no control message');
     const control = term(offset);
-    if (control.end === f.length) return { control: control.term };
+    if (control.end === f.length) return { control: control.term, bytes: f.length };
     const payload = term(control.end);
     if (payload.end !== f.length) throw new Error(`${f.length - payload.end} bytes after the payload`);
-    return { control: control.term, payload: payload.term };
+    return { control: control.term, payload: payload.term, bytes: f.length };
   }
 
   #protocolError(reason: 'too_large' | 'frame_error', detail: string, cause: unknown): void {
