@@ -303,6 +303,19 @@ describe("a kindred node on Erlang's wire and a real erl", () => {
       },
     ).catch((err: { stdout: string; code: number }) => err);
     expect(JSON.parse(pang.stdout)).toMatchObject({ result: 'pang', reason: 'not_registered' });
+    // A wrong cookie: erl closes the handshake (pang); a long-names node refuses `localhost` before dialing.
+    const bad = await run('node', [CLI, 'ping', ename, '--erlang', '--json', '--name', `r${id}@127.0.0.1`], {
+      env: { ...env, KINDRED_COOKIE: 'wrong' },
+    }).catch((err: { stdout: string }) => err);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ result: 'pang', node: ename });
+    const local = await run(
+      'node',
+      [CLI, 'ping', `e${id}@localhost`, '--erlang', '--json', '--name', `t${id}@127.0.0.1`],
+      {
+        env,
+      },
+    ).catch((err: { stdout: string }) => err);
+    expect(JSON.parse(local.stdout)).toMatchObject({ result: 'pang', reason: 'illegal_hostname' });
   });
 
   it('kindred start --erlang (the built CLI) registers with epmd and erl pings it', async () => {
