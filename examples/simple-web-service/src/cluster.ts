@@ -212,13 +212,13 @@ export async function startCluster(
       };
     },
     stats(): ClusterStats {
-      const t = node.transport.stats();
+      const t = node.transport?.stats();
       return {
         connects,
         disconnects,
-        handshakeFailures: { ...t.handshakeFailures },
-        messagesIn: t.totals.messagesIn,
-        messagesOut: t.totals.messagesOut,
+        handshakeFailures: { ...t?.handshakeFailures },
+        messagesIn: t?.totals.messagesIn ?? 0,
+        messagesOut: t?.totals.messagesOut ?? 0,
         discoveryRuns: strategy.runs,
         discoveryErrors: strategy.errors,
       };

@@ -17,7 +17,17 @@ export {
 } from './connection/connection.js';
 export { BEAM_CONNECTION_DEFAULTS } from './connection/defaults.js';
 export { type BeamDiscoveryMode, BeamEndpoint, type BeamEndpointOptions } from './connection/endpoint.js';
+export { createEtfCodec, type EtfCodecOptions } from './connection/etf-codec.js';
 export type { TermCodec } from './connection/term-codec.js';
+export {
+  BeamDistribution,
+  type BeamDistributionOptions,
+  type BeamDistributionStats,
+  type BeamPeerStats,
+  type BeamRpcHandler,
+  type BeamValueAdapter,
+  createBeamDistribution,
+} from './distribution.js';
 export {
   EpmdClient,
   type EpmdClientOptions,

@@ -18,6 +18,8 @@ export class SendFrame {
     readonly head: Uint8Array,
     /** The message. */
     readonly msg: unknown,
+    /** The destination (for a distribution that does not encode with msgpackr: Erlang's wire). */
+    readonly to: Pid,
   ) {}
 }
 
@@ -39,7 +41,7 @@ export function sendFrame(to: Pid, msg: unknown): SendFrame {
     lastTo = to;
     lastHead = h;
   }
-  return new SendFrame(lastHead, msg);
+  return new SendFrame(lastHead, msg, to);
 }
 
 type Alloc = (size: number) => { target: Uint8Array; position: number };

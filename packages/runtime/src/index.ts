@@ -9,6 +9,7 @@ export type {
   ReceiveOptions,
   SpawnOptions,
 } from './api.js';
+export { beamRpcHandler, createRuntimeBeamDistribution, RUNTIME_BEAM_ADAPTER } from './beam-wire.js';
 export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
 export {

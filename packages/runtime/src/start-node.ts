@@ -1,4 +1,10 @@
 import {
+  type BeamDistribution,
+  type BeamDistributionOptions,
+  EpmdClient,
+  epmdPortFromEnv,
+} from '@kindred/beam';
+import {
   createDiscovery,
   type Discovery,
   type DiscoveryOptions,
@@ -9,7 +15,9 @@ import {
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
 import type { Logger } from 'pino';
+import { beamRpcHandler, createRuntimeBeamDistribution } from './beam-wire.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
+import type { Distribution } from './distribution.js';
 import { badOption } from './errors.js';
 import { KNode, type NodeOptions } from './node.js';
 
@@ -38,6 +46,18 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   readonly leaveHoldMs?: number;
   /** Further transport options (tls, allow, ticktimeMs, resolver, verifyPeerHost, maxMessageBytes, ...). */
   readonly transport?: Omit<TransportOptions, 'self' | 'cookie' | 'port' | 'host' | 'hidden' | 'logger'>;
+  /**
+   * The wire: `'kindred'` (default: @kindred/transport) or `'erlang'` (Erlang's own distribution protocol,
+   * @kindred/beam, so BEAM nodes are peers). Default `KINDRED_DISTRIBUTION` (`kindred` or `erlang`), else `kindred`.
+   */
+  readonly distribution?: StartNodeWire;
+  /**
+   * Options of Erlang's wire (`distribution: 'erlang'`): `discovery` (`{ mode: 'epmd' }` registers with the host's
+   * epmd, `{ mode: 'embedded' }` answers EPMD queries itself, `{ mode: 'fixed', port }` is epmd-less; default: epmd
+   * when one answers on `epmdPort`, else embedded), `epmdPort` (default `ERL_EPMD_PORT`, else 4369), ticktime, limits.
+   * The listen port is `port` (default 0 outside epmd-less mode) and the bind address `host`.
+   */
+  readonly erlang?: Omit<BeamDistributionOptions, 'name' | 'cookie' | 'hidden' | 'logger' | 'adapter'>;
   /** Environment for the identity and port variables; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** pino logger, passed as child loggers to every part; silent when absent. */
@@ -47,6 +67,9 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
 /** Nodes whose stop() was asked for by leave(): their transport then tells the peers (close code 4012). */
 const leaving = new WeakSet<StartedNode>();
 
+/** The wires {@link startNode} can put a node on. */
+export type StartNodeWire = 'kindred' | 'erlang';
+
 /**
  * A node started by {@link startNode}: a {@link KNode} that owns its transport, its discovery poller and the timer
  * that redials discovered peers (all closed by `stop()`).
@@ -54,19 +77,30 @@ const leaving = new WeakSet<StartedNode>();
 export class StartedNode extends KNode {
   /** The port the node listens on. */
   readonly port: number;
-  /** The transport (for stats). */
-  readonly transport: Transport;
+  /** The wire the node speaks. */
+  readonly wire: StartNodeWire;
+  /** The transport (for stats), on kindred's wire. */
+  readonly transport: Transport | undefined;
+  /** Erlang's wire (for stats and its endpoint), with `distribution: 'erlang'`. */
+  readonly beam: BeamDistribution | undefined;
   /** The discovery poller, when a `discovery` option was given. */
   readonly discovery: Discovery | undefined;
 
   /** Use {@link startNode}. */
   constructor(
     options: NodeOptions,
-    parts: { port: number; transport: Transport; discovery: Discovery | undefined },
+    parts: {
+      port: number;
+      transport: Transport | undefined;
+      beam?: BeamDistribution | undefined;
+      discovery: Discovery | undefined;
+    },
   ) {
     super(options);
     this.port = parts.port;
+    this.wire = parts.beam === undefined ? 'kindred' : 'erlang';
     this.transport = parts.transport;
+    this.beam = parts.beam;
     this.discovery = parts.discovery;
   }
 
@@ -109,17 +143,43 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     ...(options.cookie === undefined ? {} : { cookie: options.cookie }),
     env,
   });
-  const transport = createTransport({
-    ...options.transport,
-    self: { node: own.node, mode: own.mode },
-    cookie,
-    env,
-    ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
-    ...(logger === undefined ? {} : { logger }),
-  });
-  const { port } = await transport.listen();
+  const wire = options.distribution ?? wireFromEnv(env);
+  if (wire !== 'kindred' && wire !== 'erlang') throw badOption('distribution', "'kindred' or 'erlang'", wire);
+  let transport: Transport | undefined;
+  let beam: BeamDistribution | undefined;
+  let dist: Distribution;
+  let port: number;
+  if (wire === 'erlang') {
+    const erl = options.erlang ?? {};
+    const epmdPort = erl.epmdPort ?? epmdPortFromEnv(env);
+    beam = await createRuntimeBeamDistribution({
+      ...erl,
+      name: own.node,
+      cookie,
+      epmdPort,
+      discovery: erl.discovery ?? (await defaultErlangDiscovery(epmdPort)),
+      ...(options.port === undefined ? {} : { listenPort: options.port }),
+      ...(options.host === undefined ? {} : { listenHost: options.host }),
+      ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
+      ...(logger === undefined ? {} : { logger }),
+    });
+    dist = beam;
+    port = beam.port;
+  } else {
+    transport = createTransport({
+      ...options.transport,
+      self: { node: own.node, mode: own.mode },
+      cookie,
+      env,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
+      ...(logger === undefined ? {} : { logger }),
+    });
+    dist = transport;
+    ({ port } = await transport.listen());
+  }
+  const wireNode = dist;
 
   // The parts are built before the node (discovery is started after it, once its events have a node to act on).
   let discovery: Discovery | undefined;
@@ -143,34 +203,39 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     node = new StartedNode(
       {
         name: own.node,
-        distribution: transport,
+        distribution: wireNode,
         listenPort: port,
         ...pick(options),
+        // On Erlang's wire the node's pids carry the endpoint's creation (erl drops signals to other incarnations).
+        ...(beam === undefined ? {} : { creation: beam.creation }),
         ...(logger === undefined ? {} : { logger }),
         onStop: async () => {
           if (timer !== undefined) clearInterval(timer);
           discovery?.stop();
-          await transport.close({ leave: leaving.has(node) });
+          // A leave is told to the peers on kindred's wire (close code 4012); Erlang's wire has no goodbye.
+          if (transport !== undefined) await transport.close({ leave: leaving.has(node) });
+          else await wireNode.close();
         },
       },
-      { port, transport, discovery },
+      { port, transport, beam, discovery },
     );
   } catch (err) {
     // A bad runtime option or discovery spec: the listener opened above must not outlive the failed start.
     discovery?.stop();
-    await transport.close();
+    await wireNode.close();
     throw err;
   }
 
+  beam?.setRpcHandler(beamRpcHandler(node));
   if (discovery !== undefined) {
     const d = discovery;
     // Peers that said they leave (nodedown `shutdown`), and when: DNS keeps listing a terminating pod for a while
     // (publishNotReadyAddresses, TTLs), and dialling it would only fail or catch it mid-exit.
     const left = new Map<string, number>();
-    transport.on('nodedown', (peer, reason) => {
+    wireNode.on('nodedown', (peer, reason) => {
       if (reason === 'shutdown') left.set(peer, Date.now());
     });
-    transport.on('nodeup', (peer) => left.delete(peer));
+    wireNode.on('nodeup', (peer) => left.delete(peer));
     const holding = (peer: string): boolean => {
       const since = left.get(peer);
       if (since === undefined) return false;
@@ -198,6 +263,26 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     timer.unref();
   }
   return node;
+}
+
+/** `KINDRED_DISTRIBUTION`: `kindred` (or unset/empty) or `erlang`. */
+function wireFromEnv(env: NodeJS.ProcessEnv): StartNodeWire {
+  const v = env.KINDRED_DISTRIBUTION;
+  if (v === undefined || v === '' || v === 'kindred') return 'kindred';
+  if (v === 'erlang') return 'erlang';
+  throw badOption('KINDRED_DISTRIBUTION', "'kindred' or 'erlang'", v);
+}
+
+/** Erlang's wire without a discovery option: the host's epmd when one answers, else the embedded responder. */
+async function defaultErlangDiscovery(
+  epmdPort: number,
+): Promise<NonNullable<BeamDistributionOptions['discovery']>> {
+  try {
+    await new EpmdClient({ port: epmdPort, requestTimeoutMs: 1_000 }).names('127.0.0.1');
+    return { mode: 'epmd' };
+  } catch {
+    return { mode: 'embedded' };
+  }
 }
 
 /** The options of {@link StartNodeOptions} that go to the node as they are. */

@@ -2,17 +2,24 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { checkInt, checkPositiveInt, childLogger, type KindredError, type Logger } from '@kindred/interface';
 import { BEAM_NET_ERRORS, beamNetError } from '../errors-net.js';
+import { ETF_DEFAULTS } from '../etf/defaults.js';
+import type { Term } from '../etf/terms.js';
 import { DFLAG } from '../handshake/flags.js';
 import type { HandshakeResult } from '../handshake/types.js';
 import { ATOM_CACHE_SIZE, BEAM_CONNECTION_DEFAULTS } from './defaults.js';
 import { FRAME_TAG, readDistHeader } from './dist-header.js';
+import { createEtfCodec } from './etf-codec.js';
 import { FrameDecoder, frame, TICK } from './framing.js';
 import type { TermCodec } from './term-codec.js';
 
 /** Options of {@link BeamConnection}. */
-export interface BeamConnectionOptions<T> {
-  /** The term codec control messages and payloads go through. */
-  readonly codec: TermCodec<T>;
+export interface BeamConnectionOptions<T = Term> {
+  /**
+   * The term codec control messages and payloads go through, or a function making one per connection (so that a
+   * codec's per-peer state, such as its atom table, is per connection). Default: {@link createEtfCodec} per
+   * connection, with `maxInflatedBytes` no larger than `maxFrameBytes`.
+   */
+  readonly codec?: TermCodec<T> | (() => TermCodec<T>);
   /** net_ticktime; default 60 s. Both nodes should agree (erl's `-kernel net_ticktime`, in seconds). */
   readonly ticktimeMs?: number;
   /** net_tickintensity, 4-1000; default 4. */
@@ -28,6 +35,8 @@ export interface BeamConnectionOptions<T> {
 export interface BeamMessage<T> {
   readonly control: T;
   readonly payload?: T;
+  /** The frame's size on the wire (bytes after the length prefix). */
+  readonly bytes: number;
 }
 
 /** Why a connection closed: `normal` (closed here), `connection_closed` (by the peer or the network),
@@ -62,7 +71,7 @@ const OPTION = (option: string) => ({ option, code: BEAM_NET_ERRORS.BEAM_NET_OPT
  *
  * Events: `message` ({@link BeamMessage}), `drain` (the send queue emptied), `close` (reason, error?) once.
  */
-export class BeamConnection<T = unknown> extends EventEmitter {
+export class BeamConnection<T = Term> extends EventEmitter {
   /** The peer's full node name. */
   readonly peerName: string;
   /** The peer's creation. */
@@ -103,7 +112,6 @@ export class BeamConnection<T = unknown> extends EventEmitter {
     this.flags = handshake.flags;
     this.role = handshake.role;
     this.#socket = handshake.socket;
-    this.#codec = options.codec;
     const ticktimeMs = checkPositiveInt(
       OPTION('ticktimeMs'),
       options.ticktimeMs ?? BEAM_CONNECTION_DEFAULTS.ticktimeMs,
@@ -122,6 +130,15 @@ export class BeamConnection<T = unknown> extends EventEmitter {
       OPTION('maxQueueBytes'),
       options.maxQueueBytes ?? BEAM_CONNECTION_DEFAULTS.maxQueueBytes,
     );
+    const codec = options.codec;
+    this.#codec =
+      codec === undefined
+        ? (createEtfCodec({
+            decoder: { maxInflatedBytes: Math.min(this.#maxFrameBytes, ETF_DEFAULTS.maxInflatedBytes) },
+          }) as unknown as TermCodec<T>)
+        : typeof codec === 'function'
+          ? codec()
+          : codec;
     this.#withHeader = (this.flags & (DFLAG.DIST_HDR_ATOM_CACHE | DFLAG.FRAGMENTS)) !== 0n;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
     this.#log = childLogger(options.logger, { component: 'beam-connection' });
@@ -256,10 +273,10 @@ export class BeamConnection<T = unknown> extends EventEmitter {
     };
     if (offset >= f.length) throw new Error('frame has no control message');
     const control = term(offset);
-    if (control.end === f.length) return { control: control.term };
+    if (control.end === f.length) return { control: control.term, bytes: f.length };
     const payload = term(control.end);
     if (payload.end !== f.length) throw new Error(`${f.length - payload.end} bytes after the payload`);
-    return { control: control.term, payload: payload.term };
+    return { control: control.term, payload: payload.term, bytes: f.length };
   }
 
   #protocolError(reason: 'too_large' | 'frame_error', detail: string, cause: unknown): void {

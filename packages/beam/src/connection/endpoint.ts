@@ -21,6 +21,7 @@ import { EpmdClient, type EpmdRegistration } from '../epmd/client.js';
 import { type BeamPortResolver, epmdPortResolver, fixedPortResolver } from '../epmd/port-resolver.js';
 import { EpmdResponder } from '../epmd/responder.js';
 import { BEAM_NET_ERRORS, beamNetError } from '../errors-net.js';
+import type { Term } from '../etf/terms.js';
 import { acceptHandshake } from '../handshake/acceptor.js';
 import { BEAM_HANDSHAKE_DEFAULTS } from '../handshake/defaults.js';
 import { handshakeError } from '../handshake/failures.js';
@@ -41,7 +42,7 @@ export type BeamDiscoveryMode =
   | { readonly mode: 'fixed'; readonly port: number };
 
 /** Options of {@link BeamEndpoint}. */
-export interface BeamEndpointOptions<T> extends BeamConnectionOptions<T> {
+export interface BeamEndpointOptions<T = Term> extends BeamConnectionOptions<T> {
   /** This node's full name, `alive@host` (long or short, as erl's `-name` / `-sname`). */
   readonly name: string;
   readonly cookie: string;
@@ -59,6 +60,11 @@ export interface BeamEndpointOptions<T> extends BeamConnectionOptions<T> {
   readonly epmdPort?: number;
   /** Address the distribution listener binds; default all interfaces. */
   readonly listenHost?: string;
+  /**
+   * False for a dial-only endpoint (what `kindred ping` needs: in `fixed` mode it must not take the port its target
+   * listens on): no listener, and no EPMD registration or responder. Default true.
+   */
+  readonly listen?: boolean;
   /** Port the distribution listener binds (ignored in `fixed` mode); default 0, the OS picks. */
   readonly listenPort?: number;
   /** Whether a peer may connect (net_kernel:allow/1); refused peers get `not_allowed`. Default: everyone. */
@@ -90,7 +96,7 @@ function randomCreation(): number {
  *
  * Events: `nodeup` (connection), `nodedown` (peerName, reason, error?), `handshakeFailed` (error).
  */
-export class BeamEndpoint<T = unknown> extends EventEmitter {
+export class BeamEndpoint<T = Term> extends EventEmitter {
   /** This node's full name. */
   readonly name: string;
   readonly mode: NamingMode;
@@ -165,6 +171,19 @@ export class BeamEndpoint<T = unknown> extends EventEmitter {
     const discovery = this.#options.discovery ?? { mode: 'epmd' };
     const alive = parseNodeName(this.name).name;
     const listenPort = discovery.mode === 'fixed' ? discovery.port : (this.#options.listenPort ?? 0);
+    if (this.#options.listen === false) {
+      this.#creation = randomCreation();
+      this.#resolver =
+        discovery.mode === 'fixed'
+          ? fixedPortResolver(discovery.port)
+          : epmdPortResolver(
+              new EpmdClient({
+                ...(this.#options.epmdPort === undefined ? {} : { port: this.#options.epmdPort }),
+                ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger }),
+              }),
+            );
+      return;
+    }
     const server = createServer((socket) => this.#accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>

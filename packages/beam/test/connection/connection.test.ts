@@ -6,15 +6,18 @@ import { until } from '@kindred/test-support';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  atom,
   BEAM_NET_ERRORS,
   type BeamConnection,
   DFLAG,
   initiateHandshake,
   KINDRED_DIST_FLAGS,
   MANDATORY_FLAGS_25,
+  type Term,
+  Tuple,
+  tuple,
 } from '../../src/index.js';
 import type { JsNode } from '../helpers/js-node.js';
-import { atom, type Term, Tuple, tuple } from '../helpers/mini-codec.js';
 import { fixedNode, freePort } from '../helpers/pair.js';
 
 const nodes: JsNode[] = [];
@@ -85,7 +88,7 @@ describe('BeamConnection', () => {
     const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
     conn.send(tuple(1, a.pid(), b.pid()));
     const c = await until(() =>
-      b.controls.find((x) => x.control instanceof Tuple && x.control.items[0] === 1),
+      b.controls.find((x) => x.control instanceof Tuple && x.control.elements[0] === 1),
     );
     expect(c.payload).toBeUndefined();
   });

@@ -5,16 +5,19 @@ import { SILENT_LOGGER } from '@kindred/interface';
 import { until } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  atom,
   BEAM_NET_ERRORS,
   DFLAG,
   type HandshakeSelf,
   initiateHandshake,
   KINDRED_DIST_FLAGS,
   MANDATORY_FLAGS_25,
+  Pid,
+  Tuple,
+  tuple,
 } from '../../src/index.js';
 import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
 import { JsNode } from '../helpers/js-node.js';
-import { atom, Pid, Tuple, tuple } from '../helpers/mini-codec.js';
 import { fixedNode, freePort } from '../helpers/pair.js';
 
 const id = runId();
@@ -94,7 +97,7 @@ describe('BeamEndpoint with real erl', () => {
     );
     const reply = await until(() => js.received.find((r) => r.to instanceof Pid && r.to.id === from.id));
     expect(reply.msg).toBeInstanceOf(Tuple);
-    expect(((reply.msg as Tuple).items[1] as { name: string }).name).toBe('yes');
+    expect(((reply.msg as Tuple).elements[1] as { name: string }).name).toBe('yes');
   });
 
   it('(f) REG_SEND from erl to a JS registered name arrives; SEND from JS to an erl pid arrives', async () => {
@@ -103,13 +106,13 @@ describe('BeamEndpoint with real erl', () => {
     expect(await e.eval(`{echo, '${js.name}'} ! {self(), hello, 42, <<"bin">>, [1,2,3]}`)).toMatch(/hello/);
     const got = await until(() => js.messagesTo('echo')[0]);
     const msg = got.msg as Tuple;
-    expect(msg.items[0]).toBeInstanceOf(Pid);
-    expect(msg.items[1]).toEqual(atom('hello'));
-    expect(msg.items[2]).toBe(42);
-    expect(msg.items[3]).toEqual(Buffer.from('bin'));
-    expect(msg.items[4]).toEqual([1, 2, 3]);
+    expect(msg.elements[0]).toBeInstanceOf(Pid);
+    expect(msg.elements[1]).toEqual(atom('hello'));
+    expect(msg.elements[2]).toBe(42);
+    expect(msg.elements[3]).toEqual(Buffer.from('bin'));
+    expect(msg.elements[4]).toEqual([1, 2, 3]);
     // erl's shell process (the one evaluating) waits for a message from JS.
-    const erlPid = msg.items[0] as Pid;
+    const erlPid = msg.elements[0] as Pid;
     js.send(e.name, erlPid, tuple(atom('echo'), atom('hello'), 7));
     expect(await e.eval('receive M -> M after 5000 -> none end')).toBe('{echo,hello,7}');
   });
@@ -122,10 +125,10 @@ describe('BeamEndpoint with real erl', () => {
     expect(conn !== undefined && (conn.flags & DFLAG.DIST_HDR_ATOM_CACHE) !== 0n).toBe(true);
     await e.eval(`[{echo, '${js.name}'} ! {self(), N, some_atom} || N <- [1,2,3]]`);
     await until(() => js.messagesTo('echo').length === 3);
-    for (const r of js.messagesTo('echo')) expect((r.msg as Tuple).items[2]).toEqual(atom('some_atom'));
+    for (const r of js.messagesTo('echo')) expect((r.msg as Tuple).elements[2]).toEqual(atom('some_atom'));
     expect(conn?.stats.atomCacheRefsIn).toBeGreaterThan(0);
     const first = js.messagesTo('echo')[0]?.msg as Tuple;
-    js.send(e.name, first.items[0] as Pid, tuple(atom('back'), 1));
+    js.send(e.name, first.elements[0] as Pid, tuple(atom('back'), 1));
     expect(await e.eval('receive M -> M after 5000 -> none end')).toBe('{back,1}');
   });
 

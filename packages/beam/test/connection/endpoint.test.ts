@@ -15,7 +15,6 @@ import {
   MANDATORY_FLAGS_25,
 } from '../../src/index.js';
 import type { JsNode } from '../helpers/js-node.js';
-import { miniCodec } from '../helpers/mini-codec.js';
 import { fixedNode, freePort } from '../helpers/pair.js';
 
 const nodes: JsNode[] = [];
@@ -115,7 +114,6 @@ describe('BeamEndpoint', () => {
     const e = new BeamEndpoint({
       name: 's@myhost',
       cookie: 'c',
-      codec: miniCodec,
       discovery: { mode: 'fixed', port: await freePort() },
       listenHost: '127.0.0.1',
     });
@@ -131,7 +129,7 @@ describe('BeamEndpoint', () => {
   });
 
   it('checks its options and refuses FRAGMENTS', () => {
-    const base = { name: 'a@h.example', cookie: 'c', codec: miniCodec };
+    const base = { name: 'a@h.example', cookie: 'c' };
     expect(() => new BeamEndpoint({ ...base, flags: KINDRED_DIST_FLAGS | DFLAG.FRAGMENTS })).toThrow(
       expect.objectContaining({ code: BEAM_NET_ERRORS.BEAM_NET_OPTION }),
     );

@@ -1,8 +1,20 @@
-// A JS node for the integration tests: a BeamEndpoint with the test codec, a `net_kernel` that answers
+// A JS node for the integration tests: a BeamEndpoint with the real ETF codec (its default), a `net_kernel` that answers
 // `{is_auth, _}` with `yes` (what net_adm:ping needs), and registered names whose messages are collected.
 import type { Logger } from '@kindred/interface';
-import { type BeamConnection, BeamEndpoint, type BeamEndpointOptions } from '../../src/index.js';
-import { Atom, atom, Improper, isAtom, miniCodec, Pid, Ref, type Term, Tuple, tuple } from './mini-codec.js';
+import {
+  Atom,
+  atom,
+  type BeamConnection,
+  BeamEndpoint,
+  type BeamEndpointOptions,
+  ImproperList,
+  isAtom,
+  Pid,
+  Ref,
+  type Term,
+  Tuple,
+  tuple,
+} from '../../src/index.js';
 
 /** A logger that keeps every line, for asserting on log lines. */
 export function memoryLogger(): Logger & { lines: { level: string; msg: string; obj: unknown }[] } {
@@ -39,7 +51,7 @@ export class JsNode {
   #nextId = 1;
 
   constructor(options: Omit<BeamEndpointOptions<Term>, 'codec'>) {
-    this.endpoint = new BeamEndpoint<Term>({ ...options, codec: miniCodec });
+    this.endpoint = new BeamEndpoint<Term>(options);
     this.endpoint.on('nodeup', (c: BeamConnection<Term>) => this.#attach(c));
     this.endpoint.on('nodedown', (node: string, reason: string, error?: { code: string }) => {
       this.nodedowns.push({ node, reason, ...(error === undefined ? {} : { code: error.code }) });
@@ -52,12 +64,12 @@ export class JsNode {
 
   /** A fresh pid of this node. */
   pid(): Pid {
-    return new Pid(this.name, this.#nextId++, 0, this.endpoint.creation);
+    return new Pid(atom(this.name), this.#nextId++, 0, this.endpoint.creation);
   }
 
   /** A fresh ref of this node. */
   ref(): Ref {
-    return new Ref(this.name, this.endpoint.creation, [this.#nextId++, 0, 0]);
+    return new Ref(atom(this.name), this.endpoint.creation, [this.#nextId++, 0, 0]);
   }
 
   async start(): Promise<this> {
@@ -69,7 +81,7 @@ export class JsNode {
     c.on('message', ({ control, payload }: { control: Term; payload?: Term }) => {
       this.controls.push({ from: c.peerName, control, ...(payload === undefined ? {} : { payload }) });
       if (!(control instanceof Tuple)) return;
-      const [op, , third, fourth] = control.items;
+      const [op, , third, fourth] = control.elements;
       if (op === 6 && isAtom(fourth)) this.#regSend(c, fourth.name, payload);
       else if ((op === 2 || op === 22) && third instanceof Pid) {
         this.received.push({ from: c.peerName, to: third, msg: payload });
@@ -81,10 +93,10 @@ export class JsNode {
     this.received.push({ from: c.peerName, to: name, msg });
     if (name !== 'net_kernel' || !(msg instanceof Tuple)) return;
     // {'$gen_call', {From, Tag}, {is_auth, Node}} -> From ! {Tag, yes}
-    const [call, from, req] = msg.items;
+    const [call, from, req] = msg.elements;
     if (!isAtom(call, '$gen_call') || !(from instanceof Tuple) || !(req instanceof Tuple)) return;
-    const [fromPid, tag] = from.items;
-    if (!(fromPid instanceof Pid) || !isAtom(req.items[0], 'is_auth') || tag === undefined) return;
+    const [fromPid, tag] = from.elements;
+    if (!(fromPid instanceof Pid) || !isAtom(req.elements[0], 'is_auth') || tag === undefined) return;
     c.send(tuple(2, atom(''), fromPid), tuple(tag, atom('yes')));
   }
 
@@ -112,4 +124,4 @@ export class JsNode {
   }
 }
 
-export { Atom, atom, Improper, Pid, Ref, Tuple, tuple };
+export { Atom, atom, ImproperList, Pid, Ref, type Term, Tuple, tuple };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BeamEndpoint, epmdPortFromEnv } from '@kindred/beam';
 import { isKindredError, KindredError } from '@kindred/dns';
 import {
   checkDialable,
@@ -23,7 +24,7 @@ import {
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
-                         [--json]
+                         [--erlang [--erl-epmd-port P]] [--json]
 
 Connects to NODE (name@host) like Erlang's net_adm:ping/1 and prints pong when the handshake succeeds, pang when it
 does not, with the reason. The rules are Erlang's: NODE must be legal in this side's naming mode, the node answering
@@ -34,11 +35,16 @@ Options:
 ${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
   --name BASE         this side's name, long names (default: a unique ping-XXXXXX in the mode NODE implies)
   --sname BASE        this side's name, short names
+  --erlang            speak Erlang's own distribution protocol (also KINDRED_DISTRIBUTION=erlang): NODE may be an
+                      erl or Elixir node, or a kindred node started with --erlang. NODE's port comes from the epmd
+                      of its host (ERL_EPMD_PORT, else 4369); this side connects as a hidden node
+  --erl-epmd-port P   with --erlang, epmd-less (erl's -erl_epmd_port P): NODE listens on P
   --json              print {"result": "pong"|"pang", "node", "reason", "message"}
   -h, --help          this text
 
 Reasons for pang: illegal_hostname, illegal_nodename, name_mismatch, bad_cookie, not_allowed,
-integrity_mismatch, unresolved, setup_timeout, bad_version, connect_failed. For not_allowed, --json adds the
+integrity_mismatch, unresolved, setup_timeout, bad_version, connect_failed; with --erlang also not_registered
+(NODE's host's epmd does not know it) and missing_flags. For not_allowed, --json adds the
 refusing node's own reason as "refusal" (disallowed, illegal_name, host_mismatch, host_unresolved, ...).
 
 Exit codes:
@@ -49,6 +55,8 @@ Exit codes:
 
 /** The pang reasons the transport puts on its errors (`details.reason`) that ping reports as they are. */
 const TRANSPORT_PANG_REASONS: ReadonlySet<string> = new Set([
+  'not_registered',
+  'missing_flags',
   'name_mismatch',
   'bad_cookie',
   'integrity_mismatch',
@@ -121,10 +129,15 @@ export function createPingCommand(deps: PingDeps = {}): Command {
           ...COOKIE_OPTIONS,
           name: { type: 'string' },
           sname: { type: 'string' },
+          erlang: { type: 'boolean', default: false },
+          'erl-epmd-port': { type: 'string' },
           json: { type: 'boolean', default: false },
         },
         true,
       );
+      const erlang = values.erlang || io.env.KINDRED_DISTRIBUTION === 'erlang';
+      const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
+      if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
       if (positionals.length !== 1) throw new UsageError('give exactly one NODE to ping (name@host)');
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
@@ -175,6 +188,17 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         ...(mode === 'longnames' ? { name: values.name ?? unique } : { sname: values.sname ?? unique }),
       });
       const { cookie } = await loadCookie({ env: io.env, ...cookieOptions });
+      if (erlang) {
+        try {
+          await pingErlang(own.node, cookie, target, io.env, erlEpmdPort);
+        } catch (err) {
+          if (!(err instanceof KindredError)) throw err;
+          return pang(err);
+        }
+        if (values.json) printJson(io, { result: 'pong', node: target, reason: null });
+        else io.stdout.write('pong\n');
+        return EXIT.OK;
+      }
       const transport = createTransport({
         self: { node: own.node, mode: own.mode },
         cookie,
@@ -193,6 +217,33 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       return EXIT.OK;
     },
   };
+}
+
+/**
+ * net_adm:ping over Erlang's wire: a hidden, dial-only BEAM endpoint (the target's port from its host's epmd, or
+ * `erlEpmdPort` epmd-less) that connects to `target` and closes.
+ */
+async function pingErlang(
+  self: string,
+  cookie: string,
+  target: string,
+  env: NodeJS.ProcessEnv,
+  erlEpmdPort: number | undefined,
+): Promise<void> {
+  const endpoint = new BeamEndpoint({
+    name: self,
+    cookie,
+    hidden: true,
+    listen: false,
+    epmdPort: epmdPortFromEnv(env),
+    discovery: erlEpmdPort === undefined ? { mode: 'epmd' } : { mode: 'fixed', port: erlEpmdPort },
+  });
+  await endpoint.start();
+  try {
+    await endpoint.connect(target);
+  } finally {
+    await endpoint.close();
+  }
 }
 
 /** `kindred ping` on the real machine. */

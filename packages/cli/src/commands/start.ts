@@ -19,7 +19,7 @@ import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 
 const HELP = `Usage: kindred start (--name BASE | --sname BASE) [--cookie-file PATH | --cookie C] [--port P]
-                     [--discovery SPEC] [--ticktime SECONDS] [--json]
+                     [--discovery SPEC] [--ticktime SECONDS] [--erlang [--erl-epmd-port P]] [--json]
 
 Runs a kindred runtime node (@kindred/runtime's startNode) in the foreground: it listens for other nodes, accepts
 those that share the cookie and whose names check out, connects to the peers discovery finds, joins the full mesh
@@ -40,6 +40,11 @@ ${cookieHelp(23, 'KINDRED_COOKIE, else ~/.kindred.cookie, created when missing')
                          static:NODE[:PORT],NODE[:PORT]    fixed peers
   --ticktime SECONDS   Erlang's net_ticktime: a peer silent for about this long is dropped with nodedown reason
                        net_tick_timeout (default ${DEFAULT_TICKTIME_S}); give every node of a cluster the same value
+  --erlang             speak Erlang's own distribution protocol (@kindred/beam) instead of kindred's wire, so erl and
+                       Elixir nodes are peers (net_adm:ping gives pong); also KINDRED_DISTRIBUTION=erlang. The node
+                       registers with the host's epmd (ERL_EPMD_PORT, else 4369) when one runs, else answers EPMD
+                       queries itself on that port; --port is then its distribution port (default: any)
+  --erl-epmd-port P    with --erlang, epmd-less (erl's -erl_epmd_port P): listen on P and dial every peer on P
   --json               JSON lines: {"event":"started","node","port"}, {"event":"nodeup","node","direction"},
                        {"event":"nodedown","node","reason"}, {"event":"stopped","node","signal"}
   -h, --help           this text
@@ -85,8 +90,13 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         port: { type: 'string' },
         discovery: { type: 'string' },
         ticktime: { type: 'string' },
+        erlang: { type: 'boolean', default: false },
+        'erl-epmd-port': { type: 'string' },
         json: { type: 'boolean', default: false },
       });
+      const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
+      const erlang = values.erlang || io.env.KINDRED_DISTRIBUTION === 'erlang';
+      if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
       }
@@ -123,6 +133,17 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           ...(cookie === undefined ? {} : { cookie }),
           ...(port === undefined ? {} : { port }),
           ...(values.discovery === undefined ? {} : { discovery: values.discovery }),
+          ...(erlang
+            ? {
+                distribution: 'erlang' as const,
+                erlang: {
+                  ...(ticktime === undefined ? {} : { ticktimeMs: ticktime * 1000 }),
+                  ...(erlEpmdPort === undefined
+                    ? {}
+                    : { discovery: { mode: 'fixed' as const, port: erlEpmdPort } }),
+                },
+              }
+            : {}),
           transport: {
             ...(ticktime === undefined ? {} : { ticktimeMs: ticktime * 1000 }),
             ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
@@ -142,11 +163,12 @@ export function createStartCommand(deps: StartDeps = {}): Command {
       );
       // The transport's events, not the runtime's: they carry the direction and also report hidden peers,
       // and an operator watching a node wants to see every connection.
-      node.transport.on('nodeup', (peer, info) =>
+      const wire = node.transport ?? node.beam;
+      wire?.on('nodeup', (peer: string, info: { direction?: string }) =>
         emit({ event: 'nodeup', node: peer, direction: info.direction }, `nodeup ${peer}`),
       );
-      node.transport.on('nodedown', (peer, reason) =>
-        emit({ event: 'nodedown', node: peer, reason }, `nodedown ${peer} (${reason})`),
+      wire?.on('nodedown', (peer: string, reason: unknown) =>
+        emit({ event: 'nodedown', node: peer, reason }, `nodedown ${peer} (${String(reason)})`),
       );
       const signal = await io.stopSignal;
       // A planned stop: peers see a leave (nodedown reason `shutdown`), not a crash.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNode } from '@kindred/runtime';
-import { captureIO as capture, until as poll } from '@kindred/test-support';
+import { captureIO as capture, freePort, until as poll } from '@kindred/test-support';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPingCommand } from '../../src/commands/ping.js';
 import { createStartCommand } from '../../src/commands/start.js';
@@ -49,6 +49,66 @@ describe('kindred start', () => {
     node.stop('SIGTERM');
     expect(await run).toBe(0);
     expect(node.lines().at(-1)).toEqual({ event: 'stopped', node: 'n1@127.0.0.1', signal: 'SIGTERM' });
+  });
+
+  it("--erlang: speaks Erlang's wire (epmd-less here); kindred ping --erlang gets pong", async () => {
+    const port = await freePort();
+    const node = captureIO();
+    const run = createStartCommand().run(
+      ['--name', 'e1@127.0.0.1', '--cookie', 'c00kie', '--erlang', '--erl-epmd-port', String(port), '--json'],
+      node.io,
+    );
+    const started = await until(() => node.lines().find((l) => l.event === 'started'));
+    expect(started).toMatchObject({ event: 'started', node: 'e1@127.0.0.1', port });
+    const pinger = captureIO();
+    const code = await createPingCommand().run(
+      [
+        'e1@127.0.0.1',
+        '--erlang',
+        '--erl-epmd-port',
+        String(port),
+        '--cookie',
+        'c00kie',
+        '--name',
+        'p@127.0.0.1',
+        '--json',
+      ],
+      pinger.io,
+    );
+    expect(code).toBe(0);
+    expect(pinger.lines()).toEqual([{ result: 'pong', node: 'e1@127.0.0.1', reason: null }]);
+    await until(() => node.lines().find((l) => l.event === 'nodedown'));
+    expect(node.lines().filter((l) => l.event !== 'started')).toEqual([
+      { event: 'nodeup', node: 'p@127.0.0.1', direction: 'in' },
+      { event: 'nodedown', node: 'p@127.0.0.1', reason: 'connection_closed' },
+    ]);
+    const wrong = captureIO();
+    expect(
+      await createPingCommand().run(
+        [
+          'e1@127.0.0.1',
+          '--erlang',
+          '--erl-epmd-port',
+          String(port),
+          '--cookie',
+          'bad',
+          '--name',
+          'q@127.0.0.1',
+          '--json',
+        ],
+        wrong.io,
+      ),
+    ).toBe(1);
+    expect(wrong.lines()).toMatchObject([{ result: 'pang', node: 'e1@127.0.0.1' }]);
+    node.stop('SIGTERM');
+    expect(await run).toBe(0);
+    const usage = captureIO();
+    await expect(
+      createStartCommand().run(['--name', 'x@127.0.0.1', '--erl-epmd-port', '1'], usage.io),
+    ).rejects.toThrow(/--erl-epmd-port needs --erlang/);
+    await expect(createPingCommand().run(['x@127.0.0.1', '--erl-epmd-port', '1'], usage.io)).rejects.toThrow(
+      /--erl-epmd-port needs --erlang/,
+    );
   });
 
   it('reads --cookie-file, and warns through its log when --cookie is used', async () => {

@@ -1,0 +1,578 @@
+import { EventEmitter } from 'node:events';
+import { childLogger, type KindredError, type Logger } from '@kindred/interface';
+import type { BeamConnection } from './connection/connection.js';
+import { BeamEndpoint, type BeamEndpointOptions } from './connection/endpoint.js';
+import { BEAM_NET_ERRORS, beamNetError } from './errors-net.js';
+import { fromTerm, toTerm } from './etf/natural.js';
+import { Atom, atom, ImproperList, isAtom, Pid, Ref, type Term, Tuple } from './etf/terms.js';
+import { DFLAG } from './handshake/flags.js';
+
+/**
+ * How the values of the layer above (the runtime's own `Pid` and `Ref` classes, its wrapped frames) become Erlang
+ * terms and back. `@kindred/beam` does not depend on the runtime: the runtime passes its adapter in. The default
+ * adapter is the identity on this package's own {@link Pid} and {@link Ref}.
+ */
+export interface BeamValueAdapter {
+  /** The Erlang pid or ref `value` stands for, or `undefined` when it is not one. */
+  toErlang(value: unknown): Pid | Ref | undefined;
+  /** The value an Erlang pid becomes. */
+  fromPid(pid: Pid): unknown;
+  /** The value an Erlang reference becomes. */
+  fromRef(ref: Ref): unknown;
+  /** A frame sent in another form than `[control, payload?]` (the runtime's SendFrame), unwrapped; else undefined. */
+  unwrapFrame?(message: unknown): readonly unknown[] | undefined;
+  /** The parts of a gen_server call message of the layer above (sent as `{'$gen_call', {Pid, Ref}, Request}`). */
+  callOf?(message: unknown): { pid: unknown; ref: unknown; request: unknown } | undefined;
+  /** The parts of a call's reply message of the layer above (sent as `{Tag, Reply}`). */
+  replyOf?(message: unknown): { ref: unknown; reply: unknown } | undefined;
+  /** The layer above's call message for an Erlang `{'$gen_call', {Pid, Tag}, Request}` (pid and ref adapted). */
+  makeCall?(pid: unknown, ref: unknown, request: unknown): unknown;
+  /** The layer above's reply message for `{Ref, Reply}` answering a call this node sent. */
+  makeReply?(ref: unknown, reply: unknown): unknown;
+}
+
+/**
+ * What `rpc:call(Node, M, F, Args)` and `erpc:call` from a BEAM node run here (erpc's SPAWN_REQUEST of
+ * `erpc:execute_call/4`): `{ value }` is returned to the caller, `{ undef: true }` answers as BEAM does for a
+ * function that does not exist (`{badrpc, {'EXIT', {undef, [{M, F, Args, []}]}}}`), `{ error }` raises an error
+ * `{kindred, Message}` in the caller.
+ */
+export type BeamRpcHandler = (
+  module: string,
+  fn: string,
+  args: unknown[],
+) => Promise<{ value: unknown } | { undef: true } | { error: string }>;
+
+/** Options of {@link createBeamDistribution}: the endpoint's (see {@link BeamEndpointOptions}) and the adapter. */
+export interface BeamDistributionOptions extends Omit<BeamEndpointOptions<Term>, 'codec'> {
+  /** How the layer above's pids, refs and frames map to terms; default: this package's own classes. */
+  readonly adapter?: BeamValueAdapter;
+}
+
+/** Counters of a {@link BeamDistribution}. */
+export interface BeamDistributionStats {
+  /** Frames handed to the layer above. */
+  framesIn: number;
+  /** Frames sent. */
+  framesOut: number;
+  /** Control messages with an operation the runtime does not handle (ALIAS_SEND, GROUP_LEADER, UNLINK, ...), dropped. */
+  droppedOps: number;
+  /** Control messages that were not a tuple starting with an integer, dropped. */
+  malformed: number;
+  /** `net_kernel` `is_auth` calls answered `yes` (erl's `net_adm:ping`). */
+  isAuthAnswered: number;
+  /** erpc calls (`rpc:call`, `erpc:call` from a BEAM node) run. */
+  erpcCalls: number;
+}
+
+const identityAdapter: BeamValueAdapter = {
+  toErlang: (v) => (v instanceof Pid || v instanceof Ref ? v : undefined),
+  fromPid: (p) => p,
+  fromRef: (r) => r,
+};
+
+/** Operations the runtime handles, with Erlang's numbers (runtime/src/control.ts's `OP`). */
+const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
+const SPAWN_REQUEST = 29;
+/** Calls in flight (refs of calls sent, alias tags of calls received) remembered per distribution, oldest dropped. */
+const MAX_TRACKED_CALLS = 65_536;
+
+const refKey = (r: Ref): string => `${r.node.name}|${r.creation}|${r.ids.join('.')}`;
+
+/** Adds `k` to a bounded insertion-ordered set. */
+function track(set: Set<string>, k: string): void {
+  if (set.size >= MAX_TRACKED_CALLS) {
+    const oldest = set.values().next();
+    if (oldest.done !== true) set.delete(oldest.value);
+  }
+  set.add(k);
+}
+const NET_KERNEL = 'net_kernel';
+const MAX_ATOM_CHARS = 255;
+
+/** `{erpc, execute_call, 4}`: what rpc:call and erpc:call spawn. */
+function isErpcCall(mfa: Term | undefined): boolean {
+  return (
+    mfa instanceof Tuple &&
+    isAtom(mfa.elements[0], 'erpc') &&
+    isAtom(mfa.elements[1], 'execute_call') &&
+    mfa.elements[2] === 4
+  );
+}
+
+/** A string in a control position: an atom when it can be one (names, reasons), else a binary. */
+function ctlAtom(s: string): Term {
+  return s.length <= MAX_ATOM_CHARS ? new Atom(s) : Buffer.from(s, 'utf8');
+}
+
+/** Counters of one connected peer, in the shape the runtime's `Distribution.stats()` gives them. */
+export interface BeamPeerStats {
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Frames received: one control message (with its payload) each. */
+  readonly messagesIn: number;
+  /** Frames sent. */
+  readonly messagesOut: number;
+}
+
+/**
+ * The runtime's `Distribution` (packages/runtime/src/distribution.ts) over Erlang's own wire: a {@link BeamEndpoint}
+ * whose frames `[control, payload?]` are translated to Erlang's control tuples and back. In control positions,
+ * runtime strings are atoms (and atoms come back as strings); pids and refs go through the {@link BeamValueAdapter};
+ * a SPAWN_REQUEST's `[M, F, Arity]` is the tuple `{M, F, Arity}`; everything else (payloads, reasons that are not
+ * strings) goes through the natural mapping of README.md. Erlang's trace-token and payload variants (SEND_TT,
+ * PAYLOAD_EXIT, PAYLOAD_MONITOR_P_EXIT, SPAWN_REQUEST_TT, ...) arrive as their base operation; operations the
+ * runtime has no meaning for are dropped and counted, as BEAM drops a message to an inactive alias. `net_kernel`'s
+ * `is_auth` (erl's `net_adm:ping`) is answered `yes` here.
+ *
+ * Events (the runtime's): `message` (node, `[control, payload?]`, the frame's wire bytes), `nodeup` (node, `{ hidden, direction }`), `nodedown` (node,
+ * reason: `connection_closed`, `net_tick_timeout`, `disconnect` when closed here, ...).
+ */
+export class BeamDistribution extends EventEmitter {
+  /** The endpoint (connections, EPMD, handshake). */
+  readonly endpoint: BeamEndpoint<Term>;
+  /** This wire's own counters (frames, dropped and malformed control messages, is_auth and erpc answered). */
+  readonly counters: BeamDistributionStats = {
+    framesIn: 0,
+    framesOut: 0,
+    droppedOps: 0,
+    malformed: 0,
+    isAuthAnswered: 0,
+    erpcCalls: 0,
+  };
+  #rpc: BeamRpcHandler | undefined;
+  /** Refs of `$gen_call`s this node sent: a `{Ref, Reply}` with one of them is the reply. */
+  readonly #callsOut = new Set<string>();
+  /** Refs of calls received with an alias tag (`[alias|Ref]`, OTP 24+'s gen:call): the reply carries it back. */
+  readonly #aliasTags = new Set<string>();
+  #erpcIds = 0;
+  readonly #adapter: BeamValueAdapter;
+  readonly #log: Logger;
+
+  /** Use {@link createBeamDistribution} (which also starts it). */
+  constructor(options: BeamDistributionOptions) {
+    super();
+    this.#adapter = options.adapter ?? identityAdapter;
+    this.#log = childLogger(options.logger, { component: 'beam-distribution' });
+    this.endpoint = new BeamEndpoint<Term>(options);
+    this.endpoint.on('nodeup', (c: BeamConnection<Term>) => this.#nodeup(c));
+    this.endpoint.on('nodedown', (node: string, reason: string, error?: KindredError) => {
+      const why = reason === 'normal' ? 'disconnect' : reason;
+      this.#log.debug({ peer: { name: node }, reason: why, err: error }, 'nodedown');
+      this.emit('nodedown', node, why);
+    });
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.endpoint.name;
+  }
+
+  /** This node's creation: the runtime must make its pids with it (erl drops signals to other incarnations). */
+  get creation(): number {
+    return this.endpoint.creation;
+  }
+
+  /** The distribution listen port. */
+  get port(): number {
+    return this.endpoint.port;
+  }
+
+  /** Sets what `rpc:call`/`erpc:call` from BEAM nodes run; without one every such call is `undef`. */
+  setRpcHandler(handler: BeamRpcHandler | undefined): void {
+    this.#rpc = handler;
+  }
+
+  /** Listens and publishes (see {@link BeamEndpoint.start}). */
+  async start(): Promise<void> {
+    await this.endpoint.start();
+  }
+
+  #nodeup(c: BeamConnection<Term>): void {
+    const hidden = (c.flags & DFLAG.PUBLISHED) === 0n;
+    c.on('message', ({ control, payload, bytes }: { control: Term; payload?: Term; bytes: number }) => {
+      let frame: unknown[] | undefined;
+      try {
+        frame = this.#inbound(c, control, payload);
+      } catch (err) {
+        // A term the natural mapping cannot give the runtime: dropped, the connection stays (as a bad message).
+        this.counters.malformed++;
+        this.#log.warn({ peer: { name: c.peerName }, err }, 'dropped a frame that has no runtime form');
+        return;
+      }
+      if (frame === undefined) return;
+      this.counters.framesIn++;
+      // The runtime charges this to the mailbox the message waits in (maxMailboxBytes, maxQueuedBytesPerPeer).
+      this.emit('message', c.peerName, frame, bytes);
+    });
+    this.emit('nodeup', c.peerName, { hidden, direction: c.role === 'initiator' ? 'out' : 'in' });
+  }
+
+  /** Erlang's control tuple (and payload) as the runtime's frame, or undefined when it is handled or dropped here. */
+  #inbound(c: BeamConnection<Term>, control: Term, payload: Term | undefined): unknown[] | undefined {
+    if (!(control instanceof Tuple) || typeof control.elements[0] !== 'number') {
+      this.counters.malformed++;
+      this.#log.warn({ peer: { name: c.peerName } }, 'dropped a control message that is not {Op, ...}');
+      return undefined;
+    }
+    let e = control.elements;
+    let op = e[0] as number;
+    let msg = payload;
+    switch (op) {
+      case 12: // SEND_TT {12, '', To, Token}
+        e = [2, e[1]!, e[2]!];
+        break;
+      case 13: // EXIT_TT {13, From, To, Token, Reason}
+      case 18: // EXIT2_TT
+        e = [op === 13 ? 3 : 8, e[1]!, e[2]!, e[4]!];
+        break;
+      case 16: // REG_SEND_TT {16, From, '', Name, Token}
+        e = [6, e[1]!, e[2]!, e[3]!];
+        break;
+      case 23: // SEND_SENDER_TT {23, From, To, Token}
+        e = [22, e[1]!, e[2]!];
+        break;
+      case 24: // PAYLOAD_EXIT {24, From, To} + Reason
+      case 25: // PAYLOAD_EXIT_TT {25, From, To, Token} + Reason
+      case 26: // PAYLOAD_EXIT2
+      case 27: // PAYLOAD_EXIT2_TT
+        e = [op <= 25 ? 3 : 8, e[1]!, e[2]!, payload ?? atom('normal')];
+        msg = undefined;
+        break;
+      case 28: // PAYLOAD_MONITOR_P_EXIT {28, FromProc, To, Ref} + Reason
+        e = [21, e[1]!, e[2]!, e[3]!, payload ?? atom('normal')];
+        msg = undefined;
+        break;
+      case 30: // SPAWN_REQUEST_TT: the token is last
+      case 32: // SPAWN_REPLY_TT
+        e = [op - 1, ...e.slice(1, -1)];
+        break;
+      default:
+    }
+    op = e[0] as number;
+    if (!KNOWN_OPS.has(op)) {
+      this.counters.droppedOps++;
+      this.#log.debug(
+        { peer: { name: c.peerName }, op },
+        'dropped a control message the runtime does not handle',
+      );
+      return undefined;
+    }
+    if (op === 6 && isAtom(e[3], NET_KERNEL)) {
+      this.#netKernel(c, msg);
+      return undefined;
+    }
+    // gen:call monitors {net_kernel, Node} by name before it sends is_auth: the monitor is kept here (it never
+    // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc.
+    if ((op === 19 || op === 20) && isAtom(e[2], NET_KERNEL)) return undefined;
+    if (op === SPAWN_REQUEST && isErpcCall(e[4])) {
+      this.#erpc(c, e, msg);
+      return undefined;
+    }
+    const ctl: unknown[] = e.map((x, i) => {
+      if (i === 0) return x;
+      if (x instanceof Atom) return x.name;
+      if (op === SPAWN_REQUEST && i === 4 && x instanceof Tuple) {
+        return x.elements.map((y) => (y instanceof Atom ? y.name : this.#fromWire(y)));
+      }
+      return this.#fromWire(x);
+    });
+    return msg === undefined ? [ctl] : [ctl, this.#messageFromWire(msg)];
+  }
+
+  /** net_kernel: `{'$gen_call', {From, Tag}, {is_auth, Node}}` gets `{Tag, yes}` (what net_adm:ping waits for). */
+  #netKernel(c: BeamConnection<Term>, msg: Term | undefined): void {
+    if (!(msg instanceof Tuple) || !isAtom(msg.elements[0], '$gen_call')) return;
+    const [, from, req] = msg.elements;
+    if (!(from instanceof Tuple) || !(req instanceof Tuple) || !isAtom(req.elements[0], 'is_auth')) return;
+    const [pid, tag] = from.elements;
+    if (!(pid instanceof Pid) || tag === undefined) return;
+    c.send(new Tuple([2, atom(''), pid]), new Tuple([tag, atom('yes')]));
+    this.counters.isAuthAnswered++;
+  }
+
+  /**
+   * erpc's server side: `{29, ReqId, From, GL, {erpc, execute_call, 4}, Opts}` + `[Ref, M, F, A]`. Replies
+   * SPAWN_REPLY with a pid of this node that no runtime process can have (serial 8191) and the monitor flag, runs the
+   * handler, then ends the monitor with erpc's result as the reason: `{Ref, return, V}`, or
+   * `{Ref, error, Reason, Stack}`.
+   */
+  #erpc(c: BeamConnection<Term>, e: readonly Term[], payload: Term | undefined): void {
+    const reqId = e[1];
+    const from = e[2];
+    if (!(from instanceof Pid) || reqId === undefined) {
+      this.counters.malformed++;
+      return;
+    }
+    const args = Array.isArray(payload) ? payload : [];
+    const [ref, m, f, a] = args;
+    if (ref === undefined || !(m instanceof Atom) || !(f instanceof Atom) || !Array.isArray(a)) {
+      c.send(new Tuple([31, reqId, from, 0, atom('badarg')]));
+      return;
+    }
+    this.#erpcIds = (this.#erpcIds + 1) & 0x7fff;
+    const pid = new Pid(atom(this.name), this.#erpcIds, 8191, this.creation);
+    c.send(new Tuple([31, reqId, from, 2, pid]));
+    this.counters.erpcCalls++;
+    const done = (reason: Term): void => {
+      if (c.open) c.send(new Tuple([21, pid, from, reqId, reason]));
+    };
+    const undef = (): Tuple => new Tuple([ref, atom('error'), atom('undef'), [new Tuple([m, f, a, []])]]);
+    const handler = this.#rpc;
+    if (handler === undefined) {
+      done(undef());
+      return;
+    }
+    let jsArgs: unknown[];
+    try {
+      jsArgs = a.map((x) => this.#fromWire(x));
+    } catch {
+      done(undef());
+      return;
+    }
+    handler(m.name, f.name, jsArgs).then(
+      (r) => {
+        if ('value' in r) {
+          let v: Term;
+          try {
+            v = this.#toWire(r.value);
+          } catch (err) {
+            done(this.#erpcError(ref, `the result has no Erlang term: ${(err as Error).message}`));
+            return;
+          }
+          done(new Tuple([ref, atom('return'), v]));
+        } else if ('undef' in r) done(undef());
+        else done(this.#erpcError(ref, r.error));
+      },
+      (err: unknown) => done(this.#erpcError(ref, err instanceof Error ? err.message : String(err))),
+    );
+  }
+
+  #erpcError(ref: Term, message: string): Tuple {
+    return new Tuple([
+      ref,
+      atom('error'),
+      new Tuple([atom('kindred'), Buffer.from(message.slice(0, 1000), 'utf8')]),
+      [],
+    ]);
+  }
+
+  /**
+   * A message (a payload) from the wire: gen_server's `{'$gen_call', {Pid, Tag}, Request}` and the `{Ref, Reply}`
+   * answering a call this node sent become the layer above's own call and reply messages; the rest is natural.
+   */
+  #messageFromWire(t: Term): unknown {
+    const a = this.#adapter;
+    if (t instanceof Tuple) {
+      const [first, second, third] = t.elements;
+      if (t.elements.length === 3 && isAtom(first, '$gen_call') && second instanceof Tuple && a.makeCall) {
+        const [pid, tag] = second.elements;
+        let ref: Ref | undefined;
+        if (tag instanceof Ref) ref = tag;
+        else if (tag instanceof ImproperList && tag.tail instanceof Ref && isAtom(tag.items[0], 'alias')) {
+          ref = tag.tail;
+          track(this.#aliasTags, refKey(ref));
+        }
+        if (pid instanceof Pid && ref !== undefined && second.elements.length === 2) {
+          return a.makeCall(a.fromPid(pid), a.fromRef(ref), this.#fromWire(third as Term));
+        }
+      }
+      if (
+        t.elements.length === 2 &&
+        first instanceof Ref &&
+        a.makeReply &&
+        this.#callsOut.delete(refKey(first))
+      ) {
+        return a.makeReply(a.fromRef(first), this.#fromWire(second as Term));
+      }
+    }
+    return this.#fromWire(t);
+  }
+
+  /** A message (a payload) to the wire: the layer above's calls and replies in gen_server's shapes. */
+  #messageToWire(v: unknown): Term {
+    const a = this.#adapter;
+    const call = a.callOf?.(v);
+    if (call !== undefined) {
+      const pid = this.#toWire(call.pid);
+      const ref = this.#toWire(call.ref);
+      if (ref instanceof Ref) track(this.#callsOut, refKey(ref));
+      return new Tuple([atom('$gen_call'), new Tuple([pid, ref]), this.#toWire(call.request)]);
+    }
+    const reply = a.replyOf?.(v);
+    if (reply !== undefined) {
+      const ref = this.#toWire(reply.ref);
+      const tag =
+        ref instanceof Ref && this.#aliasTags.delete(refKey(ref))
+          ? new ImproperList([atom('alias')], ref)
+          : ref;
+      return new Tuple([tag, this.#toWire(reply.reply)]);
+    }
+    return this.#toWire(v);
+  }
+
+  /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
+  #fromWire(t: Term): unknown {
+    return this.#adapt(fromTerm(t));
+  }
+
+  #adapt(v: unknown): unknown {
+    if (typeof v !== 'object' || v === null) return v;
+    if (v instanceof Pid) return this.#adapter.fromPid(v);
+    if (v instanceof Ref) return this.#adapter.fromRef(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = this.#adapt(v[i]);
+      return v;
+    }
+    if (v instanceof Tuple) {
+      const els = v.elements as unknown[];
+      for (let i = 0; i < els.length; i++) els[i] = this.#adapt(els[i]);
+      return v;
+    }
+    if (v instanceof ImproperList) {
+      const items = v.items as unknown[];
+      for (let i = 0; i < items.length; i++) items[i] = this.#adapt(items[i]);
+      return v;
+    }
+    if (v instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, x] of v) out.set(this.#adapt(k), this.#adapt(x));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) o[k] = this.#adapt(o[k]);
+    }
+    return v;
+  }
+
+  /** A runtime value as a term: pids and refs through the adapter, the rest by the natural mapping. */
+  #toWire(v: unknown): Term {
+    return toTerm(this.#unadapt(v));
+  }
+
+  #unadapt(v: unknown): unknown {
+    if (typeof v !== 'object' || v === null) return v;
+    const e = this.#adapter.toErlang(v);
+    if (e !== undefined) return e;
+    if (Array.isArray(v)) return v.map((x) => this.#unadapt(x));
+    if (v instanceof Tuple) return new Tuple(v.elements.map((x) => this.#unadapt(x) as Term));
+    if (v instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, x] of v) out.set(this.#unadapt(k), this.#unadapt(x));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = this.#unadapt(x);
+      return out;
+    }
+    return v;
+  }
+
+  /** The runtime's control array as Erlang's control tuple. */
+  #controlTerm(c: readonly unknown[]): Tuple {
+    const op = c[0];
+    return new Tuple(
+      c.map((x, i): Term => {
+        if (i === 0) return x as number;
+        if (typeof x === 'string') return ctlAtom(x);
+        if (op === SPAWN_REQUEST && i === 4 && Array.isArray(x)) {
+          return new Tuple(x.map((y) => (typeof y === 'string' ? ctlAtom(y) : this.#toWire(y))));
+        }
+        return this.#toWire(x);
+      }),
+    );
+  }
+
+  /**
+   * Sends the runtime's frame `[control, payload?]` to `node`.
+   *
+   * @throws KindredError `KINDRED_ERR_BEAM_CLOSED` when not connected; the connection's send errors; the codec's
+   *   `KINDRED_ERR_ETF_ENCODE` for a value with no Erlang term.
+   */
+  send(node: string, message: unknown): void {
+    const frame = this.#adapter.unwrapFrame?.(message) ?? message;
+    if (!Array.isArray(frame) || !Array.isArray(frame[0])) {
+      throw beamNetError(BEAM_NET_ERRORS.BEAM_NET_OPTION, 'a frame is [control, payload?]', {
+        option: 'message',
+      });
+    }
+    const c = this.endpoint.connection(node);
+    if (c === undefined) {
+      throw beamNetError(BEAM_NET_ERRORS.BEAM_CLOSED, `not connected to ${node}`, {
+        reason: 'not_connected',
+        peer: { name: node },
+      });
+    }
+    const control = this.#controlTerm(frame[0] as unknown[]);
+    if (frame.length > 1) c.send(control, this.#messageToWire(frame[1]));
+    else c.send(control);
+    this.counters.framesOut++;
+  }
+
+  /**
+   * Connects to `node` (erl's `net_kernel:connect_node`); `opts` are kindred-wire hints and are ignored here (EPMD
+   * or the fixed port tells where a node listens). Rejects as the endpoint does (pang).
+   */
+  async connect(node: string, _opts?: { port?: number; address?: string }): Promise<void> {
+    await this.endpoint.connect(node);
+  }
+
+  /** Drops the connection to `node` (erl's `disconnect_node`): a nodedown `disconnect` follows. */
+  disconnect(node: string): void {
+    const c = this.endpoint.connection(node);
+    if (c === undefined) return;
+    c.close('normal');
+  }
+
+  /** Connected visible peers (those that sent PUBLISHED, and only when this node is not hidden). */
+  nodes(): string[] {
+    return this.endpoint
+      .nodes()
+      .filter((n) => ((this.endpoint.connection(n)?.flags ?? 0n) & DFLAG.PUBLISHED) !== 0n);
+  }
+
+  /** Every connected peer, hidden ones included (erl's `nodes(connected)`). */
+  connectedNodes(): string[] {
+    return this.endpoint.nodes();
+  }
+
+  /** Closes every connection, the listener and the EPMD registration or responder. */
+  /**
+   * Counters of each connected peer, in the runtime's shape (the runtime's observe and metrics read them): bytes and
+   * frames in and out (frames stand for messages here: one control message, with its payload, per frame).
+   */
+  stats(): { readonly peers: Readonly<Record<string, BeamPeerStats>> } {
+    const peers: Record<string, BeamPeerStats> = {};
+    for (const node of this.endpoint.nodes()) {
+      const c = this.endpoint.connection(node);
+      if (c === undefined) continue;
+      peers[node] = {
+        bytesIn: c.stats.bytesIn,
+        bytesOut: c.stats.bytesOut,
+        messagesIn: c.stats.framesIn,
+        messagesOut: c.stats.framesOut,
+      };
+    }
+    return { peers };
+  }
+
+  async close(): Promise<void> {
+    await this.endpoint.close();
+  }
+}
+
+/**
+ * Starts a {@link BeamDistribution}: listens and publishes (EPMD, the embedded responder or epmd-less, as
+ * `discovery` says), so the node is ready for `createNode({ distribution, creation: dist.creation })`.
+ *
+ * @throws KindredError as {@link BeamEndpoint.start}.
+ */
+export async function createBeamDistribution(options: BeamDistributionOptions): Promise<BeamDistribution> {
+  const d = new BeamDistribution(options);
+  await d.start();
+  return d;
+}

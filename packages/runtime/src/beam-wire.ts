@@ -1,0 +1,74 @@
+/**
+ * The runtime over Erlang's own wire (@kindred/beam): the adapter that maps the runtime's {@link Pid} and {@link Ref}
+ * to Erlang's pids and refs (same fields: node, id, serial, creation; node, creation, words) and unwraps the
+ * runtime's SendFrame, and the distribution built with it.
+ */
+import {
+  atom,
+  type BeamDistribution,
+  type BeamDistributionOptions,
+  type BeamRpcHandler,
+  type BeamValueAdapter,
+  createBeamDistribution,
+  Pid as ErlPid,
+  Ref as ErlRef,
+} from '@kindred/beam';
+import { isKindredError } from '@kindred/dns';
+import { OP } from './control.js';
+import { SendFrame } from './envelope.js';
+import { RUNTIME_ERRORS } from './errors.js';
+import { type CallMessage, isCallMessage, isReplyMessage, type ReplyMessage } from './messages.js';
+import type { KNode } from './node.js';
+import { Pid, Ref } from './terms.js';
+
+/**
+ * The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`,
+ * its call and reply messages as gen_server's `{'$gen_call', {Pid, Ref}, Request}` and `{Ref, Reply}`.
+ */
+export const RUNTIME_BEAM_ADAPTER: BeamValueAdapter = Object.freeze({
+  toErlang(v: unknown): ErlPid | ErlRef | undefined {
+    if (v instanceof Pid) return new ErlPid(atom(v.node), v.id, v.serial, v.creation);
+    if (v instanceof Ref) return new ErlRef(atom(v.node), v.creation, v.ids);
+    return undefined;
+  },
+  fromPid: (p: ErlPid): Pid => new Pid(p.node.name, p.id, p.serial, p.creation),
+  fromRef: (r: ErlRef): Ref => new Ref(r.node.name, r.creation, r.ids),
+  unwrapFrame: (m: unknown): readonly unknown[] | undefined =>
+    m instanceof SendFrame ? [[OP.SEND, '', m.to], m.msg] : undefined,
+  // gen_server's shapes: a CallMessage is {'$gen_call', {Pid, Ref}, Request}, a ReplyMessage is {Ref, Reply}.
+  callOf: (m: unknown) =>
+    isCallMessage(m) ? { pid: m.from.pid, ref: m.from.ref, request: m.request } : undefined,
+  replyOf: (m: unknown) => (isReplyMessage(m) ? { ref: m.ref, reply: m.reply } : undefined),
+  makeCall: (pid: unknown, ref: unknown, request: unknown): CallMessage => ({
+    type: '$gen_call',
+    from: { pid: pid as Pid, ref: ref as Ref },
+    request,
+  }),
+  makeReply: (ref: unknown, reply: unknown): ReplyMessage => ({ type: '$gen_reply', ref: ref as Ref, reply }),
+});
+
+/**
+ * A started Erlang-wire distribution for a runtime node (`createNode({ distribution, creation: dist.creation })`: the
+ * node must make its pids with the endpoint's creation, as erl drops signals to another incarnation's pids).
+ */
+export function createRuntimeBeamDistribution(
+  options: Omit<BeamDistributionOptions, 'adapter'>,
+): Promise<BeamDistribution> {
+  return createBeamDistribution({ ...options, adapter: RUNTIME_BEAM_ADAPTER });
+}
+
+/**
+ * What `rpc:call(Node, M, F, Args)` from a BEAM node runs on `node`: the handler exposed (`node.expose`) as `F` when
+ * `M` is `kindred`, else as `M:F`; a name nothing is exposed under answers `undef`, as BEAM does.
+ */
+export function beamRpcHandler(node: KNode): BeamRpcHandler {
+  return async (module, fn, args) => {
+    const name = module === 'kindred' ? fn : `${module}:${fn}`;
+    try {
+      return { value: await node.rpc(node.name, name, args) };
+    } catch (err) {
+      if (isKindredError(err) && err.code === RUNTIME_ERRORS.RPC_UNKNOWN_HANDLER) return { undef: true };
+      return { error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
