@@ -9,7 +9,7 @@ import {
   readResolvConf,
   stripDot,
 } from '@kindred/dns';
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 import { NODE_IDENTITY_ERRORS } from './errors.js';
 import {
@@ -71,7 +71,7 @@ export interface ResolveOwnNameOptions {
    * reading `resolvConfPath` (its search list, ndots and servers) and `hostsPath`.
    */
   readonly resolver?: CanonicalNameResolver;
-  /** pino logger; a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
   readonly logger?: Logger;
 }
 

@@ -5,8 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
-import { childLogger } from '@kindred/interface';
-import type { Logger } from 'pino';
+import { childLogger, type Logger } from '@kindred/interface';
 import type { MessageHandler, NodeApi, NodeStats, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
@@ -65,7 +64,7 @@ export interface NodeOptions {
   readonly maxPendingPerNode?: number;
   /** The port this node listens on, told to peers so connect_all can dial it. */
   readonly listenPort?: number;
-  /** pino logger; silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); silent when absent. */
   readonly logger?: Logger;
   /** Called at the end of `stop()` (startNode closes discovery and the transport here). */
   readonly onStop?: () => Promise<void> | void;

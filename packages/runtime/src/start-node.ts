@@ -8,7 +8,7 @@ import {
 } from '@kindred/discovery';
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import { badOption } from './errors.js';
 import { KNode, type NodeOptions } from './node.js';
@@ -35,7 +35,7 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   readonly transport?: Omit<TransportOptions, 'self' | 'cookie' | 'port' | 'host' | 'hidden' | 'logger'>;
   /** Environment for the identity and port variables; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** pino logger, passed as child loggers to every part; silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits), passed as child loggers to every part; silent when absent. */
   readonly logger?: Logger;
 }
 
