@@ -6,9 +6,9 @@ import {
   type Strategy,
   strategyFromSpec,
 } from '@kindred/discovery';
+import type { Logger } from '@kindred/interface';
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
-import type { Logger } from '@kindred/interface';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import { badOption } from './errors.js';
 import { KNode, type NodeOptions } from './node.js';
