@@ -127,7 +127,17 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 
   const fromEnv = env[NODE_IDENTITY_ENV.nodeName];
   if (fromEnv !== undefined && fromEnv !== '') {
-    const node = parseNodeName(fromEnv);
+    let node: NodeName;
+    try {
+      node = parseNodeName(fromEnv);
+    } catch (err) {
+      // Same code, but the message says where the bad name came from: no flag of the caller's is wrong.
+      if (!(err instanceof KindredError)) throw err;
+      throw new KindredError(err.code, `${NODE_IDENTITY_ENV.nodeName}: ${err.message}`, {
+        cause: err,
+        details: { ...err.details, variable: NODE_IDENTITY_ENV.nodeName },
+      });
+    }
     return finish(node, flagMode ?? namingModeOf(node), 'env', `from ${NODE_IDENTITY_ENV.nodeName}`, log);
   }
 
