@@ -24,12 +24,7 @@ describe('kindred main', () => {
   });
 
   it('prints the version on --version, -V, and after any command', async () => {
-    for (const argv of [
-      ['--version'],
-      ['-V'],
-      ['start', '--version'],
-      ['ping', 'x@h', '-V'],
-    ]) {
+    for (const argv of [['--version'], ['-V'], ['start', '--version'], ['ping', 'x@h', '-V']]) {
       const io = captureIO();
       expect(await main(argv, io)).toBe(0);
       expect(io.out()).toBe(`kindred ${CLI_VERSION}\n`);
