@@ -12,6 +12,7 @@ import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import { type Dest, type DownMessage, isDownMessage, type NodeEvent } from './messages.js';
 import { Peers } from './peers.js';
 import { type PgControl, PgScope } from './pg.js';
@@ -209,6 +210,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
   send(dest: Dest, msg: unknown): void {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     this.#core.send(this.#core.systemPid, dest, msg);
   }
 
@@ -386,6 +388,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
   broadcast(group: string, msg: unknown, scope?: string): number {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
   }
 

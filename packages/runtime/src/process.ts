@@ -6,6 +6,7 @@
 import { KindredError } from '@kindred/dns';
 import type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
 import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
 import { isPid, localPidKey, type Pid, type Ref, refEquals, toPid, toRef } from './terms.js';
@@ -328,6 +329,7 @@ export class Proc implements ProcessContext {
   }
 
   send(dest: Dest, msg: unknown): void {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     this.host.send(this.self, dest, msg);
   }
 
@@ -406,6 +408,7 @@ export class Proc implements ProcessContext {
         'reply(from, value) needs the `from` of a call message.',
       );
     }
+    checkMessage(reply, MESSAGE_DEPTH.call);
     this.host.send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
   }
 

@@ -9,6 +9,7 @@ import { OP } from './control.js';
 import { type Core, isName, type RpcPart } from './core.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import {
   type CallMessage,
   crashReason,
@@ -92,6 +93,7 @@ export class Rpc implements RpcPart {
     if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
       throw badOption('timeoutMs', 'a number >= 0 or Infinity', t);
     }
+    checkMessage(request, MESSAGE_DEPTH.call);
     const ref = this.#core.signals.monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);
@@ -154,6 +156,11 @@ export class Rpc implements RpcPart {
    * body, `noconnection` when the node is lost, `timeout`).
    */
   spawnOn(node: string, name: string, args: readonly unknown[] = [], timeoutMs?: number): Promise<Pid> {
+    try {
+      checkMessage(args, MESSAGE_DEPTH.send);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
     if (node === this.#core.name) {
       const fn = this.#spawnables.get(name);
