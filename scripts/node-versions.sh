@@ -6,7 +6,8 @@
 #   bash scripts/node-versions.sh install            fetch the binaries (idempotent; setup.sh runs it)
 #   bash scripts/node-versions.sh path VERSION       print the bin directory of one of them
 #   bash scripts/node-versions.sh test [VITEST ARGS] run vitest under each version, with its bin first in PATH (so a
-#                                                    test's child `node` is the same version); prints each duration
+#                                                    test's child `node` is the same version); prints each duration.
+#                                                    No arguments: the unit and integration suites but the demo.
 #
 # KINDRED_NODE_CACHE overrides the cache (default ${XDG_CACHE_HOME:-~/.cache}/kindred/node).
 # Exit codes: 0 done (every run passed), 1 a fetch or a run failed (it says which), 2 usage.
@@ -14,6 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # The exact versions, pinned so a run is reproducible; raise them deliberately.
 VERSIONS=(22.23.5 24.22.3)
+DEMO_TEST=examples/simple-web-service/test/demo.integration.test.ts
 cache=${KINDRED_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/node}
 say() { printf '[node-versions] %s\n' "$*" >&2; }
 
@@ -50,6 +52,9 @@ case "$cmd" in
     fetch "$1" && bin_dir "$1" && echo
     ;;
   test)
+    # Without arguments: what `npm test` runs on 22 and 24, the unit and integration suites but the example app's
+    # demo (a lab scenario of several minutes, like test/lab and test/hostile, which run on the machine's Node only).
+    [ $# -gt 0 ] || set -- --project unit --project integration --exclude "$DEMO_TEST"
     failed=()
     for v in "${VERSIONS[@]}"; do
       fetch "$v"

@@ -68,7 +68,8 @@ describe('the packed packages', () => {
       isError: true,
     });
 
-    const version = await run(join(consumer, 'node_modules/.bin/kindred'), ['--help'], { cwd: consumer });
-    expect(version.stdout).toContain('Usage: kindred');
+    const cliVersion = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')).version;
+    const version = await run(join(consumer, 'node_modules/.bin/kindred'), ['--version'], { cwd: consumer });
+    expect(version.stdout).toBe(`kindred ${cliVersion}\n`);
   }, 300_000);
 });
