@@ -310,7 +310,7 @@ export class KNode implements NodeApi {
 
   /**
    * Makes `fn` callable by `rpc(thisNode, name, args)` from any node. It runs in its own process per call; its result
-   * must be something msgpackr can carry.
+   * must be plain data (docs/semantics.md, "What a message may hold"), else the caller gets KINDRED_ERR_RPC_FAILED.
    */
   expose(name: string, fn: (...args: never[]) => unknown): void {
     this.#rpc.expose(name, fn);

@@ -132,7 +132,7 @@ export class Rpc implements RpcPart {
 
   /**
    * Makes `fn` callable by `rpc(thisNode, name, args)` from any node. It runs in its own process per call; its result
-   * must be something msgpackr can carry.
+   * must be plain data (docs/semantics.md, "What a message may hold"), else the caller gets KINDRED_ERR_RPC_FAILED.
    */
   expose(name: string, fn: (...args: never[]) => unknown): void {
     if (!isName(name)) throw badOption('name', 'a string of 1-255 characters', name);
