@@ -16,8 +16,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-          exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+            'deploy/*/test/**/*.test.ts',
+          ],
+          exclude: ['**/*.integration.test.ts', '**/*.docker.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -45,6 +49,19 @@ export default defineConfig({
           exclude: ['test/packaging/**', '**/node_modules/**'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      // docker: deploy/**/test/*.docker.test.ts: a real Docker engine the suite starts (root, Linux; skipped with the
+      // reason elsewhere), the image from deploy/Dockerfile, deploy/compose and testcontainers. One file at a time:
+      // each starts and stops its own engine, which changes the root network namespace while it runs.
+      {
+        extends: true,
+        test: {
+          name: 'docker',
+          include: ['deploy/**/test/**/*.docker.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

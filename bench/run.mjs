@@ -13,13 +13,15 @@ import { runRaw } from './lib/raw.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import { evaluate } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N]]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the best of two, 5-pod formation only)
   --json           print the figures as one JSON object instead of the table
   --write-results  also write bench/RESULTS.md from this run
   --only mac       only the frame MAC's cost: @kindred/transport alone and kindred, two nodes, each with
-                   frameIntegrity on and off in this run (alternating, best of the runs), and the ratios
+                   frameIntegrity on and off in this run, N rounds (default 5; 3 with --quick) of an off
+                   and an on run back to back, order alternating; the ratio on / off is the median of
+                   the rounds' ratios
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -44,7 +46,15 @@ if (onlyAt >= 0 && only !== 'mac') {
   console.error(`--only takes "mac"\n${USAGE}`);
   process.exit(2);
 }
-for (const a of argv.filter((_, i) => onlyAt < 0 || (i !== onlyAt && i !== onlyAt + 1))) {
+const runsAt = argv.indexOf('--runs');
+const runsText = runsAt >= 0 ? argv[runsAt + 1] : undefined;
+if (runsAt >= 0 && (only !== 'mac' || !/^[1-9][0-9]?$/.test(runsText ?? ''))) {
+  console.error(`--runs takes a count from 1 to 99 and goes with --only mac\n${USAGE}`);
+  process.exit(2);
+}
+/** Positions of --only, --runs and their values. */
+const valueAt = new Set([onlyAt, runsAt].filter((i) => i >= 0).flatMap((i) => [i, i + 1]));
+for (const a of argv.filter((_, i) => !valueAt.has(i))) {
   if (!['--quick', '--json', '--write-results', '--help', '-h'].includes(a)) {
     console.error(`unknown option ${a}\n${USAGE}`);
     process.exit(2);
@@ -56,6 +66,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
 }
 const quick = argv.includes('--quick');
 const json = argv.includes('--json');
+const macRuns = runsText === undefined ? (quick ? 3 : 5) : Number(runsText);
 const writeResults = argv.includes('--write-results');
 const sizes = quick ? QUICK : FULL;
 const progress = (text) => {
@@ -83,17 +94,20 @@ if (only === 'mac') {
 
 /**
  * The frame MAC's cost (issue 11: "one-way throughput and round trip with the MAC on stay within 10% of without it,
- * measured in one run"): each system with frameIntegrity off and on, alternating order, `repeat` + 1 runs each, the
- * best of them (noise on a shared machine only makes a figure worse).
+ * measured in one run"): each system with frameIntegrity off and on, `--runs` rounds; in each round the off and on
+ * runs follow each other (order alternating between rounds), so a pair shares the machine's state of the moment. The
+ * figure is the median over the rounds of the pair's ratio on / off: one noisy run moves a single pair, not the
+ * median. The best run of each variant is printed too.
  */
 async function runMac() {
   const { messages, rounds } = sizes;
-  const runsEach = sizes.repeat + 1;
-  const variants = [];
-  for (const [key, label, transportOnly] of [
+  const runsEach = macRuns;
+  const systems = [
     ['transport', '@kindred/transport alone', true],
     ['kindred', 'kindred, two nodes', false],
-  ]) {
+  ];
+  const variants = [];
+  for (const [key, label, transportOnly] of systems) {
     for (const mac of [false, true])
       variants.push({
         key: `${key}-${mac ? 'mac' : 'nomac'}`,
@@ -104,13 +118,15 @@ async function runMac() {
   }
   const runsOf = Object.fromEntries(variants.map((v) => [v.key, []]));
   for (let rep = 0; rep < runsEach; rep++) {
-    const order = rep % 2 === 0 ? variants : [...variants].reverse();
-    for (const v of order) {
-      runsOf[v.key].push(
-        await section(`${v.label} (run ${rep + 1} of ${runsEach})`, () =>
-          runKindredRemote({ messages, rounds, transportOnly: v.transportOnly, frameIntegrity: v.mac }),
-        ),
-      );
+    for (const [key] of systems) {
+      const pair = variants.filter((v) => v.key.startsWith(`${key}-`));
+      for (const v of rep % 2 === 0 ? pair : [...pair].reverse()) {
+        runsOf[v.key].push(
+          await section(`${v.label} (round ${rep + 1} of ${runsEach})`, () =>
+            runKindredRemote({ messages, rounds, transportOnly: v.transportOnly, frameIntegrity: v.mac }),
+          ),
+        );
+      }
     }
   }
   killAll();
@@ -118,7 +134,7 @@ async function runMac() {
   const out = {
     date: new Date().toISOString(),
     command: `node bench/run.mjs ${argv.join(' ')}`,
-    sizes,
+    sizes: { ...sizes, runs: runsEach },
     machine: { ...machineInfo() },
     results: best,
     ratios: {},
@@ -126,10 +142,10 @@ async function runMac() {
   const lines = [
     `kindred frame MAC cost, ${out.date}`,
     `command: ${out.command}`,
-    `machine: load ${machineInfo().loadavgStart}`,
+    `machine: load ${machineInfo().loadavgStart}; ${runsEach} rounds, each an off and an on run back to back`,
     '',
   ];
-  lines.push('system                       | MAC    | msg/s one-way | rtt p50 us | rtt p99 us');
+  lines.push('system (best run)            | MAC    | msg/s one-way | rtt p50 us | rtt p99 us');
   for (const v of variants) {
     const r = best[v.key];
     const f = r.notMeasured
@@ -140,16 +156,36 @@ async function runMac() {
     );
   }
   lines.push('');
-  for (const key of ['transport', 'kindred']) {
-    const on = best[`${key}-mac`];
-    const off = best[`${key}-nomac`];
-    if (on.notMeasured || off.notMeasured) continue;
-    const throughput = on.oneway.msgPerSec / off.oneway.msgPerSec;
-    const rtt = on.rtt.p50Us / off.rtt.p50Us;
-    out.ratios[key] = { throughputOnOverOff: throughput, rttP50OnOverOff: rtt };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const pct = (x) => `${(x * 100).toFixed(1)}%`;
+  for (const [key] of systems) {
+    const ons = runsOf[`${key}-mac`];
+    const offs = runsOf[`${key}-nomac`];
+    const pairs = ons
+      .map((on, i) => [on, offs[i]])
+      .filter(([on, off]) => !on.notMeasured && !off.notMeasured);
+    if (pairs.length === 0) {
+      lines.push(`${key}: not measured (no round had both runs)`);
+      continue;
+    }
+    const throughputs = pairs.map(([on, off]) => on.oneway.msgPerSec / off.oneway.msgPerSec);
+    const rtts = pairs.map(([on, off]) => on.rtt.p50Us / off.rtt.p50Us);
+    const throughput = median(throughputs);
+    const rtt = median(rtts);
+    out.ratios[key] = {
+      throughputOnOverOff: throughput,
+      rttP50OnOverOff: rtt,
+      rounds: pairs.length,
+      throughputPerRound: throughputs,
+      rttP50PerRound: rtts,
+    };
     const verdict = throughput >= 0.9 && rtt <= 1.1 ? 'within 10%' : 'OVER 10%';
     lines.push(
-      `${key}: MAC on / off: throughput ${(throughput * 100).toFixed(1)}%, rtt p50 ${(rtt * 100).toFixed(1)}% -> ${verdict}`,
+      `${key}: MAC on / off, median of ${pairs.length} rounds: throughput ${pct(throughput)}, rtt p50 ${pct(rtt)} -> ${verdict}`,
+      `${' '.repeat(key.length + 2)}per round: throughput ${throughputs.map(pct).join(' ')}; rtt p50 ${rtts.map(pct).join(' ')}`,
     );
   }
   if (json) console.log(JSON.stringify(out, null, 2));

@@ -6,11 +6,14 @@
 // (endpoint_pod_names); with it enabled the cluster forms (node names, who sees whom) and doctor passes. Then it
 // scales to 5, kills a pod and shows the nodedown and the recovery (its replacement joins), and serves the app's page
 // on http://localhost:8080, forwarded into a pod, until Ctrl-C; then cleans up.
+// With --pod-ip, the way without cluster-admin instead (deploy/kustomize/overlays/pod-ip): CoreDNS stays as kind
+// ships it, nodes are app@<pod IP> and find each other by the headless Service's A records; the cluster forms at once.
 // Without root: says so and runs the same story with 3 local processes and static discovery.
 //
-// Usage: node scripts/demo.mjs [--ci] [--local] [--port N]
+// Usage: node scripts/demo.mjs [--ci] [--local] [--pod-ip] [--port N]
 //   --ci      non-interactive: the same steps, checks the forwarded page, exits 0 only if every step happened
 //   --local   the local-process story even as root
+//   --pod-ip  the lab story named by pod IP with dns-a discovery (no CoreDNS change; what needs no cluster-admin)
 //   --port N  local port for the page (default 8080; with --ci a free port)
 // Exit codes: 0 every step happened (or Ctrl-C after they did), 1 a step failed, 2 usage.
 import { spawn } from 'node:child_process';
@@ -36,20 +39,24 @@ try {
     options: {
       ci: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
+      'pod-ip': { type: 'boolean', default: false },
       port: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   }).values;
 } catch (err) {
-  process.stderr.write(`demo: ${err.message}\nUsage: node scripts/demo.mjs [--ci] [--local] [--port N]\n`);
+  process.stderr.write(
+    `demo: ${err.message}\nUsage: node scripts/demo.mjs [--ci] [--local] [--pod-ip] [--port N]\n`,
+  );
   process.exit(2);
 }
 if (args.help) {
-  process.stdout.write('Usage: node scripts/demo.mjs [--ci] [--local] [--port N]\n');
+  process.stdout.write('Usage: node scripts/demo.mjs [--ci] [--local] [--pod-ip] [--port N]\n');
   process.exit(0);
 }
 const CI = args.ci;
+const POD_IP = args['pod-ip'];
 const PAGE_PORT = args.port === undefined ? (CI ? 0 : 8080) : Number(args.port);
 if (!Number.isInteger(PAGE_PORT) || PAGE_PORT < 0 || PAGE_PORT > 65535) {
   process.stderr.write(`demo: --port must be a port number, got '${args.port}'\n`);
@@ -224,9 +231,19 @@ async function labDemo() {
   };
 
   const started = await step(
-    'start the lab: 3 replicas, CoreDNS as kind ships it (no endpoint_pod_names)',
+    POD_IP
+      ? 'start the lab: 3 replicas, CoreDNS as kind ships it, nodes named app@<pod IP>, dns-a discovery'
+      : 'start the lab: 3 replicas, CoreDNS as kind ships it (no endpoint_pod_names)',
     async () => {
-      lab = await Lab.start({ replicas: 3, endpointPodNames: false, terminationGracePeriodMs: 5_000 });
+      lab = await Lab.start({
+        replicas: 3,
+        endpointPodNames: false,
+        terminationGracePeriodMs: 5_000,
+        // What deploy/kustomize/overlays/pod-ip sets: $(POD_IP) is expanded as kubelet does.
+        ...(POD_IP
+          ? { env: { KINDRED_HOST: '$(POD_IP)', KINDRED_DISCOVERY: 'dns-a:simple-web-service-headless' } }
+          : {}),
+      });
       cleanups.push(() => lab.stop());
       const pods = lab.pods();
       for (const p of pods) say(`  pod ${p.name}  ${p.ip}  node ${p.node}`);
@@ -242,36 +259,46 @@ async function labDemo() {
     return { pod, res };
   };
 
-  await step('no cluster forms: the SRV targets are dashed IPs, not the names the nodes have', async () => {
-    // Every pod has run discovery (ready) and then polled once more: still nobody may be connected.
-    await waitFor('every pod ready', () => running().every((p) => p.ready));
-    await new Promise((r) => setTimeout(r, APP_POLL_MS + 1_000));
-    const views = await Promise.all(running().map(nodesOf));
-    printViews(views);
-    if (views.some((v) => v.nodes.length > 0)) throw new Error('a cluster formed without endpoint_pod_names');
-    return 'no node sees another';
-  });
+  if (POD_IP) {
+    await step('the cluster forms with CoreDNS untouched (no cluster-admin needed)', async () => {
+      const views = await waitFor('a full mesh of 3', viewsWhenMesh);
+      printViews(views);
+      return `full mesh of ${views.length}, named by pod IP`;
+    });
+  } else await podNameSteps();
+  async function podNameSteps() {
+    await step('no cluster forms: the SRV targets are dashed IPs, not the names the nodes have', async () => {
+      // Every pod has run discovery (ready) and then polled once more: still nobody may be connected.
+      await waitFor('every pod ready', () => running().every((p) => p.ready));
+      await new Promise((r) => setTimeout(r, APP_POLL_MS + 1_000));
+      const views = await Promise.all(running().map(nodesOf));
+      printViews(views);
+      if (views.some((v) => v.nodes.length > 0))
+        throw new Error('a cluster formed without endpoint_pod_names');
+      return 'no node sees another';
+    });
 
-  await step('kindred doctor in a pod names the cause and the fix', async () => {
-    const { res } = await doctor();
-    if (res.code !== 1 || !res.stdout.includes('endpoint_pod_names')) {
-      throw new Error(`expected doctor to fail pointing at endpoint_pod_names (exit ${res.code})`);
-    }
-    return 'doctor: enable endpoint_pod_names (deploy/coredns/patch-coredns.sh does it in a real cluster)';
-  });
+    await step('kindred doctor in a pod names the cause and the fix', async () => {
+      const { res } = await doctor();
+      if (res.code !== 1 || !res.stdout.includes('endpoint_pod_names')) {
+        throw new Error(`expected doctor to fail pointing at endpoint_pod_names (exit ${res.code})`);
+      }
+      return 'doctor: enable endpoint_pod_names (deploy/coredns/patch-coredns.sh does it in a real cluster)';
+    });
 
-  await step('enable endpoint_pod_names: the cluster forms (every node sees the other two)', async () => {
-    await lab.setEndpointPodNames(true);
-    const views = await waitFor('a full mesh of 3', viewsWhenMesh);
-    printViews(views);
-    return `full mesh of ${views.length}`;
-  });
+    await step('enable endpoint_pod_names: the cluster forms (every node sees the other two)', async () => {
+      await lab.setEndpointPodNames(true);
+      const views = await waitFor('a full mesh of 3', viewsWhenMesh);
+      printViews(views);
+      return `full mesh of ${views.length}`;
+    });
 
-  await step('kindred doctor in a pod: every check passes', async () => {
-    const { pod, res } = await doctor();
-    if (res.code !== 0) throw new Error(`kindred doctor exited ${res.code}`);
-    return `doctor in ${pod.name}: all checks passed`;
-  });
+    await step('kindred doctor in a pod: every check passes', async () => {
+      const { pod, res } = await doctor();
+      if (res.code !== 0) throw new Error(`kindred doctor exited ${res.code}`);
+      return `doctor in ${pod.name}: all checks passed`;
+    });
+  }
 
   await step('scale to 5', async () => {
     await lab.scale(5);
@@ -461,6 +488,7 @@ async function main() {
     return 1;
   }
   if (args.local) {
+    if (POD_IP) say('--pod-ip is a lab story: ignored with --local');
     say('--local: 3 local processes with static discovery');
     await localDemo();
   } else if (process.getuid?.() === 0) {

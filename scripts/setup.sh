@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Brings a fresh Debian machine with Node 20 to the point where every kindred command and test runs:
-# Debian packages (erl, BIND 9, dig, iproute2), the pinned pnpm, the workspace's dependencies, Node 22 and 24 for the
-# test runs on every supported version (scripts/node-versions.sh), and a build.
+# Brings a fresh Debian machine with Node 20 to the point where every kindred command and test runs: Debian
+# packages (erl, BIND 9, dig, iproute2; as root on Linux, a Docker engine and Compose v2 through
+# scripts/setup-docker.sh), the pinned pnpm, the workspace's dependencies, Node 22 and 24 for the test runs on every
+# supported version (scripts/node-versions.sh), and a build.
 # Idempotent and quiet when there is nothing to do. Exit codes: 0 ready, 1 a step failed (it says which).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,7 @@ declare -A need=(
   [nsenter]=util-linux
   [pgrep]=procps
   [hostname]=hostname
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -33,6 +35,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { say "apt-get install failed"; exit 1; }
 fi
 
+# The docker test project's engine, Compose v2 and base-image tools (root on Linux only; elsewhere it is skipped).
+bash scripts/setup-docker.sh || exit 1
+
+# kubectl 1.32 (Debian 13's, into .cache/kubectl) for rendering the kustomize kit in the tests.
+bash scripts/kubectl.sh >/dev/null || { say "could not get kubectl (scripts/kubectl.sh says why)"; exit 1; }
+
+# prometheus is there for its promtool (the metrics tests run `promtool check metrics`); about 19 MB to download,
+# 96 MB installed. Its package may start a system Prometheus on port 9090 where systemd runs; no test uses it.
 # BIND's package may start a system named on port 53 of the host; the lab runs its own servers inside namespaces,
 # and the resolver tests use their own ports, so a system one is left alone.
 

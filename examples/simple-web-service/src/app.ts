@@ -10,7 +10,11 @@ export interface App {
   readonly cluster: RunningCluster;
   /** The bound HTTP port (PORT=0 picks a free one). */
   readonly httpPort: number;
-  /** Leaves the cluster and closes the HTTP server. Idempotent. */
+  /**
+   * Stops safely, in order: readiness off (/readyz 503, `connection: close` on answers) for the config's `drainMs`
+   * while still serving and still a member; then leaves the cluster (peers see nodedown `shutdown`); then stops
+   * accepting HTTP connections, closes idle ones and lets in-flight requests finish. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -39,24 +43,35 @@ export async function startApp(config: AppConfig, logger: Logger, deps: ClusterD
     httpPort,
     stop() {
       stopped ??= (async () => {
-        // Leave first (readiness flips to 503 at once), then stop serving.
+        cluster.drain();
+        if (config.drainMs > 0) {
+          logger.info({ drainMs: config.drainMs }, 'draining: readiness off, still serving');
+          await new Promise((resolve) => setTimeout(resolve, config.drainMs));
+        }
         await cluster.stop();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        // close() stops accepting and closes idle keep-alive connections; a request in flight finishes (its answer
+        // says `connection: close`), and close's callback runs when the last connection is gone.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
       })();
       return stopped;
     },
   };
 }
 
-/** Stops `app` on SIGTERM/SIGINT, exiting 0 once it has left, or 1 if that takes over the shutdown timeout. */
-export function exitOnSignals(app: App, logger: Logger): void {
+/**
+ * Stops `app` on SIGTERM/SIGINT (see {@link App.stop}), exiting 0 once it is done, or 1 if that takes longer than
+ * `drainMs` plus the shutdown timeout.
+ */
+export function exitOnSignals(app: App, logger: Logger, drainMs = 0): void {
   const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'leaving the cluster');
+    logger.info({ signal, drainMs }, 'stopping: drain, leave the cluster, finish requests');
+    const timeoutMs = drainMs + APP_DEFAULTS.shutdownTimeoutMs;
     const force = setTimeout(() => {
-      logger.error({ timeoutMs: APP_DEFAULTS.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+      logger.error({ timeoutMs }, 'shutdown took too long; exiting');
       process.exit(1);
-    }, APP_DEFAULTS.shutdownTimeoutMs);
+    }, timeoutMs);
     force.unref();
     app.stop().then(
       () => {

@@ -30,6 +30,14 @@ export interface AppConfig {
   readonly httpHost: string;
   /** pino level (LOG_LEVEL). */
   readonly logLevel: string;
+  /** After SIGTERM, serve this long with readiness off before leaving (KINDRED_DRAIN_MS). */
+  readonly drainMs: number;
+  /**
+   * KINDRED_TLS_DIR: a directory holding `tls.crt`, `tls.key` and `ca.crt` (a cert-manager or `kubernetes.io/tls`
+   * Secret mounted as a volume). Set: the distribution port speaks TLS, peers must present a certificate of the same
+   * CA, and each peer's certificate must name the host it is dialled by. Undefined: plaintext.
+   */
+  readonly tlsDir: string | undefined;
 }
 
 const LOG_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -100,6 +108,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       );
     }
   }
+  const rawDrain = env.KINDRED_DRAIN_MS;
+  let drainMs: number = APP_DEFAULTS.drainMs;
+  if (rawDrain !== undefined && rawDrain !== '') {
+    drainMs = Number(rawDrain);
+    if (!/^\d+$/.test(rawDrain) || drainMs > 600_000) {
+      throw badConfig(
+        'KINDRED_DRAIN_MS',
+        'must be a whole number of milliseconds from 0 to 600000 (keep it under terminationGracePeriodSeconds)',
+        rawDrain,
+      );
+    }
+  }
+  const tlsDir = env.KINDRED_TLS_DIR || undefined;
+  if (tlsDir !== undefined && !tlsDir.startsWith('/')) {
+    throw badConfig('KINDRED_TLS_DIR', 'must be an absolute path to the mounted TLS Secret', tlsDir);
+  }
   const logLevel = env.LOG_LEVEL || APP_DEFAULTS.logLevel;
   if (!LOG_LEVELS.has(logLevel)) {
     throw badConfig('LOG_LEVEL', `must be one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
@@ -125,5 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     httpPort: port(env, 'PORT', APP_DEFAULTS.httpPort, true),
     httpHost,
     logLevel,
+    drainMs,
+    tlsDir,
   });
 }

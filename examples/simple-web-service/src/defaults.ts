@@ -18,8 +18,21 @@ export const APP_DEFAULTS = Object.freeze({
   pollIntervalMs: 5_000,
   /** KINDRED_TICKTIME_MS: Erlang's net_ticktime for the transport; its own default (60 s). */
   ticktimeMs: TRANSPORT_DEFAULTS.ticktimeMs,
-  /** How long SIGTERM waits for the node to leave before exiting anyway. */
+  /**
+   * KINDRED_DRAIN_MS: after SIGTERM, how long the app keeps serving with /readyz at 503 (and `connection: close` on
+   * every response) before it leaves the cluster, so load balancers stop sending first. 0: leave at once. The kit
+   * (deploy/kustomize) sets 5 s; set it to at least the time your Service/ingress takes to drop a terminating pod.
+   */
+  drainMs: 0,
+  /** How long SIGTERM waits, after the drain, for the node to leave and in-flight requests to end before exiting anyway. */
   shutdownTimeoutMs: 10_000,
   /** How many node up/down events GET /nodes keeps for the page. */
   recentEvents: 20,
+  /** The cluster singleton every pod declares (one instance runs in the cluster; GET /singleton says where). */
+  singletonName: 'simple-web-service-leader',
+  /**
+   * The singleton is declared once this node is connected to every peer the first discovery round found (or after
+   * this long): a node that declared it before meeting the cluster would start a second instance until they meet.
+   */
+  singletonJoinWaitMs: 10_000,
 });

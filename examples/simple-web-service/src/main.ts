@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     const config = loadConfig(process.env);
     logger = pino({ name: 'simple-web-service', level: config.logLevel });
     const app = await startApp(config, logger);
-    exitOnSignals(app, logger);
+    exitOnSignals(app, logger, config.drainMs);
   } catch (err) {
     if (isKindredError(err)) {
       logger.fatal({ code: err.code, details: err.details }, err.message);

@@ -9,8 +9,9 @@ function family(out: string[], name: string, type: 'gauge' | 'counter', help: st
 }
 
 /**
- * Renders the Prometheus text exposition format (version 0.0.4) for this node: cluster size, connects,
- * handshake failures by reason, messages in and out, discovery rounds.
+ * Renders the Prometheus text exposition format (version 0.0.4) of a view's counters: cluster size, connects,
+ * handshake failures by reason, messages in and out, discovery rounds. The running app serves its prom-client
+ * registry instead (cluster.ts: @kindred/metrics and Node's process metrics); this serves a view that has none.
  */
 export function renderMetrics(self: string, clusterSize: number, stats: ClusterStats): string {
   const node = `node="${escapeLabel(self)}"`;

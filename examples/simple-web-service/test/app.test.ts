@@ -1,8 +1,11 @@
 // Three real app processes on loopback with static discovery: /nodes converges to the full mesh; SIGTERM leaves
 // cleanly (exit 0, the others see nodedown); a restarted node rejoins. Uses the built dist/main.js.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodesBody } from '../src/http-server.js';
+import { makeCa, makeSecretDir } from './helpers/certs.js';
 import {
   APP_MAIN,
   type AppProc,
@@ -65,6 +68,76 @@ describe('simple-web-service: 3 processes, static discovery', () => {
     expect(metrics).toContain(`kindred_cluster_nodes{node="${a.node}"} 3`);
     expect(metrics).toMatch(new RegExp(`kindred_connects_total\\{node="${a.node}"\\} [3-9]`));
     expect(metrics).toMatch(new RegExp(`kindred_disconnects_total\\{node="${a.node}"\\} [1-9]`));
+  });
+
+  it('SIGTERM with KINDRED_DRAIN_MS: readiness off while still serving, then a leave the peers see as shutdown', async () => {
+    const names = ['d1', 'd2'];
+    const ports = await Promise.all(
+      names.map(async () => ({ kindred: await freePort(), http: await freePort() })),
+    );
+    const spec = `static:${names.map((n, i) => `${n}@127.0.0.1:${ports[i]?.kindred}`).join(',')}`;
+    const [d1, d2] = names.map((n, i) =>
+      spawnApp(n, ports[i]?.kindred ?? 0, ports[i]?.http ?? 0, spec, { KINDRED_DRAIN_MS: '3000' }),
+    ) as [AppProc, AppProc];
+    procs.push(d1, d2);
+    expect(await eventually(() => meshIs([d1, d2]), CONVERGE_MS)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => d2.child.once('exit', (code) => resolve(code)));
+    d2.child.kill('SIGTERM');
+    // Draining: /readyz says 503 while the other routes still answer, each telling the client to close.
+    expect(
+      await eventually(async () => (await getJson(d2.httpPort, '/readyz'))?.status === 503, CONVERGE_MS),
+    ).toBe(true);
+    const during = await fetch(`http://127.0.0.1:${d2.httpPort}/nodes`);
+    expect(during.status).toBe(200);
+    expect(during.headers.get('connection')).toBe('close');
+    expect(((await during.json()) as NodesBody).nodes).toEqual([d1.node]);
+    // Then it leaves: d1 sees nodedown with the leave reason, and d2 exits 0.
+    expect(await exited).toBe(0);
+    expect(
+      await eventually(
+        async () =>
+          (await viewOf(d1))?.events.some(
+            (e) => e.type === 'nodedown' && e.node === d2.node && e.reason === 'shutdown',
+          ) === true,
+        CONVERGE_MS,
+      ),
+    ).toBe(true);
+  });
+
+  it('KINDRED_TLS_DIR: nodes with certificates of one CA mesh over TLS; a node of another CA is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kindred-app-tls-'));
+    try {
+      makeCa(dir, 'ca');
+      makeCa(dir, 'rogue');
+      const names = ['t1', 't2', 't3'];
+      const ports = await Promise.all(
+        names.map(async () => ({ kindred: await freePort(), http: await freePort() })),
+      );
+      const spec = `static:${names.map((n, i) => `${n}@127.0.0.1:${ports[i]?.kindred}`).join(',')}`;
+      const [t1, t2, t3] = names.map((n, i) =>
+        spawnApp(n, ports[i]?.kindred ?? 0, ports[i]?.http ?? 0, spec, {
+          KINDRED_TLS_DIR: makeSecretDir(dir, n, n === 't3' ? 'rogue' : 'ca', 'IP:127.0.0.1'),
+        }),
+      ) as [AppProc, AppProc, AppProc];
+      procs.push(t1, t2, t3);
+      expect(await eventually(() => meshIs([t1, t2]), CONVERGE_MS), t1.log.slice(-2000)).toBe(true);
+      // t3's certificate chains to another CA: its dials fail in the TLS handshake, and nobody takes it in.
+      const failures = async (p: AppProc) => {
+        const res = await fetch(`http://127.0.0.1:${p.httpPort}/metrics`).catch(() => undefined);
+        return ((await res?.text()) ?? '')
+          .split('\n')
+          .filter((l) => l.startsWith('kindred_handshake_failures_total'))
+          .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+      };
+      expect(await eventually(async () => (await failures(t3)) > 0, CONVERGE_MS), t3.log.slice(-2000)).toBe(
+        true,
+      );
+      expect((await viewOf(t1))?.nodes).toEqual([t2.node]);
+      expect((await viewOf(t3))?.nodes).toEqual([]);
+      expect(t1.log).toContain('"tls":true');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 with the variable named when the configuration is bad', async () => {

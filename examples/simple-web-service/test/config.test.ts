@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       httpPort: 8080,
       httpHost: '0.0.0.0',
       logLevel: 'info',
+      drainMs: 0,
+      tlsDir: undefined,
     });
   });
 
@@ -30,8 +32,12 @@ describe('loadConfig', () => {
       PORT: '0',
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
+      KINDRED_DRAIN_MS: '2500',
+      KINDRED_TLS_DIR: '/etc/kindred/tls',
     });
     expect(c).toMatchObject({
+      drainMs: 2500,
+      tlsDir: '/etc/kindred/tls',
       name: 'web',
       host: 'ip',
       cookie: 'c',
@@ -59,6 +65,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['HTTP_HOST', 'a b'],
     ['HTTP_HOST', '-bad'],
+    ['KINDRED_DRAIN_MS', '5s'],
+    ['KINDRED_DRAIN_MS', '600001'],
+    ['KINDRED_TLS_DIR', 'relative/tls'],
   ])('refuses %s=%s with KINDRED_ERR_APP_CONFIG naming the variable', (variable, value) => {
     try {
       loadConfig({ [variable]: value });

@@ -58,6 +58,16 @@ describe('scripts/demo.mjs --ci', () => {
     }
   }, 120_000);
 
+  it('as root with --pod-ip: the cluster forms with CoreDNS as kind ships it, nodes named by pod IP', async () => {
+    const { code, out } = await run([process.execPath, DEMO, '--ci', '--pod-ip']);
+    expect(out, out).toMatch(/^demo: 6 passed, 0 failed$/m);
+    expect(code).toBe(0);
+    for (const step of ['full mesh of 3, named by pod IP', 'full mesh of 5', 'nodedown', 'recovered']) {
+      expect(out).toContain(step);
+    }
+    expect(out).toMatch(/app@10\.244\.\d+\.\d+ sees app@10\.244\./);
+  }, 120_000);
+
   it('without root: says so, then the story with 3 local processes and static discovery', async () => {
     const { code, out } = await run([process.execPath, DEMO, '--ci'], true);
     expect(out, out).toContain('not root, so no pod lab');

@@ -53,7 +53,10 @@ describe('the HTTP routes', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true, nodes: 2 });
     state.stopping = true;
-    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    const draining = await fetch(`${base}/readyz`);
+    expect(draining.status).toBe(503);
+    // While stopping, every answer closes its connection (keep-alive clients go elsewhere).
+    expect(draining.headers.get('connection')).toBe('close');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     state.stopping = false;
   });
@@ -76,5 +79,31 @@ describe('the HTTP routes', () => {
     const post = await fetch(`${base}/nodes`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('GET /singleton', () => {
+  it('is 404 without a singleton, and the singleton view with one', async () => {
+    const singleton = {
+      name: 'leader',
+      where: 'app@b.example',
+      running: false,
+      names: { leader: 'app@b.example' },
+    };
+    const withOne = createHttpServer({ ...view, singleton: () => singleton }, pino({ level: 'silent' }));
+    const without = createHttpServer(view, pino({ level: 'silent' }));
+    const urls: string[] = [];
+    for (const s of [withOne, without]) {
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      urls.push(`http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+    }
+    try {
+      const res = await fetch(`${urls[0]}/singleton`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ self: 'app@a.example', ...singleton });
+      expect((await fetch(`${urls[1]}/singleton`)).status).toBe(404);
+    } finally {
+      for (const s of [withOne, without]) await new Promise((resolve) => s.close(resolve));
+    }
   });
 });

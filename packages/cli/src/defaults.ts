@@ -13,4 +13,13 @@ export const CLI_DEFAULTS = Object.freeze({
     /** How long one peer ping may take before it counts as KINDRED_ERR_DOCTOR_PING_TIMEOUT. */
     pingTimeoutMs: 5_000,
   }),
+  /** `kindred observe`. */
+  observe: Object.freeze({
+    /** Seconds between refreshes on a terminal. */
+    intervalSeconds: 2,
+    /** Processes asked for (the node lists the first ones; the CLI shows the fullest mailboxes first). */
+    maxProcesses: 200,
+    /** How long to wait for the node's answer. */
+    timeoutMs: 5_000,
+  }),
 });

@@ -1,6 +1,7 @@
 // Every package's error catalogue is named `<PKG>_ERRORS` and keyed the same way: key = code minus `KINDRED_ERR_`,
 // so `DNS_ERRORS.DNS_NXDOMAIN` is 'KINDRED_ERR_DNS_NXDOMAIN' and a reader never has to look a key up. The CLI sits
 // above every package, so the check lives here.
+import { BEAM_ERRORS } from '@kindred/beam';
 import { DISCOVERY_ERRORS } from '@kindred/discovery';
 import { DNS_ERRORS } from '@kindred/dns';
 import { LAB_ERRORS } from '@kindred/lab';
@@ -18,6 +19,7 @@ const CATALOGUES: Record<string, Readonly<Record<string, string>>> = {
   RUNTIME_ERRORS,
   CLI_ERRORS,
   LAB_ERRORS,
+  BEAM_ERRORS,
 };
 
 describe('error catalogues', () => {

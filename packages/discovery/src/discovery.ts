@@ -53,6 +53,16 @@ export type PollOutcome =
     }
   | { readonly ok: false; readonly error: KindredError };
 
+/** Counters of a {@link Discovery} (`discovery.stats()`). */
+export interface DiscoveryStats {
+  /** Polls finished (successful or not). */
+  readonly polls: number;
+  /** Polls whose lookup failed (DNS error, deadline); the last good peer set was kept. */
+  readonly failedPolls: number;
+  /** Peers known now (self excluded). */
+  readonly peers: number;
+}
+
 /** Events of a {@link Discovery}. Each change is reported once. */
 export interface DiscoveryEvents {
   /** A peer appeared. */
@@ -94,6 +104,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #stable: BootstrapDecision | undefined;
+  #polls = 0;
+  #failedPolls = 0;
 
   /** @param options - validated here (KINDRED_ERR_DISCOVERY_BAD_OPTION names the option) */
   constructor(options: DiscoveryOptions) {
@@ -136,6 +148,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   /** The current peers (self excluded), sorted by node name. */
   peers(): Peer[] {
     return [...this.#peers.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
+  }
+
+  /** Counters for metrics: polls finished, polls that failed (the peer set was kept), current peers. */
+  stats(): DiscoveryStats {
+    return { polls: this.#polls, failedPolls: this.#failedPolls, peers: this.#peers.size };
   }
 
   /** The failure of the latest poll, or undefined when it succeeded. */
@@ -251,7 +268,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     let found: Peer[];
     try {
       found = await this.#listWithDeadline();
+      this.#polls++;
     } catch (err) {
+      this.#polls++;
+      this.#failedPolls++;
       const error =
         err instanceof KindredError
           ? err

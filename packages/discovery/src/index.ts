@@ -11,6 +11,7 @@ export {
   Discovery,
   type DiscoveryEvents,
   type DiscoveryOptions,
+  type DiscoveryStats,
   type PollOutcome,
 } from './discovery.js';
 export { DISCOVERY_ERROR_CODES, DISCOVERY_ERRORS } from './errors.js';

@@ -121,6 +121,17 @@ describe('createDiscovery', () => {
     expect(events).toEqual(['error KINDRED_ERR_DNS_TIMEOUT']);
   });
 
+  it('counts polls, failed polls and current peers in stats()', async () => {
+    const timeout = new KindredError('KINDRED_ERR_DNS_TIMEOUT', 'timed out');
+    const d = createDiscovery({ strategy: scripted([[peer(1), peer(2)], timeout, [peer(1)]]), graceMs: 0 });
+    expect(d.stats()).toEqual({ polls: 0, failedPolls: 0, peers: 0 });
+    await d.poll();
+    await d.poll();
+    expect(d.stats()).toEqual({ polls: 2, failedPolls: 1, peers: 2 });
+    await d.poll();
+    expect(d.stats()).toEqual({ polls: 3, failedPolls: 1, peers: 1 });
+  });
+
   it('warns once per failure streak through its logger when nobody listens to error', async () => {
     const lines: { level: number; msg: string; component: string }[] = [];
     const stream = new Writable({

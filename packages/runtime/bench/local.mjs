@@ -1,9 +1,10 @@
 // Local process costs: 1,000,000 idle spawned processes (time and heap) and local send throughput.
 // Targets (issue 5): 1,000,000 idle processes in < 2 s and < 1 GiB.
-// Run: node --expose-gc packages/runtime/bench/local.mjs [N] [spawn|handler]
+// Run: node --expose-gc packages/runtime/bench/local.mjs [N] [spawn|handler|server]
 //   spawn:   each process is `async (ctx) => { await ctx.receive(); }` (parked in receive)
 //   handler: each process is `node.spawnHandler(handler)` (gen_server style; nothing suspended while idle)
-import { createNode } from '../dist/index.js';
+//   server:  each process is `startServer(node, behaviour, i)` (the server behaviour, idle after init)
+import { createNode, startServer } from '../dist/index.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const kind = process.argv[3] ?? 'spawn';
@@ -15,8 +16,19 @@ const idle = async (ctx) => {
   await ctx.receive();
 };
 const handler = () => {};
+const behaviour = {
+  init: (n) => ({ state: n }),
+  handleCall: (_req, _from, n) => ({ reply: n, state: n }),
+};
 if (kind === 'handler') for (let i = 0; i < N; i++) node.spawnHandler(handler);
-else for (let i = 0; i < N; i++) node.spawn(idle);
+else if (kind === 'server') {
+  // Started in batches so the init promises do not all wait at once.
+  for (let i = 0; i < N; i += 10_000) {
+    const batch = [];
+    for (let j = i; j < Math.min(N, i + 10_000); j++) batch.push(startServer(node, behaviour, j));
+    await Promise.all(batch);
+  }
+} else for (let i = 0; i < N; i++) node.spawn(idle);
 await new Promise((r) => setImmediate(r));
 const spawnMs = performance.now() - t0;
 globalThis.gc?.();

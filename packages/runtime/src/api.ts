@@ -3,9 +3,33 @@
  * (`NodeApi`), as processes see it (`ctx.node`) and as `KNode` implements it. Declared apart from the
  * node so a process needs no import of the node's implementation (ergo's `gen.Node`).
  */
+
+import type { GlobalNames } from './global.js';
 import type { Dest, DownMessage, From, NodeEvent, Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
+import type { Singleton, SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';
+
+/** Options of `receive`. */
+export interface ReceiveOptions {
+  /** Resolve to `TIMEOUT` when no message matched in time (`Infinity`: wait for ever). */
+  readonly timeoutMs?: number;
+  /** Aborting it rejects the pending receive with `KINDRED_ERR_ABORTED` (`details.reason`: `signal.reason`). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `call` and `rpc` (a number is the timeout alone). */
+export interface CallOptions {
+  /** How long to wait for the reply (`Infinity`: for ever); default the node's `callTimeoutMs` / `rpcTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /**
+   * Aborting it rejects the call with `KINDRED_ERR_ABORTED` (`details.reason`: `signal.reason`). A call with a signal
+   * is made from a short-lived process of its own (`from.pid`), which exits with `{ callAbandoned: 'aborted' }` (or
+   * `'timeout'`) when the caller gives up: a callee that monitors `from.pid` learns it (docs/semantics.md).
+   */
+  readonly signal?: AbortSignal;
+}
 
 /** A message filter for selective receive; messages it rejects stay in the mailbox, in order. */
 export type Pattern<T = unknown> = ((msg: unknown) => msg is T) | ((msg: unknown) => boolean);
@@ -41,6 +65,7 @@ export interface ProcessContext {
    */
   receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
+  receive<T = unknown>(pattern: Pattern<T> | undefined, opts: ReceiveOptions): Promise<T | Timeout>;
   /** Sends `msg` to `dest` (a message to a dead process or an unknown name is dropped, as in Erlang). */
   send(dest: Dest, msg: unknown): void;
   /**
@@ -68,8 +93,23 @@ export interface ProcessContext {
   spawnMonitor(fn: ProcessFn, opts?: SpawnOptions): { pid: Pid; ref: Ref };
   /** Registers this process under `name`. */
   register(name: string): void;
-  /** Request/reply guarded by a monitor, like gen_server:call (`timeoutMs` may be `Infinity`). */
-  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R>;
+  /**
+   * Request/reply guarded by a monitor, like gen_server:call (`timeoutMs` may be `Infinity`). With a
+   * {@link ServerRef} the reply is typed by the request.
+   */
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  /**
+   * Sends `msg` to `dest` after `ms` milliseconds (erlang:send_after/3); returns the timer's ref. The timer is
+   * cancelled when this process exits.
+   */
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref;
+  /** Cancels a timer (of any process of this node): the ms it had left, or false if it fired or never existed. */
+  cancelTimer(ref: Ref): number | false;
   /** Answers a call received as a `CallMessage`. */
   reply(from: From, reply: unknown): void;
   /** Subscribes this process to `{ type: 'nodeup' | 'nodedown', node, reason? }` messages (net_kernel:monitor_nodes). */
@@ -129,6 +169,8 @@ export interface NodeApi {
   readonly hidden: boolean;
   /** The default pg scope (`pg`). */
   readonly pg: PgScope;
+  /** Cluster-wide names (Erlang's `global`). */
+  readonly global: GlobalNames;
   /** True once the node was stopped. */
   readonly stopped: boolean;
   /** Spawns a process running `fn(ctx)`. */
@@ -166,7 +208,16 @@ export interface NodeApi {
   /** A new reference. */
   makeRef(): Ref;
   /** Request/reply from outside any process. */
-  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R>;
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  /** Sends `msg` to `dest` after `ms` ms; the timer ends with the node, or with `dest` when it is a local pid. */
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref;
+  /** Cancels a timer: the ms it had left, or false. */
+  cancelTimer(ref: Ref): number | false;
   /** Makes `fn` callable by `rpc` from any node. */
   expose(name: string, fn: (...args: never[]) => unknown): void;
   /** Makes `fn` spawnable from other nodes as a process body. */
@@ -176,9 +227,16 @@ export interface NodeApi {
   /** Stops exposing a handler. */
   unexpose(name: string): void;
   /** Calls handler `handler` exposed by `node` with `args`. */
-  rpc<R = unknown>(node: string, handler: string, args?: readonly unknown[], timeoutMs?: number): Promise<R>;
+  rpc<R = unknown>(
+    node: string,
+    handler: string,
+    args?: readonly unknown[],
+    opts?: number | CallOptions,
+  ): Promise<R>;
   /** The pg scope `name`, started on first use. */
   pgScope(name: string): PgScope;
+  /** Runs one instance of `name` in the cluster (call it on every node). */
+  singleton(name: string, spec: SingletonSpec): Singleton;
   /** Sends `msg` to every member of `group`. */
   broadcast(group: string, msg: unknown, scope?: string): number;
   /** Connected visible nodes. */

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
 import type { Logger } from '@kindred/interface';
 import type {
+  CallOptions,
   MessageHandler,
   NodeApi,
   NodeStats,
@@ -18,6 +19,7 @@ import type {
   SpawnOptions,
 } from './api.js';
 import { OP } from './control.js';
+import { type CrashSink, crashReport, emitCrashReport } from './crash-report.js';
 import type { Distribution } from './distribution.js';
 import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
@@ -54,6 +56,8 @@ export interface ResolvedNodeOptions {
   maxPendingPerNode: number;
   connectAll: boolean;
   listenPort: number | undefined;
+  /** Where crash reports go (crash-report.ts). */
+  crashReports: CrashSink;
 }
 
 /** @internal Handlers for names the runtime answers itself (pg scopes, the mesh): `(fromNode, from, message)`. */
@@ -136,11 +140,34 @@ export interface RpcPart {
   nodeDown(node: string): void;
   /** A body exposed with exposeSpawn. */
   spawnable(name: string): ((ctx: ProcessContext, ...args: unknown[]) => unknown) | undefined;
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown>;
+  /** A call from p (or, p undefined, from a process of its own); see {@link CallOptions}. */
+  call(p: Proc | undefined, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown>;
+}
+
+/** @internal What the others call of timers (timers.ts). */
+export interface TimersPart {
+  /** Sends `msg` from `from` to `dest` after `ms`; `owner` (if any) cancels it by exiting. */
+  sendAfter(owner: Proc | undefined, from: Pid, dest: Dest, msg: unknown, ms: number): Ref;
+  /** Cancels a timer: the ms it had left, or false when it fired already or never existed. */
+  cancel(ref: Ref): number | false;
+  /** Cancels the timers `p` owns (p exited). */
+  ownerExited(p: Proc): void;
+  /** Cancels every timer (stop). */
+  clear(): void;
 }
 
 /** @internal A registered name: a string of 1-255 characters. */
 export const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255;
+
+function badDest(dest: unknown): KindredError {
+  return new KindredError(
+    RUNTIME_ERRORS.BAD_DEST,
+    'send needs a pid, a registered name, or { name, node }.',
+    {
+      details: { dest: typeof dest },
+    },
+  );
+}
 
 /** @internal The error of every call on a stopped node. */
 export function deadError(): KindredError {
@@ -189,6 +216,9 @@ export class Core implements ProcessHost {
   signals!: SignalsPart;
   peers!: PeersPart;
   rpc!: RpcPart;
+  timers!: TimersPart;
+  /** When the node was made, ms since the epoch (uptime). */
+  readonly startedAt = Date.now();
   stopped = false;
   stopping = false;
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */
@@ -218,6 +248,7 @@ export class Core implements ProcessHost {
   spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
     if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
     const p = this.#newProc(opts);
+    p.fn = fn;
     this.sched.start(p, fn);
     return p;
   }
@@ -266,11 +297,14 @@ export class Core implements ProcessHost {
       if (err instanceof ProcessExitedError) reason = err.reason;
       else {
         reason = crashReason(err);
-        // A thrown value may be anything a peer sent (a BigInt, a deep object): logged as a bounded text.
-        this.log.warn(
-          { process: p.self.toString(), err: err instanceof Error ? err : formatTerm(err) },
-          'process crashed',
-        );
+        // Reported once: `ended` runs once per process (p.alive is checked above).
+        if (this.opts.crashReports !== 'off') {
+          emitCrashReport(
+            this.opts.crashReports,
+            this.log,
+            crashReport(this.name, p.self, p.name, err, reason),
+          );
+        }
       }
     }
     this.signals.terminate(p, reason);
@@ -322,13 +356,15 @@ export class Core implements ProcessHost {
       else this.peers.sendControl(named.node, [[OP.REG_SEND, from, '', named.name], msg]);
       return;
     }
-    throw new KindredError(
-      RUNTIME_ERRORS.BAD_DEST,
-      'send needs a pid, a registered name, or { name, node }.',
-      {
-        details: { dest: typeof dest },
-      },
-    );
+    throw badDest(dest);
+  }
+
+  /** Throws what `send` throws for a destination that is not a pid, a name or `{ name, node }`. */
+  checkDest(dest: Dest): void {
+    if (typeof dest === 'string' || toPid(dest) !== undefined) return;
+    const named = dest as { name?: unknown; node?: unknown };
+    if (typeof dest === 'object' && dest !== null && isName(named.name) && isName(named.node)) return;
+    throw badDest(dest);
   }
 
   /** Puts `msg` in p's mailbox, or hands it to p's pending receive. */
@@ -468,8 +504,14 @@ export class Core implements ProcessHost {
   terminate(p: Proc, reason: unknown): void {
     this.signals.terminate(p, reason);
   }
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
-    return this.rpc.call(p, dest, request, timeoutMs);
+  call(p: Proc, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    return this.rpc.call(p, dest, request, opts);
+  }
+  sendAfter(p: Proc, dest: Dest, msg: unknown, ms: number): Ref {
+    return this.timers.sendAfter(p, p.self, dest, msg, ms);
+  }
+  cancelTimer(ref: Ref): number | false {
+    return this.timers.cancel(ref);
   }
   watchNodes(p: Proc, flag: boolean): void {
     this.signals.watchNodes(p, flag);

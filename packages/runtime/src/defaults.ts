@@ -45,12 +45,49 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   pgScope: 'pg',
   /** startNode: how often discovered peers that are not connected are dialled again. */
   reconnectIntervalMs: 2_000,
+  /**
+   * startNode: how long discovery leaves alone a peer that left on purpose (nodedown `shutdown`): about a DNS TTL
+   * (30 s on kind/kubeadm) plus the time a terminating pod is still listed. It may dial this node itself.
+   */
+  leaveHoldMs: 60_000,
+  /** Supervisors: restarts allowed within `supervisorPeriodMs` before the supervisor gives up (OTP's default 1). */
+  supervisorIntensity: 1,
+  /** Supervisors: the window of `supervisorIntensity`, in ms (OTP's default period, 5 s). */
+  supervisorPeriodMs: 5_000,
+  /** Supervisors: how long a worker child gets to exit after `shutdown` before it is killed (OTP's 5000). */
+  workerShutdownMs: 5_000,
   /** Registered name of the process serving `rpc` (Erlang's `rex`). */
   rpcServerName: 'rex',
+  /**
+   * How long `node.global.registerName` tries to take the cluster-wide lock on a name (peers that hold it, or do not
+   * answer before their nodedown) before it fails with `KINDRED_ERR_GLOBAL_LOCK_TIMEOUT`.
+   */
+  globalLockTimeoutMs: 30_000,
+  /**
+   * Singletons: first wait before this node starts an instance again after its start function threw, or after an
+   * instance it started ended within this long (doubles per failure, at most 30 s).
+   */
+  singletonRetryMs: 1_000,
+  /**
+   * Singletons with the `majority` guard: a member not seen for this long (down, or gone for good) stops counting
+   * among the last known members.
+   */
+  singletonForgetMs: 5 * 60 * 1000,
+  /**
+   * Report a process whose code threw (pid, name, reason, stack) once, through the node's logger at error level, or
+   * on stderr without one (OTP logs a crash report by default).
+   */
+  crashReports: true,
+  /** Processes an observe snapshot lists at most (the rest are counted). */
+  observeMaxProcesses: 1_000,
 });
 
 /** The names the runtime itself answers on every node: reserved, `register` refuses them. */
 export const SYSTEM_NAMES = Object.freeze({
   /** Mesh messages (connect_all), like the node-list exchange Erlang's global does. */
   net: 'kindred_net',
+  /** Cluster-wide names (node.global), like Erlang's global_name_server. */
+  global: 'kindred_global',
+  /** Observe requests (`node.observe(peer)`, `kindred observe`): see observer.ts. */
+  observe: 'kindred_observe',
 });

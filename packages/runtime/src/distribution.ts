@@ -3,6 +3,17 @@
  * `Transport` (docs/architecture.md) the runtime uses. Keeping it this small lets the same runtime run over the real
  * transport and over {@link MemoryNetwork} in tests.
  */
+/** Counters of one peer that a distribution layer may offer (the transport's `stats().peers` entries have them). */
+export interface DistributionPeerStats {
+  readonly direction?: 'in' | 'out';
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
+  readonly messagesIn?: number;
+  readonly messagesOut?: number;
+  readonly queuedBytes?: number;
+  readonly lastInAt?: number;
+}
+
 export interface Distribution {
   /**
    * Sends `message` to `node`; FIFO per peer. Throws when the message is too large; the connection stays. The
@@ -29,6 +40,8 @@ export interface Distribution {
   /** Unsubscribes. */
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own signature, so an EventEmitter implements this.
   off(event: string, listener: (...args: any[]) => void): unknown;
+  /** Counters per connected peer, for `node.observe()`; optional (the memory network has none). */
+  stats?(): { readonly peers: Readonly<Record<string, DistributionPeerStats>> };
   /** Closes every connection and stops listening. */
   close(): Promise<void>;
 }

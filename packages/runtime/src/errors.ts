@@ -31,9 +31,41 @@ export const RUNTIME_ERRORS = Object.freeze({
   PROCESS_EXITED: 'KINDRED_ERR_PROCESS_EXITED',
   /** A process called `receive` while another `receive` of its own was still pending. */
   RECEIVE_PENDING: 'KINDRED_ERR_RECEIVE_PENDING',
+  /** An observe request was not `{ type: 'observe', maxProcesses? }` with a valid maxProcesses (the observer's answer). */
+  OBSERVE_BAD_REQUEST: 'KINDRED_ERR_OBSERVE_BAD_REQUEST',
+  /** `observe(node)` got no snapshot from the node: its observer refused the request, or answered garbage. */
+  OBSERVE_FAILED: 'KINDRED_ERR_OBSERVE_FAILED',
   /** The node was stopped. */
   NODE_STOPPED: 'KINDRED_ERR_NODE_STOPPED',
+  /** No process is registered under the global name (`sendName`, `node.global.call`). */
+  GLOBAL_NOT_REGISTERED: 'KINDRED_ERR_GLOBAL_NOT_REGISTERED',
+  /** The cluster-wide lock on a global name could not be taken within `globalLockTimeoutMs`. */
+  GLOBAL_LOCK_TIMEOUT: 'KINDRED_ERR_GLOBAL_LOCK_TIMEOUT',
+  /** A `receive`, `call` or `rpc` was aborted through its AbortSignal; `details.reason` is `signal.reason`. */
+  ABORTED: 'KINDRED_ERR_ABORTED',
+  /** A server's `init` returned `{ stop }` or threw; `details.reason` is the reason. */
+  SERVER_START_FAILED: 'KINDRED_ERR_SERVER_START_FAILED',
+  /** A supervisor's spec or a child spec is malformed; the message names the field. */
+  SUPERVISOR_BAD_SPEC: 'KINDRED_ERR_SUPERVISOR_BAD_SPEC',
+  /** A child's start function failed (threw, or returned something other than a pid); `details`: `id`, `reason`. */
+  CHILD_START_FAILED: 'KINDRED_ERR_CHILD_START_FAILED',
+  /** No child with that id (or pid) under the supervisor. */
+  CHILD_NOT_FOUND: 'KINDRED_ERR_CHILD_NOT_FOUND',
+  /** A child with that id exists already (`details.pid`: its pid when running). */
+  CHILD_EXISTS: 'KINDRED_ERR_CHILD_EXISTS',
+  /** `restartChild`/`deleteChild` of a child that is running; `terminateChild` it first. */
+  CHILD_RUNNING: 'KINDRED_ERR_CHILD_RUNNING',
+  /** The operation does not apply to this supervisor's strategy (e.g. restartChild under `simple_one_for_one`). */
+  SUPERVISOR_BAD_OPERATION: 'KINDRED_ERR_SUPERVISOR_BAD_OPERATION',
 });
+
+/** The error of an aborted `receive`, `call` or `rpc`: `details.reason` (and `cause`) is the signal's reason. */
+export function abortedError(signal: AbortSignal): KindredError {
+  return new KindredError(RUNTIME_ERRORS.ABORTED, 'Aborted by its AbortSignal.', {
+    details: { reason: signal.reason },
+    cause: signal.reason,
+  });
+}
 
 /** Thrown inside a process whose life has ended (killed, exited, or its node stopped) to unwind its function. */
 export class ProcessExitedError extends KindredError {

@@ -1,16 +1,40 @@
 export { isKindredError, KindredError } from '@kindred/dns';
 export type {
+  CallOptions,
   MessageHandler,
   NodeApi,
   Pattern,
   ProcessContext,
   ProcessFn,
+  ReceiveOptions,
   SpawnOptions,
 } from './api.js';
 export { OP, OP_NAMES } from './control.js';
 export { RUNTIME_DEFAULTS } from './defaults.js';
-export type { Distribution } from './distribution.js';
+export {
+  type CallTraceContext,
+  childTraceparent,
+  currentTraceparent,
+  DIAGNOSTICS_CHANNELS,
+  isTraceparent,
+  type NodedownEvent,
+  type NodeupEvent,
+  type RpcTraceContext,
+  type SendTraceContext,
+  type SpawnOnTraceContext,
+  traceIdOf,
+  withTraceContext,
+} from './diagnostics.js';
+export type { Distribution, DistributionPeerStats } from './distribution.js';
 export { ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+export {
+  type GlobalChange,
+  GlobalNames,
+  type GlobalRegisterOptions,
+  type GlobalResolve,
+  type GlobalStats,
+  globalNameConflict,
+} from './global.js';
 export { MEMORY_MESSAGE_OVERHEAD_BYTES, MemoryEndpoint, MemoryNetwork } from './memory-distribution.js';
 export {
   type CallMessage,
@@ -31,8 +55,49 @@ export {
   type Timeout,
 } from './messages.js';
 export { createNode, KNode, type NodeOptions, type NodeStats } from './node.js';
-export { PgScope, type PgStats } from './pg.js';
+export {
+  type GroupSnapshot,
+  type NodeSnapshot,
+  OBSERVE_LIST_MAX,
+  OBSERVE_MAX_PROCESSES,
+  type ObserveOptions,
+  type PeerSnapshot,
+  type ProcessSnapshot,
+} from './observer.js';
+export { isPgEvent, type PgEvent, PgScope, type PgStats } from './pg.js';
+export {
+  type CallResult,
+  type CastMessage,
+  type CastResult,
+  cast,
+  type InitResult,
+  isCastMessage,
+  type ServerBehaviour,
+  type StartServerOptions,
+  startServer,
+  stopServer,
+} from './server.js';
+export { type CallSpec, type PlainDest, type ReplyTo, type ServerRef, serverRef } from './server-ref.js';
+export { Singleton, type SingletonSpec } from './singleton.js';
 export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
+export {
+  type ChildCounts,
+  type ChildInfo,
+  type ChildSpec,
+  countChildren,
+  deleteChild,
+  isNormalExit,
+  type RestartType,
+  restartChild,
+  type ShutdownSpec,
+  type StartSupervisorOptions,
+  type Strategy,
+  type SupervisorSpec,
+  startChild,
+  startSupervisor,
+  terminateChild,
+  whichChildren,
+} from './supervisor.js';
 export {
   isPid,
   isRef,

@@ -40,6 +40,11 @@ export interface CallMessage<T = unknown> {
   readonly type: '$gen_call';
   readonly from: From;
   readonly request: T;
+  /**
+   * The caller's W3C trace context, when the call was traced (docs/protocol.md). From a peer it may be anything:
+   * check it with `isTraceparent` before use (the runtime does for rpc and handler processes).
+   */
+  readonly traceparent?: string;
 }
 
 /** The answer to a `call`: gen_server's `{Tag, Reply}`. */

@@ -6,22 +6,50 @@
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
 import { childLogger, type Logger } from '@kindred/interface';
-import type { MessageHandler, NodeApi, NodeStats, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
+import type {
+  CallOptions,
+  MessageHandler,
+  NodeApi,
+  NodeStats,
+  ProcessContext,
+  ProcessFn,
+  SpawnOptions,
+} from './api.js';
 import { OP } from './control.js';
 import { Core, deadError, isName, type ResolvedNodeOptions } from './core.js';
 import { RUNTIME_DEFAULTS, SYSTEM_NAMES } from './defaults.js';
+import {
+  type NodedownEvent,
+  type NodeupEvent,
+  nodedownChannel,
+  nodeupChannel,
+  sendTrace,
+} from './diagnostics.js';
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { type GlobalControl, GlobalNames } from './global.js';
 import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
-import { type Dest, type DownMessage, isDownMessage, type NodeEvent } from './messages.js';
+import { type Dest, type DownMessage, isDownMessage, type NodeEvent, TIMEOUT } from './messages.js';
+import {
+  answerObserve,
+  maxProcessesOf,
+  type NodeSnapshot,
+  OBSERVE_REPLY,
+  type ObserveOptions,
+  snapshot,
+  snapshotOfReply,
+} from './observer.js';
 import { Peers } from './peers.js';
 import { type PgControl, PgScope } from './pg.js';
-import { scopesOf } from './process.js';
+import { scopesOf, tracedSend } from './process.js';
 import { Rpc } from './rpc.js';
 import { Scheduler } from './scheduler.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import { Signals } from './signals.js';
+import { Singleton, type SingletonSpec } from './singleton.js';
 import type { Pid, Ref } from './terms.js';
 import { refEquals } from './terms.js';
+import { Timers } from './timers.js';
 
 export type { NodeStats } from './api.js';
 
@@ -65,8 +93,14 @@ export interface NodeOptions {
   readonly maxPendingPerNode?: number;
   /** The port this node listens on, told to peers so connect_all can dial it. */
   readonly listenPort?: number;
-  /** A logger (the `Logger` of @kindred/interface; pino fits); silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); silent when absent (but crash reports then go to
+   * stderr, see `crashReports`). */
   readonly logger?: Logger;
+  /**
+   * Report each process whose code threw (pid, registered name, reason, stack) once: through `logger` at error level,
+   * or on stderr when no logger was given. Default {@link RUNTIME_DEFAULTS.crashReports}.
+   */
+  readonly crashReports?: boolean;
   /** Called at the end of `stop()` (startNode closes discovery and the transport here). */
   readonly onStop?: () => Promise<void> | void;
 }
@@ -84,11 +118,16 @@ export class KNode implements NodeApi {
   readonly hidden: boolean;
   /** The default pg scope (`pg`). */
   readonly pg: PgScope;
+  /** Cluster-wide names (Erlang's `global`): see {@link GlobalNames}. */
+  readonly global: GlobalNames;
 
   readonly #core: Core;
+  readonly #global: GlobalControl;
+  readonly #singletons = new Map<string, Singleton>();
   readonly #signals: Signals;
   readonly #peers: Peers;
   readonly #rpc: Rpc;
+  readonly #timers: Timers;
   readonly #sched: Scheduler;
   readonly #onStop: (() => Promise<void> | void) | undefined;
   readonly #listeners: {
@@ -135,6 +174,11 @@ export class KNode implements NodeApi {
       maxPendingPerNode: posInt('maxPendingPerNode', RUNTIME_DEFAULTS.maxPendingPerNode, 0),
       connectAll: bool('connectAll', RUNTIME_DEFAULTS.connectAll),
       listenPort: options.listenPort === undefined ? undefined : posInt('listenPort', 0),
+      crashReports: !bool('crashReports', RUNTIME_DEFAULTS.crashReports)
+        ? 'off'
+        : options.logger === undefined
+          ? 'stderr'
+          : 'logger',
     };
     this.name = options.name;
     this.creation = creation;
@@ -146,14 +190,61 @@ export class KNode implements NodeApi {
     this.#signals = core.signals = new Signals(core);
     this.#peers = core.peers = new Peers(core);
     this.#rpc = core.rpc = new Rpc(core);
+    this.#timers = core.timers = new Timers(core);
     this.#onStop = options.onStop;
     core.system.set(SYSTEM_NAMES.net, (from, _pid, msg) => this.#peers.onNetMessage(from, msg));
     this.pg = this.pgScope(RUNTIME_DEFAULTS.pgScope);
+    let globalControl!: GlobalControl;
+    this.global = new GlobalNames({
+      self: this.name,
+      isLocalAlive: (pid) => core.local(pid) !== undefined,
+      sendTo: (node, msg) =>
+        this.#peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', SYSTEM_NAMES.global], msg]),
+      peers: () => this.#peers.visible(),
+      watch: (pid, onExit) => {
+        const m = this.monitor(pid);
+        void m.down.then(onExit);
+        return m.cancel;
+      },
+      exit: (pid, reason) => this.exit(pid, reason),
+      send: (pid, msg) => this.send(pid, msg),
+      call: (pid, request, timeoutMs) => this.call(pid, request, timeoutMs),
+      stoppedError: deadError,
+      warn: (obj, msg) => log.warn(obj, msg),
+      attach: (c) => {
+        globalControl = c;
+      },
+    });
+    this.#global = globalControl;
+    core.system.set(SYSTEM_NAMES.global, (from, _pid, msg) => globalControl.onRemote(from, msg));
+    this.#signals.onNodeEvent((e) => {
+      if (e.type === 'nodeup') globalControl.nodeup(e.node);
+      else globalControl.nodedown(e.node);
+    });
     const peers = this.#peers;
+    const self = this.name;
     this.#listeners = {
       message: (node, m, bytes) => peers.onMessage(node, m, bytes),
-      nodeup: (node, info) => peers.onNodeup(node, info),
-      nodedown: (node, reason) => peers.onNodedown(node, reason),
+      nodeup: (node, info) => {
+        peers.onNodeup(node, info);
+        if (nodeupChannel.hasSubscribers) {
+          nodeupChannel.publish({
+            node: self,
+            peer: node,
+            hidden: info?.hidden === true,
+          } satisfies NodeupEvent);
+        }
+      },
+      nodedown: (node, reason) => {
+        peers.onNodedown(node, reason);
+        if (nodedownChannel.hasSubscribers) {
+          nodedownChannel.publish({
+            node: self,
+            peer: node,
+            reason: reason ?? 'connection_closed',
+          } satisfies NodedownEvent);
+        }
+      },
     };
     const dist = core.dist;
     if (dist) {
@@ -162,6 +253,7 @@ export class KNode implements NodeApi {
       dist.on('nodedown', this.#listeners.nodedown);
     }
     this.#rpc.startRex();
+    core.system.set(SYSTEM_NAMES.observe, (from, pid, msg) => answerObserve(core, from, pid, msg));
   }
 
   // ---------------------------------------------------------------- processes
@@ -211,7 +303,8 @@ export class KNode implements NodeApi {
   /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
   send(dest: Dest, msg: unknown): void {
     checkMessage(msg, MESSAGE_DEPTH.send);
-    this.#core.send(this.#core.systemPid, dest, msg);
+    if (sendTrace.hasSubscribers) tracedSend(this.#core, this.#core.systemPid, dest, msg);
+    else this.#core.send(this.#core.systemPid, dest, msg);
   }
 
   // ---------------------------------------------------------------- registry
@@ -295,17 +388,33 @@ export class KNode implements NodeApi {
     return this.#core.makeRef();
   }
 
-  /** Request/reply from outside any process: runs the call in a short-lived process. */
-  call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.spawn(async (ctx) => {
-        try {
-          resolve(await ctx.call<R>(dest, request, timeoutMs));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
+  /**
+   * Request/reply from outside any process: runs the call in a short-lived process of its own (`from.pid`), which
+   * exits with `{ callAbandoned: 'aborted' | 'timeout' }` when the call is given up (see {@link CallOptions}).
+   */
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    return this.#rpc.call(undefined, dest, request, opts);
+  }
+
+  /**
+   * Sends `msg` to `dest` after `ms` milliseconds (erlang:send_after/3) and returns the timer's ref. The timer is
+   * cancelled when `dest`, if a local pid, exits, and when the node stops.
+   */
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
+    const core = this.#core;
+    if (core.stopped) throw deadError();
+    return this.#timers.sendAfter(core.localOf(dest), core.systemPid, dest, msg, ms);
+  }
+
+  /** Cancels a timer of this node: the ms it had left, or false when it fired already or never existed. */
+  cancelTimer(ref: Ref): number | false {
+    return this.#timers.cancel(ref);
   }
 
   /**
@@ -343,9 +452,9 @@ export class KNode implements NodeApi {
     node: string,
     handler: string,
     args: readonly unknown[] = [],
-    timeoutMs?: number,
+    opts?: number | CallOptions,
   ): Promise<R> {
-    return this.#rpc.rpc<R>(node, handler, args, timeoutMs);
+    return this.#rpc.rpc<R>(node, handler, args, opts);
   }
 
   // ---------------------------------------------------------------- pg
@@ -375,6 +484,7 @@ export class KNode implements NodeApi {
       sendTo: (node, msg) => peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', name], msg]),
       peers: () => peers.visible(),
       deliver: (pid, msg) => core.send(core.systemPid, pid, msg),
+      makeRef: () => core.makeRef(),
       attach: (c) => {
         control = c;
       },
@@ -390,6 +500,42 @@ export class KNode implements NodeApi {
   broadcast(group: string, msg: unknown, scope?: string): number {
     checkMessage(msg, MESSAGE_DEPTH.send);
     return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
+  }
+
+  // ---------------------------------------------------------------- singletons
+
+  /**
+   * Runs one instance of `name` in the cluster: call it with the same name and spec on every node (see
+   * {@link Singleton}). The instance is registered under the global name `name`; reach it with
+   * `node.global.sendName(name, msg)` or `node.global.call(name, request)`. A second singleton of the same name on
+   * this node throws `KINDRED_ERR_NAME_TAKEN`; `singleton.stop()` hands over to another node.
+   */
+  singleton(name: string, spec: SingletonSpec): Singleton {
+    if (this.#core.stopped) throw deadError();
+    if (this.#singletons.has(name)) {
+      throw new KindredError(
+        RUNTIME_ERRORS.NAME_TAKEN,
+        `A singleton named ${formatTerm(name)} already runs on this node; stop it first.`,
+      );
+    }
+    const log = this.#core.log;
+    const s = new Singleton(
+      {
+        self: this.name,
+        global: this.global,
+        nodes: () => this.nodes(),
+        monitorNodes: (h) => this.monitorNodes(h),
+        exit: (pid, reason) => this.exit(pid, reason),
+        warn: (obj, msg) => log.warn(obj, msg),
+        stopped: () => {
+          if (this.#singletons.get(name) === s) this.#singletons.delete(name);
+        },
+      },
+      name,
+      spec,
+    );
+    this.#singletons.set(name, s);
+    return s;
   }
 
   // ---------------------------------------------------------------- distribution
@@ -418,6 +564,47 @@ export class KNode implements NodeApi {
     this.#core.dist?.disconnect(node);
   }
 
+  // ---------------------------------------------------------------- observe
+
+  /**
+   * A look inside a node (Erlang's observer): its processes (pid, name, mailbox, links, monitors, current function),
+   * registered names, pg groups and peers with their traffic. Without `node` (or with this node's name), this node's,
+   * at once; otherwise asked of `node` (its system name `kindred_observe`), rejecting with `KINDRED_ERR_CALL_TIMEOUT`
+   * when no answer came within `timeoutMs` (default the node's `callTimeoutMs`) or `KINDRED_ERR_OBSERVE_FAILED`. A
+   * hidden node can observe a node without joining its cluster (`kindred observe`).
+   */
+  async observe(node?: string, opts?: ObserveOptions & { timeoutMs?: number }): Promise<NodeSnapshot> {
+    const core = this.#core;
+    if (core.stopped) throw deadError();
+    const maxProcesses = maxProcessesOf(opts);
+    if (node === undefined || node === this.name) return snapshot(core, { maxProcesses });
+    if (!isName(node)) throw badOption('node', 'a node name', node);
+    const t = opts?.timeoutMs ?? core.opts.callTimeoutMs;
+    if (!(Number.isFinite(t) && t >= 0)) throw badOption('timeoutMs', 'a number >= 0', t);
+    const reply = await new Promise<unknown>((resolve, reject) => {
+      this.spawn(async (ctx) => {
+        const ref = ctx.makeRef();
+        ctx.send({ name: SYSTEM_NAMES.observe, node }, { type: 'observe', ref, maxProcesses });
+        const m = await ctx.receive(
+          (x) =>
+            typeof x === 'object' &&
+            x !== null &&
+            (x as { type?: unknown }).type === OBSERVE_REPLY &&
+            refEquals((x as { ref: Ref }).ref, ref),
+          t,
+        );
+        if (m === TIMEOUT) {
+          reject(
+            new KindredError(RUNTIME_ERRORS.CALL_TIMEOUT, `No observe answer from ${node} within ${t} ms.`, {
+              details: { timeoutMs: t, node },
+            }),
+          );
+        } else resolve((m as { reply: unknown }).reply);
+      });
+    });
+    return snapshotOfReply(node, reply);
+  }
+
   // ---------------------------------------------------------------- stop
 
   /** True once {@link KNode.stop} ran. */
@@ -434,9 +621,14 @@ export class KNode implements NodeApi {
     if (core.stopped) return;
     // Processes end first so connected peers hear `shutdown`; no new connections are made for it.
     core.stopping = true;
+    // Singletons stop being managed, and peers hear that this node's global names are gone, before the processes
+    // end: a clean leave frees them at once.
+    for (const s of [...this.#singletons.values()]) s.stop();
+    this.#global.stop();
     for (const p of [...core.procs.values()]) this.#signals.terminate(p, 'shutdown');
     core.stopped = true;
     this.#sched.clear();
+    this.#timers.clear();
     for (const c of core.pgControls.values()) c.stop();
     const dist = core.dist;
     if (dist) {

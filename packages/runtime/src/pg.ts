@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { isLocalPidShape, localPidKey, type Pid, toPid } from './terms.js';
+import { isLocalPidShape, localPidKey, type Pid, type Ref, refKey, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -11,6 +11,8 @@ export interface PgHost {
   sendTo(node: string, msg: unknown): void;
   peers(): string[];
   deliver(pid: Pid, msg: unknown): void;
+  /** A new reference (for membership monitors). */
+  makeRef(): Ref;
   /** Receives, once, from the scope's constructor, the handle the node drives the scope with. */
   attach(control: PgControl): void;
 }
@@ -27,6 +29,31 @@ export interface PgControl {
   nodedown(node: string): void;
   /** A scope message from `node`. */
   onRemote(node: string, msg: unknown): void;
+}
+
+/**
+ * A membership event, delivered to a process that monitors a scope or a group (OTP 25's `{Ref, join, Group, Pids}`
+ * and `{Ref, leave, Group, Pids}`): `pids` joined or left `group`, once per join, as the scope saw it happen (a local
+ * join or leave, a member's exit, a peer's `join`/`leave`/`sync`, a peer's nodedown).
+ */
+export interface PgEvent {
+  readonly type: 'pg';
+  /** The ref `monitorScope`/`monitor` returned. */
+  readonly ref: Ref;
+  readonly event: 'join' | 'leave';
+  readonly group: string;
+  readonly pids: readonly Pid[];
+}
+
+/** True for a {@link PgEvent}. */
+export const isPgEvent = (m: unknown): m is PgEvent =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'pg';
+
+/** A membership monitor: the local process told, and its group (undefined: the whole scope). */
+interface PgMonitor {
+  readonly ref: Ref;
+  readonly pid: Pid;
+  readonly group: string | undefined;
 }
 
 /** Counters of what a scope refused from its peers (`scope.stats()`). */
@@ -151,6 +178,14 @@ export class PgScope {
   #flushTimer: ReturnType<typeof setImmediate> | undefined;
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
   #stopped = false;
+  /** Membership monitors by ref key. */
+  readonly #monitors = new Map<string, PgMonitor>();
+  /** Monitors of the whole scope, by ref key. */
+  readonly #scopeMonitors = new Map<string, PgMonitor>();
+  /** group -> its monitors, by ref key. */
+  readonly #groupMonitors = new Map<string, Map<string, PgMonitor>>();
+  /** Local pid key -> ref keys of the monitors it holds (to clean up when it exits). */
+  readonly #monitorsOf = new Map<number, Set<string>>();
 
   /** made by `node.pgScope(name)`. */
   constructor(name: string, host: PgHost) {
@@ -180,6 +215,10 @@ export class PgScope {
     this.#joined.clear();
     this.#remote.clear();
     this.#peers.clear();
+    this.#monitors.clear();
+    this.#scopeMonitors.clear();
+    this.#groupMonitors.clear();
+    this.#monitorsOf.clear();
   }
 
   /** Adds local process(es) to `group` (pg:join/3). A process may join the same group several times. */
@@ -205,6 +244,7 @@ export class PgScope {
         );
     }
     this.#send({ type: 'join', group, pids: list });
+    this.#notify(group, 'join', list);
   }
 
   /** Removes local process(es) from `group` once each (pg:leave/3); false when none was a member. */
@@ -226,11 +266,12 @@ export class PgScope {
         if (groups.size > 0) continue;
       }
       this.#joined.delete(key);
-      this.#host.untrack(p, this);
+      if (!this.#monitorsOf.has(key)) this.#host.untrack(p, this);
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
     this.#send({ type: 'leave', group, pids: left });
+    this.#notify(group, 'leave', left);
     return true;
   }
 
@@ -269,6 +310,117 @@ export class PgScope {
   /** What this scope refused from its peers so far. */
   stats(): PgStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * Makes the local process `pid` hear of every join and leave in this scope, on every node, as {@link PgEvent}
+   * messages with the returned ref (OTP 25's pg:monitor_scope/1, called for `pid`). `groups` is the scope's view
+   * when the monitor starts; events follow it, in the order the scope sees the changes. The monitor ends with
+   * {@link PgScope.demonitor} or when `pid` exits.
+   */
+  monitorScope(pid: Pid): { ref: Ref; groups: Map<string, Pid[]> } {
+    const ref = this.#addMonitor(pid, undefined);
+    const groups = new Map<string, Pid[]>();
+    for (const g of this.groups()) groups.set(g, this.members(g));
+    return { ref, groups };
+  }
+
+  /**
+   * Like {@link PgScope.monitorScope} for one group (pg:monitor/2): `pids` are its members now, and events name only
+   * this group.
+   */
+  monitor(pid: Pid, group: string): { ref: Ref; pids: Pid[] } {
+    if (typeof group !== 'string' || group.length === 0)
+      throw badOption('group', 'a non-empty string', group);
+    const ref = this.#addMonitor(pid, group);
+    return { ref, pids: this.members(group) };
+  }
+
+  /** Ends a membership monitor (pg:demonitor/2); false when `ref` is not one of this scope's. Events already sent stay. */
+  demonitor(ref: Ref): boolean {
+    const k = typeof ref === 'object' && ref !== null ? refKey(ref) : undefined;
+    const m = k === undefined ? undefined : this.#monitors.get(k);
+    if (m === undefined || k === undefined) return false;
+    this.#dropMonitor(k, m);
+    const key = localKey(m.pid);
+    if (!this.#monitorsOf.has(key) && !this.#joined.has(key)) this.#host.untrack(m.pid, this);
+    return true;
+  }
+
+  #addMonitor(pid: Pid, group: string | undefined): Ref {
+    const p = this.#localPids(group ?? '*', pid)[0]!;
+    const ref = this.#host.makeRef();
+    const k = refKey(ref);
+    const m: PgMonitor = { ref, pid: p, group };
+    this.#monitors.set(k, m);
+    if (group === undefined) this.#scopeMonitors.set(k, m);
+    else {
+      let g = this.#groupMonitors.get(group);
+      if (g === undefined) {
+        g = new Map();
+        this.#groupMonitors.set(group, g);
+      }
+      g.set(k, m);
+    }
+    const key = localKey(p);
+    let mine = this.#monitorsOf.get(key);
+    if (mine === undefined) {
+      mine = new Set();
+      this.#monitorsOf.set(key, mine);
+    }
+    mine.add(k);
+    this.#host.track(p, this);
+    return ref;
+  }
+
+  /** Removes monitor `m` (keyed `k`) from the tables (not from the process's tracking). */
+  #dropMonitor(k: string, m: PgMonitor): void {
+    this.#monitors.delete(k);
+    if (m.group === undefined) this.#scopeMonitors.delete(k);
+    else {
+      const g = this.#groupMonitors.get(m.group);
+      g?.delete(k);
+      if (g?.size === 0) this.#groupMonitors.delete(m.group);
+    }
+    const key = localKey(m.pid);
+    const mine = this.#monitorsOf.get(key);
+    mine?.delete(k);
+    if (mine?.size === 0) this.#monitorsOf.delete(key);
+  }
+
+  /** Tells the monitors of the scope and of `group` that `pids` joined or left it. */
+  #notify(group: string, event: 'join' | 'leave', pids: readonly Pid[]): void {
+    if (this.#monitors.size === 0 || pids.length === 0) return;
+    for (const m of this.#scopeMonitors.values())
+      this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
+    const g = this.#groupMonitors.get(group);
+    if (g !== undefined)
+      for (const m of g.values())
+        this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
+  }
+
+  /** Tells monitors what changed between a peer's old view and its new one (a `sync` replacing it). */
+  #notifyDiff(old: PeerView | undefined, view: PeerView | undefined): void {
+    if (this.#monitors.size === 0) return;
+    const groups = new Set<string>([...(old?.groups.keys() ?? []), ...(view?.groups.keys() ?? [])]);
+    for (const g of groups) {
+      const before = old?.groups.get(g);
+      const after = view?.groups.get(g);
+      const joined: Pid[] = [];
+      const left: Pid[] = [];
+      if (after)
+        for (const [k, m] of after) {
+          const was = before?.get(k)?.count ?? 0;
+          for (let i = was; i < m.count; i++) joined.push(m.pid);
+        }
+      if (before)
+        for (const [k, m] of before) {
+          const now = after?.get(k)?.count ?? 0;
+          for (let i = now; i < m.count; i++) left.push(m.pid);
+        }
+      this.#notify(g, 'leave', left);
+      this.#notify(g, 'join', joined);
+    }
   }
 
   #localPids(group: string, pids: Pid | readonly Pid[]): Pid[] {
@@ -331,6 +483,8 @@ export class PgScope {
   /** a local member exited: it leaves every group of this scope (the node drops its tracking). */
   #processExited(pid: Pid): void {
     const key = localKey(pid);
+    const mine = this.#monitorsOf.get(key);
+    if (mine !== undefined) for (const k of [...mine]) this.#dropMonitor(k, this.#monitors.get(k)!);
     const groups = this.#joined.get(key);
     if (groups === undefined) return;
     this.#joined.delete(key);
@@ -343,6 +497,7 @@ export class PgScope {
     const members = this.#local.get(m.group);
     members?.delete(key);
     if (members?.size === 0) this.#local.delete(m.group);
+    if (this.#monitors.size > 0) this.#notify(m.group, 'leave', expand(new Map([[key, m]]), []));
     if (this.#peers.size === 0 || this.#stopped) return;
     // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
     // message per member, keeps the burst's cost on this node and on every peer linear.
@@ -367,7 +522,9 @@ export class PgScope {
   /** See PgControl. */
   #nodedown(node: string): void {
     this.#peers.delete(node);
+    const view = this.#remote.get(node);
     this.#remote.delete(node);
+    if (view !== undefined) this.#notifyDiff(view, undefined);
   }
 
   /**
@@ -405,9 +562,11 @@ export class PgScope {
             this.#stats.droppedEntries++;
             continue;
           }
-          this.#addRemote(node, view, e[0], e[1]);
+          this.#addRemote(node, view, e[0], e[1], false);
         }
+        const old = this.#remote.get(node);
         this.#remote.set(node, view);
+        this.#notifyDiff(old, view);
         return;
       }
       case 'join': {
@@ -417,7 +576,7 @@ export class PgScope {
           view = new PeerView();
           this.#remote.set(node, view);
         }
-        this.#addRemote(node, view, m.group, m.pids);
+        this.#addRemote(node, view, m.group, m.pids, true);
         return;
       }
       case 'leave': {
@@ -425,14 +584,18 @@ export class PgScope {
         const view = this.#remote.get(node);
         const members = view?.groups.get(m.group);
         if (!view || !members) return;
+        const left: Pid[] = [];
         for (const x of m.pids) {
           const p = this.#remotePid(node, x);
           if (p === undefined) continue;
           const key = view.key(p);
           const found = members.get(key);
-          if (found !== undefined && --found.count === 0) members.delete(key);
+          if (found === undefined) continue;
+          if (--found.count === 0) members.delete(key);
+          if (this.#monitors.size > 0) left.push(found.pid);
         }
         if (members.size === 0) view.groups.delete(m.group);
+        this.#notify(m.group, 'leave', left);
         return;
       }
       default:
@@ -441,12 +604,16 @@ export class PgScope {
     this.#stats.droppedMessages++;
   }
 
-  /** Adds the pids a peer claims as members of `group` to its view. */
-  #addRemote(node: string, view: PeerView, group: string, raw: unknown[]): void {
+  /** Adds the pids a peer claims as members of `group` to its view; `notify`: monitors hear of them. */
+  #addRemote(node: string, view: PeerView, group: string, raw: unknown[], notify: boolean): void {
+    const joined: Pid[] | undefined = notify && this.#monitors.size > 0 ? [] : undefined;
     for (const x of raw) {
       const p = this.#remotePid(node, x);
-      if (p !== undefined) add(view.groups, group, view.key(p), p);
+      if (p === undefined) continue;
+      add(view.groups, group, view.key(p), p);
+      joined?.push(p);
     }
+    if (joined !== undefined) this.#notify(group, 'join', joined);
   }
 
   /** A pid a peer claims as its member; only pids of that peer are accepted, anything else is counted. */

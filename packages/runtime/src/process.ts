@@ -3,12 +3,24 @@
  * {@link ProcessContext} its function gets. Everything a process asks of its node goes through {@link ProcessHost},
  * declared here (as pg.ts's `PgHost`), so this file imports nothing from the node.
  */
+
 import { KindredError } from '@kindred/dns';
-import type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
-import { badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import type {
+  CallOptions,
+  MessageHandler,
+  NodeApi,
+  Pattern,
+  ProcessContext,
+  ProcessFn,
+  ReceiveOptions,
+  SpawnOptions,
+} from './api.js';
+import { sendTrace } from './diagnostics.js';
+import { abortedError, badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
+import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
 import { isPid, localPidKey, type Pid, type Ref, refEquals, toPid, toRef } from './terms.js';
 
 export type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, SpawnOptions } from './api.js';
@@ -30,7 +42,9 @@ export interface ProcessHost {
   exitSignal(from: Pid, to: Pid, reason: unknown): void;
   terminate(p: Proc, reason: unknown): void;
   register(name: string, pid: Pid): void;
-  call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown>;
+  call(p: Proc, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown>;
+  sendAfter(p: Proc, dest: Dest, msg: unknown, ms: number): Ref;
+  cancelTimer(ref: Ref): number | false;
   watchNodes(p: Proc, flag: boolean): void;
   makeRef(): Ref;
   /** The function of `p` returned (`threw` false) or threw `err`. */
@@ -126,6 +140,8 @@ export class ProcExt {
   mb = 0;
   nodeWatch = false;
   exitReason: unknown = undefined;
+  /** Keys of the timers this process set (timers.ts), cancelled when it exits. */
+  timers: Set<string> | undefined = undefined;
 }
 
 /** A rejected promise whose rejection is handled (a process that never awaits it must not crash the node). */
@@ -155,6 +171,8 @@ export class Proc implements ProcessContext {
   /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
   h: MessageHandler | undefined = undefined;
   busy = false;
+  /** The function of a spawned process (for observe: its current function). */
+  fn: ProcessFn | undefined = undefined;
   /** Rarely used state, made on first use. */
   x: ProcExt | undefined = undefined;
 
@@ -228,9 +246,17 @@ export class Proc implements ProcessContext {
 
   receive<T = unknown>(pattern?: Pattern<T>): Promise<T>;
   receive<T = unknown>(pattern: Pattern<T> | undefined, timeoutMs: number): Promise<T | Timeout>;
-  receive(pattern?: Pattern, timeoutMs?: number): Promise<unknown> {
+  receive<T = unknown>(pattern: Pattern<T> | undefined, opts: ReceiveOptions): Promise<T | Timeout>;
+  receive(pattern?: Pattern, opt?: number | ReceiveOptions): Promise<unknown> {
+    let timeoutMs: number | undefined;
+    let signal: AbortSignal | undefined;
+    if (typeof opt === 'object' && opt !== null) {
+      timeoutMs = opt.timeoutMs;
+      signal = opt.signal;
+    } else timeoutMs = opt;
     if (timeoutMs === Number.POSITIVE_INFINITY) timeoutMs = undefined; // Erlang's `after infinity`
     if (!this.alive) return exitedRejection(this.exitReason);
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
     if (this.wRes !== undefined) {
       return Promise.reject(
         new KindredError(
@@ -257,8 +283,9 @@ export class Proc implements ProcessContext {
     // Only resolve is kept: a killed process's receive is resolved with a rejected promise, which rejects it.
     // One shared executor hands resolve over (no closure and context per receive).
     const pr = new Promise<unknown>(captureResolve);
-    const res = captured as (m: unknown) => void;
+    let res = captured as (m: unknown) => void;
     captured = undefined;
+    if (signal !== undefined) res = this.#abortable(res, signal);
     this.wRes = res;
     this.wPat = pattern;
     if (timeoutMs !== undefined) {
@@ -272,6 +299,27 @@ export class Proc implements ProcessContext {
       }, timeoutMs);
     }
     return pr;
+  }
+
+  /**
+   * `res` wrapped so that aborting `signal` rejects the receive (if it is still the pending one) and settling it
+   * any other way removes the listener. Only receives with a signal pay for the closures.
+   */
+  #abortable(res: (m: unknown) => void, signal: AbortSignal): (m: unknown) => void {
+    const onAbort = (): void => {
+      if (this.wRes !== wrapped) return;
+      this.wRes = undefined;
+      this.wPat = undefined;
+      if (this.wTimer !== undefined) clearTimeout(this.wTimer);
+      this.wTimer = undefined;
+      res(quietRejection(abortedError(signal)));
+    };
+    const wrapped = (m: unknown): void => {
+      signal.removeEventListener('abort', onAbort);
+      res(m);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return wrapped;
   }
 
   /** Removes and returns the message at index i. */
@@ -330,7 +378,8 @@ export class Proc implements ProcessContext {
 
   send(dest: Dest, msg: unknown): void {
     checkMessage(msg, MESSAGE_DEPTH.send);
-    this.host.send(this.self, dest, msg);
+    if (sendTrace.hasSubscribers) tracedSend(this.host, this.self, dest, msg);
+    else this.host.send(this.self, dest, msg);
   }
 
   link(pid: Pid): void {
@@ -396,8 +445,22 @@ export class Proc implements ProcessContext {
     this.host.register(name, this.self);
   }
 
-  async call<R = unknown>(dest: Dest, request: unknown, timeoutMs?: number): Promise<R> {
-    return this.host.call(this, dest, request, timeoutMs) as Promise<R>;
+  call<C extends CallSpec, const Q extends C['request']>(
+    dest: ServerRef<C>,
+    request: Q,
+    opts?: number | CallOptions,
+  ): Promise<ReplyTo<C, Q>>;
+  call<R = unknown>(dest: PlainDest, request: unknown, opts?: number | CallOptions): Promise<R>;
+  async call(dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    return this.host.call(this, dest, request, opts);
+  }
+
+  sendAfter(dest: Dest, msg: unknown, ms: number): Ref {
+    return this.host.sendAfter(this, dest, msg, ms);
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    return this.host.cancelTimer(ref);
   }
 
   reply(from: From, reply: unknown): void {
@@ -445,6 +508,11 @@ export function scopesOf(p: Proc): Set<PgScope> {
 export function callsOf(p: Proc): Set<string> {
   if (p.calls === undefined) p.calls = new Set();
   return p.calls;
+}
+
+/** @internal A send published on `kindred:send` (only called when someone subscribed). */
+export function tracedSend(host: ProcessHost, from: Pid, dest: Dest, msg: unknown): void {
+  sendTrace.traceSync(() => host.send(from, dest, msg), { node: host.api.name, from, dest, message: msg });
 }
 
 // Bound functions are smaller than a pair of closures over the process (measured: ~60 bytes per process less).

@@ -4,11 +4,23 @@
  * @internal
  */
 import { KindredError } from '@kindred/dns';
-import type { ProcessContext } from './api.js';
+import type { CallOptions, ProcessContext } from './api.js';
 import { OP } from './control.js';
 import { type Core, isName, type RpcPart } from './core.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
-import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import {
+  type CallTraceContext,
+  callTrace,
+  childTraceparent,
+  currentTraceparent,
+  isTraceparent,
+  type RpcTraceContext,
+  rpcTrace,
+  type SpawnOnTraceContext,
+  spawnOnTrace,
+  withTraceContext,
+} from './diagnostics.js';
+import { abortedError, badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import {
   type CallMessage,
@@ -19,7 +31,7 @@ import {
   isReplyMessage,
   TIMEOUT,
 } from './messages.js';
-import { callsOf, type Proc } from './process.js';
+import { callsOf, exitedRejection, type Proc } from './process.js';
 import { type Pid, type Ref, refEquals, refKey, toPid, toRef } from './terms.js';
 
 function spawnFailed(node: string, name: string, reason: string): KindredError {
@@ -87,25 +99,122 @@ export class Rpc implements RpcPart {
     this.#requests.clear();
   }
 
-  /** A call from process p (gen_server:call): guarded by a monitor, answered by the reply with its ref. */
-  async call(p: Proc, dest: Dest, request: unknown, timeoutMs?: number): Promise<unknown> {
-    const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
+  /**
+   * A call from process p, or (p undefined, or a signal given) from a short-lived process of its own, linked to p
+   * while it waits: when the caller gives up (signal aborted, timeout) that process exits with
+   * `{ callAbandoned: 'aborted' | 'timeout' }`, so a callee monitoring `from.pid` learns it (OTP's gen:call
+   * monitors the callee; the callee monitoring its caller is the other half).
+   * Traced on `kindred:call`; the call carries a child of the caller's trace context (taken now, before a process
+   * of its own runs), if there is one.
+   */
+  call(p: Proc | undefined, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown> {
+    let t: number | undefined;
+    let signal: AbortSignal | undefined;
+    if (typeof opts === 'object' && opts !== null) {
+      t = opts.timeoutMs;
+      signal = opts.signal;
+    } else t = opts;
+    t ??= this.#core.opts.callTimeoutMs;
     if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
-      throw badOption('timeoutMs', 'a number >= 0 or Infinity', t);
+      return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', t));
     }
-    checkMessage(request, MESSAGE_DEPTH.call);
+    try {
+      checkMessage(request, MESSAGE_DEPTH.call);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const from = currentTraceparent();
+    if (!callTrace.hasSubscribers) {
+      return this.#start(
+        p,
+        dest,
+        request,
+        t,
+        signal,
+        from === undefined ? undefined : childTraceparent(from),
+      );
+    }
+    const ctx: CallTraceContext = {
+      node: this.#core.name,
+      dest,
+      request,
+      timeoutMs: t,
+      parent: from,
+      traceparent: childTraceparent(from),
+    };
+    const timeoutMs = t;
+    return callTrace.tracePromise(
+      () =>
+        this.#start(
+          p,
+          dest,
+          request,
+          timeoutMs,
+          signal,
+          isTraceparent(ctx.traceparent) ? ctx.traceparent : undefined,
+        ),
+      ctx,
+    );
+  }
+
+  /** The call of {@link call}, from p itself or from a process of its own. */
+  #start(
+    p: Proc | undefined,
+    dest: Dest,
+    request: unknown,
+    t: number,
+    signal: AbortSignal | undefined,
+    traceparent: string | undefined,
+  ): Promise<unknown> {
+    if (p !== undefined && signal === undefined)
+      return this.#callFrom(p, dest, request, t, undefined, traceparent);
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    if (p !== undefined && !p.alive) return exitedRejection(p.exitReason);
+    const core = this.#core;
+    const timeoutMs = t;
+    return new Promise<unknown>((resolve, reject) => {
+      const h: Proc = core.spawn(async () => {
+        try {
+          resolve(await this.#callFrom(h, dest, request, timeoutMs, signal, traceparent));
+          if (p !== undefined) core.signals.unlink(h, p.self);
+        } catch (err) {
+          reject(err);
+          if (p !== undefined) core.signals.unlink(h, p.self);
+          const code = (err as { code?: unknown }).code;
+          if (code === RUNTIME_ERRORS.ABORTED || code === RUNTIME_ERRORS.CALL_TIMEOUT) {
+            h.exit({ callAbandoned: code === RUNTIME_ERRORS.ABORTED ? 'aborted' : 'timeout' });
+          }
+        }
+      });
+      // The call process dies with its caller, so a callee monitoring it learns that too.
+      if (p !== undefined) core.signals.link(h, p.self);
+    });
+  }
+
+  /** gen_server:call from process p: guarded by a monitor, answered by the reply with its ref. */
+  async #callFrom(
+    p: Proc,
+    dest: Dest,
+    request: unknown,
+    t: number,
+    signal: AbortSignal | undefined,
+    traceparent: string | undefined,
+  ): Promise<unknown> {
     const ref = this.#core.signals.monitor(p, dest);
     const k = refKey(ref);
     callsOf(p).add(k);
     try {
-      this.#core.send(p.self, dest, {
-        type: '$gen_call',
-        from: { pid: p.self, ref },
-        request,
-      } satisfies CallMessage);
+      // `traceparent` only when there is one: an untraced call is the same map as before it existed.
+      this.#core.send(
+        p.self,
+        dest,
+        (traceparent === undefined
+          ? { type: '$gen_call', from: { pid: p.self, ref }, request }
+          : { type: '$gen_call', from: { pid: p.self, ref }, request, traceparent }) satisfies CallMessage,
+      );
       const m = await p.receive(
         (x) => (isReplyMessage(x) || isDownMessage(x)) && refEquals((x as { ref: Ref }).ref, ref),
-        t,
+        { timeoutMs: t, signal },
       );
       if (m === TIMEOUT) {
         throw new KindredError(
@@ -161,6 +270,17 @@ export class Rpc implements RpcPart {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (!spawnOnTrace.hasSubscribers) return this.#spawnOn(node, name, args, timeoutMs);
+    const ctx: SpawnOnTraceContext = { node: this.#core.name, target: node, name, args };
+    return spawnOnTrace.tracePromise(() => this.#spawnOn(node, name, args, timeoutMs), ctx);
+  }
+
+  #spawnOn(
+    node: string,
+    name: string,
+    args: readonly unknown[],
+    timeoutMs: number | undefined,
+  ): Promise<Pid> {
     const t = timeoutMs ?? this.#core.opts.callTimeoutMs;
     if (node === this.#core.name) {
       const fn = this.#spawnables.get(name);
@@ -211,16 +331,41 @@ export class Rpc implements RpcPart {
   }
 
   /** Calls handler `handler` exposed by `node` with `args` (Erlang's rpc:call through the `rex` server). */
-  async rpc<R = unknown>(
+  rpc<R = unknown>(
     node: string,
     handler: string,
     args: readonly unknown[] = [],
-    timeoutMs?: number,
+    opts?: number | CallOptions,
   ): Promise<R> {
-    const reply = (await this.#core.api.call(
+    if (!rpcTrace.hasSubscribers) return this.#rpc<R>(node, handler, args, opts);
+    const parent = currentTraceparent();
+    const ctx: RpcTraceContext = {
+      node: this.#core.name,
+      target: node,
+      handler,
+      args,
+      parent,
+      traceparent: childTraceparent(parent),
+    };
+    // The rpc's span is the current context of its call, so the call is its child.
+    return rpcTrace.tracePromise(
+      () => withTraceContext(ctx.traceparent, () => this.#rpc<R>(node, handler, args, opts)),
+      ctx,
+    );
+  }
+
+  async #rpc<R>(
+    node: string,
+    handler: string,
+    args: readonly unknown[],
+    opts: number | CallOptions | undefined,
+  ): Promise<R> {
+    const o = typeof opts === 'object' && opts !== null ? opts : { timeoutMs: opts };
+    const reply = (await this.call(
+      undefined,
       { name: RUNTIME_DEFAULTS.rpcServerName, node },
       { handler, args },
-      timeoutMs ?? this.#core.opts.rpcTimeoutMs,
+      { timeoutMs: o.timeoutMs ?? this.#core.opts.rpcTimeoutMs, signal: o.signal },
     )) as { ok: boolean; value?: unknown; error?: { error?: string; message?: string; code?: string } };
     if (reply?.ok) return reply.value as R;
     const e = typeof reply?.error === 'object' && reply.error !== null ? reply.error : {};
@@ -245,7 +390,8 @@ export class Rpc implements RpcPart {
   startRex(): void {
     const handlers = this.#handlers;
     this.#rex = this.#core.spawn(
-      async (ctx) => {
+      // Named, so observe shows its current function as `rex`.
+      async function rex(ctx) {
         for (;;) {
           const m = (await ctx.receive()) as CallMessage<{ handler?: unknown; args?: unknown }>;
           if (m?.type !== '$gen_call') continue;
@@ -264,9 +410,12 @@ export class Rpc implements RpcPart {
             continue;
           }
           const args = Array.isArray(request.args) ? request.args : [];
+          // A peer's traceparent is used only when valid; the handler runs in it, so its calls continue the trace.
+          const trace = isTraceparent(m.traceparent) ? m.traceparent : undefined;
           ctx.spawn(async (w) => {
             try {
-              w.reply(from, { ok: true, value: await (fn as (...a: unknown[]) => unknown)(...args) });
+              const run = (fn as (...a: unknown[]) => unknown).bind(undefined, ...args);
+              w.reply(from, { ok: true, value: await withTraceContext(trace, run) });
             } catch (err) {
               w.reply(from, { ok: false, error: crashReason(err) });
             }

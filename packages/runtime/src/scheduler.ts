@@ -7,6 +7,7 @@
  */
 import type { ProcessFn } from './api.js';
 import type { Core, SchedulerPart } from './core.js';
+import { withTraceContext } from './diagnostics.js';
 import { type Proc, procReturned, procThrew } from './process.js';
 
 /** Messages a handler process handles before others get a turn (Erlang counts reductions). */
@@ -62,7 +63,9 @@ export class Scheduler implements SchedulerPart {
       const msg = p.take(p.mqHead);
       let r: unknown;
       try {
-        r = p.h!(msg, p);
+        // A traced call is handled in its trace context, so the handler's own calls and rpcs continue the trace.
+        const trace = (msg as { traceparent?: unknown } | null)?.traceparent;
+        r = trace === undefined ? p.h!(msg, p) : withTraceContext(trace as string, () => p.h!(msg, p));
       } catch (err) {
         this.#core.ended(p, err, true);
         return;

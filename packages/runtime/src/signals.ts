@@ -149,6 +149,7 @@ export class Signals implements SignalsPart {
       // parked process was most of the time of killing many (or of stop()).
       res(exitedRejection(reason));
     }
+    if (p.x?.timers !== undefined) core.timers.ownerExited(p);
     p.releaseAll();
     p.mq = undefined;
     p.calls = undefined;

@@ -31,6 +31,11 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   readonly discoveryOptions?: Omit<DiscoveryOptions, 'strategy' | 'self' | 'logger'>;
   /** How often discovered peers that are not connected are dialled again. Default {@link RUNTIME_DEFAULTS.reconnectIntervalMs}. */
   readonly reconnectIntervalMs?: number;
+  /**
+   * A discovered peer that left on purpose (nodedown `shutdown`, its {@link StartedNode.leave}) is not dialled by
+   * discovery for this long, while DNS may still list it. Default {@link RUNTIME_DEFAULTS.leaveHoldMs}.
+   */
+  readonly leaveHoldMs?: number;
   /** Further transport options (tls, allow, ticktimeMs, resolver, verifyPeerHost, maxMessageBytes, ...). */
   readonly transport?: Omit<TransportOptions, 'self' | 'cookie' | 'port' | 'host' | 'hidden' | 'logger'>;
   /** Environment for the identity and port variables; default process.env. */
@@ -38,6 +43,9 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   /** A logger (the `Logger` of @kindred/interface; pino fits), passed as child loggers to every part; silent when absent. */
   readonly logger?: Logger;
 }
+
+/** Nodes whose stop() was asked for by leave(): their transport then tells the peers (close code 4012). */
+const leaving = new WeakSet<StartedNode>();
 
 /**
  * A node started by {@link startNode}: a {@link KNode} that owns its transport, its discovery poller and the timer
@@ -61,6 +69,16 @@ export class StartedNode extends KNode {
     this.transport = parts.transport;
     this.discovery = parts.discovery;
   }
+
+  /**
+   * Leaves the cluster on purpose: {@link KNode.stop}, and every connected peer sees nodedown reason `shutdown`
+   * (not `connection_closed`), and its discovery does not dial this node again for `leaveHoldMs`. For a planned
+   * stop (SIGTERM in a rolling update); a crash or a plain `stop()` still looks like `connection_closed`.
+   */
+  async leave(): Promise<void> {
+    leaving.add(this);
+    await this.stop();
+  }
 }
 
 /**
@@ -74,6 +92,10 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
   const reconnectMs = options.reconnectIntervalMs ?? RUNTIME_DEFAULTS.reconnectIntervalMs;
   if (!Number.isInteger(reconnectMs) || reconnectMs < 10) {
     throw badOption('reconnectIntervalMs', 'an integer >= 10', reconnectMs);
+  }
+  const leaveHoldMs = options.leaveHoldMs ?? RUNTIME_DEFAULTS.leaveHoldMs;
+  if (!Number.isInteger(leaveHoldMs) || leaveHoldMs < 0) {
+    throw badOption('leaveHoldMs', 'an integer >= 0', leaveHoldMs);
   }
   const logger = options.logger;
   const env = options.env ?? process.env;
@@ -128,7 +150,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
         onStop: async () => {
           if (timer !== undefined) clearInterval(timer);
           discovery?.stop();
-          await transport.close();
+          await transport.close({ leave: leaving.has(node) });
         },
       },
       { port, transport, discovery },
@@ -142,8 +164,22 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
 
   if (discovery !== undefined) {
     const d = discovery;
+    // Peers that said they leave (nodedown `shutdown`), and when: DNS keeps listing a terminating pod for a while
+    // (publishNotReadyAddresses, TTLs), and dialling it would only fail or catch it mid-exit.
+    const left = new Map<string, number>();
+    transport.on('nodedown', (peer, reason) => {
+      if (reason === 'shutdown') left.set(peer, Date.now());
+    });
+    transport.on('nodeup', (peer) => left.delete(peer));
+    const holding = (peer: string): boolean => {
+      const since = left.get(peer);
+      if (since === undefined) return false;
+      if (Date.now() - since < leaveHoldMs) return true;
+      left.delete(peer);
+      return false;
+    };
     const dial = (peer: Peer): void => {
-      if (peer.node === own.node || node.stopped) return;
+      if (peer.node === own.node || node.stopped || holding(peer.node)) return;
       // connect() remembers the port (for connect_all and auto-connect) and returns at once when connected.
       const address = peer.addresses[0];
       node
@@ -157,6 +193,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
     d.start();
     timer = setInterval(() => {
       for (const p of d.peers()) dial(p);
+      for (const peer of left.keys()) holding(peer); // forgets holds that ran out
     }, reconnectMs);
     timer.unref();
   }
@@ -181,6 +218,7 @@ const NODE_OPTION_KEYS = [
   'rpcTimeoutMs',
   'maxPendingPerNode',
   'creation',
+  'crashReports',
 ] as const satisfies readonly (keyof NodeOptions)[];
 
 function pick(o: StartNodeOptions): Partial<NodeOptions> {

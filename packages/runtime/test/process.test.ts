@@ -75,3 +75,31 @@ describe('ending processes', () => {
     expect(pids.filter((p) => a.isAlive(p))).toEqual([]);
   });
 });
+
+describe('receive with an AbortSignal', () => {
+  it('aborting rejects the pending receive with KINDRED_ERR_ABORTED; the mailbox is kept; later receives work', async () => {
+    const a = mk();
+    const ac = new AbortController();
+    const out: unknown[] = [];
+    const pid = a.spawn(async (ctx) => {
+      try {
+        await ctx.receive((m) => m === 'wanted', { signal: ac.signal });
+      } catch (err) {
+        out.push(err);
+      }
+      out.push(await ctx.receive());
+      await expect(ctx.receive(undefined, { signal: AbortSignal.abort('early') })).rejects.toMatchObject({
+        code: RUNTIME_ERRORS.ABORTED,
+        details: { reason: 'early' },
+      });
+      out.push(await ctx.receive(undefined, { timeoutMs: 1, signal: new AbortController().signal }));
+    });
+    await new Promise((r) => setImmediate(r));
+    a.send(pid, 'other');
+    ac.abort('stop waiting');
+    while (out.length < 3) await new Promise((r) => setImmediate(r));
+    expect(out[0]).toMatchObject({ code: RUNTIME_ERRORS.ABORTED, details: { reason: 'stop waiting' } });
+    expect(out[1]).toBe('other');
+    expect(typeof out[2]).toBe('symbol'); // TIMEOUT still applies with a signal
+  });
+});

@@ -30,4 +30,25 @@ describe('README', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(printed);
   });
+
+  it('its supervised-server example runs as written and prints what the README says', () => {
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/runtime'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+    const i = blocks.findIndex((b) => b[1] === 'js' && b[2]!.includes('startSupervisor'));
+    expect(i).toBeGreaterThan(0);
+    expect(blocks[i + 1]?.[1]).toBe('');
+    const file = join(dir, 'supervised.mjs');
+    writeFileSync(file, blocks[i]![2]!);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+    // The one crash is reported once on stderr, as the README says, and nothing else is written there.
+    expect(r.stderr.match(/=CRASH REPORT====/g)).toHaveLength(1);
+    expect(r.stderr).toContain('counter');
+    expect(r.stderr).toContain('asked to crash');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(blocks[i + 1]![2]);
+  });
 });

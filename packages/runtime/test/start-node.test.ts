@@ -94,6 +94,48 @@ describe('startNode', () => {
     expect(a.nodes()).toContain(b.name);
   });
 
+  it('leave(): the peers see nodedown shutdown, and their discovery does not dial it again while the hold lasts', async () => {
+    const a = await start('la');
+    const b = await start('lb');
+    const listed = `static:${a.name}:${a.port},${b.name}:${b.port}`;
+    // `held` keeps a left peer alone for the default hold; `eager` holds for 1 ms, so it dials again at once.
+    const held = await start('lh', {
+      discovery: listed,
+      reconnectIntervalMs: 20,
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
+    const eager = await start('le', {
+      discovery: listed,
+      reconnectIntervalMs: 20,
+      leaveHoldMs: 1,
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
+    await until(() => held.nodes().includes(b.name) && eager.nodes().includes(b.name), POLL);
+    const reasons: unknown[] = [];
+    held.monitorNodes((e) => {
+      if (e.type === 'nodedown' && e.node === b.name) reasons.push(e.reason);
+    });
+    await b.leave();
+    await until(() => reasons.length > 0, POLL);
+    expect(reasons).toEqual(['shutdown']);
+    // The same name comes back on the same port, but does not dial anyone itself: only discovery can reconnect it.
+    const b2 = await start('lb', { port: b.port });
+    await until(() => eager.nodes().includes(b2.name), POLL);
+    // `eager` redialled within a few reconnect intervals; `held` had as many and left it alone.
+    expect(held.nodes()).not.toContain(b2.name);
+    // A crash (plain stop) is no leave: the others see connection_closed and dial again when it is back.
+    await expect(start('lbad', { leaveHoldMs: -1 })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
+    });
+    const down = new Promise<unknown>((resolve) =>
+      eager.monitorNodes((e) => {
+        if (e.type === 'nodedown' && e.node === b2.name) resolve(e.reason);
+      }),
+    );
+    await b2.stop();
+    expect(await down).toBe('connection_closed');
+  });
+
   it('dials peers whose spec carries no port on its own listen port, as replicas of one app share it', async () => {
     const a = await start('pa', { name: 'pa@127.0.0.1', host: '127.0.0.1' });
     // The same port on another loopback address: what two pods of one Deployment look like.

@@ -35,6 +35,12 @@ export interface PeerStats {
   queueFullRejections: number;
   /** Frames refused for a wrong or missing MAC (each closes the connection with 4011 bad_mac). */
   macFailures: number;
+  /**
+   * When this side last saw the peer alive, ms since the epoch: the connection's start, then the tick check (every
+   * ticktime / tickIntensity) that found a frame or tick received since the previous check. Read at the check, not
+   * per frame, so the receive path pays nothing for it; it lags by at most one tick period.
+   */
+  lastInAt: number;
 }
 
 /** The limits a connection enforces. */
@@ -76,6 +82,7 @@ export class Connection {
     queuedBytes: 0,
     queueFullRejections: 0,
     macFailures: 0,
+    lastInAt: Date.now(),
   };
   /** Runs of encoded messages (frames or parts of one) waiting to be written, in order, before {@link out}'s bytes. */
   private queue: Buffer[] = [];
@@ -112,8 +119,11 @@ export class Connection {
     this.mac = keys === undefined ? undefined : new FrameMac(keys);
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
-    // Erlang's nodedown reason here is connection_closed.
-    ws.on('close', () => this.end('connection_closed', null));
+    // Erlang's nodedown reason here is connection_closed. The one exception is a peer saying it leaves on purpose
+    // (4012): nodedown `shutdown`, so a planned leave is not mistaken for a crash.
+    ws.on('close', (code: number) =>
+      this.end(code === CLOSE.LEAVE.code ? 'shutdown' : 'connection_closed', null),
+    );
     ws.on('error', () => this.end('connection_closed', null));
     const tickMs = Math.max(1, Math.floor(limits.ticktimeMs / limits.tickIntensity));
     this.ticker = setInterval(() => this.tick(), tickMs);
@@ -320,6 +330,7 @@ export class Connection {
     if (this.receivedSinceTick) {
       this.receivedSinceTick = false;
       this.missedTicks = 0;
+      this.stats.lastInAt = Date.now();
     } else if (++this.missedTicks >= this.limits.tickIntensity - 1) {
       this.close(CLOSE.TICK_TIMEOUT, 'net_tick_timeout');
       return;
@@ -360,7 +371,7 @@ export class Connection {
 
 /**
  * The MACs of one connection (docs/protocol.md, "Frame integrity"): the tag of a WebSocket message is a MAC under
- * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128, HMAC-SHA256 past 1 KiB: see
+ * the sender's session key of u64 BE sequence number || payload (keyed BLAKE2s-128 up to 1 KiB, the Poly1305 tag of ChaCha20-Poly1305 past it: see
  * ./frame-tag.ts), the sequence counting every message (frames and ticks) one side sends on the connection, from 0. A replayed, dropped, reordered or injected message fails.
  */
 class FrameMac {

@@ -32,6 +32,9 @@ const m = new Int32Array(16);
 /** The running state of the tag being computed. */
 const st = new Int32Array(8);
 
+/** The ChaCha20-Poly1305 nonce of the tag being computed: 0^4 || u64 BE seq (see FrameTagKey's poly1305). */
+const NONCE = Buffer.alloc(12);
+
 /** Little-endian u32 of b[i..i+4) (signed). */
 function le32(b: Uint8Array, i: number): number {
   return (
@@ -119,7 +122,8 @@ export class FrameTagKey {
 
   /** The 16-byte Poly1305 tag of ChaCha20-Poly1305 under K_large: nonce 0^4 || u64 BE seq, the payload as AAD. */
   private poly1305(seq: number, payload: Uint8Array): Buffer {
-    const nonce = Buffer.alloc(12);
+    // createCipheriv copies the nonce, so one buffer serves every call (its first 4 bytes stay zero).
+    const nonce = NONCE;
     nonce.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 4);
     nonce.writeUInt32BE(seq >>> 0, 8);
     const aead = createCipheriv('chacha20-poly1305', this.large, nonce, { authTagLength: TAG_BYTES });

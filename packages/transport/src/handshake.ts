@@ -1,7 +1,7 @@
 import type { KindredError } from '@kindred/interface';
 import type { WebSocket } from 'ws';
 import { MAC_TAG_BYTES } from './constants.js';
-import { transportError } from './errors.js';
+import { TRANSPORT_ERRORS, transportError } from './errors.js';
 import { type FailureReason, failureError, failureOfClose, HANDSHAKE_FAILURES } from './failures.js';
 import {
   type AcceptStatus,
@@ -156,7 +156,12 @@ abstract class Handshake {
   /** The peer closed before the end: the close code is looked up in the failure table. */
   #closed(code: number, reason: string): void {
     if (this.finished) return;
-    const failure = failureOfClose(code);
+    // A dial the peer's host refused (nothing listens there: a node restarting, a dead one redialled) never reached
+    // the handshake: its own reason, so the transport counts it apart from handshakes that failed.
+    const failure =
+      (this.lastError as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED'
+        ? { reason: 'connection_refused', code: TRANSPORT_ERRORS.CONNECT_FAILED }
+        : failureOfClose(code);
     const peer = this.peerName();
     this.finish({
       reason: failure.reason,

@@ -14,6 +14,7 @@ export { createTransport } from './transport.js';
 export type {
   NodeInfo,
   Transport,
+  TransportCloseOptions,
   TransportEvents,
   TransportOptions,
   TransportStats,

@@ -63,6 +63,11 @@ export const CLOSE = Object.freeze({
   REPLACED: { code: 4010, reason: 'replaced' },
   /** A frame's MAC was wrong or missing (frameIntegrity): bytes injected or altered on the path. */
   BAD_MAC: { code: 4011, reason: 'bad_mac' },
+  /**
+   * The sender is leaving the cluster on purpose (`close({ leave: true })`, a node's `leave()`): the receiver's
+   * nodedown reason is `shutdown` instead of `connection_closed`.
+   */
+  LEAVE: { code: 4012, reason: 'leave' },
 });
 
 /** The reason string of a close code, or undefined for codes kindred does not define. */

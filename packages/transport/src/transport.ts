@@ -20,7 +20,14 @@ import { Listener } from './listener.js';
 import { type ResolvedTransportOptions, resolveTransportOptions } from './options.js';
 import { PeerTable } from './peer-table.js';
 import { CLOSE, FLAGS, type NameMsg } from './protocol.js';
-import type { NodeInfo, Transport, TransportEvents, TransportOptions, TransportStats } from './types.js';
+import type {
+  NodeInfo,
+  Transport,
+  TransportCloseOptions,
+  TransportEvents,
+  TransportOptions,
+  TransportStats,
+} from './types.js';
 import { closeQuietly } from './ws-util.js';
 
 /** Erlang-style quoting of a node name in log lines. */
@@ -43,6 +50,10 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   /** Incoming handshakes in progress, before and after they named themselves. */
   readonly #handshaking = new Set<AcceptorHandshake>();
   readonly #failures: Record<string, number> = {};
+  /** Dials refused by the peer's host (ECONNREFUSED): not handshake failures, counted apart. */
+  #connectionsRefused = 0;
+  /** Traffic of the connections that closed, so `stats().totals` never goes down. */
+  readonly #closedTotals = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
   #completed = 0;
   #macFailures = 0;
   #closed = false;
@@ -238,7 +249,8 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
   }
 
   #outgoingFailed(node: string, f: HandshakeFailure): void {
-    this.#count(f.reason);
+    if (f.reason === 'connection_refused') this.#connectionsRefused++;
+    else this.#count(f.reason);
     if (f.reason === 'simultaneous' || f.reason === 'nok') {
       // The other direction's connection is the one that survives; the waiter waits for it (or its timer).
       if (this.#peers.connection(node) !== undefined) this.#peers.settle(node);
@@ -277,6 +289,11 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
 
   #connectionClosed(conn: Connection, reason: string): void {
     if (!this.#peers.down(conn.node, conn)) return;
+    const t = this.#closedTotals;
+    t.messagesIn += conn.stats.messagesIn;
+    t.messagesOut += conn.stats.messagesOut;
+    t.bytesIn += conn.stats.bytesIn;
+    t.bytesOut += conn.stats.bytesOut;
     this.#log.info({ peer: { name: conn.node }, reason }, 'nodedown');
     if (reason === 'net_tick_timeout') {
       this.#log.warn(
@@ -315,12 +332,19 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
 
   stats(): TransportStats {
     const peers: Record<string, PeerStats & { direction: 'in' | 'out' }> = {};
+    const totals = { ...this.#closedTotals };
     for (const [node, conn, info] of this.#peers.connections()) {
       peers[node] = { ...conn.stats, direction: info.direction };
+      totals.messagesIn += conn.stats.messagesIn;
+      totals.messagesOut += conn.stats.messagesOut;
+      totals.bytesIn += conn.stats.bytesIn;
+      totals.bytesOut += conn.stats.bytesOut;
     }
     return {
       peers,
+      totals,
       handshakeFailures: { ...this.#failures },
+      connectionsRefused: this.#connectionsRefused,
       handshakesCompleted: this.#completed,
       pendingHandshakes: this.#handshaking.size + this.#peers.dials().length,
       edge: this.#admission.stats(),
@@ -337,13 +361,14 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     return transportError(TRANSPORT_ERRORS.TRANSPORT_CLOSED, `the transport of ${this.node} is closed`);
   }
 
-  async close(): Promise<void> {
+  async close(options: TransportCloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const message = this.#closedError().message;
     for (const hs of this.#peers.dials()) hs.abort('shutdown', message);
     for (const hs of [...this.#handshaking]) hs.abort('shutdown', message);
-    for (const [, conn] of [...this.#peers.connections()]) conn.close(CLOSE.NORMAL, 'net_kernel_terminated');
+    const close = options.leave === true ? CLOSE.LEAVE : CLOSE.NORMAL;
+    for (const [, conn] of [...this.#peers.connections()]) conn.close(close, 'net_kernel_terminated');
     for (const node of this.#peers.waiting()) this.#peers.settle(node, this.#closedError());
     await this.#listener.close();
   }

@@ -93,8 +93,21 @@ export interface NodeInfo {
 export interface TransportStats {
   /** Per connected peer. */
   readonly peers: Record<string, PeerStats & { direction: 'in' | 'out' }>;
+  /** Traffic of every connection since the transport started, closed ones included: never goes down. */
+  readonly totals: {
+    readonly messagesIn: number;
+    readonly messagesOut: number;
+    readonly bytesIn: number;
+    readonly bytesOut: number;
+  };
   /** Failed handshakes by reason (bad_cookie, not_allowed, name_mismatch, nok, setup_timeout, protocol_error, ...). */
   readonly handshakeFailures: Record<string, number>;
+  /**
+   * Dials the peer's host refused (ECONNREFUSED: nothing listens on that port, e.g. a node restarting or gone), which
+   * never reached a handshake. Counted here, not in `handshakeFailures`, so an alert on failed handshakes does not
+   * fire on every redial of a dead peer. The dial's error has `details.reason` `connection_refused`.
+   */
+  readonly connectionsRefused: number;
   /** Handshakes that ended in a connection. */
   readonly handshakesCompleted: number;
   /** Handshakes in progress (incoming and outgoing). */
@@ -151,6 +164,15 @@ export interface Transport extends EventEmitter<TransportEvents> {
   allNodes(): string[];
   /** Counters. */
   stats(): TransportStats;
-  /** Closes every connection (nodedown `net_kernel_terminated`) and the listener. */
-  close(): Promise<void>;
+  /**
+   * Closes every connection (nodedown `net_kernel_terminated` here) and the listener. Peers see `connection_closed`,
+   * or `shutdown` with `{ leave: true }` (close code 4012: this node leaves on purpose).
+   */
+  close(options?: TransportCloseOptions): Promise<void>;
+}
+
+/** Options of {@link Transport.close}. */
+export interface TransportCloseOptions {
+  /** Tell every peer this is a planned leave (close code 4012, their nodedown reason `shutdown`). Default false. */
+  readonly leave?: boolean;
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame } from '../src/framing.js';
 import {
+  CLOSE,
   computeDigest,
   decodeHandshake,
   encodeHandshake,
@@ -422,6 +423,22 @@ describe('liveness and shutdown', () => {
     expect(await downA2).toEqual(['c@127.0.0.1', 'net_kernel_terminated']);
     expect(await downC).toEqual(['a@127.0.0.1', 'connection_closed']);
   });
+
+  it('close({ leave: true }) closes with 4012 and the peers see nodedown shutdown', async () => {
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    const c = await node('c@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    await a.t.connect('c@127.0.0.1', { port: c.port });
+    const downA = once<[string, string]>(a.t, 'nodedown');
+    const downB = once<[string, string]>(b.t, 'nodedown');
+    const downC = once<[string, string]>(c.t, 'nodedown');
+    await a.t.close({ leave: true });
+    expect(await downA).toEqual([expect.stringMatching(/^[bc]@127\.0\.0\.1$/), 'net_kernel_terminated']);
+    expect(await downB).toEqual(['a@127.0.0.1', 'shutdown']);
+    expect(await downC).toEqual(['a@127.0.0.1', 'shutdown']);
+    expect(CLOSE.LEAVE).toEqual({ code: 4012, reason: 'leave' });
+  });
 });
 
 describe('a misbehaving authenticated peer', () => {
@@ -489,5 +506,49 @@ describe('backpressure', () => {
     expect(received).toBe(sent);
     expect(closed).toBeUndefined();
     ws.terminate();
+  });
+});
+
+describe('stats for metrics', () => {
+  it('counts a dial refused by the host apart from handshake failures, reason connection_refused', async () => {
+    const a = await node('a@127.0.0.1');
+    // A port that was just free: nothing listens there, so the dial is refused (ECONNREFUSED).
+    const b = await node('b@127.0.0.1');
+    const port = b.port;
+    await b.t.close();
+    const err = await a.t.connect('b@127.0.0.1', { port }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'KINDRED_ERR_CONNECT_FAILED',
+      details: { reason: 'connection_refused' },
+    });
+    expect(a.t.stats().connectionsRefused).toBe(1);
+    expect(a.t.stats().handshakeFailures).toEqual({});
+  });
+
+  it('gives each peer the time it was last seen alive (lastInAt)', async () => {
+    const before = Date.now();
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const seen = a.t.stats().peers['b@127.0.0.1']?.lastInAt;
+    expect(seen).toBeGreaterThanOrEqual(before);
+    expect(seen).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('keeps the traffic of closed connections in totals', async () => {
+    const a = await node('a@127.0.0.1');
+    const b = await node('b@127.0.0.1');
+    await a.t.connect('b@127.0.0.1', { port: b.port });
+    const got = once(b.t, 'message');
+    a.t.send('b@127.0.0.1', 'hello');
+    await got;
+    const live = a.t.stats();
+    expect(live.totals.messagesOut).toBe(1);
+    expect(live.totals.bytesOut).toBe(live.peers['b@127.0.0.1']?.bytesOut);
+    const down = once(a.t, 'nodedown');
+    a.t.disconnect('b@127.0.0.1');
+    await down;
+    expect(a.t.stats().peers).toEqual({});
+    expect(a.t.stats().totals).toEqual(live.totals);
   });
 });

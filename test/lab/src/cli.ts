@@ -26,6 +26,8 @@ Commands:
   scale N               set the replica count (removed pods get SIGTERM and the grace period)
   kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
   delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
+  restart               rolling restart (kubectl rollout restart, maxSurge 1, maxUnavailable 0): each pod is
+                        replaced by a new one, the old one deleted (SIGTERM) once the new one is ready
   partition POD         take the pod's network link down
   heal POD              bring it back up
   dns down|up           stop or restart the cluster DNS server
@@ -358,6 +360,13 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         args: { replicas: n },
       })) as LabStatus;
       io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
+      return EXIT.OK;
+    }
+    case 'restart': {
+      const result = (await callControl(runPaths(await currentId(id)).socket, { cmd: 'restart' })) as {
+        replaced: string[];
+      };
+      io.out(json ? `${JSON.stringify(result)}\n` : `restarted: ${result.replaced.join(', ')} replaced\n`);
       return EXIT.OK;
     }
     case 'kill':

@@ -57,6 +57,8 @@ export async function runDaemon(id: string, options: DaemonOptions): Promise<voi
       case 'delete':
         await lab.delete(podArg(args));
         return {};
+      case 'restart':
+        return { replaced: await lab.restart() };
       case 'partition':
         await lab.partition(podArg(args));
         return {};

@@ -23,6 +23,7 @@ export {
 } from './dns-server.js';
 export { LAB_ERRORS } from './errors.js';
 export {
+  expandEnvValue,
   type HostAlias,
   type KubeletHostsOptions,
   type KubeletResolvConfOptions,

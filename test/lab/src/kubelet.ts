@@ -86,3 +86,14 @@ export function kubeletResolvConf(options: KubeletResolvConfOptions = {}): strin
   if (opts.length > 0) text += `options ${opts.join(' ')}\n`;
   return text;
 }
+
+/**
+ * kubelet's expansion of an env value (`$(VAR)` dependent environment variables): `$(NAME)` becomes the value of a
+ * variable defined earlier (`defined`), `$$` a literal `$`; a reference to an unknown variable stays as written.
+ */
+export function expandEnvValue(value: string, defined: Readonly<Record<string, string>>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
+    if (match === '$$') return '$';
+    return name !== undefined && Object.hasOwn(defined, name) ? (defined[name] as string) : match;
+  });
+}

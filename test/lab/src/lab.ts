@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
 import { LAB_ERRORS } from './errors.js';
-import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
+import { expandEnvValue, kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
 import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
 import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
 import { type ExecOptions, type ExecResult, type LabHost, LabNetwork } from './netns.js';
@@ -72,7 +72,7 @@ export interface PodStatus {
   readonly ip: string;
   /** `hostname -f` inside the pod. */
   readonly fqdn: string;
-  /** The kindred node name the app takes (`<KINDRED_NAME>@<fqdn>`). */
+  /** The kindred node name the app takes: `<KINDRED_NAME>@<fqdn>`, or `@<KINDRED_HOST>` when set (`ip`: the pod IP). */
   readonly node: string;
   /** Lifecycle phase. */
   readonly phase: PodPhase;
@@ -188,8 +188,11 @@ function intToIp(n: number): string {
 export class Lab extends EventEmitter {
   /** The network the pods live on. */
   readonly network: LabNetwork;
-  /** The Deployment's pod-template-hash. */
-  readonly templateHash: string;
+  /** The Deployment's current pod-template-hash (a {@link Lab.restart} makes a new one, as a new ReplicaSet would). */
+  get templateHash(): string {
+    return this.hash;
+  }
+  private hash: string;
   /** The cookie every pod gets as KINDRED_COOKIE. */
   readonly cookie: string;
   private readonly opts: {
@@ -224,7 +227,7 @@ export class Lab extends EventEmitter {
   private constructor(network: LabNetwork, options: LabOptions, replicas: number) {
     super();
     this.network = network;
-    this.templateHash = podTemplateHash();
+    this.hash = podTemplateHash();
     this.cookie = options.cookie ?? randomBytes(16).toString('hex');
     this.replicas = replicas;
     this.endpointPodNames = options.endpointPodNames ?? LAB_DEFAULTS.endpointPodNames;
@@ -318,7 +321,7 @@ export class Lab extends EventEmitter {
   }
 
   private podEnv(name: string, ip: string): Record<string, string> {
-    return {
+    const env: Record<string, string> = {
       // The workspace's bin first, as if the image had the kindred CLI on its PATH: `exec POD -- kindred doctor`.
       PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
       POD_NAME: name,
@@ -330,8 +333,10 @@ export class Lab extends EventEmitter {
       KINDRED_DISCOVERY: `dns-srv:_discovery._tcp.${this.opts.service}`,
       PORT: String(LAB_DEFAULTS.httpPort),
       LOG_LEVEL: 'info',
-      ...this.opts.env,
     };
+    // The extra variables come after the Deployment's, and kubelet expands $(VAR) in them (KINDRED_HOST=$(POD_IP)).
+    for (const [key, value] of Object.entries(this.opts.env)) env[key] = expandEnvValue(value, env);
+    return env;
   }
 
   private allocateAddress(): string {
@@ -350,9 +355,9 @@ export class Lab extends EventEmitter {
 
   /** Creates a pod (as a ReplicaSet would) and starts its container. */
   private async createPod(): Promise<Pod> {
-    let name = deploymentPodName(this.opts.deployment, this.templateHash);
+    let name = deploymentPodName(this.opts.deployment, this.hash);
     while (this.podMap.has(name) || this.deleted.includes(name)) {
-      name = deploymentPodName(this.opts.deployment, this.templateHash);
+      name = deploymentPodName(this.opts.deployment, this.hash);
     }
     const ip = this.allocateAddress();
     const host = await this.network.addHost({
@@ -603,7 +608,7 @@ export class Lab extends EventEmitter {
       name: p.name,
       ip: p.ip,
       fqdn: podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain),
-      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain)}`,
+      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${this.nodeHost(p)}`,
       phase: p.phase,
       ready: p.ready,
       published: this.isPublished(p),
@@ -614,6 +619,14 @@ export class Lab extends EventEmitter {
       env: { ...p.env },
       logFile: p.logFile,
     }));
+  }
+
+  /** The host part of the pod's node name: the app's KINDRED_HOST (`ip`: the pod IP), else the pod's FQDN. */
+  private nodeHost(p: Pod): string {
+    const host = p.env.KINDRED_HOST;
+    if (host === 'ip') return p.ip;
+    if (host !== undefined && host !== '') return host;
+    return podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain);
   }
 
   /** A snapshot of the whole lab. */
@@ -668,6 +681,37 @@ export class Lab extends EventEmitter {
   /** Deletes a pod gracefully (SIGTERM, grace period), like `kubectl delete pod`; a replacement is created. */
   async delete(name: string): Promise<void> {
     await this.deletePod(this.podOrThrow(name), false);
+  }
+
+  /**
+   * A rolling restart, like `kubectl rollout restart` of a Deployment with `maxSurge: 1, maxUnavailable: 0` (as
+   * deploy/kustomize sets): a new pod-template-hash; then for each old pod, oldest first, one new pod is created, and
+   * once it is ready an old pod is deleted gracefully (SIGTERM, grace period) and the next new pod is created without
+   * waiting for it to exit. Resolves with the replaced pods' names once every old pod is gone; throws
+   * KINDRED_ERR_LAB_TIMEOUT when a new pod is not ready within `readyTimeoutMs`.
+   */
+  async restart(readyTimeoutMs: number = LAB_DEFAULTS.waitTimeoutMs): Promise<string[]> {
+    const old = [...this.podMap.values()].filter((p) => !p.deleting);
+    this.hash = podTemplateHash();
+    for (const pod of old) {
+      let created: Pod | undefined;
+      // Through the ReplicaSet queue, so the surge pod is not created beside a reconcile pass.
+      this.reconcileQueue = this.reconcileQueue.then(async () => {
+        if (!this.stopping) created = await this.createPod();
+      });
+      await this.reconcileQueue;
+      await this.publish();
+      const fresh = created;
+      if (fresh === undefined) break;
+      await this.waitFor(
+        `new pod ${fresh.name} to be ready`,
+        () => fresh.ready && !fresh.deleting,
+        readyTimeoutMs,
+      );
+      void this.deletePod(pod, false);
+    }
+    await Promise.all(old.map((p) => p.gone));
+    return old.map((p) => p.name);
   }
 
   /** Cuts the pod off the network (its link on the bridge goes down). */

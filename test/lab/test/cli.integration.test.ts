@@ -174,6 +174,19 @@ describe('pnpm lab (CLI)', () => {
     expect(text.stdout).toContain('dns-up');
     expect((await lab('logs', a!.name)).code).toBe(0);
 
+    // A rolling restart replaces every pod with a pod of a new pod-template-hash, one at a time.
+    const before = (await status()).pods.map((p) => p.name);
+    const restart = await lab('restart', '--json');
+    expect(restart.code).toBe(0);
+    expect((JSON.parse(restart.stdout) as { replaced: string[] }).replaced.sort()).toEqual(
+      [...before].sort(),
+    );
+    const after = (await status()).pods.map((p) => p.name);
+    expect(after).toHaveLength(before.length);
+    for (const name of after) expect(before).not.toContain(name);
+    expect(new Set(after.map((n) => n.split('-').at(-2))).size).toBe(1);
+    expect(after[0]?.split('-').at(-2)).not.toBe(before[0]?.split('-').at(-2));
+
     const down = await lab('down');
     expect(down.code).toBe(0);
     expect(execFileSync('ip', ['netns', 'list']).toString()).not.toContain(`kl-${id}-`);

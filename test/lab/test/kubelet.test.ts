@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubeletHostsFile, kubeletResolvConf } from '../src/index.js';
+import { expandEnvValue, kubeletHostsFile, kubeletResolvConf } from '../src/index.js';
 
 describe('kubelet files', () => {
   it('writes the hosts file of a pod with a subdomain exactly as kubelet does', () => {
@@ -46,5 +46,16 @@ describe('kubelet files', () => {
     expect(
       kubeletResolvConf({ namespace: 'prod', clusterDomain: 'k8s.test', nameservers: ['10.0.0.10'] }),
     ).toBe('search prod.svc.k8s.test svc.k8s.test k8s.test\nnameserver 10.0.0.10\noptions ndots:5\n');
+  });
+});
+
+describe("kubelet's $(VAR) expansion of env values", () => {
+  it('expands variables defined earlier, keeps unknown references, and turns $$ into $', () => {
+    const defined = { POD_IP: '10.244.1.5', KINDRED_SERVICE: 'web-headless' };
+    expect(expandEnvValue('$(POD_IP)', defined)).toBe('10.244.1.5');
+    expect(expandEnvValue('dns-a:$(KINDRED_SERVICE)', defined)).toBe('dns-a:web-headless');
+    expect(expandEnvValue('$(NOT_YET)', defined)).toBe('$(NOT_YET)');
+    expect(expandEnvValue('$$(POD_IP) costs $$5', defined)).toBe('$(POD_IP) costs $5');
+    expect(expandEnvValue('plain', defined)).toBe('plain');
   });
 });

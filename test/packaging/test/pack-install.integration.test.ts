@@ -14,7 +14,17 @@ const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const work = mkdtempSync(join(tmpdir(), 'kindred-pack-'));
 const consumer = join(work, 'consumer');
-const PACKAGES = ['beam', 'cli', 'discovery', 'dns', 'interface', 'node-identity', 'runtime', 'transport'];
+const PACKAGES = [
+  'beam',
+  'cli',
+  'discovery',
+  'dns',
+  'interface',
+  'metrics',
+  'node-identity',
+  'runtime',
+  'transport',
+];
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

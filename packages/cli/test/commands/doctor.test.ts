@@ -136,6 +136,11 @@ describe('kindred doctor (real BIND on loopback)', () => {
       expect(checks['srv-self']?.detail).toContain(`127-0-0-1.${SVC}`);
       expect(checks['srv-self']?.hint).toContain('endpoint_pod_names');
       expect(checks['srv-self']?.hint).toContain('kubectl -n kube-system rollout restart deployment/coredns');
+      // And the way that needs no cluster-admin: names by pod IP, discovery by the headless Service's A records.
+      expect(checks['srv-self']?.hint).toContain('no cluster-admin');
+      expect(checks['srv-self']?.hint).toContain('KINDRED_HOST=$(POD_IP)');
+      expect(checks['srv-self']?.hint).toContain(`KINDRED_DISCOVERY=dns-a:${SVC}`);
+      expect(checks['srv-self']?.hint).toContain('deploy/kustomize/overlays/pod-ip');
       // The peers are dialled by their dashed-IP names, which are not the names they run under.
       expect(checks.peers?.ok).toBe(false);
       expect(checks.peers?.detail).toContain(`app@127-0-0-2.${SVC}`);

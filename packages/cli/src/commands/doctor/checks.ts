@@ -14,6 +14,7 @@ import {
   HINT_PEERS,
   hintFqdnUnknown,
   hintNoSrv,
+  hintPodIpMode,
   hintPort,
   hintSubdomain,
 } from './hints.js';
@@ -154,7 +155,7 @@ function checkSrvSelf(f: DoctorFacts): DoctorCheck {
     false,
     `${srv.fqdn} lists ${targets.join(', ') || 'no targets'}; none is this node's ${fqdn ?? '(unknown FQDN)'}`,
     targets.some(isDashedIpTarget)
-      ? `the targets are dashed-IP names: enable CoreDNS's endpoint_pod_names so they are pod names:\n${COREFILE_EDIT}`
+      ? `the targets are dashed-IP names: enable CoreDNS's endpoint_pod_names so they are pod names:\n${COREFILE_EDIT}\n${hintPodIpMode(query.service)}`
       : hintSubdomain(query.service),
   );
 }

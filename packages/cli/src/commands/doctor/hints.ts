@@ -25,6 +25,16 @@ export const COREFILE_EDIT = [
   '(or run deploy/coredns/patch-coredns.sh, which makes the same edit idempotently)',
 ].join('\n');
 
+/**
+ * The way without cluster-admin, for when CoreDNS's Corefile can't be edited (GKE's kube-dns, a managed CoreDNS
+ * add-on on AKS or EKS that reverts edits, no rights on kube-system): name nodes by pod IP and discover them by the
+ * headless Service's A records, as dns_cluster and libcluster's Kubernetes.DNS do.
+ */
+export const hintPodIpMode = (svc: string): string =>
+  "can't edit CoreDNS (no cluster-admin, GKE's kube-dns, a managed add-on that reverts it)? Name the nodes by pod " +
+  'IP instead, which needs no DNS change: in the Deployment set KINDRED_HOST=$(POD_IP) (POD_IP from the downward ' +
+  `API, status.podIP) and KINDRED_DISCOVERY=dns-a:${svc} (deploy/kustomize/overlays/pod-ip does both)`;
+
 const DNS_DOWN_CODES: ReadonlySet<string> = new Set([
   DNS_ERRORS.DNS_TIMEOUT,
   DNS_ERRORS.DNS_SERVFAIL,
@@ -44,7 +54,7 @@ export function dnsDownHint(err: unknown): string | undefined {
 /** The fix when DNS does not know this pod's FQDN. */
 export function hintFqdnUnknown(svc: string, dashedSelf: string | undefined): string {
   return dashedSelf !== undefined
-    ? `DNS knows this pod only as ${dashedSelf}: enable CoreDNS's endpoint_pod_names (see srv-self)`
+    ? `DNS knows this pod only as ${dashedSelf}: enable CoreDNS's endpoint_pod_names (see srv-self), or ${hintPodIpMode(svc)}`
     : `create the headless Service ${svc} (clusterIP: None) selecting this pod's labels, in this pod's ` +
         `namespace, and set the pod's subdomain to ${svc}; CoreDNS publishes only ready pods unless ` +
         'the Service sets publishNotReadyAddresses: true';

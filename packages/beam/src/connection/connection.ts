@@ -1,0 +1,353 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { checkInt, checkPositiveInt, childLogger, type KindredError, type Logger } from '@kindred/interface';
+import { BEAM_NET_ERRORS, beamNetError } from '../errors-net.js';
+import { DFLAG } from '../handshake/flags.js';
+import type { HandshakeResult } from '../handshake/types.js';
+import { ATOM_CACHE_SIZE, BEAM_CONNECTION_DEFAULTS } from './defaults.js';
+import { FRAME_TAG, readDistHeader } from './dist-header.js';
+import { FrameDecoder, frame, TICK } from './framing.js';
+import type { TermCodec } from './term-codec.js';
+
+/** Options of {@link BeamConnection}. */
+export interface BeamConnectionOptions<T> {
+  /** The term codec control messages and payloads go through. */
+  readonly codec: TermCodec<T>;
+  /** net_ticktime; default 60 s. Both nodes should agree (erl's `-kernel net_ticktime`, in seconds). */
+  readonly ticktimeMs?: number;
+  /** net_tickintensity, 4-1000; default 4. */
+  readonly tickIntensity?: number;
+  /** Largest frame received or sent; default 8 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Bytes waiting to be written before sends are refused; default 32 MiB. */
+  readonly maxQueueBytes?: number;
+  readonly logger?: Logger;
+}
+
+/** One distribution message: the control tuple and, for the ops that carry one, the payload (the message). */
+export interface BeamMessage<T> {
+  readonly control: T;
+  readonly payload?: T;
+}
+
+/** Why a connection closed: `normal` (closed here), `connection_closed` (by the peer or the network),
+ * `net_tick_timeout` (the peer went silent), `frame_error` (it broke the protocol), `too_large`. */
+export type BeamCloseReason =
+  | 'normal'
+  | 'connection_closed'
+  | 'net_tick_timeout'
+  | 'frame_error'
+  | 'too_large'
+  | string;
+
+/** Counters of one connection. */
+export interface BeamConnectionStats {
+  framesIn: number;
+  framesOut: number;
+  ticksIn: number;
+  ticksOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Atom cache references read in `131 68` headers (new entries and hits). */
+  atomCacheRefsIn: number;
+}
+
+const OPTION = (option: string) => ({ option, code: BEAM_NET_ERRORS.BEAM_NET_OPTION });
+
+/**
+ * An established Erlang-distribution connection: 4-byte framing, ticks, and the two payload layouts the negotiated
+ * flags imply (`'p'` + `131` terms when neither DIST_HDR_ATOM_CACHE nor FRAGMENTS was negotiated, else a
+ * `131 68` header with the atom cache; this side sends the header with no cache refs). Control messages and
+ * payloads go through the {@link TermCodec}.
+ *
+ * Events: `message` ({@link BeamMessage}), `drain` (the send queue emptied), `close` (reason, error?) once.
+ */
+export class BeamConnection<T = unknown> extends EventEmitter {
+  /** The peer's full node name. */
+  readonly peerName: string;
+  /** The peer's creation. */
+  readonly peerCreation: number;
+  /** The negotiated flags (ours AND the peer's). */
+  readonly flags: bigint;
+  /** Which side dialed. */
+  readonly role: 'initiator' | 'acceptor';
+  readonly stats: BeamConnectionStats = {
+    framesIn: 0,
+    framesOut: 0,
+    ticksIn: 0,
+    ticksOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    atomCacheRefsIn: 0,
+  };
+  readonly #socket: Socket;
+  readonly #codec: TermCodec<T>;
+  readonly #decoder: FrameDecoder;
+  readonly #maxFrameBytes: number;
+  readonly #maxQueueBytes: number;
+  readonly #withHeader: boolean;
+  readonly #atomCache: (string | undefined)[] = new Array(ATOM_CACHE_SIZE);
+  readonly #tickTimer: NodeJS.Timeout;
+  readonly #tickIntensity: number;
+  readonly #log: Logger;
+  #readSinceCheck = true;
+  #wroteSinceCheck = false;
+  #silentChecks = 0;
+  #closed: { reason: BeamCloseReason; error: KindredError | undefined } | undefined;
+
+  /** Takes over a finished handshake's socket. */
+  constructor(handshake: HandshakeResult, options: BeamConnectionOptions<T>) {
+    super();
+    this.peerName = handshake.peerName;
+    this.peerCreation = handshake.peerCreation;
+    this.flags = handshake.flags;
+    this.role = handshake.role;
+    this.#socket = handshake.socket;
+    this.#codec = options.codec;
+    const ticktimeMs = checkPositiveInt(
+      OPTION('ticktimeMs'),
+      options.ticktimeMs ?? BEAM_CONNECTION_DEFAULTS.ticktimeMs,
+    );
+    this.#tickIntensity = checkInt(
+      OPTION('tickIntensity'),
+      options.tickIntensity ?? BEAM_CONNECTION_DEFAULTS.tickIntensity,
+      4,
+      1000,
+    );
+    this.#maxFrameBytes = checkPositiveInt(
+      OPTION('maxFrameBytes'),
+      options.maxFrameBytes ?? BEAM_CONNECTION_DEFAULTS.maxFrameBytes,
+    );
+    this.#maxQueueBytes = checkPositiveInt(
+      OPTION('maxQueueBytes'),
+      options.maxQueueBytes ?? BEAM_CONNECTION_DEFAULTS.maxQueueBytes,
+    );
+    this.#withHeader = (this.flags & (DFLAG.DIST_HDR_ATOM_CACHE | DFLAG.FRAGMENTS)) !== 0n;
+    this.#decoder = new FrameDecoder(this.#maxFrameBytes);
+    this.#log = childLogger(options.logger, { component: 'beam-connection' });
+
+    const socket = this.#socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => this.emit('drain'));
+    socket.on('error', (err) =>
+      this.#finish(
+        'connection_closed',
+        beamNetError(
+          BEAM_NET_ERRORS.BEAM_CLOSED,
+          `connection to ${this.peerName} failed: ${err.message}`,
+          { reason: 'connection_closed', peer: { name: this.peerName } },
+          err,
+        ),
+      ),
+    );
+    socket.on('close', () => this.#finish('connection_closed', undefined));
+    socket.on('end', () => socket.end());
+    this.#tickTimer = setInterval(
+      () => this.#checkTick(),
+      Math.max(1, Math.floor(ticktimeMs / this.#tickIntensity)),
+    );
+    this.#tickTimer.unref();
+    // The handshake's leftover bytes, then whatever the socket buffered while paused.
+    queueMicrotask(() => {
+      if (handshake.rest.length > 0) this.#onData(handshake.rest);
+      if (this.#closed === undefined) socket.resume();
+    });
+  }
+
+  /** True until the connection closed. */
+  get open(): boolean {
+    return this.#closed === undefined;
+  }
+
+  /** Why it closed, once closed. */
+  get closeReason(): BeamCloseReason | undefined {
+    return this.#closed?.reason;
+  }
+
+  /**
+   * dist_util's ticker: every ticktime/intensity, send a tick if nothing was written since the last check, and
+   * drop the peer after `intensity` checks in a row with nothing read (`net_tick_timeout`).
+   */
+  #checkTick(): void {
+    if (this.#closed !== undefined) return;
+    if (this.#readSinceCheck) this.#silentChecks = 0;
+    else this.#silentChecks++;
+    this.#readSinceCheck = false;
+    if (this.#silentChecks >= this.#tickIntensity) {
+      this.#log.info({ peer: { name: this.peerName } }, 'net_tick_timeout');
+      this.#finish(
+        'net_tick_timeout',
+        beamNetError(
+          BEAM_NET_ERRORS.BEAM_TICK_TIMEOUT,
+          `${this.peerName} sent nothing for about net_ticktime: dropped (net_tick_timeout)`,
+          { reason: 'net_tick_timeout', peer: { name: this.peerName } },
+        ),
+      );
+      return;
+    }
+    if (!this.#wroteSinceCheck) {
+      this.#socket.write(TICK);
+      this.stats.ticksOut++;
+    }
+    this.#wroteSinceCheck = false;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed !== undefined) return;
+    this.#readSinceCheck = true;
+    this.stats.bytesIn += chunk.length;
+    let frames: Buffer[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (err) {
+      this.#protocolError('too_large', (err as Error).message, err);
+      return;
+    }
+    for (const f of frames) {
+      if (this.#closed !== undefined) return;
+      if (f.length === 0) {
+        this.stats.ticksIn++;
+        continue;
+      }
+      this.stats.framesIn++;
+      let msg: BeamMessage<T>;
+      try {
+        msg = this.#decodeFrame(f);
+      } catch (err) {
+        this.#protocolError('frame_error', (err as Error).message, err);
+        return;
+      }
+      this.emit('message', msg);
+    }
+  }
+
+  #decodeFrame(f: Buffer): BeamMessage<T> {
+    const first = f.readUInt8(0);
+    if (!this.#withHeader) {
+      if (first !== FRAME_TAG.PASS_THROUGH) throw new Error(`frame starts with ${first}, want 112 ('p')`);
+      return this.#decodeTerms(f, 1, [], true);
+    }
+    if (first !== FRAME_TAG.VERSION || f.length < 2)
+      throw new Error(`frame starts with ${first}, want 131 68`);
+    const second = f.readUInt8(1);
+    if (second !== FRAME_TAG.DIST_HEADER) {
+      throw new Error(
+        second === FRAME_TAG.DIST_FRAG_HEADER || second === FRAME_TAG.DIST_FRAG_CONT
+          ? 'a fragment arrived but FRAGMENTS is not supported'
+          : `distribution header ${second}, want 68`,
+      );
+    }
+    const { refs, end } = readDistHeader(f, 2, this.#atomCache);
+    this.stats.atomCacheRefsIn += refs.length;
+    return this.#decodeTerms(f, end, refs, false);
+  }
+
+  #decodeTerms(f: Buffer, offset: number, refs: readonly string[], versioned: boolean): BeamMessage<T> {
+    const term = (at: number): { term: T; end: number } => {
+      let o = at;
+      if (versioned) {
+        if (f.readUInt8(o) !== FRAME_TAG.VERSION) throw new Error(`term at ${o} lacks the version byte 131`);
+        o++;
+      }
+      const r = this.#codec.decode(f, o, refs);
+      if (r.end <= o || r.end > f.length) throw new Error('the codec overran the frame');
+      return r;
+    };
+    if (offset >= f.length) throw new Error('frame has no control message');
+    const control = term(offset);
+    if (control.end === f.length) return { control: control.term };
+    const payload = term(control.end);
+    if (payload.end !== f.length) throw new Error(`${f.length - payload.end} bytes after the payload`);
+    return { control: control.term, payload: payload.term };
+  }
+
+  #protocolError(reason: 'too_large' | 'frame_error', detail: string, cause: unknown): void {
+    const error = beamNetError(
+      BEAM_NET_ERRORS.BEAM_FRAME,
+      `${this.peerName} broke the distribution protocol (${reason}): ${detail}; the connection is closed`,
+      { reason, peer: { name: this.peerName } },
+      cause,
+    );
+    this.#log.warn(
+      { peer: { name: this.peerName }, reason, detail },
+      'closing a connection that broke the protocol',
+    );
+    this.#finish(reason, error);
+  }
+
+  /**
+   * Sends one distribution message: `control` (the control tuple) and, for SEND, REG_SEND and the other ops that
+   * carry one, `payload`.
+   *
+   * @throws KindredError `KINDRED_ERR_BEAM_CLOSED`, `KINDRED_ERR_BEAM_MESSAGE_TOO_LARGE` (nothing sent, the
+   *   connection stays), `KINDRED_ERR_BEAM_SEND_QUEUE_FULL` (nothing queued; retry after `drain`); the codec's
+   *   own errors when a term cannot be encoded.
+   */
+  send(control: T, payload?: T): void {
+    if (this.#closed !== undefined) {
+      throw beamNetError(
+        BEAM_NET_ERRORS.BEAM_CLOSED,
+        `the connection to ${this.peerName} is closed (${this.#closed.reason})`,
+        {
+          reason: this.#closed.reason,
+          peer: { name: this.peerName },
+        },
+      );
+    }
+    const ctl = this.#codec.encode(control);
+    const msg = payload === undefined ? undefined : this.#codec.encode(payload);
+    const parts = this.#withHeader
+      ? [Buffer.from([FRAME_TAG.VERSION, FRAME_TAG.DIST_HEADER, 0]), ctl, ...(msg === undefined ? [] : [msg])]
+      : [
+          Buffer.from([FRAME_TAG.PASS_THROUGH, FRAME_TAG.VERSION]),
+          ctl,
+          ...(msg === undefined ? [] : [Buffer.from([FRAME_TAG.VERSION]), msg]),
+        ];
+    const out = frame(parts);
+    const size = out.length - 4;
+    if (size > this.#maxFrameBytes) {
+      throw beamNetError(
+        BEAM_NET_ERRORS.BEAM_MESSAGE_TOO_LARGE,
+        `a message of ${size} bytes to ${this.peerName} is over maxFrameBytes (${this.#maxFrameBytes}); not sent`,
+        { size, max: this.#maxFrameBytes, peer: { name: this.peerName } },
+      );
+    }
+    if (this.#socket.writableLength + out.length > this.#maxQueueBytes) {
+      throw beamNetError(
+        BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL,
+        `the send queue to ${this.peerName} holds ${this.#socket.writableLength} bytes (maxQueueBytes ` +
+          `${this.#maxQueueBytes}): the peer reads slower than this node writes; retry after 'drain'`,
+        { queued: this.#socket.writableLength, max: this.#maxQueueBytes, peer: { name: this.peerName } },
+      );
+    }
+    this.#socket.write(out);
+    this.#wroteSinceCheck = true;
+    this.stats.framesOut++;
+    this.stats.bytesOut += out.length;
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** Closes the connection (after flushing what was sent) with `reason`; `close` is emitted once. */
+  close(reason: BeamCloseReason = 'normal'): void {
+    if (this.#closed !== undefined) return;
+    this.#finish(reason, undefined);
+  }
+
+  #finish(reason: BeamCloseReason, error: KindredError | undefined): void {
+    if (this.#closed !== undefined) return;
+    this.#closed = { reason, error };
+    clearInterval(this.#tickTimer);
+    if (reason === 'normal' || reason === 'replaced') {
+      this.#socket.end();
+      setTimeout(() => this.#socket.destroy(), 1_000).unref();
+    } else {
+      this.#socket.destroy();
+    }
+    this.emit('close', reason, error);
+  }
+}
