@@ -51,6 +51,33 @@ class Refused {
 
 let budget = 0;
 
+/** Symbols made by {@link internalToken}: the runtime's own local signals, let through as they are. */
+const INTERNAL_TOKENS = new Set<symbol>();
+/** Requests marked by {@link internalMessage}: the runtime's own local requests that carry functions. */
+const INTERNAL_MESSAGES = new WeakSet<object>();
+
+/**
+ * @internal Marks a request the runtime's own code sends to a process of its own node that holds what a message may
+ * not (a supervisor's `startChild` with a ChildSpec, whose `start` is a function; OTP passes funs there too). Only
+ * looked up when the check fails, so it costs nothing to the messages that pass; the receiver refuses such a request
+ * from another node.
+ */
+export function internalMessage<T extends object>(message: T): T {
+  INTERNAL_MESSAGES.add(message);
+  return message;
+}
+
+/**
+ * @internal A symbol the runtime's own code sends to a process of its own node as an unforgeable token (a server's
+ * init): checkMessage lets it through. Module-private where it is made, so no user message holds one, and it never
+ * goes to another node (where msgpack would refuse it anyway).
+ */
+export function internalToken(description: string): symbol {
+  const token = Symbol(description);
+  INTERNAL_TOKENS.add(token);
+  return token;
+}
+
 /**
  * Throws KINDRED_ERR_MESSAGE_ENCODE when `message` is not plain data (see above), naming what was found and where.
  * @param message - what is about to be sent
@@ -62,6 +89,7 @@ export function checkMessage(message: unknown, maxDepth: number = MESSAGE_DEPTH.
     checkValue(message, maxDepth);
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
+    if (typeof message === 'object' && message !== null && INTERNAL_MESSAGES.has(message)) return;
     const path = err.path.reverse();
     const shown =
       path.length > 12 ? [...path.slice(0, 12).map(step), `... (${path.length - 12} more)`] : path.map(step);
@@ -102,6 +130,7 @@ function checkValue(v: unknown, depthLeft: number): void {
       checkObject(v, depthLeft);
       return;
     default:
+      if (typeof v === 'symbol' && INTERNAL_TOKENS.has(v)) return;
       throw new Refused(`a ${typeof v}`);
   }
 }

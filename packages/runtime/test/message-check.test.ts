@@ -2,7 +2,7 @@ import { until } from '@kindred/test-support';
 import { TRANSPORT_ERRORS } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCallMessage, type Pid, Ref, type StartedNode, startNode } from '../src/index.js';
-import { checkMessage, MESSAGE_DEPTH } from '../src/message-check.js';
+import { checkMessage, internalMessage, internalToken, MESSAGE_DEPTH } from '../src/message-check.js';
 import { recorder } from './support.js';
 
 // The one message contract (docs/semantics.md, "What a message may hold"): every value of the contract arrives the
@@ -101,6 +101,15 @@ describe('checkMessage', () => {
     expect(() => checkMessage(nested(128), MESSAGE_DEPTH.send)).toThrow(/nested deeper than the wire allows/);
     expect(() => checkMessage(nested(126), MESSAGE_DEPTH.call)).not.toThrow();
     expect(() => checkMessage(nested(127), MESSAGE_DEPTH.call)).toThrow(/nested deeper/);
+  });
+
+  it("lets through the runtime's own tokens and marked requests, and nothing like them", () => {
+    const token = internalToken('test.token');
+    expect(() => checkMessage(token)).not.toThrow();
+    expect(() => checkMessage(Symbol('test.token'))).toThrow(/is a symbol/);
+    const request = internalMessage({ spec: { start: () => 1 } });
+    expect(() => checkMessage(request)).not.toThrow();
+    expect(() => checkMessage({ spec: { start: () => 1 } })).toThrow(/message\.spec\.start is a function/);
   });
 
   it('counts values as the transport does and refuses a message over maxFrameValues', () => {
