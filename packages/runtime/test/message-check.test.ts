@@ -207,7 +207,7 @@ describe('local and remote delivery agree', () => {
     expect(Object.keys(remote)[0]).toMatch(/^\uFFFD+$/);
   });
 
-  it('everything outside the contract throws KINDRED_ERR_MESSAGE_ENCODE on both paths, for send, call and reply', async () => {
+  it('everything outside the contract throws KINDRED_ERR_MESSAGE_ENCODE on both paths, for send, call, reply, sendAfter and broadcast', async () => {
     for (const [label, value] of REFUSED) {
       for (const dest of [localInbox.pid, remoteInbox.pid, { name: 'nobody', node: b.name }]) {
         expect(() => a.send(dest, value), `send ${label}`).toThrow(
@@ -222,6 +222,9 @@ describe('local and remote delivery agree', () => {
           refused: TRANSPORT_ERRORS.MESSAGE_ENCODE,
         });
       }
+      expect(() => a.sendAfter(localInbox.pid, value, 0), `sendAfter ${label}`).toThrow(
+        expect.objectContaining({ code: TRANSPORT_ERRORS.MESSAGE_ENCODE }),
+      );
       expect(() => a.broadcast('nobody-here', value), `broadcast ${label}`).toThrow(
         expect.objectContaining({ code: TRANSPORT_ERRORS.MESSAGE_ENCODE }),
       );
