@@ -31,7 +31,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.integration.test.ts', 'examples/*/test/**/*.integration.test.ts'],
+          include: [
+            'packages/*/test/**/*.integration.test.ts',
+            'examples/*/test/**/*.integration.test.ts',
+            // the release path, across every package: pack, npm install, strict consumer (test/packaging)
+            'test/packaging/test/**/*.integration.test.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -41,6 +46,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/*/test/**/*.test.ts'],
+          exclude: ['test/packaging/**', '**/node_modules/**'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh Debian machine with Node 20 to the point where every kindred command and test runs: Debian
 # packages (erl, BIND 9, dig, iproute2; as root on Linux, a Docker engine and Compose v2 through
-# scripts/setup-docker.sh), the pinned pnpm, the workspace's dependencies, and a build.
+# scripts/setup-docker.sh), the pinned pnpm, the workspace's dependencies, Node 22 and 24 for the test runs on every
+# supported version (scripts/node-versions.sh), and a build.
 # Idempotent and quiet when there is nothing to do. Exit codes: 0 ready, 1 a step failed (it says which).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +53,8 @@ else
 fi
 say "installing workspace dependencies"
 bash scripts/pnpm.sh install --reporter=silent "${install_flags[@]}" || { say "pnpm install failed"; exit 1; }
+say "fetching Node 22 and 24 for the test runs on every supported version"
+bash scripts/node-versions.sh install || { say "fetching Node 22/24 failed (scripts/node-versions.sh)"; exit 1; }
 say "building"
 bash scripts/pnpm.sh run --silent build || { say "build failed: run 'pnpm run build' to see the errors"; exit 1; }
 say "ready"

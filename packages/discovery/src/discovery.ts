@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { KindredError } from '@kindred/dns';
 import { childLogger, type Logger } from '@kindred/interface';
-import type { Logger as PinoLogger } from 'pino';
 import { DISCOVERY_DEFAULTS } from './defaults.js';
 import { DISCOVERY_ERRORS } from './errors.js';
 import { type Peer, samePeer } from './peer.js';
@@ -28,8 +27,8 @@ export interface DiscoveryOptions {
   readonly requiredContactPoints?: number;
   /** This node's name: counted as a contact point when discovered, never reported as a peer. */
   readonly self?: string;
-  /** pino logger; discovery logs through a `{ component: 'discovery' }` child. Silent when absent. */
-  readonly logger?: PinoLogger;
+  /** A logger (the `Logger` of @kindred/interface; pino fits); discovery logs through a `{ component: 'discovery' }` child. Silent when absent. */
+  readonly logger?: Logger;
   /** Milliseconds clock, for tests (default Date.now). */
   readonly clock?: () => number;
 }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import { badConfig } from './failures.js';
 import { RESOLV_CONF_LIMITS } from './resolv-conf.js';
 
@@ -28,7 +28,7 @@ export interface ResolverOptions {
   readonly srvDeadlineMs?: number;
   /** The local hostname: its domain is the search list when resolv.conf has none (default os.hostname()). */
   readonly hostname?: string;
-  /** pino logger; the resolver logs through a `{ component: 'dns' }` child. Silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); the resolver logs through a `{ component: 'dns' }` child. Silent when absent. */
   readonly logger?: Logger;
 }
 

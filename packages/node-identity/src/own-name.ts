@@ -9,7 +9,7 @@ import {
   readResolvConf,
   stripDot,
 } from '@kindred/dns';
-import type { Logger } from 'pino';
+import type { Logger } from '@kindred/interface';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 import { NODE_IDENTITY_ERRORS } from './errors.js';
 import {
@@ -71,7 +71,7 @@ export interface ResolveOwnNameOptions {
    * reading `resolvConfPath` (its search list, ndots and servers) and `hostsPath`.
    */
   readonly resolver?: CanonicalNameResolver;
-  /** pino logger; a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
   readonly logger?: Logger;
 }
 
@@ -127,7 +127,17 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 
   const fromEnv = env[NODE_IDENTITY_ENV.nodeName];
   if (fromEnv !== undefined && fromEnv !== '') {
-    const node = parseNodeName(fromEnv);
+    let node: NodeName;
+    try {
+      node = parseNodeName(fromEnv);
+    } catch (err) {
+      // Same code, but the message says where the bad name came from: no flag of the caller's is wrong.
+      if (!(err instanceof KindredError)) throw err;
+      throw new KindredError(err.code, `${NODE_IDENTITY_ENV.nodeName}: ${err.message}`, {
+        cause: err,
+        details: { ...err.details, variable: NODE_IDENTITY_ENV.nodeName },
+      });
+    }
     return finish(node, flagMode ?? namingModeOf(node), 'env', `from ${NODE_IDENTITY_ENV.nodeName}`, log);
   }
 

@@ -5,8 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { KindredError } from '@kindred/dns';
-import { childLogger } from '@kindred/interface';
-import type { Logger } from 'pino';
+import { childLogger, type Logger } from '@kindred/interface';
 import type {
   CallOptions,
   MessageHandler,
@@ -29,6 +28,7 @@ import {
 import type { Distribution } from './distribution.js';
 import { badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
 import { type GlobalControl, GlobalNames } from './global.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import { type Dest, type DownMessage, isDownMessage, type NodeEvent, TIMEOUT } from './messages.js';
 import {
   answerObserve,
@@ -93,7 +93,8 @@ export interface NodeOptions {
   readonly maxPendingPerNode?: number;
   /** The port this node listens on, told to peers so connect_all can dial it. */
   readonly listenPort?: number;
-  /** pino logger; silent when absent (but crash reports then go to stderr, see `crashReports`). */
+  /** A logger (the `Logger` of @kindred/interface; pino fits); silent when absent (but crash reports then go to
+   * stderr, see `crashReports`). */
   readonly logger?: Logger;
   /**
    * Report each process whose code threw (pid, registered name, reason, stack) once: through `logger` at error level,
@@ -301,6 +302,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
   send(dest: Dest, msg: unknown): void {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     if (sendTrace.hasSubscribers) tracedSend(this.#core, this.#core.systemPid, dest, msg);
     else this.#core.send(this.#core.systemPid, dest, msg);
   }
@@ -417,7 +419,7 @@ export class KNode implements NodeApi {
 
   /**
    * Makes `fn` callable by `rpc(thisNode, name, args)` from any node. It runs in its own process per call; its result
-   * must be something msgpackr can carry.
+   * must be plain data (docs/semantics.md, "What a message may hold"), else the caller gets KINDRED_ERR_RPC_FAILED.
    */
   expose(name: string, fn: (...args: never[]) => unknown): void {
     this.#rpc.expose(name, fn);
@@ -496,6 +498,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
   broadcast(group: string, msg: unknown, scope?: string): number {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
   }
 

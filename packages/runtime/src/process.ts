@@ -17,6 +17,7 @@ import type {
 } from './api.js';
 import { sendTrace } from './diagnostics.js';
 import { abortedError, badOption, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import { type Dest, type From, isDownMessage, TIMEOUT, type Timeout } from './messages.js';
 import type { PgScope } from './pg.js';
 import type { CallSpec, PlainDest, ReplyTo, ServerRef } from './server-ref.js';
@@ -376,6 +377,7 @@ export class Proc implements ProcessContext {
   }
 
   send(dest: Dest, msg: unknown): void {
+    checkMessage(msg, MESSAGE_DEPTH.send);
     if (sendTrace.hasSubscribers) tracedSend(this.host, this.self, dest, msg);
     else this.host.send(this.self, dest, msg);
   }
@@ -469,6 +471,7 @@ export class Proc implements ProcessContext {
         'reply(from, value) needs the `from` of a call message.',
       );
     }
+    checkMessage(reply, MESSAGE_DEPTH.call);
     this.host.send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
   }
 

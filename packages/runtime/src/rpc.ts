@@ -21,6 +21,7 @@ import {
   withTraceContext,
 } from './diagnostics.js';
 import { abortedError, badOption, formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import {
   type CallMessage,
   crashReason,
@@ -116,6 +117,11 @@ export class Rpc implements RpcPart {
     t ??= this.#core.opts.callTimeoutMs;
     if (!(t >= 0 && (Number.isFinite(t) || t === Number.POSITIVE_INFINITY))) {
       return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', t));
+    }
+    try {
+      checkMessage(request, MESSAGE_DEPTH.call);
+    } catch (err) {
+      return Promise.reject(err);
     }
     const from = currentTraceparent();
     if (!callTrace.hasSubscribers) {
@@ -235,7 +241,7 @@ export class Rpc implements RpcPart {
 
   /**
    * Makes `fn` callable by `rpc(thisNode, name, args)` from any node. It runs in its own process per call; its result
-   * must be something msgpackr can carry.
+   * must be plain data (docs/semantics.md, "What a message may hold"), else the caller gets KINDRED_ERR_RPC_FAILED.
    */
   expose(name: string, fn: (...args: never[]) => unknown): void {
     if (!isName(name)) throw badOption('name', 'a string of 1-255 characters', name);
@@ -259,6 +265,11 @@ export class Rpc implements RpcPart {
    * body, `noconnection` when the node is lost, `timeout`).
    */
   spawnOn(node: string, name: string, args: readonly unknown[] = [], timeoutMs?: number): Promise<Pid> {
+    try {
+      checkMessage(args, MESSAGE_DEPTH.send);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!spawnOnTrace.hasSubscribers) return this.#spawnOn(node, name, args, timeoutMs);
     const ctx: SpawnOnTraceContext = { node: this.#core.name, target: node, name, args };
     return spawnOnTrace.tracePromise(() => this.#spawnOn(node, name, args, timeoutMs), ctx);

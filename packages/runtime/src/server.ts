@@ -9,6 +9,7 @@
 import { KindredError } from '@kindred/dns';
 import type { NodeApi, ProcessContext, SpawnOptions } from './api.js';
 import { formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
+import { internalToken } from './message-check.js';
 import {
   type CallMessage,
   crashReason,
@@ -92,7 +93,7 @@ export const isStopMessage = (m: unknown): m is StopMessage =>
   typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '$gen_stop';
 
 /** The first message a server handles: its init, sent by the starter right after the spawn. */
-const INIT: unique symbol = Symbol('kindred.server.init');
+const INIT = internalToken('kindred.server.init');
 
 interface Pending {
   readonly args: unknown;

@@ -12,9 +12,9 @@ import {
   type Strategy,
   strategyFromSpec,
 } from '@kindred/discovery';
+import type { Logger } from '@kindred/interface';
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
-import type { Logger } from 'pino';
 import { beamRpcHandler, createRuntimeBeamDistribution } from './beam-wire.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import type { Distribution } from './distribution.js';
@@ -60,7 +60,7 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   readonly erlang?: Omit<BeamDistributionOptions, 'name' | 'cookie' | 'hidden' | 'logger' | 'adapter'>;
   /** Environment for the identity and port variables; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** pino logger, passed as child loggers to every part; silent when absent. */
+  /** A logger (the `Logger` of @kindred/interface; pino fits), passed as child loggers to every part; silent when absent. */
   readonly logger?: Logger;
 }
 

@@ -9,6 +9,7 @@ import { KindredError } from '@kindred/dns';
 import type { NodeApi, ProcessContext } from './api.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import { formatTerm, RUNTIME_ERRORS } from './errors.js';
+import { internalMessage } from './message-check.js';
 import {
   type CallMessage,
   crashReason,
@@ -721,7 +722,7 @@ export async function startChild(
 ): Promise<Pid | undefined> {
   const req: SupRequest = Array.isArray(specOrArgs)
     ? { $sup: 'start', args: specOrArgs }
-    : { $sup: 'start', spec: specOrArgs as ChildSpec };
+    : internalMessage({ $sup: 'start', spec: specOrArgs as ChildSpec } as SupRequest);
   return (await request(caller, sup, req)) as Pid | undefined;
 }
 

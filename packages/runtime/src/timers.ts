@@ -7,6 +7,7 @@
  */
 import type { Core, TimersPart } from './core.js';
 import { badOption } from './errors.js';
+import { checkMessage, MESSAGE_DEPTH } from './message-check.js';
 import type { Dest } from './messages.js';
 import type { Proc } from './process.js';
 import { type Pid, type Ref, refKey, toRef } from './terms.js';
@@ -42,6 +43,8 @@ export class Timers implements TimersPart {
     }
     const core = this.#core;
     core.checkDest(dest);
+    // Checked now, where the caller can handle it, not when the timer fires.
+    checkMessage(msg, MESSAGE_DEPTH.send);
     const ref = core.makeRef();
     // A process that has exited sets no timer (its code may run on until its next receive).
     if (owner !== undefined && !owner.alive) return ref;

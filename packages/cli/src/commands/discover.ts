@@ -1,7 +1,15 @@
 import { isIP } from 'node:net';
 import { type DiscoverySpec, isDashedIpTarget, parseDiscoverySpec, reverseLookup } from '@kindred/discovery';
 import { DNS_DEFAULTS, isKindredError, Resolver, type ResolverOptions } from '@kindred/dns';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import {
+  type Command,
+  type CommandIO,
+  EnvError,
+  EXIT,
+  parseCommandArgs,
+  printJson,
+  UsageError,
+} from '../command.js';
 
 const HELP = `Usage: kindred discover QUERY [--type srv|a|aaaa] [--json] [--nameserver ADDR[:PORT]]...
 
@@ -162,7 +170,7 @@ function parseDiscoverySpecOrUsage(spec: string): DiscoverySpec {
   try {
     return parseDiscoverySpec(spec);
   } catch (err) {
-    if (isKindredError(err)) throw new UsageError(`KINDRED_DISCOVERY: ${err.message}`);
+    if (isKindredError(err)) throw new EnvError('KINDRED_DISCOVERY', `KINDRED_DISCOVERY: ${err.message}`);
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import { isValidNamePart } from '@kindred/node-identity';
 import {
   type Command,
   type CommandIO,
+  EnvError,
   EXIT,
   parseCommandArgs,
   parsePortArg,
@@ -80,7 +81,7 @@ function discoveryQuery(raw: string | undefined): string | undefined {
   try {
     spec = parseDiscoverySpec(raw);
   } catch (err) {
-    throw new UsageError(`KINDRED_DISCOVERY: ${(err as Error).message}`);
+    throw new EnvError('KINDRED_DISCOVERY', `KINDRED_DISCOVERY: ${(err as Error).message}`);
   }
   return spec.kind === 'dns-srv' ? spec.query : undefined;
 }

@@ -15,6 +15,7 @@ import {
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
+import { logLevelFromEnv } from '../env.js';
 
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 
@@ -115,7 +116,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
           cb();
         },
       });
-      const logger = pino({ level: io.env.KINDRED_LOG_LEVEL || 'info' }, logStream);
+      const logger = pino({ level: logLevelFromEnv(io.env) }, logStream);
       // stderr carries pino JSON here, so the warning is a log line like every other.
       const cookieOptions = cookieChoice(values, (warning) => logger.warn({ option: '--cookie' }, warning));
       // startNode takes the cookie itself; a --cookie-file is read here, with node-identity's rules.
