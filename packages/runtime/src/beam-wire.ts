@@ -4,14 +4,23 @@
  * runtime's SendFrame, and the distribution built with it.
  */
 import {
+  Atom,
   atom,
   type BeamDistribution,
   type BeamDistributionOptions,
   type BeamRpcHandler,
   type BeamValueAdapter,
+  BitBinary,
   createBeamDistribution,
+  ErlMap,
   Pid as ErlPid,
   Ref as ErlRef,
+  Export,
+  Float,
+  Fun,
+  ImproperList,
+  Port,
+  Tuple,
 } from '@kindred/beam';
 import { isKindredError } from '@kindred/dns';
 import { OP } from './control.js';
@@ -20,6 +29,24 @@ import { RUNTIME_ERRORS } from './errors.js';
 import { type CallMessage, isCallMessage, isReplyMessage, type ReplyMessage } from './messages.js';
 import type { KNode } from './node.js';
 import { Pid, Ref } from './terms.js';
+
+/**
+ * The term classes messages may hold on Erlang's wire besides plain data (a node's `wireClasses`): what erl sends
+ * arrives as them (README of @kindred/beam, "Erlang → JS"), so a process can send it on, locally or back to erl.
+ */
+export const BEAM_WIRE_CLASSES = Object.freeze([
+  Atom,
+  Tuple,
+  ImproperList,
+  BitBinary,
+  Float,
+  ErlMap,
+  Port,
+  Fun,
+  Export,
+  ErlPid,
+  ErlRef,
+]);
 
 /**
  * The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`,

@@ -58,6 +58,8 @@ export interface ResolvedNodeOptions {
   listenPort: number | undefined;
   /** Where crash reports go (crash-report.ts). */
   crashReports: CrashSink;
+  /** Classes the wire carries besides plain data (message-check.ts); undefined on kindred's wire. */
+  wireClasses: ReadonlySet<unknown> | undefined;
 }
 
 /** @internal Handlers for names the runtime answers itself (pg scopes, the mesh): `(fromNode, from, message)`. */
@@ -219,6 +221,11 @@ export class Core implements ProcessHost {
   timers!: TimersPart;
   /** When the node was made, ms since the epoch (uptime). */
   readonly startedAt = Date.now();
+
+  /** Classes the wire carries besides plain data (ProcessHost's, from the options). */
+  get wireClasses(): ReadonlySet<unknown> | undefined {
+    return this.opts.wireClasses;
+  }
   stopped = false;
   stopping = false;
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */

@@ -50,6 +50,8 @@ class Refused {
 }
 
 let budget = 0;
+/** Classes the node's wire carries besides plain data (see {@link checkMessage}), for the check under way. */
+let classes: ReadonlySet<unknown> | undefined;
 
 /** Symbols made by {@link internalToken}: the runtime's own local signals, let through as they are. */
 const INTERNAL_TOKENS = new Set<symbol>();
@@ -82,9 +84,16 @@ export function internalToken(description: string): symbol {
  * Throws KINDRED_ERR_MESSAGE_ENCODE when `message` is not plain data (see above), naming what was found and where.
  * @param message - what is about to be sent
  * @param maxDepth - the nesting the message may have, {@link MESSAGE_DEPTH}
+ * @param wireClasses - classes whose instances the node's wire carries faithfully besides plain data (on Erlang's
+ *   wire, @kindred/beam's term classes: a Tuple or an Atom received from erl can be sent on, to erl or locally)
  */
-export function checkMessage(message: unknown, maxDepth: number = MESSAGE_DEPTH.send): void {
+export function checkMessage(
+  message: unknown,
+  maxDepth: number = MESSAGE_DEPTH.send,
+  wireClasses?: ReadonlySet<unknown>,
+): void {
   budget = MAX_VALUES;
+  classes = wireClasses;
   try {
     checkValue(message, maxDepth);
   } catch (err) {
@@ -164,6 +173,8 @@ function checkObject(v: object, depthLeft: number): void {
     return;
   }
   if (v instanceof Pid || v instanceof Ref || v instanceof Uint8Array) return;
+  // The wire's own term classes (Erlang's wire) are its business: its encoder refuses what it cannot carry.
+  if (classes?.has((proto as { constructor?: unknown }).constructor)) return;
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new Refused('an invalid Date');
     return;

@@ -61,6 +61,13 @@ export interface NodeOptions {
   readonly distribution?: Distribution;
   /** This incarnation's creation (1..2^32-1); random by default, so pids of a previous run never match. */
   readonly creation?: number;
+  /**
+   * Classes whose instances messages may hold besides plain data, because `distribution` carries them faithfully
+   * (startNode passes @kindred/beam's term classes on Erlang's wire). Default none.
+   */
+  readonly wireClasses?: readonly (abstract new (
+    ...args: never[]
+  ) => unknown)[];
   /** A hidden node stays out of others' `nodes()`, the mesh and pg. Default {@link RUNTIME_DEFAULTS.hidden}. */
   readonly hidden?: boolean;
   /** Erlang's connect_all. Default {@link RUNTIME_DEFAULTS.connectAll}. */
@@ -179,6 +186,10 @@ export class KNode implements NodeApi {
         : options.logger === undefined
           ? 'stderr'
           : 'logger',
+      wireClasses:
+        options.wireClasses === undefined || options.wireClasses.length === 0
+          ? undefined
+          : new Set<unknown>(options.wireClasses),
     };
     this.name = options.name;
     this.creation = creation;
@@ -302,7 +313,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to a pid, a local registered name, or `{ name, node }`. Unknown targets drop it, as in Erlang. */
   send(dest: Dest, msg: unknown): void {
-    checkMessage(msg, MESSAGE_DEPTH.send);
+    checkMessage(msg, MESSAGE_DEPTH.send, this.#core.opts.wireClasses);
     if (sendTrace.hasSubscribers) tracedSend(this.#core, this.#core.systemPid, dest, msg);
     else this.#core.send(this.#core.systemPid, dest, msg);
   }
@@ -498,7 +509,7 @@ export class KNode implements NodeApi {
 
   /** Sends `msg` to every member of `group` in the default scope (or `scope`); returns how many. */
   broadcast(group: string, msg: unknown, scope?: string): number {
-    checkMessage(msg, MESSAGE_DEPTH.send);
+    checkMessage(msg, MESSAGE_DEPTH.send, this.#core.opts.wireClasses);
     return (scope === undefined ? this.pg : this.pgScope(scope)).broadcast(group, msg);
   }
 

@@ -42,6 +42,8 @@ export interface ProcessHost {
   exitSignal(from: Pid, to: Pid, reason: unknown): void;
   terminate(p: Proc, reason: unknown): void;
   register(name: string, pid: Pid): void;
+  /** Classes the node's wire carries besides plain data (message-check.ts). */
+  readonly wireClasses: ReadonlySet<unknown> | undefined;
   call(p: Proc, dest: Dest, request: unknown, opts?: number | CallOptions): Promise<unknown>;
   sendAfter(p: Proc, dest: Dest, msg: unknown, ms: number): Ref;
   cancelTimer(ref: Ref): number | false;
@@ -377,7 +379,7 @@ export class Proc implements ProcessContext {
   }
 
   send(dest: Dest, msg: unknown): void {
-    checkMessage(msg, MESSAGE_DEPTH.send);
+    checkMessage(msg, MESSAGE_DEPTH.send, this.host.wireClasses);
     if (sendTrace.hasSubscribers) tracedSend(this.host, this.self, dest, msg);
     else this.host.send(this.self, dest, msg);
   }
@@ -471,7 +473,7 @@ export class Proc implements ProcessContext {
         'reply(from, value) needs the `from` of a call message.',
       );
     }
-    checkMessage(reply, MESSAGE_DEPTH.call);
+    checkMessage(reply, MESSAGE_DEPTH.call, this.host.wireClasses);
     this.host.send(this.self, f.pid as Pid, { type: '$gen_reply', ref: f.ref, reply });
   }
 

@@ -119,7 +119,7 @@ export class Rpc implements RpcPart {
       return Promise.reject(badOption('timeoutMs', 'a number >= 0 or Infinity', t));
     }
     try {
-      checkMessage(request, MESSAGE_DEPTH.call);
+      checkMessage(request, MESSAGE_DEPTH.call, this.#core.opts.wireClasses);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -266,7 +266,7 @@ export class Rpc implements RpcPart {
    */
   spawnOn(node: string, name: string, args: readonly unknown[] = [], timeoutMs?: number): Promise<Pid> {
     try {
-      checkMessage(args, MESSAGE_DEPTH.send);
+      checkMessage(args, MESSAGE_DEPTH.send, this.#core.opts.wireClasses);
     } catch (err) {
       return Promise.reject(err);
     }

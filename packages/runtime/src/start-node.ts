@@ -15,7 +15,7 @@ import {
 import type { Logger } from '@kindred/interface';
 import { loadCookie, resolveOwnName } from '@kindred/node-identity';
 import { createTransport, type Transport, type TransportOptions } from '@kindred/transport';
-import { beamRpcHandler, createRuntimeBeamDistribution } from './beam-wire.js';
+import { BEAM_WIRE_CLASSES, beamRpcHandler, createRuntimeBeamDistribution } from './beam-wire.js';
 import { RUNTIME_DEFAULTS } from './defaults.js';
 import type { Distribution } from './distribution.js';
 import { badOption } from './errors.js';
@@ -207,7 +207,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
         listenPort: port,
         ...pick(options),
         // On Erlang's wire the node's pids carry the endpoint's creation (erl drops signals to other incarnations).
-        ...(beam === undefined ? {} : { creation: beam.creation }),
+        ...(beam === undefined ? {} : { creation: beam.creation, wireClasses: BEAM_WIRE_CLASSES }),
         ...(logger === undefined ? {} : { logger }),
         onStop: async () => {
           if (timer !== undefined) clearInterval(timer);

@@ -44,7 +44,7 @@ export class Timers implements TimersPart {
     const core = this.#core;
     core.checkDest(dest);
     // Checked now, where the caller can handle it, not when the timer fires.
-    checkMessage(msg, MESSAGE_DEPTH.send);
+    checkMessage(msg, MESSAGE_DEPTH.send, core.opts.wireClasses);
     const ref = core.makeRef();
     // A process that has exited sets no timer (its code may run on until its next receive).
     if (owner !== undefined && !owner.alive) return ref;

@@ -112,6 +112,18 @@ describe('checkMessage', () => {
     expect(() => checkMessage({ spec: { start: () => 1 } })).toThrow(/message\.spec\.start is a function/);
   });
 
+  it("lets through the wire's own classes (Erlang's term classes on Erlang's wire) only when the node says so", () => {
+    class Term {
+      constructor(readonly v: number) {}
+    }
+    const msg = { ok: [new Term(1)] };
+    expect(() => checkMessage(msg)).toThrow(/message\.ok\[0\] is an instance of class Term/);
+    expect(() => checkMessage(msg, MESSAGE_DEPTH.send, new Set([Term]))).not.toThrow();
+    // The set is the check's own: the next check without it refuses again.
+    expect(() => checkMessage(msg)).toThrow(/class Term/);
+    expect(() => checkMessage({ m: new Map() }, MESSAGE_DEPTH.send, new Set([Term]))).toThrow(/a Map/);
+  });
+
   it('counts values as the transport does and refuses a message over maxFrameValues', () => {
     expect(() => checkMessage(new Array(1_000_001).fill(''))).toThrow(/over 1000000 values/);
   });
