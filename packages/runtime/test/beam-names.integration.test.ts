@@ -97,7 +97,10 @@ describe("the seed's name experiment between a kindred node on Erlang's wire and
 
     it("a wrong cookie is pang, and the kindred acceptor logs erl's line", async () => {
       const logger = memoryLogger();
-      const node = await kindred(`c${id}@127.0.0.1`, { logger });
+      // startNode takes a pino logger; the node only calls child/info/warn/... (the interface's Logger).
+      const node = await kindred(`c${id}@127.0.0.1`, {
+        logger: logger as unknown as StartNodeOptions['logger'],
+      });
       const wrong = await otherErl(`w${id}@127.0.0.1`, `other${id}`);
       expect((await erlPing(wrong, node.name)).result).toBe('pang');
       expect(logger.lines.map((l) => l.msg)).toContain(
