@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
@@ -13,7 +14,7 @@ import { runRaw } from './lib/raw.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import { evaluate } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N]]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the best of two, 5-pod formation only)
   --json           print the figures as one JSON object instead of the table
@@ -22,6 +23,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
                    frameIntegrity on and off in this run, N rounds (default 5; 3 with --quick) of an off
                    and an on run back to back, order alternating; the ratio on / off is the median of
                    the rounds' ratios
+  --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
+                   <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
+                   kindred <-> kindred on its own wire for reference
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -42,8 +46,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && only !== 'mac') {
-  console.error(`--only takes "mac"\n${USAGE}`);
+if (onlyAt >= 0 && only !== 'mac' && only !== 'beam') {
+  console.error(`--only takes "mac" or "beam"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -90,6 +94,79 @@ async function section(name, fn) {
 if (only === 'mac') {
   await runMac();
   process.exit(0);
+}
+if (only === 'beam') {
+  await runBeam();
+  process.exit(0);
+}
+
+/**
+ * Erlang's distribution protocol (issue 13): erl <-> erl beside kindred on @kindred/beam, against erl both ways and
+ * kindred to kindred, each `repeat` times in alternating order, best of the runs (as the main table).
+ */
+async function runBeam() {
+  const { messages, rounds } = sizes;
+  const systems = [
+    [
+      'erlang',
+      'erl -> erl (Erlang distribution, kbench.erl both sides)',
+      () => runErlang({ messages, rounds }),
+    ],
+    [
+      'kindredToErl',
+      'kindred -> erl (kindred sends, erl kbench:sink)',
+      () => runKindredToErl({ messages, rounds }),
+    ],
+    [
+      'erlToKindred',
+      'erl -> kindred (erl kbench:run sends, measured by erl)',
+      () => runErlToKindred({ messages, rounds }),
+    ],
+    ['kindredBeam', "kindred -> kindred, both on Erlang's wire", () => runKindredBeam({ messages, rounds })],
+    [
+      'kindredWire',
+      "kindred -> kindred, kindred's own wire (for reference)",
+      () => runKindredRemote({ messages, rounds }),
+    ],
+  ];
+  const machine = machineInfo();
+  const startedAt = new Date();
+  const runsOf = Object.fromEntries(systems.map(([k]) => [k, []]));
+  for (let rep = 0; rep < sizes.repeat; rep++) {
+    for (const [key, label, fn] of rep % 2 === 0 ? systems : [...systems].reverse()) {
+      runsOf[key].push(await section(`${label} (run ${rep + 1} of ${sizes.repeat})`, fn));
+    }
+  }
+  killAll();
+  const best = Object.fromEntries(systems.map(([k]) => [k, bestOf(runsOf[k])]));
+  const out = {
+    date: startedAt.toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    sizes,
+    machine: { ...machine, loadavgEnd: machineInfo().loadavgStart },
+    results: best,
+  };
+  const erl = best.erlang;
+  const lines = [
+    `kindred on Erlang's distribution protocol, ${out.date}`,
+    `command: ${out.command}`,
+    `machine: load ${machine.loadavgStart} at start, ${out.machine.loadavgEnd} at end; ${messages.toLocaleString('en-US')} one-way messages, ${rounds.toLocaleString('en-US')} round trips; best of ${sizes.repeat} run(s)`,
+    '',
+    `${'system'.padEnd(56)} | msg/s one-way | rtt p50 us | rtt p99 us | one-way vs erl | p50 vs erl`,
+  ];
+  for (const [key, label] of systems) {
+    const r = best[key];
+    if (r.notMeasured) {
+      lines.push(`${label.padEnd(56)} | not measured: ${r.notMeasured}`);
+      continue;
+    }
+    const vs = (x) => (erl.notMeasured ? '-' : `${x.toFixed(2)}x`);
+    lines.push(
+      `${label.padEnd(56)} | ${Math.round(r.oneway.msgPerSec).toLocaleString('en-US').padStart(13)} | ${String(r.rtt.p50Us).padStart(10)} | ${String(r.rtt.p99Us).padStart(10)} | ${vs(r.oneway.msgPerSec / erl.oneway?.msgPerSec).padStart(14)} | ${vs(r.rtt.p50Us / erl.rtt?.p50Us)}`,
+    );
+  }
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else console.log(lines.join('\n'));
 }
 
 /**

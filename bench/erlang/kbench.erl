@@ -13,7 +13,14 @@ msg(Node, Id, N) ->
 sink() ->
     register(kbench_counter, spawn(fun() -> count(0) end)),
     register(kbench_echo, spawn(fun echo/0)),
+    %% For a sender that cannot rpc:call (a kindred node): {pids, From} -> From ! {pids, Counter, Echo}.
+    register(kbench_pids, spawn(fun pids/0)),
     ok.
+
+pids() ->
+    receive
+        {pids, From} -> From ! {pids, whereis(kbench_counter), whereis(kbench_echo)}, pids()
+    end.
 
 count(C) ->
     receive

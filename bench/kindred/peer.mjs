@@ -1,7 +1,7 @@
 // kindred between two nodes in separate OS processes over loopback, the same measurements as the baselines.
 //   node bench/kindred/peer.mjs receiver <id> <cookie>                       -> prints "READY <node> <port>"
 //   node bench/kindred/peer.mjs sender <id> <cookie> <recvNode> <port> <messages> <rounds>  -> "RESULT {json}"
-// The node is @kindred/runtime's startNode() when the runtime exports it; until then createNode() over
+// KBENCH_WIRE=erlang: both nodes on Erlang's wire (see makeNode). The node is @kindred/runtime's startNode() when the runtime exports it; until then createNode() over
 // @kindred/transport's createTransport(), which is what startNode composes (without discovery). The result says which.
 import * as runtime from '@kindred/runtime';
 import { createTransport } from '@kindred/transport';
@@ -10,7 +10,8 @@ import { message, rttSummary } from '../lib/message.mjs';
 const [role, id, cookie, ...rest] = process.argv.slice(2);
 const WARMUP_MESSAGES = 10_000;
 const WARMUP_ROUNDS = 1_000;
-const QUEUE_FULL = 'KINDRED_ERR_SEND_QUEUE_FULL';
+// KINDRED_ERR_SEND_QUEUE_FULL on kindred's wire, KINDRED_ERR_BEAM_SEND_QUEUE_FULL on Erlang's.
+const QUEUE_FULL = new Set(['KINDRED_ERR_SEND_QUEUE_FULL', 'KINDRED_ERR_BEAM_SEND_QUEUE_FULL']);
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 // KBENCH_FRAME_INTEGRITY=0 turns the frame MAC off (bench/run.mjs --only mac runs both); unset: the default (on).
@@ -19,7 +20,15 @@ const frameIntegrity =
     ? {}
     : { frameIntegrity: process.env.KBENCH_FRAME_INTEGRITY !== '0' };
 
+// KBENCH_WIRE=erlang puts both nodes on Erlang's distribution protocol (@kindred/beam), registered with the epmd
+// on ERL_EPMD_PORT (bench/lib/beam.mjs starts a private one); unset: kindred's own wire.
+const erlangWire = process.env.KBENCH_WIRE === 'erlang';
+
 async function makeNode(name) {
+  if (erlangWire) {
+    const node = await runtime.startNode({ name, cookie, distribution: 'erlang', host: '127.0.0.1' });
+    return { node, port: node.port, how: 'startNode, Erlang wire', transport: undefined };
+  }
   if (typeof runtime.startNode === 'function') {
     const node = await runtime.startNode({
       name,
@@ -89,7 +98,7 @@ if (role === 'receiver') {
             } catch (err) {
               // The transport's bounded queue is full: wait for it to drain, as Erlang suspends a sender on a busy
               // distribution port. The runtime exposes no drain signal to a process, so poll the event loop.
-              if (err?.code !== QUEUE_FULL) throw err;
+              if (!QUEUE_FULL.has(err?.code)) throw err;
               queueFullRetries++;
               await tick();
             }
@@ -102,7 +111,7 @@ if (role === 'receiver') {
             try {
               ctx.send(counter, msg);
             } catch (err) {
-              if (err?.code !== QUEUE_FULL) throw err;
+              if (!QUEUE_FULL.has(err?.code)) throw err;
               await send(counter, msg);
             }
           }

@@ -28,12 +28,9 @@ export async function runErlang({ messages, rounds, timeoutMs = 180_000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'kbench-erl-'));
   const procs = [];
   try {
-    execFileSync('erlc', ['-o', dir, ERL_SRC]);
-    const epmdPort = await freePort();
-    const epmd = start('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1']);
+    compileKbench(dir);
+    const { proc: epmd, env } = await startPrivateEpmd();
     procs.push(epmd);
-    const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
-    await waitEpmd(epmdPort, env);
     const id = runId();
     const cookie = `kbench_${id}_${runId()}`;
     const recvName = `kbr_${id}@127.0.0.1`;
@@ -73,6 +70,28 @@ export async function runErlang({ messages, rounds, timeoutMs = 180_000 }) {
     for (const p of procs.reverse()) await p.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Compiles bench/erlang/kbench.erl into `dir` (give erl `-pa dir`). */
+export function compileKbench(dir) {
+  execFileSync('erlc', ['-o', dir, ERL_SRC]);
+}
+
+/**
+ * A private `epmd` on a free loopback port (never the shared one on 4369), up and answering.
+ * @returns {Promise<{proc, port: number, env: NodeJS.ProcessEnv}>} `env` is process.env with ERL_EPMD_PORT set.
+ */
+export async function startPrivateEpmd() {
+  const port = await freePort();
+  const proc = start('epmd', ['-port', String(port), '-address', '127.0.0.1']);
+  const env = { ...process.env, ERL_EPMD_PORT: String(port) };
+  try {
+    await waitEpmd(port, env);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { proc, port, env };
 }
 
 async function waitEpmd(port, env) {

@@ -50,7 +50,8 @@ export async function runKindredLocal({ processes, messages, repeat = 1, timeout
 
 /**
  * One-way throughput and round trip between two kindred nodes in separate processes. `frameIntegrity` (both
- * nodes) sets the transport option of that name; undefined leaves the default.
+ * nodes) sets the transport option of that name; undefined leaves the default. `env` replaces the children's
+ * environment (process.env by default).
  */
 export async function runKindredRemote({
   messages,
@@ -58,15 +59,18 @@ export async function runKindredRemote({
   nodeFlags = [],
   transportOnly = false,
   frameIntegrity = undefined,
+  env: baseEnv = process.env,
   timeoutMs = 180_000,
 }) {
   const script = transportOnly ? TRANSPORT_PEER : PEER;
   const id = runId();
   const cookie = `kbench-${runId()}${runId()}`;
-  const env =
-    frameIntegrity === undefined
-      ? undefined
-      : { env: { ...process.env, KBENCH_FRAME_INTEGRITY: frameIntegrity ? '1' : '0' } };
+  const env = {
+    env:
+      frameIntegrity === undefined
+        ? baseEnv
+        : { ...baseEnv, KBENCH_FRAME_INTEGRITY: frameIntegrity ? '1' : '0' },
+  };
   const recv = start(process.execPath, [...nodeFlags, ...profFlags(), script, 'receiver', id, cookie], env);
   try {
     const [, node, port] = await recv.waitFor(/^READY (\S+) (\d+)$/, 15_000, 'READY');

@@ -6,6 +6,7 @@ import { BEAM_NET_ERRORS, beamNetError } from './errors-net.js';
 import { fromTerm, toTerm } from './etf/natural.js';
 import { Atom, atom, ImproperList, isAtom, Pid, Ref, type Term, Tuple } from './etf/terms.js';
 import { DFLAG } from './handshake/flags.js';
+import { type PgWireMessage, pgPayload, readPg } from './pg-wire.js';
 
 /**
  * How the values of the layer above (the runtime's own `Pid` and `Ref` classes, its wrapped frames) become Erlang
@@ -29,6 +30,11 @@ export interface BeamValueAdapter {
   makeCall?(pid: unknown, ref: unknown, request: unknown): unknown;
   /** The layer above's reply message for `{Ref, Reply}` answering a call this node sent. */
   makeReply?(ref: unknown, reply: unknown): unknown;
+  /**
+   * The scope and message of a frame that is a process-group scope's message of the layer above (sent in OTP pg's
+   * shapes, see pg-wire.ts); undefined for any other frame. Without it scope messages go as they are.
+   */
+  pgOf?(control: readonly unknown[], payload: unknown): { scope: string; message: PgWireMessage } | undefined;
 }
 
 /**
@@ -88,6 +94,8 @@ function track(set: Set<string>, k: string): void {
   set.add(k);
 }
 const NET_KERNEL = 'net_kernel';
+/** The serial of the pids this node's pg scopes go by on the wire (no runtime process has it; erpc's is 8191). */
+const PG_SERIAL = 8190;
 const MAX_ATOM_CHARS = 255;
 
 /** `{erpc, execute_call, 4}`: what rpc:call and erpc:call spawn. */
@@ -146,6 +154,11 @@ export class BeamDistribution extends EventEmitter {
   /** Refs of calls received with an alias tag (`[alias|Ref]`, OTP 24+'s gen:call): the reply carries it back. */
   readonly #aliasTags = new Set<string>();
   #erpcIds = 0;
+  /** Scope name -> the pid the scope goes by on the wire (OTP pg's `Peer`); by that pid's id, the scope. */
+  readonly #pgPids = new Map<string, Pid>();
+  readonly #pgScopes = new Map<number, string>();
+  /** Peer node -> scope name -> the peer scope's pid (from its `discover`/`sync`). */
+  readonly #pgPeers = new Map<string, Map<string, Pid>>();
   readonly #adapter: BeamValueAdapter;
   readonly #log: Logger;
 
@@ -158,6 +171,7 @@ export class BeamDistribution extends EventEmitter {
     this.endpoint.on('nodeup', (c: BeamConnection<Term>) => this.#nodeup(c));
     this.endpoint.on('nodedown', (node: string, reason: string, error?: KindredError) => {
       const why = reason === 'normal' ? 'disconnect' : reason;
+      this.#pgPeers.delete(node);
       this.#log.debug({ peer: { name: node }, reason: why, err: error }, 'nodedown');
       this.emit('nodedown', node, why);
     });
@@ -263,8 +277,18 @@ export class BeamDistribution extends EventEmitter {
       return undefined;
     }
     // gen:call monitors {net_kernel, Node} by name before it sends is_auth: the monitor is kept here (it never
-    // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc.
-    if ((op === 19 || op === 20) && isAtom(e[2], NET_KERNEL)) return undefined;
+    // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc. The same for
+    // OTP pg's monitor of this node's scope pids.
+    if ((op === 19 || op === 20) && (isAtom(e[2], NET_KERNEL) || this.#pgScopeOf(e[2]) !== undefined)) {
+      return undefined;
+    }
+    if (op === 6 && e[3] instanceof Atom && this.#pgPids.has(e[3].name)) {
+      if (this.#pgInbound(c, e[3].name, msg)) return undefined;
+    }
+    if (op === 2 || op === 22) {
+      const scope = this.#pgScopeOf(e[2]);
+      if (scope !== undefined && this.#pgInbound(c, scope, msg)) return undefined;
+    }
     if (op === SPAWN_REQUEST && isErpcCall(e[4])) {
       this.#erpc(c, e, msg);
       return undefined;
@@ -278,6 +302,72 @@ export class BeamDistribution extends EventEmitter {
       return this.#fromWire(x);
     });
     return msg === undefined ? [ctl] : [ctl, this.#messageFromWire(msg)];
+  }
+
+  /** The pid this node's scope `scope` goes by on the wire. */
+  #pgPid(scope: string): Pid {
+    let p = this.#pgPids.get(scope);
+    if (p === undefined) {
+      p = new Pid(atom(this.name), this.#pgPids.size + 1, PG_SERIAL, this.creation);
+      this.#pgPids.set(scope, p);
+      this.#pgScopes.set(p.id, scope);
+    }
+    return p;
+  }
+
+  /** The scope whose wire pid `t` is, if it is one. */
+  #pgScopeOf(t: Term | undefined): string | undefined {
+    if (!(t instanceof Pid) || t.serial !== PG_SERIAL || t.node.name !== this.name) return undefined;
+    return this.#pgScopes.get(t.id);
+  }
+
+  /**
+   * OTP pg's message from `c` to this node's scope `scope`, handed to the runtime as that scope's messages (REG_SEND
+   * from the peer scope's pid to the scope's name); false when the payload is not one (it then goes as it is).
+   */
+  #pgInbound(c: BeamConnection<Term>, scope: string, payload: Term | undefined): boolean {
+    const read = readPg(payload);
+    if (read === undefined || read.peer.node.name !== c.peerName) return false;
+    this.counters.malformed += read.dropped;
+    let peers = this.#pgPeers.get(c.peerName);
+    if (peers === undefined) {
+      peers = new Map();
+      this.#pgPeers.set(c.peerName, peers);
+    }
+    peers.set(scope, read.peer);
+    const from = this.#adapter.fromPid(read.peer);
+    for (const m of read.messages) {
+      const message =
+        m.type === 'sync'
+          ? {
+              type: 'sync',
+              groups: m.groups.map(([g, pids]) => [g, pids.map((p) => this.#fromWire(p as Term))]),
+            }
+          : m.type === 'discover'
+            ? m
+            : { ...m, pids: m.pids.map((p) => this.#fromWire(p as Term)) };
+      this.counters.framesIn++;
+      this.emit('message', c.peerName, [[6, from, '', scope], message], 0);
+    }
+    return true;
+  }
+
+  /** The runtime's scope message as OTP pg's: `discover` to `{Scope, Node}`, the rest to the peer scope's pid. */
+  #pgSend(c: BeamConnection<Term>, scope: string, message: PgWireMessage): void {
+    const self = this.#pgPid(scope);
+    const payload = pgPayload(self, message, (v) => this.#toWire(v));
+    if (message.type === 'discover') {
+      c.send(new Tuple([6, self, atom(''), ctlAtom(scope)]), payload);
+      return;
+    }
+    const peer = this.#pgPeers.get(c.peerName)?.get(scope);
+    if (peer === undefined) {
+      // Only a discover from the peer's scope tells its pid; the runtime answers one, so this is a scope stopped
+      // and restarted between the two.
+      this.counters.droppedOps++;
+      return;
+    }
+    c.send(new Tuple([2, atom(''), peer]), payload);
   }
 
   /** net_kernel: `{'$gen_call', {From, Tag}, {is_auth, Node}}` gets `{Tag, yes}` (what net_adm:ping waits for). */
@@ -506,6 +596,12 @@ export class BeamDistribution extends EventEmitter {
         reason: 'not_connected',
         peer: { name: node },
       });
+    }
+    const pg = frame.length > 1 ? this.#adapter.pgOf?.(frame[0] as unknown[], frame[1]) : undefined;
+    if (pg !== undefined) {
+      this.#pgSend(c, pg.scope, pg.message);
+      this.counters.framesOut++;
+      return;
     }
     const control = this.#controlTerm(frame[0] as unknown[]);
     if (frame.length > 1) c.send(control, this.#messageToWire(frame[1]));

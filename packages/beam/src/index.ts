@@ -90,3 +90,4 @@ export {
 export { initiateHandshake } from './handshake/initiator.js';
 export type { HandshakeStatus } from './handshake/messages.js';
 export type { HandshakeResult, HandshakeSelf } from './handshake/types.js';
+export { groupName, groupTerm, type PgRead, type PgWireMessage, pgPayload, readPg } from './pg-wire.js';

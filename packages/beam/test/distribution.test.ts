@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   atom,
   type BeamDistribution,
+  type BeamValueAdapter,
   createBeamDistribution,
   ErlMap,
   fromTerm,
@@ -25,7 +26,7 @@ afterEach(async () => {
 let host = 200;
 
 /** A BeamDistribution (this package's own pids and refs) and a raw JS node connected to it, epmd-less. */
-async function setup(): Promise<{
+async function setup(adapter?: BeamValueAdapter): Promise<{
   dist: BeamDistribution;
   js: JsNode;
   frames: [string, unknown[]][];
@@ -38,6 +39,7 @@ async function setup(): Promise<{
     cookie: 'pair-cookie',
     discovery: { mode: 'fixed', port },
     listenHost: h,
+    ...(adapter === undefined ? {} : { adapter }),
   });
   closers.push(() => dist.close());
   const frames: [string, unknown[]][] = [];
@@ -174,5 +176,64 @@ describe('BeamDistribution', () => {
     await hidden.close();
     await until(() => downs.length === 1, POLL);
     expect(downs[0]).toEqual([hidden.name, 'connection_closed']);
+  });
+
+  it("speaks OTP pg's protocol for the scopes the adapter's pgOf names", async () => {
+    // This package's own pids; a scope message is a REG_SEND from pid 0.0 to the scope's name.
+    const adapter: BeamValueAdapter = {
+      toErlang: (v) => (v instanceof Pid || v instanceof Ref ? v : undefined),
+      fromPid: (p) => p,
+      fromRef: (r) => r,
+      pgOf: (control, payload) => {
+        const from = control[1];
+        if (control[0] !== 6 || !(from instanceof Pid) || from.id !== 0) return undefined;
+        return { scope: control[3] as string, message: payload as never };
+      },
+    };
+    const { dist, js, frames } = await setup(adapter);
+    const system = new Pid(atom(dist.name), 0, 0, dist.creation);
+    const member = new Pid(atom(dist.name), 7, 0, dist.creation);
+    dist.send(js.name, [[6, system, '', 'chat'], { type: 'discover' }]);
+    await until(() => js.controls.length === 1, POLL);
+    const discover = js.controls[0]!;
+    const scopePid = (discover.control as Tuple).elements[1] as Pid;
+    expect(scopePid.serial).toBe(8190);
+    expect(scopePid.node.name).toBe(dist.name);
+    expect((discover.control as Tuple).elements.slice(2)).toEqual([atom(''), atom('chat')]);
+    expect(discover.payload).toEqual(tuple(atom('discover'), scopePid));
+
+    // The peer's scope: its monitor of the scope pid is kept here; its sync becomes the scope's message.
+    const c = js.endpoint.connection(dist.name)!;
+    const peerScope = js.pid();
+    const peerMember = js.pid();
+    c.send(tuple(19, peerScope, scopePid, js.ref()));
+    c.send(
+      tuple(2, atom(''), scopePid),
+      tuple(atom('$gen_cast'), tuple(atom('sync'), peerScope, [tuple(atom('room'), [peerMember])])),
+    );
+    c.send(
+      tuple(22, peerScope, scopePid),
+      tuple(atom('leave'), peerScope, peerMember, [atom('room'), atom('x')]),
+    );
+    await until(() => frames.length === 3, POLL);
+    expect(frames.map(([, f]) => f)).toEqual([
+      [[6, peerScope, '', 'chat'], { type: 'sync', groups: [['room', [peerMember]]] }],
+      [[6, peerScope, '', 'chat'], { type: 'leave', group: 'room', pids: [peerMember] }],
+      [[6, peerScope, '', 'chat'], { type: 'leave', group: 'x', pids: [peerMember] }],
+    ]);
+    // join, sync and leave go to the peer scope's pid in pg.erl's shapes.
+    dist.send(js.name, [[6, system, '', 'chat'], { type: 'join', group: 'room', pids: [member] }]);
+    dist.send(js.name, [[6, system, '', 'chat'], { type: 'leave', group: 'room', pids: [member] }]);
+    await until(() => js.controls.length === 3, POLL);
+    expect(js.controls[1]).toMatchObject({
+      control: tuple(2, atom(''), peerScope),
+      payload: tuple(atom('join'), scopePid, atom('room'), [member]),
+    });
+    expect(js.controls[2]?.payload).toEqual(tuple(atom('leave'), scopePid, [member], [atom('room')]));
+    // A discover to a name that is no scope of this node goes to the runtime as it is.
+    c.send(tuple(6, peerScope, atom(''), atom('inbox')), tuple(atom('discover'), peerScope));
+    await until(() => frames.length === 4, POLL);
+    expect(frames[3]![1][0]).toEqual([6, peerScope, '', 'inbox']);
+    expect(frames[3]![1][1]).toBeInstanceOf(Tuple);
   });
 });

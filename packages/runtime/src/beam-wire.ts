@@ -19,16 +19,43 @@ import {
   Float,
   Fun,
   ImproperList,
+  type PgWireMessage,
   Port,
   Tuple,
 } from '@kindred/beam';
 import { isKindredError } from '@kindred/dns';
 import { OP } from './control.js';
+import { SYSTEM_NAMES } from './defaults.js';
 import { SendFrame } from './envelope.js';
 import { RUNTIME_ERRORS } from './errors.js';
 import { type CallMessage, isCallMessage, isReplyMessage, type ReplyMessage } from './messages.js';
 import type { KNode } from './node.js';
 import { Pid, Ref } from './terms.js';
+
+const SYSTEM_NAME_SET: ReadonlySet<string> = new Set(Object.values(SYSTEM_NAMES));
+
+/**
+ * A pg scope's message (pg.ts: `{ type: 'discover' | 'sync' | 'join' | 'leave', ... }`, sent by REG_SEND from the
+ * node's system pid, id 0 serial 0, to the scope's name), or undefined for any other frame.
+ */
+function pgOf(
+  control: readonly unknown[],
+  payload: unknown,
+): { scope: string; message: PgWireMessage } | undefined {
+  const [op, from, , scope] = control;
+  if (op !== OP.REG_SEND || !(from instanceof Pid) || from.id !== 0 || from.serial !== 0) return undefined;
+  if (typeof scope !== 'string' || SYSTEM_NAME_SET.has(scope)) return undefined;
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const m = payload as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown };
+  if (m.type === 'discover') return { scope, message: { type: 'discover' } };
+  if (m.type === 'sync' && Array.isArray(m.groups)) {
+    return { scope, message: { type: 'sync', groups: m.groups as [string, unknown[]][] } };
+  }
+  if ((m.type === 'join' || m.type === 'leave') && typeof m.group === 'string' && Array.isArray(m.pids)) {
+    return { scope, message: { type: m.type, group: m.group, pids: m.pids } };
+  }
+  return undefined;
+}
 
 /**
  * The term classes messages may hold on Erlang's wire besides plain data (a node's `wireClasses`): what erl sends
@@ -50,7 +77,8 @@ export const BEAM_WIRE_CLASSES = Object.freeze([
 
 /**
  * The runtime's values on Erlang's wire: its pids and refs field for field, its SendFrame as `[[SEND, '', to], msg]`,
- * its call and reply messages as gen_server's `{'$gen_call', {Pid, Ref}, Request}` and `{Ref, Reply}`.
+ * its call and reply messages as gen_server's `{'$gen_call', {Pid, Ref}, Request}` and `{Ref, Reply}`, its pg
+ * scopes' messages as OTP pg's.
  */
 export const RUNTIME_BEAM_ADAPTER: BeamValueAdapter = Object.freeze({
   toErlang(v: unknown): ErlPid | ErlRef | undefined {
@@ -72,6 +100,8 @@ export const RUNTIME_BEAM_ADAPTER: BeamValueAdapter = Object.freeze({
     request,
   }),
   makeReply: (ref: unknown, reply: unknown): ReplyMessage => ({ type: '$gen_reply', ref: ref as Ref, reply }),
+  // pg scopes speak OTP pg's protocol, so erl's pg scopes of the same name share their groups.
+  pgOf,
 });
 
 /**
