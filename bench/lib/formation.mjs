@@ -17,8 +17,8 @@ const APP = join(REPO, 'examples/simple-web-service/dist/main.js');
 const POLL_INTERVAL_MS = 5_000;
 /** Formation deadline; 50 pods on a loaded 2-core machine take a while to even start. */
 const TIMEOUT_MS = 120_000;
-/** After the mesh formed, wait this long before the idle window (the app's join waits and first rounds pass). */
-const SETTLE_MS = 5_000;
+/** After the mesh formed, wait this long before the idle window: the join waits pass and discovery reaches its idle cadence. */
+const SETTLE_MS = 20_000;
 /** The idle CPU window (several tick periods of 15 s and discovery polls of 5 s). */
 export const IDLE_WINDOW_MS = 30_000;
 const CHECK_EVERY_MS = 100;

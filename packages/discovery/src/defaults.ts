@@ -10,7 +10,8 @@ export const DISCOVERY_DEFAULTS = Object.freeze({
   pollDeadlineMs: 4_000,
   /**
    * While nothing changes, polls slow down: once the discovered set has been the same for `stableMarginMs`, the last
-   * poll succeeded, no peer is in its grace period and the owner says it is settled (`startNode`: every discovered
+   * poll succeeded, there is at least one peer (a node alone keeps looking), none is in its grace period and the
+   * owner says it is settled (`startNode`: every discovered
    * peer connected), each interval doubles up to this; any change, failure or unsettled moment returns to
    * `pollIntervalMs`. A new replica finds the others on its first poll and dials them itself, so formation does not
    * wait for the others' polls; what they save is most of an idle mesh's discovery CPU (bench/README.md, "Mesh

@@ -299,8 +299,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   /** Doubles the interval while nothing changed (see {@link DISCOVERY_DEFAULTS.maxPollIntervalMs}), else resets it. */
   #nextIntervalMs(outcome: PollOutcome): number {
+    // A node alone keeps looking at the base rate: its peers may simply not be published yet.
     const quiet =
       outcome.ok &&
+      this.#peers.size > 0 &&
       outcome.added.length === 0 &&
       outcome.removed.length === 0 &&
       outcome.updated.length === 0 &&

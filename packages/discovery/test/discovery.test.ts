@@ -154,6 +154,15 @@ describe('createDiscovery', () => {
     await poll(); // unchanged, but the owner is not settled (a peer not connected)
     expect(intervals).toEqual([1000, 1000, 1000, 2000, 4000, 6000, 1000, 1000, 1000, 1000, 2000, 4000, 1000]);
     expect(() => createDiscovery({ strategy: scripted([two]), settled: 3 as never })).toThrow(/settled/);
+    // Alone (no peer but itself, or nobody published yet), a node keeps polling at the base interval.
+    const alone = createDiscovery({
+      strategy: scripted([[]]),
+      pollIntervalMs: 1000,
+      stableMarginMs: 0,
+      self: 'app@pod-1',
+    });
+    for (let i = 0; i < 3; i++) await alone.poll();
+    expect(alone.currentPollIntervalMs).toBe(1000);
   });
 
   it('counts polls, failed polls and current peers in stats()', async () => {
