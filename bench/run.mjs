@@ -16,7 +16,7 @@ import { evaluate } from './lib/targets.mjs';
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
-                   per two-node system instead of the best of two, 5-pod formation only)
+                   per two-node system instead of the best of two, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
   --write-results  also write bench/RESULTS.md from this run
   --only mac       only the frame MAC's cost: @kindred/transport alone and kindred, two nodes, each with

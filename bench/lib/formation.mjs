@@ -2,7 +2,9 @@
 // endpoint_pod_names on, discovering each other through the headless service's SRV record (real BIND).
 // Measured: from the moment the last pod's process started (its start time in /proc, 10 ms resolution) to the moment
 // every node sees all others (the latest nodeup event, timestamped by the app itself, once GET /nodes on every pod
-// shows the full mesh). Needs root (network namespaces).
+// shows the full mesh). Then, idle: the CPU time (utime + stime in /proc/<pid>/stat) every pod's process used over a
+// window, as a share of one core; CPU time is what an idle mesh costs, and unlike a wall-clock figure it does not move
+// when other work loads the machine. Needs root (network namespaces).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +15,14 @@ const LAB = join(REPO, 'test/lab/dist/index.js');
 const APP = join(REPO, 'examples/simple-web-service/dist/main.js');
 /** The app's discovery poll interval as deployed (its default, set explicitly so the figure says what it is). */
 const POLL_INTERVAL_MS = 5_000;
-const TIMEOUT_MS = 60_000;
+/** deploy/k8s's readinessProbe periodSeconds. */
+const PROBE_PERIOD_MS = 5_000;
+/** Formation deadline; 50 pods on a loaded 2-core machine take a while to even start. */
+const TIMEOUT_MS = 120_000;
+/** After the mesh formed, wait this long before the idle window: the join waits pass and discovery reaches its idle cadence. */
+const SETTLE_MS = 20_000;
+/** The idle CPU window (several tick periods of 15 s and discovery polls of 5 s). */
+export const IDLE_WINDOW_MS = 30_000;
 const CHECK_EVERY_MS = 100;
 
 let clockTicks;
@@ -28,6 +37,45 @@ function processStartMs(pid) {
   return bootMs + (startTicks / clockTicks) * 1000;
 }
 
+/** CPU seconds (user + system) process `pid` used so far, or undefined if it is gone. */
+export function cpuSeconds(pid) {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime: fields 14 and 15 of proc(5)
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Idle CPU of `pids` over `windowMs`: per pod, the share of one core in percent (mean, median, max), from the
+ * CPU time each process used in the window (10 ms resolution, so a 30 s window resolves 0.03 %).
+ */
+export async function idleCpu(pids, windowMs) {
+  const before = pids.map(cpuSeconds);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, windowMs));
+  const seconds = (performance.now() - t0) / 1000;
+  const after = pids.map(cpuSeconds);
+  const pct = [];
+  for (let i = 0; i < pids.length; i++) {
+    if (before[i] !== undefined && after[i] !== undefined) pct.push(((after[i] - before[i]) / seconds) * 100);
+  }
+  if (pct.length < pids.length)
+    throw new Error(`${pids.length - pct.length} pod process(es) exited while idle`);
+  const sorted = [...pct].sort((a, b) => a - b);
+  const r3 = (x) => Math.round(x * 1000) / 1000;
+  return {
+    windowMs: Math.round(seconds * 1000),
+    meanPctPerPod: r3(pct.reduce((a, b) => a + b, 0) / pct.length),
+    medianPctPerPod: r3(sorted[Math.floor(sorted.length / 2)]),
+    maxPctPerPod: r3(sorted.at(-1)),
+    totalPct: r3(pct.reduce((a, b) => a + b, 0)),
+  };
+}
+
 async function viewOf(lab, pod) {
   try {
     const res = await lab.http(pod.name, '/nodes');
@@ -37,11 +85,14 @@ async function viewOf(lab, pod) {
   }
 }
 
-async function formOnce(Lab, replicas) {
+async function formOnce(Lab, replicas, idleWindowMs) {
   const lab = await Lab.start({
     replicas,
     endpointPodNames: true,
     terminationGracePeriodMs: 2_000,
+    // The readiness probe as deploy/k8s sets it (periodSeconds 5), not the lab's 1 s default for fast tests: the
+    // probe is part of what an idle pod costs (a 1 s probe alone is ~0.1% of a core per pod here).
+    probePeriodMs: PROBE_PERIOD_MS,
     env: { KINDRED_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), LOG_LEVEL: 'warn' },
   });
   try {
@@ -67,13 +118,24 @@ async function formOnce(Lab, replicas) {
           (v.events ?? []).filter((e) => e.type === 'nodeup').map((e) => e.at),
         );
         const formedAt = ups.length > 0 ? Math.max(...ups) : seenAt;
-        return {
+        const formed = {
           pods: replicas,
           ms: Math.round(formedAt - lastStart),
           observedMs: Math.round(seenAt - lastStart),
           podsStartSpreadMs: Math.round(lastStart - Math.min(...starts)),
           pollIntervalMs: POLL_INTERVAL_MS,
+          probePeriodMs: PROBE_PERIOD_MS,
         };
+        if (idleWindowMs <= 0) return formed;
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        const idle = await idleCpu(
+          pods.map((p) => p.pid),
+          idleWindowMs,
+        );
+        // Still a full mesh after the idle window: an idle figure of a mesh that fell apart would mean nothing.
+        const after = await Promise.all(pods.map((p) => viewOf(lab, p)));
+        const intact = after.every((v) => v && v.nodes.length === replicas - 1);
+        return { ...formed, idle: { ...idle, meshIntact: intact } };
       }
       if (Date.now() > deadline) {
         const seen = views.map((v) => (v ? v.nodes.length : 'no answer')).join(',');
@@ -88,29 +150,29 @@ async function formOnce(Lab, replicas) {
   }
 }
 
-/** 5 and 20 pods (5 only with --quick). */
-export async function runFormation({ quick }) {
+/**
+ * 5, 20 and 50 pods (5 only with --quick): formation, then idle CPU per pod over `idleWindowMs` (0: no idle window).
+ * `pods` picks other sizes.
+ */
+export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindowMs = IDLE_WINDOW_MS }) {
   if (process.getuid?.() !== 0) return { notMeasured: 'the lab needs root (network namespaces)' };
   if (!existsSync(LAB) || !existsSync(APP)) {
     return { notMeasured: 'lab or app not built: run pnpm run build' };
   }
   const { Lab } = await import(pathToFileURL(LAB).href);
   const result = {};
-  for (const n of [5, 20]) {
-    if (quick && n === 20) {
-      result.pods20 = { notMeasured: 'skipped with --quick' };
+  for (const n of sizes) {
+    if (quick && n > 5) {
+      result[`pods${n}`] = { notMeasured: 'skipped with --quick' };
       continue;
     }
+    const t0 = Date.now();
     try {
-      result[`pods${n}`] = await formOnce(Lab, n);
+      const row = await formOnce(Lab, n, idleWindowMs);
+      result[`pods${n}`] = { ...row, wallSeconds: Math.round((Date.now() - t0) / 100) / 10 };
     } catch (err) {
       result[`pods${n}`] = { notMeasured: `failed: ${err.message.split('\n')[0]}` };
     }
   }
   return result;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(await runFormation({ quick: process.argv[2] === '--quick' })));
-  process.exit(0);
 }

@@ -75,15 +75,24 @@ function rows(r) {
     ]);
   }
   const f = r.formation;
-  const formation = [['cluster formation in the lab', 'last pod started -> every node sees all others']];
+  const formation = [
+    [
+      'cluster formation in the lab',
+      'last pod started -> every node sees all others; then idle CPU per pod (share of one core)',
+    ],
+  ];
   for (const [k, label] of [
     ['pods5', '5 pods'],
     ['pods20', '20 pods'],
+    ['pods50', '50 pods'],
   ]) {
     const x = nm(f) ? f : f[k];
+    const idle = x?.idle
+      ? `; idle ${x.idle.meanPctPerPod}% mean, ${x.idle.maxPctPerPod}% max per pod over ${fmtInt(x.idle.windowMs)} ms${x.idle.meshIntact ? '' : ' (the mesh broke while idle)'}`
+      : '';
     formation.push([
       label,
-      nm(x) ? `not measured: ${nm(x)}` : `${fmtInt(x.ms)} ms (poll interval ${x.pollIntervalMs} ms)`,
+      nm(x) ? `not measured: ${nm(x)}` : `${fmtInt(x.ms)} ms (poll interval ${x.pollIntervalMs} ms)${idle}`,
     ]);
   }
   const targets = [['target', 'value', 'status']];

@@ -56,6 +56,22 @@ export function evaluate(r) {
     const limit = f20.pollIntervalMs + 1000;
     add('20-pod formation <= one poll interval + 1 s', `${f20.ms} ms (limit ${limit} ms)`, f20.ms <= limit);
   } else add('20-pod formation <= one poll interval + 1 s', null, null, why(r.formation, f20));
+  const f50 = r.formation?.pods50;
+  if (ok(f50)) {
+    const limit = f50.pollIntervalMs + 2000;
+    add('50-pod formation <= one poll interval + 2 s', `${f50.ms} ms (limit ${limit} ms)`, f50.ms <= limit);
+    if (f50.idle) {
+      add(
+        '50-pod idle CPU < 0.3% of a core per pod',
+        `${f50.idle.meanPctPerPod}% mean, ${f50.idle.maxPctPerPod}% max`,
+        f50.idle.meanPctPerPod < 0.3 && f50.idle.meshIntact,
+        f50.idle.meshIntact ? undefined : 'the mesh broke while idle',
+      );
+    }
+  } else {
+    add('50-pod formation <= one poll interval + 2 s', null, null, why(r.formation, f50));
+    add('50-pod idle CPU < 0.3% of a core per pod', null, null, why(r.formation, f50));
+  }
   const s = ok(r.local) ? r.local.spawn : null;
   if (s && !s.notMeasured) {
     // Scale to 1,000,000 when a --quick run spawned fewer; the note says so.

@@ -127,7 +127,10 @@ export async function startCluster(
   // One registry for everything /metrics serves: Node's process metrics (event-loop lag, heap, GC), the node's
   // (@kindred/metrics), and the app's own counters of visible peers coming and going.
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({
+    register: registry,
+    eventLoopMonitoringPrecision: APP_DEFAULTS.eventLoopMonitoringPrecisionMs,
+  });
   // prom-client names three of its gauges `*_total`, which promtool's lint refuses (only counters end in _total);
   // each is the sum of a gauge it also exports by type (nodejs_active_handles{type}, ...), so nothing is lost.
   for (const gaugeNamedTotal of LINT_FAILING_DEFAULT_METRICS) registry.removeSingleMetric(gaugeNamedTotal);

@@ -26,6 +26,12 @@ export const APP_DEFAULTS = Object.freeze({
   drainMs: 0,
   /** How long SIGTERM waits, after the drain, for the node to leave and in-flight requests to end before exiting anyway. */
   shutdownTimeoutMs: 10_000,
+  /**
+   * How often /metrics' event-loop lag histogram samples the loop (prom-client's `eventLoopMonitoringPrecision`). Its
+   * default, 10 ms, wakes an idle pod 100 times a second: the largest part of an idle pod's CPU (bench/README.md,
+   * "Mesh scale"). A stall still shows in full: the sample in flight is delayed by all of it.
+   */
+  eventLoopMonitoringPrecisionMs: 1_000,
   /** How many node up/down events GET /nodes keeps for the page. */
   recentEvents: 20,
   /** The cluster singleton every pod declares (one instance runs in the cluster; GET /singleton says where). */

@@ -8,6 +8,16 @@ export const DISCOVERY_DEFAULTS = Object.freeze({
    * shortest jittered interval (5 s - 10 %); when `pollIntervalMs` is set lower, the deadline defaults to it.
    */
   pollDeadlineMs: 4_000,
+  /**
+   * While nothing changes, polls slow down: once the discovered set has been the same for `stableMarginMs`, the last
+   * poll succeeded, there is at least one peer (a node alone keeps looking), none is in its grace period and the
+   * owner says it is settled (`startNode`: every discovered
+   * peer connected), each interval doubles up to this; any change, failure or unsettled moment returns to
+   * `pollIntervalMs`. A new replica finds the others on its first poll and dials them itself, so formation does not
+   * wait for the others' polls; what they save is most of an idle mesh's discovery CPU (bench/README.md, "Mesh
+   * scale"). Set it to `pollIntervalMs` for a fixed cadence.
+   */
+  maxPollIntervalMs: 30_000,
   /** Each interval is randomised by up to +/- this fraction, so replicas started together do not poll in lockstep. */
   jitter: 0.1,
   /** A peer missing from successful lookups is removed only once it has been missing this long. */

@@ -17,6 +17,16 @@ export interface DiscoveryOptions {
    * or `pollIntervalMs` when that is lower).
    */
   readonly pollDeadlineMs?: number;
+  /**
+   * Longest time between polls while nothing changes (default {@link DISCOVERY_DEFAULTS.maxPollIntervalMs}, never
+   * below `pollIntervalMs`); see there for when polls slow down.
+   */
+  readonly maxPollIntervalMs?: number;
+  /**
+   * Whether the owner is content with the current peers (default: always). Polls slow down only while it says so:
+   * `startNode` passes "every discovered peer is connected", so a node that cannot reach a peer keeps asking.
+   */
+  readonly settled?: () => boolean;
   /** Random +/- fraction applied to each interval, 0..1 (default {@link DISCOVERY_DEFAULTS.jitter}). */
   readonly jitter?: number;
   /** A peer missing from successful lookups is removed after this long (default {@link DISCOVERY_DEFAULTS.graceMs}). */
@@ -86,6 +96,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   /** The strategy polled. */
   readonly strategy: Strategy;
   readonly #pollIntervalMs: number;
+  readonly #maxPollIntervalMs: number;
+  readonly #settled: () => boolean;
+  #intervalMs: number;
   readonly #pollDeadlineMs: number;
   readonly #jitter: number;
   readonly #graceMs: number;
@@ -120,6 +133,15 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       'pollIntervalMs',
       1,
     );
+    this.#maxPollIntervalMs = Math.max(
+      this.#pollIntervalMs,
+      number(options.maxPollIntervalMs, DISCOVERY_DEFAULTS.maxPollIntervalMs, 'maxPollIntervalMs', 1),
+    );
+    if (options.settled !== undefined && typeof options.settled !== 'function') {
+      throw badOption('createDiscovery option settled must be a function returning a boolean');
+    }
+    this.#settled = options.settled ?? (() => true);
+    this.#intervalMs = this.#pollIntervalMs;
     this.#pollDeadlineMs = number(
       options.pollDeadlineMs,
       Math.min(DISCOVERY_DEFAULTS.pollDeadlineMs, this.#pollIntervalMs),
@@ -155,6 +177,11 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     return { polls: this.#polls, failedPolls: this.#failedPolls, peers: this.#peers.size };
   }
 
+  /** The interval before the next poll (before jitter): `pollIntervalMs`, or up to `maxPollIntervalMs` while nothing changes. */
+  get currentPollIntervalMs(): number {
+    return this.#intervalMs;
+  }
+
   /** The failure of the latest poll, or undefined when it succeeded. */
   get lastError(): KindredError | undefined {
     return this.#lastError;
@@ -177,9 +204,14 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   /** Polls once now (joins a poll already in flight) and applies the result; never rejects. */
   poll(): Promise<PollOutcome> {
-    this.#inFlight ??= this.#pollOnce().finally(() => {
-      this.#inFlight = undefined;
-    });
+    this.#inFlight ??= this.#pollOnce()
+      .then((outcome) => {
+        this.#intervalMs = this.#nextIntervalMs(outcome);
+        return outcome;
+      })
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
     return this.#inFlight;
   }
 
@@ -228,7 +260,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     await this.poll();
     if (!this.#running) return;
     const spread = 1 + this.#jitter * (2 * Math.random() - 1);
-    this.#timer = setTimeout(() => void this.#loop(), Math.max(1, Math.round(this.#pollIntervalMs * spread)));
+    this.#timer = setTimeout(() => void this.#loop(), Math.max(1, Math.round(this.#intervalMs * spread)));
     this.#timer.unref();
   }
 
@@ -262,6 +294,21 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Doubles the interval while nothing changed (see {@link DISCOVERY_DEFAULTS.maxPollIntervalMs}), else resets it. */
+  #nextIntervalMs(outcome: PollOutcome): number {
+    // A node alone keeps looking at the base rate: its peers may simply not be published yet.
+    const quiet =
+      outcome.ok &&
+      this.#peers.size > 0 &&
+      outcome.added.length === 0 &&
+      outcome.removed.length === 0 &&
+      outcome.updated.length === 0 &&
+      this.#missingSince.size === 0 &&
+      this.#clock() - this.#changedAt >= this.#stableMarginMs;
+    if (!quiet || !this.#settled()) return this.#pollIntervalMs;
+    return Math.min(this.#maxPollIntervalMs, this.#intervalMs * 2);
   }
 
   async #pollOnce(): Promise<PollOutcome> {

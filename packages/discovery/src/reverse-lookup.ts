@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type KindredError, Resolver, type SrvTarget } from '@kindred/dns';
+import { type KindredError, Resolver, type SrvLookupOptions, type SrvTarget } from '@kindred/dns';
 
 /** The answer of {@link reverseLookup}. */
 export interface ReverseLookupResult {
@@ -28,13 +28,21 @@ export interface ReverseLookupResult {
  */
 export async function reverseLookup(
   query: string,
-  options: { resolver?: Resolver; signal?: AbortSignal } = {},
+  options: {
+    resolver?: Resolver;
+    signal?: AbortSignal;
+    /** Target addresses still within their TTL ({@link SrvLookupOptions.knownAddresses}): not asked again. */
+    knownAddresses?: ReadonlyMap<string, readonly string[]>;
+  } = {},
 ): Promise<ReverseLookupResult> {
   const resolver = options.resolver ?? new Resolver();
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   const { fqdn } = await resolver.lookupHost(query, signal);
   // The trailing dot: the FQDN is absolute, as inet_res:resolve treats it (no second trip through the search list).
-  const srv = await resolver.resolveSrv(`${fqdn}.`, signal);
+  const srv = await resolver.resolveSrv(`${fqdn}.`, {
+    ...signal,
+    ...(options.knownAddresses === undefined ? {} : { knownAddresses: options.knownAddresses }),
+  });
   return {
     query,
     fqdn,

@@ -53,13 +53,33 @@ export function dnsSrv(query: string, options: DnsStrategyOptions = {}): Strateg
   const basename = checkBasename(options.basename ?? DISCOVERY_DEFAULTS.basename);
   checkQuery(query);
   const resolver = options.resolver ?? new Resolver();
+  // Target addresses from earlier polls, kept for their record's TTL as a caching resolver would: a large SRV set
+  // does not fit the Additional section, and asking A and AAAA of every target on every poll made discovery the
+  // main idle cost of a 20-pod mesh (bench/README.md, "Mesh scale").
+  const learned = new Map<string, { addresses: readonly string[]; until: number }>();
   return {
     name: `dns-srv:${query}`,
     async list(context: ListContext = {}) {
+      const now = Date.now();
+      const knownAddresses = new Map<string, readonly string[]>();
+      for (const [target, entry] of learned) {
+        if (entry.until > now) knownAddresses.set(target, entry.addresses);
+        else learned.delete(target);
+      }
       const { targets, partial } = await reverseLookup(query, {
         resolver,
+        knownAddresses,
         ...(context.signal === undefined ? {} : { signal: context.signal }),
       });
+      const answered = new Set<string>();
+      for (const t of targets) {
+        const key = t.target.toLowerCase();
+        answered.add(key);
+        if (t.addresses.length > 0 && !knownAddresses.has(key)) {
+          learned.set(key, { addresses: t.addresses, until: now + t.ttl * 1000 });
+        }
+      }
+      for (const key of learned.keys()) if (!answered.has(key)) learned.delete(key);
       if (partial !== undefined) {
         // Every target is still a peer (it is dialled by name); only some addresses are missing.
         context.logger?.warn(

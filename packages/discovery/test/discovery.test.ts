@@ -121,6 +121,50 @@ describe('createDiscovery', () => {
     expect(events).toEqual(['error KINDRED_ERR_DNS_TIMEOUT']);
   });
 
+  it('polls less while nothing changes and it is settled, and at the base interval again on any change', async () => {
+    const timeout = new KindredError('KINDRED_ERR_DNS_TIMEOUT', 'timed out');
+    const two = [peer(1), peer(2)];
+    let settled = true;
+    let now = 0;
+    const d = createDiscovery({
+      strategy: scripted([two, two, two, two, two, two, [peer(1)], two, timeout, two, two, two, two]),
+      pollIntervalMs: 1000,
+      maxPollIntervalMs: 6000,
+      stableMarginMs: 2500,
+      graceMs: 0,
+      clock: () => now,
+      settled: () => settled,
+    });
+    const intervals: number[] = [];
+    const poll = async () => {
+      await d.poll();
+      intervals.push(d.currentPollIntervalMs);
+      now += d.currentPollIntervalMs;
+    };
+    for (let i = 0; i < 6; i++) await poll(); // new set, then unchanged: 1 s until the margin passed, then doubling
+    settled = false;
+    await poll(); // the set changes (a peer left): back to 1 s
+    settled = true;
+    await poll(); // it came back: a change again
+    await poll(); // a failed poll
+    await poll(); // unchanged but within the margin
+    await poll(); // past the margin: doubling again
+    await poll();
+    settled = false;
+    await poll(); // unchanged, but the owner is not settled (a peer not connected)
+    expect(intervals).toEqual([1000, 1000, 1000, 2000, 4000, 6000, 1000, 1000, 1000, 1000, 2000, 4000, 1000]);
+    expect(() => createDiscovery({ strategy: scripted([two]), settled: 3 as never })).toThrow(/settled/);
+    // Alone (no peer but itself, or nobody published yet), a node keeps polling at the base interval.
+    const alone = createDiscovery({
+      strategy: scripted([[]]),
+      pollIntervalMs: 1000,
+      stableMarginMs: 0,
+      self: 'app@pod-1',
+    });
+    for (let i = 0; i < 3; i++) await alone.poll();
+    expect(alone.currentPollIntervalMs).toBe(1000);
+  });
+
   it('counts polls, failed polls and current peers in stats()', async () => {
     const timeout = new KindredError('KINDRED_ERR_DNS_TIMEOUT', 'timed out');
     const d = createDiscovery({ strategy: scripted([[peer(1), peer(2)], timeout, [peer(1)]]), graceMs: 0 });

@@ -1,6 +1,8 @@
+import { Resolver } from '@kindred/dns';
+import { rawRecord, srvData, startRawDnsServer } from '@kindred/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseStaticPeer, staticPeers } from '../src/strategies.js';
+import { dnsSrv, parseStaticPeer, staticPeers } from '../src/strategies.js';
 
 describe('staticPeers / parseStaticPeer', () => {
   it('parses name@host[:port], IPv6 in brackets, and sorts by node', async () => {
@@ -65,5 +67,53 @@ describe('staticPeers / parseStaticPeer', () => {
         }
       }),
     );
+  });
+});
+
+describe('dnsSrv', () => {
+  it("asks a target's addresses once per TTL, not on every poll, and again once it left and came back", async () => {
+    // SRV without glue, as BIND answers a set too large for the Additional section; A for every pod, AAAA NODATA.
+    let pods = ['pod-0', 'pod-1', 'pod-2'];
+    const asked: string[] = [];
+    const server = await startRawDnsServer((q) => {
+      if (q.type === 33) return pods.map((p) => rawRecord(q.name, 33, srvData(`${p}.svc.test`, 8585)));
+      asked.push(`${q.name} ${q.type}`);
+      if (q.type === 1) return [rawRecord(q.name, 1, Buffer.from([10, 0, 0, Number(q.name[4]) + 1]))];
+      return [];
+    });
+    try {
+      const resolver = new Resolver({
+        nameservers: [`127.0.0.1:${server.port}`],
+        search: [],
+        resolvConfPath: '/nonexistent/resolv.conf',
+        hostsPath: '/nonexistent/hosts',
+        attempts: 1,
+      });
+      const strategy = dnsSrv('_d._tcp.svc.test.', { resolver, basename: 'app' });
+      const addressQueries = () =>
+        asked
+          .splice(0)
+          .filter((a) => a.startsWith('pod-'))
+          .sort();
+      const first = await strategy.list();
+      expect(first.map((p) => [p.node, p.addresses])).toEqual([
+        ['app@pod-0.svc.test', ['10.0.0.1']],
+        ['app@pod-1.svc.test', ['10.0.0.2']],
+        ['app@pod-2.svc.test', ['10.0.0.3']],
+      ]);
+      expect(addressQueries()).toHaveLength(6); // A and AAAA of each
+      expect(await strategy.list()).toEqual(first);
+      expect(addressQueries()).toEqual([]);
+      pods = ['pod-0', 'pod-2'];
+      expect((await strategy.list()).map((p) => p.node)).toEqual([
+        'app@pod-0.svc.test',
+        'app@pod-2.svc.test',
+      ]);
+      pods = ['pod-0', 'pod-1', 'pod-2'];
+      expect(await strategy.list()).toEqual(first);
+      expect(addressQueries()).toEqual(['pod-1.svc.test 1', 'pod-1.svc.test 28']);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -79,6 +79,13 @@ export interface LookupOptions {
 export interface SrvLookupOptions extends LookupOptions {
   /** Overall deadline of this call, ms (default: the resolver's `srvDeadlineMs`). */
   readonly deadlineMs?: number;
+  /**
+   * Addresses the caller already holds for some targets, still within their TTL (key: the target in lowercase,
+   * without the trailing dot): a target the Additional section leaves out but this map names gets no A/AAAA
+   * queries of its own. A poller passes what its last answer gave, so an SRV set too large for the Additional
+   * section (every address lookup a UDP exchange, per target, per poll) costs one query per TTL instead.
+   */
+  readonly knownAddresses?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The answer to {@link Resolver.lookupHost}, like getaddrinfo with AI_CANONNAME. */
@@ -184,14 +191,19 @@ export class Resolver {
     if (opts.signal?.aborted) deadline.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.#resolveSrv(name, deadline.signal, deadlineMs);
+      return await this.#resolveSrv(name, deadline.signal, deadlineMs, opts.knownAddresses);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  async #resolveSrv(name: string, signal: AbortSignal, deadlineMs: number): Promise<SrvResolution> {
+  async #resolveSrv(
+    name: string,
+    signal: AbortSignal,
+    deadlineMs: number,
+    known: ReadonlyMap<string, readonly string[]> | undefined,
+  ): Promise<SrvResolution> {
     const conf = await this.config();
     const res = await this.#search(name, 'SRV', conf, (fqdn) =>
       this.#queryChasing(fqdn, 'SRV', conf, signal),
@@ -208,8 +220,16 @@ export class Resolver {
     const missing = [...new Set(srvs.map((r) => (r.data as { target: string }).target.toLowerCase()))].filter(
       (t) => !glue.has(t),
     );
+    for (const t of missing) {
+      const addresses = known?.get(t);
+      if (addresses === undefined || addresses.length === 0) continue;
+      glue.set(t, {
+        v4: addresses.filter((a) => isIP(a) === 4),
+        v6: addresses.filter((a) => isIP(a) === 6),
+      });
+    }
     await mapLimit(
-      missing,
+      missing.filter((t) => !glue.has(t)),
       this.#options.srvAddressConcurrency ?? DNS_DEFAULTS.srvAddressConcurrency,
       signal,
       async (t) => {

@@ -473,6 +473,23 @@ describe('Resolver.resolveSrv deadline (real UDP, a server that never answers so
     expect(srv.queries).toHaveLength(1 + 4 * 2);
   });
 
+  it('asks no A/AAAA of a target whose addresses the caller passes in knownAddresses', async () => {
+    const srv = await srvServer(3, 0);
+    const r = resolverFor(srv.port);
+    const known = new Map([
+      ['fast-0.svc.test', ['10.9.9.9']],
+      ['fast-1.svc.test', ['10.9.9.8', 'fd00::8']],
+    ]);
+    const res = await r.resolveSrv('_d._tcp.svc.test.', { knownAddresses: known });
+    expect(res.partial).toBeUndefined();
+    expect(res.targets.map((t) => [t.target, t.addresses])).toEqual([
+      ['fast-0.svc.test', ['10.9.9.9']],
+      ['fast-1.svc.test', ['10.9.9.8', 'fd00::8']],
+      ['fast-2.svc.test', ['10.0.0.3']],
+    ]);
+    expect(srv.queries.sort()).toEqual(['_d._tcp.svc.test SRV', 'fast-2.svc.test A', 'fast-2.svc.test AAAA']);
+  });
+
   it('rejects with KINDRED_ERR_DNS_DEADLINE when the SRV answer itself does not come in time', async () => {
     const silent = await fakeServer(() => []);
     closers.push(() => silent.socket.close());

@@ -194,6 +194,11 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
             strategyFromSpec(options.discovery, { basename: own.name, port })
           : options.discovery;
       discovery = createDiscovery({
+        // Polls slow down only while every discovered peer is connected: a peer this node cannot reach keeps it asking.
+        settled: () => {
+          const connected = new Set([...node.nodes(), ...node.hiddenNodes()]);
+          return discovery?.peers().every((p) => connected.has(p.node)) ?? false;
+        },
         ...options.discoveryOptions,
         strategy,
         self: own.node,

@@ -22,7 +22,8 @@ Commands:
      [--wait-ms MS] [--command CMD | -- CMD ARGS...]
                         start a lab (default 3 replicas, endpoint_pod_names off like kind, publishNotReadyAddresses
                         on like deploy/k8s) running the built app, or CMD, in every pod, and wait (up to
-                        --wait-ms, default ${LAB_DEFAULTS.upTimeoutMs}) for every pod to be ready
+                        --wait-ms, default ${LAB_DEFAULTS.upTimeoutMs}) for every pod to be ready; fails
+                        (and takes the lab down) if one is not by then; --wait-ms 0 returns at once
   scale N               set the replica count (removed pods get SIGTERM and the grace period)
   kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
   delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
@@ -228,11 +229,29 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     await sleep(500);
     status = (await callControl(paths.socket, { cmd: 'status' })) as LabStatus;
   }
+  const stuck = status.pods.filter((p) => !p.ready);
+  if (waitMs > 0 && stuck.length > 0) {
+    // A lab with pods that never turned ready is not up: say which and why, and leave nothing behind.
+    const first = stuck[0]!;
+    const tail = (() => {
+      try {
+        return readFileSync(first.logFile, 'utf8').split('\n').slice(-10).join('\n');
+      } catch {
+        return '(no log)';
+      }
+    })();
+    await teardown(id);
+    throw new KindredError(
+      LAB_ERRORS.LAB_NOT_READY,
+      `${stuck.length} of ${status.pods.length} pod(s) not ready after ${waitMs} ms (unreachable from the node, or the app not answering ${LAB_DEFAULTS.readinessPath}); lab ${id} was taken down. Not ready: ${stuck.map((p) => p.name).join(', ')}. The log of ${first.name} ends:\n${tail}`,
+      { details: { id, notReady: stuck.map((p) => p.name), waitMs } },
+    );
+  }
   if (values.json) io.out(`${JSON.stringify(status)}\n`);
   else {
     io.out(formatStatus(status));
-    const notReady = status.pods.filter((p) => !p.ready).length;
-    if (notReady > 0) io.out(`${notReady} pod(s) not ready yet: see 'pnpm lab logs POD'.\n`);
+    if (stuck.length > 0)
+      io.out(`${stuck.length} pod(s) not ready yet (--wait-ms 0): see 'pnpm lab logs POD'.\n`);
     io.out(
       `Next: 'pnpm lab exec ${status.pods[0]?.name ?? 'POD'} -- kindred doctor', 'pnpm lab get POD /nodes', 'pnpm lab down'.\n`,
     );
@@ -242,6 +261,13 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
 
 async function down(id: string | undefined, io: Io): Promise<number> {
   const labId = await currentId(id);
+  await teardown(labId);
+  io.out(`lab ${labId} is down: namespaces, links, processes and files removed.\n`);
+  return EXIT.OK;
+}
+
+/** Stops lab `labId`'s daemon (or kills it) and removes everything named after the id, whatever the daemon did. */
+async function teardown(labId: string): Promise<void> {
   const paths = runPaths(labId);
   const state = await readRunState(labId);
   await callControl(paths.socket, { cmd: 'down' }, LAB_DEFAULTS.downTimeoutMs).catch(() => undefined);
@@ -256,8 +282,6 @@ async function down(id: string | undefined, io: Io): Promise<number> {
   await rm(paths.stateFile, { force: true });
   const current = (await readFile(currentFile(), 'utf8').catch(() => '')).trim();
   if (current === labId) await rm(currentFile(), { force: true });
-  io.out(`lab ${labId} is down: namespaces, links, processes and files removed.\n`);
-  return EXIT.OK;
 }
 
 async function execInPod(id: string, pod: string, argv: string[]): Promise<number> {

@@ -16,6 +16,8 @@ export const LAB_ERRORS = Object.freeze({
   LAB_NOT_RUNNING: 'KINDRED_ERR_LAB_NOT_RUNNING',
   /** `pnpm lab up` could not bring the lab up. */
   LAB_START_FAILED: 'KINDRED_ERR_LAB_START_FAILED',
+  /** `pnpm lab up`: pods stayed not ready (unreachable, or their app not serving) past `--wait-ms`. */
+  LAB_NOT_READY: 'KINDRED_ERR_LAB_NOT_READY',
   /** examples/simple-web-service is not built. */
   LAB_NO_APP: 'KINDRED_ERR_LAB_NO_APP',
   /** An HTTP GET or TCP connect into a pod failed. */

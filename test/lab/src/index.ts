@@ -44,6 +44,15 @@ export {
 export { type LabDns, type LabDnsModel, labZoneText, startLabDns } from './lab-dns.js';
 export { deploymentPodName, KUBE_NAME_ALPHABET, podFqdn, podTemplateHash } from './names.js';
 export {
+  NEIGHBOUR_SYSCTLS,
+  type NeighbourLimits,
+  type NeighbourLimitsOptions,
+  type NeighbourSysctl,
+  neighbourLimitsFor,
+  raiseNeighbourLimits,
+  releaseNeighbourLimits,
+} from './neighbour-limits.js';
+export {
   type AddHostOptions,
   assertLabPrerequisites,
   type ExecOptions,

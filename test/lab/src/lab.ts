@@ -11,6 +11,7 @@ import { LAB_ERRORS } from './errors.js';
 import { expandEnvValue, kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
 import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
 import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
+import { raiseNeighbourLimits } from './neighbour-limits.js';
 import { type ExecOptions, type ExecResult, type LabHost, LabNetwork } from './netns.js';
 import { type ProbeResponse, Prober } from './prober.js';
 
@@ -302,6 +303,7 @@ export class Lab extends EventEmitter {
         extraAddresses: [`${LAB_DEFAULTS.clusterDnsAddress}/32`],
       });
       lab = new Lab(network, options, replicas);
+      raiseNeighbourLimits(network.id, lab.podCapacity(replicas));
       mkdirSync(lab.opts.logDir, { recursive: true });
       lab.dns = await startLabDns({ netns: dnsHost.netns, model: lab.dnsModel() });
       for (let i = 0; i < replicas; i++) await lab.createPod();
@@ -313,6 +315,14 @@ export class Lab extends EventEmitter {
       else await network.destroy();
       throw err;
     }
+  }
+
+  /**
+   * Pods that may exist at once with `replicas` desired: the surge pod of {@link Lab.restart} and the terminating
+   * pods of a scale-down still hold neighbour entries.
+   */
+  private podCapacity(replicas: number): number {
+    return Math.max(replicas, this.podMap.size) + 1;
   }
 
   /** The DNS name of the headless service's SRV record. */
@@ -659,6 +669,7 @@ export class Lab extends EventEmitter {
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
+    raiseNeighbourLimits(this.network.id, this.podCapacity(replicas));
     this.replicas = replicas;
     const live = [...this.podMap.values()].filter((p) => !p.deleting);
     const excess = live.length - replicas;

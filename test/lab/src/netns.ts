@@ -7,6 +7,7 @@ import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
 import { LAB_ERRORS } from './errors.js';
 import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
+import { releaseNeighbourLimits } from './neighbour-limits.js';
 
 /** The result of a command run to completion. */
 export interface ExecResult {
@@ -518,7 +519,8 @@ export class LabNetwork {
   /**
    * Removes everything of run `id`: kills every process in each of its namespaces, deletes the namespaces (and with
    * the router namespace the bridge and veths), any stray `kv<id>*`/`kb<id>` link in the root namespace, and the
-   * /etc/netns/kl-<id>-* directories. Idempotent; works on a crashed run's leftovers.
+   * /etc/netns/kl-<id>-* directories, and gives back the neighbour-table limits the run raised
+   * ({@link releaseNeighbourLimits}). Idempotent; works on a crashed run's leftovers, from any process.
    */
   static async destroyById(id: string): Promise<void> {
     const names = labNames(id);
@@ -537,6 +539,8 @@ export class LabNetwork {
         await rm(join(LAB_DEFAULTS.etcNetnsDir, entry), { recursive: true, force: true });
       }
     }
+    // Last: the namespaces holding the entries are gone, so lowering the limits again cannot overflow the table.
+    releaseNeighbourLimits(id);
   }
 
   /**

@@ -195,4 +195,18 @@ describe('pnpm lab (CLI)', () => {
     expect((await lab('status')).code).toBe(1);
     id = undefined;
   });
+
+  it('fails with LAB_NOT_READY, names the pods and shows the log, and leaves nothing when pods never turn ready', async () => {
+    const before = new Set((await LabNetwork.listRuns()).map((r) => r.id));
+    const crash = `console.error('cannot start: no config'); process.exit(1)`;
+    const r = await lab('up', '--replicas', '2', '--wait-ms', '4000', '--', 'node', '-e', crash);
+    console.log(`[cli] up with an app that cannot start: ${r.stderr.split('\n')[0]}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(LAB_ERRORS.LAB_NOT_READY);
+    expect(r.stderr).toContain('2 of 2 pod(s) not ready after 4000 ms');
+    expect(r.stderr).toContain('cannot start: no config');
+    const leftovers = (await LabNetwork.listRuns()).filter((run) => !before.has(run.id));
+    expect(leftovers).toEqual([]);
+    expect((await lab('status')).stderr).toContain('no lab is up');
+  });
 });
