@@ -1,13 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { isKindredError, KindredError } from '@kindred/dns';
-import {
-  checkDialable,
-  loadCookie,
-  type NamingMode,
-  namingModeOf,
-  parseNodeName,
-  resolveOwnName,
-} from '@kindred/node-identity';
+import { loadCookie, type NamingMode } from '@kindred/node-identity';
 import {
   createNode,
   type KNode,
@@ -27,6 +19,7 @@ import {
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
+import { dialerName, dialingMode } from './dialer.js';
 import { pangReason } from './ping.js';
 
 const HELP = `Usage: kindred observe NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
@@ -217,22 +210,11 @@ export function createObserveCommand(deps: ObserveDeps = {}): Command {
 
       let mode: NamingMode;
       try {
-        parseNodeName(target);
-        mode =
-          values.name !== undefined
-            ? 'longnames'
-            : values.sname !== undefined
-              ? 'shortnames'
-              : namingModeOf(target);
-        checkDialable(target, mode);
+        mode = dialingMode(target, values);
       } catch (err) {
         return failed(err);
       }
-      const unique = `observe-${randomBytes(3).toString('hex')}`;
-      const own = await resolveOwnName({
-        env: { ...io.env, KINDRED_NODE_NAME: '' },
-        ...(mode === 'longnames' ? { name: values.name ?? unique } : { sname: values.sname ?? unique }),
-      });
+      const own = await dialerName(mode, values, 'observe', io.env);
       const { cookie } = await loadCookie({ env: io.env, ...cookieOptions });
       // A hidden node that never listens: NODE's cluster does not mesh with it, and nothing is opened here.
       const transport = createTransport({

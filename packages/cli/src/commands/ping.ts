@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { BeamEndpoint, epmdPortFromEnv } from '@kindred/beam';
 import { isKindredError, KindredError } from '@kindred/dns';
 import {
-  checkDialable,
   loadCookie,
   type NamingMode,
   NODE_IDENTITY_ERRORS,
-  namingModeOf,
-  parseNodeName,
   type ResolveOwnNameOptions,
-  resolveOwnName,
 } from '@kindred/node-identity';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, TRANSPORT_ERRORS } from '@kindred/transport';
 import {
@@ -22,6 +17,7 @@ import {
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
+import { dialerName, dialingMode } from './dialer.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
                          [--erlang [--erl-epmd-port P]] [--json]
@@ -106,15 +102,6 @@ export interface PingDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'host
   readonly resolver?: HostResolver;
 }
 
-function identityDeps(deps: { hostname?: string; hostsPath?: string; resolvConfPath?: string }) {
-  const { hostname, hostsPath, resolvConfPath } = deps;
-  return {
-    ...(hostname === undefined ? {} : { hostname }),
-    ...(hostsPath === undefined ? {} : { hostsPath }),
-    ...(resolvConfPath === undefined ? {} : { resolvConfPath }),
-  };
-}
-
 /** `kindred ping`: Erlang's net_adm:ping/1 from the command line. */
 export function createPingCommand(deps: PingDeps = {}): Command {
   return {
@@ -170,23 +157,11 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       };
       let mode: NamingMode;
       try {
-        parseNodeName(target);
-        mode =
-          values.name !== undefined
-            ? 'longnames'
-            : values.sname !== undefined
-              ? 'shortnames'
-              : namingModeOf(target);
-        checkDialable(target, mode);
+        mode = dialingMode(target, values);
       } catch (err) {
         return pang(err);
       }
-      const unique = `ping-${randomBytes(3).toString('hex')}`;
-      const own = await resolveOwnName({
-        ...identityDeps(deps),
-        env: { ...io.env, KINDRED_NODE_NAME: '' },
-        ...(mode === 'longnames' ? { name: values.name ?? unique } : { sname: values.sname ?? unique }),
-      });
+      const own = await dialerName(mode, values, 'ping', io.env, deps);
       const { cookie } = await loadCookie({ env: io.env, ...cookieOptions });
       if (erlang) {
         try {
