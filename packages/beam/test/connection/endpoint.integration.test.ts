@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { SILENT_LOGGER } from '@kindred/interface';
 import { until } from '@kindred/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   atom,
   BEAM_NET_ERRORS,
@@ -16,37 +16,14 @@ import {
   Tuple,
   tuple,
 } from '../../src/index.js';
-import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
+import { Erl } from '../helpers/erl.js';
+import { useErlLab } from '../helpers/erl-lab.js';
 import { JsNode } from '../helpers/js-node.js';
 import { fixedNode, freePort } from '../helpers/pair.js';
 
-const id = runId();
-const cookie = `c_${id}`;
-let epmd: { port: number; proc: Proc; env: NodeJS.ProcessEnv };
-const cleanup: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  epmd = await startEpmd();
-});
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-  await epmd.proc.stop();
-});
-
-async function jsNode(
-  name: string,
-  extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {},
-): Promise<JsNode> {
-  const node = new JsNode({ name, cookie, epmdPort: epmd.port, listenHost: '127.0.0.1', ...extra });
-  cleanup.push(() => node.close());
-  return node.start();
-}
-
-async function erl(name: string, extra: string[] = [], c = cookie): Promise<Erl> {
-  const e = await Erl.start(name, c, epmd.env, extra);
-  cleanup.push(() => e.stop());
-  return e;
-}
+const lab = useErlLab();
+const { id, cookie } = lab;
+const { jsNode, erl } = lab;
 
 /** A raw peer `x@127.0.0.99` for writing bytes after a real handshake. */
 function rawSelf(): HandshakeSelf {
@@ -226,14 +203,14 @@ describe('BeamEndpoint with real erl', () => {
   it('epmd-less: erl -erl_epmd_port and a JS node in fixed mode ping each other', async () => {
     const port = await freePort('127.0.0.3');
     const js = await fixedNode(`jsl_${id}`, port, { cookie });
-    cleanup.push(() => js.close());
+    lab.cleanup(() => js.close());
     const e = await Erl.start(
       `el_${id}@127.0.0.3`,
       cookie,
       { ...process.env, ERL_EPMD_PORT: String(await freePort()) },
       ['-erl_epmd_port', String(port), '-kernel', 'inet_dist_use_interface', '{127,0,0,3}'],
     );
-    cleanup.push(() => e.stop());
+    lab.cleanup(() => e.stop());
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
     js.endpoint.connection(e.name)?.close();
     await until(() => js.endpoint.nodes().length === 0);
@@ -243,16 +220,16 @@ describe('BeamEndpoint with real erl', () => {
   });
 
   it("the embedded epmd answers erl's PORT_PLEASE2 for the JS node", async () => {
-    const js = new (await import('../helpers/js-node.js')).JsNode({
+    const js = new JsNode({
       name: `jse_${id}@127.0.0.2`,
       cookie,
-      epmdPort: epmd.port,
+      epmdPort: lab.epmd.port,
       discovery: { mode: 'embedded', host: '127.0.0.2' },
       listenHost: '127.0.0.2',
     });
-    cleanup.push(() => js.close());
+    lab.cleanup(() => js.close());
     await js.start();
-    expect(js.endpoint.epmdResponderPort).toBe(epmd.port);
+    expect(js.endpoint.epmdResponderPort).toBe(lab.epmd.port);
     const e = await erl(`ee_${id}@127.0.0.1`);
     expect(await e.eval(`net_adm:ping('${js.name}')`)).toBe('pong');
     expect(await e.eval(`erl_epmd:names("127.0.0.2") =:= {ok, [{"jse_${id}", ${js.endpoint.port}}]}`)).toBe(

@@ -2,38 +2,16 @@
 // legality, a missing mandatory flag. Each with what erl prints and what kindred reports.
 
 import { NODE_IDENTITY_ERRORS } from '@kindred/node-identity';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BEAM_NET_ERRORS, DFLAG, KINDRED_DIST_FLAGS } from '../../src/index.js';
-import { Erl, type Proc, runId, startEpmd } from '../helpers/erl.js';
-import { JsNode, memoryLogger } from '../helpers/js-node.js';
+import { useErlLab } from '../helpers/erl-lab.js';
+import { memoryLogger } from '../helpers/js-node.js';
 
-const id = runId();
-const cookie = `c_${id}`;
-let epmd: { port: number; proc: Proc; env: NodeJS.ProcessEnv };
-const cleanup: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  epmd = await startEpmd();
-});
-afterAll(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-  await epmd.proc.stop();
-});
-
-async function jsNode(
-  name: string,
-  extra: Partial<ConstructorParameters<typeof JsNode>[0]> = {},
-): Promise<JsNode> {
-  const node = new JsNode({ name, cookie, epmdPort: epmd.port, listenHost: '127.0.0.1', ...extra });
-  cleanup.push(() => node.close());
-  return node.start();
-}
-
-async function erl(name: string, c = cookie): Promise<Erl> {
-  const e = await Erl.start(name, c, epmd.env);
-  cleanup.push(() => e.stop());
-  return e;
-}
+const lab = useErlLab();
+const { id, cookie } = lab;
+const jsNode = lab.jsNode;
+/** An erl node; `c` its cookie when not the file's. */
+const erl = (name: string, c = cookie) => lab.erl(name, [], c);
 
 describe('the handshake against real erl', () => {
   it("(c) wrong cookie, erl dials: pang, and the JS acceptor logs erl's line", async () => {
