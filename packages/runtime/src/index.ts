@@ -82,23 +82,25 @@ export { type CallSpec, type PlainDest, type ReplyTo, type ServerRef, serverRef 
 export { Singleton, type SingletonSpec } from './singleton.js';
 export { StartedNode, type StartNodeOptions, startNode } from './start-node.js';
 export {
-  type ChildCounts,
-  type ChildInfo,
-  type ChildSpec,
   countChildren,
   deleteChild,
-  isNormalExit,
-  type RestartType,
   restartChild,
-  type ShutdownSpec,
-  type StartSupervisorOptions,
-  type Strategy,
-  type SupervisorSpec,
   startChild,
   startSupervisor,
   terminateChild,
   whichChildren,
 } from './supervisor.js';
+export {
+  type ChildCounts,
+  type ChildInfo,
+  type ChildSpec,
+  isNormalExit,
+  type RestartType,
+  type ShutdownSpec,
+  type StartSupervisorOptions,
+  type Strategy,
+  type SupervisorSpec,
+} from './supervisor-spec.js';
 export {
   isPid,
   isRef,
