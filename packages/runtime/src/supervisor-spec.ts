@@ -88,7 +88,7 @@ export function badSpec(message: string, details: Record<string, unknown> = {}):
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one'];
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 
-/** Checks one child spec and fills in its defaults. */
+/** @internal Checks one child spec and fills in its defaults. */
 export function resolveChild(c: ChildSpec): ResolvedChild {
   if (typeof c !== 'object' || c === null)
     throw badSpec('A child spec must be an object { id, start, ... }.');
