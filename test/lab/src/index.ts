@@ -21,6 +21,13 @@ export {
   freeDnsPort,
   startDnsServer,
 } from './dns-server.js';
+export {
+  compileErlangApp,
+  ERLANG_APP_SOURCES,
+  type ErlangDeploymentOptions,
+  erlangDeployment,
+  KINDRED_MIXED_APP,
+} from './erlang-app.js';
 export { LAB_ERRORS } from './errors.js';
 export {
   expandEnvValue,
@@ -33,6 +40,7 @@ export {
 export {
   APP_MAIN,
   Lab,
+  type LabDeploymentOptions,
   type LabEvent,
   type LabOptions,
   type LabStatus,

@@ -60,6 +60,28 @@ export interface LabOptions {
   readonly logDir?: string | undefined;
   /** Keep the log directory after {@link Lab.stop}. */
   readonly keepLogs?: boolean | undefined;
+  /**
+   * More Deployments beside the main one, selected by the same headless Service (their pods get its `subdomain`,
+   * and DNS publishes them in the same SRV and A records, as CoreDNS does for two Deployments whose pods carry the
+   * Service's selector labels): e.g. an Erlang app's pods beside the kindred app's. Each has its own name, replicas,
+   * container argv, extra environment and readiness; the Deployment's environment (POD_NAME, KINDRED_COOKIE, ...) and
+   * the lab's `env` are theirs too, under their own `env`.
+   */
+  readonly deployments?: readonly LabDeploymentOptions[] | undefined;
+}
+
+/** One extra Deployment of {@link LabOptions.deployments}. */
+export interface LabDeploymentOptions {
+  /** Deployment name (pods are `<name>-<pod-template-hash>-<5 chars>`); must differ from every other one. */
+  readonly name: string;
+  /** Replicas to start. */
+  readonly replicas: number;
+  /** The container's argv. */
+  readonly command: readonly string[];
+  /** Extra container environment, over the main Deployment's and the lab's `env` ($(VAR) expanded). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** Readiness; default the lab's. */
+  readonly readiness?: Readiness | undefined;
 }
 
 /** A pod's phase as the lab tracks it. */
@@ -69,6 +91,8 @@ export type PodPhase = 'Running' | 'Terminating' | 'Restarting';
 export interface PodStatus {
   /** Pod name = hostname. */
   readonly name: string;
+  /** The Deployment the pod belongs to (the main one, or one of {@link LabOptions.deployments}). */
+  readonly deployment: string;
   /** Pod IP. */
   readonly ip: string;
   /** `hostname -f` inside the pod. */
@@ -142,6 +166,8 @@ export interface LabStatus {
     /** The last failed zone update, if any. */
     readonly lastError: string | undefined;
   };
+  /** Every Deployment (the main one first) and its desired replicas. */
+  readonly deployments: { readonly name: string; readonly replicas: number }[];
   /** The pods. */
   readonly pods: PodStatus[];
   /** Pod names that have been deleted, oldest first. */
@@ -150,8 +176,19 @@ export interface LabStatus {
   readonly events: LabEvent[];
 }
 
+/** A Deployment the lab runs: the main one (from the lab's options) or an extra one. */
+interface PodSet {
+  readonly name: string;
+  replicas: number;
+  hash: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly readiness: Readiness;
+}
+
 interface Pod {
   name: string;
+  set: PodSet;
   ip: string;
   host: LabHost;
   env: Record<string, string>;
@@ -191,24 +228,25 @@ export class Lab extends EventEmitter {
   readonly network: LabNetwork;
   /** The Deployment's current pod-template-hash (a {@link Lab.restart} makes a new one, as a new ReplicaSet would). */
   get templateHash(): string {
-    return this.hash;
+    return this.main.hash;
   }
-  private hash: string;
+  private get main(): PodSet {
+    return this.sets[0]!;
+  }
   /** The cookie every pod gets as KINDRED_COOKIE. */
   readonly cookie: string;
   private readonly opts: {
     deployment: string;
     service: string;
     namespace: string;
-    command: readonly string[];
     env: Readonly<Record<string, string>>;
-    readiness: Readiness;
     probePeriodMs: number;
     terminationGracePeriodMs: number;
     logDir: string;
     keepLogs: boolean;
   };
-  private replicas: number;
+  /** The main Deployment (index 0) and the extra ones, in option order. */
+  private readonly sets: PodSet[];
   private endpointPodNames: boolean;
   private publishNotReadyAddresses: boolean;
   private readonly podMap = new Map<string, Pod>();
@@ -228,25 +266,40 @@ export class Lab extends EventEmitter {
   private constructor(network: LabNetwork, options: LabOptions, replicas: number) {
     super();
     this.network = network;
-    this.hash = podTemplateHash();
     this.cookie = options.cookie ?? randomBytes(16).toString('hex');
-    this.replicas = replicas;
     this.endpointPodNames = options.endpointPodNames ?? LAB_DEFAULTS.endpointPodNames;
     this.publishNotReadyAddresses = options.publishNotReadyAddresses ?? LAB_DEFAULTS.publishNotReadyAddresses;
     this.opts = {
       deployment: options.deployment ?? LAB_DEFAULTS.deployment,
       service: options.service ?? LAB_DEFAULTS.service,
       namespace: options.namespace ?? LAB_DEFAULTS.namespace,
-      command: options.command ?? ['node', APP_MAIN],
       env: options.env ?? {},
-      readiness: options.readiness ?? {
-        httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath },
-      },
       probePeriodMs: options.probePeriodMs ?? LAB_DEFAULTS.probePeriodMs,
       terminationGracePeriodMs: options.terminationGracePeriodMs ?? LAB_DEFAULTS.terminationGracePeriodMs,
       logDir: options.logDir ?? join(LAB_DEFAULTS.stateDir, network.id, 'logs'),
       keepLogs: options.keepLogs ?? false,
     };
+    const readiness: Readiness = options.readiness ?? {
+      httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath },
+    };
+    this.sets = [
+      {
+        name: this.opts.deployment,
+        replicas,
+        hash: podTemplateHash(),
+        command: options.command ?? ['node', APP_MAIN],
+        env: {},
+        readiness,
+      },
+      ...(options.deployments ?? []).map((d) => ({
+        name: d.name,
+        replicas: d.replicas,
+        hash: podTemplateHash(),
+        command: d.command,
+        env: d.env ?? {},
+        readiness: d.readiness ?? readiness,
+      })),
+    ];
     this.nextAddress = ipToInt(LAB_DEFAULTS.firstPodAddress);
     this.prober = new Prober(network);
   }
@@ -279,6 +332,25 @@ export class Lab extends EventEmitter {
         'command must name a program (an empty argv was given)',
       );
     }
+    const names = new Set([options.deployment ?? LAB_DEFAULTS.deployment]);
+    for (const d of options.deployments ?? []) {
+      if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(d.name) || names.has(d.name)) {
+        throw new KindredError(
+          LAB_ERRORS.LAB_BAD_OPTION,
+          `deployments: '${d.name}' must be a DNS label of at most 42 characters, unique among the lab's Deployments`,
+        );
+      }
+      names.add(d.name);
+      if (!Number.isInteger(d.replicas) || d.replicas < 0 || d.replicas > 200) {
+        throw new KindredError(
+          LAB_ERRORS.LAB_BAD_OPTION,
+          `deployments: ${d.name}'s replicas must be an integer from 0 to 200, got ${d.replicas}`,
+        );
+      }
+      if (d.command.length === 0) {
+        throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `deployments: ${d.name}'s command is empty`);
+      }
+    }
     if (options.cookie !== undefined && options.cookie === '') {
       throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, 'cookie must not be empty');
     }
@@ -303,10 +375,10 @@ export class Lab extends EventEmitter {
         extraAddresses: [`${LAB_DEFAULTS.clusterDnsAddress}/32`],
       });
       lab = new Lab(network, options, replicas);
-      raiseNeighbourLimits(network.id, lab.podCapacity(replicas));
+      raiseNeighbourLimits(network.id, lab.podCapacity());
       mkdirSync(lab.opts.logDir, { recursive: true });
       lab.dns = await startLabDns({ netns: dnsHost.netns, model: lab.dnsModel() });
-      for (let i = 0; i < replicas; i++) await lab.createPod();
+      for (const set of lab.sets) for (let i = 0; i < set.replicas; i++) await lab.createPod(set);
       await lab.publish();
       lab.probeTimer = setInterval(() => void lab?.probeAll(), lab.opts.probePeriodMs);
       return lab;
@@ -321,8 +393,9 @@ export class Lab extends EventEmitter {
    * Pods that may exist at once with `replicas` desired: the surge pod of {@link Lab.restart} and the terminating
    * pods of a scale-down still hold neighbour entries.
    */
-  private podCapacity(replicas: number): number {
-    return Math.max(replicas, this.podMap.size) + 1;
+  private podCapacity(): number {
+    const desired = this.sets.reduce((sum, set) => sum + set.replicas, 0);
+    return Math.max(desired, this.podMap.size) + 1;
   }
 
   /** The DNS name of the headless service's SRV record. */
@@ -330,7 +403,7 @@ export class Lab extends EventEmitter {
     return `_discovery._tcp.${this.opts.service}.${this.opts.namespace}.svc.${LAB_DEFAULTS.clusterDomain}`;
   }
 
-  private podEnv(name: string, ip: string): Record<string, string> {
+  private podEnv(set: PodSet, name: string, ip: string): Record<string, string> {
     const env: Record<string, string> = {
       // The workspace's bin first, as if the image had the kindred CLI on its PATH: `exec POD -- kindred doctor`.
       PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
@@ -346,6 +419,7 @@ export class Lab extends EventEmitter {
     };
     // The extra variables come after the Deployment's, and kubelet expands $(VAR) in them (KINDRED_HOST=$(POD_IP)).
     for (const [key, value] of Object.entries(this.opts.env)) env[key] = expandEnvValue(value, env);
+    for (const [key, value] of Object.entries(set.env)) env[key] = expandEnvValue(value, env);
     return env;
   }
 
@@ -364,10 +438,10 @@ export class Lab extends EventEmitter {
   }
 
   /** Creates a pod (as a ReplicaSet would) and starts its container. */
-  private async createPod(): Promise<Pod> {
-    let name = deploymentPodName(this.opts.deployment, this.hash);
+  private async createPod(set: PodSet): Promise<Pod> {
+    let name = deploymentPodName(set.name, set.hash);
     while (this.podMap.has(name) || this.deleted.includes(name)) {
-      name = deploymentPodName(this.opts.deployment, this.hash);
+      name = deploymentPodName(set.name, set.hash);
     }
     const ip = this.allocateAddress();
     const host = await this.network.addHost({
@@ -387,9 +461,10 @@ export class Lab extends EventEmitter {
     });
     const pod: Pod = {
       name,
+      set,
       ip,
       host,
-      env: this.podEnv(name, ip),
+      env: this.podEnv(set, name, ip),
       logFile: join(this.opts.logDir, `${name}.log`),
       child: undefined,
       phase: 'Running',
@@ -412,7 +487,7 @@ export class Lab extends EventEmitter {
   private startContainer(pod: Pod): void {
     const fd = openSync(pod.logFile, 'a');
     try {
-      const child = pod.host.spawn(this.opts.command, {
+      const child = pod.host.spawn(pod.set.command, {
         env: pod.env,
         stdio: ['ignore', fd, fd],
         detached: true,
@@ -428,7 +503,7 @@ export class Lab extends EventEmitter {
     } finally {
       closeSync(fd);
     }
-    if (this.opts.readiness === 'started') pod.ready = true;
+    if (pod.set.readiness === 'started') pod.ready = true;
     this.changed();
   }
 
@@ -496,8 +571,10 @@ export class Lab extends EventEmitter {
     this.reconcileQueue = this.reconcileQueue
       .then(async () => {
         if (this.stopping) return;
-        const live = [...this.podMap.values()].filter((p) => !p.deleting);
-        for (let i = live.length; i < this.replicas && !this.stopping; i++) await this.createPod();
+        for (const set of this.sets) {
+          const live = [...this.podMap.values()].filter((p) => p.set === set && !p.deleting);
+          for (let i = live.length; i < set.replicas && !this.stopping; i++) await this.createPod(set);
+        }
       })
       .catch((err: unknown) => {
         if (this.listenerCount('error') > 0) this.emit('error', err);
@@ -506,21 +583,23 @@ export class Lab extends EventEmitter {
   }
 
   private async probeAll(): Promise<void> {
-    const readiness = this.opts.readiness;
-    if (readiness === 'started' || this.stopping || this.probing) return;
+    if (this.stopping || this.probing) return;
     this.probing = true;
     try {
-      await this.probeOnce(readiness);
+      await this.probeOnce();
     } finally {
       this.probing = false;
     }
   }
 
-  private async probeOnce(readiness: Exclude<Readiness, 'started'>): Promise<void> {
-    const pods = [...this.podMap.values()].filter((p) => p.child && !p.deleting);
+  private async probeOnce(): Promise<void> {
+    const pods = [...this.podMap.values()].filter(
+      (p) => p.child && !p.deleting && p.set.readiness !== 'started',
+    );
     let changed = false;
     await Promise.all(
       pods.map(async (pod) => {
+        const readiness = pod.set.readiness as Exclude<Readiness, 'started'>;
         let ok = false;
         try {
           const res = await this.prober.get(
@@ -616,6 +695,7 @@ export class Lab extends EventEmitter {
   pods(): PodStatus[] {
     return [...this.podMap.values()].map((p) => ({
       name: p.name,
+      deployment: p.set.name,
       ip: p.ip,
       fqdn: podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain),
       node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${this.nodeHost(p)}`,
@@ -643,7 +723,7 @@ export class Lab extends EventEmitter {
   status(): LabStatus {
     return {
       id: this.network.id,
-      replicas: this.replicas,
+      replicas: this.main.replicas,
       deployment: this.opts.deployment,
       service: this.opts.service,
       namespace: this.opts.namespace,
@@ -655,23 +735,34 @@ export class Lab extends EventEmitter {
         srvName: this.srvName,
         lastError: this.lastDnsError,
       },
+      deployments: this.sets.map((set) => ({ name: set.name, replicas: set.replicas })),
       pods: this.pods(),
       deletedPods: [...this.deleted],
       events: [...this.events],
     };
   }
 
-  /** Sets the desired replica count; removes the newest pods first (SIGTERM, grace period) or creates new ones. */
-  async scale(replicas: number): Promise<void> {
+  /**
+   * Sets the desired replica count of the main Deployment, or of the one named `deployment`; removes its newest pods
+   * first (SIGTERM, grace period) or creates new ones.
+   */
+  async scale(replicas: number, deployment?: string): Promise<void> {
     if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
       throw new KindredError(
         LAB_ERRORS.LAB_BAD_OPTION,
         `replicas must be an integer from 0 to 200, got ${replicas}`,
       );
     }
-    raiseNeighbourLimits(this.network.id, this.podCapacity(replicas));
-    this.replicas = replicas;
-    const live = [...this.podMap.values()].filter((p) => !p.deleting);
+    const set = deployment === undefined ? this.main : this.sets.find((s) => s.name === deployment);
+    if (set === undefined) {
+      throw new KindredError(
+        LAB_ERRORS.LAB_BAD_OPTION,
+        `no Deployment named '${deployment}' (the lab runs ${this.sets.map((s) => s.name).join(', ')})`,
+      );
+    }
+    set.replicas = replicas;
+    raiseNeighbourLimits(this.network.id, this.podCapacity());
+    const live = [...this.podMap.values()].filter((p) => p.set === set && !p.deleting);
     const excess = live.length - replicas;
     for (let i = 0; i < excess; i++) void this.deletePod(live[live.length - 1 - i]!, false);
     await this.reconcile();
@@ -695,20 +786,21 @@ export class Lab extends EventEmitter {
   }
 
   /**
-   * A rolling restart, like `kubectl rollout restart` of a Deployment with `maxSurge: 1, maxUnavailable: 0` (as
+   * A rolling restart of the main Deployment, like `kubectl rollout restart` of a Deployment with `maxSurge: 1, maxUnavailable: 0` (as
    * deploy/kustomize sets): a new pod-template-hash; then for each old pod, oldest first, one new pod is created, and
    * once it is ready an old pod is deleted gracefully (SIGTERM, grace period) and the next new pod is created without
    * waiting for it to exit. Resolves with the replaced pods' names once every old pod is gone; throws
    * KINDRED_ERR_LAB_TIMEOUT when a new pod is not ready within `readyTimeoutMs`.
    */
   async restart(readyTimeoutMs: number = LAB_DEFAULTS.waitTimeoutMs): Promise<string[]> {
-    const old = [...this.podMap.values()].filter((p) => !p.deleting);
-    this.hash = podTemplateHash();
+    const main = this.main;
+    const old = [...this.podMap.values()].filter((p) => p.set === main && !p.deleting);
+    main.hash = podTemplateHash();
     for (const pod of old) {
       let created: Pod | undefined;
       // Through the ReplicaSet queue, so the surge pod is not created beside a reconcile pass.
       this.reconcileQueue = this.reconcileQueue.then(async () => {
-        if (!this.stopping) created = await this.createPod();
+        if (!this.stopping) created = await this.createPod(main);
       });
       await this.reconcileQueue;
       await this.publish();

@@ -1,0 +1,96 @@
+// Shared by the mixed-cluster suites: a lab of kindred pods (the app on Erlang's wire) and Erlang pods (lab_app,
+// real erl) behind one headless Service, and the routes into the Erlang side.
+import { readFile, rm } from 'node:fs/promises';
+import {
+  compileErlangApp,
+  type ErlangDeploymentOptions,
+  erlangDeployment,
+  type Lab,
+  type LabOptions,
+  type PodStatus,
+} from '../src/index.js';
+import { livePods, log, startAppLab } from './scenario-helpers.js';
+
+/** The Erlang pods' Deployment name. */
+export const ERL_DEPLOYMENT = 'erlang-app';
+
+/** A mixed lab and the directory its Erlang app was compiled into (removed by {@link stopMixedLab}). */
+export interface MixedLab {
+  readonly lab: Lab;
+  readonly codeDir: string;
+}
+
+/**
+ * Starts a lab whose main Deployment runs `options.command` (default: the app) and whose `erlang-app` Deployment
+ * runs `erlReplicas` Erlang pods; endpoint_pod_names on (the seed's `<basename>@<SRV target>` names need pod FQDNs).
+ */
+export async function startMixedLab(
+  scenario: string,
+  erl: Omit<ErlangDeploymentOptions, 'codeDir'>,
+  options: LabOptions,
+): Promise<MixedLab> {
+  const codeDir = await compileErlangApp();
+  try {
+    const lab = await startAppLab(scenario, {
+      endpointPodNames: true,
+      ...options,
+      deployments: [erlangDeployment({ name: ERL_DEPLOYMENT, ...erl, codeDir })],
+    });
+    return { lab, codeDir };
+  } catch (err) {
+    await rm(codeDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Stops the lab and removes the compiled Erlang app. */
+export async function stopMixedLab(mixed: MixedLab | undefined): Promise<void> {
+  if (mixed === undefined) return;
+  await mixed.lab.stop();
+  await rm(mixed.codeDir, { recursive: true, force: true });
+}
+
+/** The live pods of the Erlang Deployment. */
+export function erlPods(lab: Lab): PodStatus[] {
+  return livePods(lab).filter((p) => p.deployment === ERL_DEPLOYMENT);
+}
+
+/** The live pods of the kindred (main) Deployment. */
+export function kindredPods(lab: Lab): PodStatus[] {
+  return livePods(lab).filter((p) => p.deployment !== ERL_DEPLOYMENT);
+}
+
+/** Evaluates an Erlang expression in the erl node of `pod` (lab_app's GET /eval); resolves to its `~p` text. */
+export async function erlEval(lab: Lab, pod: PodStatus, expr: string): Promise<string> {
+  const res = await lab.http(pod.name, `/eval?${encodeURIComponent(expr)}`, undefined, 15_000);
+  if (res.status !== 200) throw new Error(`eval of ${expr} on ${pod.name}: HTTP ${res.status}: ${res.body}`);
+  return res.body;
+}
+
+/** The quoted atoms and binaries of an Erlang list printed by `~p`, sorted: `['a@h-1','b@h-2']`, `[<<"a@h">>]`. */
+export function erlNames(printed: string): string[] {
+  return [...printed.matchAll(/'([^']+)'|<<"([^"]+)">>/g)].map((m) => m[1] ?? m[2]!).sort();
+}
+
+/** One JSON line of a pod's log (lab_app's `{"event": ...}` lines, pino's lines of the app). */
+export type LogLine = Record<string, unknown>;
+
+/** The JSON lines of a pod's log (others skipped). */
+export async function podLog(pod: PodStatus): Promise<LogLine[]> {
+  const text = await readFile(pod.logFile, 'utf8').catch(() => '');
+  const lines: LogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      // a partial last line
+    }
+  }
+  return lines;
+}
+
+/** Logs a line per pod with its kind and node name. */
+export function logPods(scenario: string, lab: Lab): void {
+  for (const p of livePods(lab)) log(scenario, `${p.deployment}: ${p.node}`);
+}
