@@ -77,5 +77,6 @@ export function erlangDeployment(options: ErlangDeploymentOptions): LabDeploymen
       options.codeDir,
     ],
     env: { PORT: String(LAB_DEFAULTS.httpPort), ...options.env },
+    readiness: { httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath } },
   };
 }
