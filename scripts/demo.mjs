@@ -6,6 +6,10 @@
 // (endpoint_pod_names); with it enabled the cluster forms (node names, who sees whom) and doctor passes. Then it
 // scales to 5, kills a pod and shows the nodedown and the recovery (its replacement joins), and serves the app's page
 // on http://localhost:8080, forwarded into a pod, until Ctrl-C; then cleans up.
+// Then a mixed cluster: a second lab runs the app on Erlang's wire (KINDRED_DISTRIBUTION=erlang) beside an Erlang
+// Deployment (real erl, test/lab/erlang/lab_app.erl: `erl -name app@<pod FQDN>`, the seed's SRV lookup polled like
+// libcluster's Kubernetes.DNSSRV); an erl pod joins and appears in every app's /nodes (the page), and killing it
+// shows nodedown on every kindred node; the page is then served from this mixed cluster.
 // With --pod-ip, the way without cluster-admin instead (deploy/kustomize/overlays/pod-ip): CoreDNS stays as kind
 // ships it, nodes are app@<pod IP> and find each other by the headless Service's A records; the cluster forms at once.
 // Without root: says so and runs the same story with 3 local processes and static discovery.
@@ -18,6 +22,7 @@
 // Exit codes: 0 every step happened (or Ctrl-C after they did), 1 a step failed, 2 usage.
 import { spawn } from 'node:child_process';
 import { existsSync, unlinkSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,7 +216,7 @@ function summary() {
 // ---------------------------------------------------------------- the lab (root)
 
 async function labDemo() {
-  const { Lab } = await import(LAB_INDEX);
+  const { Lab, compileErlangApp, erlangDeployment } = await import(LAB_INDEX);
   let lab;
   const nodesOf = async (pod) => {
     const res = await lab.http(pod.name, '/nodes');
@@ -328,6 +333,67 @@ async function labDemo() {
     return `recovered: full mesh of 5 with ${replacement}`;
   });
 
+  await mixedSteps();
+  async function mixedSteps() {
+    const ERL = 'erlang-app';
+    const kindredPods = () => running().filter((p) => p.deployment !== ERL);
+    const erlPods = () => running().filter((p) => p.deployment === ERL);
+    const mixedStarted = await step(
+      "a mixed cluster: 3 app pods on Erlang's wire (KINDRED_DISTRIBUTION=erlang) and an Erlang Deployment at 0",
+      async () => {
+        const codeDir = await compileErlangApp();
+        cleanups.push(() => rm(codeDir, { recursive: true, force: true }));
+        await lab.stop();
+        lab = await Lab.start({
+          replicas: 3,
+          endpointPodNames: true,
+          terminationGracePeriodMs: 5_000,
+          env: { KINDRED_DISTRIBUTION: 'erlang' },
+          deployments: [erlangDeployment({ name: ERL, replicas: 0, codeDir })],
+        });
+        cleanups.push(() => lab.stop());
+        const views = await waitFor('a full mesh of 3', viewsWhenMesh);
+        printViews(views);
+        return `lab ${lab.status().id}: full mesh of 3 on Erlang's wire`;
+      },
+    );
+    if (!mixedStarted) return;
+
+    await step(
+      'an Erlang pod joins (erl -name app@<pod FQDN>, DNSSRV like libcluster): on every app page',
+      async () => {
+        await lab.scale(1, ERL);
+        const [erl] = erlPods();
+        say(`  pod ${erl.name}  ${erl.ip}  node ${erl.node}  (${erl.deployment})`);
+        const views = await waitFor(
+          `${erl.node} in a full mesh of 4`,
+          async () => running().length === 4 && viewsWhenMesh(),
+        );
+        printViews(views);
+        return `${short(erl.node)} is in every app's /nodes`;
+      },
+    );
+
+    await step('kill the Erlang pod: every kindred node sees nodedown, its replacement joins', async () => {
+      const [victim] = erlPods();
+      say(`  SIGKILL ${victim.name}`);
+      const replacement = await lab.kill(victim.name);
+      const downs = await waitFor('nodedown on every kindred node', async () => {
+        const views = await Promise.all(kindredPods().map(nodesOf));
+        const seen = views.map((v) => v.events.find((e) => e.type === 'nodedown' && e.node === victim.node));
+        return seen.every((e) => e !== undefined) && seen.map((e, i) => [views[i].self, e]);
+      });
+      for (const [self, e] of downs) say(`  ${short(self)}: nodedown ${short(e.node)} (${e.reason})`);
+      say(`  replacement pod ${replacement}`);
+      const views = await waitFor('the replacement in a full mesh of 4', async () => {
+        const pods = running();
+        return pods.length === 4 && pods.some((p) => p.name === replacement) && viewsWhenMesh();
+      });
+      printViews(views);
+      return `recovered: full mesh of 4 with ${replacement}`;
+    });
+  }
+
   let port;
   const forwarding = await step('forward a local port into a pod', async () => {
     // The pods live behind the lab's bridge in its router namespace. A relay started there (ip netns exec) listens
@@ -362,14 +428,15 @@ async function labDemo() {
     let target;
     port = await startForwarder(() => {
       // Stick to one pod while it lives, so the page shows one node's view; move on when it is gone.
-      const pods = running().filter((p) => p.ready);
+      // An app pod (a mixed lab's Erlang pods serve no page).
+      const pods = running().filter((p) => p.ready && p.deployment === 'simple-web-service');
       if (!pods.some((p) => p.name === target?.name)) target = pods[0];
       if (target === undefined) throw new Error('no ready pod');
       const up = netConnect(sock);
       up.write(`${target.ip} 8080\n`);
       return up;
     });
-    return `http://localhost:${port} -> router namespace -> ${running()[0]?.ip}:8080`;
+    return `http://localhost:${port} -> router namespace -> ${running().find((p) => p.deployment === 'simple-web-service')?.ip}:8080`;
   });
   if (forwarding) await serveUntilStopped(port, (view) => `served by ${short(view.self)} inside the lab`);
 }
