@@ -4,6 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type CommandIO, EXIT, parseCommandArgs, reportFailure, UsageError } from '@kindred/cli';
 import { KindredError } from '@kindred/dns';
+import { isPort } from '@kindred/interface';
 import { callControl, currentFile, readRunState, runPaths } from './control.js';
 import type { DaemonOptions } from './daemon.js';
 import { LAB_DEFAULTS } from './defaults.js';
@@ -19,12 +20,20 @@ CoreDNS's kubernetes plugin would for the headless service ${LAB_DEFAULTS.servic
 
 Commands:
   up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--readiness http|started]
-     [--wait-ms MS] [--command CMD | -- CMD ARGS...]
+     [--wait-ms MS] [--erlang N [--erl-epmd-port P]] [--command CMD | -- CMD ARGS...]
                         start a lab (default 3 replicas, endpoint_pod_names off like kind, publishNotReadyAddresses
                         on like deploy/k8s) running the built app, or CMD, in every pod, and wait (up to
                         --wait-ms, default ${LAB_DEFAULTS.upTimeoutMs}) for every pod to be ready; fails
-                        (and takes the lab down) if one is not by then; --wait-ms 0 returns at once
-  scale N               set the replica count (removed pods get SIGTERM and the grace period)
+                        (and takes the lab down) if one is not by then; --wait-ms 0 returns at once.
+                        --erlang N: a mixed cluster: N Erlang pods (Deployment erlang-app: real erl running
+                        test/lab/erlang/lab_app.erl, polling the same SRV records like libcluster's DNSSRV) behind
+                        the same headless Service, and the app on Erlang's wire (KINDRED_DISTRIBUTION=erlang);
+                        --erl-epmd-port P makes the Erlang pods epmd-less (-erl_epmd_port P; give the kindred pods
+                        a CMD that is epmd-less too, e.g. -- node packages/cli/bin/kindred.js start --erlang
+                        --erl-epmd-port P --name app --discovery dns-srv:_discovery._tcp.SERVICE)
+  scale N [--deployment NAME]
+                        set the replica count of the app's Deployment, or of NAME (erlang-app); removed pods get
+                        SIGTERM and the grace period
   kill POD              SIGKILL the pod's container and delete it; a replacement pod is created
   delete POD            delete the pod gracefully (SIGTERM); a replacement pod is created
   restart               rolling restart (kubectl rollout restart, maxSurge 1, maxUnavailable 0): each pod is
@@ -94,6 +103,10 @@ function formatStatus(s: LabStatus): string {
     `lab ${s.id}: deployment ${s.deployment}, ${s.replicas} replica(s), namespace ${s.namespace}`,
     `dns ${s.dns.up ? 'up' : 'DOWN'} at ${s.dns.address}; endpoint_pod_names ${s.dns.endpointPodNames ? 'on' : 'off'}; publishNotReadyAddresses ${s.dns.publishNotReadyAddresses ? 'on' : 'off'}; SRV ${s.dns.srvName}`,
   ];
+  // A mixed lab: every Deployment behind the headless service (status from an older daemon has no list).
+  if ((s.deployments?.length ?? 0) > 1) {
+    lines.push(`deployments: ${s.deployments.map((d) => `${d.name} (${d.replicas})`).join(', ')}`);
+  }
   if (s.dns.lastError) lines.push(`last DNS update failed: ${s.dns.lastError}`);
   const rows = [['POD', 'IP', 'READY', 'PHASE', 'IN DNS', 'LINK', 'RESTARTS', 'NODE']];
   for (const p of s.pods) {
@@ -137,8 +150,20 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     command: { type: 'string' },
     readiness: { type: 'string' },
     'wait-ms': { type: 'string' },
+    erlang: { type: 'string' },
+    'erl-epmd-port': { type: 'string' },
     json: { type: 'boolean' },
   });
+  const erlReplicas = values.erlang === undefined ? undefined : Number(values.erlang);
+  if (erlReplicas !== undefined && (!Number.isInteger(erlReplicas) || erlReplicas < 0 || erlReplicas > 200)) {
+    throw new UsageError(`--erlang must be an integer from 0 to 200, got '${values.erlang}'`);
+  }
+  const erlEpmdPort = values['erl-epmd-port'] === undefined ? undefined : Number(values['erl-epmd-port']);
+  if (erlEpmdPort !== undefined && (erlReplicas === undefined || !isPort(erlEpmdPort))) {
+    throw new UsageError(
+      `--erl-epmd-port needs --erlang and a port number, got '${values['erl-epmd-port']}'`,
+    );
+  }
   const replicas = values.replicas === undefined ? LAB_DEFAULTS.replicas : Number(values.replicas);
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
     throw new UsageError(`--replicas must be an integer from 0 to 200, got '${values.replicas}'`);
@@ -183,6 +208,13 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     publishNotReadyAddresses: onOff(values['publish-not-ready'], '--publish-not-ready'),
     command,
     readiness: values.readiness === 'started' ? 'started' : undefined,
+    ...(erlReplicas === undefined
+      ? {}
+      : {
+          erlang: { replicas: erlReplicas, erlEpmdPort },
+          // The app joins the Erlang pods on their wire; a CMD of one's own chooses its wire itself.
+          env: command ? {} : { KINDRED_DISTRIBUTION: 'erlang' },
+        }),
   };
   const id = newRunId();
   const paths = runPaths(id);
@@ -375,13 +407,19 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return EXIT.OK;
     }
     case 'scale': {
+      const at = positional.indexOf('--deployment');
+      const deployment = at < 0 ? undefined : positional[at + 1];
+      if (at >= 0) {
+        if (!deployment) throw new UsageError('--deployment needs a Deployment name');
+        positional.splice(at, 2);
+      }
       const n = Number(positional[0]);
       if (positional[0] === undefined || !Number.isInteger(n) || n < 0 || n > 200) {
         throw new UsageError(`scale needs a replica count from 0 to 200, got '${positional[0] ?? ''}'`);
       }
       const status = (await callControl(runPaths(await currentId(id)).socket, {
         cmd: 'scale',
-        args: { replicas: n },
+        args: { replicas: n, ...(deployment === undefined ? {} : { deployment }) },
       })) as LabStatus;
       io.out(json ? `${JSON.stringify(status)}\n` : formatStatus(status));
       return EXIT.OK;

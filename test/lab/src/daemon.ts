@@ -1,12 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KindredError } from '@kindred/dns';
 import { currentFile, runPaths, serveControl } from './control.js';
+import { compileErlangApp, erlangDeployment } from './erlang-app.js';
 import { LAB_ERRORS } from './errors.js';
 import { Lab, type LabOptions } from './lab.js';
 
-/** The options `pnpm lab up` hands to the daemon (JSON-serialisable {@link LabOptions}). */
-export type DaemonOptions = Omit<LabOptions, 'id' | 'logDir' | 'keepLogs'>;
+/**
+ * The options `pnpm lab up` hands to the daemon (JSON-serialisable {@link LabOptions}); `erlang` adds the Erlang
+ * pods' Deployment ({@link erlangDeployment}), its app compiled into the run directory.
+ */
+export type DaemonOptions = Omit<LabOptions, 'id' | 'logDir' | 'keepLogs'> & {
+  readonly erlang?: { readonly replicas: number; readonly erlEpmdPort?: number | undefined } | undefined;
+};
 
 function onOff(value: unknown, name: string): boolean {
   if (value === 'on' || value === true) return true;
@@ -28,7 +35,15 @@ function podArg(args: Readonly<Record<string, unknown>> | undefined): string {
 export async function runDaemon(id: string, options: DaemonOptions): Promise<void> {
   const paths = runPaths(id);
   mkdirSync(paths.logDir, { recursive: true });
-  const lab = await Lab.start({ ...options, id, logDir: paths.logDir, keepLogs: true });
+  const { erlang, ...labOptions } = options;
+  let deployments = labOptions.deployments;
+  if (erlang !== undefined) {
+    const codeDir = join(paths.runDir, 'erlang');
+    mkdirSync(codeDir, { recursive: true });
+    await compileErlangApp(codeDir);
+    deployments = [...(deployments ?? []), erlangDeployment({ ...erlang, codeDir })];
+  }
+  const lab = await Lab.start({ ...labOptions, deployments, id, logDir: paths.logDir, keepLogs: true });
   lab.on('error', (err: Error) => process.stderr.write(`lab: ${err.message}\n`));
   // The daemon's stdout is its log file (<run dir>/lab.log): one JSON line per pod lifecycle event.
   lab.on('event', (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\n`));
@@ -49,7 +64,10 @@ export async function runDaemon(id: string, options: DaemonOptions): Promise<voi
       case 'status':
         return lab.status();
       case 'scale': {
-        await lab.scale(Number(args?.replicas));
+        await lab.scale(
+          Number(args?.replicas),
+          typeof args?.deployment === 'string' ? args.deployment : undefined,
+        );
         return lab.status();
       }
       case 'kill':

@@ -209,4 +209,51 @@ describe('pnpm lab (CLI)', () => {
     expect(leftovers).toEqual([]);
     expect((await lab('status')).stderr).toContain('no lab is up');
   });
+
+  it("up --erlang N: a mixed lab, the app on Erlang's wire beside erl pods; scale --deployment erlang-app", async () => {
+    const bad = await lab('up', '--erl-epmd-port', '8585');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--erl-epmd-port needs --erlang');
+    const r = await lab('up', '--replicas', '1', '--erlang', '1', '--endpoint-pod-names', 'on', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    id = (JSON.parse(r.stdout) as { id: string }).id;
+    try {
+      const s = await status();
+      const byDeployment = (name: string) =>
+        s.pods.filter((p) => (p as unknown as { deployment: string }).deployment === name);
+      const [app] = byDeployment('simple-web-service');
+      const [erl] = byDeployment('erlang-app');
+      expect(app).toBeDefined();
+      expect(erl).toBeDefined();
+      expect((await lab('status')).stdout).toContain('deployments: simple-web-service (1), erlang-app (1)');
+      // The erl pod's node is in the app's /nodes (the page), and the app's in the erl pod's.
+      const seen = async (pod: string, other: string) => {
+        for (let i = 0; i < 100; i++) {
+          const g = await lab('get', pod, '/nodes');
+          if (
+            g.code === 0 &&
+            (JSON.parse(g.stdout) as { nodes: string[] }).nodes.some((n) => n.includes(other))
+          )
+            return true;
+          await new Promise((res) => setTimeout(res, 300));
+        }
+        return false;
+      };
+      expect(await seen(app!.name, erl!.name)).toBe(true);
+      expect(await seen(erl!.name, app!.name)).toBe(true);
+      const scaled = await lab('scale', '2', '--deployment', 'erlang-app', '--json');
+      expect(scaled.code, scaled.stderr).toBe(0);
+      const after = JSON.parse(scaled.stdout) as { deployments: { name: string; replicas: number }[] };
+      expect(after.deployments).toEqual([
+        { name: 'simple-web-service', replicas: 1 },
+        { name: 'erlang-app', replicas: 2 },
+      ]);
+      expect((await lab('scale', '1', '--deployment', 'nosuch')).stderr).toContain(
+        "no Deployment named 'nosuch'",
+      );
+    } finally {
+      expect((await lab('down')).code).toBe(0);
+      id = undefined;
+    }
+  });
 });
