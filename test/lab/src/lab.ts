@@ -760,8 +760,14 @@ export class Lab extends EventEmitter {
         `no Deployment named '${deployment}' (the lab runs ${this.sets.map((s) => s.name).join(', ')})`,
       );
     }
+    const previous = set.replicas;
     set.replicas = replicas;
-    raiseNeighbourLimits(this.network.id, this.podCapacity());
+    try {
+      raiseNeighbourLimits(this.network.id, this.podCapacity());
+    } catch (err) {
+      set.replicas = previous;
+      throw err;
+    }
     const live = [...this.podMap.values()].filter((p) => p.set === set && !p.deleting);
     const excess = live.length - replicas;
     for (let i = 0; i < excess; i++) void this.deletePod(live[live.length - 1 - i]!, false);
