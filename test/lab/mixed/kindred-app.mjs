@@ -6,6 +6,7 @@
 //   lab:nodes()        this node's nodes(), as binaries
 //   lab:received()     what this pod's member of the pg group `mixed` (default scope) received, oldest first
 //   lab:broadcast(M)   sends M to every member of `mixed` on every node; returns how many
+//   lab:members()      how many members of `mixed` this node knows of
 // Every message the member receives is also logged ({"lab":"received", ...}).
 import { createRequire } from 'node:module';
 
@@ -29,6 +30,7 @@ try {
   node.expose('lab:nodes', () => node.nodes().sort());
   node.expose('lab:received', () => received);
   node.expose('lab:broadcast', (msg) => node.pg.broadcast('mixed', msg));
+  node.expose('lab:members', () => node.pg.members('mixed').length);
 } catch (err) {
   logger.fatal({ err }, 'start failed');
   process.exitCode = 1;

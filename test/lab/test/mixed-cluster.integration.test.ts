@@ -77,9 +77,7 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
   it("rpc:call and erpc:call from an erl pod run a kindred pod's exposed handlers; an unknown one is undef", async () => {
     const e = erlPods(lab())[0]!;
     const k = kindredPods(lab())[0]!;
-    expect(await erlEval(lab(), e, `rpc:call('${k.node}', lab, broadcast, [ping_rpc_check])`)).toBe(
-      String(livePods(lab()).length),
-    );
+    expect(await erlEval(lab(), e, `rpc:call('${k.node}', lab, received, [])`)).toBe('[]');
     expect(await erlEval(lab(), e, `length(erpc:call('${k.node}', lab, nodes, [], 10000))`)).toBe(
       String(livePods(lab()).length - 1),
     );
@@ -94,8 +92,10 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     const n = livePods(lab()).length;
     // Every pod has one member of `mixed` in the default scope; erl's pg and kindred's pg share the group.
     await lab().waitFor(
-      `${n} members of mixed seen by ${e.name}`,
-      async () => (await erlEval(lab(), e, 'length(pg:get_members(mixed))')) === String(n),
+      `${n} members of mixed seen by ${e.name} and ${k.name}`,
+      async () =>
+        (await erlEval(lab(), e, 'length(pg:get_members(mixed))')) === String(n) &&
+        (await erlEval(lab(), e, `rpc:call('${k.node}', lab, members, [])`)) === String(n),
       10_000,
     );
     expect(await erlEval(lab(), e, 'lab_app:broadcast(from_erl)')).toBe(String(n));
