@@ -186,7 +186,9 @@ async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
     const address = t.addresses[0];
     if (address !== undefined) return { node, address, port: t.port };
     // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
-    const cutShort = (srv.partial?.details?.unresolved as string[] | undefined)?.includes(t.target.toLowerCase());
+    const cutShort = (srv.partial?.details?.unresolved as string[] | undefined)?.includes(
+      t.target.toLowerCase(),
+    );
     const why = cutShort ? ` (its address lookup was cut short: ${srv.partial?.code})` : '';
     return { node, address, port: t.port, noAddress: `${t.target} has no address${why}` };
   });

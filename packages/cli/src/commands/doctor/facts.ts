@@ -128,8 +128,47 @@ export interface DoctorFacts {
   readonly peers: readonly SrvTarget[];
   /** The naming scheme checked. */
   readonly naming: NamingScheme;
+  /** Under `erlang`: what EPMD, the epmd-less port and the cookie say (gathered by gatherErlangFacts). */
+  readonly erlang?: ErlangFacts;
   /** Under `pod-ip`: the addresses of {@link DoctorInputs.addressQuery}, or why DNS has none. */
-  readonly aRecords?: { readonly query: string; readonly addresses: readonly string[] } | { readonly error: unknown };
+  readonly aRecords?:
+    | { readonly query: string; readonly addresses: readonly string[] }
+    | { readonly error: unknown };
+}
+
+/** A name registered with an EPMD, as its NAMES answer lists it. */
+export interface RegisteredName {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** What one host's EPMD (or, epmd-less, its fixed port) answered. */
+export type EpmdAnswer =
+  | { readonly names: readonly RegisteredName[] }
+  | { readonly listening: true }
+  | { readonly error: unknown };
+
+/** Where the cookie comes from, as the node finds it. */
+export type CookieFact =
+  | {
+      readonly cookie: string;
+      /** `--cookie`, `--cookie-file`, `KINDRED_COOKIE`, `~/.kindred.cookie`. */
+      readonly source: string;
+      /** One sentence: a Secret volume, an environment variable from a Secret, a file. */
+      readonly detail: string;
+    }
+  | { readonly error: unknown };
+
+/** The Erlang side's facts: this host's EPMD (or fixed port), each peer's, and the cookie. */
+export interface ErlangFacts {
+  /** `epmd` (ask EPMD on `port`) or `fixed` (epmd-less: every node listens on `port`). */
+  readonly mode: 'epmd' | 'fixed';
+  readonly port: number;
+  /** This node's host (127.0.0.1: erl_epmd registers there). */
+  readonly own: EpmdAnswer;
+  /** Each discovered peer address. */
+  readonly peers: readonly { readonly address: string; readonly answer: EpmdAnswer }[];
+  readonly cookie: CookieFact;
 }
 
 /** The A/AAAA query of the pod-ip scheme: `addressQuery`, else the SRV query without its `_port._proto.` labels. */

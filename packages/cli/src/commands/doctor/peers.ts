@@ -122,7 +122,8 @@ export async function pingPeers(
   const ping =
     inputs.ping ??
     (erl === undefined
-      ? (node: string, address: string, port: number, c: string) => transportPing(self, node, address, port, c)
+      ? (node: string, address: string, port: number, c: string) =>
+          transportPing(self, node, address, port, c)
       : (node: string, _address: string, _port: number, c: string) =>
           erlangPing(self, node, c, erl.epmdPort, erl.erlEpmdPort));
   const results = await Promise.all(
