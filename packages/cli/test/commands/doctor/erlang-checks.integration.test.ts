@@ -197,6 +197,12 @@ describe('kindred doctor --erlang (real epmd, Erlang-wire nodes, real BIND)', ()
     expect(fqdnButA.naming?.ok).toBe(false);
     expect(fqdnButA.naming?.hint).toContain('KINDRED_NAMING=pod-ip');
     expect(fqdnButA.naming?.hint).toContain('RELEASE_NODE=app@$(POD_IP)');
+    // Named by FQDN with SRV discovery, but CoreDNS without endpoint_pod_names: the targets are dashed IPs.
+    const dashed = byId(await runDoctor({ ...base, naming: 'fqdn', discovery: 'dns-srv' }));
+    expect(dashed.naming?.ok).toBe(false);
+    expect(dashed.naming?.detail).toMatch(/would dial app@127-0-0-[12]\.mixed-headless/);
+    expect(dashed.naming?.hint).toContain('endpoint_pod_names');
+    expect(dashed.naming?.hint).toContain('KINDRED_NAMING=pod-ip');
     const ipButSrv = byId(await runDoctor({ ...base, discovery: 'dns-srv' }));
     expect(ipButSrv.naming?.ok).toBe(false);
     expect(ipButSrv.naming?.hint).toContain(`KINDRED_DISCOVERY=dns-a:${SVC}`);
