@@ -15,6 +15,11 @@ export const NODE_IDENTITY_DEFAULTS = Object.freeze({
   cookieFileMode: 0o400,
   /** A node name is an atom in Erlang: at most 255 characters. */
   maxNodeNameLength: 255,
+  /**
+   * The naming scheme when `KINDRED_NAMING` is unset: `fqdn` (`name@<hostname -f>`, the seed's, libcluster's
+   * `Kubernetes.DNSSRV`). The other is `pod-ip` (`name@<POD_IP>`, libcluster's `Kubernetes.DNS`, dns_cluster).
+   */
+  naming: 'fqdn' as const,
 });
 
 /** Environment variables read by {@link NODE_IDENTITY_DEFAULTS}'s users, by role. */
@@ -31,4 +36,16 @@ export const NODE_IDENTITY_ENV = Object.freeze({
   subdomain: 'KINDRED_SUBDOMAIN',
   /** Kubernetes composition: the cluster domain, when resolv.conf's search list does not tell it. */
   clusterDomain: 'KINDRED_CLUSTER_DOMAIN',
+  /** The host part, as given (`$(POD_IP)` in deploy's pod-ip overlay); `ip`: this machine's first non-internal IPv4. */
+  host: 'KINDRED_HOST',
+  /** The naming scheme: `fqdn` (the default) or `pod-ip` (the host is `POD_IP`). */
+  naming: 'KINDRED_NAMING',
+  /** The pod's IP (downward API `status.podIP`): the host under the `pod-ip` scheme. */
+  podIp: 'POD_IP',
+  /** An Elixir release's node name (`app@host`, or a basename): the name when no other is given. */
+  releaseNode: 'RELEASE_NODE',
+  /** An Elixir release's name: the basename when neither a name option nor `RELEASE_NODE` gives one. */
+  releaseName: 'RELEASE_NAME',
+  /** An Elixir release's distribution, `name` (long names, the default) or `sname` (short names). */
+  releaseDistribution: 'RELEASE_DISTRIBUTION',
 });

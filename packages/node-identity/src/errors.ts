@@ -18,6 +18,10 @@ export const NODE_IDENTITY_ERRORS = Object.freeze({
   KUBERNETES_ENV: 'KINDRED_ERR_KUBERNETES_ENV',
   /** The cluster domain is neither in resolv.conf's search list nor in KINDRED_CLUSTER_DOMAIN. */
   CLUSTER_DOMAIN_UNKNOWN: 'KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN',
+  /** `KINDRED_NAMING` is neither `fqdn` nor `pod-ip`. */
+  NAMING_SCHEME: 'KINDRED_ERR_NAMING_SCHEME',
+  /** The `pod-ip` scheme (or `KINDRED_HOST=ip`) has no address: `POD_IP` unset or not an IP literal. */
+  POD_IP: 'KINDRED_ERR_POD_IP',
   /** A cookie character outside printable ASCII 32-126 (Erlang: "Bad characters in cookie"). */
   COOKIE_BAD_CHARACTERS: 'KINDRED_ERR_COOKIE_BAD_CHARACTERS',
   /** An empty cookie (Erlang: "Too short cookie string"). */

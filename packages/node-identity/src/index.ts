@@ -14,6 +14,17 @@ export {
 export { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 export { NODE_IDENTITY_ERROR_CODES, NODE_IDENTITY_ERRORS } from './errors.js';
 export {
+  type HostOverride,
+  hostOverrideFromEnv,
+  NAMING_SCHEMES,
+  type NamingScheme,
+  namingSchemeFromEnv,
+  namingSchemeOf,
+  podIpFromEnv,
+  type ReleaseName,
+  releaseNameFromEnv,
+} from './naming-scheme.js';
+export {
   checkDialable,
   formatNodeName,
   isIpLiteral,
@@ -34,3 +45,4 @@ export {
   resolvConfDomain,
   resolveOwnName,
 } from './own-name.js';
+export { resolveSchemeNames, type SchemeName, type SchemeNames } from './scheme-names.js';

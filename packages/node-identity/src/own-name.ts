@@ -12,6 +12,7 @@ import {
 import type { Logger } from '@kindred/interface';
 import { NODE_IDENTITY_DEFAULTS, NODE_IDENTITY_ENV } from './defaults.js';
 import { NODE_IDENTITY_ERRORS } from './errors.js';
+import { hostOverrideFromEnv, releaseNameFromEnv } from './naming-scheme.js';
 import {
   formatNodeName,
   isValidNamePart,
@@ -23,12 +24,24 @@ import {
 
 /**
  * Where the host part of the own name came from: `explicit` (`--name app@host`), `env` (`KINDRED_NODE_NAME`),
- * `kubernetes` (composed from `POD_NAME`, `POD_NAMESPACE`, `KINDRED_SUBDOMAIN` and the cluster domain),
+ * `release` (an Elixir release's whole `RELEASE_NODE`), `kindred-host` (`KINDRED_HOST`), `pod-ip` (`POD_IP`, under
+ * `KINDRED_NAMING=pod-ip`), `kubernetes` (composed from `POD_NAME`, `POD_NAMESPACE`, `KINDRED_SUBDOMAIN` and the
+ * cluster domain),
  * `resolv.conf` (the hostname up to its first dot plus resolv.conf's `domain` line), `hostname` (the OS hostname
  * itself: cut at the first dot for short names, or already dotted), `hosts` (the hostname's canonical name in
  * /etc/hosts), `dns` (the hostname's canonical name in DNS through the search list).
  */
-export type HostSource = 'explicit' | 'env' | 'kubernetes' | 'resolv.conf' | 'hostname' | 'hosts' | 'dns';
+export type HostSource =
+  | 'explicit'
+  | 'env'
+  | 'release'
+  | 'kindred-host'
+  | 'pod-ip'
+  | 'kubernetes'
+  | 'resolv.conf'
+  | 'hostname'
+  | 'hosts'
+  | 'dns';
 
 /** The node's own name, with how it was found. */
 export interface OwnName {
@@ -71,6 +84,8 @@ export interface ResolveOwnNameOptions {
    * reading `resolvConfPath` (its search list, ndots and servers) and `hostsPath`.
    */
   readonly resolver?: CanonicalNameResolver;
+  /** This machine's addresses, for `KINDRED_HOST=ip`; defaults to the non-internal ones of os.networkInterfaces(). */
+  readonly localAddresses?: readonly string[];
   /** A logger (the `Logger` of @kindred/interface; pino fits); a child `{ component: 'node-identity' }` logs each step at debug. Silent when absent. */
   readonly logger?: Logger;
 }
@@ -82,19 +97,25 @@ export interface ResolveOwnNameOptions {
  * 1. `name`/`sname` given as a whole `app@host`: taken as given after validation (`explicit`). As in Erlang, a long
  *    name's host is not checked for a dot; a short name's host must have none ("Can't set short node name!").
  * 2. `KINDRED_NODE_NAME`: the whole name (`env`).
- * 3. Long names with `KINDRED_SUBDOMAIN` set: `<name>@<POD_NAME>.<subdomain>.<POD_NAMESPACE>.svc.<cluster domain>`,
+ *    The base name is then `name`/`sname`; without either, an Elixir release's: `RELEASE_NODE` (a whole `app@host` is
+ *    taken as given, `release`; a basename is used as one) or `RELEASE_NAME`, short names when
+ *    `RELEASE_DISTRIBUTION=sname`.
+ * 3. The host an environment variable sets: `KINDRED_HOST` as given (`kindred-host`), else with
+ *    `KINDRED_NAMING=pod-ip` the pod's IP from `POD_IP` (`pod-ip`).
+ * 4. Long names with `KINDRED_SUBDOMAIN` set: `<name>@<POD_NAME>.<subdomain>.<POD_NAMESPACE>.svc.<cluster domain>`,
  *    the cluster domain read from resolv.conf's search list (the entry after `<namespace>.svc.`), or from
  *    `KINDRED_CLUSTER_DOMAIN` (`kubernetes`).
- * 4. Long names, as `erl -name` finds its host (OTP 25's inet_config, checked with `erl`): a `domain` line in
+ * 5. Long names, as `erl -name` finds its host (OTP 25's inet_config, checked with `erl`): a `domain` line in
  *    resolv.conf gives `<hostname up to its first dot>.<domain>` (`resolv.conf`); else a dotted hostname is taken
  *    as is (`hostname`); else what `hostname -f` prints: the hostname's canonical name in /etc/hosts (`hosts`),
  *    else in DNS through the search list (`dns`). In a pod (no `domain` line, a short hostname, kubelet's hosts
  *    file) this is exactly `hostname -f`; it differs from `hostname -f` only where erl does.
- * 5. Short names: the hostname up to its first dot (`hostname`).
+ * 6. Short names: the hostname up to its first dot (`hostname`).
  *
  * @throws KindredError `KINDRED_ERR_OWN_NAME_OPTIONS` (both or neither of name/sname), `KINDRED_ERR_NODE_NAME_*`,
  *   `KINDRED_ERR_ILLEGAL_OWN_NAME` ("Can't set short node name!" / "Can't set long node name!"),
- *   `KINDRED_ERR_KUBERNETES_ENV`, `KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN`, `KINDRED_ERR_DNS_BAD_CONFIG`.
+ *   `KINDRED_ERR_KUBERNETES_ENV`, `KINDRED_ERR_CLUSTER_DOMAIN_UNKNOWN`, `KINDRED_ERR_DNS_BAD_CONFIG`,
+ *   `KINDRED_ERR_NAMING_SCHEME`, `KINDRED_ERR_POD_IP`.
  * @example
  * // in a pod with subdomain web: kubelet's /etc/hosts names the pod web-0.web.default.svc.cluster.local
  * await resolveOwnName({ name: 'app' })
@@ -110,7 +131,7 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
       'give either a long name (--name) or a short name (--sname), not both',
     );
   }
-  const flagMode: NamingMode | undefined =
+  let flagMode: NamingMode | undefined =
     options.sname !== undefined ? 'shortnames' : options.name !== undefined ? 'longnames' : undefined;
   let base = options.sname ?? options.name;
 
@@ -127,20 +148,21 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 
   const fromEnv = env[NODE_IDENTITY_ENV.nodeName];
   if (fromEnv !== undefined && fromEnv !== '') {
-    let node: NodeName;
-    try {
-      node = parseNodeName(fromEnv);
-    } catch (err) {
-      // Same code, but the message says where the bad name came from: no flag of the caller's is wrong.
-      if (!(err instanceof KindredError)) throw err;
-      throw new KindredError(err.code, `${NODE_IDENTITY_ENV.nodeName}: ${err.message}`, {
-        cause: err,
-        details: { ...err.details, variable: NODE_IDENTITY_ENV.nodeName },
-      });
-    }
+    const node = parseFromVariable(fromEnv, NODE_IDENTITY_ENV.nodeName);
     return finish(node, flagMode ?? namingModeOf(node), 'env', `from ${NODE_IDENTITY_ENV.nodeName}`, log);
   }
 
+  if (base === undefined) {
+    const release = releaseNameFromEnv(env);
+    if (release?.node !== undefined) {
+      const node = parseFromVariable(release.node, release.variable);
+      return finish(node, release.mode, 'release', `from ${release.variable}`, log);
+    }
+    if (release?.base !== undefined) {
+      base = release.base;
+      flagMode = release.mode;
+    }
+  }
   if (base === undefined || flagMode === undefined) {
     throw new KindredError(
       NODE_IDENTITY_ERRORS.OWN_NAME_OPTIONS,
@@ -148,6 +170,11 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
     );
   }
   checkBase(base);
+
+  const override = hostOverrideFromEnv(env, options.localAddresses);
+  if (override !== undefined) {
+    return finish({ name: base, host: override.host }, flagMode, override.source, override.detail, log);
+  }
 
   const hostname = options.hostname ?? osHostname();
   if (flagMode === 'shortnames') {
@@ -168,6 +195,20 @@ export async function resolveOwnName(options: ResolveOwnNameOptions = {}): Promi
 
   const found = await fullyQualifiedHostname(hostname, options, log);
   return finish({ name: base, host: found.fqdn }, 'longnames', found.source, found.detail, log);
+}
+
+/** Parses a whole name from an environment variable; the message says where the bad name came from. */
+function parseFromVariable(text: string, variable: string): NodeName {
+  try {
+    return parseNodeName(text);
+  } catch (err) {
+    // Same code, but no flag of the caller's is wrong: the message names the variable.
+    if (!(err instanceof KindredError)) throw err;
+    throw new KindredError(err.code, `${variable}: ${err.message}`, {
+      cause: err,
+      details: { ...err.details, variable },
+    });
+  }
 }
 
 function checkBase(base: string): void {

@@ -290,6 +290,73 @@ describe('resolveOwnName: environment overrides', () => {
   });
 });
 
+describe('resolveOwnName: naming schemes and Elixir release variables', () => {
+  it('KINDRED_HOST sets the host, before KINDRED_NAMING and the Kubernetes composition', async () => {
+    const env = {
+      KINDRED_HOST: '10.244.1.5',
+      KINDRED_SUBDOMAIN: 'web',
+      POD_NAME: 'web-0',
+      POD_NAMESPACE: 'default',
+    };
+    expect(await resolveOwnName(inPod({ name: 'app', env }))).toMatchObject({
+      node: 'app@10.244.1.5',
+      source: 'kindred-host',
+      mode: 'longnames',
+    });
+  });
+
+  it('KINDRED_NAMING=pod-ip names the node by POD_IP; fqdn (or unset) keeps hostname -f', async () => {
+    expect(
+      await resolveOwnName(inPod({ name: 'app', env: { KINDRED_NAMING: 'pod-ip', POD_IP: '10.244.1.5' } })),
+    ).toMatchObject({ node: 'app@10.244.1.5', source: 'pod-ip' });
+    expect(
+      await resolveOwnName(inPod({ name: 'app', env: { KINDRED_NAMING: 'fqdn', POD_IP: '10.244.1.5' } })),
+    ).toMatchObject({ node: 'app@web-0.web.default.svc.cluster.local', source: 'hosts' });
+    const err = await rejection(resolveOwnName(inPod({ name: 'app', env: { KINDRED_NAMING: 'pod-ip' } })));
+    expect(err.code).toBe('KINDRED_ERR_POD_IP');
+    const bad = await rejection(resolveOwnName(inPod({ name: 'app', env: { KINDRED_NAMING: 'dns' } })));
+    expect(bad.code).toBe('KINDRED_ERR_NAMING_SCHEME');
+  });
+
+  it('KINDRED_NODE_NAME and an explicit name@host still win over the host variables', async () => {
+    const env = { KINDRED_NAMING: 'pod-ip', POD_IP: '10.244.1.5', KINDRED_NODE_NAME: 'a@b.example' };
+    expect((await resolveOwnName(inPod({ name: 'app', env }))).node).toBe('a@b.example');
+    expect((await resolveOwnName(inPod({ name: 'x@y.example', env }))).node).toBe('x@y.example');
+  });
+
+  it("a short name can't take an IP host (Can't set short node name!)", async () => {
+    const err = await rejection(
+      resolveOwnName(inPod({ sname: 'app', env: { KINDRED_NAMING: 'pod-ip', POD_IP: '10.244.1.5' } })),
+    );
+    expect(err.code).toBe('KINDRED_ERR_ILLEGAL_OWN_NAME');
+  });
+
+  it("without a name option, an Elixir release's RELEASE_NODE or RELEASE_NAME names the node", async () => {
+    expect(await resolveOwnName(inPod({ env: { RELEASE_NODE: 'shop@10.244.1.5' } }))).toMatchObject({
+      node: 'shop@10.244.1.5',
+      source: 'release',
+      detail: 'from RELEASE_NODE',
+    });
+    expect(await resolveOwnName(inPod({ env: { RELEASE_NAME: 'shop' } }))).toMatchObject({
+      node: 'shop@web-0.web.default.svc.cluster.local',
+      source: 'hosts',
+    });
+    expect(
+      await resolveOwnName(inPod({ env: { RELEASE_NODE: 'shop', KINDRED_HOST: '10.244.1.5' } })),
+    ).toMatchObject({ node: 'shop@10.244.1.5' });
+    expect(
+      await resolveOwnName(inPod({ env: { RELEASE_NAME: 'shop', RELEASE_DISTRIBUTION: 'sname' } })),
+    ).toMatchObject({ node: 'shop@web-0', mode: 'shortnames' });
+    // A name option wins over the release's variables.
+    expect((await resolveOwnName(inPod({ name: 'app', env: { RELEASE_NODE: 'shop@h.example' } }))).node).toBe(
+      'app@web-0.web.default.svc.cluster.local',
+    );
+    const bad = await rejection(resolveOwnName(inPod({ env: { RELEASE_NODE: 'sh op@h' } })));
+    expect(bad.code).toBe('KINDRED_ERR_NODE_NAME_INVALID_NAME');
+    expect(bad.message).toContain('RELEASE_NODE');
+  });
+});
+
 describe('clusterDomainFromSearch', () => {
   it("takes the rest of the '<ns>.svc.' entry", () => {
     expect(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../src/index.js';
-import { livePods, log, startAppLab, views, waitForFullMesh } from './scenario-helpers.js';
+import { KINDRED_BIN, livePods, log, startAppLab, views, waitForFullMesh } from './scenario-helpers.js';
 
 // The way without cluster-admin (deploy/kustomize/overlays/pod-ip): CoreDNS as kind ships it (no endpoint_pod_names,
 // SRV targets are dashed IPs), nodes named app@<pod IP> (KINDRED_HOST=$(POD_IP), expanded as kubelet does) and found
@@ -28,6 +28,22 @@ describe('scenario: pod-IP names and A-record discovery, no endpoint_pod_names',
     await waitForFullMesh(lab, S, 30_000);
     const v = await views(lab);
     for (const p of livePods(lab)) expect(v.get(p.name)?.self).toBe(`app@${p.ip}`);
+
+    // kindred doctor in a pod, with the pod's environment (KINDRED_HOST=<pod IP>, KINDRED_DISCOVERY=dns-a:...):
+    // the pod-ip checklist, no SRV check, and every line passes.
+    const pod = livePods(lab)[1]!;
+    const doctor = await lab.exec(pod.name, ['node', KINDRED_BIN, 'doctor', '--json'], { timeoutMs: 30_000 });
+    const report = JSON.parse(doctor.stdout) as {
+      ok: boolean;
+      checks: { id: string; ok: boolean; detail: string }[];
+    };
+    log(
+      S,
+      `doctor in ${pod.name}: ${report.checks.map((c) => `${c.id}=${c.ok ? 'ok' : `FAIL (${c.detail})`}`).join(' ')}`,
+    );
+    expect(report.checks.map((c) => c.id)).toEqual(['pod-ip', 'a-records', 'peers']);
+    expect(report.ok).toBe(true);
+    expect(doctor.code).toBe(0);
 
     const victim = livePods(lab)[0]!;
     const replacement = await lab.kill(victim.name);

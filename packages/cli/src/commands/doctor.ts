@@ -1,6 +1,17 @@
-import { parseDiscoverySpec } from '@kindred/discovery';
+import { epmdPortFromEnv } from '@kindred/beam';
+import { type DiscoverySpec, parseDiscoverySpec } from '@kindred/discovery';
+import { isKindredError } from '@kindred/dns';
 import { isPort } from '@kindred/interface';
-import { isValidNamePart } from '@kindred/node-identity';
+import {
+  hostOverrideFromEnv,
+  isIpLiteral,
+  isValidNamePart,
+  type NamingScheme,
+  NODE_IDENTITY_ERRORS,
+  parseNodeName,
+  podIpFromEnv,
+  releaseNameFromEnv,
+} from '@kindred/node-identity';
 import {
   type Command,
   type CommandIO,
@@ -13,11 +24,16 @@ import {
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
-import { DOCTOR_CHECKS, type DoctorCheck, isNotChecked } from './doctor/checks.js';
-import { type DoctorInputs, gatherFacts } from './doctor/facts.js';
+import { DOCTOR_CHECKS, type DoctorAction, type DoctorCheck, isNotChecked } from './doctor/checks.js';
+import { ERLANG_CHECKS } from './doctor/erlang-checks.js';
+import { gatherErlangFacts } from './doctor/erlang-facts.js';
+import { type DoctorInputs, type ErlangInputs, gatherFacts } from './doctor/facts.js';
+import { POD_IP_CHECKS } from './doctor/pod-ip-checks.js';
 
 export { DOCTOR_CHECKS, type DoctorAction, type DoctorCheck, isNotChecked } from './doctor/checks.js';
-export { type DoctorInputs, type PingResult, parseServiceQuery } from './doctor/facts.js';
+export { ERLANG_CHECKS } from './doctor/erlang-checks.js';
+export { type DoctorInputs, type ErlangInputs, type PingResult, parseServiceQuery } from './doctor/facts.js';
+export { POD_IP_CHECKS } from './doctor/pod-ip-checks.js';
 
 /** Defaults of `kindred doctor` (see {@link CLI_DEFAULTS}). */
 export const DOCTOR_DEFAULTS = CLI_DEFAULTS.doctor;
@@ -29,8 +45,18 @@ export interface DoctorReport {
 }
 
 /**
- * Runs the seed's checklist from inside a pod ({@link DOCTOR_CHECKS}): facts are gathered once (own name, the FQDN's
- * DNS answer, the SRV answer), then each check reads them. Never throws for a failed check: each becomes a line with
+ * The checklist for a node: the seed's ({@link DOCTOR_CHECKS}) under the `fqdn` naming scheme, {@link POD_IP_CHECKS}
+ * under `pod-ip`; followed by {@link ERLANG_CHECKS} when the node is on Erlang's distribution.
+ */
+export function doctorChecks(naming: NamingScheme, erlang: boolean): readonly DoctorAction[] {
+  const base = naming === 'pod-ip' ? POD_IP_CHECKS : DOCTOR_CHECKS;
+  return erlang ? [...base, ...ERLANG_CHECKS] : base;
+}
+
+/**
+ * Runs the checklist from inside a pod ({@link doctorChecks}): facts are gathered once (own name, the FQDN's
+ * DNS answer, the SRV answer; or the Service's A records under pod-ip; and EPMD and the cookie with `erlang`), then
+ * each check reads them. Never throws for a failed check: each becomes a line with
  * what was seen and what to do; a check whose prerequisite failed says `not checked (needs ...)`.
  */
 export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
@@ -45,17 +71,31 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
       `--port (or KINDRED_PORT) must be a port number 1-65535, got ${String(inputs.port)}`,
     );
   }
-  const facts = await gatherFacts(inputs);
+  const gathered = await gatherFacts(inputs);
+  const facts =
+    inputs.erlang === undefined
+      ? gathered
+      : { ...gathered, erlang: await gatherErlangFacts(gathered, inputs.erlang) };
   const checks: DoctorCheck[] = [];
-  for (const action of DOCTOR_CHECKS) checks.push(await action.run(facts));
+  for (const action of doctorChecks(facts.naming, inputs.erlang !== undefined))
+    checks.push(await action.run(facts));
   return { ok: checks.every((c) => c.ok), checks };
 }
 
+const list = (checks: readonly DoctorAction[]) =>
+  checks.map((c) => `  ${c.id.padEnd(10)} ${c.title}`).join('\n');
+
 const HELP = `Usage: kindred doctor [--service QUERY] [--name BASE] [--port N] [--cookie-file PATH | --cookie C]
-                      [--json]
+                      [--naming fqdn|pod-ip] [--erlang [--erl-epmd-port P] [--erlang-basename NAME]] [--json]
 
 Runs the seed's checklist inside a pod and says, for each check, what it saw and what to do:
-${DOCTOR_CHECKS.map((c) => `  ${c.id.padEnd(10)} ${c.title}`).join('\n')}
+${list(DOCTOR_CHECKS)}
+A node named by pod IP (--naming pod-ip; also KINDRED_NAMING=pod-ip, or KINDRED_HOST / KINDRED_NODE_NAME
+holding an IP, as deploy's pod-ip overlay sets KINDRED_HOST=$(POD_IP)) has no FQDN or SRV to check; instead:
+${list(POD_IP_CHECKS)}
+On Erlang's distribution (--erlang, or KINDRED_DISTRIBUTION=erlang; off otherwise) these follow, and peers are
+pinged over Erlang's wire:
+${list(ERLANG_CHECKS)}
 A check whose prerequisite failed prints '--' and "not checked (needs ...)" instead of FAIL.
 Options:
   --service QUERY     SRV name to check (default: KINDRED_DISCOVERY's dns-srv query, else
@@ -64,6 +104,12 @@ Options:
   --port N            the port this node listens on (default: KINDRED_PORT, else ${DOCTOR_DEFAULTS.port})
 ${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
                       (the cookie is only used to ping peers)
+  --naming SCHEME     fqdn (name@<hostname -f>, SRV discovery) or pod-ip (name@<POD_IP>, A records)
+                      (default: from KINDRED_NODE_NAME, KINDRED_HOST, KINDRED_NAMING; else fqdn)
+  --erlang            run the Erlang checks and ping peers over Erlang's wire (EPMD port: ERL_EPMD_PORT, else 4369)
+  --erl-epmd-port P   with --erlang, epmd-less: every node listens on and is dialed on P (-erl_epmd_port P)
+  --erlang-basename NAME  with --erlang, the Erlang side's basename to compare with --name (default: the
+                      basename of RELEASE_NODE, else RELEASE_NAME, when set; peers' EPMDs are asked too)
   --json              print {"ok": bool, "checks": [{"id","ok","detail","hint"}]}
   For testing outside a pod:
   --hostname NAME     use NAME as gethostname()
@@ -74,22 +120,69 @@ ${cookieHelp(22, 'KINDRED_COOKIE, else ~/.kindred.cookie')}
 Exit codes: 0 every check passed, 1 a check failed, 2 usage error.
 `;
 
-/** The SRV query of a `dns-srv:` KINDRED_DISCOVERY (parsed as `kindred start` parses it); undefined otherwise. */
-function discoveryQuery(raw: string | undefined): string | undefined {
+/** KINDRED_DISCOVERY parsed as `kindred start` parses it; undefined when unset. */
+function discoverySpec(raw: string | undefined): DiscoverySpec | undefined {
   if (raw === undefined || raw === '') return undefined;
-  let spec: ReturnType<typeof parseDiscoverySpec>;
   try {
-    spec = parseDiscoverySpec(raw);
+    return parseDiscoverySpec(raw);
   } catch (err) {
     throw new EnvError('KINDRED_DISCOVERY', `KINDRED_DISCOVERY: ${(err as Error).message}`);
   }
-  return spec.kind === 'dns-srv' ? spec.query : undefined;
+}
+
+/**
+ * The naming scheme the node runs under, and its pod IP, as node-identity would name it from the environment: a
+ * KINDRED_NODE_NAME or KINDRED_HOST holding an IP, or KINDRED_NAMING=pod-ip (POD_IP), is `pod-ip`; anything else
+ * `fqdn`. A missing POD_IP is left to the pod-ip check to report, with the fix.
+ */
+export function namingFromEnv(
+  env: NodeJS.ProcessEnv,
+  flag?: NamingScheme,
+): { naming: NamingScheme; podIp?: string } {
+  const whole = env.KINDRED_NODE_NAME;
+  let host: string | undefined;
+  if (whole !== undefined && whole !== '') host = parseNodeName(whole).host;
+  else {
+    try {
+      host = hostOverrideFromEnv(env)?.host;
+    } catch (err) {
+      if (!isKindredError(err, NODE_IDENTITY_ERRORS.POD_IP)) throw err;
+      return { naming: 'pod-ip' };
+    }
+  }
+  const naming = flag ?? (host !== undefined && isIpLiteral(host) ? 'pod-ip' : 'fqdn');
+  if (naming === 'fqdn') return { naming };
+  if (host !== undefined && isIpLiteral(host)) return { naming, podIp: host };
+  try {
+    return { naming, podIp: podIpFromEnv(env) };
+  } catch {
+    return { naming };
+  }
+}
+
+/** The Erlang side's basename, when this pod's environment says it: `--erlang-basename`, RELEASE_NODE, RELEASE_NAME. */
+function erlangBasename(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Pick<ErlangInputs, 'basename' | 'basenameFrom'> {
+  if (flag !== undefined) {
+    if (!isValidNamePart(flag)) {
+      throw new UsageError(
+        `--erlang-basename must be letters, digits, '_' and '-', got ${JSON.stringify(flag)}`,
+      );
+    }
+    return { basename: flag, basenameFrom: '--erlang-basename' };
+  }
+  const release = releaseNameFromEnv(env);
+  if (release === undefined) return {};
+  const basename = release.base ?? release.node?.split('@')[0];
+  return basename === undefined ? {} : { basename, basenameFrom: release.variable };
 }
 
 /** `kindred doctor`. */
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: "check this pod's name, DNS, SRV records and peers against the seed's checklist",
+  summary: "check this pod's name, DNS, SRV (or A) records, peers, and with --erlang EPMD, cookie and naming",
   help: HELP,
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseCommandArgs(argv, {
@@ -102,9 +195,37 @@ export const doctorCommand: Command = {
       'hosts-file': { type: 'string' },
       'resolv-conf': { type: 'string' },
       nameserver: { type: 'string', multiple: true },
+      naming: { type: 'string' },
+      erlang: { type: 'boolean', default: false },
+      'erl-epmd-port': { type: 'string' },
+      'erlang-basename': { type: 'string' },
     });
-    const service = values.service ?? discoveryQuery(io.env.KINDRED_DISCOVERY) ?? DOCTOR_DEFAULTS.service;
+    const spec = discoverySpec(io.env.KINDRED_DISCOVERY);
+    const service =
+      values.service ?? (spec?.kind === 'dns-srv' ? spec.query : undefined) ?? DOCTOR_DEFAULTS.service;
+    if (values.naming !== undefined && values.naming !== 'fqdn' && values.naming !== 'pod-ip') {
+      throw new UsageError(`--naming must be fqdn or pod-ip, got ${JSON.stringify(values.naming)}`);
+    }
+    const { naming, podIp } = namingFromEnv(io.env, values.naming as NamingScheme | undefined);
+    const erlang = values.erlang || io.env.KINDRED_DISTRIBUTION === 'erlang';
+    const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
+    if (!erlang && (erlEpmdPort !== undefined || values['erlang-basename'] !== undefined)) {
+      throw new UsageError('--erl-epmd-port and --erlang-basename need --erlang');
+    }
     const report = await runDoctor({
+      naming,
+      ...(podIp === undefined ? {} : { podIp }),
+      ...(spec === undefined ? {} : { discovery: spec.kind }),
+      ...(spec?.kind === 'dns-a' ? { addressQuery: spec.query } : {}),
+      ...(erlang
+        ? {
+            erlang: {
+              epmdPort: epmdPortFromEnv(io.env),
+              ...(erlEpmdPort === undefined ? {} : { erlEpmdPort }),
+              ...erlangBasename(values['erlang-basename'], io.env),
+            },
+          }
+        : {}),
       service,
       name: values.name ?? (io.env.KINDRED_NAME || DOCTOR_DEFAULTS.name),
       port:

@@ -198,7 +198,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
  * net_adm:ping over Erlang's wire: a hidden, dial-only BEAM endpoint (the target's port from its host's epmd, or
  * `erlEpmdPort` epmd-less) that connects to `target` and closes.
  */
-async function pingErlang(
+export async function pingErlang(
   self: string,
   cookie: string,
   target: string,

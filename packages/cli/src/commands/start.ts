@@ -31,6 +31,10 @@ peers see nodedown reason shutdown (not connection_closed) and do not dial it ag
 Options:
   --name BASE          long names: BASE@<hostname -f> (BASE@HOST taken as given)
   --sname BASE         short names: BASE@<hostname up to its first dot>
+                       Without either: KINDRED_NODE_NAME (whole name), else an Elixir release's RELEASE_NODE /
+                       RELEASE_NAME. The host: KINDRED_HOST as given, else KINDRED_NAMING=pod-ip takes POD_IP
+                       (name@<pod IP>, for dns-a: discovery beside libcluster's Kubernetes.DNS or dns_cluster);
+                       'kindred whoami' prints the name and what each naming scheme gives
 ${cookieHelp(23, 'KINDRED_COOKIE, else ~/.kindred.cookie, created when missing')}
   --port P             the port to listen on (default KINDRED_PORT, else ${TRANSPORT_DEFAULTS.port}; 0 picks a free one)
   --discovery SPEC     peers to connect to (@kindred/discovery), polled; each peer is dialed on the port discovery
@@ -101,7 +105,14 @@ export function createStartCommand(deps: StartDeps = {}): Command {
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
       }
-      if (values.name === undefined && values.sname === undefined && !io.env.KINDRED_NODE_NAME) {
+      const env = io.env;
+      if (
+        values.name === undefined &&
+        values.sname === undefined &&
+        !env.KINDRED_NODE_NAME &&
+        !env.RELEASE_NODE &&
+        !env.RELEASE_NAME
+      ) {
         throw new UsageError(
           'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
         );

@@ -1,10 +1,18 @@
-import { type ResolveOwnNameOptions, resolveOwnName } from '@kindred/node-identity';
+import {
+  NAMING_SCHEMES,
+  type ResolveOwnNameOptions,
+  resolveSchemeNames,
+  type SchemeName,
+} from '@kindred/node-identity';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
 
-const HELP = `Usage: kindred whoami [--name BASE | --sname BASE] [--json]
+const HELP = `Usage: kindred whoami [--name BASE | --sname BASE] [--json] [--schemes]
 
 Prints the node name this machine (or pod) would run under, and where its host part came from, the way
-'erl -name BASE' / 'erl -sname BASE' would pick it.
+'erl -name BASE' / 'erl -sname BASE' would pick it; then the name each naming scheme gives the same basename, so a
+cluster mixed with Erlang/Elixir nodes shows which name libcluster will dial:
+  fqdn    BASE@<pod FQDN> (hostname -f): libcluster's Kubernetes.DNSSRV (SRV targets)
+  pod-ip  BASE@<POD_IP>: libcluster's Kubernetes.DNS and Phoenix's dns_cluster (A records)
 
 Options:
   --name BASE    long names: BASE@<fully qualified hostname>, found as erl finds it: resolv.conf's 'domain'
@@ -13,27 +21,46 @@ Options:
                  BASE@HOST is taken as given.
   --sname BASE   short names: BASE@<hostname up to its first dot>. BASE@HOST is taken as given (no dot allowed).
   --json         print one JSON object: {"node","name","host","mode","source"}
+  --schemes      with --json, add "scheme" (fqdn, pod-ip, or null for short names) and "schemes":
+                 {"fqdn": {"node","host"} or {"error":{"code","message"}}, "pod-ip": ...}
   -h, --help     this text
 
 Environment:
   KINDRED_NODE_NAME       the whole node name (name@host); wins over --name/--sname BASE
+  RELEASE_NODE            an Elixir release's node name (name@host, or a basename), when neither flag is given;
+  RELEASE_NAME            else the release's name as the basename (RELEASE_DISTRIBUTION=sname: short names)
+  KINDRED_HOST            the host part as given ($(POD_IP) in deploy's pod-ip overlay)
+  KINDRED_NAMING          fqdn (default) or pod-ip: the host is POD_IP (downward API status.podIP)
   KINDRED_SUBDOMAIN       with POD_NAME and POD_NAMESPACE (downward API), long names become
                           BASE@<POD_NAME>.<KINDRED_SUBDOMAIN>.<POD_NAMESPACE>.svc.<cluster domain>, the cluster
                           domain read from resolv.conf's search list (or KINDRED_CLUSTER_DOMAIN)
 
-Source (where the host came from): explicit, env, kubernetes, resolv.conf, hostname, hosts, dns.
+Source (where the host came from): explicit, env, release, kindred-host, pod-ip, kubernetes, resolv.conf,
+hostname, hosts, dns.
 
 Exit codes:
   0  the name was found and printed
   1  no legal name could be found (e.g. the hostname has no fully qualified name); the message says what to do
-  2  usage error (both --name and --sname, neither and no KINDRED_NODE_NAME, an unknown option)
+  2  usage error (both --name and --sname, neither and no KINDRED_NODE_NAME or RELEASE_NODE/RELEASE_NAME, an
+     unknown option)
 `;
 
 /** What {@link createWhoamiCommand} can be given instead of the real machine's files; for tests. */
 export type WhoamiDeps = Pick<
   ResolveOwnNameOptions,
-  'hostname' | 'hostsPath' | 'resolvConfPath' | 'resolver'
+  'hostname' | 'hostsPath' | 'resolvConfPath' | 'resolver' | 'localAddresses'
 >;
+
+/** What a scheme gives, as `--json --schemes` prints it. */
+function schemeJson(s: SchemeName): Record<string, unknown> {
+  return s.ok ? { node: s.node, host: s.host } : { error: { code: s.error.code, message: s.error.message } };
+}
+
+/** Who dials a name of each scheme, for the text output. */
+const DIALED_BY = Object.freeze({
+  fqdn: "libcluster's Kubernetes.DNSSRV dials this (SRV targets)",
+  'pod-ip': "libcluster's Kubernetes.DNS and dns_cluster dial this (A records)",
+});
 
 /**
  * `kindred whoami`: the node's own name (see `resolveOwnName` in @kindred/node-identity). `deps` replaces the
@@ -49,29 +76,58 @@ export function createWhoamiCommand(deps: WhoamiDeps = {}): Command {
         name: { type: 'string' },
         sname: { type: 'string' },
         json: { type: 'boolean', default: false },
+        schemes: { type: 'boolean', default: false },
       });
+      if (values.schemes && !values.json) throw new UsageError('--schemes goes with --json');
       if (values.name !== undefined && values.sname !== undefined) {
         throw new UsageError('give either --name (long names) or --sname (short names), not both');
       }
       const env = io.env;
-      if (values.name === undefined && values.sname === undefined && !env.KINDRED_NODE_NAME) {
+      if (
+        values.name === undefined &&
+        values.sname === undefined &&
+        !env.KINDRED_NODE_NAME &&
+        !env.RELEASE_NODE &&
+        !env.RELEASE_NAME
+      ) {
         throw new UsageError(
           'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
         );
       }
-      const own = await resolveOwnName({
+      const names = await resolveSchemeNames({
         ...deps,
         env,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(values.sname === undefined ? {} : { sname: values.sname }),
       });
+      const { own } = names;
       if (values.json) {
-        printJson(io, { node: own.node, name: own.name, host: own.host, mode: own.mode, source: own.source });
+        const base = { node: own.node, name: own.name, host: own.host, mode: own.mode, source: own.source };
+        printJson(
+          io,
+          values.schemes
+            ? {
+                ...base,
+                scheme: names.scheme ?? null,
+                schemes: { fqdn: schemeJson(names.fqdn), 'pod-ip': schemeJson(names['pod-ip']) },
+              }
+            : base,
+        );
       } else {
         io.stdout.write(
           `node    ${own.node}\nname    ${own.name}\nhost    ${own.host}\nmode    ${own.mode}\n` +
-            `source  ${own.source}: ${own.detail}\n`,
+            `source  ${own.source}: ${own.detail}\n` +
+            `scheme  ${names.scheme ?? 'none (short names; libcluster and dns_cluster need long names)'}\n`,
         );
+        for (const scheme of NAMING_SCHEMES) {
+          const s = names[scheme];
+          const label = scheme.padEnd(7);
+          io.stdout.write(
+            s.ok
+              ? `${label} ${s.node}${scheme === names.scheme ? ' (in use)' : ''}: ${DIALED_BY[scheme]}\n`
+              : `${label} none here: ${s.error.message} (${s.error.code})\n`,
+          );
+        }
       }
       return EXIT.OK;
     },

@@ -15,7 +15,13 @@ import {
 import { freePort } from '@kindred/test-support';
 import { createTransport, type Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoctorInputs, type DoctorReport, isNotChecked, runDoctor } from '../../src/commands/doctor.js';
+import {
+  type DoctorInputs,
+  type DoctorReport,
+  isNotChecked,
+  namingFromEnv,
+  runDoctor,
+} from '../../src/commands/doctor.js';
 import { main } from '../../src/main.js';
 import { captureIO } from '../support.js';
 
@@ -305,5 +311,28 @@ describe('kindred doctor (real BIND on loopback)', () => {
     expect(await main(['doctor', ...args], badName)).toBe(2);
     expect(badName.err()).toContain('--name (or KINDRED_NAME) must be a node name base');
     await expect(runDoctor({ ...inputs, port: 0 })).rejects.toMatchObject({ code: 'KINDRED_ERR_USAGE' });
+  });
+});
+
+describe('namingFromEnv (which checklist the environment asks for)', () => {
+  it('is fqdn unless a variable names the node by an IP, or KINDRED_NAMING=pod-ip', () => {
+    expect(namingFromEnv({})).toEqual({ naming: 'fqdn' });
+    expect(namingFromEnv({ KINDRED_HOST: 'web.example' })).toEqual({ naming: 'fqdn' });
+    expect(namingFromEnv({ KINDRED_HOST: '10.0.0.5' })).toEqual({ naming: 'pod-ip', podIp: '10.0.0.5' });
+    expect(namingFromEnv({ KINDRED_NODE_NAME: 'app@10.0.0.6' })).toEqual({
+      naming: 'pod-ip',
+      podIp: '10.0.0.6',
+    });
+    expect(namingFromEnv({ KINDRED_NAMING: 'pod-ip', POD_IP: '10.0.0.7' })).toEqual({
+      naming: 'pod-ip',
+      podIp: '10.0.0.7',
+    });
+  });
+
+  it('leaves a missing POD_IP to the pod-ip check, and follows --naming over the environment', () => {
+    expect(namingFromEnv({ KINDRED_NAMING: 'pod-ip' })).toEqual({ naming: 'pod-ip' });
+    expect(namingFromEnv({ POD_IP: '10.0.0.7' }, 'pod-ip')).toEqual({ naming: 'pod-ip', podIp: '10.0.0.7' });
+    expect(namingFromEnv({ KINDRED_HOST: '10.0.0.5' }, 'fqdn')).toEqual({ naming: 'fqdn' });
+    expect(() => namingFromEnv({ KINDRED_NAMING: 'dns' })).toThrow(/KINDRED_NAMING must be fqdn/);
   });
 });

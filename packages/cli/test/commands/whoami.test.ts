@@ -91,6 +91,60 @@ describe('kindred whoami', () => {
     expect(bad.err).toContain('Invalid node name!');
   });
 
+  it('shows both naming schemes: the name in use and the one the other scheme gives', async () => {
+    const fqdn = await whoami(['--name', 'app'], { POD_IP: '10.244.1.5' });
+    expect(fqdn.code).toBe(0);
+    expect(fqdn.out).toContain('scheme  fqdn\n');
+    expect(fqdn.out).toContain('fqdn    app@web-0.web.default.svc.cluster.local (in use): ');
+    expect(fqdn.out).toMatch(/pod-ip {2}app@10\.244\.1\.5: libcluster's Kubernetes\.DNS and dns_cluster/);
+
+    const podIp = await whoami(['--name', 'app'], { KINDRED_HOST: '10.244.1.5', POD_IP: '10.244.1.5' });
+    expect(podIp.out).toContain('node    app@10.244.1.5\n');
+    expect(podIp.out).toContain('scheme  pod-ip\n');
+    expect(podIp.out).toContain('pod-ip  app@10.244.1.5 (in use)');
+    expect(podIp.out).toMatch(
+      /fqdn {4}app@web-0\.web\.default\.svc\.cluster\.local: libcluster's Kubernetes\.DNSSRV/,
+    );
+
+    const noIp = await whoami(['--name', 'app']);
+    expect(noIp.out).toMatch(/pod-ip {2}none here: .*POD_IP.*\(KINDRED_ERR_POD_IP\)/);
+  });
+
+  it('--json --schemes adds the scheme and both names; --schemes alone is a usage error', async () => {
+    const r = await whoami(['--json', '--schemes'], {
+      KINDRED_NAMING: 'pod-ip',
+      POD_IP: '10.244.1.5',
+      RELEASE_NAME: 'shop',
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      node: 'shop@10.244.1.5',
+      name: 'shop',
+      host: '10.244.1.5',
+      mode: 'longnames',
+      source: 'pod-ip',
+      scheme: 'pod-ip',
+      schemes: {
+        fqdn: {
+          node: 'shop@web-0.web.default.svc.cluster.local',
+          host: 'web-0.web.default.svc.cluster.local',
+        },
+        'pod-ip': { node: 'shop@10.244.1.5', host: '10.244.1.5' },
+      },
+    });
+    const noIp = JSON.parse((await whoami(['--name', 'app', '--json', '--schemes'])).out) as {
+      schemes: Record<string, { error?: { code: string } }>;
+    };
+    expect(noIp.schemes['pod-ip']?.error?.code).toBe('KINDRED_ERR_POD_IP');
+    expect((await whoami(['--name', 'app', '--schemes'])).code).toBe(2);
+  });
+
+  it('a bad KINDRED_NAMING exits 1 with its code', async () => {
+    const r = await whoami(['--name', 'app'], { KINDRED_NAMING: 'ip' });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('KINDRED_ERR_NAMING_SCHEME');
+  });
+
   it('is registered: kindred whoami --help documents the options and exit codes', async () => {
     const io = captureIO();
     expect(await main(['whoami', '--help'], io)).toBe(0);

@@ -1,12 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { isDashedIpTarget } from '@kindred/discovery';
-import { isKindredError, KindredError, stripDot } from '@kindred/dns';
-import { loadCookie } from '@kindred/node-identity';
-import { createTransport } from '@kindred/transport';
-import { CLI_ERRORS } from '../../command.js';
-import { CLI_DEFAULTS } from '../../defaults.js';
-import { pangReason, refusalReason } from '../ping.js';
-import { type DoctorFacts, fqdnOf, type PingResult, parseServiceQuery, srvOf } from './facts.js';
+import { isKindredError, stripDot } from '@kindred/dns';
+import { type DoctorFacts, fqdnOf, parseServiceQuery, srvOf } from './facts.js';
 import {
   COREFILE_EDIT,
   dnsDownHint,
@@ -18,6 +12,7 @@ import {
   hintPort,
   hintSubdomain,
 } from './hints.js';
+import { type PeersOutcome, type PeerToPing, pingPeers } from './peers.js';
 
 /** One line of the checklist. */
 export interface DoctorCheck {
@@ -39,15 +34,18 @@ export function isNotChecked(c: DoctorCheck): boolean {
   return !c.ok && c.detail.startsWith(NOT_CHECKED);
 }
 
-function check(id: string, ok: boolean, detail: string, hint = ''): DoctorCheck {
+/** A check's line: `hint` is kept only when it failed. */
+export function check(id: string, ok: boolean, detail: string, hint = ''): DoctorCheck {
   return { id, ok, detail, hint: ok ? '' : hint };
 }
 
-function notChecked(id: string, needs: string, hint: string): DoctorCheck {
+/** A check that could not run: `not checked (needs ...)`. */
+export function notChecked(id: string, needs: string, hint: string): DoctorCheck {
   return check(id, false, `${NOT_CHECKED} (needs ${needs})`, hint);
 }
 
-function describeError(err: unknown): string {
+/** An error as a check's detail shows it: the message and its code. */
+export function describeError(err: unknown): string {
   if (isKindredError(err)) return `${err.message} (${err.code})`;
   return err instanceof Error ? err.message : String(err);
 }
@@ -176,81 +174,38 @@ function checkSrvPort(f: DoctorFacts): DoctorCheck {
   );
 }
 
-/** Pings `node` at `address:port` with a hidden, short-lived transport: pong when the handshake completes. */
-async function transportPing(
-  self: string,
-  node: string,
-  address: string,
-  port: number,
-  cookie: string,
-): Promise<PingResult> {
-  const timeoutMs = CLI_DEFAULTS.doctor.pingTimeoutMs;
-  const transport = createTransport({ self: { node: self }, cookie, port: 0, hidden: true, host: '::' });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KindredError(CLI_ERRORS.DOCTOR_PING_TIMEOUT, `no answer in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    await Promise.race([transport.connect(node, { address, port }), timeout]);
-    return { ok: true };
-  } catch (err) {
-    if (isKindredError(err, CLI_ERRORS.DOCTOR_PING_TIMEOUT)) return { ok: false, reason: describeError(err) };
-    // The transport's own pang reason first (bad_cookie, name_mismatch, not_allowed: host_unresolved, ...).
-    const refusal = refusalReason(err);
-    const reason = `${pangReason(err)}${refusal === undefined ? '' : `: ${refusal}`}`;
-    return { ok: false, reason: `${reason}: ${describeError(err)}` };
-  } finally {
-    clearTimeout(timer);
-    await transport.close().catch(() => {});
-  }
-}
-
 /** Each discovered peer answers a ping. */
 async function checkPeers(f: DoctorFacts): Promise<DoctorCheck> {
   const { inputs } = f;
-  if (srvOf(f) === undefined)
+  const srv = srvOf(f);
+  if (srv === undefined)
     return notChecked('peers', 'SRV records: see srv-self', 'fix the checks above first');
   if (f.peers.length === 0) return check('peers', true, 'no other peer discovered (a cluster of one)');
-  let cookie = inputs.cookie;
-  if (cookie === undefined) {
-    try {
-      const loaded = await loadCookie({
-        env: inputs.env ?? process.env,
-        ...(inputs.home === undefined ? {} : { home: inputs.home }),
-        ...(inputs.cookieFile === undefined ? {} : { cookieFile: inputs.cookieFile }),
-      });
-      cookie = loaded.cookie;
-    } catch (err) {
-      return check(
-        'peers',
-        false,
-        `no cookie to ping peers with: ${describeError(err)}`,
-        'pass --cookie-file PATH or set KINDRED_COOKIE',
-      );
-    }
+  const peers: PeerToPing[] = f.peers.map((t) => {
+    const node = `${inputs.name}@${stripDot(t.target)}`;
+    const address = t.addresses[0];
+    if (address !== undefined) return { node, address, port: t.port };
+    // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
+    const cutShort = (srv.partial?.details?.unresolved as string[] | undefined)?.includes(
+      t.target.toLowerCase(),
+    );
+    const why = cutShort ? ` (its address lookup was cut short: ${srv.partial?.code})` : '';
+    return { node, address, port: t.port, noAddress: `${t.target} has no address${why}` };
+  });
+  return peersCheck(await pingPeers(f, peers, fqdnOf(f) ?? f.hostname));
+}
+
+/** The `peers` line from the pings' outcome (shared by the seed's and the pod-ip checklists). */
+export function peersCheck(outcome: PeersOutcome): DoctorCheck {
+  if (outcome.kind === 'no-cookie') {
+    return check(
+      'peers',
+      false,
+      `no cookie to ping peers with: ${describeError(outcome.error)}`,
+      'pass --cookie-file PATH or set KINDRED_COOKIE',
+    );
   }
-  const self = `doctor-${randomBytes(3).toString('hex')}@${fqdnOf(f) ?? f.hostname}`;
-  const ping = inputs.ping ?? ((node, address, port, c) => transportPing(self, node, address, port, c));
-  const pingCookie = cookie;
-  const results = await Promise.all(
-    f.peers.map(async (t) => {
-      const node = `${inputs.name}@${stripDot(t.target)}`;
-      const address = t.addresses[0];
-      if (address === undefined) {
-        // The SRV lookup's deadline may have cut this target's own address lookup short (SrvResolution.partial).
-        const partial = srvOf(f)?.partial;
-        const cutShort = (partial?.details?.unresolved as string[] | undefined)?.includes(
-          t.target.toLowerCase(),
-        );
-        const why = cutShort ? ` (its address lookup was cut short: ${partial?.code})` : '';
-        return { node, result: { ok: false, reason: `${t.target} has no address${why}` } as PingResult };
-      }
-      return { node, result: await ping(node, address, t.port, pingCookie) };
-    }),
-  );
+  const { results } = outcome;
   const failed = results.filter((r) => !r.result.ok);
   return check(
     'peers',

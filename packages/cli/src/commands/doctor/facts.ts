@@ -9,7 +9,7 @@ import {
   sameName,
   stripDot,
 } from '@kindred/dns';
-import { NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
+import { type NamingScheme, NODE_IDENTITY_DEFAULTS, resolveOwnName } from '@kindred/node-identity';
 import { UsageError } from '../../command.js';
 
 /** The answer of one ping: pong, or pang with the reason (an error code and message). */
@@ -41,8 +41,35 @@ export interface DoctorInputs {
   readonly env?: NodeJS.ProcessEnv;
   /** Home directory for the cookie file; default the user's. */
   readonly home?: string;
-  /** How peers are pinged; default a hidden kindred transport connecting to each. */
+  /** How peers are pinged; default a hidden kindred transport connecting to each (Erlang's wire with `erlang`). */
   readonly ping?: (node: string, address: string, port: number, cookie: string) => Promise<PingResult>;
+  /**
+   * The naming scheme the node runs under: `fqdn` (the default: `name@<hostname -f>`, SRV discovery, the seed's
+   * checklist) or `pod-ip` (`name@<podIp>`, the headless Service's A records: the pod-ip checklist).
+   */
+  readonly naming?: NamingScheme;
+  /** Under `pod-ip`: this pod's IP, the host part of its name (KINDRED_HOST or POD_IP). */
+  readonly podIp?: string;
+  /** Under `pod-ip`: the name whose A/AAAA records list the pods (default: the service part of `service`). */
+  readonly addressQuery?: string;
+  /** The kind of discovery the node runs (KINDRED_DISCOVERY); default the one its naming scheme needs. */
+  readonly discovery?: 'dns-srv' | 'dns-a' | 'static';
+  /** The node is on Erlang's distribution (`--erlang`, KINDRED_DISTRIBUTION=erlang): the Erlang checks run too. */
+  readonly erlang?: ErlangInputs;
+}
+
+/** What the Erlang checks need: EPMD's port, or the epmd-less port, and the Erlang side's basename if known. */
+export interface ErlangInputs {
+  /** EPMD's port (ERL_EPMD_PORT, else 4369). */
+  readonly epmdPort: number;
+  /** Epmd-less (`-erl_epmd_port P`): every node listens on this port and is dialed on it; no EPMD is asked. */
+  readonly erlEpmdPort?: number;
+  /** The basename the Erlang/Elixir side uses (`--erlang-basename`, else RELEASE_NODE's or RELEASE_NAME). */
+  readonly basename?: string;
+  /** Where {@link basename} came from, for the message. */
+  readonly basenameFrom?: string;
+  /** EPMD's host for this node (erl_epmd registers on 127.0.0.1). */
+  readonly epmdHost?: string;
 }
 
 /** An SRV query taken apart: `_port._proto.<svc>[.<ns>.svc.<zone>]`. */
@@ -99,6 +126,54 @@ export interface DoctorFacts {
   readonly ownTarget?: SrvTarget;
   /** Every SRV target but this pod (by name, or by address when CoreDNS names it by its dashed IP). */
   readonly peers: readonly SrvTarget[];
+  /** The naming scheme checked. */
+  readonly naming: NamingScheme;
+  /** Under `erlang`: what EPMD, the epmd-less port and the cookie say (gathered by gatherErlangFacts). */
+  readonly erlang?: ErlangFacts;
+  /** Under `pod-ip`: the addresses of {@link DoctorInputs.addressQuery}, or why DNS has none. */
+  readonly aRecords?:
+    | { readonly query: string; readonly addresses: readonly string[] }
+    | { readonly error: unknown };
+}
+
+/** A name registered with an EPMD, as its NAMES answer lists it. */
+export interface RegisteredName {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** What one host's EPMD (or, epmd-less, its fixed port) answered. */
+export type EpmdAnswer =
+  | { readonly names: readonly RegisteredName[] }
+  | { readonly listening: true }
+  | { readonly error: unknown };
+
+/** Where the cookie comes from, as the node finds it. */
+export type CookieFact =
+  | {
+      readonly cookie: string;
+      /** `--cookie`, `--cookie-file`, `KINDRED_COOKIE`, `~/.kindred.cookie`. */
+      readonly source: string;
+      /** One sentence: a Secret volume, an environment variable from a Secret, a file. */
+      readonly detail: string;
+    }
+  | { readonly error: unknown };
+
+/** The Erlang side's facts: this host's EPMD (or fixed port), each peer's, and the cookie. */
+export interface ErlangFacts {
+  /** `epmd` (ask EPMD on `port`) or `fixed` (epmd-less: every node listens on `port`). */
+  readonly mode: 'epmd' | 'fixed';
+  readonly port: number;
+  /** This node's host (127.0.0.1: erl_epmd registers there). */
+  readonly own: EpmdAnswer;
+  /** Each discovered peer address. */
+  readonly peers: readonly { readonly address: string; readonly answer: EpmdAnswer }[];
+  readonly cookie: CookieFact;
+}
+
+/** The A/AAAA query of the pod-ip scheme: `addressQuery`, else the SRV query without its `_port._proto.` labels. */
+export function addressQueryOf(inputs: DoctorInputs): string {
+  return inputs.addressQuery ?? stripDot(inputs.service).split('.').slice(2).join('.');
 }
 
 /** The FQDN, when `hostname -f` gave one. */
@@ -156,6 +231,30 @@ export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
     ...(inputs.nameservers === undefined ? {} : { nameservers: inputs.nameservers }),
   });
   const mine = inputs.localAddresses ?? localAddresses();
+  const naming = inputs.naming ?? 'fqdn';
+  if (naming === 'pod-ip') {
+    // The seed's SRV and FQDN facts play no part: nodes are named and found by address.
+    const aQuery = addressQueryOf(inputs);
+    let aRecords: DoctorFacts['aRecords'];
+    try {
+      const found = await resolver.lookupHost(aQuery);
+      aRecords = { query: aQuery, addresses: found.addresses };
+    } catch (error) {
+      aRecords = { error };
+    }
+    return {
+      inputs,
+      query,
+      hostname,
+      resolver,
+      mine,
+      naming,
+      own: { error: new Error('not asked under the pod-ip scheme') },
+      srv: { error: new Error('not asked under the pod-ip scheme') },
+      peers: [],
+      aRecords,
+    };
+  }
 
   let own: DoctorFacts['own'];
   try {
@@ -201,6 +300,7 @@ export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
     hostname,
     resolver,
     mine,
+    naming,
     own,
     srv,
     peers,

@@ -35,6 +35,17 @@ export const hintPodIpMode = (svc: string): string =>
   'IP instead, which needs no DNS change: in the Deployment set KINDRED_HOST=$(POD_IP) (POD_IP from the downward ' +
   `API, status.podIP) and KINDRED_DISCOVERY=dns-a:${svc} (deploy/kustomize/overlays/pod-ip does both)`;
 
+/** The fix when the pod-ip scheme has no address that is this pod's. */
+export const hintPodIpAddress = (): string =>
+  'set POD_IP from the downward API (env: - name: POD_IP, valueFrom: fieldRef: fieldPath: status.podIP) and ' +
+  'KINDRED_HOST=$(POD_IP) after it (or KINDRED_NAMING=pod-ip), as deploy/kustomize/overlays/pod-ip does';
+
+/** The fix when the headless Service's address records do not list this pod. */
+export const hintPodIpRecords = (svc: string): string =>
+  `create the headless Service ${svc} (clusterIP: None) selecting this pod's labels, in this pod's namespace, ` +
+  'and point KINDRED_DISCOVERY=dns-a:<that service> at it; CoreDNS publishes only ready pods unless the Service ' +
+  'sets publishNotReadyAddresses: true';
+
 const DNS_DOWN_CODES: ReadonlySet<string> = new Set([
   DNS_ERRORS.DNS_TIMEOUT,
   DNS_ERRORS.DNS_SERVFAIL,
@@ -82,3 +93,51 @@ export const HINT_PEERS =
   'runs under another name than its SRV target (see srv-self); setup_timeout or no answer in time: the peer is not listening on the ' +
   "SRV port or a NetworkPolicy blocks it; host_unresolved: the peer cannot resolve this node's FQDN to its " +
   'address (see fqdn-dns)';
+
+/** The fix when this host's EPMD does not answer or does not list the node. */
+export const hintOwnEpmd = (name: string, port: number): string =>
+  `run the node on Erlang's wire (kindred start --erlang --name ${name}, or KINDRED_DISTRIBUTION=erlang): it ` +
+  `registers with this host's epmd on port ${port}, or answers EPMD queries itself when none runs; every node ` +
+  'of the cluster must use the same EPMD port (ERL_EPMD_PORT, else 4369)';
+
+/** The fix when a peer's EPMD does not answer. */
+export const hintPeerEpmd = (port: number): string =>
+  `Erlang nodes ask the peer host's EPMD (port ${port}) for the distribution port: a NetworkPolicy must allow ${port} ` +
+  'and the distribution port (pin it on the Erlang side: -kernel inet_dist_listen_min N inet_dist_listen_max N) ' +
+  "between the Deployments, and the peer must be running on Erlang's wire; or go epmd-less on every node";
+
+/** The fix when the epmd-less port is not listening somewhere. */
+export const hintEpmdLess = (port: number): string =>
+  `epmd-less, every node listens on and dials port ${port}: the Erlang side needs -start_epmd false ` +
+  `-erl_epmd_port ${port} (ELIXIR_ERL_OPTIONS or vm.args.eex), kindred nodes kindred start --erlang ` +
+  `--erl-epmd-port ${port}, and a NetworkPolicy must allow ${port}`;
+
+/** The fix when the cookie is missing or differs from the Erlang side's. */
+export const hintCookie = (): string =>
+  'take the cookie from the one Secret the Erlang Deployment reads RELEASE_COOKIE from: env KINDRED_COOKIE with ' +
+  'valueFrom.secretKeyRef (as deploy/ does), or --cookie-file on a Secret volume (mode 0400, a root container)';
+
+/** The fix when the node is named by FQDN but discovery reads A records. */
+export const hintSchemeFqdnButA = (name: string, svc: string): string =>
+  `peers (and libcluster's Kubernetes.DNS, dns_cluster) dial ${name}@<pod IP>: name this node by pod IP ` +
+  '(KINDRED_NAMING=pod-ip, or KINDRED_HOST=$(POD_IP), with POD_IP from the downward API), and the Erlang side ' +
+  `RELEASE_NODE=${name}@$(POD_IP); or discover by SRV (KINDRED_DISCOVERY=dns-srv:_<port>._tcp.${svc}, ` +
+  "libcluster's Kubernetes.DNSSRV) and keep the FQDN names";
+
+/** The fix when the node is named by pod IP but discovery reads SRV targets. */
+export const hintSchemePodIpButSrv = (name: string, svc: string): string =>
+  `SRV targets are pod FQDNs, so peers (and libcluster's Kubernetes.DNSSRV) dial ${name}@<pod FQDN>: either ` +
+  `discover by A records (KINDRED_DISCOVERY=dns-a:${svc}; libcluster's Kubernetes.DNS or dns_cluster on the Erlang ` +
+  'side), or unset KINDRED_HOST and KINDRED_NAMING so this node is named by hostname -f like the SRV targets';
+
+/** The fix when SRV targets are dashed IPs, which name no node. */
+export const hintSrvDashed = (svc: string): string =>
+  `enable CoreDNS's endpoint_pod_names so the targets are pod FQDNs:\n${COREFILE_EDIT}\nor name every node, ` +
+  `kindred and Erlang, by pod IP and discover by A records (KINDRED_NAMING=pod-ip, KINDRED_DISCOVERY=dns-a:${svc}; ` +
+  "libcluster's Kubernetes.DNS or dns_cluster)";
+
+/** The fix when the basename differs from the Erlang side's. */
+export const hintBasename = (ours: string, theirs: string): string =>
+  `use one basename on both sides: KINDRED_NAME=${theirs} (kindred start --name ${theirs}) here, or on the Erlang ` +
+  `side RELEASE_NODE=${ours}@<host> (libcluster's application_name: "${ours}"; dns_cluster only joins nodes ` +
+  'with its own basename)';
