@@ -12,7 +12,7 @@ import {
   startMixedLab,
   stopMixedLab,
 } from './mixed-helpers.js';
-import { livePods, log, POLL_INTERVAL_MS, views, waitForFullMesh } from './scenario-helpers.js';
+import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS, views, waitForFullMesh } from './scenario-helpers.js';
 
 // A mixed cluster, as issue 14 asks: a kindred Deployment (the seed's app on Erlang's wire, KINDRED_DISTRIBUTION=
 // erlang, its EPMD answered by the app itself) and an Erlang Deployment (real erl, test/lab/erlang/lab_app.erl: the
@@ -72,6 +72,48 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     // Both kinds answer GET /nodes in the app's shape: {self, nodes, events}.
     await waitForFullMesh(lab(), S, MESH_MS);
     await expectMeshFromBothSides();
+  });
+
+  it('kindred doctor in a kindred pod of the mixed cluster passes, and names the fix when the basename disagrees', async () => {
+    // The pod's own environment (KINDRED_DISTRIBUTION=erlang) turns on doctor's Erlang checks: peers are pinged on
+    // Erlang's wire (the erl pods among them), EPMD on this host and on every peer, the cookie's source, and the
+    // naming scheme against what discovery (SRV targets = pod FQDNs) yields.
+    const k = kindredPods(lab())[0]!;
+    type Report = { ok: boolean; checks: { id: string; ok: boolean; detail: string; hint?: string }[] };
+    const run = async (extra: string[]) => {
+      const r = await lab().exec(k.name, ['node', KINDRED_BIN, 'doctor', '--json', ...extra], {
+        timeoutMs: 60_000,
+      });
+      const report = JSON.parse(r.stdout) as Report;
+      log(
+        S,
+        `doctor ${extra.join(' ')} in ${k.name}: ${report.checks.map((c) => `${c.id}=${c.ok ? 'ok' : `FAIL (${c.detail})`}`).join(' ')}`,
+      );
+      return { code: r.code, report };
+    };
+    const good = await run([]);
+    expect(good.report.checks.map((c) => c.id)).toEqual([
+      'fqdn',
+      'fqdn-dns',
+      'subdomain',
+      'srv-self',
+      'srv-port',
+      'peers',
+      'epmd',
+      'cookie',
+      'naming',
+    ]);
+    const peers = good.report.checks.find((c) => c.id === 'peers')!;
+    for (const e of erlPods(lab())) expect(peers.detail).toContain(e.node);
+    expect(good.report.ok).toBe(true);
+    expect(good.code).toBe(0);
+
+    // The Erlang side named `shop` (libcluster's application_name): doctor fails on naming and says what to set.
+    const bad = await run(['--erlang-basename', 'shop']);
+    expect(bad.code).toBe(1);
+    const naming = bad.report.checks.find((c) => c.id === 'naming')!;
+    expect(naming.ok).toBe(false);
+    expect(JSON.stringify(naming)).toContain('KINDRED_NAME=shop');
   });
 
   it("rpc:call and erpc:call from an erl pod run a kindred pod's exposed handlers; an unknown one is undef", async () => {
