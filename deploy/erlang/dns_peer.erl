@@ -4,10 +4,9 @@
 %%   PEER_DISCOVERY=dns-srv:QUERY  SRV targets, node <basename>@<target>   (libcluster Kubernetes.DNSSRV)
 %%   PEER_DISCOVERY=dns-a:QUERY    addresses,   node <basename>@<address>  (libcluster Kubernetes.DNS, dns_cluster)
 %% The basename is this node's own (RELEASE_NODE's part before the @): like dns_cluster, only nodes of the same
-%% basename are joined. A relative QUERY is tried under each search domain of /etc/resolv.conf first (as glibc does
-%% for a name with fewer dots than ndots), then as given. Nodes are never disconnected for missing from DNS (a
-%% dead one is dropped by net_ticktime). Prints `dns_peer nodeup|nodedown|nodes ...` lines on stdout, for
-%% `kubectl logs` / `docker logs`.
+%% basename are joined. A relative QUERY goes through /etc/resolv.conf's search list in glibc's order (ndots).
+%% Nodes are never disconnected for missing from DNS (a dead one is dropped by net_ticktime). Prints
+%% `dns_peer nodeup|nodedown|nodes ...` lines on stdout, for `kubectl logs` / `docker logs`.
 -module(dns_peer).
 -export([main/0, hosts/2]).
 
@@ -68,10 +67,26 @@ lookup([Name | Rest], Type) ->
         Records -> Records
     end.
 
+%% glibc's order: a name ending in a dot as it is; one with at least `ndots` dots (resolv.conf, default 1) as it is,
+%% then under each search domain; one with fewer under each search domain first, then as it is.
 candidates(Query) ->
+    Searched = [Query ++ "." ++ D || D <- inet_db:res_option(search)],
+    Dots = length([C || C <- Query, C =:= $.]),
+    Ndots = ndots(),
     case lists:last(Query) of
         $. -> [Query];
-        _ -> [Query ++ "." ++ D || D <- inet_db:res_option(search)] ++ [Query]
+        _ when Dots >= Ndots -> [Query | Searched];
+        _ -> Searched ++ [Query]
+    end.
+
+ndots() ->
+    case file:read_file("/etc/resolv.conf") of
+        {ok, Text} ->
+            case re:run(Text, "^options.*\\bndots:(\\d+)", [multiline, {capture, all_but_first, list}]) of
+                {match, [N]} -> list_to_integer(N);
+                nomatch -> 1
+            end;
+        {error, _} -> 1
     end.
 
 discovery("dns-srv:" ++ Q) when Q =/= "" -> {"dns-srv", Q};
