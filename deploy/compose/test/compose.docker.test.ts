@@ -296,7 +296,7 @@ describe('deploy/ on a real Docker engine', () => {
     /** What dns_peer printed last: its node name, and the `nodes` line (erl's nodes()). */
     async function erlView(): Promise<{ self: string; nodes: string[]; lines: string[] }> {
       const lines = (await docker(['logs', erl])).split('\n').filter((l) => l.startsWith('dns_peer '));
-      const self = /^dns_peer started (\S+)/.exec(
+      const self = /^dns_peer started ([^\s,]+)/.exec(
         lines.find((l) => l.startsWith('dns_peer started')) ?? '',
       )?.[1];
       const last = [...lines].reverse().find((l) => l.startsWith('dns_peer nodes')) ?? 'dns_peer nodes';
