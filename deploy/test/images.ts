@@ -33,17 +33,19 @@ export function debianMirror(): string {
 /**
  * Builds `tag`: Debian 12 minbase from `mirror`, the machine's `node` and npm, the machine's CA bundle (a proxy may
  * re-sign HTTPS: npm inside a build step needs it), and a `node` user with uid 1000, like the official node images.
- * The root file system is made in a folder under `scratch`, removed after.
+ * The root file system is made in a folder under `scratch`, removed after. With `debianTag`, the plain Debian image
+ * under the Node one is kept with that tag (deploy/erlang's BASE_IMAGE), else it is removed.
  */
 export async function buildNodeBase(
   env: NodeJS.ProcessEnv,
   tag: string,
   log: (l: string) => void,
   scratch: string = tmpdir(),
+  debianTag?: string,
 ): Promise<void> {
   const dir = mkdtempSync(join(scratch, 'kindred-base-'));
   try {
-    const debian = `${tag}-debian`;
+    const debian = debianTag ?? `${tag}-debian`;
     log(`mmdebstrap bookworm from ${debianMirror()}`);
     const rootfs = join(dir, 'rootfs.tar');
     // TMPDIR: its chroot goes next to the tarball (the engine's tmpfs, when the suite started the engine).
@@ -77,7 +79,7 @@ export async function buildNodeBase(
       ].join('\n'),
     );
     await buildImage(env, ['-t', tag, ctx]);
-    await run('docker', ['rmi', debian], { env });
+    if (debianTag === undefined) await run('docker', ['rmi', debian], { env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -108,5 +110,23 @@ export async function buildAppImage(env: NodeJS.ProcessEnv, tag: string, nodeIma
     '-t',
     tag,
     REPO_ROOT,
+  ]);
+}
+
+/**
+ * Builds deploy/erlang/Dockerfile (erl from Debian's erlang-base, and dns_peer) as `tag` on `baseImage`, a plain
+ * Debian 12 image (its apt sources name the mirror it was made from: the build installs erlang-base from there).
+ */
+export async function buildErlangImage(
+  env: NodeJS.ProcessEnv,
+  tag: string,
+  baseImage: string,
+): Promise<string> {
+  return buildImage(env, [
+    '--build-arg',
+    `BASE_IMAGE=${baseImage}`,
+    '-t',
+    tag,
+    join(REPO_ROOT, 'deploy/erlang'),
   ]);
 }
