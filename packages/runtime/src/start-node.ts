@@ -54,7 +54,8 @@ export interface StartNodeOptions extends Pick<NodeOptions, (typeof NODE_OPTION_
   /**
    * Options of Erlang's wire (`distribution: 'erlang'`): `discovery` (`{ mode: 'epmd' }` registers with the host's
    * epmd, `{ mode: 'embedded' }` answers EPMD queries itself, `{ mode: 'fixed', port }` is epmd-less; default: epmd
-   * when one answers on `epmdPort`, else embedded), `epmdPort` (default `ERL_EPMD_PORT`, else 4369), ticktime, limits.
+   * when `KINDRED_ERL_EPMD_PORT` is unset, one answers on `epmdPort`, else embedded; `KINDRED_ERL_EPMD_PORT=P` is
+   * `{ mode: 'fixed', port: P }`), `epmdPort` (default `ERL_EPMD_PORT`, else 4369), ticktime, limits.
    * The listen port is `port` (default 0 outside epmd-less mode) and the bind address `host`.
    */
   readonly erlang?: Omit<BeamDistributionOptions, 'name' | 'cookie' | 'hidden' | 'logger' | 'adapter'>;
@@ -157,7 +158,7 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
       name: own.node,
       cookie,
       epmdPort,
-      discovery: erl.discovery ?? (await defaultErlangDiscovery(epmdPort)),
+      discovery: erl.discovery ?? erlEpmdPortFromEnv(env) ?? (await defaultErlangDiscovery(epmdPort)),
       ...(options.port === undefined ? {} : { listenPort: options.port }),
       ...(options.host === undefined ? {} : { listenHost: options.host }),
       ...(options.hidden === undefined ? {} : { hidden: options.hidden }),
@@ -276,6 +277,20 @@ function wireFromEnv(env: NodeJS.ProcessEnv): StartNodeWire {
   if (v === undefined || v === '' || v === 'kindred') return 'kindred';
   if (v === 'erlang') return 'erlang';
   throw badOption('KINDRED_DISTRIBUTION', "'kindred' or 'erlang'", v);
+}
+
+/**
+ * `KINDRED_ERL_EPMD_PORT`: epmd-less on Erlang's wire, as erl's `-erl_epmd_port P` (listen on P, dial every peer on
+ * P, no epmd anywhere); unset or empty leaves the default. Lets an app started by `startNode()` (the example app, a
+ * Deployment beside `-erl_epmd_port` Elixir releases) run epmd-less from its environment alone.
+ */
+function erlEpmdPortFromEnv(env: NodeJS.ProcessEnv): { mode: 'fixed'; port: number } | undefined {
+  const v = env.KINDRED_ERL_EPMD_PORT;
+  if (v === undefined || v === '') return undefined;
+  const port = Number(v);
+  if (!/^[0-9]+$/.test(v) || port < 1 || port > 65535)
+    throw badOption('KINDRED_ERL_EPMD_PORT', 'a port from 1 to 65535', v);
+  return { mode: 'fixed', port };
 }
 
 /** Erlang's wire without a discovery option: the host's epmd when one answers, else the embedded responder. */

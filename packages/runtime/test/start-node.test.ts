@@ -154,6 +154,31 @@ describe('startNode', () => {
     expect(a.nodes()).toContain(b.name);
   });
 
+  it("KINDRED_ERL_EPMD_PORT puts a node on Erlang's wire epmd-less: it listens on that port and dials peers there", async () => {
+    const env = { KINDRED_DISTRIBUTION: 'erlang', KINDRED_ERL_EPMD_PORT: '0' };
+    await expect(start('eb', { name: 'eb@127.0.0.2', host: '127.0.0.2', env })).rejects.toMatchObject({
+      code: 'KINDRED_ERR_RUNTIME_BAD_OPTION',
+    });
+    // A free port, then both nodes on it at two loopback addresses (two pods of one Deployment, no epmd).
+    const probe = await start('ep', { name: 'ep@127.0.0.2', host: '127.0.0.2' });
+    const port = probe.port;
+    await probe.stop();
+    started.splice(started.indexOf(probe), 1);
+    const fixed = { ...env, KINDRED_ERL_EPMD_PORT: String(port) };
+    const a = await start('ea', { name: 'ea@127.0.0.2', host: '127.0.0.2', env: fixed });
+    const b = await start('eb', {
+      name: 'eb@127.0.0.3',
+      host: '127.0.0.3',
+      env: fixed,
+      discovery: 'static:ea@127.0.0.2',
+      discoveryOptions: { pollIntervalMs: 100 },
+    });
+    expect(a.port).toBe(port);
+    expect(b.port).toBe(port);
+    await until(() => b.nodes().includes(a.name), POLL);
+    expect(a.nodes()).toContain(b.name);
+  });
+
   it('a hidden node connects but stays out of nodes() and the mesh', async () => {
     const a = await start('ha');
     const b = await start('hb');
