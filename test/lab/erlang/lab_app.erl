@@ -1,11 +1,15 @@
 %% The pod lab's Erlang app: what an Erlang/Elixir release does in a Kubernetes pod that clusters through the
-%% headless Service's SRV records, the way libcluster's Cluster.Strategy.Kubernetes.DNSSRV does.
+%% headless Service's DNS records, the way libcluster's Cluster.Strategy.Kubernetes.DNSSRV (SRV targets, names
+%% `<basename>@<pod FQDN>`) or Cluster.Strategy.Kubernetes.DNS and Phoenix's dns_cluster (A records, names
+%% `<basename>@<pod IP>`) do.
 %%
-%% Started as `erl -name $KINDRED_NAME@$(hostname -f) -setcookie ... -kernel start_pg true -eval 'lab_app:start()'`
-%% (see test/lab/src/erlang-app.ts). It
-%%  - polls the seed's k8s_reverse_lookup every KINDRED_POLL_INTERVAL_MS (default 5000, libcluster's
-%%    polling_interval) and connects to `<basename>@<SRV target>` for every target not connected yet (the basename is
-%%    KINDRED_NAME, one for the whole cluster, like libcluster's `application_name`);
+%% Started as `erl -name $KINDRED_NAME@$(hostname -f) -setcookie ... -kernel start_pg true -eval 'lab_app:start()'`,
+%% or `erl -name $KINDRED_NAME@$POD_IP ...` under the pod-IP scheme (see test/lab/src/erlang-app.ts). It
+%%  - polls, every KINDRED_POLL_INTERVAL_MS (default 5000, libcluster's polling_interval), what KINDRED_DISCOVERY
+%%    (the kindred app's spec) names: `dns-srv:Q` the seed's k8s_reverse_lookup of Q, connecting to
+%%    `<basename>@<SRV target>`; `dns-a:Q` inet_res:getbyname(Q, a), connecting to `<basename>@<IP>` (libcluster's
+%%    Kubernetes.DNS, dns_cluster); it connects to every such node not connected yet (the basename is KINDRED_NAME,
+%%    one for the whole cluster, like libcluster's `application_name` and dns_cluster's basename);
 %%  - logs every nodeup/nodedown (net_kernel:monitor_nodes with nodedown_reason) to stdout as a JSON line;
 %%  - keeps a member of the pg group `mixed` (default scope) that records what it receives;
 %%  - serves HTTP on PORT (default 8080), for the lab's probes and tests only:
@@ -29,19 +33,30 @@ start() ->
     Self = self(),
     Owner = spawn(fun() -> init_owner(Self) end),
     receive {Owner, ready} -> ok end,
-    Srv = srv_query(os:getenv("KINDRED_DISCOVERY", "")),
+    {Kind, Query} = Discovery = discovery(os:getenv("KINDRED_DISCOVERY", "")),
     Base = os:getenv("KINDRED_NAME", "app"),
     Interval = list_to_integer(os:getenv("KINDRED_POLL_INTERVAL_MS", "5000")),
     Port = list_to_integer(os:getenv("PORT", "8080")),
     spawn(fun() -> http_listen(Port) end),
     spawn(fun() -> member() end),
-    spawn(fun() -> poll(Srv, Base, Interval) end),
-    log([{event, started}, {node, node()}, {srv, list_to_binary(Srv)}, {basename, list_to_binary(Base)}]),
+    spawn(fun() -> poll(Discovery, Base, Interval) end),
+    log([{event, started}, {node, node()}, {Kind, list_to_binary(Query)}, {basename, list_to_binary(Base)}]),
     ok.
 
-%% KINDRED_DISCOVERY is the kindred app's spec `dns-srv:QUERY`; the Erlang side reads the same variable.
-srv_query("dns-srv:" ++ Query) -> Query;
-srv_query(Other) -> Other.
+%% KINDRED_DISCOVERY is the kindred app's spec, `dns-srv:QUERY` or `dns-a:QUERY`; the Erlang side reads the same
+%% variable. Anything else is an SRV name.
+discovery("dns-srv:" ++ Query) -> {srv, Query};
+discovery("dns-a:" ++ Query) -> {a, Query};
+discovery(Other) -> {srv, Other}.
+
+%% The hosts discovery yields: SRV targets (pod FQDNs) or the A records' addresses (pod IPs), as node name hosts.
+hosts({srv, Query}) ->
+    k8s_reverse_lookup(Query);
+hosts({a, Query}) ->
+    %% libcluster's Kubernetes.DNS and dns_cluster both ask :inet_res.getbyname(Service, :a), which, unlike
+    %% inet_res:lookup/3, applies resolv.conf's search list to a short Service name.
+    {ok, #hostent{h_addr_list = Addresses}} = inet_res:getbyname(Query, a),
+    {ok, lists:sort([inet:ntoa(A) || A <- Addresses])}.
 
 %% The owner of the table and the node monitor: one long-lived process.
 init_owner(Parent) ->
@@ -95,10 +110,10 @@ k8s_reverse_lookup(SrvRecord) ->
                   Answers),
     {ok, Hosts}.
 
-%% libcluster's DNSSRV loop: every interval, connect to every `<basename>@<target>` not connected yet. A failed
+%% libcluster's polling loop: every interval, connect to every `<basename>@<host>` not connected yet. A failed
 %% lookup (DNS down, no record yet) keeps the cluster as it is and tries again next time.
-poll(Srv, Base, Interval) ->
-    try k8s_reverse_lookup(Srv) of
+poll(Discovery, Base, Interval) ->
+    try hosts(Discovery) of
         {ok, Hosts} ->
             Connected = nodes(),
             [connect(Node) || Host <- Hosts,
@@ -109,7 +124,7 @@ poll(Srv, Base, Interval) ->
         Class:Reason -> log([{event, lookup_failed}, {reason, list_to_binary(io_lib:format("~p:~p", [Class, Reason]))}])
     end,
     timer:sleep(Interval),
-    poll(Srv, Base, Interval).
+    poll(Discovery, Base, Interval).
 
 connect(Node) ->
     Result = net_kernel:connect_node(Node),

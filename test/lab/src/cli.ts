@@ -20,7 +20,7 @@ CoreDNS's kubernetes plugin would for the headless service ${LAB_DEFAULTS.servic
 
 Commands:
   up [--replicas N] [--endpoint-pod-names on|off] [--publish-not-ready on|off] [--readiness http|started]
-     [--wait-ms MS] [--erlang N [--erl-epmd-port P]] [--command CMD | -- CMD ARGS...]
+     [--wait-ms MS] [--erlang N [--erl-epmd-port P] [--erl-naming fqdn|pod-ip]] [--command CMD | -- CMD ARGS...]
                         start a lab (default 3 replicas, endpoint_pod_names off like kind, publishNotReadyAddresses
                         on like deploy/k8s) running the built app, or CMD, in every pod, and wait (up to
                         --wait-ms, default ${LAB_DEFAULTS.upTimeoutMs}) for every pod to be ready; fails
@@ -30,7 +30,10 @@ Commands:
                         the same headless Service, and the app on Erlang's wire (KINDRED_DISTRIBUTION=erlang);
                         --erl-epmd-port P makes the Erlang pods epmd-less (-erl_epmd_port P; give the kindred pods
                         a CMD that is epmd-less too, e.g. -- node packages/cli/bin/kindred.js start --erlang
-                        --erl-epmd-port P --name app --discovery dns-srv:_discovery._tcp.SERVICE)
+                        --erl-epmd-port P --name app --discovery dns-srv:_discovery._tcp.SERVICE);
+                        --erl-naming pod-ip: every pod named app@<pod IP> (KINDRED_NAMING=pod-ip) and found by
+                        the Service's A records (KINDRED_DISCOVERY=dns-a:${LAB_DEFAULTS.service}), the Erlang pods
+                        erl -name app@$POD_IP like libcluster's Kubernetes.DNS and dns_cluster (default fqdn)
   scale N [--deployment NAME]
                         set the replica count of the app's Deployment, or of NAME (erlang-app); removed pods get
                         SIGTERM and the grace period
@@ -152,6 +155,7 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     'wait-ms': { type: 'string' },
     erlang: { type: 'string' },
     'erl-epmd-port': { type: 'string' },
+    'erl-naming': { type: 'string' },
     json: { type: 'boolean' },
   });
   const erlReplicas = values.erlang === undefined ? undefined : Number(values.erlang);
@@ -164,6 +168,18 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
       `--erl-epmd-port needs --erlang and a port number, got '${values['erl-epmd-port']}'`,
     );
   }
+  const erlNaming = values['erl-naming'];
+  if (
+    erlNaming !== undefined &&
+    (erlReplicas === undefined || (erlNaming !== 'fqdn' && erlNaming !== 'pod-ip'))
+  ) {
+    throw new UsageError(`--erl-naming needs --erlang and 'fqdn' or 'pod-ip', got '${erlNaming}'`);
+  }
+  // The pod-IP scheme on both sides: names app@<pod IP>, discovery by the Service's A records.
+  const podIpEnv: Record<string, string> =
+    erlNaming === 'pod-ip'
+      ? { KINDRED_NAMING: 'pod-ip', KINDRED_DISCOVERY: `dns-a:${LAB_DEFAULTS.service}` }
+      : {};
   const replicas = values.replicas === undefined ? LAB_DEFAULTS.replicas : Number(values.replicas);
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
     throw new UsageError(`--replicas must be an integer from 0 to 200, got '${values.replicas}'`);
@@ -211,9 +227,9 @@ async function up(args: string[], io: Io, commandArgv: string[]): Promise<number
     ...(erlReplicas === undefined
       ? {}
       : {
-          erlang: { replicas: erlReplicas, erlEpmdPort },
+          erlang: { replicas: erlReplicas, erlEpmdPort, naming: erlNaming },
           // The app joins the Erlang pods on their wire; a CMD of one's own chooses its wire itself.
-          env: command ? {} : { KINDRED_DISTRIBUTION: 'erlang' },
+          env: command ? podIpEnv : { KINDRED_DISTRIBUTION: 'erlang', ...podIpEnv },
         }),
   };
   const id = newRunId();

@@ -12,7 +12,13 @@ import { Lab, type LabOptions } from './lab.js';
  * pods' Deployment ({@link erlangDeployment}), its app compiled into the run directory.
  */
 export type DaemonOptions = Omit<LabOptions, 'id' | 'logDir' | 'keepLogs'> & {
-  readonly erlang?: { readonly replicas: number; readonly erlEpmdPort?: number | undefined } | undefined;
+  readonly erlang?:
+    | {
+        readonly replicas: number;
+        readonly erlEpmdPort?: number | undefined;
+        readonly naming?: 'fqdn' | 'pod-ip' | undefined;
+      }
+    | undefined;
 };
 
 function onOff(value: unknown, name: string): boolean {

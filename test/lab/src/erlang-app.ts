@@ -51,6 +51,15 @@ export interface ErlangDeploymentOptions {
    * epmd runs in the pod. Default: epmd, started by `erl` in the pod, the distribution port random.
    */
   readonly erlEpmdPort?: number | undefined;
+  /**
+   * The naming scheme, as in @kindred/node-identity: `fqdn` (default) names the nodes `<basename>@<pod FQDN>` and
+   * polls the Service's SRV records (libcluster's `Kubernetes.DNSSRV`); `pod-ip` names them `<basename>@$POD_IP`
+   * and polls the Service's A records (`KINDRED_DISCOVERY=dns-a:<service>`, libcluster's `Kubernetes.DNS`, Phoenix's
+   * `dns_cluster`), with `KINDRED_NAMING=pod-ip` in the pods' environment.
+   */
+  readonly naming?: 'fqdn' | 'pod-ip' | undefined;
+  /** Under `pod-ip`: the headless Service whose A records list the pods; default the lab's {@link LAB_DEFAULTS.service}. */
+  readonly service?: string | undefined;
   /** More environment for the pods (e.g. `KINDRED_POLL_INTERVAL_MS`). */
   readonly env?: Readonly<Record<string, string>> | undefined;
 }
@@ -59,24 +68,34 @@ export interface ErlangDeploymentOptions {
  * An extra Deployment ({@link LabOptions.deployments}) of Erlang pods running `lab_app`: `erl -name
  * $KINDRED_NAME@$(hostname -f)` with the lab's cookie (KINDRED_COOKIE) and kernel's default pg scope, polling the
  * headless Service's SRV records (KINDRED_DISCOVERY, the kindred app's spec) like libcluster's
- * `Kubernetes.DNSSRV` and connecting to `<KINDRED_NAME>@<target>`, so both sides use one basename. Ready when its
- * HTTP port answers `/readyz`, like the kindred app.
+ * `Kubernetes.DNSSRV` and connecting to `<KINDRED_NAME>@<target>`, so both sides use one basename; with `naming:
+ * 'pod-ip'`, `erl -name $KINDRED_NAME@$POD_IP` polling the Service's A records and connecting to
+ * `<KINDRED_NAME>@<IP>` like libcluster's `Kubernetes.DNS` and dns_cluster. Ready when its HTTP port answers
+ * `/readyz`, like the kindred app.
  */
 export function erlangDeployment(options: ErlangDeploymentOptions): LabDeploymentOptions {
   const epmd =
     options.erlEpmdPort === undefined
       ? ''
       : ` -start_epmd false -erl_epmd_port ${String(options.erlEpmdPort)}`;
+  const podIp = options.naming === 'pod-ip';
+  const host = podIp ? '$POD_IP' : '$(hostname -f)';
+  const naming: Record<string, string> = podIp
+    ? {
+        KINDRED_NAMING: 'pod-ip',
+        KINDRED_DISCOVERY: `dns-a:${options.service ?? LAB_DEFAULTS.service}`,
+      }
+    : {};
   return {
     name: options.name ?? 'erlang-app',
     replicas: options.replicas,
     command: [
       'sh',
       '-c',
-      `exec erl -name "$KINDRED_NAME@$(hostname -f)" -setcookie "$KINDRED_COOKIE"${epmd} -noshell -kernel start_pg true -pa "$0" -eval 'lab_app:start()'`,
+      `exec erl -name "$KINDRED_NAME@${host}" -setcookie "$KINDRED_COOKIE"${epmd} -noshell -kernel start_pg true -pa "$0" -eval 'lab_app:start()'`,
       options.codeDir,
     ],
-    env: { PORT: String(LAB_DEFAULTS.httpPort), ...options.env },
+    env: { PORT: String(LAB_DEFAULTS.httpPort), ...naming, ...options.env },
     readiness: { httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath } },
   };
 }

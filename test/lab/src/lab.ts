@@ -97,7 +97,10 @@ export interface PodStatus {
   readonly ip: string;
   /** `hostname -f` inside the pod. */
   readonly fqdn: string;
-  /** The kindred node name the app takes: `<KINDRED_NAME>@<fqdn>`, or `@<KINDRED_HOST>` when set (`ip`: the pod IP). */
+  /**
+   * The kindred node name the app takes: `<KINDRED_NAME>@<fqdn>`, or `@<KINDRED_HOST>` when set (`ip`: the pod IP),
+   * or `@<pod IP>` under `KINDRED_NAMING=pod-ip`.
+   */
   readonly node: string;
   /** Lifecycle phase. */
   readonly phase: PodPhase;
@@ -711,11 +714,15 @@ export class Lab extends EventEmitter {
     }));
   }
 
-  /** The host part of the pod's node name: the app's KINDRED_HOST (`ip`: the pod IP), else the pod's FQDN. */
+  /**
+   * The host part of the pod's node name: the app's KINDRED_HOST (`ip`: the pod IP), else the pod IP under
+   * `KINDRED_NAMING=pod-ip` (node-identity's pod-ip scheme, POD_IP), else the pod's FQDN.
+   */
   private nodeHost(p: Pod): string {
     const host = p.env.KINDRED_HOST;
     if (host === 'ip') return p.ip;
     if (host !== undefined && host !== '') return host;
+    if (p.env.KINDRED_NAMING === 'pod-ip') return p.ip;
     return podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain);
   }
 

@@ -256,4 +256,33 @@ describe('pnpm lab (CLI)', () => {
       id = undefined;
     }
   });
+  it('up --erlang N --erl-naming pod-ip: every pod named app@<pod IP>, found by A records from both sides', async () => {
+    const noErlang = await lab('up', '--erl-naming', 'pod-ip');
+    expect(noErlang.code).toBe(2);
+    expect(noErlang.stderr).toContain("--erl-naming needs --erlang and 'fqdn' or 'pod-ip', got 'pod-ip'");
+    expect((await lab('up', '--erlang', '1', '--erl-naming', 'ip')).stderr).toContain("got 'ip'");
+    const r = await lab('up', '--replicas', '1', '--erlang', '1', '--erl-naming', 'pod-ip', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    id = (JSON.parse(r.stdout) as { id: string }).id;
+    try {
+      const pods = (await status()).pods as unknown as { name: string; ip: string; node: string }[];
+      expect(pods).toHaveLength(2);
+      for (const p of pods) expect(p.node).toBe(`app@${p.ip}`);
+      const [a, b] = pods as [(typeof pods)[0], (typeof pods)[0]];
+      // Each pod's /nodes lists the other by its IP name: the app's dns-a discovery and lab_app's A-record poll.
+      const sees = async (pod: string, node: string) => {
+        for (let i = 0; i < 100; i++) {
+          const g = await lab('get', pod, '/nodes');
+          if (g.code === 0 && (JSON.parse(g.stdout) as { nodes: string[] }).nodes.includes(node)) return true;
+          await new Promise((res) => setTimeout(res, 300));
+        }
+        return false;
+      };
+      expect(await sees(a.name, b.node)).toBe(true);
+      expect(await sees(b.name, a.node)).toBe(true);
+    } finally {
+      expect((await lab('down')).code).toBe(0);
+      id = undefined;
+    }
+  });
 });

@@ -36,6 +36,28 @@ describe('erlangDeployment', () => {
     expect(d.command[2]).toContain('-start_epmd false -erl_epmd_port 8585');
     expect(d.env).toEqual({ PORT: String(LAB_DEFAULTS.httpPort), KINDRED_POLL_INTERVAL_MS: '1000' });
   });
+
+  it("pod-ip: erl -name $KINDRED_NAME@$POD_IP, KINDRED_NAMING=pod-ip and the Service's A records to poll", () => {
+    const d = erlangDeployment({ codeDir: '/c', replicas: 2, naming: 'pod-ip' });
+    expect(d.command[2]).toContain('exec erl -name "$KINDRED_NAME@$POD_IP" -setcookie "$KINDRED_COOKIE"');
+    expect(d.command[2]).not.toContain('hostname -f');
+    expect(d.env).toEqual({
+      PORT: String(LAB_DEFAULTS.httpPort),
+      KINDRED_NAMING: 'pod-ip',
+      KINDRED_DISCOVERY: `dns-a:${LAB_DEFAULTS.service}`,
+    });
+    const other = erlangDeployment({
+      codeDir: '/c',
+      replicas: 1,
+      naming: 'pod-ip',
+      service: 'shop-headless',
+    });
+    expect(other.env?.KINDRED_DISCOVERY).toBe('dns-a:shop-headless');
+    // fqdn, said explicitly, is the default.
+    expect(erlangDeployment({ codeDir: '/c', replicas: 1, naming: 'fqdn' })).toEqual(
+      erlangDeployment({ codeDir: '/c', replicas: 1 }),
+    );
+  });
 });
 
 describe('compileErlangApp', () => {

@@ -3,16 +3,18 @@ import { KINDRED_MIXED_APP, type PodStatus } from '../src/index.js';
 import {
   ERL_DEPLOYMENT,
   erlEval,
-  erlNames,
   erlPods,
+  expectMeshFromBothSides,
   kindredPods,
   logPods,
   type MixedLab,
   podLog,
+  runDoctor,
   startMixedLab,
   stopMixedLab,
+  waitForKindredNodedown,
 } from './mixed-helpers.js';
-import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS, views, waitForFullMesh } from './scenario-helpers.js';
+import { livePods, log, POLL_INTERVAL_MS, waitForFullMesh } from './scenario-helpers.js';
 
 // A mixed cluster, as issue 14 asks: a kindred Deployment (the seed's app on Erlang's wire, KINDRED_DISTRIBUTION=
 // erlang, its EPMD answered by the app itself) and an Erlang Deployment (real erl, test/lab/erlang/lab_app.erl: the
@@ -45,33 +47,13 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     await stopMixedLab(mixed);
   });
 
-  /** Every node's name, and what each erl pod's nodes() and each kindred pod's nodes (by erl's rpc) say. */
-  const expectMeshFromBothSides = async () => {
-    const all = livePods(lab());
-    for (const e of erlPods(lab())) {
-      const others = all.filter((p) => p.name !== e.name).map((p) => p.node);
-      expect(erlNames(await erlEval(lab(), e, 'nodes()'))).toEqual([...others].sort());
-      expect(await erlEval(lab(), e, 'node()')).toBe(`'${e.node}'`);
-      for (const k of kindredPods(lab())) {
-        // rpc:call into the kindred pod: its exposed lab:nodes, answered over Erlang's wire.
-        const kNodes = erlNames(await erlEval(lab(), e, `rpc:call('${k.node}', lab, nodes, [])`));
-        expect(kNodes).toEqual(
-          all
-            .filter((p) => p.name !== k.name)
-            .map((p) => p.node)
-            .sort(),
-        );
-      }
-    }
-  };
-
   it('forms a full mesh: every node in every other node nodes(), seen from erl and from kindred', async () => {
     logPods(S, lab());
     expect(kindredPods(lab())).toHaveLength(2);
     expect(erlPods(lab())).toHaveLength(2);
     // Both kinds answer GET /nodes in the app's shape: {self, nodes, events}.
     await waitForFullMesh(lab(), S, MESH_MS);
-    await expectMeshFromBothSides();
+    await expectMeshFromBothSides(lab());
   });
 
   it('kindred doctor in a kindred pod of the mixed cluster passes, and names the fix when the basename disagrees', async () => {
@@ -79,19 +61,7 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     // Erlang's wire (the erl pods among them), EPMD on this host and on every peer, the cookie's source, and the
     // naming scheme against what discovery (SRV targets = pod FQDNs) yields.
     const k = kindredPods(lab())[0]!;
-    type Report = { ok: boolean; checks: { id: string; ok: boolean; detail: string; hint?: string }[] };
-    const run = async (extra: string[]) => {
-      const r = await lab().exec(k.name, ['node', KINDRED_BIN, 'doctor', '--json', ...extra], {
-        timeoutMs: 60_000,
-      });
-      const report = JSON.parse(r.stdout) as Report;
-      log(
-        S,
-        `doctor ${extra.join(' ')} in ${k.name}: ${report.checks.map((c) => `${c.id}=${c.ok ? 'ok' : `FAIL (${c.detail})`}`).join(' ')}`,
-      );
-      return { code: r.code, report };
-    };
-    const good = await run([]);
+    const good = await runDoctor(lab(), S, k);
     expect(good.report.checks.map((c) => c.id)).toEqual([
       'fqdn',
       'fqdn-dns',
@@ -109,7 +79,7 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     expect(good.code).toBe(0);
 
     // The Erlang side named `shop` (libcluster's application_name): doctor fails on naming and says what to set.
-    const bad = await run(['--erlang-basename', 'shop']);
+    const bad = await runDoctor(lab(), S, k, ['--erlang-basename', 'shop']);
     expect(bad.code).toBe(1);
     const naming = bad.report.checks.find((c) => c.id === 'naming')!;
     expect(naming.ok).toBe(false);
@@ -181,32 +151,17 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     }
     await waitForFullMesh(lab(), S, MESH_MS);
     expect(kindredPods(lab()).map((p) => p.name)).toContain(replacement);
-    await expectMeshFromBothSides();
+    await expectMeshFromBothSides(lab());
   });
 
   it('kill an erl pod: every kindred pod sees nodedown; the replacement joins', async () => {
     const victim = erlPods(lab())[0]!;
     const replacement = await lab().kill(victim.name);
     log(S, `killed erl pod ${victim.name}; replacement ${replacement}`);
-    await lab().waitFor(
-      `nodedown of ${victim.node} on every kindred pod`,
-      async () => {
-        const v = await views(lab(), kindredPods(lab()));
-        return kindredPods(lab()).every((k) =>
-          v.get(k.name)?.events?.some((e) => e.type === 'nodedown' && e.node === victim.node),
-        );
-      },
-      20_000,
-    );
-    for (const [pod, view] of await views(lab(), kindredPods(lab()))) {
-      log(
-        S,
-        `${pod} saw ${JSON.stringify(view?.events?.find((e) => e.node === victim.node && e.type === 'nodedown'))}`,
-      );
-    }
+    await waitForKindredNodedown(lab(), S, victim);
     await waitForFullMesh(lab(), S, MESH_MS);
     expect(erlPods(lab()).map((p) => p.name)).toContain(replacement);
-    await expectMeshFromBothSides();
+    await expectMeshFromBothSides(lab());
   });
 
   it('scale both Deployments up (3 + 3) and down (1 + 2): the mesh follows on both sides', async () => {
@@ -215,14 +170,14 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     expect(kindredPods(lab())).toHaveLength(3);
     expect(erlPods(lab())).toHaveLength(3);
     await waitForFullMesh(lab(), S, MESH_MS);
-    await expectMeshFromBothSides();
+    await expectMeshFromBothSides(lab());
     logPods(S, lab());
 
     await lab().scale(1);
     await lab().scale(2, ERL_DEPLOYMENT);
     await lab().waitFor('the removed pods gone', () => lab().pods().length === 3, 30_000);
     await waitForFullMesh(lab(), S, MESH_MS);
-    await expectMeshFromBothSides();
+    await expectMeshFromBothSides(lab());
     logPods(S, lab());
   });
 });

@@ -1,6 +1,7 @@
 // Shared by the mixed-cluster suites: a lab of kindred pods (the app on Erlang's wire) and Erlang pods (lab_app,
 // real erl) behind one headless Service, and the routes into the Erlang side.
 import { readFile, rm } from 'node:fs/promises';
+import { expect } from 'vitest';
 import {
   compileErlangApp,
   type ErlangDeploymentOptions,
@@ -9,7 +10,7 @@ import {
   type LabOptions,
   type PodStatus,
 } from '../src/index.js';
-import { livePods, log, startAppLab } from './scenario-helpers.js';
+import { KINDRED_BIN, livePods, log, startAppLab, views } from './scenario-helpers.js';
 
 /** The Erlang pods' Deployment name. */
 export const ERL_DEPLOYMENT = 'erlang-app';
@@ -93,4 +94,75 @@ export async function podLog(pod: PodStatus): Promise<LogLine[]> {
 /** Logs a line per pod with its kind and node name. */
 export function logPods(scenario: string, lab: Lab): void {
   for (const p of livePods(lab)) log(scenario, `${p.deployment}: ${p.node}`);
+}
+
+/**
+ * Asserts the full mesh from both sides: each erl pod's `nodes()` and `node()`, and, by `rpc:call` from each erl pod
+ * into each kindred pod (its exposed `lab:nodes`, answered over Erlang's wire), each kindred node's nodes().
+ */
+export async function expectMeshFromBothSides(lab: Lab): Promise<void> {
+  const all = livePods(lab);
+  for (const e of erlPods(lab)) {
+    const others = all.filter((p) => p.name !== e.name).map((p) => p.node);
+    expect(erlNames(await erlEval(lab, e, 'nodes()'))).toEqual([...others].sort());
+    expect(await erlEval(lab, e, 'node()')).toBe(`'${e.node}'`);
+    for (const k of kindredPods(lab)) {
+      const kNodes = erlNames(await erlEval(lab, e, `rpc:call('${k.node}', lab, nodes, [])`));
+      expect(kNodes).toEqual(
+        all
+          .filter((p) => p.name !== k.name)
+          .map((p) => p.node)
+          .sort(),
+      );
+    }
+  }
+}
+
+/** Waits until every kindred pod's GET /nodes reports a nodedown of `victim`'s node, and logs what each saw. */
+export async function waitForKindredNodedown(
+  lab: Lab,
+  scenario: string,
+  victim: PodStatus,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await lab.waitFor(
+    `nodedown of ${victim.node} on every kindred pod`,
+    async () => {
+      const v = await views(lab, kindredPods(lab));
+      return kindredPods(lab).every((k) =>
+        v.get(k.name)?.events?.some((e) => e.type === 'nodedown' && e.node === victim.node),
+      );
+    },
+    timeoutMs,
+  );
+  for (const [pod, view] of await views(lab, kindredPods(lab))) {
+    log(
+      scenario,
+      `${pod} saw ${JSON.stringify(view?.events?.find((e) => e.node === victim.node && e.type === 'nodedown'))}`,
+    );
+  }
+}
+
+/** `kindred doctor --json`'s report. */
+export interface DoctorReport {
+  readonly ok: boolean;
+  readonly checks: readonly { id: string; ok: boolean; detail: string; hint?: string }[];
+}
+
+/** Runs `kindred doctor --json ...extra` in `pod` with the pod's environment, logs one line per check. */
+export async function runDoctor(
+  lab: Lab,
+  scenario: string,
+  pod: PodStatus,
+  extra: readonly string[] = [],
+): Promise<{ code: number | null; report: DoctorReport }> {
+  const r = await lab.exec(pod.name, ['node', KINDRED_BIN, 'doctor', '--json', ...extra], {
+    timeoutMs: 60_000,
+  });
+  const report = JSON.parse(r.stdout) as DoctorReport;
+  log(
+    scenario,
+    `doctor ${extra.join(' ')} in ${pod.name}: ${report.checks.map((c) => `${c.id}=${c.ok ? 'ok' : `FAIL (${c.detail})`}`).join(' ')}`,
+  );
+  return { code: r.code, report };
 }

@@ -1,6 +1,7 @@
 // Shared by the scenario suites: a lab running the built examples/simple-web-service, and reading every pod's view
 // of the cluster through its own HTTP API (GET /nodes -> {"self", "nodes"}), from the node like kubelet's probes.
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -77,12 +78,16 @@ export async function views(
   return new Map(entries);
 }
 
-/** One line per pod: `pod: n peers [names]`. */
+/** One line per pod: `pod: n peers [names]` (a pod FQDN host shortened to its pod suffix, an IP host kept whole). */
 export function describeViews(v: Map<string, NodesView | undefined>): string {
+  const short = (node: string): string | undefined => {
+    const host = node.split('@')[1];
+    return host !== undefined && isIP(host) !== 0 ? host : host?.split('.')[0]?.slice(-5);
+  };
   return [...v]
     .map(
       ([pod, view]) =>
-        `${pod.slice(-5)} sees ${view ? `[${view.nodes.map((n) => n.split('@')[1]?.split('.')[0]?.slice(-5)).join(',')}]` : '(no answer)'}`,
+        `${pod.slice(-5)} sees ${view ? `[${view.nodes.map(short).join(',')}]` : '(no answer)'}`,
     )
     .join('; ');
 }
