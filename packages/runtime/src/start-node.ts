@@ -199,6 +199,8 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
           const connected = new Set([...node.nodes(), ...node.hiddenNodes()]);
           return discovery?.peers().every((p) => connected.has(p.node)) ?? false;
         },
+        // A connected peer's addresses are not refreshed each poll: they are only used to dial it.
+        connected: () => [...node.nodes(), ...node.hiddenNodes()],
         ...options.discoveryOptions,
         strategy,
         self: own.node,
