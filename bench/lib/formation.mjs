@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB = join(REPO, 'test/lab/dist/index.js');
-const APP = join(REPO, 'examples/simple-web-service/dist/main.js');
+const APP = appOf(REPO);
 /** The app's discovery poll interval as deployed (its default, set explicitly so the figure says what it is). */
 const POLL_INTERVAL_MS = 5_000;
 /** deploy/k8s's readinessProbe periodSeconds. */
@@ -85,8 +85,10 @@ async function viewOf(lab, pod) {
   }
 }
 
-async function formOnce(Lab, replicas, idleWindowMs) {
+async function formOnce(Lab, replicas, idleWindowMs, app) {
   const lab = await Lab.start({
+    // Another build's app (an A/B against another checkout: bench/mesh.mjs --base); the lab itself stays this one.
+    ...(app === undefined ? {} : { command: ['node', app] }),
     replicas,
     endpointPodNames: true,
     terminationGracePeriodMs: 2_000,
@@ -150,15 +152,21 @@ async function formOnce(Lab, replicas, idleWindowMs) {
   }
 }
 
+/** The app's entry point in the checkout at `repo` (built), for {@link runFormation}'s `app`. */
+export function appOf(repo) {
+  return join(repo, 'examples/simple-web-service/dist/main.js');
+}
+
 /**
  * 5, 20 and 50 pods (5 only with --quick): formation, then idle CPU per pod over `idleWindowMs` (0: no idle window).
- * `pods` picks other sizes.
+ * `pods` picks other sizes; `app` runs another build's app (its main.js, see {@link appOf}) in this lab.
  */
-export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindowMs = IDLE_WINDOW_MS }) {
+export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindowMs = IDLE_WINDOW_MS, app }) {
   if (process.getuid?.() !== 0) return { notMeasured: 'the lab needs root (network namespaces)' };
   if (!existsSync(LAB) || !existsSync(APP)) {
     return { notMeasured: 'lab or app not built: run pnpm run build' };
   }
+  if (app !== undefined && !existsSync(app)) return { notMeasured: `${app} not built` };
   const { Lab } = await import(pathToFileURL(LAB).href);
   const result = {};
   for (const n of sizes) {
@@ -168,7 +176,7 @@ export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindo
     }
     const t0 = Date.now();
     try {
-      const row = await formOnce(Lab, n, idleWindowMs);
+      const row = await formOnce(Lab, n, idleWindowMs, app);
       result[`pods${n}`] = { ...row, wallSeconds: Math.round((Date.now() - t0) / 100) / 10 };
     } catch (err) {
       result[`pods${n}`] = { notMeasured: `failed: ${err.message.split('\n')[0]}` };
