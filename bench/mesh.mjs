@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // Mesh scale in the pod lab: formation time and idle CPU per pod for 5, 20 and 50 pods. See bench/README.md.
-//   node bench/mesh.mjs [--pods 5,20,50] [--idle-s 30] [--base DIR [--rounds N]] [--json]
+//   node bench/mesh.mjs [--pods 5,20,50] [--idle-s 30] [--base DIR [--mixed] [--rounds N]] [--json]
 // `node bench/run.mjs --only mesh` runs the same rows (bench/lib/mesh.mjs); `node bench/run.mjs` has them as its
 // "cluster formation" section.
 import { resolve } from 'node:path';
 import { IDLE_WINDOW_MS } from './lib/formation.mjs';
 import { renderMesh, runMesh } from './lib/mesh.mjs';
 
-const USAGE = `usage: node bench/mesh.mjs [--pods 5,20,50] [--idle-s S] [--base DIR [--rounds N]] [--json]
+const USAGE = `usage: node bench/mesh.mjs [--pods 5,20,50] [--idle-s S] [--base DIR [--mixed] [--rounds N]] [--json]
   --pods N,N,...  lab sizes, one after the other (default 5,20,50)
   --idle-s S      idle CPU window after formation, seconds (default ${IDLE_WINDOW_MS / 1000}; 0: formation only)
   --base DIR      A/B: also run the app of the checkout at DIR (built, e.g. /work/main) in the same lab, alternating
                   with this build, and print the ratios this / base
+  --mixed         with --base: one lab per round, the base's app in about half of the pods (by the pod name's last
+                  character) and this build's in the rest; idle CPU per pod of each over the same window
   --rounds N      runs of each size (with --base: pairs, order alternating; default 1); rows are medians
   --json          one JSON object on stdout
 Needs root and a build (pnpm run build): the pod lab runs examples/simple-web-service in network namespaces.`;
@@ -33,7 +35,8 @@ const pods = podsText.split(',').map(Number);
 if (
   !pods.every((n) => Number.isInteger(n) && n >= 2 && n <= 200) ||
   !(Number(idleText) >= 0) ||
-  !/^[1-9][0-9]?$/.test(roundsText)
+  !/^[1-9][0-9]?$/.test(roundsText) ||
+  (argv.includes('--mixed') && baseText === undefined)
 ) {
   console.error(USAGE);
   process.exit(2);
@@ -44,6 +47,7 @@ const result = await runMesh({
   idleWindowMs: Number(idleText) * 1000,
   rounds: Number(roundsText),
   ...(baseText === undefined ? {} : { base: resolve(baseText) }),
+  mixed: argv.includes('--mixed'),
   progress: (s) => {
     if (!json) process.stderr.write(`mesh: ${s}\n`);
   },

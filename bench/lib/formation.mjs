@@ -68,6 +68,7 @@ export async function idleCpu(pids, windowMs) {
   const sorted = [...pct].sort((a, b) => a - b);
   const r3 = (x) => Math.round(x * 1000) / 1000;
   return {
+    perPod: pct,
     windowMs: Math.round(seconds * 1000),
     meanPctPerPod: r3(pct.reduce((a, b) => a + b, 0) / pct.length),
     medianPctPerPod: r3(sorted[Math.floor(sorted.length / 2)]),
@@ -85,10 +86,30 @@ async function viewOf(lab, pod) {
   }
 }
 
-async function formOnce(Lab, replicas, idleWindowMs, app) {
+/** The pod's argv when `mixed` (another build's app) runs in about half of the pods: by the pod name's last char. */
+function mixedCommand(mixed) {
+  const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
+  return [
+    '/bin/sh',
+    '-c',
+    `case "$(hostname)" in *[02468acegikmoqsuwy]) exec node ${q(APP)} ;; *) exec node ${q(mixed)} ;; esac`,
+  ];
+}
+
+/** True when process `pid` runs `app` (its argv names it). */
+function runs(pid, app) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(app);
+  } catch {
+    return false;
+  }
+}
+
+async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
   const lab = await Lab.start({
     // Another build's app (an A/B against another checkout: bench/mesh.mjs --base); the lab itself stays this one.
     ...(app === undefined ? {} : { command: ['node', app] }),
+    ...(mixed === undefined ? {} : { command: mixedCommand(mixed) }),
     replicas,
     endpointPodNames: true,
     terminationGracePeriodMs: 2_000,
@@ -120,6 +141,16 @@ async function formOnce(Lab, replicas, idleWindowMs, app) {
           (v.events ?? []).filter((e) => e.type === 'nodeup').map((e) => e.at),
         );
         const formedAt = ups.length > 0 ? Math.max(...ups) : seenAt;
+        // Which link came up last, and when its two ends started (relative to the last start): says whether the
+        // last pod was slow to dial or an early pod slow to find the others.
+        let lastLink;
+        views.forEach((v, i) => {
+          for (const e of v.events ?? []) {
+            if (e.type !== 'nodeup' || (lastLink !== undefined && e.at <= lastLink.at)) continue;
+            const j = pods.findIndex((p) => p.node === e.node);
+            lastLink = { at: e.at, pod: i, peer: j };
+          }
+        });
         const formed = {
           pods: replicas,
           ms: Math.round(formedAt - lastStart),
@@ -127,13 +158,35 @@ async function formOnce(Lab, replicas, idleWindowMs, app) {
           podsStartSpreadMs: Math.round(lastStart - Math.min(...starts)),
           pollIntervalMs: POLL_INTERVAL_MS,
           probePeriodMs: PROBE_PERIOD_MS,
+          ...(lastLink === undefined
+            ? {}
+            : {
+                lastLink: {
+                  seenBy: pods[lastLink.pod].name,
+                  seenByStartedMs: Math.round(starts[lastLink.pod] - lastStart),
+                  peer: pods[lastLink.peer]?.name ?? null,
+                  peerStartedMs: lastLink.peer < 0 ? null : Math.round(starts[lastLink.peer] - lastStart),
+                },
+              }),
         };
         if (idleWindowMs <= 0) return formed;
         await new Promise((r) => setTimeout(r, SETTLE_MS));
-        const idle = await idleCpu(
-          pods.map((p) => p.pid),
-          idleWindowMs,
-        );
+        const pids = pods.map((p) => p.pid);
+        const { perPod, ...idle } = await idleCpu(pids, idleWindowMs);
+        if (mixed !== undefined) {
+          // Both builds in one mesh over the same window: the fairest A/B of idle CPU on a loud machine.
+          const mean = (xs) =>
+            xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000;
+          const base = perPod.filter((_, i) => runs(pids[i], mixed));
+          const mine = perPod.filter((_, i) => !runs(pids[i], mixed));
+          idle.mixed = {
+            thisPods: mine.length,
+            thisMeanPctPerPod: mean(mine),
+            basePods: base.length,
+            baseMeanPctPerPod: mean(base),
+            ratio: mean(base) ? Math.round((mean(mine) / mean(base)) * 1000) / 1000 : null,
+          };
+        }
         // Still a full mesh after the idle window: an idle figure of a mesh that fell apart would mean nothing.
         const after = await Promise.all(pods.map((p) => viewOf(lab, p)));
         const intact = after.every((v) => v && v.nodes.length === replicas - 1);
@@ -159,14 +212,22 @@ export function appOf(repo) {
 
 /**
  * 5, 20 and 50 pods (5 only with --quick): formation, then idle CPU per pod over `idleWindowMs` (0: no idle window).
- * `pods` picks other sizes; `app` runs another build's app (its main.js, see {@link appOf}) in this lab.
+ * `pods` picks other sizes; `app` runs another build's app (its main.js, see {@link appOf}) in this lab; `mixed`
+ * runs another build's app in about half of the pods, this one's in the rest, and splits the idle CPU by build.
  */
-export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindowMs = IDLE_WINDOW_MS, app }) {
+export async function runFormation({
+  quick,
+  pods: sizes = [5, 20, 50],
+  idleWindowMs = IDLE_WINDOW_MS,
+  app,
+  mixed,
+}) {
   if (process.getuid?.() !== 0) return { notMeasured: 'the lab needs root (network namespaces)' };
   if (!existsSync(LAB) || !existsSync(APP)) {
     return { notMeasured: 'lab or app not built: run pnpm run build' };
   }
-  if (app !== undefined && !existsSync(app)) return { notMeasured: `${app} not built` };
+  for (const a of [app, mixed])
+    if (a !== undefined && !existsSync(a)) return { notMeasured: `${a} not built` };
   const { Lab } = await import(pathToFileURL(LAB).href);
   const result = {};
   for (const n of sizes) {
@@ -176,7 +237,7 @@ export async function runFormation({ quick, pods: sizes = [5, 20, 50], idleWindo
     }
     const t0 = Date.now();
     try {
-      const row = await formOnce(Lab, n, idleWindowMs, app);
+      const row = await formOnce(Lab, n, idleWindowMs, app, mixed);
       result[`pods${n}`] = { ...row, wallSeconds: Math.round((Date.now() - t0) / 100) / 10 };
     } catch (err) {
       result[`pods${n}`] = { notMeasured: `failed: ${err.message.split('\n')[0]}` };

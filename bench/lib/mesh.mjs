@@ -19,7 +19,9 @@ const r3 = (x) => (x == null ? null : Math.round(x * 1000) / 1000);
 /**
  * Runs each size `rounds` times; with `base` (another checkout, built), each round runs this build and the base's
  * app in the same lab one after the other, order alternating between rounds. The row of a size is its median run;
- * `vsBase` is the median over rounds of the pair's ratio this / base (formation time, idle CPU per pod).
+ * `vsBase` is the median over rounds of the pair's ratio this / base (formation time, idle CPU per pod). With `mixed`,
+ * each round is one lab running the base's app in about half of the pods and this build's in the others: idle CPU
+ * per pod of both builds over the same window (formation is then not compared).
  * @param {{ pods: number[], idleWindowMs?: number, rounds?: number, base?: string, progress?: (s: string) => void }} o
  */
 export async function runMesh({
@@ -27,8 +29,10 @@ export async function runMesh({
   idleWindowMs = IDLE_WINDOW_MS,
   rounds = 1,
   base,
+  mixed = false,
   progress = () => {},
 }) {
+  if (mixed && base === undefined) throw new Error('mixed needs base');
   const t0 = Date.now();
   const out = { date: new Date(t0).toISOString(), loadavgStart: load(), rounds, ...(base ? { base } : {}) };
   const formation = {};
@@ -38,8 +42,10 @@ export async function runMesh({
     const key = `pods${n}`;
     const mine = [];
     const theirs = [];
+    pairs[key] = [];
     for (let round = 0; round < rounds; round++) {
-      const order = base === undefined ? ['this'] : round % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
+      const order =
+        base === undefined || mixed ? ['this'] : round % 2 === 0 ? ['base', 'this'] : ['this', 'base'];
       const pair = {};
       for (const which of order) {
         progress(
@@ -50,18 +56,24 @@ export async function runMesh({
           pods: [n],
           idleWindowMs,
           ...(which === 'base' ? { app: appOf(base) } : {}),
+          ...(mixed ? { mixed: appOf(base) } : {}),
         });
         const row = r.notMeasured ? r : r[key];
         pair[which] = row;
         (which === 'base' ? theirs : mine).push(row);
       }
-      (pairs[key] ??= []).push(pair);
+      pairs[key].push(pair);
     }
     formation[key] = pick(mine);
-    if (base !== undefined) baseFormation[key] = pick(theirs);
+    if (base !== undefined && !mixed) baseFormation[key] = pick(theirs);
   }
   const vsBase = {};
-  if (base !== undefined) {
+  if (mixed) {
+    for (const [key, list] of Object.entries(pairs)) {
+      const ratios = list.map((p) => p.this?.idle?.mixed?.ratio).filter((x) => x != null);
+      vsBase[key] = { formation: null, idleCpu: r3(median(ratios)), pairs: ratios.length, mixedLab: true };
+    }
+  } else if (base !== undefined) {
     for (const [key, list] of Object.entries(pairs)) {
       const good = list.filter((p) => !p.this?.notMeasured && !p.base?.notMeasured);
       vsBase[key] = {
@@ -120,7 +132,11 @@ export function renderMesh(result) {
     lines.push(
       `${row.pods} pods: formed in ${row.formationMs} ms after the last start (target <= ${row.limitMs} ms: ${row.formationMet ? 'met' : 'MISSED'}, ${row.formationVsLimit}x; start spread ${row.startSpreadMs} ms)${idle}`,
     );
-    if (row.base) {
+    if (row.vsBase?.mixedLab) {
+      lines.push(
+        `  mixed lab with ${result.base}: idle CPU this / base ${row.vsBase.idleCpu ?? '-'}x (median of ${row.vsBase.pairs} lab(s); last: ${JSON.stringify(result.formation[`pods${row.pods}`]?.idle?.mixed ?? null)})`,
+      );
+    } else if (row.base) {
       const b = row.base;
       lines.push(
         `  base ${result.base}: ${b.notMeasured ? `not measured: ${b.notMeasured}` : `formed in ${b.formationMs} ms, idle ${b.idleMeanPct}% per pod`}; this / base: formation ${row.vsBase?.formation ?? '-'}x, idle CPU ${row.vsBase?.idleCpu ?? '-'}x (median of ${row.vsBase?.pairs ?? 0} pair(s))`,
