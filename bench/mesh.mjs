@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { IDLE_WINDOW_MS } from './lib/formation.mjs';
 import { renderMesh, runMesh } from './lib/mesh.mjs';
 
-const USAGE = `usage: node bench/mesh.mjs [--pods 5,20,50] [--idle-s S] [--base DIR [--mixed] [--rounds N]] [--json]
+const USAGE = `usage: node bench/mesh.mjs [--pods 5,20,50] [--idle-s S] [--base DIR [--mixed] [--rounds N]] [--cpu-prof DIR] [--json]
   --pods N,N,...  lab sizes, one after the other (default 5,20,50)
   --idle-s S      idle CPU window after formation, seconds (default ${IDLE_WINDOW_MS / 1000}; 0: formation only)
   --base DIR      A/B: also run the app of the checkout at DIR (built, e.g. /work/main) in the same lab, alternating
@@ -15,6 +15,8 @@ const USAGE = `usage: node bench/mesh.mjs [--pods 5,20,50] [--idle-s S] [--base 
   --mixed         with --base: one lab per round, the base's app in about half of the pods (by the pod name's last
                   character) and this build's in the rest; idle CPU per pod of each over the same window
   --rounds N      runs of each size (with --base: pairs, order alternating; default 1); rows are medians
+  --cpu-prof DIR  this build's pods run under node --cpu-prof (profiles in DIR/pods<N>): the idle window's top
+                  functions by self time, per pod
   --json          one JSON object on stdout
 Needs root and a build (pnpm run build): the pod lab runs examples/simple-web-service in network namespaces.`;
 
@@ -48,6 +50,7 @@ const result = await runMesh({
   rounds: Number(roundsText),
   ...(baseText === undefined ? {} : { base: resolve(baseText) }),
   mixed: argv.includes('--mixed'),
+  ...(value('--cpu-prof') === undefined ? {} : { cpuProfDir: resolve(value('--cpu-prof')) }),
   progress: (s) => {
     if (!json) process.stderr.write(`mesh: ${s}\n`);
   },

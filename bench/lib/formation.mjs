@@ -6,9 +6,10 @@
 // window, as a share of one core; CPU time is what an idle mesh costs, and unlike a wall-clock figure it does not move
 // when other work loads the machine. Needs root (network namespaces).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { idleProfile, monotonicUs } from './idle-profile.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAB = join(REPO, 'test/lab/dist/index.js');
@@ -105,18 +106,35 @@ function runs(pid, app) {
   }
 }
 
-async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
+async function formOnce(Lab, replicas, idleWindowMs, app, mixed, cpuProfDir) {
   const lab = await Lab.start({
     // Another build's app (an A/B against another checkout: bench/mesh.mjs --base); the lab itself stays this one.
     ...(app === undefined ? {} : { command: ['node', app] }),
     ...(mixed === undefined ? {} : { command: mixedCommand(mixed) }),
+    ...(cpuProfDir === undefined
+      ? {}
+      : {
+          command: [
+            'node',
+            '--cpu-prof',
+            `--cpu-prof-dir=${cpuProfDir}`,
+            // 5 ms between samples (V8's default is 1 ms): the profiler's own cost stays small next to an idle pod's.
+            '--cpu-prof-interval=5000',
+            app ?? APP,
+          ],
+        }),
     replicas,
     endpointPodNames: true,
-    terminationGracePeriodMs: 2_000,
+    // Profiled pods exit gracefully (a profile is written at exit), and may take a while on a loaded machine.
+    terminationGracePeriodMs: cpuProfDir === undefined ? 2_000 : 30_000,
     // The readiness probe as deploy/k8s sets it (periodSeconds 5), not the lab's 1 s default for fast tests: the
     // probe is part of what an idle pod costs (a 1 s probe alone is ~0.1% of a core per pod here).
     probePeriodMs: PROBE_PERIOD_MS,
-    env: { KINDRED_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS), LOG_LEVEL: 'warn' },
+    env: {
+      KINDRED_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+      LOG_LEVEL: 'warn',
+      ...(cpuProfDir === undefined ? {} : { KINDRED_DRAIN_MS: '0' }),
+    },
   });
   try {
     const startedAtResolve = Date.now();
@@ -136,6 +154,9 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
       });
       if (full) {
         const seenAt = Date.now();
+        // What booting and forming cost each pod (CPU seconds so far): 50 pods on 2 shared cores cannot form faster
+        // than their boot CPU allows.
+        const cpuAtFormation = pods.map((p) => cpuSeconds(p.pid) ?? 0);
         // The latest nodeup any node logged: when the last link of the mesh came up (app clock = this clock).
         const ups = views.flatMap((v) =>
           (v.events ?? []).filter((e) => e.type === 'nodeup').map((e) => e.at),
@@ -158,6 +179,10 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
           podsStartSpreadMs: Math.round(lastStart - Math.min(...starts)),
           pollIntervalMs: POLL_INTERVAL_MS,
           probePeriodMs: PROBE_PERIOD_MS,
+          cpuSecondsPerPodAtFormation: {
+            mean: Math.round((cpuAtFormation.reduce((a, b) => a + b, 0) / pods.length) * 100) / 100,
+            max: Math.max(...cpuAtFormation),
+          },
           ...(lastLink === undefined
             ? {}
             : {
@@ -172,7 +197,9 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
         if (idleWindowMs <= 0) return formed;
         await new Promise((r) => setTimeout(r, SETTLE_MS));
         const pids = pods.map((p) => p.pid);
+        const fromUs = monotonicUs();
         const { perPod, ...idle } = await idleCpu(pids, idleWindowMs);
+        const toUs = monotonicUs();
         if (mixed !== undefined) {
           // Both builds in one mesh over the same window: the fairest A/B of idle CPU on a loud machine.
           const mean = (xs) =>
@@ -190,7 +217,11 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
         // Still a full mesh after the idle window: an idle figure of a mesh that fell apart would mean nothing.
         const after = await Promise.all(pods.map((p) => viewOf(lab, p)));
         const intact = after.every((v) => v && v.nodes.length === replicas - 1);
-        return { ...formed, idle: { ...idle, meshIntact: intact } };
+        return {
+          ...formed,
+          idle: { ...idle, meshIntact: intact },
+          ...(cpuProfDir === undefined ? {} : { profileWindowUs: [fromUs, toUs] }),
+        };
       }
       if (Date.now() > deadline) {
         const seen = views.map((v) => (v ? v.nodes.length : 'no answer')).join(',');
@@ -201,6 +232,15 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed) {
       await new Promise((r) => setTimeout(r, CHECK_EVERY_MS));
     }
   } finally {
+    // lab.stop() kills with SIGKILL; a profiled pod must exit on its own to write its profile.
+    if (cpuProfDir !== undefined) {
+      await lab.scale(0).catch(() => {});
+      const written = () =>
+        existsSync(cpuProfDir) ? readdirSync(cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).length : 0;
+      for (let waited = 0; written() < replicas && waited < 40_000; waited += 200) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     await lab.stop();
   }
 }
@@ -213,7 +253,9 @@ export function appOf(repo) {
 /**
  * 5, 20 and 50 pods (5 only with --quick): formation, then idle CPU per pod over `idleWindowMs` (0: no idle window).
  * `pods` picks other sizes; `app` runs another build's app (its main.js, see {@link appOf}) in this lab; `mixed`
- * runs another build's app in about half of the pods, this one's in the rest, and splits the idle CPU by build.
+ * runs another build's app in about half of the pods, this one's in the rest, and splits the idle CPU by build;
+ * `cpuProfDir` runs every pod under `node --cpu-prof` (profiles in `<dir>/pods<N>`) and adds the idle window's top
+ * functions by self time (`idleProfile`).
  */
 export async function runFormation({
   quick,
@@ -221,6 +263,7 @@ export async function runFormation({
   idleWindowMs = IDLE_WINDOW_MS,
   app,
   mixed,
+  cpuProfDir,
 }) {
   if (process.getuid?.() !== 0) return { notMeasured: 'the lab needs root (network namespaces)' };
   if (!existsSync(LAB) || !existsSync(APP)) {
@@ -237,7 +280,10 @@ export async function runFormation({
     }
     const t0 = Date.now();
     try {
-      const row = await formOnce(Lab, n, idleWindowMs, app, mixed);
+      const dir = cpuProfDir === undefined ? undefined : join(cpuProfDir, `pods${n}`);
+      const { profileWindowUs, ...row } = await formOnce(Lab, n, idleWindowMs, app, mixed, dir);
+      // The profiles are written as the pods exit (lab.stop): only the idle window's samples count.
+      if (profileWindowUs !== undefined) row.idleProfile = idleProfile(dir, ...profileWindowUs);
       result[`pods${n}`] = { ...row, wallSeconds: Math.round((Date.now() - t0) / 100) / 10 };
     } catch (err) {
       result[`pods${n}`] = { notMeasured: `failed: ${err.message.split('\n')[0]}` };

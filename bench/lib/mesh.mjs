@@ -30,6 +30,7 @@ export async function runMesh({
   rounds = 1,
   base,
   mixed = false,
+  cpuProfDir,
   progress = () => {},
 }) {
   if (mixed && base === undefined) throw new Error('mixed needs base');
@@ -57,6 +58,7 @@ export async function runMesh({
           idleWindowMs,
           ...(which === 'base' ? { app: appOf(base) } : {}),
           ...(mixed ? { mixed: appOf(base) } : {}),
+          ...(cpuProfDir !== undefined && which === 'this' ? { cpuProfDir } : {}),
         });
         const row = r.notMeasured ? r : r[key];
         pair[which] = row;
@@ -132,6 +134,20 @@ export function renderMesh(result) {
     lines.push(
       `${row.pods} pods: formed in ${row.formationMs} ms after the last start (target <= ${row.limitMs} ms: ${row.formationMet ? 'met' : 'MISSED'}, ${row.formationVsLimit}x; start spread ${row.startSpreadMs} ms)${idle}`,
     );
+    const f = result.formation[`pods${row.pods}`];
+    if (f?.cpuSecondsPerPodAtFormation) {
+      const l = f.lastLink;
+      lines.push(
+        `  CPU per pod by formation (boot + forming): mean ${f.cpuSecondsPerPodAtFormation.mean} s, max ${f.cpuSecondsPerPodAtFormation.max} s${l ? `; last link up: ${l.seenBy} (started ${l.seenByStartedMs} ms) saw ${l.peer} (started ${l.peerStartedMs} ms), relative to the last start` : ''}`,
+      );
+    }
+    const prof = f?.idleProfile;
+    if (prof) {
+      lines.push(
+        `  idle profile (${prof.profiles} pods under --cpu-prof, ${prof.windowMs} ms): JS-sampled busy ${prof.busyPctPerPod}% per pod; top self time:`,
+      );
+      for (const t of prof.top.slice(0, 12)) lines.push(`    ${String(t.pctPerPod).padStart(7)}%  ${t.fn}`);
+    }
     if (row.vsBase?.mixedLab) {
       lines.push(
         `  mixed lab with ${result.base}: idle CPU this / base ${row.vsBase.idleCpu ?? '-'}x (median of ${row.vsBase.pairs} lab(s); last: ${JSON.stringify(result.formation[`pods${row.pods}`]?.idle?.mixed ?? null)})`,
