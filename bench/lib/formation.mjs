@@ -106,6 +106,19 @@ function runs(pid, app) {
   }
 }
 
+/** Mean of `values` (one per pod) for this build's pods and the `mixed` build's, in a mixed lab. */
+function splitMean(values, pods, mixed) {
+  const mean = (xs) =>
+    xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000;
+  const base = values.filter((_, i) => runs(pods[i].pid, mixed));
+  const mine = values.filter((_, i) => !runs(pods[i].pid, mixed));
+  return {
+    this: mean(mine),
+    base: mean(base),
+    ratio: mean(base) ? Math.round((mean(mine) / mean(base)) * 1000) / 1000 : null,
+  };
+}
+
 async function formOnce(Lab, replicas, idleWindowMs, app, mixed, cpuProfDir) {
   const lab = await Lab.start({
     // Another build's app (an A/B against another checkout: bench/mesh.mjs --base); the lab itself stays this one.
@@ -182,6 +195,7 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed, cpuProfDir) {
           cpuSecondsPerPodAtFormation: {
             mean: Math.round((cpuAtFormation.reduce((a, b) => a + b, 0) / pods.length) * 100) / 100,
             max: Math.max(...cpuAtFormation),
+            ...(mixed === undefined ? {} : { mixed: splitMean(cpuAtFormation, pods, mixed) }),
           },
           ...(lastLink === undefined
             ? {}
@@ -197,29 +211,38 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed, cpuProfDir) {
         if (idleWindowMs <= 0) return formed;
         await new Promise((r) => setTimeout(r, SETTLE_MS));
         const pids = pods.map((p) => p.pid);
+        const measure = async () => {
+          const { perPod, ...idle } = await idleCpu(pids, idleWindowMs);
+          if (mixed !== undefined) {
+            // Both builds in one mesh over the same window: the fairest A/B of idle CPU on a loud machine.
+            const mean = (xs) =>
+              xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000;
+            const base = perPod.filter((_, i) => runs(pids[i], mixed));
+            const mine = perPod.filter((_, i) => !runs(pids[i], mixed));
+            idle.mixed = {
+              thisPods: mine.length,
+              thisMeanPctPerPod: mean(mine),
+              basePods: base.length,
+              baseMeanPctPerPod: mean(base),
+              ratio: mean(base) ? Math.round((mean(mine) / mean(base)) * 1000) / 1000 : null,
+            };
+          }
+          return idle;
+        };
         const fromUs = monotonicUs();
-        const { perPod, ...idle } = await idleCpu(pids, idleWindowMs);
+        const idle = await measure();
         const toUs = monotonicUs();
-        if (mixed !== undefined) {
-          // Both builds in one mesh over the same window: the fairest A/B of idle CPU on a loud machine.
-          const mean = (xs) =>
-            xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 1000) / 1000;
-          const base = perPod.filter((_, i) => runs(pids[i], mixed));
-          const mine = perPod.filter((_, i) => !runs(pids[i], mixed));
-          idle.mixed = {
-            thisPods: mine.length,
-            thisMeanPctPerPod: mean(mine),
-            basePods: base.length,
-            baseMeanPctPerPod: mean(base),
-            ratio: mean(base) ? Math.round((mean(mine) / mean(base)) * 1000) / 1000 : null,
-          };
-        }
+        // A second window right after: V8's memory reducer runs its full collections once a booted process's
+        // allocation drops (about 50 s after start in a 20-pod lab), often inside the first window; the second is
+        // the steady state.
+        const idleLate = await measure();
         // Still a full mesh after the idle window: an idle figure of a mesh that fell apart would mean nothing.
         const after = await Promise.all(pods.map((p) => viewOf(lab, p)));
         const intact = after.every((v) => v && v.nodes.length === replicas - 1);
         return {
           ...formed,
           idle: { ...idle, meshIntact: intact },
+          idleLate,
           ...(cpuProfDir === undefined ? {} : { profileWindowUs: [fromUs, toUs] }),
         };
       }

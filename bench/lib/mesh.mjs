@@ -135,10 +135,16 @@ export function renderMesh(result) {
       `${row.pods} pods: formed in ${row.formationMs} ms after the last start (target <= ${row.limitMs} ms: ${row.formationMet ? 'met' : 'MISSED'}, ${row.formationVsLimit}x; start spread ${row.startSpreadMs} ms)${idle}`,
     );
     const f = result.formation[`pods${row.pods}`];
+    if (f?.idleLate) {
+      const m = f.idleLate.mixed;
+      lines.push(
+        `  next ${f.idleLate.windowMs} ms (steady state): idle CPU per pod mean ${f.idleLate.meanPctPerPod}% median ${f.idleLate.medianPctPerPod}% max ${f.idleLate.maxPctPerPod}% (${row.idleLateVsTarget}x the target)${m ? `; this ${m.thisMeanPctPerPod}% vs base ${m.baseMeanPctPerPod}%: ${m.ratio}x` : ''}`,
+      );
+    }
     if (f?.cpuSecondsPerPodAtFormation) {
       const l = f.lastLink;
       lines.push(
-        `  CPU per pod by formation (boot + forming): mean ${f.cpuSecondsPerPodAtFormation.mean} s, max ${f.cpuSecondsPerPodAtFormation.max} s${l ? `; last link up: ${l.seenBy} (started ${l.seenByStartedMs} ms) saw ${l.peer} (started ${l.peerStartedMs} ms), relative to the last start` : ''}`,
+        `  CPU per pod by formation (boot + forming): mean ${f.cpuSecondsPerPodAtFormation.mean} s, max ${f.cpuSecondsPerPodAtFormation.max} s${f.cpuSecondsPerPodAtFormation.mixed ? ` (this ${f.cpuSecondsPerPodAtFormation.mixed.this} s, base ${f.cpuSecondsPerPodAtFormation.mixed.base} s: ${f.cpuSecondsPerPodAtFormation.mixed.ratio}x)` : ''}${l ? `; last link up: ${l.seenBy} (started ${l.seenByStartedMs} ms) saw ${l.peer} (started ${l.peerStartedMs} ms), relative to the last start` : ''}`,
       );
     }
     const prof = f?.idleProfile;
