@@ -5,8 +5,7 @@ import { childLogger, type Logger } from '@kindred/interface';
 import { DNS_DEFAULTS } from './defaults.js';
 import { DNS_ERRORS, KindredError } from './errors.js';
 import { asKindred, badConfig, deadlineError, exchangeError, negativeTtl, withTried } from './failures.js';
-import { FileMemo } from './file-memo.js';
-import { findHostsEntries, type HostsEntry, readHosts } from './hosts.js';
+import { findHostsEntries, readHosts } from './hosts.js';
 import type { WireMessage } from './message.js';
 import { checkNameserver, formatServer, parseNameserver } from './nameserver.js';
 import { checkDeadline, type ResolverOptions, validateOptions } from './options.js';
@@ -113,8 +112,7 @@ export interface ResolverStats {
 /**
  * A stub resolver that behaves like glibc's: resolv.conf and the search list with ndots, /etc/hosts first for host
  * lookups, UDP with random ID and source port, TCP on truncation, per-server timeout and attempts, rotate, CNAME
- * chains, and distinct error codes for NXDOMAIN, NODATA, SERVFAIL, REFUSED and timeouts. No answer cache: every call
- * asks (resolv.conf and the hosts file are parsed once and read again when they change).
+ * chains, and distinct error codes for NXDOMAIN, NODATA, SERVFAIL, REFUSED and timeouts. No cache: every call asks.
  *
  * @example
  * const resolver = new Resolver();
@@ -127,9 +125,6 @@ export class Resolver {
   readonly #nameservers: readonly Nameserver[] | undefined;
   readonly #log: Logger;
   #rotation = 0;
-  /** resolv.conf and the hosts file, parsed once and read again only when they change (a stat per lookup). */
-  readonly #resolvConf = new FileMemo<ResolvConf>();
-  readonly #hosts = new FileMemo<HostsEntry[]>();
 
   /** @param options - overrides of resolv.conf and defaults; validated here (KINDRED_ERR_DNS_BAD_CONFIG). */
   constructor(options: ResolverOptions = {}) {
@@ -145,9 +140,9 @@ export class Resolver {
   /** Reads resolv.conf and merges the options: the configuration the next lookup will use. */
   async config(): Promise<EffectiveResolverConfig> {
     const o = this.#options;
-    const path = o.resolvConfPath ?? DNS_DEFAULTS.resolvConfPath;
-    const hostname = o.hostname ?? osHostname();
-    const conf = await this.#resolvConf.get(path, hostname, () => readResolvConf(path, { hostname }));
+    const conf = await readResolvConf(o.resolvConfPath ?? DNS_DEFAULTS.resolvConfPath, {
+      hostname: o.hostname ?? osHostname(),
+    });
     return {
       nameservers: this.#nameservers ?? conf.nameservers,
       search: (o.search ?? conf.search).map(stripDot).filter((d) => d !== '' && d !== '.'),
@@ -295,8 +290,7 @@ export class Resolver {
       }
       return { name, fqdn: name, addresses: [name], source: 'literal' };
     }
-    const hostsPath = this.#options.hostsPath ?? DNS_DEFAULTS.hostsPath;
-    const hosts = await this.#hosts.get(hostsPath, '', () => readHosts(hostsPath));
+    const hosts = await readHosts(this.#options.hostsPath ?? DNS_DEFAULTS.hostsPath);
     const matched = findHostsEntries(hosts, name, family);
     if (matched.length > 0) {
       const addresses = [...new Set(matched.map((e) => e.address))];
