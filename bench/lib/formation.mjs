@@ -232,9 +232,9 @@ async function formOnce(Lab, replicas, idleWindowMs, app, mixed, cpuProfDir) {
         const fromUs = monotonicUs();
         const idle = await measure();
         const toUs = monotonicUs();
-        // A second window right after: V8's memory reducer runs its full collections once a booted process's
-        // allocation drops (about 50 s after start in a 20-pod lab), often inside the first window; the second is
-        // the steady state.
+        // A second window right after the first: how much the figure moves from one window to the next. V8's
+        // memory reducer runs its full collections once a booted process's allocation drops (about 50 s after start
+        // in a 20-pod lab, `--trace-gc`), inside one window or the other depending on how long the pods took to boot.
         const idleLate = await measure();
         // Still a full mesh after the idle window: an idle figure of a mesh that fell apart would mean nothing.
         const after = await Promise.all(pods.map((p) => viewOf(lab, p)));

@@ -138,7 +138,7 @@ export function renderMesh(result) {
     if (f?.idleLate) {
       const m = f.idleLate.mixed;
       lines.push(
-        `  next ${f.idleLate.windowMs} ms (steady state): idle CPU per pod mean ${f.idleLate.meanPctPerPod}% median ${f.idleLate.medianPctPerPod}% max ${f.idleLate.maxPctPerPod}% (${row.idleLateVsTarget}x the target)${m ? `; this ${m.thisMeanPctPerPod}% vs base ${m.baseMeanPctPerPod}%: ${m.ratio}x` : ''}`,
+        `  next ${f.idleLate.windowMs} ms: idle CPU per pod mean ${f.idleLate.meanPctPerPod}% median ${f.idleLate.medianPctPerPod}% max ${f.idleLate.maxPctPerPod}% (${row.idleLateVsTarget}x the target)${m ? `; this ${m.thisMeanPctPerPod}% vs base ${m.baseMeanPctPerPod}%: ${m.ratio}x` : ''}`,
       );
     }
     if (f?.cpuSecondsPerPodAtFormation) {

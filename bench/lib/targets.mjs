@@ -125,7 +125,7 @@ export function meshRows(formation, ab) {
       idleVsTarget: f.idle ? round2(f.idle.meanPctPerPod / MESH_IDLE_TARGET_PCT) : null,
       idleMet: f.idle ? f.idle.meanPctPerPod < MESH_IDLE_TARGET_PCT && f.idle.meshIntact : null,
       meshIntact: f.idle?.meshIntact ?? null,
-      // The next window of the same length (steady state, after V8's post-boot memory-reducer collections).
+      // The next window of the same length, right after the first.
       idleLateMeanPct: f.idleLate?.meanPctPerPod ?? null,
       idleLateVsTarget: f.idleLate ? round2(f.idleLate.meanPctPerPod / MESH_IDLE_TARGET_PCT) : null,
       ...extra,
