@@ -9,12 +9,13 @@ import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
 import { machineInfo } from './lib/machine.mjs';
+import { renderMesh, runMesh } from './lib/mesh.mjs';
 import { killAll } from './lib/proc.mjs';
 import { runRaw } from './lib/raw.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import { evaluate } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam | --only mesh]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the best of two, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
@@ -26,6 +27,8 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
   --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
                    <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
                    kindred <-> kindred on its own wire for reference
+  --only mesh      only the mesh-scale rows: 5, 20 and 50 pods (5 with --quick) in the pod lab, formation time and
+                   idle CPU per pod with their targets (root; node bench/mesh.mjs has the A/B options)
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -46,8 +49,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && only !== 'mac' && only !== 'beam') {
-  console.error(`--only takes "mac" or "beam"\n${USAGE}`);
+if (onlyAt >= 0 && only !== 'mac' && only !== 'beam' && only !== 'mesh') {
+  console.error(`--only takes "mac", "beam" or "mesh"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -97,6 +100,12 @@ if (only === 'mac') {
 }
 if (only === 'beam') {
   await runBeam();
+  process.exit(0);
+}
+if (only === 'mesh') {
+  const mesh = await runMesh({ pods: quick ? [5] : [5, 20, 50], progress });
+  const out = { command: `node bench/run.mjs ${argv.join(' ')}`, machine: machineInfo(), ...mesh };
+  console.log(json ? JSON.stringify(out, null, 2) : renderMesh(out));
   process.exit(0);
 }
 

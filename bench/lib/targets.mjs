@@ -24,6 +24,7 @@ export function evaluate(r) {
     rttP50KindredVsErlang: ratio(k?.rtt.p50Us, e?.rtt.p50Us),
     rttP99KindredVsErlang: ratio(k?.rtt.p99Us, e?.rtt.p99Us),
     rttP50KindredVsRaw1: ratio(k?.rtt.p50Us, ok(raw1) ? raw1.rtt.p50Us : null),
+    mesh: meshRows(r.formation),
   };
   const why = (...xs) => xs.find((x) => x?.notMeasured)?.notMeasured ?? 'not measured';
   const targets = [];
@@ -85,4 +86,49 @@ export function evaluate(r) {
     add('1,000,000 idle processes < 2 s', null, null, why(r.local, s));
   }
   return { ratios, targets };
+}
+
+/** Issue 18's mesh-scale targets: formation within one poll interval + 2 s of the last start, idle CPU per pod. */
+const MESH_SLACK_MS = 2000;
+const MESH_IDLE_TARGET_PCT = 0.3;
+
+/**
+ * One row per lab size in `formation` (runFormation's result): formation time against its limit (poll interval + 2 s)
+ * and idle CPU per pod against 0.3% of a core, each with its ratio to that baseline; with `ab` (bench/mesh.mjs
+ * --base), the base build's figures and the ratios this / base.
+ */
+export function meshRows(formation, ab) {
+  if (!formation || formation.notMeasured)
+    return [{ pods: null, notMeasured: formation?.notMeasured ?? 'not run' }];
+  return Object.entries(formation).map(([key, f]) => {
+    const pods = Number(key.slice(4));
+    const base = ab?.formation?.[key];
+    const baseRow = base
+      ? base.notMeasured
+        ? { notMeasured: base.notMeasured }
+        : { formationMs: base.ms, idleMeanPct: base.idle?.meanPctPerPod ?? null }
+      : undefined;
+    const extra = ab ? { base: baseRow, vsBase: ab.vsBase?.[key] } : {};
+    if (!ok(f)) return { pods, notMeasured: f?.notMeasured ?? 'not measured', ...extra };
+    const limitMs = f.pollIntervalMs + MESH_SLACK_MS;
+    return {
+      pods,
+      formationMs: f.ms,
+      limitMs,
+      formationVsLimit: round2(f.ms / limitMs),
+      formationMet: f.ms <= limitMs,
+      startSpreadMs: f.podsStartSpreadMs,
+      idleMeanPct: f.idle?.meanPctPerPod ?? null,
+      idleMedianPct: f.idle?.medianPctPerPod ?? null,
+      idleMaxPct: f.idle?.maxPctPerPod ?? null,
+      idleTargetPct: MESH_IDLE_TARGET_PCT,
+      idleVsTarget: f.idle ? round2(f.idle.meanPctPerPod / MESH_IDLE_TARGET_PCT) : null,
+      idleMet: f.idle ? f.idle.meanPctPerPod < MESH_IDLE_TARGET_PCT && f.idle.meshIntact : null,
+      meshIntact: f.idle?.meshIntact ?? null,
+      // The next window of the same length, right after the first.
+      idleLateMeanPct: f.idleLate?.meanPctPerPod ?? null,
+      idleLateVsTarget: f.idleLate ? round2(f.idleLate.meanPctPerPod / MESH_IDLE_TARGET_PCT) : null,
+      ...extra,
+    };
+  });
 }

@@ -27,6 +27,12 @@ export interface DiscoveryOptions {
    * `startNode` passes "every discovered peer is connected", so a node that cannot reach a peer keeps asking.
    */
   readonly settled?: () => boolean;
+  /**
+   * The nodes the owner is connected to now, asked once per poll (default: none). A strategy need not refresh the
+   * addresses of a connected peer, which is not dialled (`ListContext.needsAddresses`); `startNode` passes its
+   * connected nodes.
+   */
+  readonly connected?: () => Iterable<string>;
   /** Random +/- fraction applied to each interval, 0..1 (default {@link DISCOVERY_DEFAULTS.jitter}). */
   readonly jitter?: number;
   /** A peer missing from successful lookups is removed after this long (default {@link DISCOVERY_DEFAULTS.graceMs}). */
@@ -98,6 +104,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   readonly #pollIntervalMs: number;
   readonly #maxPollIntervalMs: number;
   readonly #settled: () => boolean;
+  readonly #connected: (() => Iterable<string>) | undefined;
   #intervalMs: number;
   readonly #pollDeadlineMs: number;
   readonly #jitter: number;
@@ -141,6 +148,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       throw badOption('createDiscovery option settled must be a function returning a boolean');
     }
     this.#settled = options.settled ?? (() => true);
+    if (options.connected !== undefined && typeof options.connected !== 'function') {
+      throw badOption('createDiscovery option connected must be a function returning node names');
+    }
+    this.#connected = options.connected;
     this.#intervalMs = this.#pollIntervalMs;
     this.#pollDeadlineMs = number(
       options.pollDeadlineMs,
@@ -272,7 +283,16 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
    */
   async #listWithDeadline(): Promise<Peer[]> {
     const controller = new AbortController();
-    const listed = this.strategy.list({ signal: controller.signal, logger: this.#log });
+    let needsAddresses: ((node: string) => boolean) | undefined;
+    if (this.#connected !== undefined) {
+      const connected = new Set(this.#connected());
+      needsAddresses = (node) => !connected.has(node);
+    }
+    const listed = this.strategy.list({
+      signal: controller.signal,
+      logger: this.#log,
+      ...(needsAddresses === undefined ? {} : { needsAddresses }),
+    });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {

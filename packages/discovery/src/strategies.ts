@@ -17,6 +17,12 @@ export interface ListContext {
   readonly signal?: AbortSignal;
   /** Where to report a partial answer (the poller's `{ component: 'discovery' }` logger). */
   readonly logger?: Logger;
+  /**
+   * Whether the owner still needs addresses for `node` (default: for every node). Addresses are only used to dial a
+   * peer, so {@link dnsSrv} keeps a target's last addresses past their TTL, without asking DNS again, while this
+   * says no (the poller passes "not connected"); once it says yes again (the peer went away) the next poll asks.
+   */
+  readonly needsAddresses?: (node: string) => boolean;
 }
 
 /** A way to find peers. Every strategy answers the same question: who is there right now? */
@@ -55,16 +61,19 @@ export function dnsSrv(query: string, options: DnsStrategyOptions = {}): Strateg
   const resolver = options.resolver ?? new Resolver();
   // Target addresses from earlier polls, kept for their record's TTL as a caching resolver would: a large SRV set
   // does not fit the Additional section, and asking A and AAAA of every target on every poll made discovery the
-  // main idle cost of a 20-pod mesh (bench/README.md, "Mesh scale").
-  const learned = new Map<string, { addresses: readonly string[]; until: number }>();
+  // main idle cost of a 20-pod mesh (bench/README.md, "Mesh scale"). Past the TTL they are kept while the owner does
+  // not need them (a connected peer is not dialled): at 50 pods, a refresh of every target on each slowed poll was
+  // most of what discovery still cost.
+  const learned = new Map<string, { node: string; addresses: readonly string[]; until: number }>();
   return {
     name: `dns-srv:${query}`,
     async list(context: ListContext = {}) {
       const now = Date.now();
       const knownAddresses = new Map<string, readonly string[]>();
       for (const [target, entry] of learned) {
-        if (entry.until > now) knownAddresses.set(target, entry.addresses);
-        else learned.delete(target);
+        if (entry.until > now || context.needsAddresses?.(entry.node) === false) {
+          knownAddresses.set(target, entry.addresses);
+        } else learned.delete(target);
       }
       const { targets, partial } = await reverseLookup(query, {
         resolver,
@@ -76,7 +85,11 @@ export function dnsSrv(query: string, options: DnsStrategyOptions = {}): Strateg
         const key = t.target.toLowerCase();
         answered.add(key);
         if (t.addresses.length > 0 && !knownAddresses.has(key)) {
-          learned.set(key, { addresses: t.addresses, until: now + t.ttl * 1000 });
+          learned.set(key, {
+            node: `${basename}@${t.target}`,
+            addresses: t.addresses,
+            until: now + t.ttl * 1000,
+          });
         }
       }
       for (const key of learned.keys()) if (!answered.has(key)) learned.delete(key);

@@ -121,6 +121,29 @@ describe('createDiscovery', () => {
     expect(events).toEqual(['error KINDRED_ERR_DNS_TIMEOUT']);
   });
 
+  it("tells the strategy which peers need addresses: those the owner's `connected` does not name", async () => {
+    const asked: boolean[][] = [];
+    let connected: string[] = [];
+    const d = createDiscovery({
+      strategy: {
+        name: 'probe',
+        async list(context = {}) {
+          asked.push([peer(1), peer(2)].map((p) => context.needsAddresses?.(p.node) ?? true));
+          return [peer(1), peer(2)];
+        },
+      },
+      connected: () => connected,
+    });
+    await d.poll();
+    connected = ['app@pod-2'];
+    await d.poll();
+    expect(asked).toEqual([
+      [true, true],
+      [true, false],
+    ]);
+    expect(() => createDiscovery({ strategy: scripted([[]]), connected: [] as never })).toThrow(/connected/);
+  });
+
   it('polls less while nothing changes and it is settled, and at the base interval again on any change', async () => {
     const timeout = new KindredError('KINDRED_ERR_DNS_TIMEOUT', 'timed out');
     const two = [peer(1), peer(2)];

@@ -116,4 +116,53 @@ describe('dnsSrv', () => {
       server.close();
     }
   });
+
+  it('keeps the addresses of a target past their TTL while the owner does not need them, and asks once it does', async () => {
+    // SRV records with TTL 0 (a target's addresses are kept for its SRV record's TTL): stale at the next poll.
+    const zeroTtl = (record: Buffer, rdlength: number) => {
+      record.writeUInt32BE(0, record.length - rdlength - 6);
+      return record;
+    };
+    const asked: string[] = [];
+    const server = await startRawDnsServer((q) => {
+      if (q.type === 33) {
+        return ['pod-0', 'pod-1'].map((p) => {
+          const data = srvData(`${p}.svc.test`, 8585);
+          return zeroTtl(rawRecord(q.name, 33, data), data.length);
+        });
+      }
+      asked.push(`${q.name} ${q.type}`);
+      if (q.type === 1) return [rawRecord(q.name, 1, Buffer.from([10, 0, 0, Number(q.name[4]) + 1]))];
+      return [];
+    });
+    try {
+      const resolver = new Resolver({
+        nameservers: [`127.0.0.1:${server.port}`],
+        search: [],
+        resolvConfPath: '/nonexistent/resolv.conf',
+        hostsPath: '/nonexistent/hosts',
+        attempts: 1,
+      });
+      const strategy = dnsSrv('_d._tcp.svc.test.', { resolver, basename: 'app' });
+      const addressQueries = () =>
+        asked
+          .splice(0)
+          .filter((a) => a.startsWith('pod-') && a.endsWith(' 1'))
+          .sort();
+      const first = await strategy.list();
+      expect(addressQueries()).toEqual(['pod-0.svc.test 1', 'pod-1.svc.test 1']);
+      await new Promise((r) => setTimeout(r, 5)); // past the TTL of 0 s
+      // pod-0 is connected (no address needed): its addresses stay, only pod-1's are asked again.
+      const needsAddresses = (node: string) => node !== 'app@pod-0.svc.test';
+      expect(await strategy.list({ needsAddresses })).toEqual(first);
+      expect(addressQueries()).toEqual(['pod-1.svc.test 1']);
+      expect(await strategy.list({ needsAddresses })).toEqual(first);
+      expect(addressQueries()).toEqual(['pod-1.svc.test 1']);
+      // pod-0 went away: the next poll asks for its addresses again.
+      expect(await strategy.list()).toEqual(first);
+      expect(addressQueries()).toEqual(['pod-0.svc.test 1', 'pod-1.svc.test 1']);
+    } finally {
+      server.close();
+    }
+  });
 });

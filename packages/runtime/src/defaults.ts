@@ -50,6 +50,13 @@ export const RUNTIME_DEFAULTS = Object.freeze({
    * (30 s on kind/kubeadm) plus the time a terminating pod is still listed. It may dial this node itself.
    */
   leaveHoldMs: 60_000,
+  /**
+   * startNode: a visible node that connects to this one while discovery does not list it means DNS changed since the
+   * last poll (a new replica found this node first), so discovery polls at once rather than at its next interval;
+   * at most once per this many ms. While a cluster forms, every early replica thus finds the late ones (and the
+   * others they now see) when the first late one dials it.
+   */
+  unknownPeerPollGapMs: 1_000,
   /** Supervisors: restarts allowed within `supervisorPeriodMs` before the supervisor gives up (OTP's default 1). */
   supervisorIntensity: 1,
   /** Supervisors: the window of `supervisorIntensity`, in ms (OTP's default period, 5 s). */

@@ -200,6 +200,8 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
           const connected = new Set([...node.nodes(), ...node.hiddenNodes()]);
           return discovery?.peers().every((p) => connected.has(p.node)) ?? false;
         },
+        // A connected peer's addresses are not refreshed each poll: they are only used to dial it.
+        connected: () => [...node.nodes(), ...node.hiddenNodes()],
         ...options.discoveryOptions,
         strategy,
         self: own.node,
@@ -242,6 +244,16 @@ export async function startNode(options: StartNodeOptions = {}): Promise<Started
       if (reason === 'shutdown') left.set(peer, Date.now());
     });
     wireNode.on('nodeup', (peer) => left.delete(peer));
+    // A visible peer discovery does not list yet: DNS changed since the last poll, so look again now (rate-bounded).
+    let nudgedAt = -Infinity;
+    wireNode.on('nodeup', (peer, info) => {
+      if (info?.hidden === true || node.stopped) return;
+      const now = Date.now();
+      if (now - nudgedAt < RUNTIME_DEFAULTS.unknownPeerPollGapMs) return;
+      if (d.peers().some((p) => p.node === peer)) return;
+      nudgedAt = now;
+      void d.poll();
+    });
     const holding = (peer: string): boolean => {
       const since = left.get(peer);
       if (since === undefined) return false;

@@ -94,6 +94,28 @@ describe('startNode', () => {
     expect(a.nodes()).toContain(b.name);
   });
 
+  it('polls discovery at once when a visible node it does not list yet connects (DNS changed since the last poll)', async () => {
+    const x = await start('nx');
+    let lists = 0;
+    // Nobody is published at the first poll; the next poll would come only a minute later.
+    const seen = await start('ns', {
+      discovery: {
+        name: 'scripted',
+        async list() {
+          lists++;
+          return lists === 1
+            ? []
+            : [{ node: x.name, host: '127.0.0.1', port: x.port, addresses: ['127.0.0.1'] }];
+        },
+      },
+      discoveryOptions: { pollIntervalMs: 60_000 },
+    });
+    await until(() => lists === 1, POLL);
+    await x.connect(seen.name, { port: seen.port });
+    await until(() => seen.discovery?.peers().some((p) => p.node === x.name) === true, POLL);
+    expect(lists).toBe(2);
+  });
+
   it('leave(): the peers see nodedown shutdown, and their discovery does not dial it again while the hold lasts', async () => {
     const a = await start('la', { connectAll: false });
     // connect_all off on every node here, so only discovery dials: with it on, b2's connection to `eager` would
