@@ -255,16 +255,13 @@ export class Connection {
 
   /**
    * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag. A small frame is
-   * copied with its tag into one buffer (cheaper than a second WebSocket frame); a larger one goes as two fragments
-   * of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN set,
-   * corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
+   * copied (with its tag) into one buffer that also holds the WebSocket header and goes to the socket in one write,
+   * while the WebSocket is open and this side needs no random masking key; else through ws. A larger one goes as two
+   * fragments of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN
+   * set, corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
    */
   private write(frame: Buffer, cb: () => void): void {
     const mac = this.mac;
-    if (mac === undefined) {
-      this.ws.send(frame, { binary: true }, cb);
-      return;
-    }
     const n = frame.length;
     if (n <= COPY_WITH_TAG_BYTES) {
       const socket = (this.ws as unknown as WsInternals)._socket;
@@ -273,7 +270,7 @@ export class Connection {
         // The whole WebSocket frame in one buffer and one socket write: header (FIN, binary; 7- or 16-bit length;
         // on the dialer's side the mask bit and a zero key, which ws leaves unapplied), payload, tag. The bytes ws
         // would write, without its second buffer (a writev) and its per-send objects: most of a round trip's write.
-        const len = n + MAC_TAG_BYTES;
+        const len = mac === undefined ? n : n + MAC_TAG_BYTES;
         const at = (len > 125 ? 4 : 2) + maskBytes;
         const out = Buffer.allocUnsafe(at + len);
         out[0] = 0x82;
@@ -287,14 +284,22 @@ export class Connection {
           out.fill(0, at - 4, at);
         }
         out.set(frame, at);
-        mac.seal(frame, out, at + n);
+        mac?.seal(frame, out, at + n);
         socket.write(out, cb);
+        return;
+      }
+      if (mac === undefined) {
+        this.ws.send(frame, { binary: true }, cb);
         return;
       }
       const out = Buffer.allocUnsafe(n + MAC_TAG_BYTES);
       out.set(frame, 0);
       mac.seal(frame, out, n);
       this.ws.send(out, { binary: true }, cb);
+      return;
+    }
+    if (mac === undefined) {
+      this.ws.send(frame, { binary: true }, cb);
       return;
     }
     const tag = Buffer.allocUnsafe(MAC_TAG_BYTES);
