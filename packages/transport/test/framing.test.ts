@@ -5,6 +5,7 @@ import {
   decodeFrame,
   encodeMessage,
   FrameBuffer,
+  frameLimits,
   joinFrame,
   PrefixedMessage,
   TICK_FRAME,
@@ -173,6 +174,33 @@ describe('PrefixedMessage', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('is refused exactly when the same array written in full would be: nesting and value limits', () => {
+    const nest = (k: number): unknown => (k === 0 ? 1 : [nest(k - 1)]);
+    const refused = (fb: FrameBuffer, m: unknown) => {
+      try {
+        fb.encode(m);
+        fb.commit([]);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    for (const k of [125, 126, 127, 128, 129]) {
+      expect(refused(new FrameBuffer(1 << 20), prefixed([1, 'a'], nest(k)))).toBe(
+        refused(new FrameBuffer(1 << 20), [[1, 'a'], nest(k)]),
+      );
+    }
+    expect(refused(new FrameBuffer(1 << 20), prefixed([1], nest(127)))).toBe(false);
+    expect(refused(new FrameBuffer(1 << 20), prefixed([1], nest(128)))).toBe(true);
+    for (let k = 0; k < 12; k++) {
+      const strings = Array.from({ length: k }, (_, i) => `s${i}`);
+      const limits = frameLimits(10);
+      expect(refused(new FrameBuffer(1 << 20, limits), prefixed([1, 'a'], strings))).toBe(
+        refused(new FrameBuffer(1 << 20, limits), [[1, 'a'], strings]),
+      );
+    }
   });
 
   it('a message the encoder refuses throws and appends nothing', () => {
