@@ -11,19 +11,22 @@ import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { renderMesh, runMesh } from './lib/mesh.mjs';
 import { killAll } from './lib/proc.mjs';
-import { runRaw } from './lib/raw.mjs';
-import { renderMarkdown, renderText } from './lib/report.mjs';
-import { evaluate } from './lib/targets.mjs';
+import { runRemote } from './lib/remote.mjs';
+import { renderMarkdown, renderRemoteText, renderText } from './lib/report.mjs';
+import { evaluate, remoteTargets } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam | --only mesh]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only remote | --only mac [--runs N] | --only beam | --only mesh]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
-                   per two-node system instead of the best of two, 5-pod formation and idle CPU only)
+                   per two-node system instead of the median of five, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
   --write-results  also write bench/RESULTS.md from this run
   --only mac       only the frame MAC's cost: @kindred/transport alone and kindred, two nodes, each with
                    frameIntegrity on and off in this run, N rounds (default 5; 3 with --quick) of an off
                    and an on run back to back, order alternating; the ratio on / off is the median of
                    the rounds' ratios
+  --only remote    only the two-node table (Erlang, raw ws+msgpackr 1 and 256 per frame, @kindred/transport
+                   alone, kindred; each the median of 5 alternated runs) and its targets, each with its baseline
+                   and ratio
   --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
                    <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
                    kindred <-> kindred on its own wire for reference
@@ -37,6 +40,8 @@ const FULL = Object.freeze({
   processes: 1_000_000,
   localMessages: 1_000_000,
   repeat: 2,
+  /** Runs of each two-node system (alternating order); each figure of the table is the median of them. */
+  remoteRuns: 5,
 });
 const QUICK = Object.freeze({
   messages: 20_000,
@@ -44,13 +49,14 @@ const QUICK = Object.freeze({
   processes: 100_000,
   localMessages: 100_000,
   repeat: 1,
+  remoteRuns: 1,
 });
 
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && only !== 'mac' && only !== 'beam' && only !== 'mesh') {
-  console.error(`--only takes "mac", "beam" or "mesh"\n${USAGE}`);
+if (onlyAt >= 0 && !['remote', 'mac', 'beam', 'mesh'].includes(only)) {
+  console.error(`--only takes "remote", "mac", "beam" or "mesh"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -107,6 +113,39 @@ if (only === 'mesh') {
   const out = { command: `node bench/run.mjs ${argv.join(' ')}`, machine: machineInfo(), ...mesh };
   console.log(json ? JSON.stringify(out, null, 2) : renderMesh(out));
   process.exit(0);
+}
+
+if (only === 'remote') {
+  await runRemoteOnly();
+  process.exit(0);
+}
+
+/** The two-node table and its targets alone (issue 18's remote rows). */
+async function runRemoteOnly() {
+  const t0 = Date.now();
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const remote = await runRemote({
+    messages: sizes.messages,
+    rounds: sizes.rounds,
+    runs: sizes.remoteRuns,
+    section,
+  });
+  killAll();
+  const notRun = { notMeasured: 'not run (--only remote)' };
+  const results = {
+    date: startedAt.toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    quick,
+    sizes,
+    machine: { ...machine, loadavgEnd: machineInfo().loadavgStart },
+    durationSeconds: Math.round((Date.now() - t0) / 100) / 10,
+    remote,
+  };
+  const { ratios } = evaluate({ ...results, local: notRun, formation: notRun });
+  Object.assign(results, { ratios, targets: remoteTargets(remote, ratios) });
+  if (json) console.log(JSON.stringify(results, null, 2));
+  else console.log(renderRemoteText(results));
 }
 
 /**
@@ -282,29 +321,9 @@ const startedAt = new Date();
 const t0 = Date.now();
 const machine = machineInfo();
 const { messages, rounds } = sizes;
-const SYSTEMS = [
-  ['erlang', 'Erlang distribution', () => runErlang({ messages, rounds })],
-  ['raw1', 'raw ws+msgpackr, 1 message per frame', () => runRaw({ batch: 1, messages, rounds })],
-  ['raw256', 'raw ws+msgpackr, 256 messages per frame', () => runRaw({ batch: 256, messages, rounds })],
-  [
-    'transport',
-    '@kindred/transport alone, two nodes',
-    () => runKindredRemote({ messages, rounds, transportOnly: true }),
-  ],
-  ['kindred', 'kindred, two nodes', () => runKindredRemote({ messages, rounds })],
-];
-// Each system runs `repeat` times, alternating the order (forward, backward, ...), and each figure is the best of
-// its runs: on a shared machine noise only ever makes a figure worse, and every system gets the same treatment.
-const runs = Object.fromEntries(SYSTEMS.map(([k]) => [k, []]));
-for (let rep = 0; rep < sizes.repeat; rep++) {
-  const order = rep % 2 === 0 ? SYSTEMS : [...SYSTEMS].reverse();
-  for (const [key, label, fn] of order) {
-    runs[key].push(await section(`${label} (run ${rep + 1} of ${sizes.repeat})`, fn));
-  }
-}
-const remote = Object.fromEntries(SYSTEMS.map(([k]) => [k, bestOf(runs[k])]));
+const remote = await runRemote({ messages, rounds, runs: sizes.remoteRuns, section });
 
-/** The best figures over several runs of one system; the runs themselves are kept. */
+/** The best figures over several runs of one system (--only beam, --only mac); the runs themselves are kept. */
 function bestOf(list) {
   const good = list.filter((r) => !r.notMeasured);
   if (good.length === 0) return list[0];

@@ -62,12 +62,18 @@ if (role === 'receiver') {
   node.spawn(
     async (ctx) => {
       let count = 0;
+      // CPU time (user + system) this process used from the first message of a one-way run to its 'done': a figure
+      // that holds up on a loaded machine, where wall-clock throughput does not.
+      let cpu0;
       for (;;) {
         const m = await ctx.receive();
-        if (m.body !== undefined) count++;
-        else if (m.t === 'done') {
-          ctx.send(m.from, { t: 'count', c: count });
+        if (m.body !== undefined) {
+          if (count++ === 0) cpu0 = process.cpuUsage();
+        } else if (m.t === 'done') {
+          const cpu = cpu0 === undefined ? undefined : process.cpuUsage(cpu0);
+          ctx.send(m.from, { t: 'count', c: count, cpuUs: cpu === undefined ? 0 : cpu.user + cpu.system });
           count = 0;
+          cpu0 = undefined;
         } else if (m.t === 'hello') ctx.send(m.from, { t: 'pids', counter: ctx.self, echo });
       }
     },
@@ -106,6 +112,7 @@ if (role === 'receiver') {
         };
         const oneway = async (n) => {
           const t0 = process.hrtime.bigint();
+          const cpu0 = process.cpuUsage();
           for (let i = 0; i < n; i++) {
             const msg = message(recvNode, 1, i);
             try {
@@ -118,12 +125,22 @@ if (role === 'receiver') {
           await send(counter, { t: 'done', from: ctx.self });
           const reply = await ctx.receive((m) => m.t === 'count', 120_000);
           const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          const cpu = process.cpuUsage(cpu0);
           if (reply?.c !== n)
             throw new Error(`receiver confirmed ${JSON.stringify(reply?.c ?? String(reply))}, expected ${n}`);
-          return { messages: n, confirmed: reply.c, seconds, msgPerSec: n / seconds };
+          return {
+            messages: n,
+            confirmed: reply.c,
+            seconds,
+            msgPerSec: n / seconds,
+            // CPU time per message of each process (user + system, ns), GC and ticks included.
+            senderCpuNs: Math.round(((cpu.user + cpu.system) * 1000) / n),
+            receiverCpuNs: Math.round(((reply.cpuUs ?? 0) * 1000) / n),
+          };
         };
         const pingpong = async (r) => {
           const samples = [];
+          const cpu0 = process.cpuUsage();
           for (let i = 0; i < r; i++) {
             const t0 = process.hrtime.bigint();
             ctx.send(echo, { t: 'ping', from: ctx.self, m: message(recvNode, 2, i) });
@@ -132,6 +149,8 @@ if (role === 'receiver') {
             if (reply?.t !== 'pong' || reply.m.body.n !== i)
               throw new Error(`bad pong ${JSON.stringify(reply)}`);
           }
+          const cpu = process.cpuUsage(cpu0);
+          samples.cpuNs = Math.round(((cpu.user + cpu.system) * 1000) / r);
           return samples;
         };
         await oneway(Math.min(messages, WARMUP_MESSAGES));
@@ -139,7 +158,9 @@ if (role === 'receiver') {
         const retriesBefore = queueFullRetries;
         const ow = await oneway(messages);
         ow.queueFullRetries = queueFullRetries - retriesBefore;
-        resolve({ how, oneway: ow, rtt: rttSummary(await pingpong(rounds)) });
+        const samples = await pingpong(rounds);
+        // The sender's CPU time per round trip (ns): its send of the ping and its receipt of the pong.
+        resolve({ how, oneway: ow, rtt: { ...rttSummary(samples), senderCpuNs: samples.cpuNs } });
       } catch (err) {
         reject(err);
       }

@@ -144,7 +144,7 @@ function machineLine(r) {
 
 function sizesLine(r) {
   const s = r.sizes;
-  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages; two-node and local figures are the best of ${s.repeat} run${s.repeat === 1 ? '' : 's'} per system (alternating order; every run is in the raw figures)${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
+  return `${fmtInt(s.messages)} one-way messages, ${fmtInt(s.rounds)} round trips, ${fmtInt(s.processes)} spawned processes, ${fmtInt(s.localMessages)} local messages; two-node figures are the median of ${s.remoteRuns ?? s.repeat} run${(s.remoteRuns ?? s.repeat) === 1 ? '' : 's'} per system, local figures the best of ${s.repeat} (alternating order; every run is in the raw figures)${r.quick ? ' (--quick: NOT the sizes the targets are defined for)' : ''}`;
 }
 
 export function renderText(r) {
@@ -161,6 +161,22 @@ export function renderText(r) {
     textTable(t.local),
     '',
     textTable(t.formation),
+    '',
+    textTable(t.targets),
+  ].join('\n');
+}
+
+/** The two-node table, its ratios and targets alone (`run.mjs --only remote`). */
+export function renderRemoteText(r) {
+  const t = rows({ ...r, local: { notMeasured: '-' }, formation: { notMeasured: '-' } });
+  return [
+    `kindred bench, two nodes only, ${r.date}, ${r.durationSeconds} s`,
+    `machine: ${machineLine(r)}`,
+    `sizes: ${fmtInt(r.sizes.messages)} one-way messages, ${fmtInt(r.sizes.rounds)} round trips; each figure the median of ${r.sizes.remoteRuns} alternated run(s) per system`,
+    '',
+    textTable(t.remote),
+    '',
+    textTable(t.extra),
     '',
     textTable(t.targets),
   ].join('\n');

@@ -1,26 +1,27 @@
-import { addExtension, pack } from 'msgpackr';
+import { PrefixedMessage } from '@kindred/transport';
+import { pack } from 'msgpackr';
 import { OP } from './control.js';
 import './terms.js'; // the Pid extension must be registered before a head is encoded
 import type { Pid } from './terms.js';
 
-/** msgpackr extension type of {@link SendFrame}. Never on the wire: a SendFrame writes plain msgpack. */
-export const SEND_FRAME_EXT_TYPE = 0x53;
-
 /**
  * @internal The frame `[[SEND, '', to], msg]` (docs/protocol.md) with its control part encoded once per destination
- * pid: packed, it gives exactly the bytes of that array, so the receiving side sees no difference. Encoding the
+ * pid: packed, it gives exactly the bytes of that array, so the receiving side sees no difference (a {@link PrefixedMessage} of @kindred/transport, which a connection
+ * writes without msgpackr's extension machinery). Encoding the
  * control part (two arrays, the op, the unused field and the pid as an extension) for every message cost about a
  * third of encoding a 100-byte message.
  */
-export class SendFrame {
+export class SendFrame extends PrefixedMessage {
   constructor(
     /** msgpack of the outer 2-array's header and of `[SEND, '', to]`. */
-    readonly head: Uint8Array,
+    head: Uint8Array,
     /** The message. */
-    readonly msg: unknown,
+    msg: unknown,
     /** The destination (for a distribution that does not encode with msgpackr: Erlang's wire). */
     readonly to: Pid,
-  ) {}
+  ) {
+    super(head, msg);
+  }
 }
 
 const heads = new WeakMap<Pid, Uint8Array>();
@@ -43,20 +44,3 @@ export function sendFrame(to: Pid, msg: unknown): SendFrame {
   }
   return new SendFrame(lastHead, msg, to);
 }
-
-type Alloc = (size: number) => { target: Uint8Array; position: number };
-
-// msgpackr calls an extension's pack with a function that reserves bytes in its output and its own pack for values;
-// returning nothing writes no extension header, so the output is the head's bytes followed by the message.
-addExtension({
-  Class: SendFrame,
-  type: SEND_FRAME_EXT_TYPE,
-  pack: ((f: SendFrame, alloc: Alloc, packValue: (v: unknown) => void) => {
-    const { target, position } = alloc(f.head.length);
-    target.set(f.head, position);
-    packValue(f.msg);
-  }) as unknown as (value: unknown) => Buffer,
-  unpack: () => {
-    throw new Error(`Unknown extension type ${SEND_FRAME_EXT_TYPE}`);
-  },
-});

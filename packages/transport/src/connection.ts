@@ -53,7 +53,22 @@ export interface ConnectionLimits {
   readonly maxInflightBytes: number;
   /** Most allocated values one received frame may decode into. */
   readonly maxFrameValues: number;
+  /** The dialer masks its frames with a random key (TRANSPORT_DEFAULTS.maskFrames); false or absent: a zero key. */
+  readonly maskFrames?: boolean;
 }
+
+/** The socket under a ws WebSocket (ws's own field) and whether ws is its server side. */
+interface WsInternals {
+  _socket?: {
+    write(data: Buffer, cb: (err?: Error | null) => void): boolean;
+    cork(): void;
+    uncork(): void;
+  };
+  _isServer?: boolean;
+}
+
+/** ws's readyState of an open WebSocket. */
+const WS_OPEN = 1;
 
 /** What a connection reports to its transport. */
 export interface ConnectionHandlers {
@@ -104,6 +119,12 @@ export class Connection {
   private readonly costs: number[] = [];
   /** MAC state when frameIntegrity is on (docs/protocol.md, "Frame integrity"). */
   private readonly mac: FrameMac | undefined;
+  /**
+   * Bytes of the WebSocket masking key in this side's frame headers when small frames are written to the socket
+   * directly (see {@link write}): 0 on the server side, 4 (a zero key) on the dialer's; -1 when the dialer masks
+   * with a random key, so every frame goes through ws.
+   */
+  private readonly directMaskBytes: number;
 
   constructor(
     /** The peer's node name. */
@@ -117,6 +138,7 @@ export class Connection {
     this.scan = frameLimits(limits.maxFrameValues);
     this.out = new FrameBuffer(limits.flushAtBytes, this.scan);
     this.mac = keys === undefined ? undefined : new FrameMac(keys);
+    this.directMaskBytes = (ws as unknown as WsInternals)._isServer ? 0 : limits.maskFrames ? -1 : 4;
     ws.on('message', (data: unknown, isBinary: boolean) => this.receive(data, isBinary));
     // Whatever code the peer closed with (even its own net_tick_timeout), this side saw the connection close:
     // Erlang's nodedown reason here is connection_closed. The one exception is a peer saying it leaves on purpose
@@ -233,27 +255,56 @@ export class Connection {
 
   /**
    * Writes one frame. With frameIntegrity the WebSocket message is the frame followed by its tag. A small frame is
-   * copied with its tag into one buffer (cheaper than a second WebSocket frame); a larger one goes as two fragments
-   * of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN set,
-   * corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
+   * copied (with its tag) into one buffer that also holds the WebSocket header and goes to the socket in one write,
+   * while the WebSocket is open and this side needs no random masking key; else through ws. A larger one goes as two
+   * fragments of one message, the payload (a view on the send chunk, not copied) with FIN clear and the tag with FIN
+   * set, corked so both reach the socket in one write. Nothing is written between the two: all writes are here.
    */
   private write(frame: Buffer, cb: () => void): void {
     const mac = this.mac;
-    if (mac === undefined) {
-      this.ws.send(frame, { binary: true }, cb);
-      return;
-    }
     const n = frame.length;
     if (n <= COPY_WITH_TAG_BYTES) {
+      const socket = (this.ws as unknown as WsInternals)._socket;
+      const maskBytes = this.directMaskBytes;
+      if (maskBytes >= 0 && socket !== undefined && this.ws.readyState === WS_OPEN) {
+        // The whole WebSocket frame in one buffer and one socket write: header (FIN, binary; 7- or 16-bit length;
+        // on the dialer's side the mask bit and a zero key, which ws leaves unapplied), payload, tag. The bytes ws
+        // would write, without its second buffer (a writev) and its per-send objects: most of a round trip's write.
+        const len = mac === undefined ? n : n + MAC_TAG_BYTES;
+        const at = (len > 125 ? 4 : 2) + maskBytes;
+        const out = Buffer.allocUnsafe(at + len);
+        out[0] = 0x82;
+        if (len > 125) {
+          out[1] = 126;
+          out[2] = len >>> 8;
+          out[3] = len & 0xff;
+        } else out[1] = len;
+        if (maskBytes !== 0) {
+          out[1] = (out[1] as number) | 0x80;
+          out.fill(0, at - 4, at);
+        }
+        out.set(frame, at);
+        mac?.seal(frame, out, at + n);
+        socket.write(out, cb);
+        return;
+      }
+      if (mac === undefined) {
+        this.ws.send(frame, { binary: true }, cb);
+        return;
+      }
       const out = Buffer.allocUnsafe(n + MAC_TAG_BYTES);
       out.set(frame, 0);
       mac.seal(frame, out, n);
       this.ws.send(out, { binary: true }, cb);
       return;
     }
+    if (mac === undefined) {
+      this.ws.send(frame, { binary: true }, cb);
+      return;
+    }
     const tag = Buffer.allocUnsafe(MAC_TAG_BYTES);
     mac.seal(frame, tag, 0);
-    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const socket = (this.ws as unknown as WsInternals)._socket;
     socket?.cork();
     this.ws.send(frame, { binary: true, fin: false });
     this.ws.send(tag, { binary: true, fin: true }, cb);

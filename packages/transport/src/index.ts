@@ -8,6 +8,7 @@ export type { EdgeStats } from './admission.js';
 export type { PeerStats } from './connection.js';
 export { TRANSPORT_DEFAULTS, type TransportDefaults } from './defaults.js';
 export { TRANSPORT_ERRORS } from './errors.js';
+export { PrefixedMessage } from './framing.js';
 export type { HostCheckStats, HostResolver } from './host-check.js';
 export { CLOSE, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
 export { createTransport } from './transport.js';

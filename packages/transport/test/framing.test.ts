@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { Packr, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeMessage, FrameBuffer, joinFrame, TICK_FRAME } from '../src/framing.js';
+import {
+  decodeFrame,
+  encodeMessage,
+  FrameBuffer,
+  frameLimits,
+  joinFrame,
+  PrefixedMessage,
+  TICK_FRAME,
+} from '../src/framing.js';
 
 describe('frames', () => {
   it('a frame is messages laid end to end, decoded in order', () => {
@@ -122,6 +130,85 @@ describe('FrameBuffer', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('PrefixedMessage', () => {
+  // A 2-array whose first element is already encoded, as the runtime's SEND frames are.
+  const prefixed = (first: unknown, msg: unknown): PrefixedMessage => {
+    const control = encodeMessage(first);
+    const head = new Uint8Array(control.length + 1);
+    head[0] = 0x92;
+    head.set(control, 1);
+    return new PrefixedMessage(head, msg);
+  };
+
+  it('packs to its head followed by the message, with any Packr', () => {
+    const p = new Packr({ useRecords: false });
+    expect(p.pack(prefixed([1, '', 'x'], { n: 1 }))).toEqual(p.pack([[1, '', 'x'], { n: 1 }]));
+  });
+
+  it('a FrameBuffer writes the same bytes, across chunk ends and mixed with other messages, in order', () => {
+    const msg = fc.oneof(
+      fc.record({ n: fc.nat(), text: fc.string({ maxLength: 40 }) }),
+      fc.record({ blob: fc.integer({ min: 1000, max: 200_000 }).map((n) => 'x'.repeat(n)) }),
+    );
+    const first = fc.tuple(fc.nat(), fc.string({ maxLength: 30 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(first), msg, fc.boolean()), { maxLength: 150 }),
+        fc.integer({ min: 1024, max: 300_000 }),
+        (ops, limit) => {
+          const fb = new FrameBuffer(limit);
+          const frames: Buffer[] = [];
+          const sent: unknown[] = [];
+          for (const [head, m, flush] of ops) {
+            fb.encode(head === null ? m : prefixed(head, m));
+            fb.commit(frames);
+            sent.push(head === null ? m : [head, m]);
+            if (flush && fb.pending > 0) frames.push(fb.take());
+          }
+          if (fb.pending > 0) frames.push(fb.take());
+          expect(frames.flatMap((f) => decodeFrame(f))).toEqual(sent);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is refused exactly when the same array written in full would be: nesting and value limits', () => {
+    const nest = (k: number): unknown => (k === 0 ? 1 : [nest(k - 1)]);
+    const refused = (fb: FrameBuffer, m: unknown) => {
+      try {
+        fb.encode(m);
+        fb.commit([]);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    for (const k of [125, 126, 127, 128, 129]) {
+      expect(refused(new FrameBuffer(1 << 20), prefixed([1, 'a'], nest(k)))).toBe(
+        refused(new FrameBuffer(1 << 20), [[1, 'a'], nest(k)]),
+      );
+    }
+    expect(refused(new FrameBuffer(1 << 20), prefixed([1], nest(127)))).toBe(false);
+    expect(refused(new FrameBuffer(1 << 20), prefixed([1], nest(128)))).toBe(true);
+    for (let k = 0; k < 12; k++) {
+      const strings = Array.from({ length: k }, (_, i) => `s${i}`);
+      const limits = frameLimits(10);
+      expect(refused(new FrameBuffer(1 << 20, limits), prefixed([1, 'a'], strings))).toBe(
+        refused(new FrameBuffer(1 << 20, limits), [[1, 'a'], strings]),
+      );
+    }
+  });
+
+  it('a message the encoder refuses throws and appends nothing', () => {
+    const fb = new FrameBuffer(1024);
+    fb.encode({ a: 1 });
+    fb.commit([]);
+    expect(() => fb.encode(prefixed([1], new Set([1])))).toThrow();
+    expect(decodeFrame(fb.take())).toEqual([{ a: 1 }]);
   });
 });
 
