@@ -344,12 +344,22 @@ async function labDemo() {
         const codeDir = await compileErlangApp();
         cleanups.push(() => rm(codeDir, { recursive: true, force: true }));
         await lab.stop();
+        // With --pod-ip both sides are named by pod IP and poll the Service's A records (libcluster's
+        // Kubernetes.DNS, dns_cluster), CoreDNS untouched; otherwise pod FQDNs from SRV (Kubernetes.DNSSRV).
         lab = await Lab.start({
           replicas: 3,
-          endpointPodNames: true,
+          endpointPodNames: !POD_IP,
           terminationGracePeriodMs: 5_000,
-          env: { KINDRED_DISTRIBUTION: 'erlang' },
-          deployments: [erlangDeployment({ name: ERL, replicas: 0, codeDir })],
+          env: POD_IP
+            ? {
+                KINDRED_DISTRIBUTION: 'erlang',
+                KINDRED_NAMING: 'pod-ip',
+                KINDRED_DISCOVERY: 'dns-a:simple-web-service-headless',
+              }
+            : { KINDRED_DISTRIBUTION: 'erlang' },
+          deployments: [
+            erlangDeployment({ name: ERL, replicas: 0, codeDir, ...(POD_IP ? { naming: 'pod-ip' } : {}) }),
+          ],
         });
         cleanups.push(() => lab.stop());
         const views = await waitFor('a full mesh of 3', viewsWhenMesh);
@@ -360,7 +370,9 @@ async function labDemo() {
     if (!mixedStarted) return;
 
     await step(
-      'an Erlang pod joins (erl -name app@<pod FQDN>, DNSSRV like libcluster): on every app page',
+      POD_IP
+        ? 'an Erlang pod joins (erl -name app@<pod IP>, A records like libcluster Kubernetes.DNS): on every app page'
+        : 'an Erlang pod joins (erl -name app@<pod FQDN>, DNSSRV like libcluster): on every app page',
       async () => {
         await lab.scale(1, ERL);
         const [erl] = erlPods();
@@ -371,6 +383,19 @@ async function labDemo() {
         );
         printViews(views);
         return `${short(erl.node)} is in every app's /nodes`;
+      },
+    );
+
+    await step(
+      "kindred doctor in an app pod of the mixed cluster: every check passes, Erlang's too",
+      async () => {
+        // The pod's KINDRED_DISTRIBUTION=erlang turns on doctor's Erlang checks: the erl pod is pinged on Erlang's
+        // wire, EPMD answers on this host and on every peer, the cookie's source, the naming scheme vs discovery.
+        const [pod] = kindredPods();
+        const res = await lab.exec(pod.name, [process.execPath, KINDRED, 'doctor']);
+        for (const line of res.stdout.trimEnd().split('\n')) say(`  ${line}`);
+        if (res.code !== 0) throw new Error(`kindred doctor exited ${res.code}`);
+        return `doctor in ${pod.name}: all checks passed, epmd, cookie and naming included`;
       },
     );
 

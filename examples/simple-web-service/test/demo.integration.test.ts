@@ -43,7 +43,7 @@ describe('scripts/demo.mjs --ci', () => {
 
   it('as root: every step of the lab story happens and the page is served through the forward', async () => {
     const { code, out } = await run([process.execPath, DEMO, '--ci']);
-    expect(out, out).toMatch(/^demo: 9 passed, 0 failed$/m);
+    expect(out, out).toMatch(/^demo: 13 passed, 0 failed$/m);
     expect(code).toBe(0);
     for (const step of [
       'no node sees another',
@@ -53,6 +53,11 @@ describe('scripts/demo.mjs --ci', () => {
       'full mesh of 5',
       'nodedown',
       'recovered',
+      // The mixed cluster: an erl pod on every app page, doctor's Erlang checks, nodedown of the erl pod everywhere.
+      "full mesh of 3 on Erlang's wire",
+      "is in every app's /nodes",
+      'epmd, cookie and naming included',
+      'recovered: full mesh of 4 with erlang-app-',
     ]) {
       expect(out).toContain(step);
     }
@@ -60,9 +65,17 @@ describe('scripts/demo.mjs --ci', () => {
 
   it('as root with --pod-ip: the cluster forms with CoreDNS as kind ships it, nodes named by pod IP', async () => {
     const { code, out } = await run([process.execPath, DEMO, '--ci', '--pod-ip']);
-    expect(out, out).toMatch(/^demo: 6 passed, 0 failed$/m);
+    expect(out, out).toMatch(/^demo: 10 passed, 0 failed$/m);
     expect(code).toBe(0);
-    for (const step of ['full mesh of 3, named by pod IP', 'full mesh of 5', 'nodedown', 'recovered']) {
+    for (const step of [
+      'full mesh of 3, named by pod IP',
+      'full mesh of 5',
+      'nodedown',
+      'recovered',
+      'A records like libcluster Kubernetes.DNS',
+      'epmd, cookie and naming included',
+      'recovered: full mesh of 4 with erlang-app-',
+    ]) {
       expect(out).toContain(step);
     }
     expect(out).toMatch(/app@10\.244\.\d+\.\d+ sees app@10\.244\./);
