@@ -7,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
+import { idleLines, runIdle } from './lib/idle.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { killAll } from './lib/proc.mjs';
 import { runRaw } from './lib/raw.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
-import { evaluate } from './lib/targets.mjs';
+import { evaluate, evaluateIdle } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only mac [--runs N] | --only beam | --only idle]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the best of two, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
@@ -26,6 +27,8 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
   --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
                    <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
                    kindred <-> kindred on its own wire for reference
+  --only idle      only idle processes and idle servers against the bare async-function floor, 3 alternating
+                   rounds, each measurement in a fresh node --expose-gc child
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -46,8 +49,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && only !== 'mac' && only !== 'beam') {
-  console.error(`--only takes "mac" or "beam"\n${USAGE}`);
+if (onlyAt >= 0 && only !== 'mac' && only !== 'beam' && only !== 'idle') {
+  console.error(`--only takes "mac", "beam" or "idle"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -73,6 +76,8 @@ const json = argv.includes('--json');
 const macRuns = runsText === undefined ? (quick ? 3 : 5) : Number(runsText);
 const writeResults = argv.includes('--write-results');
 const sizes = quick ? QUICK : FULL;
+/** Rounds of the idle rows (floor, spawn, server in each, alternating order). */
+const IDLE_ROUNDS = 3;
 const progress = (text) => {
   if (!json) process.stderr.write(`bench: ${text}\n`);
 };
@@ -97,6 +102,38 @@ if (only === 'mac') {
 }
 if (only === 'beam') {
   await runBeam();
+  process.exit(0);
+}
+if (only === 'idle') {
+  const idle = await section('idle processes and servers vs the async floor', () =>
+    runIdle({ processes: sizes.processes, rounds: IDLE_ROUNDS, onProgress: progress }),
+  );
+  killAll();
+  const out = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    quick,
+    sizes,
+    machine: { ...machineInfo() },
+    idle,
+    targets: evaluateIdle(idle, sizes.processes),
+  };
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else
+    console.log(
+      [
+        `kindred idle processes vs the async-function floor, ${out.date}`,
+        `command: ${out.command}`,
+        `machine: load ${out.machine.loadavgStart} at start`,
+        '',
+        ...idleLines(idle),
+        '',
+        ...out.targets.map(
+          (t) =>
+            `${t.target}: ${t.value ?? '-'} ${t.met === null ? `not measured: ${t.note}` : t.met ? 'met' : 'MISSED'}${t.met !== null && t.note ? ` (${t.note})` : ''}`,
+        ),
+      ].join('\n'),
+    );
   process.exit(0);
 }
 
@@ -317,6 +354,9 @@ function bestOf(list) {
 const local = await section('kindred local spawn and send', () =>
   runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages, repeat: sizes.repeat }),
 );
+const idle = await section('idle processes and servers vs the async floor', () =>
+  runIdle({ processes: sizes.processes, rounds: IDLE_ROUNDS, onProgress: progress }),
+);
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
 killAll();
 
@@ -329,6 +369,7 @@ const results = {
   durationSeconds: Math.round((Date.now() - t0) / 100) / 10,
   remote,
   local,
+  idle,
   formation,
 };
 Object.assign(results, evaluate(results));
