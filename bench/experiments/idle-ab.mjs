@@ -22,7 +22,7 @@ for (const mode of modesText.split(',')) {
   const med = (side, k) => median(runs[side].map((x) => x[k]));
   const ratio = (k) => median(runs.B.map((x, i) => x[k] / runs.A[i][k]));
   console.log(
-    `${mode} x ${n}, ${rounds} rounds: A ${med('A', 'seconds').toFixed(3)} s ${med('A', 'bytesPerProcess').toFixed(0)} B | B ${med('B', 'seconds').toFixed(3)} s ${med('B', 'bytesPerProcess').toFixed(0)} B | B/A time ${ratio('seconds').toFixed(3)} bytes ${ratio('bytesPerProcess').toFixed(3)}`,
+    `${mode} x ${n}, ${rounds} rounds: A ${med('A', 'seconds').toFixed(3)} s (cpu ${med('A', 'cpuSeconds').toFixed(3)}) ${med('A', 'bytesPerProcess').toFixed(0)} B | B ${med('B', 'seconds').toFixed(3)} s (cpu ${med('B', 'cpuSeconds').toFixed(3)}) ${med('B', 'bytesPerProcess').toFixed(0)} B | B/A time ${ratio('seconds').toFixed(3)} cpu ${ratio('cpuSeconds').toFixed(3)} bytes ${ratio('bytesPerProcess').toFixed(3)}`,
   );
   console.log(
     `  per round B/A time: ${runs.B.map((x, i) => (x.seconds / runs.A[i].seconds).toFixed(2)).join(' ')}`,

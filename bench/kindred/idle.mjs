@@ -7,7 +7,8 @@
 // spawn:  n `node.spawn(async (ctx) => { await ctx.receive(); })`, time until every one is parked in receive().
 // server: n `startServer(node, behaviour, i)` (init returns its state at once, no traffic), time until every start
 //         promise resolved.
-// Each reports seconds and (V8 heap used + external) after a full gc, before vs after, divided by n. `runtimeDir`
+// Each reports seconds (wall), cpuSeconds (user + system of this process over the same span, GC helper threads
+// included: less moved by other load on the machine than wall time, so A/B runs on a busy machine compare it) and (V8 heap used + external) after a full gc, before vs after, divided by n. `runtimeDir`
 // (default: this checkout's @kindred/runtime) is a built runtime's dist directory, for A/B runs of two builds.
 import { pathToFileURL } from 'node:url';
 
@@ -44,6 +45,7 @@ await settle();
 const before = used();
 /** Kept until the measurement ends, so the floor's functions stay parked (and reachable) like processes. */
 let wake = [];
+const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 if (mode === 'floor') {
   const parked = async () => {
@@ -69,6 +71,7 @@ if (mode === 'floor') {
   starts = undefined;
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
 await settle();
 const totalBytes = used() - before;
 if (mode === 'floor') {
@@ -77,7 +80,14 @@ if (mode === 'floor') {
   const live = node.stats().processes;
   if (live < n) throw new Error(`only ${live} of ${n} processes alive`);
 }
-const result = { mode, processes: n, seconds, totalBytes, bytesPerProcess: totalBytes / n };
+const result = {
+  mode,
+  processes: n,
+  seconds,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  totalBytes,
+  bytesPerProcess: totalBytes / n,
+};
 console.log(`RESULT ${JSON.stringify(result)}`);
 wake = undefined;
 process.exit(0);
