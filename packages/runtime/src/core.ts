@@ -25,6 +25,7 @@ import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { crashReason, type Dest, isReplyMessage, type NodeEvent } from './messages.js';
 import type { PgControl, PgScope } from './pg.js';
+import { ProcTable } from './proc-table.js';
 import { type Proc, type ProcessHost, procClass } from './process.js';
 import {
   isLocalPidShape,
@@ -189,7 +190,8 @@ export class Core implements ProcessHost {
   readonly dist: Distribution | undefined;
   readonly api: NodeApi;
   readonly systemPid: Pid;
-  readonly procs = new Map<number, Proc>();
+  /** Live processes by key (see proc-table.ts). */
+  readonly procs = new ProcTable<Proc>();
   readonly names = new Map<string, Proc>();
   readonly system = new Map<string, SystemHandler>();
   readonly scopes = new Map<string, PgScope>();
