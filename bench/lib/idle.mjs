@@ -52,15 +52,19 @@ export async function runIdle({ processes, rounds = 3, onProgress = () => {} }) 
   const summary = (mode) => ({
     processes,
     seconds: round3(median(runs[mode].map((x) => x.seconds))),
+    cpuSeconds: round3(median(runs[mode].map((x) => x.cpuSeconds))),
     bytesPerProcess: Math.round(median(runs[mode].map((x) => x.bytesPerProcess))),
   });
   const ratios = (mode) => {
     const time = runs[mode].map((x, i) => x.seconds / runs.floor[i].seconds);
+    const cpu = runs[mode].map((x, i) => x.cpuSeconds / runs.floor[i].cpuSeconds);
     const bytes = runs[mode].map((x, i) => x.bytesPerProcess / runs.floor[i].bytesPerProcess);
     return {
       timeVsFloor: round3(median(time)),
+      cpuVsFloor: round3(median(cpu)),
       bytesVsFloor: round3(median(bytes)),
       timePerRound: time.map(round3),
+      cpuPerRound: cpu.map(round3),
       bytesPerRound: bytes.map(round3),
     };
   };
@@ -72,7 +76,11 @@ export async function runIdle({ processes, rounds = 3, onProgress = () => {} }) 
     runs: Object.fromEntries(
       MODES.map((m) => [
         m,
-        runs[m].map((x) => ({ seconds: round3(x.seconds), bytesPerProcess: Math.round(x.bytesPerProcess) })),
+        runs[m].map((x) => ({
+          seconds: round3(x.seconds),
+          cpuSeconds: round3(x.cpuSeconds),
+          bytesPerProcess: Math.round(x.bytesPerProcess),
+        })),
       ]),
     ),
   };
@@ -83,11 +91,12 @@ export function idleLines(idle) {
   if (idle?.notMeasured) return [`idle processes: not measured: ${idle.notMeasured}`];
   const n = idle.floor.processes.toLocaleString('en-US');
   const row = (label, x, ratio) =>
-    `${label.padEnd(52)} | ${x.seconds.toFixed(2).padStart(7)} s | ${String(x.bytesPerProcess).padStart(5)} B | ${ratio}`;
+    `${label.padEnd(46)} | ${x.seconds.toFixed(2).padStart(6)} s | ${x.cpuSeconds.toFixed(2).padStart(6)} s | ${String(x.bytesPerProcess).padStart(5)} B | ${ratio}`;
+  const list = (xs) => xs.map((v) => v.toFixed(2)).join(' ');
   const vs = (x) =>
-    `time ${x.timeVsFloor.toFixed(2)}x, bytes ${x.bytesVsFloor.toFixed(2)}x (per round: time ${x.timePerRound.map((v) => v.toFixed(2)).join(' ')}; bytes ${x.bytesPerRound.map((v) => v.toFixed(2)).join(' ')})`;
+    `time ${x.timeVsFloor.toFixed(2)}x, cpu ${x.cpuVsFloor.toFixed(2)}x, bytes ${x.bytesVsFloor.toFixed(2)}x (rounds: time ${list(x.timePerRound)}; cpu ${list(x.cpuPerRound)}; bytes ${list(x.bytesPerRound)})`;
   return [
-    `${`${n} idle, median of ${idle.rounds} alternating rounds`.padEnd(52)} |    time |  B/proc | vs floor (median of per-round ratios)`,
+    `${`${n} idle, median of ${idle.rounds} alternating rounds`.padEnd(46)} |   wall   |   cpu    |  B/proc | vs floor (median of the rounds' ratios)`,
     row('floor: parked async functions (resolve kept)', idle.floor, '1'),
     row('kindred: node.spawn, parked in receive()', idle.spawn, vs(idle.spawn)),
     row('kindred: startServer, idle after init', idle.server, vs(idle.server)),

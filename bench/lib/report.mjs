@@ -58,11 +58,11 @@ function rows(r) {
     if (nm(idle)) local.push(['idle processes and servers vs the async floor', `not measured: ${nm(idle)}`]);
     else {
       const vs = (x) =>
-        `${x.seconds.toFixed(2)} s, ${fmtInt(x.bytesPerProcess)} bytes/process: ${x.timeVsFloor}x the floor's time, ${x.bytesVsFloor}x its bytes (median of ${idle.rounds} alternating rounds)`;
+        `${x.seconds.toFixed(2)} s (cpu ${x.cpuSeconds.toFixed(2)} s), ${fmtInt(x.bytesPerProcess)} bytes/process: ${x.timeVsFloor}x the floor's time (cpu ${x.cpuVsFloor}x), ${x.bytesVsFloor}x its bytes (median of ${idle.rounds} alternating rounds)`;
       local.push(
         [
           `floor: ${fmtInt(idle.floor.processes)} parked async functions (node --expose-gc, resolve kept)`,
-          `${idle.floor.seconds.toFixed(2)} s, ${fmtInt(idle.floor.bytesPerProcess)} bytes/function (median)`,
+          `${idle.floor.seconds.toFixed(2)} s (cpu ${idle.floor.cpuSeconds.toFixed(2)} s), ${fmtInt(idle.floor.bytesPerProcess)} bytes/function (median)`,
         ],
         [`${fmtInt(idle.spawn.processes)} idle processes (node.spawn, parked in receive)`, vs(idle.spawn)],
         [`${fmtInt(idle.server.processes)} idle servers (startServer, no traffic)`, vs(idle.server)],

@@ -87,8 +87,10 @@ export function evaluate(r) {
   targets.push(...evaluateIdle(r.idle, r.sizes?.processes));
   if (ok(r.idle)) {
     ratios.idleSpawnTimeVsFloor = r.idle.spawn.timeVsFloor;
+    ratios.idleSpawnCpuVsFloor = r.idle.spawn.cpuVsFloor;
     ratios.idleSpawnBytesVsFloor = r.idle.spawn.bytesVsFloor;
     ratios.idleServerTimeVsFloor = r.idle.server.timeVsFloor;
+    ratios.idleServerCpuVsFloor = r.idle.server.cpuVsFloor;
     ratios.idleServerBytesVsFloor = r.idle.server.bytesVsFloor;
   }
   return { ratios, targets };
