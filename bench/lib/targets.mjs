@@ -102,7 +102,11 @@ export function evaluate(r) {
  */
 export function evaluateIdle(idle, processes) {
   const out = [];
-  const note = processes === 1_000_000 ? undefined : `${processes} processes, not 1,000,000`;
+  const n = ok(idle) ? idle.floor.processes : processes;
+  const note =
+    n === 1_000_000
+      ? undefined
+      : `${n} processes, not 1,000,000: fixed costs (the runtime's code still cold) weigh more there`;
   const rows = [
     ['1,000,000 idle processes <= 1.25x the async floor in time', 'spawn', 'timeVsFloor', 1.25],
     ['1,000,000 idle processes <= 1.25x the async floor in memory', 'spawn', 'bytesVsFloor', 1.25],
