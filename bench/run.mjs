@@ -7,15 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
+import { idleLines, runIdle } from './lib/idle.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { renderMesh, runMesh } from './lib/mesh.mjs';
 import { killAll } from './lib/proc.mjs';
 import { runRemote } from './lib/remote.mjs';
 import { renderMarkdown, renderRemoteText, renderText } from './lib/report.mjs';
-import { evaluate, remoteTargets } from './lib/targets.mjs';
+import { evaluate, evaluateIdle, remoteTargets } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only remote | --only mac [--runs N] | --only beam | --only mesh]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only remote | --only mac [--runs N] | --only beam | --only mesh | --only idle]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the median of five, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
@@ -32,6 +33,8 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
                    kindred <-> kindred on its own wire for reference
   --only mesh      only the mesh-scale rows: 5, 20 and 50 pods (5 with --quick) in the pod lab, formation time and
                    idle CPU per pod with their targets (root; node bench/mesh.mjs has the A/B options)
+  --only idle      only idle processes and idle servers against the bare async-function floor, 3 alternating
+                   rounds, each measurement in a fresh node --expose-gc child
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -55,8 +58,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && !['remote', 'mac', 'beam', 'mesh'].includes(only)) {
-  console.error(`--only takes "remote", "mac", "beam" or "mesh"\n${USAGE}`);
+if (onlyAt >= 0 && !['remote', 'mac', 'beam', 'mesh', 'idle'].includes(only)) {
+  console.error(`--only takes "remote", "mac", "beam", "mesh" or "idle"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -82,6 +85,8 @@ const json = argv.includes('--json');
 const macRuns = runsText === undefined ? (quick ? 3 : 5) : Number(runsText);
 const writeResults = argv.includes('--write-results');
 const sizes = quick ? QUICK : FULL;
+/** Rounds of the idle rows (floor, spawn, server in each, alternating order). */
+const IDLE_ROUNDS = 3;
 const progress = (text) => {
   if (!json) process.stderr.write(`bench: ${text}\n`);
 };
@@ -108,6 +113,39 @@ if (only === 'beam') {
   await runBeam();
   process.exit(0);
 }
+if (only === 'idle') {
+  const idle = await section('idle processes and servers vs the async floor', () =>
+    runIdle({ processes: sizes.processes, rounds: IDLE_ROUNDS, onProgress: progress }),
+  );
+  killAll();
+  const out = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    quick,
+    sizes,
+    machine: { ...machineInfo() },
+    idle,
+    targets: evaluateIdle(idle, sizes.processes),
+  };
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else
+    console.log(
+      [
+        `kindred idle processes vs the async-function floor, ${out.date}`,
+        `command: ${out.command}`,
+        `machine: load ${out.machine.loadavgStart} at start`,
+        '',
+        ...idleLines(idle),
+        '',
+        ...out.targets.map(
+          (t) =>
+            `${t.target}: ${t.value ?? '-'} ${t.met === null ? `not measured: ${t.note}` : t.met ? 'met' : 'MISSED'}${t.met !== null && t.note ? ` (${t.note})` : ''}`,
+        ),
+      ].join('\n'),
+    );
+  process.exit(0);
+}
+
 if (only === 'mesh') {
   const mesh = await runMesh({ pods: quick ? [5] : [5, 20, 50], progress });
   const out = { command: `node bench/run.mjs ${argv.join(' ')}`, machine: machineInfo(), ...mesh };
@@ -345,6 +383,9 @@ function bestOf(list) {
 const local = await section('kindred local spawn and send', () =>
   runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages, repeat: sizes.repeat }),
 );
+const idle = await section('idle processes and servers vs the async floor', () =>
+  runIdle({ processes: sizes.processes, rounds: IDLE_ROUNDS, onProgress: progress }),
+);
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
 killAll();
 
@@ -357,6 +398,7 @@ const results = {
   durationSeconds: Math.round((Date.now() - t0) / 100) / 10,
   remote,
   local,
+  idle,
   formation,
 };
 Object.assign(results, evaluate(results));

@@ -53,6 +53,22 @@ function rows(r) {
   ];
   const l = r.local;
   const local = [['kindred local', 'figure']];
+  const idle = r.idle;
+  if (idle !== undefined) {
+    if (nm(idle)) local.push(['idle processes and servers vs the async floor', `not measured: ${nm(idle)}`]);
+    else {
+      const vs = (x) =>
+        `${x.seconds.toFixed(2)} s (cpu ${x.cpuSeconds.toFixed(2)} s), ${fmtInt(x.bytesPerProcess)} bytes/process: ${x.timeVsFloor}x the floor's time (cpu ${x.cpuVsFloor}x), ${x.bytesVsFloor}x its bytes (median of ${idle.rounds} alternating rounds)`;
+      local.push(
+        [
+          `floor: ${fmtInt(idle.floor.processes)} parked async functions (node --expose-gc, resolve kept)`,
+          `${idle.floor.seconds.toFixed(2)} s (cpu ${idle.floor.cpuSeconds.toFixed(2)} s), ${fmtInt(idle.floor.bytesPerProcess)} bytes/function (median)`,
+        ],
+        [`${fmtInt(idle.spawn.processes)} idle processes (node.spawn, parked in receive)`, vs(idle.spawn)],
+        [`${fmtInt(idle.server.processes)} idle servers (startServer, no traffic)`, vs(idle.server)],
+      );
+    }
+  }
   if (nm(l)) local.push(['spawn / local send', `not measured: ${nm(l)}`]);
   else {
     local.push([
@@ -216,7 +232,7 @@ ${mdTable(t.targets)}
 ## Raw figures
 
 \`\`\`json
-${JSON.stringify({ remote: r.remote, local: r.local, formation: r.formation, ratios: r.ratios }, null, 2)}
+${JSON.stringify({ remote: r.remote, local: r.local, idle: r.idle, formation: r.formation, ratios: r.ratios }, null, 2)}
 \`\`\`
 `;
 }

@@ -132,7 +132,43 @@ export function evaluate(r) {
     add('1,000,000 idle processes < 1 GiB', null, null, why(r.local, s));
     add('1,000,000 idle processes < 2 s', null, null, why(r.local, s));
   }
+  targets.push(...evaluateIdle(r.idle, r.sizes?.processes));
+  if (ok(r.idle)) {
+    ratios.idleSpawnTimeVsFloor = r.idle.spawn.timeVsFloor;
+    ratios.idleSpawnCpuVsFloor = r.idle.spawn.cpuVsFloor;
+    ratios.idleSpawnBytesVsFloor = r.idle.spawn.bytesVsFloor;
+    ratios.idleServerTimeVsFloor = r.idle.server.timeVsFloor;
+    ratios.idleServerCpuVsFloor = r.idle.server.cpuVsFloor;
+    ratios.idleServerBytesVsFloor = r.idle.server.bytesVsFloor;
+  }
   return { ratios, targets };
+}
+
+/**
+ * Issue 18's idle targets, from bench/lib/idle.mjs's figures (ratios to the async-function floor of the same run):
+ * idle processes <= 1.25x the floor in time and in bytes, idle servers <= 1x.
+ */
+export function evaluateIdle(idle, processes) {
+  const out = [];
+  const n = ok(idle) ? idle.floor.processes : processes;
+  const note =
+    n === 1_000_000
+      ? undefined
+      : `${n} processes, not 1,000,000: fixed costs (the runtime's code still cold) weigh more there`;
+  const rows = [
+    ['1,000,000 idle processes <= 1.25x the async floor in time', 'spawn', 'timeVsFloor', 1.25],
+    ['1,000,000 idle processes <= 1.25x the async floor in memory', 'spawn', 'bytesVsFloor', 1.25],
+    ['1,000,000 idle servers <= the async floor in time', 'server', 'timeVsFloor', 1],
+    ['1,000,000 idle servers <= the async floor in memory', 'server', 'bytesVsFloor', 1],
+  ];
+  for (const [target, mode, key, limit] of rows) {
+    if (!ok(idle)) out.push({ target, value: null, met: null, note: idle?.notMeasured ?? 'not measured' });
+    else {
+      const v = idle[mode][key];
+      out.push({ target, value: `${v}x`, met: v <= limit, ...(note ? { note } : {}) });
+    }
+  }
+  return out;
 }
 
 /** Issue 18's mesh-scale targets: formation within one poll interval + 2 s of the last start, idle CPU per pod. */

@@ -85,7 +85,10 @@ export interface ProcessContext {
   exit(reason: unknown): never;
   /** Sends an exit signal with `reason` to `pid` (Erlang's exit/2; `kill` cannot be trapped). */
   exit(pid: Pid, reason: unknown): void;
-  /** Spawns a process; `link`/`monitor` link or monitor it atomically (spawn_link, spawn_monitor). */
+  /**
+   * Spawns a process; `link`/`monitor` link or monitor it atomically (spawn_link, spawn_monitor). The pid returned
+   * equals the process's `ctx.self` by `pidEquals`, not necessarily as the same object (an idle process keeps none).
+   */
   spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid;
   /** Spawns a handler process (see `KNode.spawnHandler`); `link` links it atomically. */
   spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid;
@@ -173,7 +176,10 @@ export interface NodeApi {
   readonly global: GlobalNames;
   /** True once the node was stopped. */
   readonly stopped: boolean;
-  /** Spawns a process running `fn(ctx)`. */
+  /**
+   * Spawns a process running `fn(ctx)`. The pid returned equals its `ctx.self` by `pidEquals`, not necessarily as
+   * the same object (an idle process keeps none).
+   */
   spawn(fn: ProcessFn, opts?: SpawnOptions): Pid;
   /** Spawns a process that runs `handler(msg, ctx)` for each message. */
   spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Pid;

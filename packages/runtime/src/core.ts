@@ -25,7 +25,8 @@ import { sendFrame } from './envelope.js';
 import { badOption, formatTerm, ProcessExitedError, RUNTIME_ERRORS } from './errors.js';
 import { crashReason, type Dest, isReplyMessage, type NodeEvent } from './messages.js';
 import type { PgControl, PgScope } from './pg.js';
-import { Proc, type ProcessHost } from './process.js';
+import { ProcTable } from './proc-table.js';
+import { type Proc, type ProcessHost, procClass } from './process.js';
 import {
   isLocalPidShape,
   isPid,
@@ -189,7 +190,8 @@ export class Core implements ProcessHost {
   readonly dist: Distribution | undefined;
   readonly api: NodeApi;
   readonly systemPid: Pid;
-  readonly procs = new Map<number, Proc>();
+  /** Live processes by key (see proc-table.ts). */
+  readonly procs = new ProcTable<Proc>();
   readonly names = new Map<string, Proc>();
   readonly system = new Map<string, SystemHandler>();
   readonly scopes = new Map<string, PgScope>();
@@ -231,6 +233,8 @@ export class Core implements ProcessHost {
   /** Cost of the remote frame being dispatched; the first mailbox it lands in is charged (see PeersPart.charge). */
   inCost = 0;
   #nextKey = 1;
+  /** This node's process class (`host` on its prototype). */
+  readonly #Proc: new (key: number) => Proc = procClass(this);
   #nextRef = randomInt(0, 2 ** 40);
 
   constructor(
@@ -284,8 +288,7 @@ export class Core implements ProcessHost {
     }
     if (opts?.name !== undefined) this.checkFreeName(opts.name);
     const key = this.#nextKey++;
-    const pid = new Pid(this.name, key % LOCAL_PID_IDS, Math.floor(key / LOCAL_PID_IDS), this.creation);
-    const p = new Proc(this, pid);
+    const p = new this.#Proc(key);
     if (cap !== this.opts.maxMailboxSize) p.ext().cap = cap;
     if (byteCap !== this.opts.maxMailboxBytes) p.ext().byteCap = byteCap;
     if (opts?.trapExit) p.trapping = true;
@@ -293,6 +296,11 @@ export class Core implements ProcessHost {
     if (opts?.name !== undefined) this.setName(opts.name, p);
     this.stats.spawned++;
     return p;
+  }
+
+  /** The pid of this node's process with table key `key`. */
+  localPid(key: number): Pid {
+    return new Pid(this.name, key % LOCAL_PID_IDS, Math.floor(key / LOCAL_PID_IDS), this.creation);
   }
 
   ended(p: Proc, err: unknown, threw: boolean): void {
@@ -402,6 +410,18 @@ export class Core implements ProcessHost {
     }
     let q = p.mq;
     if (q === undefined) {
+      if (cost === 0) {
+        // The first message of an empty mailbox: `[msg]` holds one slot, where `[]` and a push reserve 17. A cap
+        // is >= 1, so one message always fits.
+        const c = p.x?.mc;
+        if (c !== undefined) c.push(undefined, 0);
+        p.mq = [msg];
+        if (p.h !== undefined && !p.busy) {
+          p.busy = true;
+          this.sched.schedule(p);
+        }
+        return;
+      }
       q = [];
       p.mq = q;
     }

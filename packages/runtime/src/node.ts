@@ -163,7 +163,7 @@ export class KNode implements NodeApi {
 
   /** Spawns a process running `fn(ctx)`; it starts after the current task (Erlang gives no earlier guarantee). */
   spawn(fn: ProcessFn, opts?: SpawnOptions): Pid {
-    return this.#core.spawn(fn, opts).self;
+    return this.#core.spawn(fn, opts).pid();
   }
 
   /**

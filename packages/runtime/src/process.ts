@@ -32,6 +32,8 @@ export type { MessageHandler, NodeApi, Pattern, ProcessContext, ProcessFn, Spawn
 export interface ProcessHost {
   /** The node's public face, `ctx.node`. */
   readonly api: NodeApi;
+  /** The pid of this node's process with table key `key`. */
+  localPid(key: number): Pid;
   spawn(fn: ProcessFn, opts?: SpawnOptions): Proc;
   spawnHandler(handler: MessageHandler, opts?: SpawnOptions): Proc;
   send(from: Pid, dest: Dest, msg: unknown): void;
@@ -144,7 +146,16 @@ export class ProcExt {
   exitReason: unknown = undefined;
   /** Keys of the timers this process set (timers.ts), cancelled when it exits. */
   timers: Set<string> | undefined = undefined;
+  /** The timer of a pending receive with a timeout (see Proc.wTimer). */
+  wTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 }
+
+/** Bits of {@link Proc}'s `f`. */
+const ALIVE = 1;
+const TRAPPING = 2;
+const BUSY = 4;
+/** `code` is a message handler (spawnHandler), not a process function. */
+const HANDLER = 8;
 
 /** A rejected promise whose rejection is handled (a process that never awaits it must not crash the node). */
 export function quietRejection(err: Error): Promise<never> {
@@ -158,39 +169,99 @@ function captureResolve(resolve: (m: unknown) => void): void {
   captured = resolve;
 }
 
-/** @internal A process of a node: see the module comment. */
+/**
+ * @internal A process of a node: see the module comment. An idle process is parked on its receive, so its object
+ * holds only what that needs: eight fields. The node (`host`) is on a per-node subclass's prototype (see
+ * {@link procClass}), the booleans share one small integer, and the pid is made on first use (`self`).
+ */
 export class Proc implements ProcessContext {
-  readonly self: Pid;
-  readonly host: ProcessHost;
-  alive = true;
-  trapping = false;
+  /** The node: on the prototype of the node's subclass ({@link procClass}), not a field. */
+  declare readonly host: ProcessHost;
+  /** The process table key until `self` is first read, then the pid (cached). */
+  s: Pid | number;
+  /** ALIVE, TRAPPING, BUSY, HANDLER bits. */
+  f = ALIVE;
   mq: unknown[] | undefined = undefined;
   mqHead = 0;
-  /** The pending receive: its resolve function, pattern and timer (inline: an idle process is always waiting). */
+  /** The pending receive: its resolve function and pattern (inline: an idle process is always waiting). */
   wRes: ((m: unknown) => void) | undefined = undefined;
   wPat: Pattern | undefined = undefined;
-  wTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** The message handler of a process made by spawnHandler, and whether it is scheduled or running. */
-  h: MessageHandler | undefined = undefined;
-  busy = false;
-  /** The function of a spawned process (for observe: its current function). */
-  fn: ProcessFn | undefined = undefined;
+  /** The process function (spawn) or message handler (spawnHandler, the HANDLER bit). */
+  code: ProcessFn | MessageHandler | undefined = undefined;
   /** Rarely used state, made on first use. */
   x: ProcExt | undefined = undefined;
 
-  constructor(host: ProcessHost, self: Pid) {
-    this.host = host;
-    this.self = self;
+  constructor(key: number) {
+    this.s = key;
+  }
+
+  /** This process's pid (made on first read, then kept). */
+  get self(): Pid {
+    const s = this.s;
+    if (typeof s !== 'number') return s;
+    const pid = this.host.localPid(s);
+    this.s = pid;
+    return pid;
+  }
+
+  /** The pid for a caller (spawn's result): the kept one, or a fresh equal one without keeping it. */
+  pid(): Pid {
+    const s = this.s;
+    return typeof s === 'number' ? this.host.localPid(s) : s;
+  }
+
+  /** The process table key. */
+  get key(): number {
+    const s = this.s;
+    return typeof s === 'number' ? s : localPidKey(s);
+  }
+
+  get alive(): boolean {
+    return (this.f & ALIVE) !== 0;
+  }
+  set alive(v: boolean) {
+    this.f = v ? this.f | ALIVE : this.f & ~ALIVE;
+  }
+  get trapping(): boolean {
+    return (this.f & TRAPPING) !== 0;
+  }
+  set trapping(v: boolean) {
+    this.f = v ? this.f | TRAPPING : this.f & ~TRAPPING;
+  }
+  /** A handler process that is scheduled or running. */
+  get busy(): boolean {
+    return (this.f & BUSY) !== 0;
+  }
+  set busy(v: boolean) {
+    this.f = v ? this.f | BUSY : this.f & ~BUSY;
+  }
+  /** The message handler of a process made by spawnHandler. */
+  get h(): MessageHandler | undefined {
+    return (this.f & HANDLER) !== 0 ? (this.code as MessageHandler) : undefined;
+  }
+  set h(v: MessageHandler | undefined) {
+    this.code = v;
+    this.f = v !== undefined ? this.f | HANDLER : this.f & ~HANDLER;
+  }
+  /** The function of a spawned process (for observe: its current function). */
+  get fn(): ProcessFn | undefined {
+    return (this.f & HANDLER) === 0 ? (this.code as ProcessFn | undefined) : undefined;
+  }
+  set fn(v: ProcessFn | undefined) {
+    this.code = v;
+    this.f &= ~HANDLER;
+  }
+  /** The timer of a pending receive with a timeout (in ProcExt: most receives have none). */
+  get wTimer(): ReturnType<typeof setTimeout> | undefined {
+    return this.x?.wTimer;
+  }
+  set wTimer(v: ReturnType<typeof setTimeout> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.ext().wTimer = v;
   }
 
   /** The node this process runs on (read through the host: no field per process). */
   get node(): NodeApi {
     return this.host.api;
-  }
-
-  /** The process table key (computed, not stored: one field less per process). */
-  get key(): number {
-    return localPidKey(this.self);
   }
 
   ext(): ProcExt {
@@ -345,9 +416,10 @@ export class Proc implements ProcessContext {
       }
       this.mqHead++;
       if (this.mqHead === q.length) {
-        q.length = 0;
+        // Dropped, not emptied: `length = 0` frees the array's slots anyway, so a kept array costs its own 32 bytes
+        // for nothing and its next push reserves 17 slots, where the next message makes a one-slot `[msg]`.
+        this.mq = undefined;
         this.mqHead = 0;
-        // Kept (emptied), not dropped: a process that gets remote messages gets them in bursts.
         if (c !== undefined) c.length = 0;
       } else if (this.mqHead >= 1024 && this.mqHead * 2 >= q.length) {
         q.splice(0, this.mqHead);
@@ -429,12 +501,13 @@ export class Proc implements ProcessContext {
   spawn(fn: ProcessFn, opts?: SpawnOptions & { link?: boolean }): Pid {
     const p = this.host.spawn(fn, opts);
     if (opts?.link) this.host.link(this, p.self);
-    return p.self;
+    return p.pid();
   }
 
   spawnHandler(handler: MessageHandler, opts?: SpawnOptions & { link?: boolean }): Pid {
     const p = this.host.spawnHandler(handler, opts);
     if (opts?.link) this.host.link(this, p.self);
+    // Kept: a handler process reads its pid on every reply.
     return p.self;
   }
 
@@ -484,6 +557,16 @@ export class Proc implements ProcessContext {
   makeRef(): Ref {
     return this.host.makeRef();
   }
+}
+
+/**
+ * @internal The class of `host`'s processes: {@link Proc} with `host` on its prototype, so no process spends a field
+ * on it.
+ */
+export function procClass(host: ProcessHost): new (key: number) => Proc {
+  const C = class extends Proc {};
+  Object.defineProperty(C.prototype, 'host', { value: host });
+  return C;
 }
 
 /** The process's links, made on first use. */

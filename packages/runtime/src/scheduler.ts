@@ -16,7 +16,8 @@ export const HANDLER_BUDGET = 64;
 /** @internal See the module comment. */
 export class Scheduler implements SchedulerPart {
   readonly #core: Core;
-  #startQueue: Array<Proc | ProcessFn> = [];
+  /** Processes to start; each one's function is its `fn`. */
+  #startQueue: Proc[] = [];
   #runq: Proc[] = [];
   #runqScheduled = false;
 
@@ -26,7 +27,8 @@ export class Scheduler implements SchedulerPart {
 
   start(p: Proc, fn: ProcessFn): void {
     if (this.#startQueue.length === 0) queueMicrotask(this.#drainStart);
-    this.#startQueue.push(p, fn);
+    p.fn = fn;
+    this.#startQueue.push(p);
   }
 
   schedule(p: Proc): void {
@@ -86,9 +88,9 @@ export class Scheduler implements SchedulerPart {
   readonly #drainStart = (): void => {
     const q = this.#startQueue;
     this.#startQueue = [];
-    for (let i = 0; i < q.length; i += 2) {
-      const p = q[i] as Proc;
-      if (p.alive) this.#run(p, q[i + 1] as ProcessFn);
+    for (let i = 0; i < q.length; i++) {
+      const p = q[i]!;
+      if (p.alive) this.#run(p, p.fn!);
     }
   };
 

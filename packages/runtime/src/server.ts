@@ -95,13 +95,49 @@ export const isStopMessage = (m: unknown): m is StopMessage =>
 /** The first message a server handles: its init, sent by the starter right after the spawn. */
 const INIT = internalToken('kindred.server.init');
 
-interface Pending {
+/**
+ * A start waiting for init: what startServer's promise settles with. A class with methods rather than closures (a
+ * million servers started at once hold a million of these until their inits ran).
+ */
+class Pending {
   readonly args: unknown;
-  readonly resolve: () => void;
-  readonly reject: (reason: unknown) => void;
+  resolve: (pid: unknown) => void;
+  reject: (err: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  pid: Pid | undefined = undefined;
+  constructor(args: unknown) {
+    this.args = args;
+    capturedPromise = new Promise(captureSettle);
+    this.resolve = capturedResolve!;
+    this.reject = capturedReject!;
+  }
+  /** init returned a state. */
+  ok(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.resolve(this.pid);
+  }
+  /** init failed with `reason` (or the start timed out). */
+  fail(reason: unknown): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.reject(
+      new KindredError(
+        RUNTIME_ERRORS.SERVER_START_FAILED,
+        `The server's init failed (reason ${formatTerm(reason)}).`,
+        { details: { reason } },
+      ),
+    );
+  }
 }
 
-/** The record a server's handler is bound to. */
+let capturedResolve: ((v: unknown) => void) | undefined;
+let capturedReject: ((e: unknown) => void) | undefined;
+let capturedPromise: Promise<unknown> | undefined;
+/** One shared executor hands the resolving functions over (no closure per start). */
+function captureSettle(resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 class ServerBox {
   readonly b: ServerBehaviour<unknown, unknown>;
   readonly parent: Pid | undefined;
@@ -224,32 +260,49 @@ function crash(box: ServerBox, err: unknown, ctx: ProcessContext): never | Promi
 function runInit(box: ServerBox, ctx: ProcessContext): unknown {
   const p = box.pending!;
   box.pending = undefined;
-  const fail = (reason: unknown, err?: unknown): never => {
-    p.reject(reason);
-    if (err !== undefined) throw err;
-    return ctx.exit(reason);
-  };
-  const done = (r: InitResult<unknown>): unknown => {
-    if (typeof r !== 'object' || r === null) return fail({ error: 'bad_return_value', value: formatTerm(r) });
-    if ('stop' in r) return fail(r.stop);
-    // Killed while an async init was awaiting something other than receive: it ran on, but the server is gone.
-    if (!ctx.node.isAlive(ctx.self)) return fail('noproc');
-    box.s = r.state;
-    p.resolve();
-    return undefined;
-  };
-  const failed = (err: unknown): never => {
-    if (err instanceof ProcessExitedError) return fail(err.reason, err);
-    return fail(crashReason(err), err);
-  };
   let r: Maybe<InitResult<unknown>>;
   try {
     r = box.b.init(p.args, ctx);
   } catch (err) {
-    return failed(err);
+    return initFailed(p, ctx, err);
   }
-  if (r instanceof Promise) return r.then(done, failed);
-  return done(r);
+  if (r instanceof Promise) {
+    return r.then(
+      (v: InitResult<unknown>) => initDone(box, p, ctx, v),
+      (err: unknown) => initFailed(p, ctx, err),
+    );
+  }
+  return initDone(box, p, ctx, r);
+}
+
+function initFail(p: Pending, ctx: ProcessContext, reason: unknown, err?: unknown): never {
+  p.fail(reason);
+  if (err !== undefined) throw err;
+  return ctx.exit(reason);
+}
+
+function initDone(box: ServerBox, p: Pending, ctx: ProcessContext, r: InitResult<unknown>): unknown {
+  if (typeof r !== 'object' || r === null)
+    return initFail(p, ctx, { error: 'bad_return_value', value: formatTerm(r) });
+  if ('stop' in r) return initFail(p, ctx, r.stop);
+  // Killed while an async init was awaiting something other than receive: it ran on, but the server is gone.
+  if (!ctx.node.isAlive(ctx.self)) return initFail(p, ctx, 'noproc');
+  box.s = r.state;
+  p.ok();
+  return undefined;
+}
+
+function initFailed(p: Pending, ctx: ProcessContext, err: unknown): never {
+  if (err instanceof ProcessExitedError) return initFail(p, ctx, err.reason, err);
+  return initFail(p, ctx, crashReason(err), err);
+}
+
+/** startServer's timeout: the init did not finish in time; the server is killed and the start fails. */
+function initTimedOut(box: ServerBox, p: Pending, node: NodeApi): void {
+  if (box.pending === undefined) return;
+  box.pending = undefined;
+  node.exit(p.pid!, 'kill');
+  p.fail('timeout');
 }
 
 function isContext(c: ProcessContext | NodeApi): c is ProcessContext {
@@ -271,48 +324,42 @@ export function startServer<A, S, C extends CallSpec, K>(
   const fromProcess = isContext(caller);
   const link = opts.link ?? fromProcess;
   const parent = fromProcess ? caller.self : undefined;
-  return new Promise<ServerRef<C, K>>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let pid: Pid | undefined;
-    const settle = (err: unknown): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      if (err === undefined) resolve(pid as ServerRef<C, K>);
-      else reject(err);
-    };
-    const failed = (reason: unknown): void =>
-      settle(
-        new KindredError(
-          RUNTIME_ERRORS.SERVER_START_FAILED,
-          `The server's init failed (reason ${formatTerm(reason)}).`,
-          { details: { reason } },
-        ),
-      );
-    const box = new ServerBox(behaviour as ServerBehaviour<unknown, unknown>, link ? parent : undefined, {
-      args,
-      resolve: () => settle(undefined),
-      reject: failed,
-    });
-    const spawnOpts = {
-      name: opts.name,
-      trapExit: opts.trapExit,
-      maxMailboxSize: opts.maxMailboxSize,
-      maxMailboxBytes: opts.maxMailboxBytes,
-    };
+  const pending = new Pending(args);
+  const started = capturedPromise as Promise<ServerRef<C, K>>;
+  capturedPromise = undefined;
+  try {
+    const box = new ServerBox(
+      behaviour as ServerBehaviour<unknown, unknown>,
+      link ? parent : undefined,
+      pending,
+    );
+    const spawnOpts =
+      opts.name === undefined &&
+      opts.trapExit === undefined &&
+      opts.maxMailboxSize === undefined &&
+      opts.maxMailboxBytes === undefined
+        ? undefined
+        : {
+            name: opts.name,
+            trapExit: opts.trapExit,
+            maxMailboxSize: opts.maxMailboxSize,
+            maxMailboxBytes: opts.maxMailboxBytes,
+          };
     const handler = serverStep.bind(box) as (msg: unknown, ctx: ProcessContext) => unknown;
-    pid = fromProcess
+    const pid = fromProcess
       ? caller.spawnHandler(handler, { ...spawnOpts, link })
       : caller.spawnHandler(handler, spawnOpts);
+    pending.pid = pid;
     caller.send(pid, INIT);
     const t = opts.timeoutMs ?? Number.POSITIVE_INFINITY;
     if (Number.isFinite(t)) {
-      timer = setTimeout(() => {
-        if (box.pending === undefined) return;
-        box.pending = undefined;
-        (fromProcess ? caller.node : caller).exit(pid!, 'kill');
-        failed('timeout');
-      }, t);
+      pending.timer = setTimeout(initTimedOut, t, box, pending, fromProcess ? caller.node : caller);
     }
-  });
+  } catch (err) {
+    // As before: a start that cannot begin (a bad option, a taken name) rejects, it does not throw.
+    pending.reject(err);
+  }
+  return started;
 }
 
 /** Sends `msg` as a cast (gen_server:cast): no reply, dropped if the server is not there. */
