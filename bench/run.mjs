@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
 import { runErlang } from './lib/erlang.mjs';
+import { FANOUT_FULL, FANOUT_QUICK, fanoutTable, runFanout } from './lib/fanout.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
 import { machineInfo } from './lib/machine.mjs';
@@ -26,6 +27,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
   --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
                    <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
                    kindred <-> kindred on its own wire for reference
+  --only fanout    only fan-out and pg churn over 3 kindred nodes (bench/fanout.mjs): one broadcast to a group of
+                   10,000 and to each of 1,000 groups of 10 against the same messages point to point, and
+                   100,000 pg joins+leaves a second with the time until every view is equal
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -46,8 +50,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && only !== 'mac' && only !== 'beam') {
-  console.error(`--only takes "mac" or "beam"\n${USAGE}`);
+if (onlyAt >= 0 && only !== 'mac' && only !== 'beam' && only !== 'fanout') {
+  console.error(`--only takes "mac", "beam" or "fanout"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -98,6 +102,42 @@ if (only === 'mac') {
 if (only === 'beam') {
   await runBeam();
   process.exit(0);
+}
+if (only === 'fanout') {
+  const fanout = await section('fan-out and pg churn, 3 nodes', () =>
+    runFanout(quick ? FANOUT_QUICK : FANOUT_FULL),
+  );
+  killAll();
+  const out = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    machine: machineInfo(),
+    fanout,
+  };
+  Object.assign(out, evaluate(out));
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else console.log(renderFanout(out));
+  process.exit(0);
+}
+
+/** The fan-out rows and their targets as text. */
+function renderFanout(out) {
+  const rows = fanoutTable(out.fanout).map((r) => `${r[0].padEnd(56)} | ${r[1]}`);
+  const targets = out.targets
+    .filter((t) => t.target.includes('point to point') || t.target.includes('churn'))
+    .map(
+      (t) =>
+        `${t.target.padEnd(72)} | ${t.value ?? '-'} | ${t.met === null ? `not measured: ${t.note}` : `${t.met ? 'met' : 'MISSED'}${t.note ? ` (${t.note})` : ''}`}`,
+    );
+  return [
+    `kindred fan-out and pg churn, ${out.date}`,
+    `command: ${out.command}`,
+    `machine: load ${out.machine.loadavgStart} at start`,
+    '',
+    ...rows,
+    '',
+    ...targets,
+  ].join('\n');
 }
 
 /**
@@ -317,6 +357,9 @@ function bestOf(list) {
 const local = await section('kindred local spawn and send', () =>
   runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages, repeat: sizes.repeat }),
 );
+const fanout = await section('fan-out and pg churn, 3 nodes', () =>
+  runFanout(quick ? FANOUT_QUICK : FANOUT_FULL),
+);
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
 killAll();
 
@@ -329,6 +372,7 @@ const results = {
   durationSeconds: Math.round((Date.now() - t0) / 100) / 10,
   remote,
   local,
+  fanout,
   formation,
 };
 Object.assign(results, evaluate(results));

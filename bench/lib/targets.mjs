@@ -1,4 +1,5 @@
 // Ratios against the baselines and the targets, each marked met / missed / not measured.
+import { fanoutTargets } from './fanout.mjs';
 import { round2 } from './message.mjs';
 
 const GIB = 2 ** 30;
@@ -8,7 +9,7 @@ const ratio = (a, b) => (a == null || b == null || b === 0 ? null : round2(a / b
 
 /** @returns {{ratios: object, targets: Array<{target, value, met, note?}>}} */
 export function evaluate(r) {
-  const { erlang, raw1, raw256, transport, kindred } = r.remote;
+  const { erlang, raw1, raw256, transport, kindred } = r.remote ?? {};
   const k = ok(kindred) ? kindred : null;
   const e = ok(erlang) ? erlang : null;
   const ratios = {
@@ -72,6 +73,7 @@ export function evaluate(r) {
     add('50-pod formation <= one poll interval + 2 s', null, null, why(r.formation, f50));
     add('50-pod idle CPU < 0.3% of a core per pod', null, null, why(r.formation, f50));
   }
+  if ('fanout' in r) fanoutTargets(r.fanout, add);
   const s = ok(r.local) ? r.local.spawn : null;
   if (s && !s.notMeasured) {
     // Scale to 1,000,000 when a --quick run spawned fewer; the note says so.
