@@ -9,6 +9,11 @@ export interface PgHost {
   track(pid: Pid, scope: PgScope): void;
   untrack(pid: Pid, scope: PgScope): void;
   sendTo(node: string, msg: unknown): void;
+  /**
+   * Sends `msg` to the scope on `node` like {@link PgHost.sendTo}, but throws what a send throws (a message over the
+   * transport's cap, a full send queue): for a broadcast, whose caller must hear of it as of a send.
+   */
+  forward(node: string, msg: unknown): void;
   peers(): string[];
   deliver(pid: Pid, msg: unknown): void;
   /** A new reference (for membership monitors). */
@@ -65,6 +70,12 @@ export interface PgStats {
 }
 
 const MAX_GROUPS_PER_SYNC = 100_000;
+/**
+ * The `discover` this scope sends: OTP pg's, plus `bcast: true` to say it delivers a peer's `bcast` (one message for
+ * all its members of a group). On Erlang's wire only OTP's fields travel, so the flag never reaches a BEAM node and
+ * never comes from one.
+ */
+const DISCOVER = Object.freeze({ type: 'discover', bcast: true });
 /**
  * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
  * under 600 KB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
@@ -177,6 +188,12 @@ export class PgScope {
   readonly #openLeaves = new Map<string, PendingLeave>();
   #flushTimer: ReturnType<typeof setImmediate> | undefined;
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
+  /**
+   * Peers whose scope said (a `bcast: true` in its `discover` or `sync`) that it delivers a `bcast` to its own
+   * members: a broadcast sends them one message instead of one per member. Never set on Erlang's wire, where OTP pg's
+   * messages carry no such field, so a BEAM peer (or a kindred node that predates it) gets one message per member.
+   */
+  readonly #fanout = new Set<string>();
   #stopped = false;
   /** Membership monitors by ref key. */
   readonly #monitors = new Map<string, PgMonitor>();
@@ -203,7 +220,7 @@ export class PgScope {
 
   /** See PgControl. */
   #start(): void {
-    for (const n of this.#host.peers()) this.#host.sendTo(n, { type: 'discover' });
+    for (const n of this.#host.peers()) this.#host.sendTo(n, DISCOVER);
   }
 
   /** peers still hear the leaves of the members that exited before the stop. */
@@ -215,6 +232,7 @@ export class PgScope {
     this.#joined.clear();
     this.#remote.clear();
     this.#peers.clear();
+    this.#fanout.clear();
     this.#monitors.clear();
     this.#scopeMonitors.clear();
     this.#groupMonitors.clear();
@@ -300,11 +318,38 @@ export class PgScope {
     return [...set];
   }
 
-  /** Sends `msg` to every member of `group` (Phoenix.PubSub's broadcast); returns how many were sent. */
+  /**
+   * Sends `msg` to every member of `group` (Phoenix.PubSub's broadcast), each as many times as it joined; returns
+   * how many members this node's view has (the messages sent, counting those a peer delivers). Local members get it
+   * at once; a peer that fans out (see `#fanout`) gets one `bcast` message and delivers it to its own members of the
+   * group when it arrives, any other peer one message per member. Throws what a send throws.
+   */
   broadcast(group: string, msg: unknown): number {
-    const members = this.members(group);
-    for (const p of members) this.#host.deliver(p, msg);
-    return members.length;
+    let n = 0;
+    const local = this.#local.get(group);
+    if (local !== undefined) n += this.#deliverAll(local, msg);
+    for (const [node, view] of this.#remote) {
+      const members = view.groups.get(group);
+      if (members === undefined) continue;
+      if (!this.#fanout.has(node)) {
+        n += this.#deliverAll(members, msg);
+        continue;
+      }
+      this.#host.forward(node, { type: 'bcast', group, msg });
+      for (const m of members.values()) n += m.count;
+    }
+    return n;
+  }
+
+  /** Delivers `msg` to each of `members` once per join; returns how many. */
+  #deliverAll<K>(members: Map<K, Membership>, msg: unknown): number {
+    let n = 0;
+    for (const m of members.values())
+      for (let i = 0; i < m.count; i++) {
+        this.#host.deliver(m.pid, msg);
+        n++;
+      }
+    return n;
   }
 
   /** What this scope refused from its peers so far. */
@@ -516,12 +561,13 @@ export class PgScope {
 
   /** See PgControl. */
   #nodeup(node: string): void {
-    if (!this.#stopped) this.#host.sendTo(node, { type: 'discover' });
+    if (!this.#stopped) this.#host.sendTo(node, DISCOVER);
   }
 
   /** See PgControl. */
   #nodedown(node: string): void {
     this.#peers.delete(node);
+    this.#fanout.delete(node);
     const view = this.#remote.get(node);
     this.#remote.delete(node);
     if (view !== undefined) this.#notifyDiff(view, undefined);
@@ -537,22 +583,24 @@ export class PgScope {
       this.#stats.droppedMessages++;
       return;
     }
-    const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown };
+    const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown; bcast?: unknown };
     switch (m.type) {
       case 'discover': {
         const fresh = !this.#peers.has(node);
+        this.#setFanout(node, m.bcast);
         // Leaves still queued go first, so they cannot arrive after (and undo) this sync.
         this.#flushExitLeaves();
         this.#peers.add(node);
         const groups: [string, Pid[]][] = [];
         for (const [g, members] of this.#local) groups.push([g, expand(members, [])]);
-        this.#host.sendTo(node, { type: 'sync', groups });
-        if (fresh) this.#host.sendTo(node, { type: 'discover' });
+        this.#host.sendTo(node, { type: 'sync', groups, bcast: true });
+        if (fresh) this.#host.sendTo(node, DISCOVER);
         return;
       }
       case 'sync': {
         if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
+        this.#setFanout(node, m.bcast);
         const view = new PeerView();
         const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
         this.#stats.droppedEntries += m.groups.length - n;
@@ -598,10 +646,23 @@ export class PgScope {
         this.#notify(m.group, 'leave', left);
         return;
       }
+      case 'bcast': {
+        // A peer's broadcast: its one message stands for one per member of ours it saw; ours now get it.
+        if (typeof m.group !== 'string') break;
+        const local = this.#local.get(m.group);
+        if (local !== undefined) this.#deliverAll(local, (msg as { msg?: unknown }).msg);
+        return;
+      }
       default:
         break;
     }
     this.#stats.droppedMessages++;
+  }
+
+  /** Records whether `node`'s scope delivers `bcast` messages (`flag`: its `discover`'s or `sync`'s `bcast`). */
+  #setFanout(node: string, flag: unknown): void {
+    if (flag === true) this.#fanout.add(node);
+    else this.#fanout.delete(node);
   }
 
   /** Adds the pids a peer claims as members of `group` to its view; `notify`: monitors hear of them. */

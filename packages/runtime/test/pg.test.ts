@@ -10,7 +10,7 @@ import {
   RUNTIME_ERRORS,
   refEquals,
 } from '../src/index.js';
-import { idle, memoryCluster, recorder, until } from './support.js';
+import { idle, memoryCluster, mesh, recorder, until } from './support.js';
 
 const cluster = memoryCluster();
 const mk = cluster.node;
@@ -400,5 +400,103 @@ describe('PgScope membership monitors (pg:monitor_scope/1, pg:monitor/2)', () =>
     a.exit(w.pid, 'kill');
     await until(() => !a.isAlive(w.pid));
     expect(a.pg.demonitor(ref)).toBe(false);
+  });
+});
+
+describe('PgScope broadcast', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
+
+  it('reaches every member on 3 nodes once per join, with one message per peer node', async () => {
+    const [a, b, c] = [mk('a'), mk('b'), mk('c')];
+    await mesh(a, b, c);
+    const rs = [a, b, c].map((n) => [recorder(n), recorder(n)]);
+    for (const [i, n] of [a, b, c].entries()) n.pg.join('room', [rs[i]![0]!.pid, rs[i]![1]!.pid]);
+    b.pg.join('room', rs[1]![0]!.pid);
+    await until(() => [a, b, c].every((n) => n.pg.members('room').length === 7));
+    const sent = [b, c].map((n) => cluster.endpoints.get(n.name)!);
+    const frames = sent.map(() => 0);
+    for (const [i, e] of sent.entries())
+      e.on('message', (from: string) => {
+        if (from === a.name) frames[i]!++;
+      });
+    expect(a.broadcast('room', { hello: 1 })).toBe(7);
+    await until(() => rs.flat().every((r) => r.got.length >= 1) && rs[1]![0]!.got.length === 2);
+    expect(rs.flat().map((r) => r.got)).toEqual([
+      [{ hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }, { hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }],
+    ]);
+    // One frame to each peer for its three and two members.
+    expect(frames).toEqual([1, 1]);
+  });
+
+  it('sends one message per member to a peer that did not say it fans out (a BEAM node, an older kindred)', async () => {
+    const a = mk('a');
+    const evil = cluster.net.endpoint('evil@mem');
+    const got: unknown[][] = [];
+    evil.on('message', (_from: string, f: unknown) => got.push(f as unknown[]));
+    await evil.connect(a.name);
+    const members = [new Pid('evil@mem', 5, 0, 1), new Pid('evil@mem', 6, 0, 1)];
+    evil.send(a.name, frame({ type: 'discover' }));
+    evil.send(a.name, frame({ type: 'join', group: 'g', pids: members }));
+    await until(() => a.pg.members('g').length === 2);
+    got.length = 0;
+    expect(a.broadcast('g', 'x')).toBe(2);
+    await until(() => got.length === 2);
+    expect(got.map(([ctl, msg]) => [(ctl as unknown[])[2], msg])).toEqual(members.map((p) => [p, 'x']));
+    // Once it says it does (its next discover), one `bcast` for both.
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    await until(() => got.some(([, m]) => (m as { type?: string }).type === 'sync'));
+    got.length = 0;
+    expect(a.broadcast('g', 'y')).toBe(2);
+    await until(() => got.length === 1);
+    expect(got[0]![1]).toEqual({ type: 'bcast', group: 'g', msg: 'y' });
+    const sync = (m: unknown) => (m as { type?: string }).type === 'sync';
+    got.length = 0;
+    evil.send(a.name, frame({ type: 'sync', groups: [['g', members]] }));
+    evil.send(a.name, frame({ type: 'discover' }));
+    await until(() => got.some(([, m]) => sync(m)));
+    got.length = 0;
+    a.broadcast('g', 'z');
+    await until(() => got.length === 2);
+  });
+
+  it('a member that left on its node before the broadcast arrived does not get it', async () => {
+    const [a, b] = [mk('a'), mk('b')];
+    await mesh(a, b);
+    const [x, y] = [recorder(b), recorder(b)];
+    b.pg.join('g', [x.pid, y.pid]);
+    await until(() => a.pg.members('g').length === 2);
+    // In one turn: b's leave has not reached a, so a's view still has x.
+    b.pg.leave('g', x.pid);
+    expect(a.broadcast('g', 'news')).toBe(2);
+    a.send(x.pid, 'after');
+    await until(() => y.got.length === 1 && x.got.length === 1);
+    expect(y.got).toEqual(['news']);
+    expect(x.got).toEqual(['after']);
+    await until(() => a.pg.members('g').length === 1);
+  });
+
+  it('keeps the order of one sender: broadcasts and sends arrive as made, on every node', async () => {
+    const [a, b, c] = [mk('a'), mk('b'), mk('c')];
+    await mesh(a, b, c);
+    const rs = [recorder(a), recorder(b), recorder(c)];
+    for (const [i, n] of [a, b, c].entries()) n.pg.join('g', rs[i]!.pid);
+    await until(() => a.pg.members('g').length === 3);
+    const expected: number[][] = [[], [], []];
+    for (let k = 0; k < 200; k++) {
+      if (k % 3 === 0) {
+        a.send(rs[k % 2 === 0 ? 1 : 2]!.pid, k);
+        expected[k % 2 === 0 ? 1 : 2]!.push(k);
+      } else {
+        a.broadcast('g', k);
+        for (const e of expected) e.push(k);
+      }
+    }
+    await until(() => rs.every((r, i) => r.got.length === expected[i]!.length));
+    expect(rs.map((r) => r.got)).toEqual(expected);
   });
 });
