@@ -64,6 +64,13 @@ const COLLECTOR = 'fanout_collector';
 const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const wallNow = () => performance.timeOrigin + performance.now();
+/** This process's CPU time (user + system) at the start of its churn. */
+let cpuAtChurn;
+/** CPU ms (user + system) this process used since `from` (a `process.cpuUsage()`). */
+const cpuMsSince = (from) => {
+  const d = process.cpuUsage(from);
+  return Math.round((d.user + d.system) / 1000);
+};
 
 /**
  * One node's part, the same on every node: its members (idle processes that count what they receive), its churn
@@ -122,6 +129,7 @@ function nodePart(node, index, report) {
       let joins = 0;
       const total = Math.round(rate * seconds);
       await sleep(Math.max(0, at - wallNow()));
+      cpuAtChurn = process.cpuUsage();
       const t0 = performance.now();
       let done = 0;
       let first = 0;
@@ -147,7 +155,7 @@ function nodePart(node, index, report) {
         last = wallNow();
         await tick();
       }
-      return { ops: done, firstWall: first, lastWall: last };
+      return { ops: done, firstWall: first, lastWall: last, cpuMs: cpuMsSince(cpuAtChurn) };
     },
   };
   return part;
@@ -214,7 +222,7 @@ async function peer(name, cookie, index) {
       const r = await part.churn(...a.map(Number));
       watch = watchDigest(node, (d, wall) => console.log(`DIGEST ${d} ${wall}`));
       console.log(`CHURNED ${JSON.stringify(r)}`);
-    } else if (cmd === 'unwatch') console.log(`OK ${watch?.stop()}`);
+    } else if (cmd === 'unwatch') console.log(`OK ${watch?.stop()} ${cpuMsSince(cpuAtChurn)}`);
     else if (cmd === 'quit') break;
   }
   await part.clear();
@@ -423,10 +431,9 @@ async function main() {
         }
         await sleep(20);
       }
-      const finalDigests = [
-        watch.stop(),
-        ...(await Promise.all(peers.map((p) => p.ask('unwatch')))).map((l) => l.split(' ')[1]),
-      ];
+      const unwatched = (await Promise.all(peers.map((p) => p.ask('unwatch')))).map((l) => l.split(' '));
+      const finalDigests = [watch.stop(), ...unwatched.map((l) => l[1])];
+      const cpuMsToEnd = [cpuMsSince(cpuAtChurn), ...unwatched.map((l) => Number(l[2]))];
       for (const u of unlisten) u();
       const converged = finalDigests.every((d) => d === finalDigests[0]);
       // Each node reached the final view at the wall time of its last digest change (polled every 10 ms).
@@ -443,10 +450,15 @@ async function main() {
           ? Math.round(Math.max(0, ...reachedAt.map((t) => t - lastOp)))
           : null,
         perNodeAfterLastOpMs: reachedAt.map((t) => Math.round(t - lastOp)),
+        // CPU time (user + system) of the three node processes: from the start of the churn to its last op on
+        // that node, and to the end of the run (1 s of agreement after convergence, with the 10 ms digest polls).
+        cpuMsDuringChurn: churned.reduce((a, c) => a + c.cpuMs, 0),
+        cpuMsToEnd: cpuMsToEnd.reduce((a, b) => a + b, 0),
         finalDigests,
       };
       log(
         `churn: ${ops} ops at ${results.churn.achievedOpsPerSec} ops/s achieved (target ${rate}); ` +
+          `CPU ${results.churn.cpuMsDuringChurn} ms during the churn, ${results.churn.cpuMsToEnd} ms to the end (3 nodes); ` +
           (converged
             ? `converged ${results.churn.convergeAfterLastOpMs} ms after the last op (per node ${results.churn.perNodeAfterLastOpMs.join(', ')} ms)`
             : `NOT converged (digests ${finalDigests.join(' ')})`),

@@ -1,6 +1,6 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { isLocalPidShape, localPidKey, type Pid, type Ref, refKey, toPid } from './terms.js';
+import { isLocalPidShape, LOCAL_PID_IDS, localPidKey, Pid, type Ref, refKey, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -84,6 +84,12 @@ const DISCOVER = Object.freeze({ type: 'discover', bcast: true });
  */
 const EXIT_LEAVE_PIDS = 2000;
 
+/**
+ * Pids per `ops` message (see {@link PgScope}'s `#batch`): joins and leaves of one event-loop turn go to a peer that
+ * fans out in messages of at most this many pids (the same bound as an exit `leave`).
+ */
+const BATCH_PIDS = EXIT_LEAVE_PIDS;
+
 /** A `leave` for exited members, not sent yet. */
 interface PendingLeave {
   readonly group: string;
@@ -129,6 +135,24 @@ class PeerView {
   }
 }
 
+/** True for an integer from 0 to 2^32 - 1 (a pid's creation). */
+const isU32 = (x: unknown): x is number =>
+  Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
+
+/**
+ * The pids of `node` with `creation` whose keys ({@link localPidKey}) are `keys`; entries that are not such a key (an
+ * integer from 0 to 2^53 - 1) are left out.
+ */
+function pidsOfKeys(node: string, creation: number, keys: unknown[]): Pid[] {
+  const out: Pid[] = [];
+  for (const k of keys) {
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) continue;
+    const id = k % LOCAL_PID_IDS;
+    out.push(new Pid(node, id, (k - id) / LOCAL_PID_IDS, creation));
+  }
+  return out;
+}
+
 /** The members of `members`, each as many times as it joined, appended to `out`. */
 function expand<K>(members: Map<K, Membership>, out: Pid[]): Pid[] {
   for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
@@ -167,6 +191,10 @@ type PidGroups = Membership | Map<string, Membership>;
  * a leave, an exit and every entry of a peer's message cost O(1) amortised, whatever the size of the group; the
  * leaves of members that exit in one event-loop turn go to peers batched per group (the same `leave` message, at most
  * 2,000 pids each, 2,000 pids per turn, all before the scope's next message).
+ *
+ * kindred's own additions, for peers whose scope says it takes them (`bcast: true` in its `discover`/`sync`; never on
+ * Erlang's wire, so a BEAM peer sees OTP's protocol only): a broadcast goes to such a peer as one `bcast` message
+ * that it delivers to its members, and the joins and leaves of one turn as one `ops` message at the end of the turn.
  */
 export class PgScope {
   /** The scope's name (also the name its messages are sent to on peers). */
@@ -194,6 +222,20 @@ export class PgScope {
    * messages carry no such field, so a BEAM peer (or a kindred node that predates it) gets one message per member.
    */
   readonly #fanout = new Set<string>();
+  /**
+   * The joins and leaves of this turn for the peers in `#fanout`, in the order made, as one `ops` message's list:
+   * `['join' | 'leave', group, keys, ...]` (a join or leave of the same group as the one before adds to its keys).
+   * A pid is its key ({@link localPidKey}): every pid a scope sends is its own node's, of its creation (the
+   * message carries it once), so the peer rebuilds the pid from the number instead of decoding a pid with its node
+   * name for each entry. Sent at the end of the turn, or once it holds {@link BATCH_PIDS} pids, and before any other
+   * message of the scope.
+   */
+  #batch: unknown[] = [];
+  /** Pids in `#batch`. */
+  #batchPids = 0;
+  /** The creation of the pids in `#batch` (this node's). */
+  #batchCreation = 0;
+  #batchTimer: ReturnType<typeof setImmediate> | undefined;
   #stopped = false;
   /** Membership monitors by ref key. */
   readonly #monitors = new Map<string, PgMonitor>();
@@ -225,8 +267,11 @@ export class PgScope {
 
   /** peers still hear the leaves of the members that exited before the stop. */
   #stop(): void {
+    this.#flushBatch();
     this.#flushExitLeaves();
     this.#stopped = true;
+    this.#batch = [];
+    this.#batchPids = 0;
     this.#openLeaves.clear();
     this.#local.clear();
     this.#joined.clear();
@@ -261,7 +306,7 @@ export class PgScope {
           ]),
         );
     }
-    this.#send({ type: 'join', group, pids: list });
+    this.#sendOp('join', group, list);
     this.#notify(group, 'join', list);
   }
 
@@ -288,7 +333,7 @@ export class PgScope {
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
-    this.#send({ type: 'leave', group, pids: left });
+    this.#sendOp('leave', group, left);
     this.#notify(group, 'leave', left);
     return true;
   }
@@ -487,10 +532,50 @@ export class PgScope {
     });
   }
 
-  /** Sends `msg` to every peer, after the exit leaves still queued, so peers see changes in the order they were made. */
-  #send(msg: unknown): void {
+  /**
+   * Sends a local join or leave to every peer, after the exit leaves still queued, so peers see changes in the order
+   * they were made: now to a peer that does not fan out (OTP's `join`/`leave`), in this turn's `ops` batch to the
+   * others.
+   */
+  #sendOp(type: 'join' | 'leave', group: string, pids: Pid[]): void {
     this.#flushExitLeaves();
-    for (const n of this.#peers) this.#host.sendTo(n, msg);
+    if (this.#peers.size === 0) return;
+    let batched = false;
+    for (const n of this.#peers) {
+      if (this.#fanout.has(n)) batched = true;
+      else this.#host.sendTo(n, { type, group, pids });
+    }
+    if (!batched) return;
+    const b = this.#batch;
+    const last = b.length - 3;
+    let keys: number[];
+    if (last >= 0 && b[last] === type && b[last + 1] === group) keys = b[last + 2] as number[];
+    else {
+      keys = [];
+      b.push(type, group, keys);
+    }
+    for (const p of pids) keys.push(localKey(p));
+    this.#batchCreation = pids[0]!.creation;
+    this.#batchPids += pids.length;
+    if (this.#batchPids >= BATCH_PIDS) this.#flushBatch();
+    else
+      this.#batchTimer ??= setImmediate(() => {
+        this.#batchTimer = undefined;
+        this.#flushBatch();
+      });
+  }
+
+  /** Sends this turn's joins and leaves (`#batch`) to the peers that fan out, now. */
+  #flushBatch(): void {
+    if (this.#batchTimer !== undefined) {
+      clearImmediate(this.#batchTimer);
+      this.#batchTimer = undefined;
+    }
+    if (this.#batch.length === 0) return;
+    const msg = { type: 'ops', creation: this.#batchCreation, ops: this.#batch };
+    this.#batch = [];
+    this.#batchPids = 0;
+    for (const n of this.#fanout) if (this.#peers.has(n)) this.#host.sendTo(n, msg);
   }
 
   /** Sends every pending exit leave now (before any other message of this scope, so peers see changes in order). */
@@ -500,6 +585,8 @@ export class PgScope {
 
   /** Sends pending exit leaves, oldest first, until `budget` pids went out; schedules the rest for the next turn. */
   #sendExitLeaves(budget: number): void {
+    // The batch holds changes made before these exits: it goes first.
+    if (this.#exitLeavesSent < this.#exitLeaves.length) this.#flushBatch();
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
     const queue = this.#exitLeaves;
@@ -588,7 +675,8 @@ export class PgScope {
       case 'discover': {
         const fresh = !this.#peers.has(node);
         this.#setFanout(node, m.bcast);
-        // Leaves still queued go first, so they cannot arrive after (and undo) this sync.
+        // Changes still queued go first, so they cannot arrive after (and undo) this sync.
+        this.#flushBatch();
         this.#flushExitLeaves();
         this.#peers.add(node);
         const groups: [string, Pid[]][] = [];
@@ -617,33 +705,30 @@ export class PgScope {
         this.#notifyDiff(old, view);
         return;
       }
-      case 'join': {
+      case 'join':
         if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
-        let view = this.#remote.get(node);
-        if (!view) {
-          view = new PeerView();
-          this.#remote.set(node, view);
-        }
-        this.#addRemote(node, view, m.group, m.pids, true);
+        this.#remoteJoin(node, m.group, m.pids);
         return;
-      }
-      case 'leave': {
+      case 'leave':
         if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
-        const view = this.#remote.get(node);
-        const members = view?.groups.get(m.group);
-        if (!view || !members) return;
-        const left: Pid[] = [];
-        for (const x of m.pids) {
-          const p = this.#remotePid(node, x);
-          if (p === undefined) continue;
-          const key = view.key(p);
-          const found = members.get(key);
-          if (found === undefined) continue;
-          if (--found.count === 0) members.delete(key);
-          if (this.#monitors.size > 0) left.push(found.pid);
+        this.#remoteLeave(node, m.group, m.pids);
+        return;
+      case 'ops': {
+        // A peer's joins and leaves of one turn, in order: `[type, group, keys, ...]`, its pids as their keys.
+        const { ops, creation } = msg as { ops?: unknown; creation?: unknown };
+        if (!Array.isArray(ops) || !isU32(creation) || !this.#peers.has(node)) break;
+        for (let i = 0; i + 2 < ops.length; i += 3) {
+          const [type, group, keys] = [ops[i], ops[i + 1], ops[i + 2]];
+          if (typeof group !== 'string' || !Array.isArray(keys) || (type !== 'join' && type !== 'leave')) {
+            this.#stats.droppedEntries++;
+            continue;
+          }
+          const pids = pidsOfKeys(node, creation, keys);
+          this.#stats.droppedEntries += keys.length - pids.length;
+          if (type === 'join') this.#remoteJoin(node, group, pids);
+          else this.#remoteLeave(node, group, pids);
         }
-        if (members.size === 0) view.groups.delete(m.group);
-        this.#notify(m.group, 'leave', left);
+        if (ops.length % 3 !== 0) this.#stats.droppedEntries++;
         return;
       }
       case 'bcast': {
@@ -659,9 +744,43 @@ export class PgScope {
     this.#stats.droppedMessages++;
   }
 
+  /** A peer's join of `raw` (its pids) to `group`. */
+  #remoteJoin(node: string, group: string, raw: unknown[]): void {
+    let view = this.#remote.get(node);
+    if (!view) {
+      view = new PeerView();
+      this.#remote.set(node, view);
+    }
+    this.#addRemote(node, view, group, raw, true);
+  }
+
+  /** A peer's leave of `raw` (its pids, once each) from `group`. */
+  #remoteLeave(node: string, group: string, raw: unknown[]): void {
+    const view = this.#remote.get(node);
+    const members = view?.groups.get(group);
+    if (!view || !members) return;
+    const left: Pid[] = [];
+    for (const x of raw) {
+      const p = this.#remotePid(node, x);
+      if (p === undefined) continue;
+      const key = view.key(p);
+      const found = members.get(key);
+      if (found === undefined) continue;
+      if (--found.count === 0) members.delete(key);
+      if (this.#monitors.size > 0) left.push(found.pid);
+    }
+    if (members.size === 0) view.groups.delete(group);
+    this.#notify(group, 'leave', left);
+  }
+
   /** Records whether `node`'s scope delivers `bcast` messages (`flag`: its `discover`'s or `sync`'s `bcast`). */
   #setFanout(node: string, flag: unknown): void {
-    if (flag === true) this.#fanout.add(node);
+    const on = flag === true;
+    if (on === this.#fanout.has(node)) return;
+    // The batch holds this turn's changes for the peers that fan out now: it goes before the peer changes sides, so
+    // the peer gets each change once, in the form it asked for when the change was made.
+    this.#flushBatch();
+    if (on) this.#fanout.add(node);
     else this.#fanout.delete(node);
   }
 

@@ -500,3 +500,130 @@ describe('PgScope broadcast', () => {
     expect(rs.map((r) => r.got)).toEqual(expected);
   });
 });
+
+describe('PgScope joins and leaves batched per turn for peers that fan out', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
+  const key = (p: Pid) => p.serial * 2 ** 28 + p.id;
+
+  it('sends one turn’s joins and leaves as one ops message, in order, pids as keys; exit leaves keep their place', async () => {
+    const a = mk('a');
+    const evil = cluster.net.endpoint('evil@mem');
+    const got: unknown[] = [];
+    evil.on('message', (_from: string, f: unknown) => {
+      const [ctl, msg] = f as [unknown[], unknown];
+      if (ctl[3] === 'pg') got.push(msg);
+    });
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    await until(() => got.some((m) => (m as { type: string }).type === 'sync'));
+    got.length = 0;
+    const [p, q, r] = [idle(a), idle(a), idle(a)];
+    a.pg.join('g', p);
+    a.pg.join('g', [q, q]);
+    a.pg.leave('g', q);
+    a.pg.join('h', r);
+    await until(() => got.length === 1);
+    expect(got).toEqual([
+      {
+        type: 'ops',
+        creation: a.creation,
+        ops: ['join', 'g', [key(p), key(q), key(q)], 'leave', 'g', [key(q)], 'join', 'h', [key(r)]],
+      },
+    ]);
+    got.length = 0;
+    // A join, an exit and a join in one turn: the batch goes before the exit's leave, the next join after it.
+    const s = idle(a);
+    a.pg.join('h', s);
+    a.exit(r, 'kill');
+    a.pg.join('g', s);
+    await until(() => got.length === 3);
+    expect(got).toEqual([
+      { type: 'ops', creation: a.creation, ops: ['join', 'h', [key(s)]] },
+      { type: 'leave', group: 'h', pids: [r] },
+      { type: 'ops', creation: a.creation, ops: ['join', 'g', [key(s)]] },
+    ]);
+  });
+
+  it('applies a peer’s ops in order and counts what is malformed', async () => {
+    const a = mk('a');
+    const evil = cluster.net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    const pid = (id: number) => new Pid('evil@mem', id, 0, 7);
+    evil.send(a.name, frame({ type: 'ops', creation: 7, ops: ['join', 'g', [5]] }));
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    evil.send(
+      a.name,
+      frame({
+        type: 'ops',
+        creation: 7,
+        ops: [
+          'join',
+          'g',
+          [5, 6, 2 ** 28 + 1, -1, 'x'],
+          'leave',
+          'g',
+          [6],
+          'nope',
+          'g',
+          [5],
+          'join',
+          1,
+          [5],
+          'join',
+        ],
+      }),
+    );
+    evil.send(a.name, frame({ type: 'ops', creation: -1, ops: [] }));
+    await until(() => a.pg.stats().droppedMessages === 2);
+    expect(new Set(a.pg.members('g').map(String))).toEqual(
+      new Set([pid(5), new Pid('evil@mem', 1, 1, 7)].map(String)),
+    );
+    expect(a.pg.stats()).toEqual({ droppedMessages: 2, droppedEntries: 5 });
+  });
+
+  it('three nodes converge under interleaved joins, leaves and exits', async () => {
+    const ns = [mk('a'), mk('b'), mk('c')];
+    await mesh(...ns);
+    const pools = ns.map((n) => Array.from({ length: 20 }, () => idle(n)));
+    for (let turn = 0; turn < 30; turn++) {
+      for (const [i, n] of ns.entries()) {
+        const pool = pools[i]!;
+        for (let k = 0; k < 10; k++) {
+          const p = pool[(turn * 7 + k) % pool.length]!;
+          const g = `g${(turn + k) % 4}`;
+          if ((turn + k) % 3 === 2) n.pg.leave(g, p);
+          else n.pg.join(g, p);
+        }
+        if (turn % 10 === 9) {
+          n.exit(pool[turn % pool.length]!, 'kill');
+          pool[turn % pool.length] = idle(n);
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const view = (n: (typeof ns)[0]) =>
+      n.pg
+        .groups()
+        .sort()
+        .map((g) => `${g}:${n.pg.members(g).map(String).sort().join(',')}`)
+        .join(';');
+    // The truth: every node's own members, which no message can get wrong.
+    const truth = () => {
+      const groups = [...new Set(ns.flatMap((n) => n.pg.groups()))].sort();
+      return groups
+        .map((g) => [
+          g,
+          ns
+            .flatMap((n) => n.pg.localMembers(g))
+            .map(String)
+            .sort()
+            .join(','),
+        ])
+        .filter(([, m]) => m !== '')
+        .map(([g, m]) => `${g}:${m}`)
+        .join(';');
+    };
+    expect(truth()).not.toBe('');
+    await until(() => ns.every((n) => view(n) === truth()));
+  });
+});
