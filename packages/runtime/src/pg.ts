@@ -1,6 +1,7 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { isLocalPidShape, LOCAL_PID_IDS, localPidKey, Pid, type Ref, refKey, toPid } from './terms.js';
+import { PgMonitors } from './pg-monitor.js';
+import { isLocalPidShape, LOCAL_PID_IDS, localPidKey, Pid, type Ref, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -36,30 +37,7 @@ export interface PgControl {
   onRemote(node: string, msg: unknown): void;
 }
 
-/**
- * A membership event, delivered to a process that monitors a scope or a group (OTP 25's `{Ref, join, Group, Pids}`
- * and `{Ref, leave, Group, Pids}`): `pids` joined or left `group`, once per join, as the scope saw it happen (a local
- * join or leave, a member's exit, a peer's `join`/`leave`/`sync`, a peer's nodedown).
- */
-export interface PgEvent {
-  readonly type: 'pg';
-  /** The ref `monitorScope`/`monitor` returned. */
-  readonly ref: Ref;
-  readonly event: 'join' | 'leave';
-  readonly group: string;
-  readonly pids: readonly Pid[];
-}
-
-/** True for a {@link PgEvent}. */
-export const isPgEvent = (m: unknown): m is PgEvent =>
-  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'pg';
-
-/** A membership monitor: the local process told, and its group (undefined: the whole scope). */
-interface PgMonitor {
-  readonly ref: Ref;
-  readonly pid: Pid;
-  readonly group: string | undefined;
-}
+export { isPgEvent, type PgEvent } from './pg-monitor.js';
 
 /** Counters of what a scope refused from its peers (`scope.stats()`). */
 export interface PgStats {
@@ -237,19 +215,14 @@ export class PgScope {
   #batchCreation = 0;
   #batchTimer: ReturnType<typeof setImmediate> | undefined;
   #stopped = false;
-  /** Membership monitors by ref key. */
-  readonly #monitors = new Map<string, PgMonitor>();
-  /** Monitors of the whole scope, by ref key. */
-  readonly #scopeMonitors = new Map<string, PgMonitor>();
-  /** group -> its monitors, by ref key. */
-  readonly #groupMonitors = new Map<string, Map<string, PgMonitor>>();
-  /** Local pid key -> ref keys of the monitors it holds (to clean up when it exits). */
-  readonly #monitorsOf = new Map<number, Set<string>>();
+  /** Membership monitors (pg-monitor.ts). */
+  readonly #monitors: PgMonitors;
 
   /** made by `node.pgScope(name)`. */
   constructor(name: string, host: PgHost) {
     this.name = name;
     this.#host = host;
+    this.#monitors = new PgMonitors((pid, msg) => host.deliver(pid, msg));
     host.attach({
       start: () => this.#start(),
       stop: () => this.#stop(),
@@ -279,9 +252,6 @@ export class PgScope {
     this.#peers.clear();
     this.#fanout.clear();
     this.#monitors.clear();
-    this.#scopeMonitors.clear();
-    this.#groupMonitors.clear();
-    this.#monitorsOf.clear();
   }
 
   /** Adds local process(es) to `group` (pg:join/3). A process may join the same group several times. */
@@ -307,7 +277,7 @@ export class PgScope {
         );
     }
     this.#sendOp('join', group, list);
-    this.#notify(group, 'join', list);
+    this.#monitors.notify(group, 'join', list);
   }
 
   /** Removes local process(es) from `group` once each (pg:leave/3); false when none was a member. */
@@ -329,12 +299,12 @@ export class PgScope {
         if (groups.size > 0) continue;
       }
       this.#joined.delete(key);
-      if (!this.#monitorsOf.has(key)) this.#host.untrack(p, this);
+      if (!this.#monitors.holds(key)) this.#host.untrack(p, this);
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
     this.#sendOp('leave', group, left);
-    this.#notify(group, 'leave', left);
+    this.#monitors.notify(group, 'leave', left);
     return true;
   }
 
@@ -428,89 +398,19 @@ export class PgScope {
 
   /** Ends a membership monitor (pg:demonitor/2); false when `ref` is not one of this scope's. Events already sent stay. */
   demonitor(ref: Ref): boolean {
-    const k = typeof ref === 'object' && ref !== null ? refKey(ref) : undefined;
-    const m = k === undefined ? undefined : this.#monitors.get(k);
-    if (m === undefined || k === undefined) return false;
-    this.#dropMonitor(k, m);
+    const m = this.#monitors.remove(ref);
+    if (m === undefined) return false;
     const key = localKey(m.pid);
-    if (!this.#monitorsOf.has(key) && !this.#joined.has(key)) this.#host.untrack(m.pid, this);
+    if (!this.#monitors.holds(key) && !this.#joined.has(key)) this.#host.untrack(m.pid, this);
     return true;
   }
 
   #addMonitor(pid: Pid, group: string | undefined): Ref {
     const p = this.#localPids(group ?? '*', pid)[0]!;
     const ref = this.#host.makeRef();
-    const k = refKey(ref);
-    const m: PgMonitor = { ref, pid: p, group };
-    this.#monitors.set(k, m);
-    if (group === undefined) this.#scopeMonitors.set(k, m);
-    else {
-      let g = this.#groupMonitors.get(group);
-      if (g === undefined) {
-        g = new Map();
-        this.#groupMonitors.set(group, g);
-      }
-      g.set(k, m);
-    }
-    const key = localKey(p);
-    let mine = this.#monitorsOf.get(key);
-    if (mine === undefined) {
-      mine = new Set();
-      this.#monitorsOf.set(key, mine);
-    }
-    mine.add(k);
+    this.#monitors.add(ref, p, group);
     this.#host.track(p, this);
     return ref;
-  }
-
-  /** Removes monitor `m` (keyed `k`) from the tables (not from the process's tracking). */
-  #dropMonitor(k: string, m: PgMonitor): void {
-    this.#monitors.delete(k);
-    if (m.group === undefined) this.#scopeMonitors.delete(k);
-    else {
-      const g = this.#groupMonitors.get(m.group);
-      g?.delete(k);
-      if (g?.size === 0) this.#groupMonitors.delete(m.group);
-    }
-    const key = localKey(m.pid);
-    const mine = this.#monitorsOf.get(key);
-    mine?.delete(k);
-    if (mine?.size === 0) this.#monitorsOf.delete(key);
-  }
-
-  /** Tells the monitors of the scope and of `group` that `pids` joined or left it. */
-  #notify(group: string, event: 'join' | 'leave', pids: readonly Pid[]): void {
-    if (this.#monitors.size === 0 || pids.length === 0) return;
-    for (const m of this.#scopeMonitors.values())
-      this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
-    const g = this.#groupMonitors.get(group);
-    if (g !== undefined)
-      for (const m of g.values())
-        this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
-  }
-
-  /** Tells monitors what changed between a peer's old view and its new one (a `sync` replacing it). */
-  #notifyDiff(old: PeerView | undefined, view: PeerView | undefined): void {
-    if (this.#monitors.size === 0) return;
-    const groups = new Set<string>([...(old?.groups.keys() ?? []), ...(view?.groups.keys() ?? [])]);
-    for (const g of groups) {
-      const before = old?.groups.get(g);
-      const after = view?.groups.get(g);
-      const joined: Pid[] = [];
-      const left: Pid[] = [];
-      if (after)
-        for (const [k, m] of after) {
-          const was = before?.get(k)?.count ?? 0;
-          for (let i = was; i < m.count; i++) joined.push(m.pid);
-        }
-      if (before)
-        for (const [k, m] of before) {
-          const now = after?.get(k)?.count ?? 0;
-          for (let i = now; i < m.count; i++) left.push(m.pid);
-        }
-      this.#notify(g, 'leave', left);
-      this.#notify(g, 'join', joined);
-    }
   }
 
   #localPids(group: string, pids: Pid | readonly Pid[]): Pid[] {
@@ -615,8 +515,7 @@ export class PgScope {
   /** a local member exited: it leaves every group of this scope (the node drops its tracking). */
   #processExited(pid: Pid): void {
     const key = localKey(pid);
-    const mine = this.#monitorsOf.get(key);
-    if (mine !== undefined) for (const k of [...mine]) this.#dropMonitor(k, this.#monitors.get(k)!);
+    this.#monitors.processExited(key);
     const groups = this.#joined.get(key);
     if (groups === undefined) return;
     this.#joined.delete(key);
@@ -629,7 +528,7 @@ export class PgScope {
     const members = this.#local.get(m.group);
     members?.delete(key);
     if (members?.size === 0) this.#local.delete(m.group);
-    if (this.#monitors.size > 0) this.#notify(m.group, 'leave', expand(new Map([[key, m]]), []));
+    if (this.#monitors.size > 0) this.#monitors.notify(m.group, 'leave', expand(new Map([[key, m]]), []));
     if (this.#peers.size === 0 || this.#stopped) return;
     // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
     // message per member, keeps the burst's cost on this node and on every peer linear.
@@ -657,7 +556,7 @@ export class PgScope {
     this.#fanout.delete(node);
     const view = this.#remote.get(node);
     this.#remote.delete(node);
-    if (view !== undefined) this.#notifyDiff(view, undefined);
+    if (view !== undefined) this.#monitors.notifyDiff(view.groups, undefined);
   }
 
   /**
@@ -702,7 +601,7 @@ export class PgScope {
         }
         const old = this.#remote.get(node);
         this.#remote.set(node, view);
-        this.#notifyDiff(old, view);
+        this.#monitors.notifyDiff(old?.groups, view.groups);
         return;
       }
       case 'join':
@@ -770,7 +669,7 @@ export class PgScope {
       if (this.#monitors.size > 0) left.push(found.pid);
     }
     if (members.size === 0) view.groups.delete(group);
-    this.#notify(group, 'leave', left);
+    this.#monitors.notify(group, 'leave', left);
   }
 
   /** Records whether `node`'s scope delivers `bcast` messages (`flag`: its `discover`'s or `sync`'s `bcast`). */
@@ -793,7 +692,7 @@ export class PgScope {
       add(view.groups, group, view.key(p), p);
       joined?.push(p);
     }
-    if (joined !== undefined) this.#notify(group, 'join', joined);
+    if (joined !== undefined) this.#monitors.notify(group, 'join', joined);
   }
 
   /** A pid a peer claims as its member; only pids of that peer are accepted, anything else is counted. */
