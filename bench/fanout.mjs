@@ -117,7 +117,7 @@ function nodePart(node, index, report) {
      * elapsed time allows. A pool of `pool` idle processes; an operation joins the next (process, group) pair while
      * fewer than `window` memberships are open, else leaves the oldest open one.
      */
-    async churn(rate, seconds, groups, window, at, pool = 1000) {
+    async churn(rate, seconds, groups, window, at, pool = 1000, prefix = 'c') {
       const procs = Array.from({ length: pool }, () =>
         node.spawn(async (ctx) => {
           await ctx.receive();
@@ -140,7 +140,7 @@ function nodePart(node, index, report) {
         for (; done < target; done++) {
           if (size < window) {
             const pid = procs[joins % pool];
-            const group = `c${(joins * 7 + index) % groups}`;
+            const group = `${prefix}${(joins * 7 + index) % groups}`;
             node.pg.join(group, pid);
             open[(head + size) % window] = [group, pid];
             size++;
@@ -237,9 +237,9 @@ async function peer(name, cookie, index) {
       console.log('OK');
     } else if (cmd === 'layout') console.log(`OK ${await part.layout(a[0], Number(a[1]), Number(a[2]))}`);
     else if (cmd === 'count') console.log(`OK ${node.pg.members(a[0]).length}`);
-    else if (cmd === 'churn') {
-      const r = await part.churn(...a.map(Number));
-      watch = watchDigest(node, (d, wall) => console.log(`DIGEST ${d} ${wall}`));
+    else if (cmd === 'churn' || cmd === 'warm') {
+      const r = await part.churn(...a.slice(0, 6).map(Number), a[6]);
+      if (cmd === 'churn') watch = watchDigest(node, (d, wall) => console.log(`DIGEST ${d} ${wall}`));
       console.log(`CHURNED ${JSON.stringify(r)}`);
     } else if (cmd === 'unwatch') console.log(`OK ${watch?.stop()} ${cpuMsSince(cpuAtChurn)}`);
     else if (cmd === 'quit') break;
@@ -415,6 +415,14 @@ async function main() {
       const seconds = Number(opts['churn-seconds']);
       const groups = Number(opts['churn-groups']);
       const window = Number(opts['churn-window']);
+      // A warm-up churn at the same rate for a quarter of the time, not measured (its memberships stay open, in
+      // groups the measured churn does not use), so the measured one does not pay for compiling.
+      const warmAt = Math.round(wallNow() + 300);
+      const warm = [rate / NODES, seconds / 4, groups, window, warmAt, 1000, 'w'];
+      const warmed = peers.map((p) => p.ask(`warm ${warm.join(' ')}`));
+      await part.churn(...warm);
+      await Promise.all(warmed);
+      await sleep(500);
       const at = Math.round(wallNow() + 300);
       const args = [rate / NODES, seconds, groups, window, at];
       // Every digest change on every node, with its wall time: [node] -> [[hash, wall], ...].

@@ -73,7 +73,12 @@ export function evaluate(r) {
     add('50-pod formation <= one poll interval + 2 s', null, null, why(r.formation, f50));
     add('50-pod idle CPU < 0.3% of a core per pod', null, null, why(r.formation, f50));
   }
-  if ('fanout' in r) fanoutTargets(r.fanout, add);
+  if ('fanout' in r) {
+    fanoutTargets(r.fanout, add);
+    const f = ok(r.fanout) ? r.fanout : null;
+    ratios.broadcastVsPointToPoint = f?.broadcast?.ratio ?? null;
+    ratios.groupsBroadcastVsPointToPoint = f?.groups?.ratio ?? null;
+  }
   const s = ok(r.local) ? r.local.spawn : null;
   if (s && !s.notMeasured) {
     // Scale to 1,000,000 when a --quick run spawned fewer; the note says so.
