@@ -308,9 +308,12 @@ describe('PgScope broadcast', () => {
     await until(() => [a, b, c].every((n) => n.pg.members('room').length === 7));
     const sent = [b, c].map((n) => cluster.endpoints.get(n.name)!);
     const frames = sent.map(() => 0);
+    // Frames from a that carry the broadcast: sends of it, or a `bcast` with it.
+    const carries = (m: unknown) =>
+      isDeepStrictEqual(m, { hello: 1 }) || (m as { type?: unknown }).type === 'bcast';
     for (const [i, e] of sent.entries())
-      e.on('message', (from: string) => {
-        if (from === a.name) frames[i]!++;
+      e.on('message', (from: string, f: unknown) => {
+        if (from === a.name && carries((f as unknown[])[1])) frames[i]!++;
       });
     expect(a.broadcast('room', { hello: 1 })).toBe(7);
     await until(() => rs.flat().every((r) => r.got.length >= 1) && rs[1]![0]!.got.length === 2);
@@ -331,30 +334,39 @@ describe('PgScope broadcast', () => {
     const evil = cluster.net.endpoint('evil@mem');
     const got: unknown[][] = [];
     evil.on('message', (_from: string, f: unknown) => got.push(f as unknown[]));
+    // What evil got: sends carrying `msg` (pid, msg), `bcast`s carrying it, and how many syncs so far.
+    const sends = (msg: string) =>
+      got
+        .filter(([ctl, m]) => (ctl as unknown[])[3] !== 'pg' && m === msg)
+        .map(([ctl]) => (ctl as unknown[])[2]);
+    const bcasts = (msg: string) =>
+      got.filter(([, m]) => (m as { msg?: unknown }).msg === msg).map(([, m]) => m);
+    const syncs = () => got.filter(([, m]) => (m as { type?: unknown }).type === 'sync').length;
     await evil.connect(a.name);
     const members = [new Pid('evil@mem', 5, 0, 1), new Pid('evil@mem', 6, 0, 1)];
     evil.send(a.name, frame({ type: 'discover' }));
     evil.send(a.name, frame({ type: 'join', group: 'g', pids: members }));
     await until(() => a.pg.members('g').length === 2);
-    got.length = 0;
     expect(a.broadcast('g', 'x')).toBe(2);
-    await until(() => got.length === 2);
-    expect(got.map(([ctl, msg]) => [(ctl as unknown[])[2], msg])).toEqual(members.map((p) => [p, 'x']));
+    await until(() => sends('x').length === 2);
+    expect(sends('x')).toEqual(members);
+    expect(bcasts('x')).toEqual([]);
     // Once it says it does (its next discover), one `bcast` for both.
+    let n = syncs();
     evil.send(a.name, frame({ type: 'discover', bcast: true }));
-    await until(() => got.some(([, m]) => (m as { type?: string }).type === 'sync'));
-    got.length = 0;
+    await until(() => syncs() > n);
     expect(a.broadcast('g', 'y')).toBe(2);
-    await until(() => got.length === 1);
-    expect(got[0]![1]).toEqual({ type: 'bcast', group: 'g', msg: 'y' });
-    const sync = (m: unknown) => (m as { type?: string }).type === 'sync';
-    got.length = 0;
+    await until(() => bcasts('y').length === 1);
+    expect(bcasts('y')).toEqual([{ type: 'bcast', group: 'g', msg: 'y' }]);
+    expect(sends('y')).toEqual([]);
+    // And a discover without the flag (a restarted older node) turns it off again.
+    n = syncs();
     evil.send(a.name, frame({ type: 'sync', groups: [['g', members]] }));
     evil.send(a.name, frame({ type: 'discover' }));
-    await until(() => got.some(([, m]) => sync(m)));
-    got.length = 0;
-    a.broadcast('g', 'z');
-    await until(() => got.length === 2);
+    await until(() => syncs() > n);
+    expect(a.broadcast('g', 'z')).toBe(2);
+    await until(() => sends('z').length === 2);
+    expect(bcasts('z')).toEqual([]);
   });
 
   it('a member that left on its node before the broadcast arrived does not get it', async () => {
@@ -401,15 +413,18 @@ describe('PgScope joins and leaves batched per turn for peers that fan out', () 
   it('sends one turn’s joins and leaves as one ops message, in order, pids as keys; exit leaves keep their place', async () => {
     const a = mk('a');
     const evil = cluster.net.endpoint('evil@mem');
+    // The membership changes a sends (not its discover and sync).
     const got: unknown[] = [];
+    let synced = false;
     evil.on('message', (_from: string, f: unknown) => {
-      const [ctl, msg] = f as [unknown[], unknown];
-      if (ctl[3] === 'pg') got.push(msg);
+      const [ctl, msg] = f as [unknown[], { type?: unknown }];
+      if (ctl[3] !== 'pg') return;
+      if (msg.type === 'sync') synced = true;
+      if (['ops', 'join', 'leave'].includes(msg.type as string)) got.push(msg);
     });
     await evil.connect(a.name);
     evil.send(a.name, frame({ type: 'discover', bcast: true }));
-    await until(() => got.some((m) => (m as { type: string }).type === 'sync'));
-    got.length = 0;
+    await until(() => synced);
     const [p, q, r] = [idle(a), idle(a), idle(a)];
     a.pg.join('g', p);
     a.pg.join('g', [q, q]);
