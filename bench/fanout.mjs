@@ -472,6 +472,9 @@ async function main() {
         window,
         ops,
         achievedOpsPerSec: Math.round(ops / ((lastOp - firstOp) / 1000)),
+        // Each node's own rate, over its own first to last operation (the span above also holds the start skew).
+        perNodeOpsPerSec: churned.map((c) => Math.round(c.ops / ((c.lastWall - c.firstWall) / 1000))),
+        startSkewMs: Math.round(Math.max(...churned.map((c) => c.firstWall)) - firstOp),
         converged,
         convergeAfterLastOpMs: converged
           ? Math.round(Math.max(0, ...reachedAt.map((t) => t - lastOp)))
@@ -484,7 +487,7 @@ async function main() {
         finalDigests,
       };
       log(
-        `churn: ${ops} ops at ${results.churn.achievedOpsPerSec} ops/s achieved (target ${rate}); ` +
+        `churn: ${ops} ops at ${results.churn.achievedOpsPerSec} ops/s achieved (target ${rate}; per node ${results.churn.perNodeOpsPerSec.join(', ')}, start skew ${results.churn.startSkewMs} ms); ` +
           `CPU ${results.churn.cpuMsDuringChurn} ms during the churn, ${results.churn.cpuMsToEnd} ms to the end (3 nodes); ` +
           (converged
             ? `converged ${results.churn.convergeAfterLastOpMs} ms after the last op (per node ${results.churn.perNodeAfterLastOpMs.join(', ')} ms)`
