@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
 import { runErlang } from './lib/erlang.mjs';
+import { FANOUT_FULL, FANOUT_QUICK, fanoutTable, runFanout } from './lib/fanout.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { idleLines, runIdle } from './lib/idle.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
@@ -35,6 +36,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
                    idle CPU per pod with their targets (root; node bench/mesh.mjs has the A/B options)
   --only idle      only idle processes and idle servers against the bare async-function floor, 3 alternating
                    rounds, each measurement in a fresh node --expose-gc child
+  --only fanout    only fan-out and pg churn over 3 kindred nodes (bench/fanout.mjs): one broadcast to a group of
+                   10,000 and to each of 1,000 groups of 10 against the same messages point to point, and
+                   100,000 pg joins+leaves a second with the time until every view is equal
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -58,8 +62,8 @@ const QUICK = Object.freeze({
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
-if (onlyAt >= 0 && !['remote', 'mac', 'beam', 'mesh', 'idle'].includes(only)) {
-  console.error(`--only takes "remote", "mac", "beam", "mesh" or "idle"\n${USAGE}`);
+if (onlyAt >= 0 && !['remote', 'mac', 'beam', 'mesh', 'idle', 'fanout'].includes(only)) {
+  console.error(`--only takes "remote", "mac", "beam", "mesh", "idle" or "fanout"\n${USAGE}`);
   process.exit(2);
 }
 const runsAt = argv.indexOf('--runs');
@@ -144,6 +148,43 @@ if (only === 'idle') {
       ].join('\n'),
     );
   process.exit(0);
+}
+
+if (only === 'fanout') {
+  const fanout = await section('fan-out and pg churn, 3 nodes', () =>
+    runFanout(quick ? FANOUT_QUICK : FANOUT_FULL),
+  );
+  killAll();
+  const out = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${argv.join(' ')}`,
+    machine: machineInfo(),
+    fanout,
+  };
+  Object.assign(out, evaluate(out));
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else console.log(renderFanout(out));
+  process.exit(0);
+}
+
+/** The fan-out rows and their targets as text. */
+function renderFanout(out) {
+  const rows = fanoutTable(out.fanout).map((r) => `${r[0].padEnd(56)} | ${r[1]}`);
+  const targets = out.targets
+    .filter((t) => t.target.includes('point to point') || t.target.includes('churn'))
+    .map(
+      (t) =>
+        `${t.target.padEnd(72)} | ${t.value ?? '-'} | ${t.met === null ? `not measured: ${t.note}` : `${t.met ? 'met' : 'MISSED'}${t.note ? ` (${t.note})` : ''}`}`,
+    );
+  return [
+    `kindred fan-out and pg churn, ${out.date}`,
+    `command: ${out.command}`,
+    `machine: load ${out.machine.loadavgStart} at start`,
+    '',
+    ...rows,
+    '',
+    ...targets,
+  ].join('\n');
 }
 
 if (only === 'mesh') {
@@ -386,6 +427,9 @@ const local = await section('kindred local spawn and send', () =>
 const idle = await section('idle processes and servers vs the async floor', () =>
   runIdle({ processes: sizes.processes, rounds: IDLE_ROUNDS, onProgress: progress }),
 );
+const fanout = await section('fan-out and pg churn, 3 nodes', () =>
+  runFanout(quick ? FANOUT_QUICK : FANOUT_FULL),
+);
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
 killAll();
 
@@ -399,6 +443,7 @@ const results = {
   remote,
   local,
   idle,
+  fanout,
   formation,
 };
 Object.assign(results, evaluate(results));

@@ -1,3 +1,5 @@
+import { fanoutTable } from './fanout.mjs';
+
 // Renders a run's results as a terminal table and as bench/RESULTS.md. Every figure comes from the results object.
 const fmtInt = (x) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
 const fmtUs = (x) => (x == null ? '-' : `${x.toFixed(1)} us`);
@@ -129,7 +131,8 @@ function rows(r) {
     ['@kindred/transport alone one-way / raw 256 per frame', fmtX(ev.onewayTransportVsRaw256)],
     ['kindred rtt p50 / raw 1 per frame', fmtX(ev.rttP50KindredVsRaw1)],
   ];
-  return { remote, extra, local, formation, targets };
+  const fanout = fanoutTable(r.fanout);
+  return { remote, extra, local, fanout, formation, targets };
 }
 
 function mdTable(t) {
@@ -176,6 +179,8 @@ export function renderText(r) {
     '',
     textTable(t.local),
     '',
+    textTable(t.fanout),
+    '',
     textTable(t.formation),
     '',
     textTable(t.targets),
@@ -221,6 +226,10 @@ ${mdTable(t.extra)}
 
 ${mdTable(t.local)}
 
+## Fan-out and pg churn (3 nodes)
+
+${mdTable(t.fanout)}
+
 ## Cluster formation
 
 ${mdTable(t.formation)}
@@ -232,7 +241,7 @@ ${mdTable(t.targets)}
 ## Raw figures
 
 \`\`\`json
-${JSON.stringify({ remote: r.remote, local: r.local, idle: r.idle, formation: r.formation, ratios: r.ratios }, null, 2)}
+${JSON.stringify({ remote: r.remote, local: r.local, idle: r.idle, fanout: r.fanout, formation: r.formation, ratios: r.ratios }, null, 2)}
 \`\`\`
 `;
 }

@@ -1,4 +1,5 @@
 // Ratios against the baselines and the targets, each marked met / missed / not measured.
+import { fanoutTargets } from './fanout.mjs';
 import { round2 } from './message.mjs';
 
 const GIB = 2 ** 30;
@@ -76,7 +77,7 @@ export function remoteTargets(remote, ratios) {
 
 /** @returns {{ratios: object, targets: Array<{target, value, met, note?}>}} */
 export function evaluate(r) {
-  const { erlang, raw1, raw256, transport, kindred } = r.remote;
+  const { erlang, raw1, raw256, transport, kindred } = r.remote ?? {};
   const k = ok(kindred) ? kindred : null;
   const e = ok(erlang) ? erlang : null;
   const ratios = {
@@ -119,6 +120,12 @@ export function evaluate(r) {
   } else {
     add('50-pod formation <= one poll interval + 2 s', null, null, why(r.formation, f50));
     add('50-pod idle CPU < 0.3% of a core per pod', null, null, why(r.formation, f50));
+  }
+  if ('fanout' in r) {
+    fanoutTargets(r.fanout, add);
+    const f = ok(r.fanout) ? r.fanout : null;
+    ratios.broadcastVsPointToPoint = f?.broadcast?.ratio ?? null;
+    ratios.groupsBroadcastVsPointToPoint = f?.groups?.ratio ?? null;
   }
   const s = ok(r.local) ? r.local.spawn : null;
   if (s && !s.notMeasured) {

@@ -385,6 +385,7 @@ export class KNode implements NodeApi {
       },
       untrack: (pid, scope) => core.local(pid)?.scopes?.delete(scope),
       sendTo: (node, msg) => peers.sendQuiet(node, [[OP.REG_SEND, core.systemPid, '', name], msg]),
+      forward: (node, msg) => peers.sendControl(node, [[OP.REG_SEND, core.systemPid, '', name], msg]),
       peers: () => peers.visible(),
       deliver: (pid, msg) => core.send(core.systemPid, pid, msg),
       makeRef: () => core.makeRef(),

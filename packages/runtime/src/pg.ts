@@ -1,6 +1,7 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
-import { isLocalPidShape, localPidKey, type Pid, type Ref, refKey, toPid } from './terms.js';
+import { PgMonitors } from './pg-monitor.js';
+import { isLocalPidShape, LOCAL_PID_IDS, localPidKey, Pid, type Ref, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -9,6 +10,11 @@ export interface PgHost {
   track(pid: Pid, scope: PgScope): void;
   untrack(pid: Pid, scope: PgScope): void;
   sendTo(node: string, msg: unknown): void;
+  /**
+   * Sends `msg` to the scope on `node` like {@link PgHost.sendTo}, but throws what a send throws (a message over the
+   * transport's cap, a full send queue): for a broadcast, whose caller must hear of it as of a send.
+   */
+  forward(node: string, msg: unknown): void;
   peers(): string[];
   deliver(pid: Pid, msg: unknown): void;
   /** A new reference (for membership monitors). */
@@ -31,30 +37,7 @@ export interface PgControl {
   onRemote(node: string, msg: unknown): void;
 }
 
-/**
- * A membership event, delivered to a process that monitors a scope or a group (OTP 25's `{Ref, join, Group, Pids}`
- * and `{Ref, leave, Group, Pids}`): `pids` joined or left `group`, once per join, as the scope saw it happen (a local
- * join or leave, a member's exit, a peer's `join`/`leave`/`sync`, a peer's nodedown).
- */
-export interface PgEvent {
-  readonly type: 'pg';
-  /** The ref `monitorScope`/`monitor` returned. */
-  readonly ref: Ref;
-  readonly event: 'join' | 'leave';
-  readonly group: string;
-  readonly pids: readonly Pid[];
-}
-
-/** True for a {@link PgEvent}. */
-export const isPgEvent = (m: unknown): m is PgEvent =>
-  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'pg';
-
-/** A membership monitor: the local process told, and its group (undefined: the whole scope). */
-interface PgMonitor {
-  readonly ref: Ref;
-  readonly pid: Pid;
-  readonly group: string | undefined;
-}
+export { isPgEvent, type PgEvent } from './pg-monitor.js';
 
 /** Counters of what a scope refused from its peers (`scope.stats()`). */
 export interface PgStats {
@@ -66,12 +49,24 @@ export interface PgStats {
 
 const MAX_GROUPS_PER_SYNC = 100_000;
 /**
+ * The `discover` this scope sends: OTP pg's, plus `bcast: true` to say it delivers a peer's `bcast` (one message for
+ * all its members of a group). On Erlang's wire only OTP's fields travel, so the flag never reaches a BEAM node and
+ * never comes from one.
+ */
+const DISCOVER = Object.freeze({ type: 'discover', bcast: true });
+/**
  * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
  * under 600 KB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
  * peer takes about a millisecond, so a burst of exits never holds the loop for long between I/O (the first turn runs
  * right after the burst, before any I/O: it adds to the burst's stall).
  */
 const EXIT_LEAVE_PIDS = 2000;
+
+/**
+ * Pids per `ops` message (see {@link PgScope}'s `#batch`): joins and leaves of one event-loop turn go to a peer that
+ * fans out in messages of at most this many pids (the same bound as an exit `leave`).
+ */
+const BATCH_PIDS = EXIT_LEAVE_PIDS;
 
 /** A `leave` for exited members, not sent yet. */
 interface PendingLeave {
@@ -118,6 +113,24 @@ class PeerView {
   }
 }
 
+/** True for an integer from 0 to 2^32 - 1 (a pid's creation). */
+const isU32 = (x: unknown): x is number =>
+  Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
+
+/**
+ * The pids of `node` with `creation` whose keys ({@link localPidKey}) are `keys`; entries that are not such a key (an
+ * integer from 0 to 2^53 - 1) are left out.
+ */
+function pidsOfKeys(node: string, creation: number, keys: unknown[]): Pid[] {
+  const out: Pid[] = [];
+  for (const k of keys) {
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) continue;
+    const id = k % LOCAL_PID_IDS;
+    out.push(new Pid(node, id, (k - id) / LOCAL_PID_IDS, creation));
+  }
+  return out;
+}
+
 /** The members of `members`, each as many times as it joined, appended to `out`. */
 function expand<K>(members: Map<K, Membership>, out: Pid[]): Pid[] {
   for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
@@ -156,6 +169,10 @@ type PidGroups = Membership | Map<string, Membership>;
  * a leave, an exit and every entry of a peer's message cost O(1) amortised, whatever the size of the group; the
  * leaves of members that exit in one event-loop turn go to peers batched per group (the same `leave` message, at most
  * 2,000 pids each, 2,000 pids per turn, all before the scope's next message).
+ *
+ * kindred's own additions, for peers whose scope says it takes them (`bcast: true` in its `discover`/`sync`; never on
+ * Erlang's wire, so a BEAM peer sees OTP's protocol only): a broadcast goes to such a peer as one `bcast` message
+ * that it delivers to its members, and the joins and leaves of one turn as one `ops` message at the end of the turn.
  */
 export class PgScope {
   /** The scope's name (also the name its messages are sent to on peers). */
@@ -177,20 +194,35 @@ export class PgScope {
   readonly #openLeaves = new Map<string, PendingLeave>();
   #flushTimer: ReturnType<typeof setImmediate> | undefined;
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
+  /**
+   * Peers whose scope said (a `bcast: true` in its `discover` or `sync`) that it delivers a `bcast` to its own
+   * members: a broadcast sends them one message instead of one per member. Never set on Erlang's wire, where OTP pg's
+   * messages carry no such field, so a BEAM peer (or a kindred node that predates it) gets one message per member.
+   */
+  readonly #fanout = new Set<string>();
+  /**
+   * The joins and leaves of this turn for the peers in `#fanout`, in the order made, as one `ops` message's list:
+   * `['join' | 'leave', group, keys, ...]` (a join or leave of the same group as the one before adds to its keys).
+   * A pid is its key ({@link localPidKey}): every pid a scope sends is its own node's, of its creation (the
+   * message carries it once), so the peer rebuilds the pid from the number instead of decoding a pid with its node
+   * name for each entry. Sent at the end of the turn, or once it holds {@link BATCH_PIDS} pids, and before any other
+   * message of the scope.
+   */
+  #batch: unknown[] = [];
+  /** Pids in `#batch`. */
+  #batchPids = 0;
+  /** The creation of the pids in `#batch` (this node's). */
+  #batchCreation = 0;
+  #batchTimer: ReturnType<typeof setImmediate> | undefined;
   #stopped = false;
-  /** Membership monitors by ref key. */
-  readonly #monitors = new Map<string, PgMonitor>();
-  /** Monitors of the whole scope, by ref key. */
-  readonly #scopeMonitors = new Map<string, PgMonitor>();
-  /** group -> its monitors, by ref key. */
-  readonly #groupMonitors = new Map<string, Map<string, PgMonitor>>();
-  /** Local pid key -> ref keys of the monitors it holds (to clean up when it exits). */
-  readonly #monitorsOf = new Map<number, Set<string>>();
+  /** Membership monitors (pg-monitor.ts). */
+  readonly #monitors: PgMonitors;
 
   /** made by `node.pgScope(name)`. */
   constructor(name: string, host: PgHost) {
     this.name = name;
     this.#host = host;
+    this.#monitors = new PgMonitors((pid, msg) => host.deliver(pid, msg));
     host.attach({
       start: () => this.#start(),
       stop: () => this.#stop(),
@@ -203,22 +235,23 @@ export class PgScope {
 
   /** See PgControl. */
   #start(): void {
-    for (const n of this.#host.peers()) this.#host.sendTo(n, { type: 'discover' });
+    for (const n of this.#host.peers()) this.#host.sendTo(n, DISCOVER);
   }
 
   /** peers still hear the leaves of the members that exited before the stop. */
   #stop(): void {
+    this.#flushBatch();
     this.#flushExitLeaves();
     this.#stopped = true;
+    this.#batch = [];
+    this.#batchPids = 0;
     this.#openLeaves.clear();
     this.#local.clear();
     this.#joined.clear();
     this.#remote.clear();
     this.#peers.clear();
+    this.#fanout.clear();
     this.#monitors.clear();
-    this.#scopeMonitors.clear();
-    this.#groupMonitors.clear();
-    this.#monitorsOf.clear();
   }
 
   /** Adds local process(es) to `group` (pg:join/3). A process may join the same group several times. */
@@ -243,8 +276,8 @@ export class PgScope {
           ]),
         );
     }
-    this.#send({ type: 'join', group, pids: list });
-    this.#notify(group, 'join', list);
+    this.#sendOp('join', group, list);
+    this.#monitors.notify(group, 'join', list);
   }
 
   /** Removes local process(es) from `group` once each (pg:leave/3); false when none was a member. */
@@ -266,12 +299,12 @@ export class PgScope {
         if (groups.size > 0) continue;
       }
       this.#joined.delete(key);
-      if (!this.#monitorsOf.has(key)) this.#host.untrack(p, this);
+      if (!this.#monitors.holds(key)) this.#host.untrack(p, this);
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
-    this.#send({ type: 'leave', group, pids: left });
-    this.#notify(group, 'leave', left);
+    this.#sendOp('leave', group, left);
+    this.#monitors.notify(group, 'leave', left);
     return true;
   }
 
@@ -300,11 +333,38 @@ export class PgScope {
     return [...set];
   }
 
-  /** Sends `msg` to every member of `group` (Phoenix.PubSub's broadcast); returns how many were sent. */
+  /**
+   * Sends `msg` to every member of `group` (Phoenix.PubSub's broadcast), each as many times as it joined; returns
+   * how many members this node's view has (the messages sent, counting those a peer delivers). Local members get it
+   * at once; a peer that fans out (see `#fanout`) gets one `bcast` message and delivers it to its own members of the
+   * group when it arrives, any other peer one message per member. Throws what a send throws.
+   */
   broadcast(group: string, msg: unknown): number {
-    const members = this.members(group);
-    for (const p of members) this.#host.deliver(p, msg);
-    return members.length;
+    let n = 0;
+    const local = this.#local.get(group);
+    if (local !== undefined) n += this.#deliverAll(local, msg);
+    for (const [node, view] of this.#remote) {
+      const members = view.groups.get(group);
+      if (members === undefined) continue;
+      if (!this.#fanout.has(node)) {
+        n += this.#deliverAll(members, msg);
+        continue;
+      }
+      this.#host.forward(node, { type: 'bcast', group, msg });
+      for (const m of members.values()) n += m.count;
+    }
+    return n;
+  }
+
+  /** Delivers `msg` to each of `members` once per join; returns how many. */
+  #deliverAll<K>(members: Map<K, Membership>, msg: unknown): number {
+    let n = 0;
+    for (const m of members.values())
+      for (let i = 0; i < m.count; i++) {
+        this.#host.deliver(m.pid, msg);
+        n++;
+      }
+    return n;
   }
 
   /** What this scope refused from its peers so far. */
@@ -338,89 +398,19 @@ export class PgScope {
 
   /** Ends a membership monitor (pg:demonitor/2); false when `ref` is not one of this scope's. Events already sent stay. */
   demonitor(ref: Ref): boolean {
-    const k = typeof ref === 'object' && ref !== null ? refKey(ref) : undefined;
-    const m = k === undefined ? undefined : this.#monitors.get(k);
-    if (m === undefined || k === undefined) return false;
-    this.#dropMonitor(k, m);
+    const m = this.#monitors.remove(ref);
+    if (m === undefined) return false;
     const key = localKey(m.pid);
-    if (!this.#monitorsOf.has(key) && !this.#joined.has(key)) this.#host.untrack(m.pid, this);
+    if (!this.#monitors.holds(key) && !this.#joined.has(key)) this.#host.untrack(m.pid, this);
     return true;
   }
 
   #addMonitor(pid: Pid, group: string | undefined): Ref {
     const p = this.#localPids(group ?? '*', pid)[0]!;
     const ref = this.#host.makeRef();
-    const k = refKey(ref);
-    const m: PgMonitor = { ref, pid: p, group };
-    this.#monitors.set(k, m);
-    if (group === undefined) this.#scopeMonitors.set(k, m);
-    else {
-      let g = this.#groupMonitors.get(group);
-      if (g === undefined) {
-        g = new Map();
-        this.#groupMonitors.set(group, g);
-      }
-      g.set(k, m);
-    }
-    const key = localKey(p);
-    let mine = this.#monitorsOf.get(key);
-    if (mine === undefined) {
-      mine = new Set();
-      this.#monitorsOf.set(key, mine);
-    }
-    mine.add(k);
+    this.#monitors.add(ref, p, group);
     this.#host.track(p, this);
     return ref;
-  }
-
-  /** Removes monitor `m` (keyed `k`) from the tables (not from the process's tracking). */
-  #dropMonitor(k: string, m: PgMonitor): void {
-    this.#monitors.delete(k);
-    if (m.group === undefined) this.#scopeMonitors.delete(k);
-    else {
-      const g = this.#groupMonitors.get(m.group);
-      g?.delete(k);
-      if (g?.size === 0) this.#groupMonitors.delete(m.group);
-    }
-    const key = localKey(m.pid);
-    const mine = this.#monitorsOf.get(key);
-    mine?.delete(k);
-    if (mine?.size === 0) this.#monitorsOf.delete(key);
-  }
-
-  /** Tells the monitors of the scope and of `group` that `pids` joined or left it. */
-  #notify(group: string, event: 'join' | 'leave', pids: readonly Pid[]): void {
-    if (this.#monitors.size === 0 || pids.length === 0) return;
-    for (const m of this.#scopeMonitors.values())
-      this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
-    const g = this.#groupMonitors.get(group);
-    if (g !== undefined)
-      for (const m of g.values())
-        this.#host.deliver(m.pid, { type: 'pg', ref: m.ref, event, group, pids } satisfies PgEvent);
-  }
-
-  /** Tells monitors what changed between a peer's old view and its new one (a `sync` replacing it). */
-  #notifyDiff(old: PeerView | undefined, view: PeerView | undefined): void {
-    if (this.#monitors.size === 0) return;
-    const groups = new Set<string>([...(old?.groups.keys() ?? []), ...(view?.groups.keys() ?? [])]);
-    for (const g of groups) {
-      const before = old?.groups.get(g);
-      const after = view?.groups.get(g);
-      const joined: Pid[] = [];
-      const left: Pid[] = [];
-      if (after)
-        for (const [k, m] of after) {
-          const was = before?.get(k)?.count ?? 0;
-          for (let i = was; i < m.count; i++) joined.push(m.pid);
-        }
-      if (before)
-        for (const [k, m] of before) {
-          const now = after?.get(k)?.count ?? 0;
-          for (let i = now; i < m.count; i++) left.push(m.pid);
-        }
-      this.#notify(g, 'leave', left);
-      this.#notify(g, 'join', joined);
-    }
   }
 
   #localPids(group: string, pids: Pid | readonly Pid[]): Pid[] {
@@ -442,10 +432,50 @@ export class PgScope {
     });
   }
 
-  /** Sends `msg` to every peer, after the exit leaves still queued, so peers see changes in the order they were made. */
-  #send(msg: unknown): void {
+  /**
+   * Sends a local join or leave to every peer, after the exit leaves still queued, so peers see changes in the order
+   * they were made: now to a peer that does not fan out (OTP's `join`/`leave`), in this turn's `ops` batch to the
+   * others.
+   */
+  #sendOp(type: 'join' | 'leave', group: string, pids: Pid[]): void {
     this.#flushExitLeaves();
-    for (const n of this.#peers) this.#host.sendTo(n, msg);
+    if (this.#peers.size === 0) return;
+    let batched = false;
+    for (const n of this.#peers) {
+      if (this.#fanout.has(n)) batched = true;
+      else this.#host.sendTo(n, { type, group, pids });
+    }
+    if (!batched) return;
+    const b = this.#batch;
+    const last = b.length - 3;
+    let keys: number[];
+    if (last >= 0 && b[last] === type && b[last + 1] === group) keys = b[last + 2] as number[];
+    else {
+      keys = [];
+      b.push(type, group, keys);
+    }
+    for (const p of pids) keys.push(localKey(p));
+    this.#batchCreation = pids[0]!.creation;
+    this.#batchPids += pids.length;
+    if (this.#batchPids >= BATCH_PIDS) this.#flushBatch();
+    else
+      this.#batchTimer ??= setImmediate(() => {
+        this.#batchTimer = undefined;
+        this.#flushBatch();
+      });
+  }
+
+  /** Sends this turn's joins and leaves (`#batch`) to the peers that fan out, now. */
+  #flushBatch(): void {
+    if (this.#batchTimer !== undefined) {
+      clearImmediate(this.#batchTimer);
+      this.#batchTimer = undefined;
+    }
+    if (this.#batch.length === 0) return;
+    const msg = { type: 'ops', creation: this.#batchCreation, ops: this.#batch };
+    this.#batch = [];
+    this.#batchPids = 0;
+    for (const n of this.#fanout) if (this.#peers.has(n)) this.#host.sendTo(n, msg);
   }
 
   /** Sends every pending exit leave now (before any other message of this scope, so peers see changes in order). */
@@ -455,6 +485,8 @@ export class PgScope {
 
   /** Sends pending exit leaves, oldest first, until `budget` pids went out; schedules the rest for the next turn. */
   #sendExitLeaves(budget: number): void {
+    // The batch holds changes made before these exits: it goes first.
+    if (this.#exitLeavesSent < this.#exitLeaves.length) this.#flushBatch();
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
     const queue = this.#exitLeaves;
@@ -483,8 +515,7 @@ export class PgScope {
   /** a local member exited: it leaves every group of this scope (the node drops its tracking). */
   #processExited(pid: Pid): void {
     const key = localKey(pid);
-    const mine = this.#monitorsOf.get(key);
-    if (mine !== undefined) for (const k of [...mine]) this.#dropMonitor(k, this.#monitors.get(k)!);
+    this.#monitors.processExited(key);
     const groups = this.#joined.get(key);
     if (groups === undefined) return;
     this.#joined.delete(key);
@@ -497,7 +528,7 @@ export class PgScope {
     const members = this.#local.get(m.group);
     members?.delete(key);
     if (members?.size === 0) this.#local.delete(m.group);
-    if (this.#monitors.size > 0) this.#notify(m.group, 'leave', expand(new Map([[key, m]]), []));
+    if (this.#monitors.size > 0) this.#monitors.notify(m.group, 'leave', expand(new Map([[key, m]]), []));
     if (this.#peers.size === 0 || this.#stopped) return;
     // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
     // message per member, keeps the burst's cost on this node and on every peer linear.
@@ -516,15 +547,16 @@ export class PgScope {
 
   /** See PgControl. */
   #nodeup(node: string): void {
-    if (!this.#stopped) this.#host.sendTo(node, { type: 'discover' });
+    if (!this.#stopped) this.#host.sendTo(node, DISCOVER);
   }
 
   /** See PgControl. */
   #nodedown(node: string): void {
     this.#peers.delete(node);
+    this.#fanout.delete(node);
     const view = this.#remote.get(node);
     this.#remote.delete(node);
-    if (view !== undefined) this.#notifyDiff(view, undefined);
+    if (view !== undefined) this.#monitors.notifyDiff(view.groups, undefined);
   }
 
   /**
@@ -537,22 +569,25 @@ export class PgScope {
       this.#stats.droppedMessages++;
       return;
     }
-    const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown };
+    const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown; bcast?: unknown };
     switch (m.type) {
       case 'discover': {
         const fresh = !this.#peers.has(node);
-        // Leaves still queued go first, so they cannot arrive after (and undo) this sync.
+        this.#setFanout(node, m.bcast);
+        // Changes still queued go first, so they cannot arrive after (and undo) this sync.
+        this.#flushBatch();
         this.#flushExitLeaves();
         this.#peers.add(node);
         const groups: [string, Pid[]][] = [];
         for (const [g, members] of this.#local) groups.push([g, expand(members, [])]);
-        this.#host.sendTo(node, { type: 'sync', groups });
-        if (fresh) this.#host.sendTo(node, { type: 'discover' });
+        this.#host.sendTo(node, { type: 'sync', groups, bcast: true });
+        if (fresh) this.#host.sendTo(node, DISCOVER);
         return;
       }
       case 'sync': {
         if (!Array.isArray(m.groups)) break;
         this.#peers.add(node);
+        this.#setFanout(node, m.bcast);
         const view = new PeerView();
         const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
         this.#stats.droppedEntries += m.groups.length - n;
@@ -566,42 +601,86 @@ export class PgScope {
         }
         const old = this.#remote.get(node);
         this.#remote.set(node, view);
-        this.#notifyDiff(old, view);
+        this.#monitors.notifyDiff(old?.groups, view.groups);
         return;
       }
-      case 'join': {
+      case 'join':
         if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
-        let view = this.#remote.get(node);
-        if (!view) {
-          view = new PeerView();
-          this.#remote.set(node, view);
+        this.#remoteJoin(node, m.group, m.pids);
+        return;
+      case 'leave':
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
+        this.#remoteLeave(node, m.group, m.pids);
+        return;
+      case 'ops': {
+        // A peer's joins and leaves of one turn, in order: `[type, group, keys, ...]`, its pids as their keys.
+        const { ops, creation } = msg as { ops?: unknown; creation?: unknown };
+        if (!Array.isArray(ops) || !isU32(creation) || !this.#peers.has(node)) break;
+        for (let i = 0; i + 2 < ops.length; i += 3) {
+          const [type, group, keys] = [ops[i], ops[i + 1], ops[i + 2]];
+          if (typeof group !== 'string' || !Array.isArray(keys) || (type !== 'join' && type !== 'leave')) {
+            this.#stats.droppedEntries++;
+            continue;
+          }
+          const pids = pidsOfKeys(node, creation, keys);
+          this.#stats.droppedEntries += keys.length - pids.length;
+          if (type === 'join') this.#remoteJoin(node, group, pids);
+          else this.#remoteLeave(node, group, pids);
         }
-        this.#addRemote(node, view, m.group, m.pids, true);
+        if (ops.length % 3 !== 0) this.#stats.droppedEntries++;
         return;
       }
-      case 'leave': {
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids)) break;
-        const view = this.#remote.get(node);
-        const members = view?.groups.get(m.group);
-        if (!view || !members) return;
-        const left: Pid[] = [];
-        for (const x of m.pids) {
-          const p = this.#remotePid(node, x);
-          if (p === undefined) continue;
-          const key = view.key(p);
-          const found = members.get(key);
-          if (found === undefined) continue;
-          if (--found.count === 0) members.delete(key);
-          if (this.#monitors.size > 0) left.push(found.pid);
-        }
-        if (members.size === 0) view.groups.delete(m.group);
-        this.#notify(m.group, 'leave', left);
+      case 'bcast': {
+        // A peer's broadcast: its one message stands for one per member of ours it saw; ours now get it.
+        if (typeof m.group !== 'string') break;
+        const local = this.#local.get(m.group);
+        if (local !== undefined) this.#deliverAll(local, (msg as { msg?: unknown }).msg);
         return;
       }
       default:
         break;
     }
     this.#stats.droppedMessages++;
+  }
+
+  /** A peer's join of `raw` (its pids) to `group`. */
+  #remoteJoin(node: string, group: string, raw: unknown[]): void {
+    let view = this.#remote.get(node);
+    if (!view) {
+      view = new PeerView();
+      this.#remote.set(node, view);
+    }
+    this.#addRemote(node, view, group, raw, true);
+  }
+
+  /** A peer's leave of `raw` (its pids, once each) from `group`. */
+  #remoteLeave(node: string, group: string, raw: unknown[]): void {
+    const view = this.#remote.get(node);
+    const members = view?.groups.get(group);
+    if (!view || !members) return;
+    const left: Pid[] = [];
+    for (const x of raw) {
+      const p = this.#remotePid(node, x);
+      if (p === undefined) continue;
+      const key = view.key(p);
+      const found = members.get(key);
+      if (found === undefined) continue;
+      if (--found.count === 0) members.delete(key);
+      if (this.#monitors.size > 0) left.push(found.pid);
+    }
+    if (members.size === 0) view.groups.delete(group);
+    this.#monitors.notify(group, 'leave', left);
+  }
+
+  /** Records whether `node`'s scope delivers `bcast` messages (`flag`: its `discover`'s or `sync`'s `bcast`). */
+  #setFanout(node: string, flag: unknown): void {
+    const on = flag === true;
+    if (on === this.#fanout.has(node)) return;
+    // The batch holds this turn's changes for the peers that fan out now: it goes before the peer changes sides, so
+    // the peer gets each change once, in the form it asked for when the change was made.
+    this.#flushBatch();
+    if (on) this.#fanout.add(node);
+    else this.#fanout.delete(node);
   }
 
   /** Adds the pids a peer claims as members of `group` to its view; `notify`: monitors hear of them. */
@@ -613,7 +692,7 @@ export class PgScope {
       add(view.groups, group, view.key(p), p);
       joined?.push(p);
     }
-    if (joined !== undefined) this.#notify(group, 'join', joined);
+    if (joined !== undefined) this.#monitors.notify(group, 'join', joined);
   }
 
   /** A pid a peer claims as its member; only pids of that peer are accepted, anything else is counted. */

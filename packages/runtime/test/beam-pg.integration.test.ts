@@ -96,6 +96,25 @@ describe("kindred's pg scopes and OTP's pg share groups over Erlang's wire", () 
     expect(node.pg.stats().droppedMessages).toBe(0);
   });
 
+  it("a broadcast reaches erl's members one message per member (erl's pg cannot fan out for kindred)", async () => {
+    await erl.eval(
+      'register(enews, spawn(fun() -> pg:join(news, self()), pg:join(news, self()), ' +
+        'Loop = fun L(N) -> receive M -> persistent_term:put(newsgot, {N + 1, M}), L(N + 1) end end, Loop(0) end))',
+    );
+    const k = recorder(node);
+    node.pg.join('news', k.pid);
+    await until(() => node.pg.members('news').length === 3, POLL);
+    expect(node.broadcast('news', 'hello')).toBe(3);
+    // Twice: erl's member joined twice, and got one message per join.
+    await until(
+      async () => (await erl.eval('persistent_term:get(newsgot, none) =:= {2, <<"hello">>}')) === 'true',
+      POLL,
+    );
+    expect(k.got).toEqual(['hello']);
+    await erl.eval('exit(whereis(enews), kill)');
+    node.pg.leave('news', k.pid);
+  });
+
   it("a nodedown drops erl's members on the kindred side and kindred's on erl's", async () => {
     await erl.eval('register(keep, spawn(fun() -> pg:join(room, self()), receive stop -> ok end end))');
     const k = recorder(node);

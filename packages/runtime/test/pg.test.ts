@@ -1,16 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  isPgEvent,
-  type MemoryNetwork,
-  type PgEvent,
-  Pid,
-  type Ref,
-  RUNTIME_ERRORS,
-  refEquals,
-} from '../src/index.js';
-import { idle, memoryCluster, recorder, until } from './support.js';
+import { type MemoryNetwork, Pid, RUNTIME_ERRORS } from '../src/index.js';
+import { idle, memoryCluster, mesh, recorder, until } from './support.js';
 
 const cluster = memoryCluster();
 const mk = cluster.node;
@@ -304,101 +296,242 @@ describe('PgScope leaves on the wire', () => {
   });
 });
 
-describe('PgScope membership monitors (pg:monitor_scope/1, pg:monitor/2)', () => {
-  const events = (got: unknown[], ref: Ref) =>
-    got
-      .filter((m): m is PgEvent => isPgEvent(m) && refEquals(m.ref, ref))
-      .map((m) => [m.event, m.group, m.pids]);
+describe('PgScope broadcast', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
 
-  it('returns the current groups, then reports local joins, leaves and exits', async () => {
-    const a = mk('a');
-    const p = idle(a);
-    a.pg.join('g', p);
-    const w = recorder(a);
-    const { ref, groups } = a.pg.monitorScope(w.pid);
-    expect([...groups]).toEqual([['g', [p]]]);
-    const q = idle(a);
-    a.pg.join('h', [q, q]);
-    a.pg.leave('h', q);
-    a.exit(p, 'kill');
-    await until(() => w.got.length === 3);
-    expect(events(w.got, ref)).toEqual([
-      ['join', 'h', [q, q]],
-      ['leave', 'h', [q]],
-      ['leave', 'g', [p]],
+  it('reaches every member on 3 nodes once per join, with one message per peer node', async () => {
+    const [a, b, c] = [mk('a'), mk('b'), mk('c')];
+    await mesh(a, b, c);
+    const rs = [a, b, c].map((n) => [recorder(n), recorder(n)]);
+    for (const [i, n] of [a, b, c].entries()) n.pg.join('room', [rs[i]![0]!.pid, rs[i]![1]!.pid]);
+    b.pg.join('room', rs[1]![0]!.pid);
+    await until(() => [a, b, c].every((n) => n.pg.members('room').length === 7));
+    const sent = [b, c].map((n) => cluster.endpoints.get(n.name)!);
+    const frames = sent.map(() => 0);
+    // Frames from a that carry the broadcast: sends of it, or a `bcast` with it.
+    const carries = (m: unknown) =>
+      isDeepStrictEqual(m, { hello: 1 }) || (m as { type?: unknown }).type === 'bcast';
+    for (const [i, e] of sent.entries())
+      e.on('message', (from: string, f: unknown) => {
+        if (from === a.name && carries((f as unknown[])[1])) frames[i]!++;
+      });
+    expect(a.broadcast('room', { hello: 1 })).toBe(7);
+    await until(() => rs.flat().every((r) => r.got.length >= 1) && rs[1]![0]!.got.length === 2);
+    expect(rs.flat().map((r) => r.got)).toEqual([
+      [{ hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }, { hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }],
+      [{ hello: 1 }],
     ]);
-    // Not a local process, not alive, not a group: refused like join.
-    expect(() => a.pg.monitorScope(new Pid('other@mem', 1, 0, 1))).toThrow(
-      expect.objectContaining({ code: RUNTIME_ERRORS.NOT_LOCAL }),
-    );
-    expect(() => a.pg.monitor(w.pid, '')).toThrow(
-      expect.objectContaining({ code: RUNTIME_ERRORS.RUNTIME_BAD_OPTION }),
-    );
+    // One frame to each peer for its three and two members.
+    expect(frames).toEqual([1, 1]);
   });
 
-  it('a group monitor hears only its group; demonitor stops the events', async () => {
+  it('sends one message per member to a peer that did not say it fans out (a BEAM node, an older kindred)', async () => {
     const a = mk('a');
-    const w = recorder(a);
-    const first = idle(a);
-    a.pg.join('g', first);
-    const { ref, pids } = a.pg.monitor(w.pid, 'g');
-    expect(pids).toEqual([first]);
-    const p = idle(a);
-    a.pg.join('h', p);
-    a.pg.join('g', p);
-    await until(() => w.got.length === 1);
-    expect(events(w.got, ref)).toEqual([['join', 'g', [p]]]);
-    expect(a.pg.demonitor(ref)).toBe(true);
-    expect(a.pg.demonitor(ref)).toBe(false);
-    a.pg.leave('g', p);
-    // A marker sent after the leave arrives after any event the leave would have caused.
-    a.send(w.pid, 'marker');
-    await until(() => w.got.length === 2);
-    expect(w.got[1]).toBe('marker');
-    // The monitoring process stays a member elsewhere: demonitor keeps its memberships.
-    a.pg.join('g', w.pid);
-    a.pg.monitor(w.pid, 'x');
-    a.exit(w.pid, 'kill');
+    const evil = cluster.net.endpoint('evil@mem');
+    const got: unknown[][] = [];
+    evil.on('message', (_from: string, f: unknown) => got.push(f as unknown[]));
+    // What evil got: sends carrying `msg` (pid, msg), `bcast`s carrying it, and how many syncs so far.
+    const sends = (msg: string) =>
+      got
+        .filter(([ctl, m]) => (ctl as unknown[])[3] !== 'pg' && m === msg)
+        .map(([ctl]) => (ctl as unknown[])[2]);
+    const bcasts = (msg: string) =>
+      got.filter(([, m]) => (m as { msg?: unknown }).msg === msg).map(([, m]) => m);
+    const syncs = () => got.filter(([, m]) => (m as { type?: unknown }).type === 'sync').length;
+    await evil.connect(a.name);
+    const members = [new Pid('evil@mem', 5, 0, 1), new Pid('evil@mem', 6, 0, 1)];
+    evil.send(a.name, frame({ type: 'discover' }));
+    evil.send(a.name, frame({ type: 'join', group: 'g', pids: members }));
+    await until(() => a.pg.members('g').length === 2);
+    expect(a.broadcast('g', 'x')).toBe(2);
+    await until(() => sends('x').length === 2);
+    expect(sends('x')).toEqual(members);
+    expect(bcasts('x')).toEqual([]);
+    // Once it says it does (its next discover), one `bcast` for both.
+    let n = syncs();
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    await until(() => syncs() > n);
+    expect(a.broadcast('g', 'y')).toBe(2);
+    await until(() => bcasts('y').length === 1);
+    expect(bcasts('y')).toEqual([{ type: 'bcast', group: 'g', msg: 'y' }]);
+    expect(sends('y')).toEqual([]);
+    // And a discover without the flag (a restarted older node) turns it off again.
+    n = syncs();
+    evil.send(a.name, frame({ type: 'sync', groups: [['g', members]] }));
+    evil.send(a.name, frame({ type: 'discover' }));
+    await until(() => syncs() > n);
+    expect(a.broadcast('g', 'z')).toBe(2);
+    await until(() => sends('z').length === 2);
+    expect(bcasts('z')).toEqual([]);
+  });
+
+  it('a member that left on its node before the broadcast arrived does not get it', async () => {
+    const [a, b] = [mk('a'), mk('b')];
+    await mesh(a, b);
+    const [x, y] = [recorder(b), recorder(b)];
+    b.pg.join('g', [x.pid, y.pid]);
+    await until(() => a.pg.members('g').length === 2);
+    // In one turn: b's leave has not reached a, so a's view still has x.
+    b.pg.leave('g', x.pid);
+    expect(a.broadcast('g', 'news')).toBe(2);
+    a.send(x.pid, 'after');
+    await until(() => y.got.length === 1 && x.got.length === 1);
+    expect(y.got).toEqual(['news']);
+    expect(x.got).toEqual(['after']);
     await until(() => a.pg.members('g').length === 1);
   });
 
-  it('reports a peer’s sync, joins, leaves, exits and nodedown, with the pids', async () => {
+  it('keeps the order of one sender: broadcasts and sends arrive as made, on every node', async () => {
+    const [a, b, c] = [mk('a'), mk('b'), mk('c')];
+    await mesh(a, b, c);
+    const rs = [recorder(a), recorder(b), recorder(c)];
+    for (const [i, n] of [a, b, c].entries()) n.pg.join('g', rs[i]!.pid);
+    await until(() => a.pg.members('g').length === 3);
+    const expected: number[][] = [[], [], []];
+    for (let k = 0; k < 200; k++) {
+      if (k % 3 === 0) {
+        a.send(rs[k % 2 === 0 ? 1 : 2]!.pid, k);
+        expected[k % 2 === 0 ? 1 : 2]!.push(k);
+      } else {
+        a.broadcast('g', k);
+        for (const e of expected) e.push(k);
+      }
+    }
+    await until(() => rs.every((r, i) => r.got.length === expected[i]!.length));
+    expect(rs.map((r) => r.got)).toEqual(expected);
+  });
+});
+
+describe('PgScope joins and leaves batched per turn for peers that fan out', () => {
+  const frame = (msg: unknown) => [[6, new Pid('evil@mem', 0, 0, 1), '', 'pg'], msg];
+  const key = (p: Pid) => p.serial * 2 ** 28 + p.id;
+
+  it('sends one turn’s joins and leaves as one ops message, in order, pids as keys; exit leaves keep their place', async () => {
     const a = mk('a');
-    const b = mk('b');
-    const early = idle(b);
-    b.pg.join('g', early);
-    const w = recorder(a);
-    const { ref, groups } = a.pg.monitorScope(w.pid);
-    expect(groups.size).toBe(0);
-    await a.connect(b.name);
-    await until(() => w.got.length === 1);
-    const p = idle(b);
-    b.pg.join('g', p);
-    await until(() => w.got.length === 2);
-    b.pg.leave('g', p);
-    await until(() => w.got.length === 3);
-    b.pg.join('h', p);
-    await until(() => w.got.length === 4);
-    b.exit(p, 'kill');
-    await until(() => w.got.length === 5);
-    cluster.net.partition(a.name, b.name);
-    await until(() => w.got.length === 6);
-    expect(events(w.got, ref)).toEqual([
-      ['join', 'g', [early]],
-      ['join', 'g', [p]],
-      ['leave', 'g', [p]],
-      ['join', 'h', [p]],
-      ['leave', 'h', [p]],
-      ['leave', 'g', [early]],
+    const evil = cluster.net.endpoint('evil@mem');
+    // The membership changes a sends (not its discover and sync).
+    const got: unknown[] = [];
+    let synced = false;
+    evil.on('message', (_from: string, f: unknown) => {
+      const [ctl, msg] = f as [unknown[], { type?: unknown }];
+      if (ctl[3] !== 'pg') return;
+      if (msg.type === 'sync') synced = true;
+      if (['ops', 'join', 'leave'].includes(msg.type as string)) got.push(msg);
+    });
+    await evil.connect(a.name);
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    await until(() => synced);
+    const [p, q, r] = [idle(a), idle(a), idle(a)];
+    a.pg.join('g', p);
+    a.pg.join('g', [q, q]);
+    a.pg.leave('g', q);
+    a.pg.join('h', r);
+    await until(() => got.length === 1);
+    expect(got).toEqual([
+      {
+        type: 'ops',
+        creation: a.creation,
+        ops: ['join', 'g', [key(p), key(q), key(q)], 'leave', 'g', [key(q)], 'join', 'h', [key(r)]],
+      },
+    ]);
+    got.length = 0;
+    // A join, an exit and a join in one turn: the batch goes before the exit's leave, the next join after it.
+    const s = idle(a);
+    a.pg.join('h', s);
+    a.exit(r, 'kill');
+    a.pg.join('g', s);
+    await until(() => got.length === 3);
+    expect(got).toEqual([
+      { type: 'ops', creation: a.creation, ops: ['join', 'h', [key(s)]] },
+      { type: 'leave', group: 'h', pids: [r] },
+      { type: 'ops', creation: a.creation, ops: ['join', 'g', [key(s)]] },
     ]);
   });
 
-  it('the monitor ends when the monitoring process exits', async () => {
+  it('applies a peer’s ops in order and counts what is malformed', async () => {
     const a = mk('a');
-    const w = recorder(a);
-    const { ref } = a.pg.monitorScope(w.pid);
-    a.exit(w.pid, 'kill');
-    await until(() => !a.isAlive(w.pid));
-    expect(a.pg.demonitor(ref)).toBe(false);
+    const evil = cluster.net.endpoint('evil@mem');
+    await evil.connect(a.name);
+    const pid = (id: number) => new Pid('evil@mem', id, 0, 7);
+    evil.send(a.name, frame({ type: 'ops', creation: 7, ops: ['join', 'g', [5]] }));
+    evil.send(a.name, frame({ type: 'discover', bcast: true }));
+    evil.send(
+      a.name,
+      frame({
+        type: 'ops',
+        creation: 7,
+        ops: [
+          'join',
+          'g',
+          [5, 6, 2 ** 28 + 1, -1, 'x'],
+          'leave',
+          'g',
+          [6],
+          'nope',
+          'g',
+          [5],
+          'join',
+          1,
+          [5],
+          'join',
+        ],
+      }),
+    );
+    evil.send(a.name, frame({ type: 'ops', creation: -1, ops: [] }));
+    await until(() => a.pg.stats().droppedMessages === 2);
+    expect(new Set(a.pg.members('g').map(String))).toEqual(
+      new Set([pid(5), new Pid('evil@mem', 1, 1, 7)].map(String)),
+    );
+    expect(a.pg.stats()).toEqual({ droppedMessages: 2, droppedEntries: 5 });
+  });
+
+  it('three nodes converge under interleaved joins, leaves and exits', async () => {
+    const ns = [mk('a'), mk('b'), mk('c')];
+    await mesh(...ns);
+    const pools = ns.map((n) => Array.from({ length: 20 }, () => idle(n)));
+    for (let turn = 0; turn < 30; turn++) {
+      for (const [i, n] of ns.entries()) {
+        const pool = pools[i]!;
+        for (let k = 0; k < 10; k++) {
+          const p = pool[(turn * 7 + k) % pool.length]!;
+          const g = `g${(turn + k) % 4}`;
+          if ((turn + k) % 3 === 2) n.pg.leave(g, p);
+          else n.pg.join(g, p);
+        }
+        if (turn % 10 === 9) {
+          n.exit(pool[turn % pool.length]!, 'kill');
+          pool[turn % pool.length] = idle(n);
+        }
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const view = (n: (typeof ns)[0]) =>
+      n.pg
+        .groups()
+        .sort()
+        .map((g) => `${g}:${n.pg.members(g).map(String).sort().join(',')}`)
+        .join(';');
+    // The truth: every node's own members, which no message can get wrong.
+    const truth = () => {
+      const groups = [...new Set(ns.flatMap((n) => n.pg.groups()))].sort();
+      return groups
+        .map((g) => [
+          g,
+          ns
+            .flatMap((n) => n.pg.localMembers(g))
+            .map(String)
+            .sort()
+            .join(','),
+        ])
+        .filter(([, m]) => m !== '')
+        .map(([g, m]) => `${g}:${m}`)
+        .join(';');
+    };
+    expect(truth()).not.toBe('');
+    await until(() => ns.every((n) => view(n) === truth()));
   });
 });
