@@ -17,7 +17,8 @@ import { runRemote } from './lib/remote.mjs';
 import { renderMarkdown, renderRemoteText, renderText } from './lib/report.mjs';
 import { evaluate, evaluateIdle, remoteTargets } from './lib/targets.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only remote | --only mac [--runs N] | --only beam | --only mesh | --only idle]
+const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [--only remote | --only mac [--runs N] | --only beam | --only mesh | --only idle
+                  | --only fanout]
   --quick          small sizes for development (20,000 messages, 1,000 round trips, 100,000 processes, one run
                    per two-node system instead of the median of five, 5-pod formation and idle CPU only)
   --json           print the figures as one JSON object instead of the table
