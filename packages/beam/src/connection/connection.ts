@@ -99,6 +99,15 @@ export class BeamConnection<T = Term> extends EventEmitter {
   readonly #tickTimer: NodeJS.Timeout;
   readonly #tickIntensity: number;
   readonly #log: Logger;
+  /** Frames sent and not yet handed to the socket: written together at the end of the turn (or when large). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #flushQueued = false;
+  readonly #flushTask = (): void => {
+    this.#flushQueued = false;
+    if (this.#closed === undefined) this.#flush();
+  };
+  readonly #headroom: number;
   #readSinceCheck = true;
   #wroteSinceCheck = false;
   #silentChecks = 0;
@@ -140,6 +149,8 @@ export class BeamConnection<T = Term> extends EventEmitter {
           ? codec()
           : codec;
     this.#withHeader = (this.flags & (DFLAG.DIST_HDR_ATOM_CACHE | DFLAG.FRAGMENTS)) !== 0n;
+    // Length:u32, then 'p' (each term then has its 131), or 131 68 and a header with no atom cache refs.
+    this.#headroom = this.#withHeader ? 7 : 5;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
     this.#log = childLogger(options.logger, { component: 'beam-connection' });
 
@@ -204,6 +215,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
       return;
     }
     if (!this.#wroteSinceCheck) {
+      this.#flush();
       this.#socket.write(TICK);
       this.stats.ticksOut++;
     }
@@ -312,16 +324,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
         },
       );
     }
-    const ctl = this.#codec.encode(control);
-    const msg = payload === undefined ? undefined : this.#codec.encode(payload);
-    const parts = this.#withHeader
-      ? [Buffer.from([FRAME_TAG.VERSION, FRAME_TAG.DIST_HEADER, 0]), ctl, ...(msg === undefined ? [] : [msg])]
-      : [
-          Buffer.from([FRAME_TAG.PASS_THROUGH, FRAME_TAG.VERSION]),
-          ctl,
-          ...(msg === undefined ? [] : [Buffer.from([FRAME_TAG.VERSION]), msg]),
-        ];
-    const out = frame(parts);
+    const out = this.#encodeFrame(control, payload);
     const size = out.length - 4;
     if (size > this.#maxFrameBytes) {
       throw beamNetError(
@@ -330,23 +333,65 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { size, max: this.#maxFrameBytes, peer: { name: this.peerName } },
       );
     }
-    if (this.#socket.writableLength + out.length > this.#maxQueueBytes) {
+    const queued = this.#socket.writableLength + this.#pendingBytes;
+    if (queued + out.length > this.#maxQueueBytes) {
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL,
-        `the send queue to ${this.peerName} holds ${this.#socket.writableLength} bytes (maxQueueBytes ` +
+        `the send queue to ${this.peerName} holds ${queued} bytes (maxQueueBytes ` +
           `${this.#maxQueueBytes}): the peer reads slower than this node writes; retry after 'drain'`,
-        { queued: this.#socket.writableLength, max: this.#maxQueueBytes, peer: { name: this.peerName } },
+        { queued, max: this.#maxQueueBytes, peer: { name: this.peerName } },
       );
     }
-    this.#socket.write(out);
+    this.#pending.push(out);
+    this.#pendingBytes += out.length;
+    if (this.#pendingBytes >= BEAM_CONNECTION_DEFAULTS.writeBatchBytes) this.#flush();
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
     this.#wroteSinceCheck = true;
     this.stats.framesOut++;
     this.stats.bytesOut += out.length;
   }
 
+  /** The frame of one message, length prefix included. */
+  #encodeFrame(control: T, payload: T | undefined): Buffer {
+    const codec = this.#codec;
+    if (codec.encodeFrame !== undefined) {
+      const out = codec.encodeFrame(control, payload, this.#headroom, !this.#withHeader);
+      out.writeUInt32BE(out.length - 4, 0);
+      if (this.#withHeader) {
+        out[4] = FRAME_TAG.VERSION;
+        out[5] = FRAME_TAG.DIST_HEADER;
+        out[6] = 0;
+      } else out[4] = FRAME_TAG.PASS_THROUGH;
+      return out;
+    }
+    const ctl = codec.encode(control);
+    const msg = payload === undefined ? undefined : codec.encode(payload);
+    const parts = this.#withHeader
+      ? [Buffer.from([FRAME_TAG.VERSION, FRAME_TAG.DIST_HEADER, 0]), ctl, ...(msg === undefined ? [] : [msg])]
+      : [
+          Buffer.from([FRAME_TAG.PASS_THROUGH, FRAME_TAG.VERSION]),
+          ctl,
+          ...(msg === undefined ? [] : [Buffer.from([FRAME_TAG.VERSION]), msg]),
+        ];
+    return frame(parts);
+  }
+
+  /** Hands the frames sent this turn to the socket, in one write. */
+  #flush(): void {
+    const n = this.#pending.length;
+    if (n === 0) return;
+    const data = n === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#socket.write(data);
+  }
+
   /** Bytes waiting to be written. */
   get queuedBytes(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#pendingBytes;
   }
 
   /** Closes the connection (after flushing what was sent) with `reason`; `close` is emitted once. */
@@ -360,6 +405,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
     this.#closed = { reason, error };
     clearInterval(this.#tickTimer);
     if (reason === 'normal' || reason === 'replaced') {
+      this.#flush();
       this.#socket.end();
       setTimeout(() => this.#socket.destroy(), 1_000).unref();
     } else {

@@ -39,5 +39,7 @@ export function createEtfCodec(options: EtfCodecOptions = {}): TermCodec<Term> {
       });
     },
     encode: (term) => encoder.encode(term, { versioned: false }),
+    encodeFrame: (control, payload, headroom, versioned) =>
+      encoder.encodeAll(payload === undefined ? [control] : [control, payload], { headroom, versioned }),
   };
 }

@@ -10,6 +10,12 @@ export interface TermEncoderOptions {
   maxDepth?: number;
   /** What the keys of a plain JS object become: atoms (default, `#{name => ...}`, Elixir `%{name: ...}`) or binaries. */
   objectKeys?: 'atom' | 'binary';
+  /**
+   * Class instances the encoder has no encoding of (a layer above's own pid class): returns the term (or natural
+   * value) `value` stands for, or `undefined` to refuse it (`KINDRED_ERR_ETF_ENCODE`). Called at any depth, so a
+   * layer's values need no converting copy before they are encoded.
+   */
+  adapt?: (value: object) => unknown;
 }
 
 /** Per-call options of {@link TermEncoder.encode} and {@link TermEncoder.encodeAll}. */
@@ -24,9 +30,6 @@ const KEY_CACHE_SIZE = 4096;
 const I32_MIN = -0x8000_0000;
 const I32_MAX = 0x7fff_ffff;
 
-// The UTF-8 bytes of an atom, cached on the Atom so interned atoms are converted once.
-const atomBytes = new WeakMap<Atom, Buffer>();
-
 /**
  * An External Term Format encoder writing into one growing buffer that it reuses between calls. It encodes the exact
  * model ({@link Term}) byte for byte as erts does (`term_to_binary(T, [{minor_version, 2}])`), and the natural JS
@@ -35,6 +38,7 @@ const atomBytes = new WeakMap<Atom, Buffer>();
 export class TermEncoder {
   readonly #maxDepth: number;
   readonly #atomKeys: boolean;
+  readonly #adapt: ((value: object) => unknown) | undefined;
   readonly #keyBytes = new Map<string, Buffer>();
   #buf: Buffer = Buffer.allocUnsafe(256);
   #pos = 0;
@@ -46,6 +50,10 @@ export class TermEncoder {
     const keys = options.objectKeys ?? 'atom';
     if (keys !== 'atom' && keys !== 'binary') throw badOption(ctx('objectKeys'), "'atom' or 'binary'", keys);
     this.#atomKeys = keys === 'atom';
+    if (options.adapt !== undefined && typeof options.adapt !== 'function') {
+      throw badOption(ctx('adapt'), 'a function', options.adapt);
+    }
+    this.#adapt = options.adapt;
   }
 
   /**
@@ -287,6 +295,11 @@ export class TermEncoder {
       }
       return;
     }
+    const adapted = this.#adapt?.(v);
+    if (adapted !== undefined && adapted !== v) {
+      this.#term(adapted, depth + 1);
+      return;
+    }
     throw this.#fail(`a ${proto?.constructor?.name ?? 'object'} has no Erlang term`, v);
   }
 
@@ -352,17 +365,14 @@ export class TermEncoder {
   }
 
   #atom(a: Atom): void {
-    let bytes = atomBytes.get(a);
-    if (bytes === undefined) {
-      bytes = this.#atomUtf8(a.name);
-      atomBytes.set(a, bytes);
-    }
-    this.#atomBytes(bytes);
+    // By name, not by Atom instance: atoms made afresh for each message (a decoder's, `new Atom`) hit the same
+    // entry, where a per-instance WeakMap missed every time and cost a WeakMap insert per atom written.
+    this.#atomName(a.name);
   }
 
   #atomName(name: string): void {
-    // Object keys repeat from message to message; keep their bytes, in a table bounded so that keys from data
-    // (ids as keys) cannot grow it without end.
+    // Atoms and object keys repeat from message to message; keep their bytes, in a table bounded so that keys from
+    // data (ids as keys) cannot grow it without end.
     let bytes = this.#keyBytes.get(name);
     if (bytes === undefined) {
       bytes = this.#atomUtf8(name);
