@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
+import { beamLines, beamTargets, runBeamTable } from './lib/beam-table.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
@@ -101,70 +101,36 @@ if (only === 'beam') {
 }
 
 /**
- * Erlang's distribution protocol (issue 13): erl <-> erl beside kindred on @kindred/beam, against erl both ways and
- * kindred to kindred, each `repeat` times in alternating order, best of the runs (as the main table).
+ * Both wires side by side with Erlang's own (issues 13, 18; bench/lib/beam-table.mjs): erl <-> erl, kindred on both
+ * wires, kindred <-> erl both ways, each `repeat` times in alternating order, best of the runs (as the main table).
  */
 async function runBeam() {
   const { messages, rounds } = sizes;
-  const systems = [
-    [
-      'erlang',
-      'erl -> erl (Erlang distribution, kbench.erl both sides)',
-      () => runErlang({ messages, rounds }),
-    ],
-    [
-      'kindredToErl',
-      'kindred -> erl (kindred sends, erl kbench:sink)',
-      () => runKindredToErl({ messages, rounds }),
-    ],
-    [
-      'erlToKindred',
-      'erl -> kindred (erl kbench:run sends, measured by erl)',
-      () => runErlToKindred({ messages, rounds }),
-    ],
-    ['kindredBeam', "kindred -> kindred, both on Erlang's wire", () => runKindredBeam({ messages, rounds })],
-    [
-      'kindredWire',
-      "kindred -> kindred, kindred's own wire (for reference)",
-      () => runKindredRemote({ messages, rounds }),
-    ],
-  ];
   const machine = machineInfo();
   const startedAt = new Date();
-  const runsOf = Object.fromEntries(systems.map(([k]) => [k, []]));
-  for (let rep = 0; rep < sizes.repeat; rep++) {
-    for (const [key, label, fn] of rep % 2 === 0 ? systems : [...systems].reverse()) {
-      runsOf[key].push(await section(`${label} (run ${rep + 1} of ${sizes.repeat})`, fn));
-    }
-  }
+  const beam = await runBeamTable({ messages, rounds, repeat: sizes.repeat, section, bestOf });
   killAll();
-  const best = Object.fromEntries(systems.map(([k]) => [k, bestOf(runsOf[k])]));
   const out = {
     date: startedAt.toISOString(),
     command: `node bench/run.mjs ${argv.join(' ')}`,
     sizes,
     machine: { ...machine, loadavgEnd: machineInfo().loadavgStart },
-    results: best,
+    results: beam.results,
+    ratios: beam.ratios,
+    targets: beam.targets,
   };
-  const erl = best.erlang;
   const lines = [
     `kindred on Erlang's distribution protocol, ${out.date}`,
     `command: ${out.command}`,
     `machine: load ${machine.loadavgStart} at start, ${out.machine.loadavgEnd} at end; ${messages.toLocaleString('en-US')} one-way messages, ${rounds.toLocaleString('en-US')} round trips; best of ${sizes.repeat} run(s)`,
     '',
-    `${'system'.padEnd(56)} | msg/s one-way | rtt p50 us | rtt p99 us | one-way vs erl | p50 vs erl`,
+    ...beamLines(beam),
+    '',
+    ...beam.targets.map(
+      (t) =>
+        `${t.met === true ? 'met   ' : t.met === false ? 'MISSED' : 'n/a   '} ${t.target}: ${t.value ?? t.note}`,
+    ),
   ];
-  for (const [key, label] of systems) {
-    const r = best[key];
-    if (r.notMeasured) {
-      lines.push(`${label.padEnd(56)} | not measured: ${r.notMeasured}`);
-      continue;
-    }
-    const vs = (x) => (erl.notMeasured ? '-' : `${x.toFixed(2)}x`);
-    lines.push(
-      `${label.padEnd(56)} | ${Math.round(r.oneway.msgPerSec).toLocaleString('en-US').padStart(13)} | ${String(r.rtt.p50Us).padStart(10)} | ${String(r.rtt.p99Us).padStart(10)} | ${vs(r.oneway.msgPerSec / erl.oneway?.msgPerSec).padStart(14)} | ${vs(r.rtt.p50Us / erl.rtt?.p50Us)}`,
-    );
-  }
   if (json) console.log(JSON.stringify(out, null, 2));
   else console.log(lines.join('\n'));
 }
@@ -318,6 +284,8 @@ const local = await section('kindred local spawn and send', () =>
   runKindredLocal({ processes: sizes.processes, messages: sizes.localMessages, repeat: sizes.repeat }),
 );
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
+// Erlang's wire beside Erlang's own (bench/lib/beam-table.mjs): its rows, ratios and targets go in as `beam`.
+const beam = await runBeamTable({ messages, rounds, repeat: sizes.repeat, section, bestOf });
 killAll();
 
 const results = {
@@ -330,13 +298,17 @@ const results = {
   remote,
   local,
   formation,
+  beam,
 };
 Object.assign(results, evaluate(results));
+results.targets.push(...beamTargets(beam));
 
 if (json) console.log(JSON.stringify(results, null, 2));
-else console.log(renderText(results));
+else
+  console.log(`${renderText(results)}\n\nErlang's wire beside Erlang's own\n${beamLines(beam).join('\n')}`);
 if (writeResults) {
   const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-  writeFileSync(file, renderMarkdown(results));
+  const beamMd = `\n## Erlang's wire beside Erlang's own (\`--only beam\`)\n\n${beamLines(beam, { markdown: true }).join('\n')}\n`;
+  writeFileSync(file, renderMarkdown(results) + beamMd);
   progress(`wrote ${file}`);
 }

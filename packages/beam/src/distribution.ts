@@ -7,7 +7,7 @@ import { createEtfCodec } from './connection/etf-codec.js';
 import { BEAM_NET_ERRORS, beamNetError } from './errors-net.js';
 import { ETF_DEFAULTS } from './etf/defaults.js';
 import { Atom, atom, isAtom, Pid, type Term, Tuple } from './etf/terms.js';
-import { DFLAG } from './handshake/flags.js';
+import { DFLAG, KINDRED_DIST_FLAGS } from './handshake/flags.js';
 import { type PgWireMessage, pgPayload, readPg } from './pg-wire.js';
 import {
   type BeamValueAdapter,
@@ -128,9 +128,17 @@ export class BeamDistribution extends EventEmitter {
     const adapt = this.#values.adaptForEncoder;
     this.endpoint = new BeamEndpoint<Term>({
       ...options,
+      // The distribution header's atom cache, as erl nodes use between themselves: each atom of a message is a
+      // one-byte reference once the peer holds it (both ways), where the 'p' layout spells every atom every time.
+      flags: options.flags ?? KINDRED_DIST_FLAGS | DFLAG.DIST_HDR_ATOM_CACHE,
       codec: () =>
         createEtfCodec({
-          decoder: { maxInflatedBytes: Math.min(maxFrameBytes, ETF_DEFAULTS.maxInflatedBytes) },
+          // Binaries are views into the frame: the value mapping (WireValues.fromWire) copies those that stay
+          // Buffers and reads strings where they are.
+          decoder: {
+            maxInflatedBytes: Math.min(maxFrameBytes, ETF_DEFAULTS.maxInflatedBytes),
+            copyBinaries: false,
+          },
           encoder: { adapt },
         }),
     });

@@ -147,39 +147,11 @@ export class WireValues {
 
   /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
   fromWire(t: Term): unknown {
-    return this.#adapt(fromTerm(t));
+    return fromTerm(t, { adapt: this.#fromErlang, copyBuffers: true });
   }
 
-  #adapt(v: unknown): unknown {
-    if (typeof v !== 'object' || v === null) return v;
-    if (v instanceof Pid) return this.adapter.fromPid(v);
-    if (v instanceof Ref) return this.adapter.fromRef(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = this.#adapt(v[i]);
-      return v;
-    }
-    if (v instanceof Tuple) {
-      const els = v.elements as unknown[];
-      for (let i = 0; i < els.length; i++) els[i] = this.#adapt(els[i]);
-      return v;
-    }
-    if (v instanceof ImproperList) {
-      const items = v.items as unknown[];
-      for (let i = 0; i < items.length; i++) items[i] = this.#adapt(items[i]);
-      return v;
-    }
-    if (v instanceof Map) {
-      const out = new Map<unknown, unknown>();
-      for (const [k, x] of v) out.set(this.#adapt(k), this.#adapt(x));
-      return out;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = this.#adapt(o[k]);
-    }
-    return v;
-  }
+  readonly #fromErlang = (t: Pid | Ref): unknown =>
+    t instanceof Pid ? this.adapter.fromPid(t) : this.adapter.fromRef(t);
 
   /** A runtime value as a term: pids and refs through the adapter, the rest by the natural mapping. */
   toWire(v: unknown): Term {

@@ -6,6 +6,7 @@ import { ETF_DEFAULTS } from '../etf/defaults.js';
 import type { Term } from '../etf/terms.js';
 import { DFLAG } from '../handshake/flags.js';
 import type { HandshakeResult } from '../handshake/types.js';
+import { OutAtomCache } from './atom-cache-out.js';
 import { ATOM_CACHE_SIZE, BEAM_CONNECTION_DEFAULTS } from './defaults.js';
 import { FRAME_TAG, readDistHeader } from './dist-header.js';
 import { createEtfCodec } from './etf-codec.js';
@@ -66,7 +67,7 @@ const OPTION = (option: string) => ({ option, code: BEAM_NET_ERRORS.BEAM_NET_OPT
 /**
  * An established Erlang-distribution connection: 4-byte framing, ticks, and the two payload layouts the negotiated
  * flags imply (`'p'` + `131` terms when neither DIST_HDR_ATOM_CACHE nor FRAGMENTS was negotiated, else a
- * `131 68` header with the atom cache; this side sends the header with no cache refs). Control messages and
+ * `131 68` header with the atom cache, which this side also sends with when the codec has `encodeFrame`). Control messages and
  * payloads go through the {@link TermCodec}.
  *
  * Events: `message` ({@link BeamMessage}), `drain` (the send queue emptied), `close` (reason, error?) once.
@@ -108,6 +109,8 @@ export class BeamConnection<T = Term> extends EventEmitter {
     if (this.#closed === undefined) this.#flush();
   };
   readonly #headroom: number;
+  /** The atom cache this side sends with, when DIST_HDR_ATOM_CACHE was negotiated and the codec can use it. */
+  readonly #outAtoms: OutAtomCache | undefined;
   #readSinceCheck = true;
   #wroteSinceCheck = false;
   #silentChecks = 0;
@@ -151,6 +154,10 @@ export class BeamConnection<T = Term> extends EventEmitter {
     this.#withHeader = (this.flags & (DFLAG.DIST_HDR_ATOM_CACHE | DFLAG.FRAGMENTS)) !== 0n;
     // Length:u32, then 'p' (each term then has its 131), or 131 68 and a header with no atom cache refs.
     this.#headroom = this.#withHeader ? 7 : 5;
+    this.#outAtoms =
+      (this.flags & DFLAG.DIST_HDR_ATOM_CACHE) !== 0n && this.#codec.encodeFrame !== undefined
+        ? new OutAtomCache()
+        : undefined;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
     this.#log = childLogger(options.logger, { component: 'beam-connection' });
 
@@ -324,7 +331,9 @@ export class BeamConnection<T = Term> extends EventEmitter {
         },
       );
     }
-    const out = this.#encodeFrame(control, payload);
+    const cache = this.#outAtoms;
+    const out =
+      cache === undefined ? this.#encodeFrame(control, payload) : this.#encodeCached(cache, control, payload);
     const size = out.length - 4;
     if (size > this.#maxFrameBytes) {
       throw beamNetError(
@@ -342,6 +351,8 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { queued, max: this.#maxQueueBytes, peer: { name: this.peerName } },
       );
     }
+    // The header's new entries become the peer's only now, when the frame is sure to go.
+    if (cache !== undefined) cache.writeHeader(out, 6);
     this.#pending.push(out);
     this.#pendingBytes += out.length;
     if (this.#pendingBytes >= BEAM_CONNECTION_DEFAULTS.writeBatchBytes) this.#flush();
@@ -352,6 +363,22 @@ export class BeamConnection<T = Term> extends EventEmitter {
     this.#wroteSinceCheck = true;
     this.stats.framesOut++;
     this.stats.bytesOut += out.length;
+  }
+
+  /**
+   * The frame of one message with its atoms in the header's atom cache: `Length 131 68`, the header (room left for
+   * {@link OutAtomCache.writeHeader}, which the caller runs once the frame is sure to be sent), then the terms.
+   */
+  #encodeCached(cache: OutAtomCache, control: T, payload: T | undefined): Buffer {
+    cache.begin();
+    const terms = this.#codec.encodeFrame!(control, payload, 0, false, cache.ref);
+    const at = 6 + cache.headerLength();
+    const out = Buffer.allocUnsafe(at + terms.length);
+    out.writeUInt32BE(out.length - 4, 0);
+    out[4] = FRAME_TAG.VERSION;
+    out[5] = FRAME_TAG.DIST_HEADER;
+    terms.copy(out, at);
+    return out;
   }
 
   /** The frame of one message, length prefix included. */

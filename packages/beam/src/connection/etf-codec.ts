@@ -24,10 +24,22 @@ export function createEtfCodec(options: EtfCodecOptions = {}): TermCodec<Term> {
   const encoder = new TermEncoder(options.encoder);
   let lastRefs: readonly string[] = [];
   let lastAtoms: Atom[] = [];
+  // The header's atom texts repeat frame after frame (the connection keeps one string per cache slot): their Atoms
+  // by text, bounded like the decoder's own table (each was made by decoder.atom, so counted against maxAtoms).
+  const byText = new Map<string, Atom>();
+  const atomOf = (name: string): Atom => {
+    let a = byText.get(name);
+    if (a === undefined) {
+      a = decoder.atom(name);
+      if (byText.size >= 4096) byText.clear();
+      byText.set(name, a);
+    }
+    return a;
+  };
   return {
     decode(buf, offset, atomCache) {
       if (atomCache !== lastRefs) {
-        lastAtoms = atomCache.map((name) => decoder.atom(name));
+        lastAtoms = atomCache.map(atomOf);
         lastRefs = atomCache;
       }
       if (buf[offset] === COMPRESSED && offset > 0 && buf[offset - 1] === VERSION) {
@@ -39,7 +51,11 @@ export function createEtfCodec(options: EtfCodecOptions = {}): TermCodec<Term> {
       });
     },
     encode: (term) => encoder.encode(term, { versioned: false }),
-    encodeFrame: (control, payload, headroom, versioned) =>
-      encoder.encodeAll(payload === undefined ? [control] : [control, payload], { headroom, versioned }),
+    encodeFrame: (control, payload, headroom, versioned, atomRef) =>
+      encoder.encodeAll(payload === undefined ? [control] : [control, payload], {
+        headroom,
+        versioned,
+        ...(atomRef === undefined ? {} : { atomRef }),
+      }),
   };
 }

@@ -17,7 +17,14 @@ export interface TermCodec<T = unknown> {
   /**
    * Optional, faster: the whole frame in one buffer, `headroom` bytes left for the connection to fill (the length
    * and the layout's first bytes), then `control` and `payload` (when given), each after a version byte 131 when
-   * `versioned` (the `'p'` layout) or bare (after a `131 68` header).
+   * `versioned` (the `'p'` layout) or bare (after a `131 68` header). With `atomRef` (DIST_HDR_ATOM_CACHE), an atom
+   * for which it gives an index `i >= 0` is written as ATOM_CACHE_REF `i` (the connection builds the header).
    */
-  encodeFrame?(control: T, payload: T | undefined, headroom: number, versioned: boolean): Buffer;
+  encodeFrame?(
+    control: T,
+    payload: T | undefined,
+    headroom: number,
+    versioned: boolean,
+    atomRef?: (name: string) => number,
+  ): Buffer;
 }

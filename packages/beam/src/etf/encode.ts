@@ -24,6 +24,11 @@ export interface EncodeCallOptions {
   versioned?: boolean;
   /** Bytes left zeroed at the start of the result for the caller to fill (a frame length, the `'p'` byte). */
   headroom?: number;
+  /**
+   * The distribution header's atom cache (DIST_HDR_ATOM_CACHE): for each atom written, the index of its reference
+   * in the header the caller builds (an ATOM_CACHE_REF, tag 82, is written), or -1 to write the atom itself.
+   */
+  atomRef?: (name: string) => number;
 }
 
 const KEY_CACHE_SIZE = 4096;
@@ -42,6 +47,7 @@ export class TermEncoder {
   readonly #keyBytes = new Map<string, Buffer>();
   #buf: Buffer = Buffer.allocUnsafe(256);
   #pos = 0;
+  #atomRef: ((name: string) => number) | undefined;
 
   /** @param options - see {@link TermEncoderOptions}; throws `KINDRED_ERR_ETF_BAD_OPTION` on a bad value. */
   constructor(options: TermEncoderOptions = {}) {
@@ -82,6 +88,7 @@ export class TermEncoder {
     this.#ensure(headroom);
     this.#buf.fill(0, 0, headroom);
     this.#pos = headroom;
+    this.#atomRef = options.atomRef;
     try {
       for (const value of values) {
         if (options.versioned !== false) this.#u8(T.VERSION);
@@ -97,6 +104,8 @@ export class TermEncoder {
           cause,
         },
       );
+    } finally {
+      this.#atomRef = undefined;
     }
     const out = Buffer.allocUnsafe(this.#pos);
     this.#buf.copy(out, 0, 0, this.#pos);
@@ -186,6 +195,19 @@ export class TermEncoder {
     }
     if (Array.isArray(v)) {
       this.#list(v, depth);
+      return;
+    }
+    // Plain objects (the common message) before the class checks below.
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(v);
+      this.#u8(T.MAP);
+      this.#u32(keys.length);
+      for (const k of keys) {
+        if (this.#atomKeys) this.#atomName(k);
+        else this.#string(k);
+        this.#term((v as Record<string, unknown>)[k], depth + 1);
+      }
       return;
     }
     if (v instanceof Uint8Array) {
@@ -283,18 +305,6 @@ export class TermEncoder {
       }
       return;
     }
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
-      const keys = Object.keys(v);
-      this.#u8(T.MAP);
-      this.#u32(keys.length);
-      for (const k of keys) {
-        if (this.#atomKeys) this.#atomName(k);
-        else this.#string(k);
-        this.#term((v as Record<string, unknown>)[k], depth + 1);
-      }
-      return;
-    }
     const adapted = this.#adapt?.(v);
     if (adapted !== undefined && adapted !== v) {
       this.#term(adapted, depth + 1);
@@ -371,6 +381,15 @@ export class TermEncoder {
   }
 
   #atomName(name: string): void {
+    if (this.#atomRef !== undefined) {
+      const i = this.#atomRef(name);
+      if (i >= 0) {
+        this.#ensure(2);
+        this.#buf[this.#pos++] = T.ATOM_CACHE_REF;
+        this.#buf[this.#pos++] = i;
+        return;
+      }
+    }
     // Atoms and object keys repeat from message to message; keep their bytes, in a table bounded so that keys from
     // data (ids as keys) cannot grow it without end.
     let bytes = this.#keyBytes.get(name);
