@@ -83,6 +83,21 @@ describe('BeamConnection', () => {
     await until(() => b.messagesTo('inbox').length === 1);
   });
 
+  it('frames sent in one turn arrive in order, also when the connection is closed in that turn', async () => {
+    for (const flags of [KINDRED_DIST_FLAGS, KINDRED_DIST_FLAGS | DFLAG.DIST_HDR_ATOM_CACHE]) {
+      const [a, b] = await pair({ flags });
+      const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
+      const from = a.pid();
+      for (let i = 0; i < 500; i++) conn.send(tuple(6, from, atom(''), atom('inbox')), tuple(atom('n'), i));
+      expect(conn.queuedBytes).toBeGreaterThan(0);
+      conn.close('normal');
+      const got = await until(() =>
+        b.messagesTo('inbox').length === 500 ? b.messagesTo('inbox') : undefined,
+      );
+      expect(got.map((r) => (r.msg as Tuple).elements[1])).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    }
+  });
+
   it('a control message without payload arrives without one', async () => {
     const [a, b] = await pair();
     const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
