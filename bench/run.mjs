@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beamLines, beamTargets, runBeamTable } from './lib/beam-table.mjs';
+import { beamLines, runBeamTable } from './lib/beam-table.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { runKindredLocal, runKindredRemote } from './lib/kindred.mjs';
@@ -23,9 +23,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
                    frameIntegrity on and off in this run, N rounds (default 5; 3 with --quick) of an off
                    and an on run back to back, order alternating; the ratio on / off is the median of
                    the rounds' ratios
-  --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
-                   <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
-                   kindred <-> kindred on its own wire for reference
+  --only beam      only both wires beside Erlang's own: erl <-> erl, kindred <-> kindred on its own wire and on
+                   Erlang's wire (@kindred/beam), kindred -> erl and erl -> kindred, one-way and round trip,
+                   in this run, with ratios to erl <-> erl (the full run prints this table too)
 Runs the Erlang and raw ws+msgpackr baselines and kindred in the same run (separate OS processes over loopback).`;
 
 const FULL = Object.freeze({
@@ -301,7 +301,6 @@ const results = {
   beam,
 };
 Object.assign(results, evaluate(results));
-results.targets.push(...beamTargets(beam));
 
 if (json) console.log(JSON.stringify(results, null, 2));
 else

@@ -113,9 +113,15 @@ export function beamLines(beam, { markdown = false } = {}) {
   if (markdown) {
     return [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
   }
-  const widths = head.map((_, i) => Math.max(...[head, ...body].map((row) => String(row[i]).length)));
+  // A "not measured" row does not widen the columns: its reason runs on past them.
+  const measured = [head, ...body.filter((row) => row[2] !== '')];
+  const widths = head.map((_, i) => Math.max(...measured.map((row) => String(row[i]).length)));
   return [head, ...body].map((cells) =>
-    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | '),
+    cells[2] === '' && cells !== head
+      ? `${String(cells[0]).padEnd(widths[0])} | ${cells[1]}`
+      : cells
+          .map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+          .join(' | '),
   );
 }
 

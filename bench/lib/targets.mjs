@@ -1,4 +1,5 @@
 // Ratios against the baselines and the targets, each marked met / missed / not measured.
+import { beamTargets } from './beam-table.mjs';
 import { round2 } from './message.mjs';
 
 const GIB = 2 ** 30;
@@ -84,5 +85,7 @@ export function evaluate(r) {
     add('1,000,000 idle processes < 1 GiB', null, null, why(r.local, s));
     add('1,000,000 idle processes < 2 s', null, null, why(r.local, s));
   }
+  // Erlang's wire beside Erlang's own (bench/lib/beam-table.mjs): parity one-way, round trip within 1.5x.
+  if (r.beam) targets.push(...beamTargets(r.beam));
   return { ratios, targets };
 }
