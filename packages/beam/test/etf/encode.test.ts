@@ -240,7 +240,11 @@ describe('the options a distribution encodes with', () => {
 
   it('adapt: a class instance at any depth is written as the term it stands for; undefined refuses it', () => {
     const enc = new TermEncoder({ adapt });
-    const value = { from: new LayerPid(7), list: [new LayerPid(8)], t: new Tuple([new LayerPid(9)]) };
+    const value = {
+      from: new LayerPid(7),
+      list: [new LayerPid(8)],
+      t: new Tuple([new LayerPid(9) as never]),
+    };
     const expected = {
       from: new Pid(atom('n@h'), 7, 0, 1),
       list: [new Pid(atom('n@h'), 8, 0, 1)],

@@ -136,7 +136,7 @@ describe('toTerm: JS -> Erlang (README table)', () => {
 
 describe('fromTerm: the options a distribution decodes with', () => {
   it("adapt: pids and refs become the layer's values in the same pass, at any depth and in map keys", () => {
-    const term = decodeTerm(encodeTerm(new Tuple([pid, [ref], new Map([[pid, 1]])])));
+    const term = decodeTerm(encodeTerm(new Tuple([pid, [ref], new Map([[pid, 1]]) as never])));
     const out = fromTerm(term, {
       adapt: (t) => (t instanceof Pid ? `pid:${t.id}` : `ref:${t.ids.join('.')}`),
     });
