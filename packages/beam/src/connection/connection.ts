@@ -13,6 +13,8 @@ import { createEtfCodec } from './etf-codec.js';
 import { FrameDecoder, frame, TICK } from './framing.js';
 import type { TermCodec } from './term-codec.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** Options of {@link BeamConnection}. */
 export interface BeamConnectionOptions<T = Term> {
   /**
@@ -104,6 +106,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #flushQueued = false;
+  #drainOwed = false;
   readonly #flushTask = (): void => {
     this.#flushQueued = false;
     if (this.#closed === undefined) this.#flush();
@@ -342,8 +345,15 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { size, max: this.#maxFrameBytes, peer: { name: this.peerName } },
       );
     }
-    const queued = this.#socket.writableLength + this.#pendingBytes;
+    let queued = this.#socket.writableLength + this.#pendingBytes;
+    if (queued + out.length > this.#maxQueueBytes && this.#pendingBytes > 0) {
+      // Hand this turn's frames to the socket first: what it cannot write at once it reports with 'drain' later,
+      // which a refusal here promises (frames still held here would never bring one).
+      this.#flush();
+      queued = this.#socket.writableLength;
+    }
     if (queued + out.length > this.#maxQueueBytes) {
+      this.#oweDrain();
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL,
         `the send queue to ${this.peerName} holds ${queued} bytes (maxQueueBytes ` +
@@ -379,6 +389,19 @@ export class BeamConnection<T = Term> extends EventEmitter {
     out[5] = FRAME_TAG.DIST_HEADER;
     terms.copy(out, at);
     return out;
+  }
+
+  /**
+   * A refusal promises a 'drain'. The socket emits one only after a write it reported as over its high-water mark;
+   * with a `maxQueueBytes` below that, it would not: an empty write's callback then says when the queue is written.
+   */
+  #oweDrain(): void {
+    if (this.#drainOwed || this.#socket.writableNeedDrain) return;
+    this.#drainOwed = true;
+    this.#socket.write(EMPTY, () => {
+      this.#drainOwed = false;
+      if (this.#closed === undefined) this.emit('drain');
+    });
   }
 
   /** The frame of one message, length prefix included. */

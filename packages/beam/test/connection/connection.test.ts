@@ -145,6 +145,24 @@ describe('BeamConnection', () => {
     expect(refused).toMatchObject({ code: BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL });
   });
 
+  it("a refused send is followed by 'drain', also with a queue smaller than a write batch", async () => {
+    const [a, b] = await pair({ maxQueueBytes: 16 * 1024, maxFrameBytes: 1024 * 1024 });
+    const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
+    const drained = new Promise<void>((resolve) => conn.once('drain', () => resolve()));
+    const chunk = Buffer.alloc(10 * 1024);
+    let refused: unknown;
+    for (let i = 0; i < 100_000 && refused === undefined; i++) {
+      try {
+        conn.send(tuple(2, atom(''), b.pid()), chunk);
+      } catch (err) {
+        refused = err;
+      }
+    }
+    expect(refused).toMatchObject({ code: BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL });
+    await drained;
+    expect(() => conn.send(tuple(2, atom(''), b.pid()), chunk)).not.toThrow();
+  });
+
   it('a declared length over maxFrameBytes closes that connection with too_large; the listener keeps serving', async () => {
     const port = await freePort();
     const b = await fixedNode('b', port, { maxFrameBytes: 4096 });
