@@ -102,9 +102,14 @@ export class BeamConnection<T = Term> extends EventEmitter {
   readonly #tickTimer: NodeJS.Timeout;
   readonly #tickIntensity: number;
   readonly #log: Logger;
-  /** Frames sent and not yet handed to the socket: written together at the end of the turn (or when large). */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /**
+   * Frames sent and not yet handed to the socket, in one buffer: `[#batchStart, #batchEnd)` of `#batch` is written
+   * together at the end of the turn (or when the buffer is full); the rest of the buffer takes the next frames, so a
+   * turn with one small frame does not cost a new buffer.
+   */
+  #batch: Buffer = EMPTY;
+  #batchStart = 0;
+  #batchEnd = 0;
   #flushQueued = false;
   #drainOwed = false;
   readonly #flushTask = (): void => {
@@ -335,9 +340,20 @@ export class BeamConnection<T = Term> extends EventEmitter {
       );
     }
     const cache = this.#outAtoms;
-    const out =
-      cache === undefined ? this.#encodeFrame(control, payload) : this.#encodeCached(cache, control, payload);
-    const size = out.length - 4;
+    // A view (valid until the codec's next call) or a frame of its own; with the atom cache, the terms alone.
+    let out: Buffer;
+    let length: number;
+    let headerLength = 0;
+    if (cache === undefined) {
+      out = this.#encodeFrame(control, payload);
+      length = out.length;
+    } else {
+      cache.begin();
+      out = this.#codec.encodeFrame!(control, payload, 0, false, cache.ref);
+      headerLength = cache.headerLength();
+      length = 6 + headerLength + out.length;
+    }
+    const size = length - 4;
     if (size > this.#maxFrameBytes) {
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_MESSAGE_TOO_LARGE,
@@ -345,14 +361,14 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { size, max: this.#maxFrameBytes, peer: { name: this.peerName } },
       );
     }
-    let queued = this.#socket.writableLength + this.#pendingBytes;
-    if (queued + out.length > this.#maxQueueBytes && this.#pendingBytes > 0) {
+    let queued = this.#socket.writableLength + this.#batchEnd - this.#batchStart;
+    if (queued + length > this.#maxQueueBytes && this.#batchEnd > this.#batchStart) {
       // Hand this turn's frames to the socket first: what it cannot write at once it reports with 'drain' later,
       // which a refusal here promises (frames still held here would never bring one).
       this.#flush();
       queued = this.#socket.writableLength;
     }
-    if (queued + out.length > this.#maxQueueBytes) {
+    if (queued + length > this.#maxQueueBytes) {
       this.#oweDrain();
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL,
@@ -361,34 +377,38 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { queued, max: this.#maxQueueBytes, peer: { name: this.peerName } },
       );
     }
-    // The header's new entries become the peer's only now, when the frame is sure to go.
-    if (cache !== undefined) cache.writeHeader(out, 6);
-    this.#pending.push(out);
-    this.#pendingBytes += out.length;
-    if (this.#pendingBytes >= BEAM_CONNECTION_DEFAULTS.writeBatchBytes) this.#flush();
-    else if (!this.#flushQueued) {
+    const batch = this.#room(length);
+    const at = this.#batchEnd;
+    this.#batchEnd += length;
+    if (cache === undefined) out.copy(batch, at);
+    else {
+      batch.writeUInt32BE(length - 4, at);
+      batch[at + 4] = FRAME_TAG.VERSION;
+      batch[at + 5] = FRAME_TAG.DIST_HEADER;
+      // The header's new entries become the peer's only now, when the frame is sure to go.
+      cache.writeHeader(batch, at + 6);
+      out.copy(batch, at + 6 + headerLength);
+    }
+    if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushTask);
     }
     this.#wroteSinceCheck = true;
     this.stats.framesOut++;
-    this.stats.bytesOut += out.length;
+    this.stats.bytesOut += length;
   }
 
   /**
-   * The frame of one message with its atoms in the header's atom cache: `Length 131 68`, the header (room left for
-   * {@link OutAtomCache.writeHeader}, which the caller runs once the frame is sure to be sent), then the terms.
+   * The batch buffer with room for `n` more bytes at `#batchEnd`: when the current one is full, its frames are
+   * written and a new one (`writeBatchBytes`, or `n` when larger) takes over.
    */
-  #encodeCached(cache: OutAtomCache, control: T, payload: T | undefined): Buffer {
-    cache.begin();
-    const terms = this.#codec.encodeFrame!(control, payload, 0, false, cache.ref);
-    const at = 6 + cache.headerLength();
-    const out = Buffer.allocUnsafe(at + terms.length);
-    out.writeUInt32BE(out.length - 4, 0);
-    out[4] = FRAME_TAG.VERSION;
-    out[5] = FRAME_TAG.DIST_HEADER;
-    terms.copy(out, at);
-    return out;
+  #room(n: number): Buffer {
+    if (this.#batchEnd + n <= this.#batch.length) return this.#batch;
+    this.#flush();
+    this.#batch = Buffer.allocUnsafe(Math.max(BEAM_CONNECTION_DEFAULTS.writeBatchBytes, n));
+    this.#batchStart = 0;
+    this.#batchEnd = 0;
+    return this.#batch;
   }
 
   /**
@@ -408,6 +428,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
   #encodeFrame(control: T, payload: T | undefined): Buffer {
     const codec = this.#codec;
     if (codec.encodeFrame !== undefined) {
+      // Possibly a view of the codec's memory: filled in here, copied into the batch by the caller.
       const out = codec.encodeFrame(control, payload, this.#headroom, !this.#withHeader);
       out.writeUInt32BE(out.length - 4, 0);
       if (this.#withHeader) {
@@ -429,19 +450,17 @@ export class BeamConnection<T = Term> extends EventEmitter {
     return frame(parts);
   }
 
-  /** Hands the frames sent this turn to the socket, in one write. */
+  /** Hands the frames sent this turn to the socket, in one write (the socket owns those bytes from now on). */
   #flush(): void {
-    const n = this.#pending.length;
-    if (n === 0) return;
-    const data = n === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    if (this.#batchEnd === this.#batchStart) return;
+    const data = this.#batch.subarray(this.#batchStart, this.#batchEnd);
+    this.#batchStart = this.#batchEnd;
     this.#socket.write(data);
   }
 
   /** Bytes waiting to be written. */
   get queuedBytes(): number {
-    return this.#socket.writableLength + this.#pendingBytes;
+    return this.#socket.writableLength + this.#batchEnd - this.#batchStart;
   }
 
   /** Closes the connection (after flushing what was sent) with `reason`; `close` is emitted once. */

@@ -64,7 +64,9 @@ export function createEtfCodec(options: EtfCodecOptions = {}): TermCodec<Term> {
     encodeFrame: (control, payload, headroom, versioned, atomRef) =>
       encoder.encodeAll(
         payload === undefined ? [control] : [control, payload],
-        atomRef === undefined ? { headroom, versioned } : { headroom, versioned, atomRef },
+        atomRef === undefined
+          ? { headroom, versioned, view: true }
+          : { headroom, versioned, atomRef, view: true },
       ),
   };
 }

@@ -29,6 +29,11 @@ export interface EncodeCallOptions {
    * in the header the caller builds (an ATOM_CACHE_REF, tag 82, is written), or -1 to write the atom itself.
    */
   atomRef?: (name: string) => number;
+  /**
+   * True: the result is a view of the encoder's own buffer, valid until its next call, for a caller that copies it
+   * at once (the connection into its write batch); default false, a Buffer of its own.
+   */
+  view?: boolean;
 }
 
 const KEY_CACHE_SIZE = 4096;
@@ -84,6 +89,9 @@ export class TermEncoder {
         headroom,
       );
     }
+    // Do not let one huge message pin a huge buffer for the encoder's lifetime (a view of it handed out by the last
+    // call stays valid: the buffer is replaced, not overwritten).
+    if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(256);
     this.#pos = 0;
     this.#ensure(headroom);
     this.#buf.fill(0, 0, headroom);
@@ -107,10 +115,9 @@ export class TermEncoder {
     } finally {
       this.#atomRef = undefined;
     }
+    if (options.view === true) return this.#buf.subarray(0, this.#pos);
     const out = Buffer.allocUnsafe(this.#pos);
     this.#buf.copy(out, 0, 0, this.#pos);
-    // Do not let one huge message pin a huge buffer for the encoder's lifetime.
-    if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(256);
     return out;
   }
 
