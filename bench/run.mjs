@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runErlToKindred, runKindredBeam, runKindredToErl } from './lib/beam.mjs';
+import { beamLines, runBeamTable } from './lib/beam-table.mjs';
 import { runErlang } from './lib/erlang.mjs';
 import { FANOUT_FULL, FANOUT_QUICK, fanoutTable, runFanout } from './lib/fanout.mjs';
 import { runFormation } from './lib/formation.mjs';
@@ -30,9 +30,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--json] [--write-results] [-
   --only remote    only the two-node table (Erlang, raw ws+msgpackr 1 and 256 per frame, @kindred/transport
                    alone, kindred; each the median of 5 alternated runs) and its targets, each with its baseline
                    and ratio
-  --only beam      only Erlang's distribution protocol: erl <-> erl, kindred -> erl, erl -> kindred and kindred
-                   <-> kindred on Erlang's wire (@kindred/beam), one-way and round trip, in this run, with
-                   kindred <-> kindred on its own wire for reference
+  --only beam      only both wires beside Erlang's own: erl <-> erl, kindred <-> kindred on its own wire and on
+                   Erlang's wire (@kindred/beam), kindred -> erl and erl -> kindred, one-way and round trip,
+                   in this run, with ratios to erl <-> erl (the full run prints this table too)
   --only mesh      only the mesh-scale rows: 5, 20 and 50 pods (5 with --quick) in the pod lab, formation time and
                    idle CPU per pod with their targets (root; node bench/mesh.mjs has the A/B options)
   --only idle      only idle processes and idle servers against the bare async-function floor, 3 alternating
@@ -229,70 +229,36 @@ async function runRemoteOnly() {
 }
 
 /**
- * Erlang's distribution protocol (issue 13): erl <-> erl beside kindred on @kindred/beam, against erl both ways and
- * kindred to kindred, each `repeat` times in alternating order, best of the runs (as the main table).
+ * Both wires side by side with Erlang's own (issues 13, 18; bench/lib/beam-table.mjs): erl <-> erl, kindred on both
+ * wires, kindred <-> erl both ways, each `repeat` times in alternating order, best of the runs (as the main table).
  */
 async function runBeam() {
   const { messages, rounds } = sizes;
-  const systems = [
-    [
-      'erlang',
-      'erl -> erl (Erlang distribution, kbench.erl both sides)',
-      () => runErlang({ messages, rounds }),
-    ],
-    [
-      'kindredToErl',
-      'kindred -> erl (kindred sends, erl kbench:sink)',
-      () => runKindredToErl({ messages, rounds }),
-    ],
-    [
-      'erlToKindred',
-      'erl -> kindred (erl kbench:run sends, measured by erl)',
-      () => runErlToKindred({ messages, rounds }),
-    ],
-    ['kindredBeam', "kindred -> kindred, both on Erlang's wire", () => runKindredBeam({ messages, rounds })],
-    [
-      'kindredWire',
-      "kindred -> kindred, kindred's own wire (for reference)",
-      () => runKindredRemote({ messages, rounds }),
-    ],
-  ];
   const machine = machineInfo();
   const startedAt = new Date();
-  const runsOf = Object.fromEntries(systems.map(([k]) => [k, []]));
-  for (let rep = 0; rep < sizes.repeat; rep++) {
-    for (const [key, label, fn] of rep % 2 === 0 ? systems : [...systems].reverse()) {
-      runsOf[key].push(await section(`${label} (run ${rep + 1} of ${sizes.repeat})`, fn));
-    }
-  }
+  const beam = await runBeamTable({ messages, rounds, repeat: sizes.repeat, section, bestOf });
   killAll();
-  const best = Object.fromEntries(systems.map(([k]) => [k, bestOf(runsOf[k])]));
   const out = {
     date: startedAt.toISOString(),
     command: `node bench/run.mjs ${argv.join(' ')}`,
     sizes,
     machine: { ...machine, loadavgEnd: machineInfo().loadavgStart },
-    results: best,
+    results: beam.results,
+    ratios: beam.ratios,
+    targets: beam.targets,
   };
-  const erl = best.erlang;
   const lines = [
     `kindred on Erlang's distribution protocol, ${out.date}`,
     `command: ${out.command}`,
     `machine: load ${machine.loadavgStart} at start, ${out.machine.loadavgEnd} at end; ${messages.toLocaleString('en-US')} one-way messages, ${rounds.toLocaleString('en-US')} round trips; best of ${sizes.repeat} run(s)`,
     '',
-    `${'system'.padEnd(56)} | msg/s one-way | rtt p50 us | rtt p99 us | one-way vs erl | p50 vs erl`,
+    ...beamLines(beam),
+    '',
+    ...beam.targets.map(
+      (t) =>
+        `${t.met === true ? 'met   ' : t.met === false ? 'MISSED' : 'n/a   '} ${t.target}: ${t.value ?? t.note}`,
+    ),
   ];
-  for (const [key, label] of systems) {
-    const r = best[key];
-    if (r.notMeasured) {
-      lines.push(`${label.padEnd(56)} | not measured: ${r.notMeasured}`);
-      continue;
-    }
-    const vs = (x) => (erl.notMeasured ? '-' : `${x.toFixed(2)}x`);
-    lines.push(
-      `${label.padEnd(56)} | ${Math.round(r.oneway.msgPerSec).toLocaleString('en-US').padStart(13)} | ${String(r.rtt.p50Us).padStart(10)} | ${String(r.rtt.p99Us).padStart(10)} | ${vs(r.oneway.msgPerSec / erl.oneway?.msgPerSec).padStart(14)} | ${vs(r.rtt.p50Us / erl.rtt?.p50Us)}`,
-    );
-  }
   if (json) console.log(JSON.stringify(out, null, 2));
   else console.log(lines.join('\n'));
 }
@@ -432,6 +398,8 @@ const fanout = await section('fan-out and pg churn, 3 nodes', () =>
   runFanout(quick ? FANOUT_QUICK : FANOUT_FULL),
 );
 const formation = await section('cluster formation in the lab', () => runFormation({ quick }));
+// Erlang's wire beside Erlang's own (bench/lib/beam-table.mjs): its rows, ratios and targets go in as `beam`.
+const beam = await runBeamTable({ messages, rounds, repeat: sizes.repeat, section, bestOf });
 killAll();
 
 const results = {
@@ -446,13 +414,16 @@ const results = {
   idle,
   fanout,
   formation,
+  beam,
 };
 Object.assign(results, evaluate(results));
 
 if (json) console.log(JSON.stringify(results, null, 2));
-else console.log(renderText(results));
+else
+  console.log(`${renderText(results)}\n\nErlang's wire beside Erlang's own\n${beamLines(beam).join('\n')}`);
 if (writeResults) {
   const file = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-  writeFileSync(file, renderMarkdown(results));
+  const beamMd = `\n## Erlang's wire beside Erlang's own (\`--only beam\`)\n\n${beamLines(beam, { markdown: true }).join('\n')}\n`;
+  writeFileSync(file, renderMarkdown(results) + beamMd);
   progress(`wrote ${file}`);
 }

@@ -12,6 +12,20 @@ import { runId, start } from './proc.mjs';
 
 const BEAM_PEER = join(dirname(fileURLToPath(import.meta.url)), '..', 'kindred', 'beam-peer.mjs');
 
+/** KBENCH_CPU_PROF=<dir> profiles the kindred side (as bench/lib/kindred.mjs does). */
+function profFlags() {
+  const dir = process.env.KBENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
+/** Lets a child exit on its own (a --cpu-prof profile is written at exit) for a few seconds, then kills it. */
+async function exitOrKill(p, graceMs = 10_000) {
+  let timer;
+  await Promise.race([p.exited, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  await p.stop();
+}
+
 /** Runs `fn({ dir, env })` with kbench compiled into `dir` and a private epmd in `env`; cleans both up. */
 async function withErl(fn) {
   const dir = mkdtempSync(join(tmpdir(), 'kbench-beam-'));
@@ -65,14 +79,14 @@ export async function runKindredToErl({ messages, rounds, timeoutMs = 180_000 })
       await erl.waitFor(/^READY$/, 30_000, 'READY');
       const send = start(
         process.execPath,
-        [BEAM_PEER, 'sender', id, cookie, erlName, String(messages), String(rounds)],
+        [...profFlags(), BEAM_PEER, 'sender', id, cookie, erlName, String(messages), String(rounds)],
         { env },
       );
       try {
         const [, json] = await send.waitFor(/^RESULT (.*)$/, timeoutMs, 'the RESULT line');
         return JSON.parse(json);
       } finally {
-        await send.stop();
+        await exitOrKill(send);
       }
     } finally {
       await erl.stop();
@@ -85,7 +99,7 @@ export async function runErlToKindred({ messages, rounds, timeoutMs = 180_000 })
   return withErl(async ({ dir, env }) => {
     const id = runId();
     const cookie = `kbench_${id}_${runId()}`;
-    const recv = start(process.execPath, [BEAM_PEER, 'receiver', id, cookie], { env });
+    const recv = start(process.execPath, [...profFlags(), BEAM_PEER, 'receiver', id, cookie], { env });
     try {
       const [, kname] = await recv.waitFor(/^READY (\S+)$/, 15_000, 'READY');
       const erl = start(
@@ -100,7 +114,9 @@ export async function runErlToKindred({ messages, rounds, timeoutMs = 180_000 })
         await erl.stop();
       }
     } finally {
-      await recv.stop();
+      // SIGTERM first so a --cpu-prof receiver writes its profile (beam-peer.mjs exits on it); then SIGKILL.
+      recv.child.kill('SIGTERM');
+      await exitOrKill(recv);
     }
   });
 }

@@ -1,4 +1,6 @@
 // Ratios against the baselines and the targets, each marked met / missed / not measured.
+
+import { beamTargets } from './beam-table.mjs';
 import { fanoutTargets } from './fanout.mjs';
 import { round2 } from './message.mjs';
 
@@ -148,6 +150,8 @@ export function evaluate(r) {
     ratios.idleServerCpuVsFloor = r.idle.server.cpuVsFloor;
     ratios.idleServerBytesVsFloor = r.idle.server.bytesVsFloor;
   }
+  // Erlang's wire beside Erlang's own (bench/lib/beam-table.mjs): parity one-way, round trip within 1.5x.
+  if (r.beam) targets.push(...beamTargets(r.beam));
   return { ratios, targets };
 }
 

@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { childLogger, type KindredError, type Logger } from '@kindred/interface';
 import type { BeamConnection } from './connection/connection.js';
+import { BEAM_CONNECTION_DEFAULTS } from './connection/defaults.js';
 import { BeamEndpoint, type BeamEndpointOptions } from './connection/endpoint.js';
+import { createEtfCodec } from './connection/etf-codec.js';
 import { BEAM_NET_ERRORS, beamNetError } from './errors-net.js';
+import { ETF_DEFAULTS } from './etf/defaults.js';
 import { Atom, atom, isAtom, Pid, type Term, Tuple } from './etf/terms.js';
-import { DFLAG } from './handshake/flags.js';
+import { DFLAG, KINDRED_DIST_FLAGS } from './handshake/flags.js';
 import { type PgWireMessage, pgPayload, readPg } from './pg-wire.js';
 import {
   type BeamValueAdapter,
@@ -119,7 +122,26 @@ export class BeamDistribution extends EventEmitter {
     this.#adapter = options.adapter ?? IDENTITY_ADAPTER;
     this.#values = new WireValues(this.#adapter);
     this.#log = childLogger(options.logger, { component: 'beam-distribution' });
-    this.endpoint = new BeamEndpoint<Term>(options);
+    // One codec per connection whose encoder writes the runtime's values as they are (pids and refs through the
+    // adapter at any depth): no converted copy of each message before it is encoded.
+    const maxFrameBytes = options.maxFrameBytes ?? BEAM_CONNECTION_DEFAULTS.maxFrameBytes;
+    const adapt = this.#values.adaptForEncoder;
+    this.endpoint = new BeamEndpoint<Term>({
+      ...options,
+      // The distribution header's atom cache, as erl nodes use between themselves: each atom of a message is a
+      // one-byte reference once the peer holds it (both ways), where the 'p' layout spells every atom every time.
+      flags: options.flags ?? KINDRED_DIST_FLAGS | DFLAG.DIST_HDR_ATOM_CACHE,
+      codec: () =>
+        createEtfCodec({
+          // Binaries are views into the frame: the value mapping (WireValues.fromWire) copies those that stay
+          // Buffers and reads strings where they are.
+          decoder: {
+            maxInflatedBytes: Math.min(maxFrameBytes, ETF_DEFAULTS.maxInflatedBytes),
+            copyBinaries: false,
+          },
+          encoder: { adapt },
+        }),
+    });
     this.endpoint.on('nodeup', (c: BeamConnection<Term>) => this.#nodeup(c));
     this.endpoint.on('nodedown', (node: string, reason: string, error?: KindredError) => {
       const why = reason === 'normal' ? 'disconnect' : reason;
@@ -426,7 +448,7 @@ export class BeamDistribution extends EventEmitter {
       return;
     }
     const control = this.#values.controlTerm(frame[0] as unknown[]);
-    if (frame.length > 1) c.send(control, this.#values.messageToWire(frame[1]));
+    if (frame.length > 1) c.send(control, this.#values.messageToWire(frame[1]) as Term);
     else c.send(control);
     this.counters.framesOut++;
   }

@@ -62,8 +62,10 @@ function track(set: Set<string>, k: string): void {
 const MAX_ATOM_CHARS = 255;
 /** @internal A string in a control position: an atom when it can be one (names, reasons), else a binary. */
 export function ctlAtom(s: string): Term {
-  return s.length <= MAX_ATOM_CHARS ? new Atom(s) : Buffer.from(s, 'utf8');
+  // A fresh Atom, not the interned table: names come from data (registered names, reasons) and must not grow it.
+  return s.length <= MAX_ATOM_CHARS ? (s === '' ? EMPTY_ATOM : new Atom(s)) : Buffer.from(s, 'utf8');
 }
+const EMPTY_ATOM = atom('');
 
 /** @internal The value mapping of one distribution (see the file's comment). */
 export class WireValues {
@@ -106,63 +108,50 @@ export class WireValues {
     return this.fromWire(t);
   }
 
-  /** A message (a payload) to the wire: the layer above's calls and replies in gen_server's shapes. */
-  messageToWire(v: unknown): Term {
+  /**
+   * A message (a payload) to the wire: the layer above's calls and replies in gen_server's shapes. The result is
+   * for an encoder made with {@link WireValues.adaptForEncoder}: the natural values in it are not converted here
+   * (the encoder writes them as they are, and the layer's pids and refs through the adapter, at any depth).
+   */
+  messageToWire(v: unknown): unknown {
     const a = this.adapter;
     const call = a.callOf?.(v);
     if (call !== undefined) {
-      const pid = this.toWire(call.pid);
-      const ref = this.toWire(call.ref);
+      const pid = this.#edge(call.pid);
+      const ref = this.#edge(call.ref);
       if (ref instanceof Ref) track(this.#callsOut, refKey(ref));
-      return new Tuple([atom('$gen_call'), new Tuple([pid, ref]), this.toWire(call.request)]);
+      return new Tuple([atom('$gen_call'), new Tuple([pid as Term, ref as Term]), call.request as Term]);
     }
     const reply = a.replyOf?.(v);
     if (reply !== undefined) {
-      const ref = this.toWire(reply.ref);
+      const ref = this.#edge(reply.ref);
       const tag =
         ref instanceof Ref && this.#aliasTags.delete(refKey(ref))
           ? new ImproperList([atom('alias')], ref)
           : ref;
-      return new Tuple([tag, this.toWire(reply.reply)]);
-    }
-    return this.toWire(v);
-  }
-
-  /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
-  fromWire(t: Term): unknown {
-    return this.#adapt(fromTerm(t));
-  }
-
-  #adapt(v: unknown): unknown {
-    if (typeof v !== 'object' || v === null) return v;
-    if (v instanceof Pid) return this.adapter.fromPid(v);
-    if (v instanceof Ref) return this.adapter.fromRef(v);
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = this.#adapt(v[i]);
-      return v;
-    }
-    if (v instanceof Tuple) {
-      const els = v.elements as unknown[];
-      for (let i = 0; i < els.length; i++) els[i] = this.#adapt(els[i]);
-      return v;
-    }
-    if (v instanceof ImproperList) {
-      const items = v.items as unknown[];
-      for (let i = 0; i < items.length; i++) items[i] = this.#adapt(items[i]);
-      return v;
-    }
-    if (v instanceof Map) {
-      const out = new Map<unknown, unknown>();
-      for (const [k, x] of v) out.set(this.#adapt(k), this.#adapt(x));
-      return out;
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = this.#adapt(o[k]);
+      return new Tuple([tag as Term, reply.reply as Term]);
     }
     return v;
   }
+
+  /** A value of the layer above as the Erlang pid or ref it stands for, or as it is. */
+  #edge(v: unknown): unknown {
+    return typeof v === 'object' && v !== null ? (this.adapter.toErlang(v) ?? v) : v;
+  }
+
+  /**
+   * The encoder's `adapt` hook (TermEncoderOptions) for what {@link WireValues.messageToWire} and
+   * {@link WireValues.controlTerm} return: the layer's pids and refs as Erlang's.
+   */
+  readonly adaptForEncoder = (v: object): unknown => this.adapter.toErlang(v);
+
+  /** A term from the wire as the runtime's value: the natural mapping, pids and refs through the adapter. */
+  fromWire(t: Term): unknown {
+    return fromTerm(t, { adapt: this.#fromErlang, copyBuffers: true });
+  }
+
+  readonly #fromErlang = (t: Pid | Ref): unknown =>
+    t instanceof Pid ? this.adapter.fromPid(t) : this.adapter.fromRef(t);
 
   /** A runtime value as a term: pids and refs through the adapter, the rest by the natural mapping. */
   toWire(v: unknown): Term {
@@ -189,18 +178,22 @@ export class WireValues {
     return v;
   }
 
-  /** The runtime's control array as Erlang's control tuple. */
+  /**
+   * The runtime's control array as Erlang's control tuple (for an encoder made with
+   * {@link WireValues.adaptForEncoder}, as {@link WireValues.messageToWire}).
+   */
   controlTerm(c: readonly unknown[]): Tuple {
     const op = c[0];
-    return new Tuple(
-      c.map((x, i): Term => {
-        if (i === 0) return x as number;
-        if (typeof x === 'string') return ctlAtom(x);
-        if (op === SPAWN_REQUEST && i === 4 && Array.isArray(x)) {
-          return new Tuple(x.map((y) => (typeof y === 'string' ? ctlAtom(y) : this.toWire(y))));
-        }
-        return this.toWire(x);
-      }),
-    );
+    const n = c.length;
+    const out = new Array<Term>(n);
+    for (let i = 0; i < n; i++) {
+      const x = c[i];
+      if (i === 0) out[i] = x as number;
+      else if (typeof x === 'string') out[i] = ctlAtom(x);
+      else if (op === SPAWN_REQUEST && i === 4 && Array.isArray(x)) {
+        out[i] = new Tuple(x.map((y) => (typeof y === 'string' ? ctlAtom(y) : (this.#edge(y) as Term))));
+      } else out[i] = this.#edge(x) as Term;
+    }
+    return new Tuple(out);
   }
 }

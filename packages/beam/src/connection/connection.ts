@@ -6,11 +6,14 @@ import { ETF_DEFAULTS } from '../etf/defaults.js';
 import type { Term } from '../etf/terms.js';
 import { DFLAG } from '../handshake/flags.js';
 import type { HandshakeResult } from '../handshake/types.js';
+import { OutAtomCache } from './atom-cache-out.js';
 import { ATOM_CACHE_SIZE, BEAM_CONNECTION_DEFAULTS } from './defaults.js';
 import { FRAME_TAG, readDistHeader } from './dist-header.js';
 import { createEtfCodec } from './etf-codec.js';
 import { FrameDecoder, frame, TICK } from './framing.js';
 import type { TermCodec } from './term-codec.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Options of {@link BeamConnection}. */
 export interface BeamConnectionOptions<T = Term> {
@@ -66,7 +69,7 @@ const OPTION = (option: string) => ({ option, code: BEAM_NET_ERRORS.BEAM_NET_OPT
 /**
  * An established Erlang-distribution connection: 4-byte framing, ticks, and the two payload layouts the negotiated
  * flags imply (`'p'` + `131` terms when neither DIST_HDR_ATOM_CACHE nor FRAGMENTS was negotiated, else a
- * `131 68` header with the atom cache; this side sends the header with no cache refs). Control messages and
+ * `131 68` header with the atom cache, which this side also sends with when the codec has `encodeFrame`). Control messages and
  * payloads go through the {@link TermCodec}.
  *
  * Events: `message` ({@link BeamMessage}), `drain` (the send queue emptied), `close` (reason, error?) once.
@@ -99,6 +102,23 @@ export class BeamConnection<T = Term> extends EventEmitter {
   readonly #tickTimer: NodeJS.Timeout;
   readonly #tickIntensity: number;
   readonly #log: Logger;
+  /**
+   * Frames sent and not yet handed to the socket, in one buffer: `[#batchStart, #batchEnd)` of `#batch` is written
+   * together at the end of the turn (or when the buffer is full); the rest of the buffer takes the next frames, so a
+   * turn with one small frame does not cost a new buffer.
+   */
+  #batch: Buffer = EMPTY;
+  #batchStart = 0;
+  #batchEnd = 0;
+  #flushQueued = false;
+  #drainOwed = false;
+  readonly #flushTask = (): void => {
+    this.#flushQueued = false;
+    if (this.#closed === undefined) this.#flush();
+  };
+  readonly #headroom: number;
+  /** The atom cache this side sends with, when DIST_HDR_ATOM_CACHE was negotiated and the codec can use it. */
+  readonly #outAtoms: OutAtomCache | undefined;
   #readSinceCheck = true;
   #wroteSinceCheck = false;
   #silentChecks = 0;
@@ -140,6 +160,12 @@ export class BeamConnection<T = Term> extends EventEmitter {
           ? codec()
           : codec;
     this.#withHeader = (this.flags & (DFLAG.DIST_HDR_ATOM_CACHE | DFLAG.FRAGMENTS)) !== 0n;
+    // Length:u32, then 'p' (each term then has its 131), or 131 68 and a header with no atom cache refs.
+    this.#headroom = this.#withHeader ? 7 : 5;
+    this.#outAtoms =
+      (this.flags & DFLAG.DIST_HDR_ATOM_CACHE) !== 0n && this.#codec.encodeFrame !== undefined
+        ? new OutAtomCache()
+        : undefined;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
     this.#log = childLogger(options.logger, { component: 'beam-connection' });
 
@@ -204,6 +230,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
       return;
     }
     if (!this.#wroteSinceCheck) {
+      this.#flush();
       this.#socket.write(TICK);
       this.stats.ticksOut++;
     }
@@ -312,17 +339,21 @@ export class BeamConnection<T = Term> extends EventEmitter {
         },
       );
     }
-    const ctl = this.#codec.encode(control);
-    const msg = payload === undefined ? undefined : this.#codec.encode(payload);
-    const parts = this.#withHeader
-      ? [Buffer.from([FRAME_TAG.VERSION, FRAME_TAG.DIST_HEADER, 0]), ctl, ...(msg === undefined ? [] : [msg])]
-      : [
-          Buffer.from([FRAME_TAG.PASS_THROUGH, FRAME_TAG.VERSION]),
-          ctl,
-          ...(msg === undefined ? [] : [Buffer.from([FRAME_TAG.VERSION]), msg]),
-        ];
-    const out = frame(parts);
-    const size = out.length - 4;
+    const cache = this.#outAtoms;
+    // A view (valid until the codec's next call) or a frame of its own; with the atom cache, the terms alone.
+    let out: Buffer;
+    let length: number;
+    let headerLength = 0;
+    if (cache === undefined) {
+      out = this.#encodeFrame(control, payload);
+      length = out.length;
+    } else {
+      cache.begin();
+      out = this.#codec.encodeFrame!(control, payload, 0, false, cache.ref);
+      headerLength = cache.headerLength();
+      length = 6 + headerLength + out.length;
+    }
+    const size = length - 4;
     if (size > this.#maxFrameBytes) {
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_MESSAGE_TOO_LARGE,
@@ -330,23 +361,106 @@ export class BeamConnection<T = Term> extends EventEmitter {
         { size, max: this.#maxFrameBytes, peer: { name: this.peerName } },
       );
     }
-    if (this.#socket.writableLength + out.length > this.#maxQueueBytes) {
+    let queued = this.#socket.writableLength + this.#batchEnd - this.#batchStart;
+    if (queued + length > this.#maxQueueBytes && this.#batchEnd > this.#batchStart) {
+      // Hand this turn's frames to the socket first: what it cannot write at once it reports with 'drain' later,
+      // which a refusal here promises (frames still held here would never bring one).
+      this.#flush();
+      queued = this.#socket.writableLength;
+    }
+    if (queued + length > this.#maxQueueBytes) {
+      this.#oweDrain();
       throw beamNetError(
         BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL,
-        `the send queue to ${this.peerName} holds ${this.#socket.writableLength} bytes (maxQueueBytes ` +
+        `the send queue to ${this.peerName} holds ${queued} bytes (maxQueueBytes ` +
           `${this.#maxQueueBytes}): the peer reads slower than this node writes; retry after 'drain'`,
-        { queued: this.#socket.writableLength, max: this.#maxQueueBytes, peer: { name: this.peerName } },
+        { queued, max: this.#maxQueueBytes, peer: { name: this.peerName } },
       );
     }
-    this.#socket.write(out);
+    const batch = this.#room(length);
+    const at = this.#batchEnd;
+    this.#batchEnd += length;
+    if (cache === undefined) out.copy(batch, at);
+    else {
+      batch.writeUInt32BE(length - 4, at);
+      batch[at + 4] = FRAME_TAG.VERSION;
+      batch[at + 5] = FRAME_TAG.DIST_HEADER;
+      // The header's new entries become the peer's only now, when the frame is sure to go.
+      cache.writeHeader(batch, at + 6);
+      out.copy(batch, at + 6 + headerLength);
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
     this.#wroteSinceCheck = true;
     this.stats.framesOut++;
-    this.stats.bytesOut += out.length;
+    this.stats.bytesOut += length;
+  }
+
+  /**
+   * The batch buffer with room for `n` more bytes at `#batchEnd`: when the current one is full, its frames are
+   * written and a new one (`writeBatchBytes`, or `n` when larger) takes over.
+   */
+  #room(n: number): Buffer {
+    if (this.#batchEnd + n <= this.#batch.length) return this.#batch;
+    this.#flush();
+    this.#batch = Buffer.allocUnsafe(Math.max(BEAM_CONNECTION_DEFAULTS.writeBatchBytes, n));
+    this.#batchStart = 0;
+    this.#batchEnd = 0;
+    return this.#batch;
+  }
+
+  /**
+   * A refusal promises a 'drain'. The socket emits one only after a write it reported as over its high-water mark;
+   * with a `maxQueueBytes` below that, it would not: an empty write's callback then says when the queue is written.
+   */
+  #oweDrain(): void {
+    if (this.#drainOwed || this.#socket.writableNeedDrain) return;
+    this.#drainOwed = true;
+    this.#socket.write(EMPTY, () => {
+      this.#drainOwed = false;
+      if (this.#closed === undefined) this.emit('drain');
+    });
+  }
+
+  /** The frame of one message, length prefix included. */
+  #encodeFrame(control: T, payload: T | undefined): Buffer {
+    const codec = this.#codec;
+    if (codec.encodeFrame !== undefined) {
+      // Possibly a view of the codec's memory: filled in here, copied into the batch by the caller.
+      const out = codec.encodeFrame(control, payload, this.#headroom, !this.#withHeader);
+      out.writeUInt32BE(out.length - 4, 0);
+      if (this.#withHeader) {
+        out[4] = FRAME_TAG.VERSION;
+        out[5] = FRAME_TAG.DIST_HEADER;
+        out[6] = 0;
+      } else out[4] = FRAME_TAG.PASS_THROUGH;
+      return out;
+    }
+    const ctl = codec.encode(control);
+    const msg = payload === undefined ? undefined : codec.encode(payload);
+    const parts = this.#withHeader
+      ? [Buffer.from([FRAME_TAG.VERSION, FRAME_TAG.DIST_HEADER, 0]), ctl, ...(msg === undefined ? [] : [msg])]
+      : [
+          Buffer.from([FRAME_TAG.PASS_THROUGH, FRAME_TAG.VERSION]),
+          ctl,
+          ...(msg === undefined ? [] : [Buffer.from([FRAME_TAG.VERSION]), msg]),
+        ];
+    return frame(parts);
+  }
+
+  /** Hands the frames sent this turn to the socket, in one write (the socket owns those bytes from now on). */
+  #flush(): void {
+    if (this.#batchEnd === this.#batchStart) return;
+    const data = this.#batch.subarray(this.#batchStart, this.#batchEnd);
+    this.#batchStart = this.#batchEnd;
+    this.#socket.write(data);
   }
 
   /** Bytes waiting to be written. */
   get queuedBytes(): number {
-    return this.#socket.writableLength;
+    return this.#socket.writableLength + this.#batchEnd - this.#batchStart;
   }
 
   /** Closes the connection (after flushing what was sent) with `reason`; `close` is emitted once. */
@@ -360,6 +474,7 @@ export class BeamConnection<T = Term> extends EventEmitter {
     this.#closed = { reason, error };
     clearInterval(this.#tickTimer);
     if (reason === 'normal' || reason === 'replaced') {
+      this.#flush();
       this.#socket.end();
       setTimeout(() => this.#socket.destroy(), 1_000).unref();
     } else {

@@ -19,36 +19,36 @@ export function readDistHeader(
   offset: number,
   cache: (string | undefined)[],
 ): { refs: string[]; end: number } {
+  // Called for every frame: no closures, no growing array.
+  const len = buf.length;
   let o = offset;
-  const need = (n: number): void => {
-    if (o + n > buf.length) throw new Error('truncated distribution header');
-  };
-  need(1);
-  const count = buf.readUInt8(o++);
-  if (count === 0) return { refs: [], end: o };
-  const flagBytes = (count >> 1) + 1;
-  need(flagBytes);
+  if (o + 1 > len) throw new Error('truncated distribution header');
+  const count = buf[o++]!;
+  if (count === 0) return { refs: NO_REFS, end: o };
   const flagsAt = o;
-  o += flagBytes;
-  const half = (i: number): number => (buf.readUInt8(flagsAt + (i >> 1)) >> ((i & 1) * 4)) & 0xf;
-  const longAtoms = (half(count) & 1) === 1;
-  const refs: string[] = [];
+  o += (count >> 1) + 1;
+  if (o > len) throw new Error('truncated distribution header');
+  const longAtoms = ((buf[flagsAt + (count >> 1)]! >> ((count & 1) * 4)) & 1) === 1;
+  const refs = new Array<string>(count);
   for (let i = 0; i < count; i++) {
-    const h = half(i);
-    need(1);
-    const slot = (h & 7) * 256 + buf.readUInt8(o++);
+    const h = (buf[flagsAt + (i >> 1)]! >> ((i & 1) * 4)) & 0xf;
+    if (o + 1 > len) throw new Error('truncated distribution header');
+    const slot = (h & 7) * 256 + buf[o++]!;
     if (slot >= ATOM_CACHE_SIZE) throw new Error('atom cache index out of range');
     if ((h & 8) !== 0) {
-      need(longAtoms ? 2 : 1);
-      const len = longAtoms ? buf.readUInt16BE(o) : buf.readUInt8(o);
+      if (o + (longAtoms ? 2 : 1) > len) throw new Error('truncated distribution header');
+      const n = longAtoms ? buf.readUInt16BE(o) : buf[o]!;
       o += longAtoms ? 2 : 1;
-      need(len);
-      cache[slot] = buf.toString('utf8', o, o + len);
-      o += len;
+      if (o + n > len) throw new Error('truncated distribution header');
+      cache[slot] = buf.toString('utf8', o, o + n);
+      o += n;
     }
     const text = cache[slot];
     if (text === undefined) throw new Error(`atom cache slot ${slot} referenced before it was set`);
-    refs.push(text);
+    refs[i] = text;
   }
   return { refs, end: o };
 }
+
+// The refs of a header with none, shared: frozen, so no caller can add to it.
+const NO_REFS = Object.freeze([]) as unknown as string[];

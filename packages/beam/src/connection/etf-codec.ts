@@ -22,22 +22,51 @@ export interface EtfCodecOptions {
 export function createEtfCodec(options: EtfCodecOptions = {}): TermCodec<Term> {
   const decoder = new TermDecoder(options.decoder);
   const encoder = new TermEncoder(options.encoder);
-  let lastRefs: readonly string[] = [];
-  let lastAtoms: Atom[] = [];
+  // The header's atom texts repeat frame after frame, in the same order, as the very same strings (the connection
+  // keeps one per cache slot): the Atoms of the last frame's refs are kept and only a changed position is looked up,
+  // in a table by text bounded like the decoder's own (each Atom made by decoder.atom, so counted against maxAtoms).
+  const byText = new Map<string, Atom>();
+  const atomOf = (name: string): Atom => {
+    let a = byText.get(name);
+    if (a === undefined) {
+      a = decoder.atom(name);
+      if (byText.size >= 4096) byText.clear();
+      byText.set(name, a);
+    }
+    return a;
+  };
+  const names: string[] = [];
+  const atoms: Atom[] = [];
+  const bare = { versioned: false } as const;
+  const cached = { versioned: false, atomCache: atoms } as const;
+  const withVersion = { versioned: true } as const;
   return {
     decode(buf, offset, atomCache) {
-      if (atomCache !== lastRefs) {
-        lastAtoms = atomCache.map((name) => decoder.atom(name));
-        lastRefs = atomCache;
-      }
       if (buf[offset] === COMPRESSED && offset > 0 && buf[offset - 1] === VERSION) {
-        return decoder.decode(buf, offset - 1, { versioned: true });
+        return decoder.decode(buf, offset - 1, withVersion);
       }
-      return decoder.decode(buf, offset, {
-        versioned: false,
-        ...(atomCache.length === 0 ? {} : { atomCache: lastAtoms }),
-      });
+      const n = atomCache.length;
+      if (n === 0) return decoder.decode(buf, offset, bare);
+      if (atoms.length !== n) {
+        atoms.length = n;
+        names.length = n;
+      }
+      for (let i = 0; i < n; i++) {
+        const name = atomCache[i]!;
+        if (names[i] !== name || atoms[i] === undefined) {
+          atoms[i] = atomOf(name);
+          names[i] = name;
+        }
+      }
+      return decoder.decode(buf, offset, cached);
     },
     encode: (term) => encoder.encode(term, { versioned: false }),
+    encodeFrame: (control, payload, headroom, versioned, atomRef) =>
+      encoder.encodeAll(
+        payload === undefined ? [control] : [control, payload],
+        atomRef === undefined
+          ? { headroom, versioned, view: true }
+          : { headroom, versioned, atomRef, view: true },
+      ),
   };
 }

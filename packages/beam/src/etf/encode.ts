@@ -10,6 +10,12 @@ export interface TermEncoderOptions {
   maxDepth?: number;
   /** What the keys of a plain JS object become: atoms (default, `#{name => ...}`, Elixir `%{name: ...}`) or binaries. */
   objectKeys?: 'atom' | 'binary';
+  /**
+   * Class instances the encoder has no encoding of (a layer above's own pid class): returns the term (or natural
+   * value) `value` stands for, or `undefined` to refuse it (`KINDRED_ERR_ETF_ENCODE`). Called at any depth, so a
+   * layer's values need no converting copy before they are encoded.
+   */
+  adapt?: (value: object) => unknown;
 }
 
 /** Per-call options of {@link TermEncoder.encode} and {@link TermEncoder.encodeAll}. */
@@ -18,14 +24,21 @@ export interface EncodeCallOptions {
   versioned?: boolean;
   /** Bytes left zeroed at the start of the result for the caller to fill (a frame length, the `'p'` byte). */
   headroom?: number;
+  /**
+   * The distribution header's atom cache (DIST_HDR_ATOM_CACHE): for each atom written, the index of its reference
+   * in the header the caller builds (an ATOM_CACHE_REF, tag 82, is written), or -1 to write the atom itself.
+   */
+  atomRef?: (name: string) => number;
+  /**
+   * True: the result is a view of the encoder's own buffer, valid until its next call, for a caller that copies it
+   * at once (the connection into its write batch); default false, a Buffer of its own.
+   */
+  view?: boolean;
 }
 
 const KEY_CACHE_SIZE = 4096;
 const I32_MIN = -0x8000_0000;
 const I32_MAX = 0x7fff_ffff;
-
-// The UTF-8 bytes of an atom, cached on the Atom so interned atoms are converted once.
-const atomBytes = new WeakMap<Atom, Buffer>();
 
 /**
  * An External Term Format encoder writing into one growing buffer that it reuses between calls. It encodes the exact
@@ -35,9 +48,11 @@ const atomBytes = new WeakMap<Atom, Buffer>();
 export class TermEncoder {
   readonly #maxDepth: number;
   readonly #atomKeys: boolean;
+  readonly #adapt: ((value: object) => unknown) | undefined;
   readonly #keyBytes = new Map<string, Buffer>();
   #buf: Buffer = Buffer.allocUnsafe(256);
   #pos = 0;
+  #atomRef: ((name: string) => number) | undefined;
 
   /** @param options - see {@link TermEncoderOptions}; throws `KINDRED_ERR_ETF_BAD_OPTION` on a bad value. */
   constructor(options: TermEncoderOptions = {}) {
@@ -46,6 +61,10 @@ export class TermEncoder {
     const keys = options.objectKeys ?? 'atom';
     if (keys !== 'atom' && keys !== 'binary') throw badOption(ctx('objectKeys'), "'atom' or 'binary'", keys);
     this.#atomKeys = keys === 'atom';
+    if (options.adapt !== undefined && typeof options.adapt !== 'function') {
+      throw badOption(ctx('adapt'), 'a function', options.adapt);
+    }
+    this.#adapt = options.adapt;
   }
 
   /**
@@ -70,10 +89,14 @@ export class TermEncoder {
         headroom,
       );
     }
+    // Do not let one huge message pin a huge buffer for the encoder's lifetime (a view of it handed out by the last
+    // call stays valid: the buffer is replaced, not overwritten).
+    if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(256);
     this.#pos = 0;
     this.#ensure(headroom);
     this.#buf.fill(0, 0, headroom);
     this.#pos = headroom;
+    this.#atomRef = options.atomRef;
     try {
       for (const value of values) {
         if (options.versioned !== false) this.#u8(T.VERSION);
@@ -89,11 +112,12 @@ export class TermEncoder {
           cause,
         },
       );
+    } finally {
+      this.#atomRef = undefined;
     }
+    if (options.view === true) return this.#buf.subarray(0, this.#pos);
     const out = Buffer.allocUnsafe(this.#pos);
     this.#buf.copy(out, 0, 0, this.#pos);
-    // Do not let one huge message pin a huge buffer for the encoder's lifetime.
-    if (this.#buf.length > 1 << 20) this.#buf = Buffer.allocUnsafe(256);
     return out;
   }
 
@@ -178,6 +202,19 @@ export class TermEncoder {
     }
     if (Array.isArray(v)) {
       this.#list(v, depth);
+      return;
+    }
+    // Plain objects (the common message) before the class checks below.
+    const proto = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(v);
+      this.#u8(T.MAP);
+      this.#u32(keys.length);
+      for (const k of keys) {
+        if (this.#atomKeys) this.#atomName(k);
+        else this.#string(k);
+        this.#term((v as Record<string, unknown>)[k], depth + 1);
+      }
       return;
     }
     if (v instanceof Uint8Array) {
@@ -275,16 +312,9 @@ export class TermEncoder {
       }
       return;
     }
-    const proto = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
-      const keys = Object.keys(v);
-      this.#u8(T.MAP);
-      this.#u32(keys.length);
-      for (const k of keys) {
-        if (this.#atomKeys) this.#atomName(k);
-        else this.#string(k);
-        this.#term((v as Record<string, unknown>)[k], depth + 1);
-      }
+    const adapted = this.#adapt?.(v);
+    if (adapted !== undefined && adapted !== v) {
+      this.#term(adapted, depth + 1);
       return;
     }
     throw this.#fail(`a ${proto?.constructor?.name ?? 'object'} has no Erlang term`, v);
@@ -352,17 +382,23 @@ export class TermEncoder {
   }
 
   #atom(a: Atom): void {
-    let bytes = atomBytes.get(a);
-    if (bytes === undefined) {
-      bytes = this.#atomUtf8(a.name);
-      atomBytes.set(a, bytes);
-    }
-    this.#atomBytes(bytes);
+    // By name, not by Atom instance: atoms made afresh for each message (a decoder's, `new Atom`) hit the same
+    // entry, where a per-instance WeakMap missed every time and cost a WeakMap insert per atom written.
+    this.#atomName(a.name);
   }
 
   #atomName(name: string): void {
-    // Object keys repeat from message to message; keep their bytes, in a table bounded so that keys from data
-    // (ids as keys) cannot grow it without end.
+    if (this.#atomRef !== undefined) {
+      const i = this.#atomRef(name);
+      if (i >= 0) {
+        this.#ensure(2);
+        this.#buf[this.#pos++] = T.ATOM_CACHE_REF;
+        this.#buf[this.#pos++] = i;
+        return;
+      }
+    }
+    // Atoms and object keys repeat from message to message; keep their bytes, in a table bounded so that keys from
+    // data (ids as keys) cannot grow it without end.
     let bytes = this.#keyBytes.get(name);
     if (bytes === undefined) {
       bytes = this.#atomUtf8(name);

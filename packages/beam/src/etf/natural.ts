@@ -27,6 +27,16 @@ export interface FromTermOptions {
   binaries?: 'utf8' | 'buffer';
   /** What a float becomes: `'number'` (default), or `'box'` to keep {@link Float} (1.0 stays apart from 1). */
   floats?: 'number' | 'box';
+  /**
+   * What pids and references become (a layer above's own classes), in the same pass; default: they stay
+   * {@link Pid} and {@link Ref}.
+   */
+  adapt?: (term: Pid | Ref) => unknown;
+  /**
+   * True: a binary that stays a Buffer is copied (for terms decoded with `copyBinaries: false`, whose binaries are
+   * views into the frame); one that becomes a string is read where it is. Default false.
+   */
+  copyBuffers?: boolean;
 }
 
 /** Options of {@link toTerm}. */
@@ -44,8 +54,11 @@ export interface ToTermOptions {
 export function fromTerm(term: Term, options: FromTermOptions = {}): unknown {
   const utf8 = options.binaries !== 'buffer';
   const box = options.floats === 'box';
+  const adapt = options.adapt;
+  const copy = options.copyBuffers === true;
   const go = (t: Term): unknown => {
     if (typeof t === 'number' || typeof t === 'bigint') return t;
+    if (adapt !== undefined && (t instanceof Pid || t instanceof Ref)) return adapt(t);
     if (t instanceof Atom) {
       switch (t.name) {
         case 'true':
@@ -62,7 +75,11 @@ export function fromTerm(term: Term, options: FromTermOptions = {}): unknown {
     }
     if (Array.isArray(t)) return t.map(go);
     if (t instanceof Uint8Array) {
-      if (utf8 && isUtf8(t)) return Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('utf8');
+      if (utf8) {
+        const s = utf8Text(t);
+        if (s !== undefined) return s;
+      }
+      if (copy) return Buffer.from(t);
       return Buffer.isBuffer(t) ? t : Buffer.from(t.buffer, t.byteOffset, t.byteLength);
     }
     if (t instanceof Float) return box ? t : t.value;
@@ -74,21 +91,44 @@ export function fromTerm(term: Term, options: FromTermOptions = {}): unknown {
   return go(term);
 }
 
+/** The text of a binary when it is valid UTF-8, else undefined; short ASCII (the common case) without isUtf8. */
+function utf8Text(t: Uint8Array): string | undefined {
+  const n = t.length;
+  if (n <= 64) {
+    let i = 0;
+    while (i < n && t[i]! < 0x80) i++;
+    if (i === n) return (Buffer.isBuffer(t) ? t : Buffer.from(t.buffer, t.byteOffset, n)).toString('latin1');
+  }
+  if (!isUtf8(t)) return undefined;
+  return (Buffer.isBuffer(t) ? t : Buffer.from(t.buffer, t.byteOffset, t.byteLength)).toString('utf8');
+}
+
 function mapFromTerm(m: ErlMap, go: (t: Term) => unknown, utf8: boolean): unknown {
+  const entries = m.entries;
+  const n = entries.length;
+  const keys = new Array<string>(n);
   let asObject = true;
-  const keys: string[] = [];
-  for (const [k] of m.entries) {
-    if (k instanceof Atom) keys.push(k.name);
-    else if (k instanceof Uint8Array && utf8 && isUtf8(k)) keys.push(Buffer.from(k).toString('utf8'));
-    else {
+  for (let i = 0; i < n; i++) {
+    const k = entries[i]![0];
+    const text = k instanceof Atom ? k.name : k instanceof Uint8Array && utf8 ? utf8Text(k) : undefined;
+    if (text === undefined) {
       asObject = false;
       break;
     }
+    keys[i] = text;
   }
-  if (asObject && new Set(keys).size === keys.length) {
+  // Keys distinct as text (an atom and a binary may spell the same): a small map is checked pairwise.
+  if (asObject) {
+    if (n <= 8) {
+      for (let i = 1; i < n && asObject; i++)
+        for (let j = 0; j < i; j++) if (keys[i] === keys[j]) asObject = false;
+    } else asObject = new Set(keys).size === n;
+  }
+  if (asObject) {
     const obj: Record<string, unknown> = {};
-    m.entries.forEach(([, v], i) => {
+    for (let i = 0; i < n; i++) {
       const key = keys[i]!;
+      const v = entries[i]![1];
       // A key named __proto__ must be an own property, never a prototype change.
       if (key === '__proto__') {
         Object.defineProperty(obj, key, {
@@ -98,7 +138,7 @@ function mapFromTerm(m: ErlMap, go: (t: Term) => unknown, utf8: boolean): unknow
           configurable: true,
         });
       } else obj[key] = go(v);
-    });
+    }
     return obj;
   }
   const out = new Map<unknown, unknown>();

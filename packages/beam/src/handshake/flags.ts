@@ -60,8 +60,9 @@ export const MANDATORY_FLAGS_26 = MANDATORY_FLAGS_25 | DFLAG.V4_NC | DFLAG.UNLIN
  * What kindred sends by default (reference §2.2): OTP 26's mandatory set, MANDATORY_25_DIGEST, the feature-bearing
  * flags (DIST_MONITOR(_NAME), SPAWN, SMALL_ATOM_TAGS, BIG_SEQTRACE_LABELS) and the cheap optional ones
  * (SEND_SENDER, EXIT_PAYLOAD, ALIAS). PUBLISHED is added per node unless it is hidden. The atom cache and
- * fragments stay off, so erts frames every message as `'p'` (DIST_HDR_ATOM_CACHE can be turned on: the
- * connection decodes the `131 68` header and its cache).
+ * fragments stay off here, so erts frames every message as `'p'`; DIST_HDR_ATOM_CACHE can be turned on (the
+ * connection reads the `131 68` header and its cache, and sends with one when its codec has `encodeFrame`), and
+ * `BeamDistribution` does turn it on.
  */
 export const KINDRED_DIST_FLAGS =
   MANDATORY_FLAGS_26 |

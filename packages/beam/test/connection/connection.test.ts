@@ -83,6 +83,21 @@ describe('BeamConnection', () => {
     await until(() => b.messagesTo('inbox').length === 1);
   });
 
+  it('frames sent in one turn arrive in order, also when the connection is closed in that turn', async () => {
+    for (const flags of [KINDRED_DIST_FLAGS, KINDRED_DIST_FLAGS | DFLAG.DIST_HDR_ATOM_CACHE]) {
+      const [a, b] = await pair({ flags });
+      const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
+      const from = a.pid();
+      for (let i = 0; i < 500; i++) conn.send(tuple(6, from, atom(''), atom('inbox')), tuple(atom('n'), i));
+      expect(conn.queuedBytes).toBeGreaterThan(0);
+      conn.close('normal');
+      const got = await until(() =>
+        b.messagesTo('inbox').length === 500 ? b.messagesTo('inbox') : undefined,
+      );
+      expect(got.map((r) => (r.msg as Tuple).elements[1])).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    }
+  });
+
   it('a control message without payload arrives without one', async () => {
     const [a, b] = await pair();
     const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
@@ -128,6 +143,24 @@ describe('BeamConnection', () => {
       }
     }
     expect(refused).toMatchObject({ code: BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL });
+  });
+
+  it("a refused send is followed by 'drain', also with a queue smaller than a write batch", async () => {
+    const [a, b] = await pair({ maxQueueBytes: 16 * 1024, maxFrameBytes: 1024 * 1024 });
+    const conn = (await a.endpoint.connect(b.name)) as BeamConnection<Term>;
+    const drained = new Promise<void>((resolve) => conn.once('drain', () => resolve()));
+    const chunk = Buffer.alloc(10 * 1024);
+    let refused: unknown;
+    for (let i = 0; i < 100_000 && refused === undefined; i++) {
+      try {
+        conn.send(tuple(2, atom(''), b.pid()), chunk);
+      } catch (err) {
+        refused = err;
+      }
+    }
+    expect(refused).toMatchObject({ code: BEAM_NET_ERRORS.BEAM_SEND_QUEUE_FULL });
+    await drained;
+    expect(() => conn.send(tuple(2, atom(''), b.pid()), chunk)).not.toThrow();
   });
 
   it('a declared length over maxFrameBytes closes that connection with too_large; the listener keeps serving', async () => {

@@ -231,3 +231,39 @@ describe('values with no Erlang term', () => {
     expect(code(() => new TermEncoder({ objectKeys: 'string' as never }))).toBe(BEAM_ERRORS.ETF_BAD_OPTION);
   });
 });
+
+describe('the options a distribution encodes with', () => {
+  class LayerPid {
+    constructor(readonly id: number) {}
+  }
+  const adapt = (v: object) => (v instanceof LayerPid ? new Pid(atom('n@h'), v.id, 0, 1) : undefined);
+
+  it('adapt: a class instance at any depth is written as the term it stands for; undefined refuses it', () => {
+    const enc = new TermEncoder({ adapt });
+    const value = {
+      from: new LayerPid(7),
+      list: [new LayerPid(8)],
+      t: new Tuple([new LayerPid(9) as never]),
+    };
+    const expected = {
+      from: new Pid(atom('n@h'), 7, 0, 1),
+      list: [new Pid(atom('n@h'), 8, 0, 1)],
+      t: new Tuple([new Pid(atom('n@h'), 9, 0, 1)]),
+    };
+    expect(enc.encode(value).equals(encodeTerm(expected))).toBe(true);
+    expect(code(() => enc.encode({ d: new Date() }))).toBe(BEAM_ERRORS.ETF_ENCODE);
+    expect(code(() => new TermEncoder().encode(new LayerPid(1)))).toBe(BEAM_ERRORS.ETF_ENCODE);
+    expect(code(() => new TermEncoder({ adapt: 1 as never }))).toBe(BEAM_ERRORS.ETF_BAD_OPTION);
+  });
+
+  it('atomRef: an atom given an index is ATOM_CACHE_REF (82, i); -1 writes it in full', () => {
+    const enc = new TermEncoder();
+    const bytes = enc.encodeAll([new Tuple([atom('a'), atom('b')])], {
+      versioned: false,
+      atomRef: (name) => (name === 'a' ? 3 : -1),
+    });
+    expect(bytes.toString('hex')).toBe('6802' + '5203' + '770162');
+    // Without it, the same encoder writes atoms in full again.
+    expect(enc.encode(atom('a'), { versioned: false }).toString('hex')).toBe('770161');
+  });
+});

@@ -133,3 +133,25 @@ describe('toTerm: JS -> Erlang (README table)', () => {
     expect(termEquals(decodeTerm(encodeTerm(v)), toTerm(v))).toBe(true);
   });
 });
+
+describe('fromTerm: the options a distribution decodes with', () => {
+  it("adapt: pids and refs become the layer's values in the same pass, at any depth and in map keys", () => {
+    const term = decodeTerm(encodeTerm(new Tuple([pid, [ref], new Map([[pid, 1]]) as never])));
+    const out = fromTerm(term, {
+      adapt: (t) => (t instanceof Pid ? `pid:${t.id}` : `ref:${t.ids.join('.')}`),
+    });
+    expect(out).toEqual(new Tuple(['pid:1', ['ref:1.2.3'], new Map([['pid:1', 1]])] as never));
+  });
+
+  it('copyBuffers: a binary that stays a Buffer is a copy, one that becomes a string is read in place', () => {
+    const view = Buffer.from([0xff, 0x00]);
+    const out = fromTerm([view, Buffer.from('text')], { copyBuffers: true }) as [Buffer, string];
+    expect(out[0]).toEqual(view);
+    expect(out[0]).not.toBe(view);
+    view[0] = 1;
+    expect(out[0][0]).toBe(0xff);
+    expect(out[1]).toBe('text');
+    const raw = Buffer.from([0xfe]);
+    expect((fromTerm([raw]) as Buffer[])[0]).toBe(raw);
+  });
+});
