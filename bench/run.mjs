@@ -5,7 +5,6 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beamLines, runBeamTable } from './lib/beam-table.mjs';
-import { runErlang } from './lib/erlang.mjs';
 import { FANOUT_FULL, FANOUT_QUICK, fanoutTable, runFanout } from './lib/fanout.mjs';
 import { runFormation } from './lib/formation.mjs';
 import { idleLines, runIdle } from './lib/idle.mjs';
