@@ -11,6 +11,8 @@ import {
   type Command,
   type CommandIO,
   EXIT,
+  NAME_OPTIONS,
+  nameChoice,
   parseCommandArgs,
   parsePortArg,
   printJson,
@@ -114,8 +116,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         {
           port: { type: 'string' },
           ...COOKIE_OPTIONS,
-          name: { type: 'string' },
-          sname: { type: 'string' },
+          ...NAME_OPTIONS,
           erlang: { type: 'boolean', default: false },
           'erl-epmd-port': { type: 'string' },
           json: { type: 'boolean', default: false },
@@ -126,9 +127,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
       if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
       if (positionals.length !== 1) throw new UsageError('give exactly one NODE to ping (name@host)');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
+      nameChoice(values);
       const cookieOptions = cookieChoice(values, (warning) =>
         io.stderr.write(`kindred ping: warning: ${warning}\n`),
       );

@@ -9,6 +9,8 @@ import {
   type Command,
   type CommandIO,
   EXIT,
+  NAME_OPTIONS,
+  nameChoice,
   parseCommandArgs,
   parsePortArg,
   printJson,
@@ -89,8 +91,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
     help: HELP,
     async run(argv: string[], io: CommandIO): Promise<number> {
       const { values } = parseCommandArgs(argv, {
-        name: { type: 'string' },
-        sname: { type: 'string' },
+        ...NAME_OPTIONS,
         ...COOKIE_OPTIONS,
         port: { type: 'string' },
         discovery: { type: 'string' },
@@ -102,21 +103,8 @@ export function createStartCommand(deps: StartDeps = {}): Command {
       const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
       const erlang = values.erlang || io.env.KINDRED_DISTRIBUTION === 'erlang';
       if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
       const env = io.env;
-      if (
-        values.name === undefined &&
-        values.sname === undefined &&
-        !env.KINDRED_NODE_NAME &&
-        !env.RELEASE_NODE &&
-        !env.RELEASE_NAME
-      ) {
-        throw new UsageError(
-          'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
-        );
-      }
+      const nameOptions = nameChoice(values, env);
       const port =
         parsePortArg(values.port, '--port', { allowZero: true }) ??
         parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT', { allowZero: true });
@@ -140,8 +128,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         node = await startNode({
           env: io.env,
           logger,
-          ...(values.name === undefined ? {} : { name: values.name }),
-          ...(values.sname === undefined ? {} : { sname: values.sname }),
+          ...nameOptions,
           ...(cookie === undefined ? {} : { cookie }),
           ...(port === undefined ? {} : { port }),
           ...(values.discovery === undefined ? {} : { discovery: values.discovery }),
