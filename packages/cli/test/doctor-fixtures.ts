@@ -11,6 +11,7 @@ import {
   kubeletHostsFile,
   startDnsServer,
 } from '@kindred/lab';
+import { createTransport, type Transport } from '@kindred/transport';
 import type { DoctorInputs, DoctorReport } from '../src/commands/doctor.js';
 
 /** The namespace every doctor test's Service lives in. */
@@ -121,4 +122,30 @@ export function podJsonArgs(pod: PodSetup): string[] {
     `127.0.0.1:${pod.dnsPort}`,
     '--json',
   ];
+}
+
+/**
+ * Real kindred transports standing in for the peer pods, pushed onto `peers` as each listens (the caller closes
+ * them, also after a failure here): each named `nodeOf(pod)`, on the pod's address and `port`. They skip the
+ * reverse check of the dialer's host (verifyPeerHost) because their own resolver would ask this machine's DNS, not
+ * the test's BIND.
+ */
+export async function listenPeers(
+  peers: Transport[],
+  pods: readonly Pod[],
+  port: number,
+  cookie: string,
+  nodeOf: (pod: Pod) => string,
+): Promise<void> {
+  for (const pod of pods) {
+    const t = createTransport({
+      self: { node: nodeOf(pod) },
+      cookie,
+      port,
+      host: pod.ip,
+      verifyPeerHost: false,
+    });
+    await t.listen();
+    peers.push(t);
+  }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corednsZone, kubeletHostsFile } from '@kindred/lab';
 import { freePort } from '@kindred/test-support';
-import { createTransport, type Transport } from '@kindred/transport';
+import type { Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DoctorInputs,
@@ -17,6 +17,7 @@ import {
 import { main } from '../../src/main.js';
 import {
   byId,
+  listenPeers,
   NS,
   PODS,
   type Pod,
@@ -46,19 +47,8 @@ describe('kindred doctor (real BIND on loopback)', () => {
     dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-'));
     kindredPort = await freePort('127.0.0.2');
     pod = await setUpPod(dir, SVC, SELF, corednsZone(model(true, kindredPort, PODS)));
-    // The peers: real transports named as their pods' FQDNs. They skip the reverse check of the dialer's host
-    // (verifyPeerHost) because their own resolver would ask this machine's DNS, not the test's BIND.
-    for (const peer of PODS.slice(1)) {
-      const t = createTransport({
-        self: { node: `app@${fqdnOf(peer.name)}` },
-        cookie: COOKIE,
-        port: kindredPort,
-        host: peer.ip,
-        verifyPeerHost: false,
-      });
-      await t.listen();
-      peers.push(t);
-    }
+    // The peers: real transports named as their pods' FQDNs.
+    await listenPeers(peers, PODS.slice(1), kindredPort, COOKIE, (p) => `app@${fqdnOf(p.name)}`);
     inputs = podInputs(pod, kindredPort, COOKIE);
   });
 

@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corednsZone } from '@kindred/lab';
 import { freePort } from '@kindred/test-support';
-import { createTransport, type Transport } from '@kindred/transport';
+import type { Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorInputs, type DoctorReport, runDoctor } from '../../../src/commands/doctor.js';
 import { main } from '../../../src/main.js';
 import {
   byId,
+  listenPeers,
   PODS,
   type Pod,
   type PodSetup,
@@ -42,17 +43,7 @@ describe('kindred doctor under the pod-ip naming scheme (real BIND on loopback)'
     port = await freePort('127.0.0.2');
     // The pod-ip overlay keeps the base's subdomain, so kubelet still writes the FQDN; it plays no part here.
     pod = await setUpPod(dir, SVC, SELF, zone(port, PODS));
-    for (const peer of PODS.slice(1)) {
-      const t = createTransport({
-        self: { node: `app@${peer.ip}` },
-        cookie: COOKIE,
-        port,
-        host: peer.ip,
-        verifyPeerHost: false,
-      });
-      await t.listen();
-      peers.push(t);
-    }
+    await listenPeers(peers, PODS.slice(1), port, COOKIE, (p) => `app@${p.ip}`);
     inputs = podIpInputs(pod, port, COOKIE);
   });
 
