@@ -1,7 +1,7 @@
 // The pod the doctor tests check, shared by test/commands/doctor.test.ts and test/commands/doctor/*: a headless
 // Service's records as CoreDNS's kubernetes plugin serves them (on a real BIND on loopback), and the /etc/hosts and
 // resolv.conf kubelet writes into the pod.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type CorednsModel,
@@ -148,4 +148,15 @@ export async function listenPeers(
     await t.listen();
     peers.push(t);
   }
+}
+
+/** Closes `peers`, stops the pod's BIND and removes `dir` (each part skipped when it was never set up). */
+export async function tearDownPod(
+  dir: string | undefined,
+  pod: PodSetup | undefined,
+  peers: readonly Transport[] = [],
+): Promise<void> {
+  for (const t of peers) await t.close();
+  await pod?.dns.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }

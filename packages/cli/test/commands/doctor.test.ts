@@ -1,6 +1,6 @@
 // `kindred doctor` against a real BIND 9 on loopback serving what CoreDNS's kubernetes plugin would, with a pod's
 // /etc/hosts and resolv.conf as kubelet writes them, and real kindred transports standing in for the peers.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corednsZone, kubeletHostsFile } from '@kindred/lab';
@@ -26,6 +26,7 @@ import {
   podJsonArgs,
   podsModel,
   setUpPod,
+  tearDownPod,
 } from '../doctor-fixtures.js';
 import { captureIO } from '../support.js';
 
@@ -53,9 +54,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
   });
 
   afterAll(async () => {
-    for (const t of peers) await t.close();
-    await pod?.dns.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await tearDownPod(dir, pod, peers);
   });
 
   it('passes every check in a correctly set-up pod with endpoint_pod_names on', async () => {

@@ -4,7 +4,7 @@
 // Service's A records (the pod-ip scheme, as libcluster's Kubernetes.DNS and dns_cluster name nodes). Every process
 // started here is killed in afterAll.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { type StartedNode, startNode } from '@kindred/runtime';
 import { freePort, until } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorInputs, runDoctor } from '../../../src/commands/doctor.js';
-import { byId, type PodSetup, podIpInputs, podsModel, setUpPod } from '../../doctor-fixtures.js';
+import { byId, type PodSetup, podIpInputs, podsModel, setUpPod, tearDownPod } from '../../doctor-fixtures.js';
 
 const SVC = 'mixed-headless';
 const COOKIE = 'doctor-erlang-cookie';
@@ -97,8 +97,7 @@ afterAll(async () => {
       await exited;
     }
   }
-  await pod?.dns.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await tearDownPod(dir, pod);
 });
 
 describe('kindred doctor --erlang (real epmd, Erlang-wire nodes, real BIND)', () => {

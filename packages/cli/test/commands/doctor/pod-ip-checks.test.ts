@@ -1,7 +1,7 @@
 // `kindred doctor` for a node named by pod IP (deploy's pod-ip overlay: KINDRED_HOST=$(POD_IP),
 // KINDRED_DISCOVERY=dns-a:<headless service>), against a real BIND 9 on loopback serving what CoreDNS would without
 // endpoint_pod_names, and real kindred transports named app@<address> standing in for the peers.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corednsZone } from '@kindred/lab';
@@ -20,6 +20,7 @@ import {
   podJsonArgs,
   podsModel,
   setUpPod,
+  tearDownPod,
 } from '../../doctor-fixtures.js';
 import { captureIO } from '../../support.js';
 
@@ -48,9 +49,7 @@ describe('kindred doctor under the pod-ip naming scheme (real BIND on loopback)'
   });
 
   afterAll(async () => {
-    for (const t of peers) await t.close();
-    await pod?.dns.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await tearDownPod(dir, pod, peers);
   });
 
   it('passes in a correctly set-up pod-ip pod, with endpoint_pod_names off (no SRV check applies)', async () => {
