@@ -138,45 +138,6 @@ export function parsePortArg(
   }
 }
 
-/** The `--name` and `--sname` options (parseArgs specs), shared by every command that names its own node. */
-export const NAME_OPTIONS = Object.freeze({
-  name: { type: 'string' },
-  sname: { type: 'string' },
-} as const);
-
-/** What the command line says about the node's name, as `resolveOwnName` options (none: the environment's). */
-export interface NameChoice {
-  readonly name?: string;
-  readonly sname?: string;
-}
-
-/**
- * Reads `--name`/`--sname` from parsed options: both at once is a {@link UsageError}. Given `env`, the node must be
- * named: one of them, or KINDRED_NODE_NAME, RELEASE_NODE or RELEASE_NAME in `env` (a UsageError else).
- */
-export function nameChoice(
-  values: { readonly name?: string | undefined; readonly sname?: string | undefined },
-  env?: NodeJS.ProcessEnv,
-): NameChoice {
-  const { name, sname } = values;
-  if (name !== undefined && sname !== undefined) {
-    throw new UsageError('give either --name (long names) or --sname (short names), not both');
-  }
-  if (
-    env !== undefined &&
-    name === undefined &&
-    sname === undefined &&
-    !env.KINDRED_NODE_NAME &&
-    !env.RELEASE_NODE &&
-    !env.RELEASE_NAME
-  ) {
-    throw new UsageError(
-      'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
-    );
-  }
-  return { ...(name === undefined ? {} : { name }), ...(sname === undefined ? {} : { sname }) };
-}
-
 /** Writes one JSON document on its own line. */
 export function printJson(io: CommandIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);

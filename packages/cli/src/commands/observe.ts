@@ -12,8 +12,6 @@ import {
   type Command,
   type CommandIO,
   EXIT,
-  NAME_OPTIONS,
-  nameChoice,
   parseCommandArgs,
   parsePortArg,
   printJson,
@@ -21,6 +19,7 @@ import {
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 import { dialerName, dialingMode } from './dialer.js';
 import { pangReason } from './ping.js';
 

@@ -11,14 +11,13 @@ import {
   type Command,
   type CommandIO,
   EXIT,
-  NAME_OPTIONS,
-  nameChoice,
   parseCommandArgs,
   parsePortArg,
   printJson,
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 import { dialerName, dialingMode } from './dialer.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]

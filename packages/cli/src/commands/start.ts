@@ -9,15 +9,13 @@ import {
   type Command,
   type CommandIO,
   EXIT,
-  NAME_OPTIONS,
-  nameChoice,
   parseCommandArgs,
   parsePortArg,
   printJson,
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
-import { logLevelFromEnv } from '../env.js';
+import { logLevelFromEnv, NAME_OPTIONS, nameChoice } from '../env.js';
 
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 

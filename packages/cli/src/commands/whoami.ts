@@ -4,16 +4,8 @@ import {
   resolveSchemeNames,
   type SchemeName,
 } from '@kindred/node-identity';
-import {
-  type Command,
-  type CommandIO,
-  EXIT,
-  NAME_OPTIONS,
-  nameChoice,
-  parseCommandArgs,
-  printJson,
-  UsageError,
-} from '../command.js';
+import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 
 const HELP = `Usage: kindred whoami [--name BASE | --sname BASE] [--json] [--schemes]
 
