@@ -13,6 +13,7 @@ import {
   podLog,
   runDoctor,
   waitForKindredNodedown,
+  waitForNodedownLogged,
 } from './mixed-helpers.js';
 import { livePods, log, POLL_INTERVAL_MS, waitForFullMesh } from './scenario-helpers.js';
 
@@ -112,16 +113,11 @@ describe('scenario: a mixed cluster of kindred and Erlang pods behind one headle
     const victim = kindredPods(lab())[0]!;
     const replacement = await lab().kill(victim.name);
     log(S, `killed kindred pod ${victim.name}; replacement ${replacement}`);
-    await lab().waitFor(
+    await waitForNodedownLogged(
+      lab(),
       `nodedown of ${victim.node} in every erl pod's log`,
-      async () => {
-        for (const e of erlPods(lab())) {
-          const lines = await podLog(e);
-          if (!lines.some((l) => l.event === 'nodedown' && l.node === victim.node)) return false;
-        }
-        return true;
-      },
-      20_000,
+      () => erlPods(lab()),
+      victim,
     );
     for (const e of erlPods(lab())) {
       const down = (await podLog(e)).find((l) => l.event === 'nodedown' && l.node === victim.node);

@@ -9,6 +9,7 @@ import {
   MIXED_MESH_MS,
   mixedLab,
   podLog,
+  waitForNodedownLogged,
 } from './mixed-helpers.js';
 import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS } from './scenario-helpers.js';
 
@@ -96,29 +97,21 @@ describe('scenario: an epmd-less mixed cluster (-erl_epmd_port on erl, --erl-epm
   it('kill a kindred pod: every erl pod sees nodedown; kill an erl pod: every kindred pod sees nodedown', async () => {
     const k = kindredPods(lab())[0]!;
     await lab().kill(k.name);
-    await lab().waitFor(
+    await waitForNodedownLogged(
+      lab(),
       `nodedown of ${k.node} logged by every erl pod`,
-      async () => {
-        for (const e of erlPods(lab())) {
-          if (!(await podLog(e)).some((l) => l.event === 'nodedown' && l.node === k.node)) return false;
-        }
-        return true;
-      },
-      20_000,
+      () => erlPods(lab()),
+      k,
     );
     await waitForMesh('kindred pod replaced');
 
     const e = erlPods(lab())[0]!;
     await lab().kill(e.name);
-    await lab().waitFor(
+    await waitForNodedownLogged(
+      lab(),
       `nodedown of ${e.node} printed by every kindred pod`,
-      async () => {
-        for (const p of kindredPods(lab())) {
-          if (!(await podLog(p)).some((l) => l.event === 'nodedown' && l.node === e.node)) return false;
-        }
-        return true;
-      },
-      20_000,
+      () => kindredPods(lab()),
+      e,
     );
     await waitForMesh('erl pod replaced');
   });

@@ -210,3 +210,22 @@ export async function expectDoctorPasses(
   expect(good.code).toBe(0);
   return good;
 }
+
+/** Waits until every pod `watchers()` lists (asked again on each poll) has logged nodedown of `victim` (podLog). */
+export async function waitForNodedownLogged(
+  lab: Lab,
+  what: string,
+  watchers: () => PodStatus[],
+  victim: PodStatus,
+): Promise<void> {
+  await lab.waitFor(
+    what,
+    async () => {
+      for (const w of watchers()) {
+        if (!(await podLog(w)).some((l) => l.event === 'nodedown' && l.node === victim.node)) return false;
+      }
+      return true;
+    },
+    20_000,
+  );
+}
