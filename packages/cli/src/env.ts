@@ -1,4 +1,4 @@
-import { EnvError } from './command.js';
+import { EnvError, UsageError } from './command.js';
 
 /** The levels `KINDRED_LOG_LEVEL` may name: pino's, lowest to highest, and `silent`. */
 export const LOG_LEVELS = Object.freeze([
@@ -26,4 +26,43 @@ export function logLevelFromEnv(env: NodeJS.ProcessEnv, fallback: LogLevel = 'in
     'KINDRED_LOG_LEVEL',
     `KINDRED_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`,
   );
+}
+
+/** The `--name` and `--sname` options (parseArgs specs), shared by every command that names its own node. */
+export const NAME_OPTIONS = Object.freeze({
+  name: { type: 'string' },
+  sname: { type: 'string' },
+} as const);
+
+/** What the command line says about the node's name, as `resolveOwnName` options (none: the environment's). */
+export interface NameChoice {
+  readonly name?: string;
+  readonly sname?: string;
+}
+
+/**
+ * Reads `--name`/`--sname` from parsed options: both at once is a {@link UsageError}. Given `env`, the node must be
+ * named: one of them, or KINDRED_NODE_NAME, RELEASE_NODE or RELEASE_NAME in `env` (a UsageError else).
+ */
+export function nameChoice(
+  values: { readonly name?: string | undefined; readonly sname?: string | undefined },
+  env?: NodeJS.ProcessEnv,
+): NameChoice {
+  const { name, sname } = values;
+  if (name !== undefined && sname !== undefined) {
+    throw new UsageError('give either --name (long names) or --sname (short names), not both');
+  }
+  if (
+    env !== undefined &&
+    name === undefined &&
+    sname === undefined &&
+    !env.KINDRED_NODE_NAME &&
+    !env.RELEASE_NODE &&
+    !env.RELEASE_NAME
+  ) {
+    throw new UsageError(
+      'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
+    );
+  }
+  return { ...(name === undefined ? {} : { name }), ...(sname === undefined ? {} : { sname }) };
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LAB_DEFAULTS, type PodStatus } from '../src/index.js';
 import {
   erlEval,
@@ -6,10 +6,10 @@ import {
   erlPods,
   kindredPods,
   logPods,
-  type MixedLab,
+  MIXED_MESH_MS,
+  mixedLab,
   podLog,
-  startMixedLab,
-  stopMixedLab,
+  waitForNodedownLogged,
 } from './mixed-helpers.js';
 import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS } from './scenario-helpers.js';
 
@@ -19,7 +19,6 @@ import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS } from './scenario-helpers
 // headless Service's SRV records and agree on the port instead of asking an epmd.
 const S = 'mixed-epmdless';
 const PORT = LAB_DEFAULTS.discoveryPort;
-const MESH_MS = 30_000 + 2 * POLL_INTERVAL_MS;
 
 /** The peers a `kindred start --json` pod is connected to, from its nodeup/nodedown lines. */
 async function kindredSees(pod: PodStatus): Promise<string[]> {
@@ -33,11 +32,27 @@ async function kindredSees(pod: PodStatus): Promise<string[]> {
 }
 
 describe('scenario: an epmd-less mixed cluster (-erl_epmd_port on erl, --erl-epmd-port on kindred)', () => {
-  let mixed: MixedLab | undefined;
-  const lab = () => {
-    if (mixed === undefined) throw new Error('the lab is not started');
-    return mixed.lab;
-  };
+  const lab = mixedLab(
+    S,
+    { replicas: 2, erlEpmdPort: PORT, env: { KINDRED_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) } },
+    {
+      replicas: 2,
+      readiness: 'started',
+      command: [
+        'node',
+        KINDRED_BIN,
+        'start',
+        '--erlang',
+        '--erl-epmd-port',
+        String(PORT),
+        '--name',
+        LAB_DEFAULTS.nodeBaseName,
+        '--discovery',
+        `dns-srv:_discovery._tcp.${LAB_DEFAULTS.service}`,
+        '--json',
+      ],
+    },
+  );
 
   /** Every pod sees every other: erl by nodes(), kindred by its nodeup/nodedown lines. */
   const fullMesh = async (): Promise<boolean> => {
@@ -55,7 +70,7 @@ describe('scenario: an epmd-less mixed cluster (-erl_epmd_port on erl, --erl-epm
   };
   const waitForMesh = async (what: string) => {
     await lab()
-      .waitFor(what, fullMesh, MESH_MS, 500)
+      .waitFor(what, fullMesh, MIXED_MESH_MS, 500)
       .catch(async (err) => {
         for (const p of kindredPods(lab())) log(S, `${p.name} sees ${(await kindredSees(p)).join(', ')}`);
         for (const p of erlPods(lab()))
@@ -64,34 +79,6 @@ describe('scenario: an epmd-less mixed cluster (-erl_epmd_port on erl, --erl-epm
       });
     log(S, `${what}: full mesh of ${livePods(lab()).length}`);
   };
-
-  beforeAll(async () => {
-    mixed = await startMixedLab(
-      S,
-      { replicas: 2, erlEpmdPort: PORT, env: { KINDRED_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS) } },
-      {
-        replicas: 2,
-        readiness: 'started',
-        command: [
-          'node',
-          KINDRED_BIN,
-          'start',
-          '--erlang',
-          '--erl-epmd-port',
-          String(PORT),
-          '--name',
-          LAB_DEFAULTS.nodeBaseName,
-          '--discovery',
-          `dns-srv:_discovery._tcp.${LAB_DEFAULTS.service}`,
-          '--json',
-        ],
-      },
-    );
-  });
-
-  afterAll(async () => {
-    await stopMixedLab(mixed);
-  });
 
   it('forms a full mesh with no epmd on either side', async () => {
     logPods(S, lab());
@@ -110,29 +97,21 @@ describe('scenario: an epmd-less mixed cluster (-erl_epmd_port on erl, --erl-epm
   it('kill a kindred pod: every erl pod sees nodedown; kill an erl pod: every kindred pod sees nodedown', async () => {
     const k = kindredPods(lab())[0]!;
     await lab().kill(k.name);
-    await lab().waitFor(
+    await waitForNodedownLogged(
+      lab(),
       `nodedown of ${k.node} logged by every erl pod`,
-      async () => {
-        for (const e of erlPods(lab())) {
-          if (!(await podLog(e)).some((l) => l.event === 'nodedown' && l.node === k.node)) return false;
-        }
-        return true;
-      },
-      20_000,
+      () => erlPods(lab()),
+      k,
     );
     await waitForMesh('kindred pod replaced');
 
     const e = erlPods(lab())[0]!;
     await lab().kill(e.name);
-    await lab().waitFor(
+    await waitForNodedownLogged(
+      lab(),
       `nodedown of ${e.node} printed by every kindred pod`,
-      async () => {
-        for (const p of kindredPods(lab())) {
-          if (!(await podLog(p)).some((l) => l.event === 'nodedown' && l.node === e.node)) return false;
-        }
-        return true;
-      },
-      20_000,
+      () => kindredPods(lab()),
+      e,
     );
     await waitForMesh('erl pod replaced');
   });

@@ -1,7 +1,7 @@
 // Shared by the mixed-cluster suites: a lab of kindred pods (the app on Erlang's wire) and Erlang pods (lab_app,
 // real erl) behind one headless Service, and the routes into the Erlang side.
 import { readFile, rm } from 'node:fs/promises';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   compileErlangApp,
   type ErlangDeploymentOptions,
@@ -10,7 +10,7 @@ import {
   type LabOptions,
   type PodStatus,
 } from '../src/index.js';
-import { KINDRED_BIN, livePods, log, startAppLab, views } from './scenario-helpers.js';
+import { KINDRED_BIN, livePods, log, POLL_INTERVAL_MS, startAppLab, views } from './scenario-helpers.js';
 
 /** The Erlang pods' Deployment name. */
 export const ERL_DEPLOYMENT = 'erlang-app';
@@ -49,6 +49,31 @@ export async function stopMixedLab(mixed: MixedLab | undefined): Promise<void> {
   if (mixed === undefined) return;
   await mixed.lab.stop();
   await rm(mixed.codeDir, { recursive: true, force: true });
+}
+
+/** How long the mixed suites wait for a full mesh: 30 s and two discovery polls. */
+export const MIXED_MESH_MS = 30_000 + 2 * POLL_INTERVAL_MS;
+
+/**
+ * For a mixed suite: {@link startMixedLab} before the suite's tests, {@link stopMixedLab} after them. Returns the
+ * lab's getter.
+ */
+export function mixedLab(
+  scenario: string,
+  erl: Omit<ErlangDeploymentOptions, 'codeDir'>,
+  options: LabOptions,
+): () => Lab {
+  let mixed: MixedLab | undefined;
+  beforeAll(async () => {
+    mixed = await startMixedLab(scenario, erl, options);
+  });
+  afterAll(async () => {
+    await stopMixedLab(mixed);
+  });
+  return () => {
+    if (mixed === undefined) throw new Error('the lab is not started');
+    return mixed.lab;
+  };
 }
 
 /** The live pods of the Erlang Deployment. */
@@ -165,4 +190,42 @@ export async function runDoctor(
     `doctor ${extra.join(' ')} in ${pod.name}: ${report.checks.map((c) => `${c.id}=${c.ok ? 'ok' : `FAIL (${c.detail})`}`).join(' ')}`,
   );
   return { code: r.code, report };
+}
+
+/**
+ * Runs doctor in kindred pod `pod` and expects it to pass: the checks `ids` in that order, every Erlang pod's node
+ * among the peers that answered, exit 0. Returns the run.
+ */
+export async function expectDoctorPasses(
+  lab: Lab,
+  scenario: string,
+  pod: PodStatus,
+  ids: readonly string[],
+): Promise<{ code: number | null; report: DoctorReport }> {
+  const good = await runDoctor(lab, scenario, pod);
+  expect(good.report.checks.map((c) => c.id)).toEqual(ids);
+  const peers = good.report.checks.find((c) => c.id === 'peers')!;
+  for (const e of erlPods(lab)) expect(peers.detail).toContain(e.node);
+  expect(good.report.ok).toBe(true);
+  expect(good.code).toBe(0);
+  return good;
+}
+
+/** Waits until every pod `watchers()` lists (asked again on each poll) has logged nodedown of `victim` (podLog). */
+export async function waitForNodedownLogged(
+  lab: Lab,
+  what: string,
+  watchers: () => PodStatus[],
+  victim: PodStatus,
+): Promise<void> {
+  await lab.waitFor(
+    what,
+    async () => {
+      for (const w of watchers()) {
+        if (!(await podLog(w)).some((l) => l.event === 'nodedown' && l.node === victim.node)) return false;
+      }
+      return true;
+    },
+    20_000,
+  );
 }

@@ -19,6 +19,7 @@ import {
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { CLI_DEFAULTS } from '../defaults.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 import { dialerName, dialingMode } from './dialer.js';
 import { pangReason } from './ping.js';
 
@@ -168,8 +169,7 @@ export function createObserveCommand(deps: ObserveDeps = {}): Command {
         {
           port: { type: 'string' },
           ...COOKIE_OPTIONS,
-          name: { type: 'string' },
-          sname: { type: 'string' },
+          ...NAME_OPTIONS,
           interval: { type: 'string' },
           count: { type: 'string' },
           'max-processes': { type: 'string' },
@@ -179,9 +179,7 @@ export function createObserveCommand(deps: ObserveDeps = {}): Command {
         true,
       );
       if (positionals.length !== 1) throw new UsageError('give exactly one NODE to observe (name@host)');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
+      nameChoice(values);
       const intervalS =
         positiveNumber(values.interval, '--interval', false) ?? CLI_DEFAULTS.observe.intervalSeconds;
       const countArg = positiveNumber(values.count, '--count', true);

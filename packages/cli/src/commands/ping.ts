@@ -17,6 +17,7 @@ import {
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 import { dialerName, dialingMode } from './dialer.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
@@ -114,8 +115,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
         {
           port: { type: 'string' },
           ...COOKIE_OPTIONS,
-          name: { type: 'string' },
-          sname: { type: 'string' },
+          ...NAME_OPTIONS,
           erlang: { type: 'boolean', default: false },
           'erl-epmd-port': { type: 'string' },
           json: { type: 'boolean', default: false },
@@ -126,9 +126,7 @@ export function createPingCommand(deps: PingDeps = {}): Command {
       const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
       if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
       if (positionals.length !== 1) throw new UsageError('give exactly one NODE to ping (name@host)');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
+      nameChoice(values);
       const cookieOptions = cookieChoice(values, (warning) =>
         io.stderr.write(`kindred ping: warning: ${warning}\n`),
       );

@@ -15,7 +15,7 @@ import {
   UsageError,
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
-import { logLevelFromEnv } from '../env.js';
+import { logLevelFromEnv, NAME_OPTIONS, nameChoice } from '../env.js';
 
 const DEFAULT_TICKTIME_S = TRANSPORT_DEFAULTS.ticktimeMs / 1000;
 
@@ -89,8 +89,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
     help: HELP,
     async run(argv: string[], io: CommandIO): Promise<number> {
       const { values } = parseCommandArgs(argv, {
-        name: { type: 'string' },
-        sname: { type: 'string' },
+        ...NAME_OPTIONS,
         ...COOKIE_OPTIONS,
         port: { type: 'string' },
         discovery: { type: 'string' },
@@ -102,21 +101,8 @@ export function createStartCommand(deps: StartDeps = {}): Command {
       const erlEpmdPort = parsePortArg(values['erl-epmd-port'], '--erl-epmd-port');
       const erlang = values.erlang || io.env.KINDRED_DISTRIBUTION === 'erlang';
       if (erlEpmdPort !== undefined && !erlang) throw new UsageError('--erl-epmd-port needs --erlang');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
       const env = io.env;
-      if (
-        values.name === undefined &&
-        values.sname === undefined &&
-        !env.KINDRED_NODE_NAME &&
-        !env.RELEASE_NODE &&
-        !env.RELEASE_NAME
-      ) {
-        throw new UsageError(
-          'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
-        );
-      }
+      const nameOptions = nameChoice(values, env);
       const port =
         parsePortArg(values.port, '--port', { allowZero: true }) ??
         parsePortArg(io.env.KINDRED_PORT, 'KINDRED_PORT', { allowZero: true });
@@ -140,8 +126,7 @@ export function createStartCommand(deps: StartDeps = {}): Command {
         node = await startNode({
           env: io.env,
           logger,
-          ...(values.name === undefined ? {} : { name: values.name }),
-          ...(values.sname === undefined ? {} : { sname: values.sname }),
+          ...nameOptions,
           ...(cookie === undefined ? {} : { cookie }),
           ...(port === undefined ? {} : { port }),
           ...(values.discovery === undefined ? {} : { discovery: values.discovery }),

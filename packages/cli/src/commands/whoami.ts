@@ -5,6 +5,7 @@ import {
   type SchemeName,
 } from '@kindred/node-identity';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, printJson, UsageError } from '../command.js';
+import { NAME_OPTIONS, nameChoice } from '../env.js';
 
 const HELP = `Usage: kindred whoami [--name BASE | --sname BASE] [--json] [--schemes]
 
@@ -73,32 +74,17 @@ export function createWhoamiCommand(deps: WhoamiDeps = {}): Command {
     help: HELP,
     async run(argv: string[], io: CommandIO): Promise<number> {
       const { values } = parseCommandArgs(argv, {
-        name: { type: 'string' },
-        sname: { type: 'string' },
+        ...NAME_OPTIONS,
         json: { type: 'boolean', default: false },
         schemes: { type: 'boolean', default: false },
       });
       if (values.schemes && !values.json) throw new UsageError('--schemes goes with --json');
-      if (values.name !== undefined && values.sname !== undefined) {
-        throw new UsageError('give either --name (long names) or --sname (short names), not both');
-      }
       const env = io.env;
-      if (
-        values.name === undefined &&
-        values.sname === undefined &&
-        !env.KINDRED_NODE_NAME &&
-        !env.RELEASE_NODE &&
-        !env.RELEASE_NAME
-      ) {
-        throw new UsageError(
-          'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',
-        );
-      }
+      const nameOptions = nameChoice(values, env);
       const names = await resolveSchemeNames({
         ...deps,
         env,
-        ...(values.name === undefined ? {} : { name: values.name }),
-        ...(values.sname === undefined ? {} : { sname: values.sname }),
+        ...nameOptions,
       });
       const { own } = names;
       if (values.json) {

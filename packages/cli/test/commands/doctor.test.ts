@@ -1,19 +1,11 @@
 // `kindred doctor` against a real BIND 9 on loopback serving what CoreDNS's kubernetes plugin would, with a pod's
 // /etc/hosts and resolv.conf as kubelet writes them, and real kindred transports standing in for the peers.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type CorednsModel,
-  corednsZone,
-  type DnsServer,
-  freeDnsPort,
-  headlessServiceModel,
-  kubeletHostsFile,
-  startDnsServer,
-} from '@kindred/lab';
+import { corednsZone, kubeletHostsFile } from '@kindred/lab';
 import { freePort } from '@kindred/test-support';
-import { createTransport, type Transport } from '@kindred/transport';
+import type { Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DoctorInputs,
@@ -23,94 +15,46 @@ import {
   runDoctor,
 } from '../../src/commands/doctor.js';
 import { main } from '../../src/main.js';
+import {
+  byId,
+  listenPeers,
+  NS,
+  PODS,
+  type Pod,
+  type PodSetup,
+  podInputs,
+  podJsonArgs,
+  podsModel,
+  setUpPod,
+  tearDownPod,
+} from '../doctor-fixtures.js';
 import { captureIO } from '../support.js';
 
 const SVC = 'simple-web-service-headless';
-const NS = 'default';
 const COOKIE = 'doctor-test-cookie';
 const fqdnOf = (pod: string) => `${pod}.${SVC}.${NS}.svc.cluster.local`;
-// This pod and two peers, each on its own loopback address so they can share the SRV port, as pods do.
-const PODS = [
-  { name: 'simple-web-service-7d4b9c-aaaaa', ip: '127.0.0.1' },
-  { name: 'simple-web-service-7d4b9c-bbbbb', ip: '127.0.0.2' },
-  { name: 'simple-web-service-7d4b9c-ccccc', ip: '127.0.0.3' },
-] as const;
 const SELF = PODS[0];
-
-function model(
-  endpointPodNames: boolean,
-  port: number,
-  pods: readonly { name: string; ip: string }[],
-): CorednsModel {
-  return headlessServiceModel({
-    name: SVC,
-    namespace: NS,
-    endpointPodNames,
-    publishNotReadyAddresses: true,
-    port: { name: 'discovery', protocol: 'TCP', port },
-    endpoints: pods.map((p) => ({ podName: p.name, ip: p.ip })),
-  });
-}
-
-function byId(report: DoctorReport): Record<string, DoctorReport['checks'][number]> {
-  return Object.fromEntries(report.checks.map((c) => [c.id, c]));
-}
+const model = (endpointPodNames: boolean, port: number, pods: readonly Pod[]) =>
+  podsModel(SVC, endpointPodNames, port, pods);
 
 describe('kindred doctor (real BIND on loopback)', () => {
   let dir: string;
-  let dns: DnsServer;
-  let dnsPort: number;
+  let pod: PodSetup;
   let kindredPort: number;
   const peers: Transport[] = [];
   let inputs: DoctorInputs;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-'));
-    dnsPort = await freeDnsPort();
     kindredPort = await freePort('127.0.0.2');
-    dns = await startDnsServer({
-      zones: [{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }],
-      listen: [{ address: '127.0.0.1', port: dnsPort }],
-    });
-    await writeFile(
-      join(dir, 'hosts'),
-      kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip, subdomain: SVC, namespace: NS }),
-    );
-    await writeFile(
-      join(dir, 'resolv.conf'),
-      `search ${NS}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
-    );
-    // The peers: real transports named as their pods' FQDNs. They skip the reverse check of the dialer's host
-    // (verifyPeerHost) because their own resolver would ask this machine's DNS, not the test's BIND.
-    for (const pod of PODS.slice(1)) {
-      const t = createTransport({
-        self: { node: `app@${fqdnOf(pod.name)}` },
-        cookie: COOKIE,
-        port: kindredPort,
-        host: pod.ip,
-        verifyPeerHost: false,
-      });
-      await t.listen();
-      peers.push(t);
-    }
-    inputs = {
-      service: `_discovery._tcp.${SVC}`,
-      name: 'app',
-      port: kindredPort,
-      cookie: COOKIE,
-      hostname: SELF.name,
-      hostsPath: join(dir, 'hosts'),
-      resolvConfPath: join(dir, 'resolv.conf'),
-      nameservers: [`127.0.0.1:${dnsPort}`],
-      localAddresses: [SELF.ip],
-      env: {},
-    };
+    pod = await setUpPod(dir, SVC, SELF, corednsZone(model(true, kindredPort, PODS)));
+    // The peers: real transports named as their pods' FQDNs.
+    await listenPeers(peers, PODS.slice(1), kindredPort, COOKIE, (p) => `app@${fqdnOf(p.name)}`);
+    inputs = podInputs(pod, kindredPort, COOKIE);
   });
 
   afterAll(async () => {
-    for (const t of peers) await t.close();
-    await dns?.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await tearDownPod(dir, pod, peers);
   });
 
   it('passes every check in a correctly set-up pod with endpoint_pod_names on', async () => {
@@ -131,7 +75,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
   });
 
   it('with endpoint_pod_names off: srv-self fails and the hint is the exact Corefile edit', async () => {
-    await dns.update([{ origin: 'cluster.local', text: corednsZone(model(false, kindredPort, PODS)) }]);
+    await pod.dns.update([{ origin: 'cluster.local', text: corednsZone(model(false, kindredPort, PODS)) }]);
     try {
       const report = await runDoctor(inputs);
       const checks = byId(report);
@@ -151,12 +95,12 @@ describe('kindred doctor (real BIND on loopback)', () => {
       expect(checks.peers?.ok).toBe(false);
       expect(checks.peers?.detail).toContain(`app@127-0-0-2.${SVC}`);
     } finally {
-      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+      await pod.dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
     }
   });
 
   it('fails fqdn-dns when only /etc/hosts knows the pod (it is not among the endpoints)', async () => {
-    await dns.update([
+    await pod.dns.update([
       { origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS.slice(1))) },
     ]);
     try {
@@ -166,13 +110,13 @@ describe('kindred doctor (real BIND on loopback)', () => {
       expect(checks['fqdn-dns']?.hint).toContain('headless Service');
       expect(checks['srv-self']?.ok).toBe(false);
     } finally {
-      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+      await pod.dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
     }
   });
 
   it('checks an IPv6-only pod by its AAAA record (fqdn-dns asks DNS for A and AAAA)', async () => {
     const v6 = { name: 'simple-web-service-7d4b9c-v6aaa', ip: 'fd00:10:244:1::5' };
-    await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, [v6])) }]);
+    await pod.dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, [v6])) }]);
     const hostsPath = join(dir, 'hosts-v6');
     await writeFile(
       hostsPath,
@@ -186,7 +130,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
       expect(checks['srv-self']?.ok).toBe(true);
       expect(report.ok).toBe(true);
     } finally {
-      await dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
+      await pod.dns.update([{ origin: 'cluster.local', text: corednsZone(model(true, kindredPort, PODS)) }]);
     }
   });
 
@@ -233,7 +177,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
         '--resolv-conf',
         join(dir, 'resolv.conf'),
         '--nameserver',
-        `127.0.0.1:${dnsPort}`,
+        `127.0.0.1:${pod.dnsPort}`,
       ],
       io,
     );
@@ -280,17 +224,7 @@ describe('kindred doctor (real BIND on loopback)', () => {
 
   it('prints JSON and exits 0/1 through the command line', async () => {
     const io = captureIO({ KINDRED_COOKIE: COOKIE, KINDRED_PORT: String(kindredPort) });
-    const args = [
-      '--hostname',
-      SELF.name,
-      '--hosts-file',
-      join(dir, 'hosts'),
-      '--resolv-conf',
-      join(dir, 'resolv.conf'),
-      '--nameserver',
-      `127.0.0.1:${dnsPort}`,
-      '--json',
-    ];
+    const args = podJsonArgs(pod);
     // localAddresses are the machine's own here: 127.0.0.1 is internal, so fqdn-dns cannot match; the exit code
     // must then be 1 and the JSON must say which check failed.
     const code = await main(['doctor', ...args], io);

@@ -232,6 +232,8 @@ export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
   });
   const mine = inputs.localAddresses ?? localAddresses();
   const naming = inputs.naming ?? 'fqdn';
+  // What both checklists' facts hold.
+  const asked = { inputs, query, hostname, resolver, mine, naming };
   if (naming === 'pod-ip') {
     // The seed's SRV and FQDN facts play no part: nodes are named and found by address.
     const aQuery = addressQueryOf(inputs);
@@ -243,12 +245,7 @@ export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
       aRecords = { error };
     }
     return {
-      inputs,
-      query,
-      hostname,
-      resolver,
-      mine,
-      naming,
+      ...asked,
       own: { error: new Error('not asked under the pod-ip scheme') },
       srv: { error: new Error('not asked under the pod-ip scheme') },
       peers: [],
@@ -295,12 +292,7 @@ export async function gatherFacts(inputs: DoctorInputs): Promise<DoctorFacts> {
     (t) => !(fqdn !== undefined && sameName(t.target, fqdn)) && !t.addresses.some((a) => mine.includes(a)),
   );
   return {
-    inputs,
-    query,
-    hostname,
-    resolver,
-    mine,
-    naming,
+    ...asked,
     own,
     srv,
     peers,

@@ -4,44 +4,25 @@
 // Service's A records (the pod-ip scheme, as libcluster's Kubernetes.DNS and dns_cluster name nodes). Every process
 // started here is killed in afterAll.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EpmdClient } from '@kindred/beam';
-import {
-  corednsZone,
-  type DnsServer,
-  freeDnsPort,
-  headlessServiceModel,
-  kubeletHostsFile,
-  startDnsServer,
-} from '@kindred/lab';
+import { corednsZone } from '@kindred/lab';
 import { type StartedNode, startNode } from '@kindred/runtime';
 import { freePort, until } from '@kindred/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DoctorInputs, type DoctorReport, runDoctor } from '../../../src/commands/doctor.js';
+import { type DoctorInputs, runDoctor } from '../../../src/commands/doctor.js';
+import { byId, type PodSetup, podIpInputs, podsModel, setUpPod, tearDownPod } from '../../doctor-fixtures.js';
 
 const SVC = 'mixed-headless';
-const NS = 'default';
 const COOKIE = 'doctor-erlang-cookie';
 const SELF = { name: 'mixed-7d4b9c-aaaaa', ip: '127.0.0.1' };
 
 function zone(ips: readonly string[]): string {
-  return corednsZone(
-    headlessServiceModel({
-      name: SVC,
-      namespace: NS,
-      endpointPodNames: false,
-      publishNotReadyAddresses: true,
-      port: { name: 'discovery', protocol: 'TCP', port: 4370 },
-      endpoints: ips.map((ip, i) => ({ podName: `mixed-7d4b9c-${'abcde'[i]}aaaa`, ip })),
-    }),
-  );
-}
-
-function byId(report: DoctorReport): Record<string, DoctorReport['checks'][number]> {
-  return Object.fromEntries(report.checks.map((c) => [c.id, c]));
+  const pods = ips.map((ip, i) => ({ name: `mixed-7d4b9c-${'abcde'[i]}aaaa`, ip }));
+  return corednsZone(podsModel(SVC, false, 4370, pods));
 }
 
 const children: ChildProcess[] = [];
@@ -63,8 +44,7 @@ function listens(host: string, port: number): Promise<boolean> {
 }
 
 let dir: string;
-let dns: DnsServer;
-let dnsPort: number;
+let pod: PodSetup;
 let epmdPort: number;
 const nodes: StartedNode[] = [];
 let base: DoctorInputs;
@@ -89,19 +69,7 @@ async function beamNode(
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-erlang-'));
-  dnsPort = await freeDnsPort();
-  dns = await startDnsServer({
-    zones: [{ origin: 'cluster.local', text: zone([SELF.ip, '127.0.0.2']) }],
-    listen: [{ address: '127.0.0.1', port: dnsPort }],
-  });
-  await writeFile(
-    join(dir, 'hosts'),
-    kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip, subdomain: SVC, namespace: NS }),
-  );
-  await writeFile(
-    join(dir, 'resolv.conf'),
-    `search ${NS}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
-  );
+  pod = await setUpPod(dir, SVC, SELF, zone([SELF.ip, '127.0.0.2']));
   // A real epmd, on 127.0.0.1 only, where this node registers (erl_epmd always registers on 127.0.0.1).
   epmdPort = await freePort('127.0.0.1');
   run('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], process.env);
@@ -117,23 +85,7 @@ beforeAll(async () => {
   await beamNode('app', SELF.ip, { mode: 'epmd' });
   await beamNode('app', '127.0.0.2', { mode: 'embedded', host: '127.0.0.2' });
   await beamNode('shop', '127.0.0.3', { mode: 'embedded', host: '127.0.0.3' });
-  base = {
-    service: `_discovery._tcp.${SVC}`,
-    name: 'app',
-    port: 4370,
-    cookie: COOKIE,
-    hostname: SELF.name,
-    hostsPath: join(dir, 'hosts'),
-    resolvConfPath: join(dir, 'resolv.conf'),
-    nameservers: [`127.0.0.1:${dnsPort}`],
-    localAddresses: [SELF.ip],
-    env: {},
-    naming: 'pod-ip',
-    podIp: SELF.ip,
-    discovery: 'dns-a',
-    addressQuery: SVC,
-    erlang: { epmdPort },
-  };
+  base = { ...podIpInputs(pod, 4370, COOKIE), erlang: { epmdPort } };
 });
 
 afterAll(async () => {
@@ -145,8 +97,7 @@ afterAll(async () => {
       await exited;
     }
   }
-  await dns?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await tearDownPod(dir, pod);
 });
 
 describe('kindred doctor --erlang (real epmd, Erlang-wire nodes, real BIND)', () => {
@@ -172,7 +123,7 @@ describe('kindred doctor --erlang (real epmd, Erlang-wire nodes, real BIND)', ()
   });
 
   it('names the fix when the Erlang side runs under another basename (its EPMD lists shop)', async () => {
-    await dns.update([{ origin: 'cluster.local', text: zone([SELF.ip, '127.0.0.3']) }]);
+    await pod.dns.update([{ origin: 'cluster.local', text: zone([SELF.ip, '127.0.0.3']) }]);
     try {
       const checks = byId(await runDoctor(base));
       expect(checks.naming?.ok).toBe(false);
@@ -182,7 +133,7 @@ describe('kindred doctor --erlang (real epmd, Erlang-wire nodes, real BIND)', ()
       // And dialing app@127.0.0.3 finds no such node there.
       expect(checks.peers?.ok).toBe(false);
     } finally {
-      await dns.update([{ origin: 'cluster.local', text: zone([SELF.ip, '127.0.0.2']) }]);
+      await pod.dns.update([{ origin: 'cluster.local', text: zone([SELF.ip, '127.0.0.2']) }]);
     }
     const given = byId(
       await runDoctor({ ...base, erlang: { epmdPort, basename: 'web', basenameFrom: 'RELEASE_NAME' } }),

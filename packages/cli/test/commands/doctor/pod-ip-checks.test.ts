@@ -1,109 +1,55 @@
 // `kindred doctor` for a node named by pod IP (deploy's pod-ip overlay: KINDRED_HOST=$(POD_IP),
 // KINDRED_DISCOVERY=dns-a:<headless service>), against a real BIND 9 on loopback serving what CoreDNS would without
 // endpoint_pod_names, and real kindred transports named app@<address> standing in for the peers.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  corednsZone,
-  type DnsServer,
-  freeDnsPort,
-  headlessServiceModel,
-  kubeletHostsFile,
-  startDnsServer,
-} from '@kindred/lab';
+import { corednsZone } from '@kindred/lab';
 import { freePort } from '@kindred/test-support';
-import { createTransport, type Transport } from '@kindred/transport';
+import type { Transport } from '@kindred/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DoctorInputs, type DoctorReport, runDoctor } from '../../../src/commands/doctor.js';
 import { main } from '../../../src/main.js';
+import {
+  byId,
+  listenPeers,
+  PODS,
+  type Pod,
+  type PodSetup,
+  podIpInputs,
+  podJsonArgs,
+  podsModel,
+  setUpPod,
+  tearDownPod,
+} from '../../doctor-fixtures.js';
 import { captureIO } from '../../support.js';
 
 const SVC = 'simple-web-service-headless';
-const NS = 'default';
 const COOKIE = 'doctor-pod-ip-cookie';
-const PODS = [
-  { name: 'simple-web-service-7d4b9c-aaaaa', ip: '127.0.0.1' },
-  { name: 'simple-web-service-7d4b9c-bbbbb', ip: '127.0.0.2' },
-  { name: 'simple-web-service-7d4b9c-ccccc', ip: '127.0.0.3' },
-] as const;
 const SELF = PODS[0];
 
-function zone(port: number, pods: readonly { name: string; ip: string }[]): string {
-  return corednsZone(
-    headlessServiceModel({
-      name: SVC,
-      namespace: NS,
-      endpointPodNames: false,
-      publishNotReadyAddresses: true,
-      port: { name: 'discovery', protocol: 'TCP', port },
-      endpoints: pods.map((p) => ({ podName: p.name, ip: p.ip })),
-    }),
-  );
-}
-
-function byId(report: DoctorReport): Record<string, DoctorReport['checks'][number]> {
-  return Object.fromEntries(report.checks.map((c) => [c.id, c]));
+function zone(port: number, pods: readonly Pod[]): string {
+  return corednsZone(podsModel(SVC, false, port, pods));
 }
 
 describe('kindred doctor under the pod-ip naming scheme (real BIND on loopback)', () => {
   let dir: string;
-  let dns: DnsServer;
-  let dnsPort: number;
+  let pod: PodSetup;
   let port: number;
   const peers: Transport[] = [];
   let inputs: DoctorInputs;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kindred-doctor-pod-ip-'));
-    dnsPort = await freeDnsPort();
     port = await freePort('127.0.0.2');
-    dns = await startDnsServer({
-      zones: [{ origin: 'cluster.local', text: zone(port, PODS) }],
-      listen: [{ address: '127.0.0.1', port: dnsPort }],
-    });
     // The pod-ip overlay keeps the base's subdomain, so kubelet still writes the FQDN; it plays no part here.
-    await writeFile(
-      join(dir, 'hosts'),
-      kubeletHostsFile({ hostname: SELF.name, podIps: SELF.ip, subdomain: SVC, namespace: NS }),
-    );
-    await writeFile(
-      join(dir, 'resolv.conf'),
-      `search ${NS}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n`,
-    );
-    for (const pod of PODS.slice(1)) {
-      const t = createTransport({
-        self: { node: `app@${pod.ip}` },
-        cookie: COOKIE,
-        port,
-        host: pod.ip,
-        verifyPeerHost: false,
-      });
-      await t.listen();
-      peers.push(t);
-    }
-    inputs = {
-      service: `_discovery._tcp.${SVC}`,
-      name: 'app',
-      port,
-      cookie: COOKIE,
-      hostname: SELF.name,
-      hostsPath: join(dir, 'hosts'),
-      resolvConfPath: join(dir, 'resolv.conf'),
-      nameservers: [`127.0.0.1:${dnsPort}`],
-      localAddresses: [SELF.ip],
-      env: {},
-      naming: 'pod-ip',
-      podIp: SELF.ip,
-      discovery: 'dns-a',
-      addressQuery: SVC,
-    };
+    pod = await setUpPod(dir, SVC, SELF, zone(port, PODS));
+    await listenPeers(peers, PODS.slice(1), port, COOKIE, (p) => `app@${p.ip}`);
+    inputs = podIpInputs(pod, port, COOKIE);
   });
 
   afterAll(async () => {
-    for (const t of peers) await t.close();
-    await dns?.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await tearDownPod(dir, pod, peers);
   });
 
   it('passes in a correctly set-up pod-ip pod, with endpoint_pod_names off (no SRV check applies)', async () => {
@@ -135,14 +81,14 @@ describe('kindred doctor under the pod-ip naming scheme (real BIND on loopback)'
   });
 
   it('fails a-records when the Service does not list this pod, and peers with the reason on a wrong cookie', async () => {
-    await dns.update([{ origin: 'cluster.local', text: zone(port, PODS.slice(1)) }]);
+    await pod.dns.update([{ origin: 'cluster.local', text: zone(port, PODS.slice(1)) }]);
     try {
       const checks = byId(await runDoctor(inputs));
       expect(checks['a-records']?.ok).toBe(false);
       expect(checks['a-records']?.detail).toContain("not this pod's 127.0.0.1");
       expect(checks['a-records']?.hint).toContain('publishNotReadyAddresses');
     } finally {
-      await dns.update([{ origin: 'cluster.local', text: zone(port, PODS) }]);
+      await pod.dns.update([{ origin: 'cluster.local', text: zone(port, PODS) }]);
     }
     const bad = byId(await runDoctor({ ...inputs, cookie: 'not-the-cookie' }));
     expect(bad.peers?.ok).toBe(false);
@@ -157,17 +103,7 @@ describe('kindred doctor under the pod-ip naming scheme (real BIND on loopback)'
       POD_IP: SELF.ip,
       KINDRED_DISCOVERY: `dns-a:${SVC}`,
     });
-    const args = [
-      '--hostname',
-      SELF.name,
-      '--hosts-file',
-      join(dir, 'hosts'),
-      '--resolv-conf',
-      join(dir, 'resolv.conf'),
-      '--nameserver',
-      `127.0.0.1:${dnsPort}`,
-      '--json',
-    ];
+    const args = podJsonArgs(pod);
     const code = await main(['doctor', ...args], io);
     const report = JSON.parse(io.out()) as DoctorReport;
     expect(report.checks.map((c) => c.id)).toEqual(['pod-ip', 'a-records', 'peers']);
