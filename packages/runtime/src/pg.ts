@@ -1,7 +1,19 @@
 import { KindredError } from '@kindred/dns';
 import { badOption, RUNTIME_ERRORS } from './errors.js';
 import { PgMonitors } from './pg-monitor.js';
-import { isLocalPidShape, LOCAL_PID_IDS, localPidKey, Pid, type Ref, toPid } from './terms.js';
+import { DISCOVER, PgOutbox } from './pg-outbox.js';
+import {
+  add,
+  expand,
+  type GroupTable,
+  isU32,
+  localKey,
+  type Membership,
+  PeerView,
+  type PidGroups,
+  pidsOfKeys,
+} from './pg-table.js';
+import { type Pid, type Ref, toPid } from './terms.js';
 
 /** What a scope needs from its node (kept narrow so pg does not reach into the node's internals). */
 export interface PgHost {
@@ -48,116 +60,6 @@ export interface PgStats {
 }
 
 const MAX_GROUPS_PER_SYNC = 100_000;
-/**
- * The `discover` this scope sends: OTP pg's, plus `bcast: true` to say it delivers a peer's `bcast` (one message for
- * all its members of a group). On Erlang's wire only OTP's fields travel, so the flag never reaches a BEAM node and
- * never comes from one.
- */
-const DISCOVER = Object.freeze({ type: 'discover', bcast: true });
-/**
- * Pids per `leave` sent for exits, and pids sent per event-loop turn while such leaves are pending: a message stays
- * under 600 KB even with 255-character node names (8 MiB is the transport's cap), and encoding one turn's worth for a
- * peer takes about a millisecond, so a burst of exits never holds the loop for long between I/O (the first turn runs
- * right after the burst, before any I/O: it adds to the burst's stall).
- */
-const EXIT_LEAVE_PIDS = 2000;
-
-/**
- * Pids per `ops` message (see {@link PgScope}'s `#batch`): joins and leaves of one event-loop turn go to a peer that
- * fans out in messages of at most this many pids (the same bound as an exit `leave`).
- */
-const BATCH_PIDS = EXIT_LEAVE_PIDS;
-
-/** A `leave` for exited members, not sent yet. */
-interface PendingLeave {
-  readonly group: string;
-  readonly pids: Pid[];
-}
-
-/**
- * One membership: a pid in a group and how many times it joined it (pg keeps a pid once per join). For local pids
- * the same object is held by the group and by the pid's index of groups, so a change touches it once.
- */
-interface Membership {
-  readonly pid: Pid;
-  readonly group: string;
-  count: number;
-}
-
-/** group -> pid key -> membership. */
-type GroupTable<K> = Map<string, Map<K, Membership>>;
-
-/**
- * A local pid's key: the number the node keys its processes by ({@link localPidKey}, `serial * 2^28 + id`). Creation
- * and node are left out: a pid joins only while alive, so every local member has this node's name and creation (and
- * an id and serial this node made: {@link isLocalPidShape}).
- */
-const localKey = localPidKey;
-
-/** A copy of one peer's memberships. */
-class PeerView {
-  readonly groups: GroupTable<number | string> = new Map();
-  /** The creation of the first pid seen: the peer's, normally every pid it sends has it. */
-  #creation: number | undefined;
-
-  /**
-   * A pid's key in this view: the number the peer keys its processes by when the pid has the view's creation (no
-   * string built per entry of a message), else a string of all three numbers (a peer may claim pids of an older
-   * incarnation, or ids and serials that do not fit the number). The node is left out: every pid of a view is of
-   * that peer.
-   */
-  key(p: Pid): number | string {
-    this.#creation ??= p.creation;
-    if (p.creation === this.#creation && isLocalPidShape(p)) return localKey(p);
-    return `${p.id}.${p.serial}.${p.creation}`;
-  }
-}
-
-/** True for an integer from 0 to 2^32 - 1 (a pid's creation). */
-const isU32 = (x: unknown): x is number =>
-  Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
-
-/**
- * The pids of `node` with `creation` whose keys ({@link localPidKey}) are `keys`; entries that are not such a key (an
- * integer from 0 to 2^53 - 1) are left out.
- */
-function pidsOfKeys(node: string, creation: number, keys: unknown[]): Pid[] {
-  const out: Pid[] = [];
-  for (const k of keys) {
-    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 0) continue;
-    const id = k % LOCAL_PID_IDS;
-    out.push(new Pid(node, id, (k - id) / LOCAL_PID_IDS, creation));
-  }
-  return out;
-}
-
-/** The members of `members`, each as many times as it joined, appended to `out`. */
-function expand<K>(members: Map<K, Membership>, out: Pid[]): Pid[] {
-  for (const m of members.values()) for (let i = 0; i < m.count; i++) out.push(m.pid);
-  return out;
-}
-
-/** Adds `pid` to `group` in `table` once; returns its membership. */
-function add<K>(table: GroupTable<K>, group: string, key: K, pid: Pid): Membership {
-  let members = table.get(group);
-  if (members === undefined) {
-    members = new Map();
-    table.set(group, members);
-  }
-  let m = members.get(key);
-  if (m === undefined) {
-    m = { pid, group, count: 0 };
-    members.set(key, m);
-  }
-  m.count++;
-  return m;
-}
-
-/**
- * The groups one local pid is in: its membership when it is in one group (the common case: a session process in its
- * room, no Map per pid), a map group -> membership when in more.
- */
-type PidGroups = Membership | Map<string, Membership>;
 
 /**
  * A process group scope, with Erlang's `pg` protocol: every node keeps its own members and a copy of every peer's.
@@ -184,36 +86,9 @@ export class PgScope {
   readonly #joined = new Map<number, PidGroups>();
   /** peer node -> its members (a copy of that peer's `#local`). */
   readonly #remote = new Map<string, PeerView>();
-  /** Peers that run this scope (discovered). */
-  readonly #peers = new Set<string>();
-  /** Leaves for members that exited and that peers have not been told of yet, oldest first (a pid once per join). */
-  readonly #exitLeaves: (PendingLeave | undefined)[] = [];
-  /** Index of the oldest entry of `#exitLeaves` not sent yet. */
-  #exitLeavesSent = 0;
-  /** group -> its newest entry of `#exitLeaves` while that one has room for more pids. */
-  readonly #openLeaves = new Map<string, PendingLeave>();
-  #flushTimer: ReturnType<typeof setImmediate> | undefined;
+  /** The peers, and what goes out to them (pg-outbox.ts). */
+  readonly #out: PgOutbox;
   readonly #stats: PgStats = { droppedMessages: 0, droppedEntries: 0 };
-  /**
-   * Peers whose scope said (a `bcast: true` in its `discover` or `sync`) that it delivers a `bcast` to its own
-   * members: a broadcast sends them one message instead of one per member. Never set on Erlang's wire, where OTP pg's
-   * messages carry no such field, so a BEAM peer (or a kindred node that predates it) gets one message per member.
-   */
-  readonly #fanout = new Set<string>();
-  /**
-   * The joins and leaves of this turn for the peers in `#fanout`, in the order made, as one `ops` message's list:
-   * `['join' | 'leave', group, keys, ...]` (a join or leave of the same group as the one before adds to its keys).
-   * A pid is its key ({@link localPidKey}): every pid a scope sends is its own node's, of its creation (the
-   * message carries it once), so the peer rebuilds the pid from the number instead of decoding a pid with its node
-   * name for each entry. Sent at the end of the turn, or once it holds {@link BATCH_PIDS} pids, and before any other
-   * message of the scope.
-   */
-  #batch: unknown[] = [];
-  /** Pids in `#batch`. */
-  #batchPids = 0;
-  /** The creation of the pids in `#batch` (this node's). */
-  #batchCreation = 0;
-  #batchTimer: ReturnType<typeof setImmediate> | undefined;
   #stopped = false;
   /** Membership monitors (pg-monitor.ts). */
   readonly #monitors: PgMonitors;
@@ -222,6 +97,7 @@ export class PgScope {
   constructor(name: string, host: PgHost) {
     this.name = name;
     this.#host = host;
+    this.#out = new PgOutbox(host);
     this.#monitors = new PgMonitors((pid, msg) => host.deliver(pid, msg));
     host.attach({
       start: () => this.#start(),
@@ -240,17 +116,11 @@ export class PgScope {
 
   /** peers still hear the leaves of the members that exited before the stop. */
   #stop(): void {
-    this.#flushBatch();
-    this.#flushExitLeaves();
+    this.#out.stop();
     this.#stopped = true;
-    this.#batch = [];
-    this.#batchPids = 0;
-    this.#openLeaves.clear();
     this.#local.clear();
     this.#joined.clear();
     this.#remote.clear();
-    this.#peers.clear();
-    this.#fanout.clear();
     this.#monitors.clear();
   }
 
@@ -276,7 +146,7 @@ export class PgScope {
           ]),
         );
     }
-    this.#sendOp('join', group, list);
+    this.#out.sendOp('join', group, list);
     this.#monitors.notify(group, 'join', list);
   }
 
@@ -303,7 +173,7 @@ export class PgScope {
     }
     if (members.size === 0) this.#local.delete(group);
     if (left.length === 0) return false;
-    this.#sendOp('leave', group, left);
+    this.#out.sendOp('leave', group, left);
     this.#monitors.notify(group, 'leave', left);
     return true;
   }
@@ -336,7 +206,7 @@ export class PgScope {
   /**
    * Sends `msg` to every member of `group` (Phoenix.PubSub's broadcast), each as many times as it joined; returns
    * how many members this node's view has (the messages sent, counting those a peer delivers). Local members get it
-   * at once; a peer that fans out (see `#fanout`) gets one `bcast` message and delivers it to its own members of the
+   * at once; a peer that fans out (see pg-outbox.ts's `fanout`) gets one `bcast` message and delivers it to its own members of the
    * group when it arrives, any other peer one message per member. Throws what a send throws.
    */
   broadcast(group: string, msg: unknown): number {
@@ -346,7 +216,7 @@ export class PgScope {
     for (const [node, view] of this.#remote) {
       const members = view.groups.get(group);
       if (members === undefined) continue;
-      if (!this.#fanout.has(node)) {
+      if (!this.#out.fanout.has(node)) {
         n += this.#deliverAll(members, msg);
         continue;
       }
@@ -432,86 +302,6 @@ export class PgScope {
     });
   }
 
-  /**
-   * Sends a local join or leave to every peer, after the exit leaves still queued, so peers see changes in the order
-   * they were made: now to a peer that does not fan out (OTP's `join`/`leave`), in this turn's `ops` batch to the
-   * others.
-   */
-  #sendOp(type: 'join' | 'leave', group: string, pids: Pid[]): void {
-    this.#flushExitLeaves();
-    if (this.#peers.size === 0) return;
-    let batched = false;
-    for (const n of this.#peers) {
-      if (this.#fanout.has(n)) batched = true;
-      else this.#host.sendTo(n, { type, group, pids });
-    }
-    if (!batched) return;
-    const b = this.#batch;
-    const last = b.length - 3;
-    let keys: number[];
-    if (last >= 0 && b[last] === type && b[last + 1] === group) keys = b[last + 2] as number[];
-    else {
-      keys = [];
-      b.push(type, group, keys);
-    }
-    for (const p of pids) keys.push(localKey(p));
-    this.#batchCreation = pids[0]!.creation;
-    this.#batchPids += pids.length;
-    if (this.#batchPids >= BATCH_PIDS) this.#flushBatch();
-    else
-      this.#batchTimer ??= setImmediate(() => {
-        this.#batchTimer = undefined;
-        this.#flushBatch();
-      });
-  }
-
-  /** Sends this turn's joins and leaves (`#batch`) to the peers that fan out, now. */
-  #flushBatch(): void {
-    if (this.#batchTimer !== undefined) {
-      clearImmediate(this.#batchTimer);
-      this.#batchTimer = undefined;
-    }
-    if (this.#batch.length === 0) return;
-    const msg = { type: 'ops', creation: this.#batchCreation, ops: this.#batch };
-    this.#batch = [];
-    this.#batchPids = 0;
-    for (const n of this.#fanout) if (this.#peers.has(n)) this.#host.sendTo(n, msg);
-  }
-
-  /** Sends every pending exit leave now (before any other message of this scope, so peers see changes in order). */
-  #flushExitLeaves(): void {
-    this.#sendExitLeaves(Number.POSITIVE_INFINITY);
-  }
-
-  /** Sends pending exit leaves, oldest first, until `budget` pids went out; schedules the rest for the next turn. */
-  #sendExitLeaves(budget: number): void {
-    // The batch holds changes made before these exits: it goes first.
-    if (this.#exitLeavesSent < this.#exitLeaves.length) this.#flushBatch();
-    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
-    this.#flushTimer = undefined;
-    const queue = this.#exitLeaves;
-    for (let sent = 0; this.#exitLeavesSent < queue.length && sent < budget; ) {
-      const leave = queue[this.#exitLeavesSent]!;
-      queue[this.#exitLeavesSent++] = undefined;
-      if (this.#openLeaves.get(leave.group) === leave) this.#openLeaves.delete(leave.group);
-      for (const n of this.#peers)
-        this.#host.sendTo(n, { type: 'leave', group: leave.group, pids: leave.pids });
-      sent += leave.pids.length;
-    }
-    if (this.#exitLeavesSent < queue.length) this.#scheduleExitLeaves();
-    else {
-      queue.length = 0;
-      this.#exitLeavesSent = 0;
-    }
-  }
-
-  #scheduleExitLeaves(): void {
-    this.#flushTimer ??= setImmediate(() => {
-      this.#flushTimer = undefined;
-      this.#sendExitLeaves(EXIT_LEAVE_PIDS);
-    });
-  }
-
   /** a local member exited: it leaves every group of this scope (the node drops its tracking). */
   #processExited(pid: Pid): void {
     const key = localKey(pid);
@@ -529,20 +319,8 @@ export class PgScope {
     members?.delete(key);
     if (members?.size === 0) this.#local.delete(m.group);
     if (this.#monitors.size > 0) this.#monitors.notify(m.group, 'leave', expand(new Map([[key, m]]), []));
-    if (this.#peers.size === 0 || this.#stopped) return;
-    // Exits come in bursts (a deploy closing every session): one `leave` per group per event-loop turn, not one
-    // message per member, keeps the burst's cost on this node and on every peer linear.
-    for (let i = 0; i < m.count; i++) {
-      let leave = this.#openLeaves.get(m.group);
-      if (leave === undefined) {
-        leave = { group: m.group, pids: [] };
-        this.#exitLeaves.push(leave);
-        this.#openLeaves.set(m.group, leave);
-      }
-      leave.pids.push(m.pid);
-      if (leave.pids.length === EXIT_LEAVE_PIDS) this.#openLeaves.delete(m.group);
-    }
-    this.#scheduleExitLeaves();
+    if (this.#out.peers.size === 0 || this.#stopped) return;
+    this.#out.exitLeave(m);
   }
 
   /** See PgControl. */
@@ -552,8 +330,7 @@ export class PgScope {
 
   /** See PgControl. */
   #nodedown(node: string): void {
-    this.#peers.delete(node);
-    this.#fanout.delete(node);
+    this.#out.peerDown(node);
     const view = this.#remote.get(node);
     this.#remote.delete(node);
     if (view !== undefined) this.#monitors.notifyDiff(view.groups, undefined);
@@ -572,12 +349,12 @@ export class PgScope {
     const m = msg as { type?: unknown; group?: unknown; pids?: unknown; groups?: unknown; bcast?: unknown };
     switch (m.type) {
       case 'discover': {
-        const fresh = !this.#peers.has(node);
-        this.#setFanout(node, m.bcast);
+        const fresh = !this.#out.peers.has(node);
+        this.#out.setFanout(node, m.bcast);
         // Changes still queued go first, so they cannot arrive after (and undo) this sync.
-        this.#flushBatch();
-        this.#flushExitLeaves();
-        this.#peers.add(node);
+        this.#out.flushBatch();
+        this.#out.flushExitLeaves();
+        this.#out.peers.add(node);
         const groups: [string, Pid[]][] = [];
         for (const [g, members] of this.#local) groups.push([g, expand(members, [])]);
         this.#host.sendTo(node, { type: 'sync', groups, bcast: true });
@@ -586,8 +363,8 @@ export class PgScope {
       }
       case 'sync': {
         if (!Array.isArray(m.groups)) break;
-        this.#peers.add(node);
-        this.#setFanout(node, m.bcast);
+        this.#out.peers.add(node);
+        this.#out.setFanout(node, m.bcast);
         const view = new PeerView();
         const n = Math.min(m.groups.length, MAX_GROUPS_PER_SYNC);
         this.#stats.droppedEntries += m.groups.length - n;
@@ -605,7 +382,7 @@ export class PgScope {
         return;
       }
       case 'join':
-        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#peers.has(node)) break;
+        if (typeof m.group !== 'string' || !Array.isArray(m.pids) || !this.#out.peers.has(node)) break;
         this.#remoteJoin(node, m.group, m.pids);
         return;
       case 'leave':
@@ -615,7 +392,7 @@ export class PgScope {
       case 'ops': {
         // A peer's joins and leaves of one turn, in order: `[type, group, keys, ...]`, its pids as their keys.
         const { ops, creation } = msg as { ops?: unknown; creation?: unknown };
-        if (!Array.isArray(ops) || !isU32(creation) || !this.#peers.has(node)) break;
+        if (!Array.isArray(ops) || !isU32(creation) || !this.#out.peers.has(node)) break;
         for (let i = 0; i + 2 < ops.length; i += 3) {
           const [type, group, keys] = [ops[i], ops[i + 1], ops[i + 2]];
           if (typeof group !== 'string' || !Array.isArray(keys) || (type !== 'join' && type !== 'leave')) {
@@ -670,17 +447,6 @@ export class PgScope {
     }
     if (members.size === 0) view.groups.delete(group);
     this.#monitors.notify(group, 'leave', left);
-  }
-
-  /** Records whether `node`'s scope delivers `bcast` messages (`flag`: its `discover`'s or `sync`'s `bcast`). */
-  #setFanout(node: string, flag: unknown): void {
-    const on = flag === true;
-    if (on === this.#fanout.has(node)) return;
-    // The batch holds this turn's changes for the peers that fan out now: it goes before the peer changes sides, so
-    // the peer gets each change once, in the form it asked for when the change was made.
-    this.#flushBatch();
-    if (on) this.#fanout.add(node);
-    else this.#fanout.delete(node);
   }
 
   /** Adds the pids a peer claims as members of `group` to its view; `notify`: monitors hear of them. */

@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { KindredError } from '@kindred/dns';
 import { corednsZone } from './coredns-zone.js';
 import { LAB_DEFAULTS } from './defaults.js';
 import { type DnsServer, startDnsServer } from './dns-server.js';
+import { LAB_ERRORS } from './errors.js';
 
 /** The Kubernetes objects the lab's DNS answers for: one headless Service and the Deployment's pods. */
 export interface LabDnsModel {
@@ -86,4 +89,20 @@ export async function startLabDns(options: { netns: string; model: LabDnsModel }
       await s?.stop();
     },
   };
+}
+
+/** Throws KINDRED_ERR_LAB_TOOL_MISSING, naming the Debian package, unless BIND and dig are installed. */
+export function requireDnsTools(): void {
+  for (const [file, pkg] of [
+    ['/usr/sbin/named', 'bind9'],
+    ['/usr/bin/dig', 'bind9-dnsutils'],
+  ] as const) {
+    if (!existsSync(file)) {
+      throw new KindredError(
+        LAB_ERRORS.LAB_TOOL_MISSING,
+        `the lab's DNS needs ${file}: install it (apt-get install ${pkg}, or npm run setup)`,
+        { details: { tool: file } },
+      );
+    }
+  }
 }

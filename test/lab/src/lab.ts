@@ -4,219 +4,35 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KindredError } from '@kindred/dns';
 import { LAB_DEFAULTS } from './defaults.js';
+import {
+  checkLabOptions,
+  checkReplicas,
+  findPodSet,
+  type LabOptions,
+  type PodSet,
+  podSets,
+} from './deployments.js';
 import { LAB_ERRORS } from './errors.js';
-import { expandEnvValue, kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
-import { type LabDns, type LabDnsModel, startLabDns } from './lab-dns.js';
-import { deploymentPodName, podFqdn, podTemplateHash } from './names.js';
+import { kubeletHostsFile, kubeletResolvConf } from './kubelet.js';
+import { type LabDns, type LabDnsModel, requireDnsTools, startLabDns } from './lab-dns.js';
+import { deploymentPodName, podTemplateHash } from './names.js';
 import { raiseNeighbourLimits } from './neighbour-limits.js';
-import { type ExecOptions, type ExecResult, type LabHost, LabNetwork } from './netns.js';
+import { type ExecOptions, type ExecResult, LabNetwork } from './netns.js';
+import { type Pod, PodAddresses, type PodStatus, podEnv, podStatus, probeReady } from './pod.js';
 import { type ProbeResponse, Prober } from './prober.js';
+import { type LabEvent, type LabStatus, MAX_EVENTS } from './status.js';
 
-/** The repository root (this file is test/lab/src/lab.ts or test/lab/dist/lab.js). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** The app's entry point, started in each pod unless {@link LabOptions.command} says otherwise. */
-export const APP_MAIN = join(REPO_ROOT, 'examples/simple-web-service/dist/main.js');
-
-/** How the lab decides a pod is ready. */
-export type Readiness =
-  /** An HTTP GET answering 2xx/3xx, like a Kubernetes httpGet readinessProbe. */
-  | { readonly httpGet: { readonly port: number; readonly path: string } }
-  /** Ready as soon as the process runs (no probe). */
-  | 'started';
-
-/** Options of {@link Lab.start}; every one has a default in {@link LAB_DEFAULTS}. */
-export interface LabOptions {
-  /** Run id; default random. */
-  readonly id?: string | undefined;
-  /** Replicas to start. */
-  readonly replicas?: number | undefined;
-  /** Deployment name. */
-  readonly deployment?: string | undefined;
-  /** Headless service name, and every pod's `subdomain`. */
-  readonly service?: string | undefined;
-  /** Kubernetes namespace. */
-  readonly namespace?: string | undefined;
-  /** CoreDNS `endpoint_pod_names`. */
-  readonly endpointPodNames?: boolean | undefined;
-  /** The Service's `publishNotReadyAddresses`. */
-  readonly publishNotReadyAddresses?: boolean | undefined;
-  /** The container's argv; default `node examples/simple-web-service/dist/main.js`. */
-  readonly command?: readonly string[] | undefined;
-  /** Extra container environment, over the Deployment's (POD_NAME, KINDRED_COOKIE, ...). */
-  readonly env?: Readonly<Record<string, string>> | undefined;
-  /** The shared cookie (the Secret); default random. */
-  readonly cookie?: string | undefined;
-  /** Readiness; default an httpGet on {@link LAB_DEFAULTS.httpPort}{@link LAB_DEFAULTS.readinessPath}. */
-  readonly readiness?: Readiness | undefined;
-  /** Readiness probe period. */
-  readonly probePeriodMs?: number | undefined;
-  /** terminationGracePeriod: SIGTERM to SIGKILL. */
-  readonly terminationGracePeriodMs?: number | undefined;
-  /** Where pod logs go; default `<stateDir>/<id>/logs`, removed by {@link Lab.stop} unless `keepLogs`. */
-  readonly logDir?: string | undefined;
-  /** Keep the log directory after {@link Lab.stop}. */
-  readonly keepLogs?: boolean | undefined;
-  /**
-   * More Deployments beside the main one, selected by the same headless Service (their pods get its `subdomain`,
-   * and DNS publishes them in the same SRV and A records, as CoreDNS does for two Deployments whose pods carry the
-   * Service's selector labels): e.g. an Erlang app's pods beside the kindred app's. Each has its own name, replicas,
-   * container argv, extra environment and readiness; the Deployment's environment (POD_NAME, KINDRED_COOKIE, ...) and
-   * the lab's `env` are theirs too, under their own `env`.
-   */
-  readonly deployments?: readonly LabDeploymentOptions[] | undefined;
-}
-
-/** One extra Deployment of {@link LabOptions.deployments}. */
-export interface LabDeploymentOptions {
-  /** Deployment name (pods are `<name>-<pod-template-hash>-<5 chars>`); must differ from every other one. */
-  readonly name: string;
-  /** Replicas to start. */
-  readonly replicas: number;
-  /** The container's argv. */
-  readonly command: readonly string[];
-  /** Extra container environment, over the main Deployment's and the lab's `env` ($(VAR) expanded). */
-  readonly env?: Readonly<Record<string, string>> | undefined;
-  /** Readiness; default the lab's. */
-  readonly readiness?: Readiness | undefined;
-}
-
-/** A pod's phase as the lab tracks it. */
-export type PodPhase = 'Running' | 'Terminating' | 'Restarting';
-
-/** What {@link Lab.pods} reports about a pod. */
-export interface PodStatus {
-  /** Pod name = hostname. */
-  readonly name: string;
-  /** The Deployment the pod belongs to (the main one, or one of {@link LabOptions.deployments}). */
-  readonly deployment: string;
-  /** Pod IP. */
-  readonly ip: string;
-  /** `hostname -f` inside the pod. */
-  readonly fqdn: string;
-  /**
-   * The kindred node name the app takes: `<KINDRED_NAME>@<fqdn>`, or `@<KINDRED_HOST>` when set (`ip`: the pod IP),
-   * or `@<pod IP>` under `KINDRED_NAMING=pod-ip`.
-   */
-  readonly node: string;
-  /** Lifecycle phase. */
-  readonly phase: PodPhase;
-  /** Readiness (probe). */
-  readonly ready: boolean;
-  /** Whether DNS currently publishes it. */
-  readonly published: boolean;
-  /** Link down (partitioned). */
-  readonly partitioned: boolean;
-  /** Container restarts. */
-  readonly restarts: number;
-  /** Pid of the container's process (in the root pid namespace), if running. */
-  readonly pid: number | undefined;
-  /** The network namespace. */
-  readonly netns: string;
-  /** The container environment. */
-  readonly env: Readonly<Record<string, string>>;
-  /** The pod's log file. */
-  readonly logFile: string;
-}
-
-/** A pod lifecycle event, as `kubectl get events` would show it. */
-export interface LabEvent {
-  /** What happened. */
-  readonly type:
-    | 'created'
-    | 'started'
-    | 'ready'
-    | 'not-ready'
-    | 'exited'
-    | 'terminating'
-    | 'deleted'
-    | 'partitioned'
-    | 'healed'
-    | 'dns-down'
-    | 'dns-up';
-  /** The pod (empty for DNS events). */
-  readonly pod: string;
-  /** Extra facts (exit code, signal, address). */
-  readonly detail?: string;
-  /** Milliseconds since the epoch. */
-  readonly at: number;
-}
-
-const MAX_EVENTS = 100;
-
-/** What {@link Lab.status} reports. */
-export interface LabStatus {
-  /** Run id. */
-  readonly id: string;
-  /** Desired replicas. */
-  readonly replicas: number;
-  /** Deployment, service, namespace. */
-  readonly deployment: string;
-  /** Headless service. */
-  readonly service: string;
-  /** Kubernetes namespace. */
-  readonly namespace: string;
-  /** DNS settings and state. */
-  readonly dns: {
-    readonly up: boolean;
-    readonly address: string;
-    readonly endpointPodNames: boolean;
-    readonly publishNotReadyAddresses: boolean;
-    readonly srvName: string;
-    /** The last failed zone update, if any. */
-    readonly lastError: string | undefined;
-  };
-  /** Every Deployment (the main one first) and its desired replicas. */
-  readonly deployments: { readonly name: string; readonly replicas: number }[];
-  /** The pods. */
-  readonly pods: PodStatus[];
-  /** Pod names that have been deleted, oldest first. */
-  readonly deletedPods: string[];
-  /** The last lifecycle events, oldest first. */
-  readonly events: LabEvent[];
-}
-
-/** A Deployment the lab runs: the main one (from the lab's options) or an extra one. */
-interface PodSet {
-  readonly name: string;
-  replicas: number;
-  hash: string;
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly readiness: Readiness;
-}
-
-interface Pod {
-  name: string;
-  set: PodSet;
-  ip: string;
-  host: LabHost;
-  env: Record<string, string>;
-  logFile: string;
-  child: ChildProcess | undefined;
-  phase: PodPhase;
-  ready: boolean;
-  failures: number;
-  restarts: number;
-  partitioned: boolean;
-  /** Set when the pod is being deleted; the process exit then removes it. */
-  deleting: boolean;
-  killTimer: NodeJS.Timeout | undefined;
-  restartTimer: NodeJS.Timeout | undefined;
-  /** Resolves when the pod is gone. */
-  gone: Promise<void>;
-  markGone: () => void;
-}
-
-function ipToInt(address: string): number {
-  return address.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
-}
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+export {
+  APP_MAIN,
+  type LabDeploymentOptions,
+  type LabOptions,
+  REPO_ROOT,
+  type Readiness,
+} from './deployments.js';
+export type { PodPhase, PodStatus } from './pod.js';
+export type { LabEvent, LabStatus } from './status.js';
 
 /**
  * The pod lab: a Deployment's pods (network + UTS namespaces with kubelet's files, the app inside), the headless
@@ -257,7 +73,7 @@ export class Lab extends EventEmitter {
   private readonly events: LabEvent[] = [];
   private readonly prober: Prober;
   private dns: LabDns | undefined;
-  private nextAddress: number;
+  private readonly addresses = new PodAddresses();
   private probeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private probing = false;
@@ -282,28 +98,7 @@ export class Lab extends EventEmitter {
       logDir: options.logDir ?? join(LAB_DEFAULTS.stateDir, network.id, 'logs'),
       keepLogs: options.keepLogs ?? false,
     };
-    const readiness: Readiness = options.readiness ?? {
-      httpGet: { port: LAB_DEFAULTS.httpPort, path: LAB_DEFAULTS.readinessPath },
-    };
-    this.sets = [
-      {
-        name: this.opts.deployment,
-        replicas,
-        hash: podTemplateHash(),
-        command: options.command ?? ['node', APP_MAIN],
-        env: {},
-        readiness,
-      },
-      ...(options.deployments ?? []).map((d) => ({
-        name: d.name,
-        replicas: d.replicas,
-        hash: podTemplateHash(),
-        command: d.command,
-        env: d.env ?? {},
-        readiness: d.readiness ?? readiness,
-      })),
-    ];
-    this.nextAddress = ipToInt(LAB_DEFAULTS.firstPodAddress);
+    this.sets = podSets(options, this.opts.deployment, replicas);
     this.prober = new Prober(network);
   }
 
@@ -312,63 +107,8 @@ export class Lab extends EventEmitter {
    * {@link Lab.waitFor}). On failure everything created is removed before the error is thrown.
    */
   static async start(options: LabOptions = {}): Promise<Lab> {
-    const replicas = options.replicas ?? LAB_DEFAULTS.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
-      throw new KindredError(
-        LAB_ERRORS.LAB_BAD_OPTION,
-        `replicas must be an integer from 0 to 200, got ${replicas}`,
-      );
-    }
-    const positive = (value: number | undefined, option: string) => {
-      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-        throw new KindredError(
-          LAB_ERRORS.LAB_BAD_OPTION,
-          `${option} must be a positive number of milliseconds, got ${value}`,
-        );
-      }
-    };
-    positive(options.probePeriodMs, 'probePeriodMs');
-    positive(options.terminationGracePeriodMs, 'terminationGracePeriodMs');
-    if (options.command !== undefined && options.command.length === 0) {
-      throw new KindredError(
-        LAB_ERRORS.LAB_BAD_OPTION,
-        'command must name a program (an empty argv was given)',
-      );
-    }
-    const names = new Set([options.deployment ?? LAB_DEFAULTS.deployment]);
-    for (const d of options.deployments ?? []) {
-      if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(d.name) || names.has(d.name)) {
-        throw new KindredError(
-          LAB_ERRORS.LAB_BAD_OPTION,
-          `deployments: '${d.name}' must be a DNS label of at most 42 characters, unique among the lab's Deployments`,
-        );
-      }
-      names.add(d.name);
-      if (!Number.isInteger(d.replicas) || d.replicas < 0 || d.replicas > 200) {
-        throw new KindredError(
-          LAB_ERRORS.LAB_BAD_OPTION,
-          `deployments: ${d.name}'s replicas must be an integer from 0 to 200, got ${d.replicas}`,
-        );
-      }
-      if (d.command.length === 0) {
-        throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, `deployments: ${d.name}'s command is empty`);
-      }
-    }
-    if (options.cookie !== undefined && options.cookie === '') {
-      throw new KindredError(LAB_ERRORS.LAB_BAD_OPTION, 'cookie must not be empty');
-    }
-    for (const [file, pkg] of [
-      ['/usr/sbin/named', 'bind9'],
-      ['/usr/bin/dig', 'bind9-dnsutils'],
-    ] as const) {
-      if (!existsSync(file)) {
-        throw new KindredError(
-          LAB_ERRORS.LAB_TOOL_MISSING,
-          `the lab's DNS needs ${file}: install it (apt-get install ${pkg}, or npm run setup)`,
-          { details: { tool: file } },
-        );
-      }
-    }
+    const replicas = checkLabOptions(options);
+    requireDnsTools();
     const network = await LabNetwork.create({ id: options.id });
     let lab: Lab | undefined;
     try {
@@ -406,47 +146,13 @@ export class Lab extends EventEmitter {
     return `_discovery._tcp.${this.opts.service}.${this.opts.namespace}.svc.${LAB_DEFAULTS.clusterDomain}`;
   }
 
-  private podEnv(set: PodSet, name: string, ip: string): Record<string, string> {
-    const env: Record<string, string> = {
-      // The workspace's bin first, as if the image had the kindred CLI on its PATH: `exec POD -- kindred doctor`.
-      PATH: `${join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-      POD_NAME: name,
-      POD_NAMESPACE: this.opts.namespace,
-      POD_IP: ip,
-      KINDRED_NAME: LAB_DEFAULTS.nodeBaseName,
-      KINDRED_COOKIE: this.cookie,
-      KINDRED_PORT: String(LAB_DEFAULTS.discoveryPort),
-      KINDRED_DISCOVERY: `dns-srv:_discovery._tcp.${this.opts.service}`,
-      PORT: String(LAB_DEFAULTS.httpPort),
-      LOG_LEVEL: 'info',
-    };
-    // The extra variables come after the Deployment's, and kubelet expands $(VAR) in them (KINDRED_HOST=$(POD_IP)).
-    for (const [key, value] of Object.entries(this.opts.env)) env[key] = expandEnvValue(value, env);
-    for (const [key, value] of Object.entries(set.env)) env[key] = expandEnvValue(value, env);
-    return env;
-  }
-
-  private allocateAddress(): string {
-    const used = new Set([...this.podMap.values()].map((p) => p.ip));
-    for (let i = 0; i < 250; i++) {
-      const candidate = this.nextAddress;
-      this.nextAddress = (candidate & 255) >= 254 ? (candidate & ~255) + 2 : candidate + 1;
-      const ip = intToIp(candidate);
-      if (!used.has(ip)) return ip;
-    }
-    throw new KindredError(
-      LAB_ERRORS.LAB_BAD_OPTION,
-      'no free pod address left in the lab (at most 250 pods)',
-    );
-  }
-
   /** Creates a pod (as a ReplicaSet would) and starts its container. */
   private async createPod(set: PodSet): Promise<Pod> {
     let name = deploymentPodName(set.name, set.hash);
     while (this.podMap.has(name) || this.deleted.includes(name)) {
       name = deploymentPodName(set.name, set.hash);
     }
-    const ip = this.allocateAddress();
+    const ip = this.addresses.allocate(new Set([...this.podMap.values()].map((p) => p.ip)));
     const host = await this.network.addHost({
       hostname: name,
       address: ip,
@@ -467,7 +173,17 @@ export class Lab extends EventEmitter {
       set,
       ip,
       host,
-      env: this.podEnv(set, name, ip),
+      env: podEnv(
+        {
+          namespace: this.opts.namespace,
+          service: this.opts.service,
+          cookie: this.cookie,
+          env: this.opts.env,
+        },
+        set,
+        name,
+        ip,
+      ),
       logFile: join(this.opts.logDir, `${name}.log`),
       child: undefined,
       phase: 'Running',
@@ -602,19 +318,7 @@ export class Lab extends EventEmitter {
     let changed = false;
     await Promise.all(
       pods.map(async (pod) => {
-        const readiness = pod.set.readiness as Exclude<Readiness, 'started'>;
-        let ok = false;
-        try {
-          const res = await this.prober.get(
-            pod.ip,
-            readiness.httpGet.port,
-            readiness.httpGet.path,
-            LAB_DEFAULTS.probeTimeoutMs,
-          );
-          ok = res.status >= 200 && res.status < 400;
-        } catch {
-          ok = false;
-        }
+        const ok = await probeReady(this.prober, pod);
         if (ok) {
           pod.failures = 0;
           if (!pod.ready) {
@@ -696,34 +400,9 @@ export class Lab extends EventEmitter {
 
   /** The current pods (including terminating ones), oldest first. */
   pods(): PodStatus[] {
-    return [...this.podMap.values()].map((p) => ({
-      name: p.name,
-      deployment: p.set.name,
-      ip: p.ip,
-      fqdn: podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain),
-      node: `${p.env.KINDRED_NAME ?? LAB_DEFAULTS.nodeBaseName}@${this.nodeHost(p)}`,
-      phase: p.phase,
-      ready: p.ready,
-      published: this.isPublished(p),
-      partitioned: p.partitioned,
-      restarts: p.restarts,
-      pid: p.child?.pid,
-      netns: p.host.netns,
-      env: { ...p.env },
-      logFile: p.logFile,
-    }));
-  }
-
-  /**
-   * The host part of the pod's node name: the app's KINDRED_HOST (`ip`: the pod IP), else the pod IP under
-   * `KINDRED_NAMING=pod-ip` (node-identity's pod-ip scheme, POD_IP), else the pod's FQDN.
-   */
-  private nodeHost(p: Pod): string {
-    const host = p.env.KINDRED_HOST;
-    if (host === 'ip') return p.ip;
-    if (host !== undefined && host !== '') return host;
-    if (p.env.KINDRED_NAMING === 'pod-ip') return p.ip;
-    return podFqdn(p.name, this.opts.service, this.opts.namespace, LAB_DEFAULTS.clusterDomain);
+    return [...this.podMap.values()].map((p) =>
+      podStatus(p, this.opts.service, this.opts.namespace, this.isPublished(p)),
+    );
   }
 
   /** A snapshot of the whole lab. */
@@ -754,19 +433,8 @@ export class Lab extends EventEmitter {
    * first (SIGTERM, grace period) or creates new ones.
    */
   async scale(replicas: number, deployment?: string): Promise<void> {
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 200) {
-      throw new KindredError(
-        LAB_ERRORS.LAB_BAD_OPTION,
-        `replicas must be an integer from 0 to 200, got ${replicas}`,
-      );
-    }
-    const set = deployment === undefined ? this.main : this.sets.find((s) => s.name === deployment);
-    if (set === undefined) {
-      throw new KindredError(
-        LAB_ERRORS.LAB_BAD_OPTION,
-        `no Deployment named '${deployment}' (the lab runs ${this.sets.map((s) => s.name).join(', ')})`,
-      );
-    }
+    checkReplicas(replicas);
+    const set = findPodSet(this.sets, deployment);
     const previous = set.replicas;
     set.replicas = replicas;
     try {
