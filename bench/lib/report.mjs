@@ -238,6 +238,10 @@ ${mdTable(t.formation)}
 
 ${mdTable(t.targets)}
 
+Where the time goes for each missed target (profile summaries, the A/B runs behind each change, what would move it):
+[bench/README.md](README.md): "kindred's own wire, issue 18" (remote throughput and round trip), "Idle processes
+against the async floor", "Mesh scale" (50-pod formation), "Erlang's wire" (both wires beside Erlang's own).
+
 ## Raw figures
 
 \`\`\`json
