@@ -86,6 +86,18 @@ describe("erl's global with a kindred node on Erlang's wire", () => {
     expect(await second.eval('global:register_name(b_name, self())', BOUND_MS)).toBe('yes');
     expect(await e1.eval(`node(global:whereis_name(b_name)) =:= '${e2name}'`, BOUND_MS)).toBe('true');
     expect(await e1.eval('lists:sort(global:registered_names())', BOUND_MS)).toBe('[a_name,b_name]');
+    // A kindred pid registered from erl: both erl nodes resolve it; when the process ends, erl's monitor of it fires
+    // and the name goes on both.
+    await e1.eval('register(ebox, self())');
+    const kproc = node.spawn(async (ctx) => {
+      await ctx.receive();
+    });
+    node.send({ name: 'ebox', node: e1name }, kproc);
+    expect(await e1.eval('receive P -> global:register_name(k_name, P) end', BOUND_MS)).toBe('yes');
+    expect(await second.eval(`node(global:whereis_name(k_name)) =:= '${kname}'`, BOUND_MS)).toBe('true');
+    node.send(kproc, 'stop');
+    await until(async () => (await second.eval('global:whereis_name(k_name)')) === 'undefined', POLL);
+    expect(await e1.eval('global:whereis_name(k_name)')).toBe('undefined');
     // Neither erl logged anything (global logs a warning for a message it did not expect, and for partitions).
     const logged = (e: Erl): string[] => e.proc.lines.filter((l) => !/^(READY|RESULT \d+ )/.test(l));
     expect(logged(e1)).toEqual([]);
