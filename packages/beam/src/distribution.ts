@@ -51,6 +51,8 @@ export interface BeamDistributionStats {
   isAuthAnswered: number;
   /** erpc calls (`rpc:call`, `erpc:call` from a BEAM node) run. */
   erpcCalls: number;
+  /** `global`'s `init_connect` from a BEAM node answered `{in_sync, Node, true}` (so erl's `global:sync()` returns). */
+  globalInSync: number;
 }
 
 /** Operations the runtime handles, with Erlang's numbers (runtime/src/control.ts's `OP`). */
@@ -58,6 +60,10 @@ const KNOWN_OPS = new Set([1, 2, 3, 6, 8, 19, 20, 21, 22, 29, 31, 35, 36]);
 const NET_KERNEL = 'net_kernel';
 /** The serial of the pids this node's pg scopes go by on the wire (no runtime process has it; erpc's is 8191). */
 const PG_SERIAL = 8190;
+/** `global`'s server on every BEAM node: erl casts `init_connect` to it on nodeup. */
+const GLOBAL_NAME_SERVER = 'global_name_server';
+/** The pid this node's answers to `global` come from (no runtime process has it; pg's is 8190, erpc's 8191). */
+const GLOBAL_SERIAL = 8189;
 
 /** `{erpc, execute_call, 4}`: what rpc:call and erpc:call spawn. */
 function isErpcCall(mfa: Term | undefined): boolean {
@@ -103,6 +109,7 @@ export class BeamDistribution extends EventEmitter {
     malformed: 0,
     isAuthAnswered: 0,
     erpcCalls: 0,
+    globalInSync: 0,
   };
   #rpc: BeamRpcHandler | undefined;
   #erpcIds = 0;
@@ -250,6 +257,7 @@ export class BeamDistribution extends EventEmitter {
       this.#netKernel(c, msg);
       return undefined;
     }
+    if (op === 6 && isAtom(e[3], GLOBAL_NAME_SERVER) && this.#global(c, msg)) return undefined;
     // gen:call monitors {net_kernel, Node} by name before it sends is_auth: the monitor is kept here (it never
     // fires; on connection loss erl raises noconnection itself), so net_adm:ping does not see noproc. The same for
     // OTP pg's monitor of this node's scope pids.
@@ -353,6 +361,30 @@ export class BeamDistribution extends EventEmitter {
     if (!(pid instanceof Pid) || tag === undefined) return;
     c.send(new Tuple([2, atom(''), pid]), new Tuple([tag, atom('yes')]));
     this.counters.isAuthAnswered++;
+  }
+
+  /**
+   * `global` (OTP 25's global.erl): on nodeup erl's `global_name_server` casts
+   * `{'$gen_cast', {init_connect, {Vsn, Tag}, Node, {locker, _, Known, Locker}}}` here and its `global:sync()` waits
+   * until this node is synced (a full peer would run global's lock, `exchange` and `resolved` steps). This node holds
+   * no global names and takes no global locks, so it answers as a node already in sync: `{in_sync, ThisNode, true}`
+   * to `{global_name_server, Peer}`, which marks it synced on the peer (sync returns) and ends the peer's connect
+   * session (its resolver and locker entry), without making it one of global's known nodes (names and locks stay
+   * between the BEAM nodes). Returns false for any other message (it then goes to the runtime as it is).
+   */
+  #global(c: BeamConnection<Term>, msg: Term | undefined): boolean {
+    if (!(msg instanceof Tuple) || !isAtom(msg.elements[0], '$gen_cast')) return false;
+    const req = msg.elements[1];
+    if (!(req instanceof Tuple) || !isAtom(req.elements[0], 'init_connect')) return false;
+    // init_connect only comes from the peer's own server about the peer itself; anything else is left alone.
+    if (!isAtom(req.elements[2], c.peerName)) return false;
+    const from = new Pid(atom(this.name), 1, GLOBAL_SERIAL, this.creation);
+    c.send(
+      new Tuple([6, from, atom(''), atom(GLOBAL_NAME_SERVER)]),
+      new Tuple([atom('$gen_cast'), new Tuple([atom('in_sync'), atom(this.name), atom('true')])]),
+    );
+    this.counters.globalInSync++;
+    return true;
   }
 
   /**

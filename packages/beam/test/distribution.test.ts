@@ -130,6 +130,38 @@ describe('BeamDistribution', () => {
     expect(frames).toEqual([]);
   });
 
+  it("answers global's init_connect with {in_sync, Node, true} to the peer's global_name_server", async () => {
+    const { dist, js, frames } = await setup();
+    const c = js.endpoint.connection(dist.name)!;
+    const from = js.pid();
+    const gns = tuple(6, from, atom(''), atom('global_name_server'));
+    const locker = tuple(atom('locker'), atom('no_longer_a_pid'), new ErlMap([]), js.pid());
+    // OTP 25's cast on nodeup: {init_connect, {Vsn, Tag}, Node, {locker, _, Known, TheLocker}}.
+    c.send(gns, tuple(atom('$gen_cast'), tuple(atom('init_connect'), tuple(8, 42), atom(js.name), locker)));
+    await until(() => dist.counters.globalInSync === 1, POLL);
+    await until(() => js.received.some((r) => r.to === 'global_name_server'), POLL);
+    const sent = js.received.filter((r) => r.to === 'global_name_server');
+    expect(sent).toHaveLength(1);
+    const cast = sent[0]!.msg as Tuple;
+    expect(isAtom(cast.elements[0], '$gen_cast')).toBe(true);
+    const inSync = cast.elements[1] as Tuple;
+    expect(inSync.elements.map((x) => (x instanceof Object && 'name' in x ? x.name : x))).toEqual([
+      'in_sync',
+      dist.name,
+      'true',
+    ]);
+    // An init_connect naming another node, and any other message to global_name_server, are not answered: they go to
+    // the runtime as before (no such process there).
+    c.send(gns, tuple(atom('$gen_cast'), tuple(atom('init_connect'), tuple(8, 43), atom('x@h'), locker)));
+    c.send(gns, tuple(atom('$gen_cast'), tuple(atom('in_sync'), atom(js.name), atom('true'))));
+    await until(() => frames.length === 2, POLL);
+    expect(dist.counters.globalInSync).toBe(1);
+    expect(frames.map(([, f]) => (f[0] as unknown[])[3])).toEqual([
+      'global_name_server',
+      'global_name_server',
+    ]);
+  });
+
   it("sends the runtime's frames as Erlang control tuples: strings in control positions are atoms", async () => {
     const { dist, js } = await setup();
     const me = new Pid(atom(dist.name), 3, 0, dist.creation);
