@@ -16,7 +16,8 @@ const USAGE = `usage: node bench/join.mjs [--peers N] [--rounds R] [--base DIR] 
   --peers N       peers already meshed (default 49: the 50th pod of issue 18's lab)
   --rounds R      joins of each build (default 5); rows are medians
   --base DIR      A/B: also join with the app of the checkout at DIR (built), alternating with this build's
-  --cpu-prof DIR  this build's joiner runs under node --cpu-prof (profiles in DIR)
+  --cpu-prof DIR  the joiners run under node --cpu-prof (profiles in DIR/this, DIR/base; summarise them with
+                  node bench/lib/join-profile.mjs DIR/this/*.cpuprofile)
   --json          one JSON object on stdout`;
 
 const argv = process.argv.slice(2);
@@ -142,7 +143,7 @@ try {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? builds : [...builds].reverse();
     for (const b of order) {
-      const res = await joinOnce(b.dir, b.label === 'this' ? cpuProfDir : undefined);
+      const res = await joinOnce(b.dir, cpuProfDir === undefined ? undefined : join(cpuProfDir, b.label));
       runs[b.label].push(res);
       if (!json) process.stderr.write(`join: round ${r + 1} ${b.label} ${JSON.stringify(res)}\n`);
     }
