@@ -333,11 +333,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   async #pollOnce(): Promise<PollOutcome> {
     let found: Peer[];
+    this.#polls++;
     try {
       found = await this.#listWithDeadline();
-      this.#polls++;
     } catch (err) {
-      this.#polls++;
       this.#failedPolls++;
       const error =
         err instanceof KindredError

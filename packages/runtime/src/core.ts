@@ -259,7 +259,6 @@ export class Core implements ProcessHost {
   spawn(fn: ProcessFn, opts?: SpawnOptions): Proc {
     if (typeof fn !== 'function') throw badOption('fn', 'a function (ctx) => ...', typeof fn);
     const p = this.#newProc(opts);
-    p.fn = fn;
     this.sched.start(p, fn);
     return p;
   }

@@ -318,7 +318,7 @@ export class PgScope {
     const members = this.#local.get(m.group);
     members?.delete(key);
     if (members?.size === 0) this.#local.delete(m.group);
-    if (this.#monitors.size > 0) this.#monitors.notify(m.group, 'leave', expand(new Map([[key, m]]), []));
+    if (this.#monitors.size > 0) this.#monitors.notify(m.group, 'leave', new Array<Pid>(m.count).fill(m.pid));
     if (this.#out.peers.size === 0 || this.#stopped) return;
     this.#out.exitLeave(m);
   }

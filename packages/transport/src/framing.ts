@@ -204,17 +204,7 @@ export class FrameBuffer {
       const size = this.encodePrefixed(message);
       if (size >= 0) return size;
     }
-    let c = this.chunk;
-    if (c === undefined) {
-      c = Buffer.allocUnsafeSlow(this.chunkBytes);
-      this.chunk = c;
-      this.start = 0;
-      this.end = 0;
-    }
-    if (packrOwner !== this) {
-      dataPackr.useBuffer(c);
-      packrOwner = this;
-    }
+    const c = this.ownChunk();
     dataPackr.position = this.end;
     let t: Target;
     try {
@@ -230,13 +220,8 @@ export class FrameBuffer {
     return t.end - t.start;
   }
 
-  /**
-   * {@link encode} of a PrefixedMessage: msgpackr encodes `msg` at a multiple of 8 chosen so that `head` fits right
-   * before it (msgpackr starts a value at the next multiple of 8 of its position), then `head` is copied there. When
-   * msgpackr moved to a buffer of its own (the chunk's end), returns -1 and nothing is kept: encode's general path
-   * (the extension) does it again.
-   */
-  private encodePrefixed(message: PrefixedMessage): number {
+  /** The chunk (allocated on first use), with the shared msgpackr encoder writing into it. */
+  private ownChunk(): Buffer {
     let c = this.chunk;
     if (c === undefined) {
       c = Buffer.allocUnsafeSlow(this.chunkBytes);
@@ -248,6 +233,17 @@ export class FrameBuffer {
       dataPackr.useBuffer(c);
       packrOwner = this;
     }
+    return c;
+  }
+
+  /**
+   * {@link encode} of a PrefixedMessage: msgpackr encodes `msg` at a multiple of 8 chosen so that `head` fits right
+   * before it (msgpackr starts a value at the next multiple of 8 of its position), then `head` is copied there. When
+   * msgpackr moved to a buffer of its own (the chunk's end), returns -1 and nothing is kept: encode's general path
+   * (the extension) does it again.
+   */
+  private encodePrefixed(message: PrefixedMessage): number {
+    const c = this.ownChunk();
     const head = message.head;
     const headAt = ((this.end + head.length + 7) & ~7) - head.length;
     dataPackr.position = headAt + head.length;

@@ -289,11 +289,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
 
   #connectionClosed(conn: Connection, reason: string): void {
     if (!this.#peers.down(conn.node, conn)) return;
-    const t = this.#closedTotals;
-    t.messagesIn += conn.stats.messagesIn;
-    t.messagesOut += conn.stats.messagesOut;
-    t.bytesIn += conn.stats.bytesIn;
-    t.bytesOut += conn.stats.bytesOut;
+    addTraffic(this.#closedTotals, conn.stats);
     this.#log.info({ peer: { name: conn.node }, reason }, 'nodedown');
     if (reason === 'net_tick_timeout') {
       this.#log.warn(
@@ -335,10 +331,7 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
     const totals = { ...this.#closedTotals };
     for (const [node, conn, info] of this.#peers.connections()) {
       peers[node] = { ...conn.stats, direction: info.direction };
-      totals.messagesIn += conn.stats.messagesIn;
-      totals.messagesOut += conn.stats.messagesOut;
-      totals.bytesIn += conn.stats.bytesIn;
-      totals.bytesOut += conn.stats.bytesOut;
+      addTraffic(totals, conn.stats);
     }
     return {
       peers,
@@ -386,4 +379,20 @@ class TransportImpl extends EventEmitter<TransportEvents> implements Transport {
  */
 export function createTransport(options: TransportOptions): Transport {
   return new TransportImpl(options);
+}
+
+/** Adds a connection's message and byte counters to `into` (the totals of closed connections, or of a snapshot). */
+function addTraffic(into: Traffic, from: Traffic): void {
+  into.messagesIn += from.messagesIn;
+  into.messagesOut += from.messagesOut;
+  into.bytesIn += from.bytesIn;
+  into.bytesOut += from.bytesOut;
+}
+
+/** The counters {@link addTraffic} sums. */
+interface Traffic {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
 }
