@@ -512,7 +512,6 @@ export class BeamDistribution extends EventEmitter {
     return this.endpoint.nodes();
   }
 
-  /** Closes every connection, the listener and the EPMD registration or responder. */
   /**
    * Counters of each connected peer, in the runtime's shape (the runtime's observe and metrics read them): bytes and
    * frames in and out (frames stand for messages here: one control message, with its payload, per frame).
@@ -532,6 +531,7 @@ export class BeamDistribution extends EventEmitter {
     return { peers };
   }
 
+  /** Closes every connection, the listener and the EPMD registration or responder. */
   async close(): Promise<void> {
     await this.endpoint.close();
   }

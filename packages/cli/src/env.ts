@@ -1,3 +1,4 @@
+import { NODE_IDENTITY_ENV, releaseNameFromEnv } from '@kindred/node-identity';
 import { EnvError, UsageError } from './command.js';
 
 /** The levels `KINDRED_LOG_LEVEL` may name: pino's, lowest to highest, and `silent`. */
@@ -56,9 +57,8 @@ export function nameChoice(
     env !== undefined &&
     name === undefined &&
     sname === undefined &&
-    !env.KINDRED_NODE_NAME &&
-    !env.RELEASE_NODE &&
-    !env.RELEASE_NAME
+    !env[NODE_IDENTITY_ENV.nodeName] &&
+    releaseNameFromEnv(env) === undefined
   ) {
     throw new UsageError(
       'give --name BASE (long names) or --sname BASE (short names), or set KINDRED_NODE_NAME',

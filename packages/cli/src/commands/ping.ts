@@ -1,11 +1,6 @@
 import { BeamEndpoint, epmdPortFromEnv } from '@kindred/beam';
 import { isKindredError, KindredError } from '@kindred/dns';
-import {
-  loadCookie,
-  type NamingMode,
-  NODE_IDENTITY_ERRORS,
-  type ResolveOwnNameOptions,
-} from '@kindred/node-identity';
+import { loadCookie, type NamingMode, NODE_IDENTITY_ERRORS } from '@kindred/node-identity';
 import { createTransport, type HostResolver, TRANSPORT_DEFAULTS, TRANSPORT_ERRORS } from '@kindred/transport';
 import {
   type Command,
@@ -18,7 +13,7 @@ import {
 } from '../command.js';
 import { COOKIE_OPTIONS, cookieChoice, cookieHelp } from '../cookie-options.js';
 import { NAME_OPTIONS, nameChoice } from '../env.js';
-import { dialerName, dialingMode } from './dialer.js';
+import { type DialerIdentityDeps, dialerName, dialingMode } from './dialer.js';
 
 const HELP = `Usage: kindred ping NODE [--port P] [--cookie-file PATH | --cookie C] [--name BASE | --sname BASE]
                          [--erlang [--erl-epmd-port P]] [--json]
@@ -98,7 +93,7 @@ const PANG_HINTS: Readonly<Record<string, string>> = {
 };
 
 /** What {@link createPingCommand} can be given instead of the real machine; for tests. */
-export interface PingDeps extends Pick<ResolveOwnNameOptions, 'hostname' | 'hostsPath' | 'resolvConfPath'> {
+export interface PingDeps extends DialerIdentityDeps {
   /** Resolves NODE's host; default a @kindred/dns Resolver. */
   readonly resolver?: HostResolver;
 }

@@ -93,6 +93,10 @@ async function erlangPing(
 async function pingCookie(f: DoctorFacts): Promise<string> {
   const { inputs } = f;
   if (inputs.cookie !== undefined) return inputs.cookie;
+  // Under --erlang the facts already loaded it from the same sources (a failed read is tried again below, where
+  // loadCookie may create the home file as the app would).
+  const known = f.erlang?.cookie;
+  if (known !== undefined && 'cookie' in known) return known.cookie;
   const loaded = await loadCookie({
     env: inputs.env ?? process.env,
     ...(inputs.home === undefined ? {} : { home: inputs.home }),

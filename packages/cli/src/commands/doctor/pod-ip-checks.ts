@@ -7,6 +7,7 @@ import {
   notChecked,
   peersCheck,
 } from './checks.js';
+import { peerAddresses } from './erlang-facts.js';
 import { addressQueryOf, type DoctorFacts } from './facts.js';
 import { dnsDownHint, hintPodIpAddress, hintPodIpRecords, hintSchemePodIpButSrv } from './hints.js';
 import { pingPeers } from './peers.js';
@@ -77,7 +78,7 @@ async function checkPodIpPeers(f: DoctorFacts): Promise<DoctorCheck> {
   if (records === undefined || 'error' in records) {
     return notChecked('peers', 'address records: see a-records', 'fix the checks above first');
   }
-  const others = records.addresses.filter((a) => !f.mine.includes(a)).sort();
+  const others = peerAddresses(f).sort();
   if (others.length === 0) return check('peers', true, 'no other peer discovered (a cluster of one)');
   // A records carry no port: replicas listen on the same one, so peers are dialed on this node's.
   const peers = others.map((address) => ({
