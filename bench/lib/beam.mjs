@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileKbench, startPrivateEpmd } from './erlang.mjs';
+import { compileKbench, fromKbench, startPrivateEpmd } from './erlang.mjs';
 import { runKindredRemote } from './kindred.mjs';
 import { runId, start } from './proc.mjs';
 
@@ -53,20 +53,6 @@ const erlArgs = (name, cookie, dir, evalExpr) => [
   '-eval',
   evalExpr,
 ];
-
-/** The shape runErlang returns, from kbench's KBENCH line. */
-function fromKbench(r) {
-  return {
-    otp: r.otp,
-    oneway: {
-      messages: r.oneway.messages,
-      confirmed: r.oneway.confirmed,
-      seconds: r.oneway.us / 1e6,
-      msgPerSec: r.oneway.messages / (r.oneway.us / 1e6),
-    },
-    rtt: { rounds: r.rtt.rounds, p50Us: r.rtt.p50_us, p99Us: r.rtt.p99_us },
-  };
-}
 
 /** A kindred node on Erlang's wire sends to erl's kbench:sink(): one-way and round trip measured by kindred. */
 export async function runKindredToErl({ messages, rounds, timeoutMs = 180_000 }) {

@@ -20,6 +20,20 @@ export function otpRelease() {
   ).trim();
 }
 
+/** The shape runErlang returns, from kbench's KBENCH line (also what bench/lib/beam.mjs reports for erl's side). */
+export function fromKbench(r) {
+  return {
+    otp: r.otp,
+    oneway: {
+      messages: r.oneway.messages,
+      confirmed: r.oneway.confirmed,
+      seconds: r.oneway.us / 1e6,
+      msgPerSec: r.oneway.messages / (r.oneway.us / 1e6),
+    },
+    rtt: { rounds: r.rtt.rounds, p50Us: r.rtt.p50_us, p99Us: r.rtt.p99_us },
+  };
+}
+
 /**
  * Run the Erlang baseline: one-way throughput of `messages` map messages and `rounds` sequential ping-pongs.
  * @returns {{oneway: {messages, confirmed, seconds, msgPerSec}, rtt: {rounds, p50Us, p99Us}}}
@@ -55,17 +69,7 @@ export async function runErlang({ messages, rounds, timeoutMs = 180_000 }) {
     );
     procs.push(send);
     const [, json] = await send.waitFor(/^KBENCH (.*)$/, timeoutMs, 'the KBENCH result line');
-    const r = JSON.parse(json);
-    return {
-      otp: r.otp,
-      oneway: {
-        messages: r.oneway.messages,
-        confirmed: r.oneway.confirmed,
-        seconds: r.oneway.us / 1e6,
-        msgPerSec: r.oneway.messages / (r.oneway.us / 1e6),
-      },
-      rtt: { rounds: r.rtt.rounds, p50Us: r.rtt.p50_us, p99Us: r.rtt.p99_us },
-    };
+    return fromKbench(JSON.parse(json));
   } finally {
     for (const p of procs.reverse()) await p.stop();
     rmSync(dir, { recursive: true, force: true });
